@@ -1,0 +1,1 @@
+//! FastAGI server: speaks the protocol as Asterisk 22 does and routes sessions by script path.

@@ -1,0 +1,90 @@
+//! Command-line interface. Each subcommand lives in its own module with its `Args` and `run`.
+
+mod admin;
+mod ari_sim;
+mod convert;
+mod fax;
+mod fax_convert;
+mod followme;
+mod greeting;
+mod serve;
+mod user;
+mod wakeup;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use ringside::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "ringside", version, about = "Companion daemon for Asterisk")]
+pub struct Cli {
+    /// TOML config file; every key can also come from a RINGSIDE_* variable.
+    #[arg(long, global = true, env = "RINGSIDE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// More log output (-v debug, -vv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: ARI engine, FastAGI server, scheduler, fax worker and portal.
+    Serve(serve::Args),
+    /// Convert audio to what Asterisk plays (8 kHz 16-bit mono WAV, or ulaw/alaw/sln/gsm).
+    Convert(convert::Args),
+    /// Convert a PDF/TIFF to a fax TIFF, or a fax TIFF to PDF (direction from OUT's extension).
+    FaxConvert(fax_convert::Args),
+    /// Manage users (extensions).
+    User(user::Args),
+    /// Show and change follow-me settings.
+    Followme(followme::Args),
+    /// Manage voicemail greetings.
+    Greeting(greeting::Args),
+    /// Manage wakeup calls.
+    Wakeup(wakeup::Args),
+    /// Send faxes and see fax jobs.
+    Fax(fax::Args),
+    /// Portal administrators.
+    Admin(admin::Args),
+    /// Run the built-in ARI simulator (for demos and tests without Asterisk).
+    #[command(hide = true)]
+    AriSim(ari_sim::Args),
+}
+
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+pub fn load_config(cli_path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+    Ok(Config::load(cli_path)?)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Serve(args) => serve::run(config, args),
+        Command::Convert(args) => convert::run(args),
+        Command::FaxConvert(args) => fax_convert::run(args),
+        Command::User(args) => user::run(config, args),
+        Command::Followme(args) => followme::run(config, args),
+        Command::Greeting(args) => greeting::run(config, args),
+        Command::Wakeup(args) => wakeup::run(config, args),
+        Command::Fax(args) => fax::run(config, args),
+        Command::Admin(args) => admin::run(config, args),
+        Command::AriSim(args) => ari_sim::run(args),
+    }
+}

@@ -1,0 +1,361 @@
+//! Settings: a TOML file (optional) overlaid by `RINGSIDE_*` environment variables.
+//!
+//! Every key has a default that works on a fresh machine with no Asterisk yet: SQLite in the
+//! data dir, ARI on the local Asterisk, FastAGI and the portal on loopback.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}={value:?} is not valid: {reason}")]
+    Env {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite database, uploaded prompts and faxes live.
+    pub data_dir: PathBuf,
+    pub ari: AriConfig,
+    pub database: DatabaseConfig,
+    pub agi: AgiConfig,
+    pub portal: PortalConfig,
+    pub dial: DialConfig,
+    pub voicemail: VoicemailConfig,
+    pub fax: FaxConfig,
+    pub wakeup: WakeupConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AriConfig {
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    pub app: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; empty means `ringside.db` in the data dir.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgiConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    pub listen: SocketAddr,
+    /// Mark session cookies `Secure`; leave off when the portal is served over plain HTTP.
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DialConfig {
+    /// Dial string for the user's own devices; `{ext}` is replaced by the extension.
+    pub extension: String,
+    /// Dial string for external numbers; `{number}` is replaced by the number.
+    pub external: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoicemailConfig {
+    pub spool_dir: PathBuf,
+    pub context: String,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FaxConfig {
+    pub retries: u32,
+    pub retry_delay_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WakeupConfig {
+    /// A wakeup missed while the daemon was down still fires if it is at most this late.
+    pub grace_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: default_data_dir(),
+            ari: AriConfig::default(),
+            database: DatabaseConfig::default(),
+            agi: AgiConfig::default(),
+            portal: PortalConfig::default(),
+            dial: DialConfig::default(),
+            voicemail: VoicemailConfig::default(),
+            fax: FaxConfig::default(),
+            wakeup: WakeupConfig::default(),
+        }
+    }
+}
+
+impl Default for AriConfig {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8088/ari".into(),
+            username: "ringside".into(),
+            password: String::new(),
+            app: "ringside".into(),
+        }
+    }
+}
+
+impl Default for AgiConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4573)),
+        }
+    }
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: false,
+        }
+    }
+}
+
+impl Default for DialConfig {
+    fn default() -> Self {
+        Self {
+            extension: "PJSIP/{ext}".into(),
+            external: "Local/{number}@ringside-outbound".into(),
+        }
+    }
+}
+
+impl Default for VoicemailConfig {
+    fn default() -> Self {
+        Self {
+            spool_dir: PathBuf::from("/var/spool/asterisk/voicemail"),
+            context: "default".into(),
+        }
+    }
+}
+
+impl Default for FaxConfig {
+    fn default() -> Self {
+        Self {
+            retries: 3,
+            retry_delay_secs: 300,
+        }
+    }
+}
+
+impl Default for WakeupConfig {
+    fn default() -> Self {
+        Self { grace_secs: 600 }
+    }
+}
+
+/// `$XDG_DATA_HOME/ringside`, else `~/.local/share/ringside`, else `./ringside-data`.
+fn default_data_dir() -> PathBuf {
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("ringside");
+    }
+    if let Some(home) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home).join(".local/share/ringside");
+    }
+    PathBuf::from("ringside-data")
+}
+
+impl Config {
+    /// Loads the file (if given) and then applies `RINGSIDE_*` variables from the process
+    /// environment, which win over the file.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match path {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Overlays variables looked up through `get` (injectable so tests need no process env).
+    pub fn apply_env(
+        &mut self,
+        get: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<(), ConfigError> {
+        fn parsed<T: std::str::FromStr>(var: &'static str, value: String) -> Result<T, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            value.parse().map_err(|e: T::Err| ConfigError::Env {
+                var,
+                reason: e.to_string(),
+                value,
+            })
+        }
+        macro_rules! string {
+            ($var:literal, $field:expr) => {
+                if let Some(v) = get($var) {
+                    $field = v;
+                }
+            };
+        }
+        macro_rules! parse {
+            ($var:literal, $field:expr) => {
+                if let Some(v) = get($var) {
+                    $field = parsed($var, v)?;
+                }
+            };
+        }
+        if let Some(v) = get("RINGSIDE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        string!("RINGSIDE_ARI_URL", self.ari.url);
+        string!("RINGSIDE_ARI_USERNAME", self.ari.username);
+        string!("RINGSIDE_ARI_PASSWORD", self.ari.password);
+        string!("RINGSIDE_ARI_APP", self.ari.app);
+        string!("RINGSIDE_DATABASE_URL", self.database.url);
+        parse!("RINGSIDE_AGI_LISTEN", self.agi.listen);
+        parse!("RINGSIDE_PORTAL_LISTEN", self.portal.listen);
+        parse!("RINGSIDE_PORTAL_SECURE_COOKIES", self.portal.secure_cookies);
+        string!("RINGSIDE_DIAL_EXTENSION", self.dial.extension);
+        string!("RINGSIDE_DIAL_EXTERNAL", self.dial.external);
+        if let Some(v) = get("RINGSIDE_VOICEMAIL_SPOOL_DIR") {
+            self.voicemail.spool_dir = PathBuf::from(v);
+        }
+        string!("RINGSIDE_VOICEMAIL_CONTEXT", self.voicemail.context);
+        parse!("RINGSIDE_FAX_RETRIES", self.fax.retries);
+        parse!("RINGSIDE_FAX_RETRY_DELAY_SECS", self.fax.retry_delay_secs);
+        parse!("RINGSIDE_WAKEUP_GRACE_SECS", self.wakeup.grace_secs);
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or SQLite in the data dir.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("ringside.db").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&'static str, &str)]) -> impl Fn(&'static str) -> Option<String> {
+        let map: HashMap<&'static str, String> =
+            pairs.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_match_the_documented_operator_surface() {
+        let c = Config::default();
+        assert_eq!(c.ari.url, "http://127.0.0.1:8088/ari");
+        assert_eq!(c.ari.app, "ringside");
+        assert_eq!(c.agi.listen.to_string(), "127.0.0.1:4573");
+        assert_eq!(c.portal.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.dial.extension, "PJSIP/{ext}");
+        assert_eq!(c.dial.external, "Local/{number}@ringside-outbound");
+        assert_eq!(
+            c.voicemail.spool_dir,
+            Path::new("/var/spool/asterisk/voicemail")
+        );
+        assert_eq!(c.voicemail.context, "default");
+        assert_eq!((c.fax.retries, c.fax.retry_delay_secs), (3, 300));
+    }
+
+    #[test]
+    fn empty_database_url_means_sqlite_in_the_data_dir() {
+        let mut c = Config::default();
+        c.data_dir = PathBuf::from("/srv/rs");
+        assert_eq!(c.database_url(), "sqlite:///srv/rs/ringside.db?mode=rwc");
+    }
+
+    #[test]
+    fn toml_sections_set_their_keys() {
+        let c = Config::from_toml(
+            "data_dir = \"/d\"\n[ari]\nurl = \"http://pbx:8088/ari\"\napp = \"x\"\n[dial]\nexternal = \"Local/{number}@trunk\"\n[fax]\nretries = 5\n",
+        )
+        .expect("valid toml");
+        assert_eq!(c.data_dir, Path::new("/d"));
+        assert_eq!(c.ari.url, "http://pbx:8088/ari");
+        assert_eq!(c.ari.app, "x");
+        assert_eq!(c.ari.username, "ringside");
+        assert_eq!(c.dial.external, "Local/{number}@trunk");
+        assert_eq!(c.fax.retries, 5);
+    }
+
+    #[test]
+    fn unknown_toml_key_is_rejected_by_name() {
+        let err = Config::from_toml("[ari]\nurll = \"x\"\n").expect_err("typo must fail");
+        assert!(err.contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let mut c = Config::from_toml("[ari]\nurl = \"http://file/ari\"\n").expect("valid");
+        c.apply_env(env(&[
+            ("RINGSIDE_ARI_URL", "http://env/ari"),
+            ("RINGSIDE_AGI_LISTEN", "0.0.0.0:4600"),
+            ("RINGSIDE_FAX_RETRY_DELAY_SECS", "60"),
+        ]))
+        .expect("valid env");
+        assert_eq!(c.ari.url, "http://env/ari");
+        assert_eq!(c.agi.listen.to_string(), "0.0.0.0:4600");
+        assert_eq!(c.fax.retry_delay_secs, 60);
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        let mut c = Config::default();
+        let err = c
+            .apply_env(env(&[("RINGSIDE_PORTAL_LISTEN", "not-an-address")]))
+            .expect_err("must fail");
+        assert!(err.to_string().contains("RINGSIDE_PORTAL_LISTEN"), "{err}");
+    }
+}

@@ -1,0 +1,1 @@
+//! Call flows, one module each. Pure planning lives beside the I/O that executes it.
