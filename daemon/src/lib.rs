@@ -21,6 +21,7 @@ pub mod agi;
 pub mod ari;
 pub mod config;
 pub mod flows;
+pub mod greetings;
 pub mod media;
 pub mod schedule;
 pub mod store;
