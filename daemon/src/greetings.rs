@@ -140,12 +140,13 @@ pub enum GreetingError {
         "voicemail spool directory {0:?} is not usable in a dialplan (no ',', '&', '\"' or line breaks)"
     )]
     BadSpool(PathBuf),
-    #[error("cannot convert {input}: {source}")]
+    // The converter's message already names the input file.
+    #[error("greeting not changed: {source}")]
     Convert {
         input: PathBuf,
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -169,6 +170,28 @@ pub trait Converter: Send + Sync {
         input: &Path,
         output: &Path,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// The media path's transcoder: any accepted audio file to 8 kHz 16-bit mono WAV, with its
+/// size and duration limits.
+#[derive(Debug, Clone, Default)]
+pub struct MediaConverter {
+    pub options: crate::media::TranscodeOptions,
+}
+
+impl Converter for MediaConverter {
+    fn convert(
+        &self,
+        input: &Path,
+        output: &Path,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let options = crate::media::TranscodeOptions {
+            format: crate::media::OutputFormat::Wav,
+            ..self.options.clone()
+        };
+        crate::media::transcode_file(input, output, &options)?;
+        Ok(())
+    }
 }
 
 /// One greeting file that exists.
@@ -267,8 +290,8 @@ impl GreetingFiles {
         Ok(!files.is_empty())
     }
 
-    /// Converts `input` and installs it as the `kind` greeting. The new file appears at once
-    /// and whole (converted into a temporary file in the mailbox directory, then renamed), so
+    /// Converts `input` and installs it as the `kind` greeting (blocking: from async code,
+    /// call it on a blocking thread). The new file appears at once and whole (converted into a temporary file in the mailbox directory, then renamed), so
     /// a failed conversion leaves the previous greeting as it was.
     pub fn upload(
         &self,
