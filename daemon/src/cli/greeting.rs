@@ -67,7 +67,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
             println!("callers hear:");
             for (reason, heard) in files.caller_hears(&mailbox)? {
                 println!(
-                    "  {:<11} → {}",
+                    "  {} → {}",
                     reason.as_str(),
                     describe(heard, &existing, &mailbox, reason)
                 );
