@@ -237,6 +237,11 @@ impl GreetingFiles {
         Self::new(config.spool_dir.clone(), &config.context)
     }
 
+    /// The voicemail context (`voicemail.conf` section) the mailboxes belong to.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
     pub fn mailbox_dir(&self, mailbox: &Mailbox) -> PathBuf {
         self.spool.join(&self.context).join(mailbox.as_str())
     }

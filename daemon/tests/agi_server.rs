@@ -270,6 +270,7 @@ async fn greeting_for_busy_with_busy_file_lets_voicemail_play_it_with_b() {
         vec![
             "SET VARIABLE RINGSIDE_GREETING \"\"",
             "SET VARIABLE RINGSIDE_GREETING_DEFAULT \"\"",
+            "SET VARIABLE RINGSIDE_VM_MAILBOX \"1001@default\"",
             "SET VARIABLE RINGSIDE_VM_OPTS \"b\"",
             "SET VARIABLE RINGSIDE_GREETING_STATUS \"OK\"",
         ]
@@ -289,7 +290,7 @@ async fn greeting_for_no_answer_with_greet_file_names_its_full_path() {
     );
     assert_eq!(commands.first(), Some(&expected));
     assert_eq!(
-        commands.get(2).map(String::as_str),
+        commands.get(3).map(String::as_str),
         Some("SET VARIABLE RINGSIDE_VM_OPTS \"\"")
     );
 }
@@ -306,7 +307,7 @@ async fn greeting_with_unknown_reason_is_treated_as_no_answer() {
         commands[0].ends_with("/default/1001/greet\""),
         "{commands:?}"
     );
-    assert_eq!(commands[3], "SET VARIABLE RINGSIDE_GREETING_STATUS \"OK\"");
+    assert_eq!(commands[4], "SET VARIABLE RINGSIDE_GREETING_STATUS \"OK\"");
 }
 
 #[tokio::test]
@@ -467,7 +468,7 @@ async fn shutdown_lets_a_running_session_finish() {
     asterisk.reply("200 result=1").await;
     let mut rest = asterisk.accept_all_until_closed().await;
     rest.insert(0, first);
-    assert_eq!(rest.len(), 4, "{rest:?}");
+    assert_eq!(rest.len(), 5, "{rest:?}");
     tokio::time::timeout(PATIENCE, server.task)
         .await
         .expect("serve returns")

@@ -146,6 +146,9 @@ pub const VAR_GREETING: &str = "RINGSIDE_GREETING";
 /// Channel variable: the status sound to end Asterisk's default greeting with when the dialplan
 /// must play it itself (`Playback(vm-theperson)`, `SayDigits(${EXTEN})`, `Playback(<this>)`).
 pub const VAR_GREETING_DEFAULT: &str = "RINGSIDE_GREETING_DEFAULT";
+/// Channel variable: `<mailbox>@<context>` for `VoiceMail`, so it opens the very mailbox whose
+/// files the decision looked at.
+pub const VAR_VM_MAILBOX: &str = "RINGSIDE_VM_MAILBOX";
 /// Channel variable: the `VoiceMail` options.
 pub const VAR_VM_OPTS: &str = "RINGSIDE_VM_OPTS";
 /// Channel variable set last: `OK` once the others are set, `ERROR` when the request was bad.
@@ -170,6 +173,7 @@ pub fn channel_variables(
     vec![
         (VAR_GREETING, greeting),
         (VAR_GREETING_DEFAULT, default),
+        (VAR_VM_MAILBOX, format!("{mailbox}@{}", files.context())),
         (VAR_VM_OPTS, decision.vm_options.to_owned()),
         (VAR_STATUS, "OK".to_owned()),
     ]
@@ -298,6 +302,7 @@ mod tests {
                     "/spool/voicemail/default/1001/greet".to_owned()
                 ),
                 (VAR_GREETING_DEFAULT, String::new()),
+                (VAR_VM_MAILBOX, "1001@default".to_owned()),
                 (VAR_VM_OPTS, String::new()),
                 (VAR_STATUS, "OK".to_owned()),
             ]
