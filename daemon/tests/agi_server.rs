@@ -124,6 +124,15 @@ impl FakeAsterisk {
         }
     }
 
+    /// Whether the server closes the connection within `limit` without sending anything.
+    async fn closed_silently_within(&mut self, limit: Duration) -> bool {
+        let mut sink = Vec::new();
+        match tokio::time::timeout(limit, self.reader.read_to_end(&mut sink)).await {
+            Ok(Ok(_)) | Ok(Err(_)) => sink.is_empty(),
+            Err(_) => false,
+        }
+    }
+
     /// Waits until the server closes the connection (ignoring anything it still sends).
     async fn closed_within(&mut self, limit: Duration) -> bool {
         let mut sink = Vec::new();
@@ -157,8 +166,8 @@ async fn start(server: AgiServer) -> RunningServer {
 fn quick_limits() -> ServerLimits {
     ServerLimits {
         session: SessionLimits {
-            header_timeout: Duration::from_millis(300),
-            reply_timeout: Duration::from_millis(300),
+            header_timeout: Duration::from_millis(500),
+            reply_timeout: Duration::from_secs(2),
             max_line: 8 * 1024,
             max_header_lines: 512,
         },
@@ -422,26 +431,42 @@ async fn garbage_reply_ends_the_session_and_the_server_goes_on() {
     assert_still_serves(server.addr).await;
 }
 
+/// Keeps its session open until Asterisk answers one `NOOP`.
+struct HoldHandler;
+
+#[async_trait::async_trait]
+impl AgiHandler for HoldHandler {
+    async fn handle(&self, session: &mut AgiSession) -> Result<(), AgiError> {
+        session.command("NOOP").await.map(drop)
+    }
+}
+
 #[tokio::test]
 async fn sessions_beyond_the_limit_are_closed_at_once() {
     let spool = tempfile::tempdir().expect("tempdir");
     let limits = ServerLimits {
         max_sessions: 1,
         session: SessionLimits {
-            header_timeout: Duration::from_secs(30),
+            reply_timeout: Duration::from_secs(30),
             ..quick_limits().session
         },
         ..quick_limits()
     };
-    let server = start(greeting_server(spool.path()).with_limits(limits)).await;
-    // Holds the only session slot by never finishing its header.
-    let mut holder = FakeAsterisk::connect(server.addr).await;
-    holder.send("agi_network: yes\n").await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let mut refused = FakeAsterisk::connect(server.addr).await;
-    assert!(refused.closed_within(Duration::from_secs(2)).await);
-    drop(holder);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let server = start(
+        greeting_server(spool.path())
+            .with_limits(limits)
+            .route("hold", HoldHandler),
+    )
+    .await;
+    let mut holder = FakeAsterisk::start(server.addr, "hold", &[]).await;
+    // Once the command arrives the holder's session surely has the only slot.
+    assert_eq!(holder.command().await, "NOOP");
+    let mut refused = FakeAsterisk::start(server.addr, "greeting", &["1001", "busy"]).await;
+    assert!(refused.closed_silently_within(Duration::from_secs(1)).await);
+    holder.reply("200 result=0").await;
+    assert!(holder.closed_within(PATIENCE).await);
+    // The slot is given back just after the socket closes.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     assert_still_serves(server.addr).await;
 }
 
