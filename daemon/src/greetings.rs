@@ -141,25 +141,27 @@ pub enum GreetingError {
     )]
     BadSpool(PathBuf),
     // The converter's message already names the input file.
-    #[error("greeting not changed: {source}")]
+    // Messages carry their cause inline (not as `source`) so chained printing (`{:#}`)
+    // does not repeat it.
+    #[error("greeting not changed: {reason}")]
     Convert {
         input: PathBuf,
-        source: Box<dyn std::error::Error + Send + Sync>,
+        reason: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}: {error}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> GreetingError {
     let path = path.to_owned();
-    move |source| GreetingError::Io {
+    move |error| GreetingError::Io {
         action,
         path,
-        source,
+        error,
     }
 }
 
@@ -314,9 +316,9 @@ impl GreetingFiles {
             .map_err(io_err("cannot create a temporary file in", &dir))?;
         converter
             .convert(input, temp.path())
-            .map_err(|source| GreetingError::Convert {
+            .map_err(|reason| GreetingError::Convert {
                 input: input.to_owned(),
-                source,
+                reason,
             })?;
         set_readable_by_asterisk(temp.path())?;
         let target = self.greeting_base(mailbox, kind).with_extension("wav");
