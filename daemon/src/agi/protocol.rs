@@ -41,6 +41,7 @@ impl Request {
         let script = vars
             .get("network_script")
             .map(|s| script_name(s))
+            .filter(|s| !s.is_empty())
             .or_else(|| vars.get("request").and_then(|r| script_from_url(r)))
             .filter(|s| !s.is_empty())
             .ok_or(ProtocolError::NoScript)?;
@@ -232,6 +233,13 @@ mod tests {
         let req = Request::from_lines(["agi_request: agi://pbx:4573/fax-received?x=1"])
             .expect("valid header");
         assert_eq!(req.script, "fax-received");
+    }
+
+    #[test]
+    fn empty_network_script_falls_back_to_the_request_url() {
+        let req = Request::from_lines(["agi_network_script: ", "agi_request: agi://pbx/greeting"])
+            .expect("valid header");
+        assert_eq!(req.script, "greeting");
     }
 
     #[test]
