@@ -500,3 +500,22 @@ async fn shutdown_lets_a_running_session_finish() {
         .expect("task not panicked")
         .expect("no error");
 }
+
+/// A handler with a bug.
+struct PanickingHandler;
+
+#[async_trait::async_trait]
+impl AgiHandler for PanickingHandler {
+    async fn handle(&self, _session: &mut AgiSession) -> Result<(), AgiError> {
+        panic!("handler bug")
+    }
+}
+
+#[tokio::test]
+async fn panicking_handler_ends_only_its_session() {
+    let spool = tempfile::tempdir().expect("tempdir");
+    let server = start(greeting_server(spool.path()).route("buggy", PanickingHandler)).await;
+    let mut asterisk = FakeAsterisk::start(server.addr, "buggy", &[]).await;
+    assert!(asterisk.closed_within(PATIENCE).await);
+    assert_still_serves(server.addr).await;
+}

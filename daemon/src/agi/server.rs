@@ -102,7 +102,13 @@ impl AgiServer {
             let (stream, peer) = tokio::select! {
                 () = shutdown.cancelled() => break,
                 // Reaps finished sessions so the set does not grow with every call.
-                Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+                Some(ended) = sessions.join_next(), if !sessions.is_empty() => {
+                    // A panicking handler ends only its own session, never the server.
+                    if let Err(err) = ended {
+                        tracing::error!(%err, "FastAGI session task failed");
+                    }
+                    continue;
+                }
                 accepted = listener.accept() => match accepted {
                     Ok(pair) => pair,
                     Err(err) => {
