@@ -81,7 +81,8 @@ pub fn parse_csv(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
             }
             '\r' if chars.peek() == Some(&'\n') => {}
             other => {
-                started = true;
+                // A line of blanks alone is still a blank line.
+                started |= !other.is_whitespace();
                 field.push(other);
             }
         }

@@ -10,9 +10,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use rayon::prelude::*;
 use serde::Serialize;
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
-use super::access::MenuAccess;
 use super::csv::{CsvRecord, parse_csv};
 use super::user_fields::{check_display_name, check_email, check_extension};
 use super::users::{UserRow, insert_user_row};
@@ -216,7 +215,7 @@ async fn existing_extensions(
             "SELECT extension FROM users WHERE extension IN ({})",
             params.join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
             query = query.bind(row.extension.as_str());
         }

@@ -64,7 +64,7 @@ impl TestDb {
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
             .expect("connect to the PostgreSQL admin URL");
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut admin)
             .await
             .expect("create the test database");
@@ -90,7 +90,7 @@ impl TestDb {
             match sqlx::PgConnection::connect(admin_url).await {
                 Ok(mut admin) => {
                     let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    if let Err(e) = sqlx::raw_sql(&drop).execute(&mut admin).await {
+                    if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await {
                         eprintln!("could not drop test database {name}: {e}");
                     }
                     admin.close().await.ok();
@@ -131,17 +131,31 @@ where
     F: Fn(Store) -> Fut,
     Fut: Future<Output = ()>,
 {
-    for_each_test_db(|db| body(db.store.clone())).await;
+    for_each_test_db(|db| body(db.store)).await;
 }
 
-/// Like [`for_each_db`] but hands over the whole [`TestDb`] (its URL, its kind).
+/// What a test body gets from [`for_each_test_db`]: the store plus where it lives.
+#[derive(Clone, Debug)]
+pub struct DbUnderTest {
+    pub kind: DbKind,
+    /// The URL the store was opened with (e.g. to point a spawned `ringside` at it).
+    pub url: String,
+    pub store: Store,
+}
+
+/// Like [`for_each_db`] but also tells the body which database it runs on and its URL.
 pub async fn for_each_test_db<F, Fut>(body: F)
 where
-    F: Fn(&TestDb) -> Fut,
+    F: Fn(DbUnderTest) -> Fut,
     Fut: Future<Output = ()>,
 {
     for db in test_dbs().await {
-        let outcome = AssertUnwindSafe(body(&db)).catch_unwind().await;
+        let handle = DbUnderTest {
+            kind: db.kind,
+            url: db.url.clone(),
+            store: db.store.clone(),
+        };
+        let outcome = AssertUnwindSafe(body(handle)).catch_unwind().await;
         let kind = db.kind;
         db.cleanup().await;
         if let Err(panic) = outcome {
