@@ -3,8 +3,8 @@
 //! Pure and synchronous: hashing is deliberately slow, so async callers run it on a blocking
 //! thread. This module does not know about users or the database; see `store::users`.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 
 /// Shortest password accepted from a person.
@@ -137,7 +137,10 @@ mod tests {
 
     #[test]
     fn short_password_is_rejected() {
-        assert_eq!(check_password_rules("1234567"), Err(PasswordError::TooShort));
+        assert_eq!(
+            check_password_rules("1234567"),
+            Err(PasswordError::TooShort)
+        );
         assert_eq!(check_password_rules("12345678"), Ok(()));
     }
 
@@ -172,7 +175,10 @@ mod tests {
     fn random_token_is_64_hex_digits_and_unique() {
         let t = random_token();
         assert_eq!(t.len(), 64);
-        assert!(t.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(
+            t.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
         assert_ne!(t, random_token());
     }
 }

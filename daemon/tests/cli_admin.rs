@@ -19,7 +19,9 @@ async fn admin_with_password_from_stdin_can_log_in() {
     );
     assert!(run.ok(), "{run:?}");
     assert!(!run.stdout.contains("admin-secret-1"));
-    let store = Store::connect(&database_url(dir.path())).await.expect("open");
+    let store = Store::connect(&database_url(dir.path()))
+        .await
+        .expect("open");
     let admin = store
         .verify_password("root", "admin-secret-1")
         .await
@@ -37,7 +39,9 @@ async fn admin_without_stdin_gets_a_generated_password_printed_once() {
         .lines()
         .find_map(|l| l.strip_prefix("password (shown only now): "))
         .expect("generated password printed");
-    let store = Store::connect(&database_url(dir.path())).await.expect("open");
+    let store = Store::connect(&database_url(dir.path()))
+        .await
+        .expect("open");
     store
         .verify_password("root", password)
         .await
@@ -47,7 +51,11 @@ async fn admin_without_stdin_gets_a_generated_password_printed_once() {
 #[test]
 fn admin_with_empty_stdin_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = ringside(dir.path(), &["admin", "create", "root", "--password-stdin"], Some(""));
+    let run = ringside(
+        dir.path(),
+        &["admin", "create", "root", "--password-stdin"],
+        Some(""),
+    );
     assert!(!run.ok(), "{run:?}");
     assert!(run.stderr.contains("no password"), "{run:?}");
 }
@@ -57,7 +65,10 @@ fn admin_login_with_a_blank_is_refused_by_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = ringside(dir.path(), &["admin", "create", "root admin"], None);
     assert!(!run.ok(), "{run:?}");
-    assert!(run.stderr.contains("login") && run.stderr.contains("root admin"), "{run:?}");
+    assert!(
+        run.stderr.contains("login") && run.stderr.contains("root admin"),
+        "{run:?}"
+    );
 }
 
 #[test]

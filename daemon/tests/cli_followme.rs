@@ -6,7 +6,11 @@ use common::cli::ringside;
 
 fn dir_with_user() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    let add = ringside(dir.path(), &["user", "add", "1001", "--name", "Alice"], None);
+    let add = ringside(
+        dir.path(),
+        &["user", "add", "1001", "--name", "Alice"],
+        None,
+    );
     assert!(add.ok(), "{add:?}");
     dir
 }
@@ -17,8 +21,19 @@ fn set_then_show_prints_the_steps_with_leading_zeros() {
     let set = ringside(
         dir.path(),
         &[
-            "followme", "set", "1001", "--initial-ring", "5", "--step", "2001,2002:20", "--step",
-            "0049301234:15", "--confirm", "--moh", "--caller-id", "extension",
+            "followme",
+            "set",
+            "1001",
+            "--initial-ring",
+            "5",
+            "--step",
+            "2001,2002:20",
+            "--step",
+            "0049301234:15",
+            "--confirm",
+            "--moh",
+            "--caller-id",
+            "extension",
         ],
         None,
     );
@@ -41,7 +56,14 @@ fn set_then_show_prints_the_steps_with_leading_zeros() {
 #[test]
 fn off_keeps_the_steps_but_disables() {
     let dir = dir_with_user();
-    assert!(ringside(dir.path(), &["followme", "set", "1001", "--step", "2001:20"], None).ok());
+    assert!(
+        ringside(
+            dir.path(),
+            &["followme", "set", "1001", "--step", "2001:20"],
+            None
+        )
+        .ok()
+    );
     let off = ringside(dir.path(), &["followme", "off", "1001"], None);
     assert!(off.ok(), "{off:?}");
     let show = ringside(dir.path(), &["followme", "show", "1001"], None);
@@ -60,9 +82,16 @@ fn show_for_a_user_without_settings_says_off() {
 #[test]
 fn set_without_steps_is_refused_naming_step() {
     let dir = dir_with_user();
-    let set = ringside(dir.path(), &["followme", "set", "1001", "--initial-ring", "5"], None);
+    let set = ringside(
+        dir.path(),
+        &["followme", "set", "1001", "--initial-ring", "5"],
+        None,
+    );
     assert!(!set.ok(), "{set:?}");
-    assert!(set.stderr.contains("--step") && set.stderr.contains("no steps"), "{set:?}");
+    assert!(
+        set.stderr.contains("--step") && set.stderr.contains("no steps"),
+        "{set:?}"
+    );
 }
 
 #[test]
@@ -70,11 +99,22 @@ fn out_of_range_initial_ring_is_named() {
     let dir = dir_with_user();
     let set = ringside(
         dir.path(),
-        &["followme", "set", "1001", "--initial-ring", "301", "--step", "2001:20"],
+        &[
+            "followme",
+            "set",
+            "1001",
+            "--initial-ring",
+            "301",
+            "--step",
+            "2001:20",
+        ],
         None,
     );
     assert!(!set.ok(), "{set:?}");
-    assert!(set.stderr.contains("--initial-ring") && set.stderr.contains("301"), "{set:?}");
+    assert!(
+        set.stderr.contains("--initial-ring") && set.stderr.contains("301"),
+        "{set:?}"
+    );
 }
 
 #[test]
@@ -82,17 +122,26 @@ fn bad_number_in_a_step_is_named_with_its_step() {
     let dir = dir_with_user();
     let set = ringside(
         dir.path(),
-        &["followme", "set", "1001", "--step", "2001:20", "--step", "20x2:15"],
+        &[
+            "followme", "set", "1001", "--step", "2001:20", "--step", "20x2:15",
+        ],
         None,
     );
     assert!(!set.ok(), "{set:?}");
-    assert!(set.stderr.contains("--step #2") && set.stderr.contains("\"20x2\""), "{set:?}");
+    assert!(
+        set.stderr.contains("--step #2") && set.stderr.contains("\"20x2\""),
+        "{set:?}"
+    );
 }
 
 #[test]
 fn zero_step_ring_time_is_refused() {
     let dir = dir_with_user();
-    let set = ringside(dir.path(), &["followme", "set", "1001", "--step", "2001:0"], None);
+    let set = ringside(
+        dir.path(),
+        &["followme", "set", "1001", "--step", "2001:0"],
+        None,
+    );
     assert!(!set.ok(), "{set:?}");
     assert!(set.stderr.contains("ring time 0 s"), "{set:?}");
 }
@@ -100,7 +149,11 @@ fn zero_step_ring_time_is_refused() {
 #[test]
 fn malformed_step_argument_is_named() {
     let dir = dir_with_user();
-    let set = ringside(dir.path(), &["followme", "set", "1001", "--step", "2001"], None);
+    let set = ringside(
+        dir.path(),
+        &["followme", "set", "1001", "--step", "2001"],
+        None,
+    );
     assert!(!set.ok(), "{set:?}");
     assert!(set.stderr.contains("--step"), "{set:?}");
 }
@@ -108,8 +161,19 @@ fn malformed_step_argument_is_named() {
 #[test]
 fn refused_settings_leave_the_old_ones() {
     let dir = dir_with_user();
-    assert!(ringside(dir.path(), &["followme", "set", "1001", "--step", "2001:20"], None).ok());
-    let bad = ringside(dir.path(), &["followme", "set", "1001", "--step", "abc:20"], None);
+    assert!(
+        ringside(
+            dir.path(),
+            &["followme", "set", "1001", "--step", "2001:20"],
+            None
+        )
+        .ok()
+    );
+    let bad = ringside(
+        dir.path(),
+        &["followme", "set", "1001", "--step", "abc:20"],
+        None,
+    );
     assert!(!bad.ok(), "{bad:?}");
     let show = ringside(dir.path(), &["followme", "show", "1001"], None);
     assert!(show.stdout.contains("step 1: 2001 for 20 s"), "{show:?}");
@@ -118,7 +182,14 @@ fn refused_settings_leave_the_old_ones() {
 #[test]
 fn followme_for_unknown_user_fails() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let set = ringside(dir.path(), &["followme", "set", "1999", "--step", "2001:20"], None);
+    let set = ringside(
+        dir.path(),
+        &["followme", "set", "1999", "--step", "2001:20"],
+        None,
+    );
     assert!(!set.ok(), "{set:?}");
-    assert!(set.stderr.contains("1999") && set.stderr.contains("not found"), "{set:?}");
+    assert!(
+        set.stderr.contains("1999") && set.stderr.contains("not found"),
+        "{set:?}"
+    );
 }

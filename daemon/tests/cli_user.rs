@@ -9,7 +9,15 @@ fn added_user_appears_in_the_list() {
     let dir = tempfile::tempdir().expect("temp dir");
     let add = ringside(
         dir.path(),
-        &["user", "add", "1001", "--name", "Alice Example", "--email", "alice@example.com"],
+        &[
+            "user",
+            "add",
+            "1001",
+            "--name",
+            "Alice Example",
+            "--email",
+            "alice@example.com",
+        ],
         None,
     );
     assert!(add.ok(), "{add:?}");
@@ -26,7 +34,11 @@ fn list_as_json_carries_the_total() {
     for ext in ["1001", "1002"] {
         assert!(ringside(dir.path(), &["user", "add", ext, "--name", "U"], None).ok());
     }
-    let list = ringside(dir.path(), &["user", "list", "--json", "--limit", "1"], None);
+    let list = ringside(
+        dir.path(),
+        &["user", "list", "--json", "--limit", "1"],
+        None,
+    );
     let page: serde_json::Value = serde_json::from_str(&list.stdout).expect("json output");
     assert_eq!(page["total"], 2);
     assert_eq!(page["users"].as_array().map(Vec::len), Some(1));
@@ -37,14 +49,25 @@ fn password_from_stdin_is_stored_hashed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let add = ringside(
         dir.path(),
-        &["user", "add", "1001", "--name", "Alice", "--password-stdin", "--portal"],
+        &[
+            "user",
+            "add",
+            "1001",
+            "--name",
+            "Alice",
+            "--password-stdin",
+            "--portal",
+        ],
         Some("alice-secret\n"),
     );
     assert!(add.ok(), "{add:?}");
     assert!(!add.stdout.contains("alice-secret"));
     let db = std::fs::read(dir.path().join("ringside.db")).expect("database file");
     let text = String::from_utf8_lossy(&db);
-    assert!(!text.contains("alice-secret"), "plain password in the database file");
+    assert!(
+        !text.contains("alice-secret"),
+        "plain password in the database file"
+    );
 }
 
 #[test]
@@ -52,7 +75,10 @@ fn bad_extension_is_named_and_exits_non_zero() {
     let dir = tempfile::tempdir().expect("temp dir");
     let add = ringside(dir.path(), &["user", "add", "10a1", "--name", "Bad"], None);
     assert!(!add.ok(), "{add:?}");
-    assert!(add.stderr.contains("extension") && add.stderr.contains("10a1"), "{add:?}");
+    assert!(
+        add.stderr.contains("extension") && add.stderr.contains("10a1"),
+        "{add:?}"
+    );
 }
 
 #[test]
@@ -100,13 +126,23 @@ fn passwd_of_unknown_user_fails() {
         Some("long-enough-pw\n"),
     );
     assert!(!passwd.ok(), "{passwd:?}");
-    assert!(passwd.stderr.contains("1999") && passwd.stderr.contains("not found"), "{passwd:?}");
+    assert!(
+        passwd.stderr.contains("1999") && passwd.stderr.contains("not found"),
+        "{passwd:?}"
+    );
 }
 
 #[test]
 fn removed_user_is_no_longer_listed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert!(ringside(dir.path(), &["user", "add", "1001", "--name", "Alice"], None).ok());
+    assert!(
+        ringside(
+            dir.path(),
+            &["user", "add", "1001", "--name", "Alice"],
+            None
+        )
+        .ok()
+    );
     let rm = ringside(dir.path(), &["user", "rm", "1001"], None);
     assert!(rm.ok(), "{rm:?}");
     let list = ringside(dir.path(), &["user", "list"], None);
@@ -128,11 +164,16 @@ fn import_reports_accepted_and_rejected_rows() {
 #[test]
 fn user_commands_work_against_postgres_too() {
     let Ok(admin_url) = std::env::var(common::POSTGRES_URL_VAR) else {
-        eprintln!("PostgreSQL half skipped: {} is not set", common::POSTGRES_URL_VAR);
+        eprintln!(
+            "PostgreSQL half skipped: {} is not set",
+            common::POSTGRES_URL_VAR
+        );
         return;
     };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let db = rt.block_on(common::TestDb::postgres()).expect("postgres db");
+    let db = rt
+        .block_on(common::TestDb::postgres())
+        .expect("postgres db");
     let dir = tempfile::tempdir().expect("temp dir");
     let env = [("RINGSIDE_DATABASE_URL", db.url.as_str())];
     let add = common::cli::ringside_with_env(
@@ -145,5 +186,8 @@ fn user_commands_work_against_postgres_too() {
     rt.block_on(db.cleanup());
     assert!(add.ok(), "{add:?} (admin url {admin_url})");
     assert!(list.stdout.contains("Alice PG"), "{list:?}");
-    assert!(!dir.path().join("ringside.db").exists(), "used SQLite instead");
+    assert!(
+        !dir.path().join("ringside.db").exists(),
+        "used SQLite instead"
+    );
 }

@@ -10,7 +10,10 @@ fn database_name_is_replaced_keeping_parameters() {
         with_database("postgres://u@h:5432/ringside_test?sslmode=disable", "rs_1"),
         "postgres://u@h:5432/rs_1?sslmode=disable"
     );
-    assert_eq!(with_database("postgres://u@h", "rs_1"), "postgres://u@h/rs_1");
+    assert_eq!(
+        with_database("postgres://u@h", "rs_1"),
+        "postgres://u@h/rs_1"
+    );
 }
 
 #[tokio::test]

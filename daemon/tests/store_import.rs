@@ -43,12 +43,27 @@ async fn bad_rows_are_reported_and_good_rows_still_imported() {
                    1003,Carol,carol@,generate\n\
                    1004,Dave,,generate\n";
         let report = store.import_users_csv(csv, false).await.expect("import");
-        let accepted: Vec<_> = report.accepted.iter().map(|u| u.extension.as_str()).collect();
+        let accepted: Vec<_> = report
+            .accepted
+            .iter()
+            .map(|u| u.extension.as_str())
+            .collect();
         assert_eq!(accepted, ["1001", "1004"]);
         let rejected: Vec<_> = report.rejected.iter().map(|r| r.line).collect();
         assert_eq!(rejected, [2, 3]);
-        assert!(report.rejected[1].reason.contains("email"), "{:?}", report.rejected);
-        assert_eq!(store.list_users(&UserQuery::default()).await.expect("list").total, 2);
+        assert!(
+            report.rejected[1].reason.contains("email"),
+            "{:?}",
+            report.rejected
+        );
+        assert_eq!(
+            store
+                .list_users(&UserQuery::default())
+                .await
+                .expect("list")
+                .total,
+            2
+        );
     })
     .await;
 }
@@ -82,7 +97,14 @@ async fn malformed_csv_imports_nothing() {
             .expect_err("unclosed quote");
         assert!(matches!(err, StoreError::Import(_)), "{err}");
         assert!(err.to_string().contains("line 2"), "{err}");
-        assert_eq!(store.list_users(&UserQuery::default()).await.expect("list").total, 0);
+        assert_eq!(
+            store
+                .list_users(&UserQuery::default())
+                .await
+                .expect("list")
+                .total,
+            0
+        );
     })
     .await;
 }
@@ -120,7 +142,14 @@ async fn failure_during_insert_rolls_back_every_row() {
             .await
             .expect_err("third insert fails");
         assert!(err.to_string().contains("refused by test trigger"), "{err}");
-        assert_eq!(store.list_users(&UserQuery::default()).await.expect("list").total, 0);
+        assert_eq!(
+            store
+                .list_users(&UserQuery::default())
+                .await
+                .expect("list")
+                .total,
+            0
+        );
     })
     .await;
 }

@@ -7,7 +7,9 @@ use common::{TestDb, for_each_db};
 use ringside::store::{NewUser, Store, StoreError};
 
 fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().expect("valid instant")
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .expect("valid instant")
 }
 
 async fn with_user(store: &Store, ext: &str) {
@@ -91,10 +93,12 @@ async fn touch_extends_a_live_session() {
             .await
             .expect("session");
         let later = t0() + Duration::minutes(20);
-        assert!(store
-            .touch_session(&s.id, Duration::minutes(30), later)
-            .await
-            .expect("touch"));
+        assert!(
+            store
+                .touch_session(&s.id, Duration::minutes(30), later)
+                .await
+                .expect("touch")
+        );
         let found = store
             .session(&s.id, t0() + Duration::minutes(45))
             .await
@@ -114,10 +118,12 @@ async fn touch_does_not_revive_an_expired_session() {
             .await
             .expect("session");
         let late = t0() + Duration::minutes(31);
-        assert!(!store
-            .touch_session(&s.id, Duration::minutes(30), late)
-            .await
-            .expect("touch"));
+        assert!(
+            !store
+                .touch_session(&s.id, Duration::minutes(30), late)
+                .await
+                .expect("touch")
+        );
         assert_eq!(store.session(&s.id, late).await.expect("get"), None);
     })
     .await;
@@ -161,7 +167,10 @@ async fn disabling_a_user_ends_their_sessions() {
             .create_session("1001", Duration::hours(1), t0())
             .await
             .expect("session");
-        store.set_user_enabled("1001", false).await.expect("disable");
+        store
+            .set_user_enabled("1001", false)
+            .await
+            .expect("disable");
         assert_eq!(store.session(&s.id, t0()).await.expect("get"), None);
     })
     .await;

@@ -25,7 +25,11 @@ async fn created_user_reads_back_with_its_fields() {
         assert!(read.has_password && read.portal_enabled && read.enabled);
         assert!(!read.is_admin);
         let age = chrono::Utc::now() - read.created_at;
-        assert!(age.num_seconds().abs() < 60, "created_at {}", read.created_at);
+        assert!(
+            age.num_seconds().abs() < 60,
+            "created_at {}",
+            read.created_at
+        );
     })
     .await;
 }
@@ -34,11 +38,12 @@ async fn created_user_reads_back_with_its_fields() {
 async fn password_is_stored_only_as_an_argon2_hash() {
     for_each_db(|store| async move {
         store.create_user(&alice()).await.expect("create");
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE extension = $1")
-            .bind("1001")
-            .fetch_one(store.pool())
-            .await
-            .expect("hash column");
+        let hash: String =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE extension = $1")
+                .bind("1001")
+                .fetch_one(store.pool())
+                .await
+                .expect("hash column");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains("alice-secret"));
     })
@@ -63,8 +68,18 @@ async fn invalid_extension_is_rejected_before_storing() {
             .create_user(&NewUser::new("10a", "Bad"))
             .await
             .expect_err("letters");
-        assert!(matches!(err, StoreError::Invalid(ref f) if f.field == "extension"), "{err}");
-        assert_eq!(store.list_users(&UserQuery::default()).await.expect("list").total, 0);
+        assert!(
+            matches!(err, StoreError::Invalid(ref f) if f.field == "extension"),
+            "{err}"
+        );
+        assert_eq!(
+            store
+                .list_users(&UserQuery::default())
+                .await
+                .expect("list")
+                .total,
+            0
+        );
     })
     .await;
 }
@@ -121,7 +136,10 @@ async fn user_without_password_cannot_log_in() {
             .create_user(&NewUser::new("1002", "Bob"))
             .await
             .expect("create");
-        let err = store.verify_password("1002", "").await.expect_err("no password");
+        let err = store
+            .verify_password("1002", "")
+            .await
+            .expect_err("no password");
         assert!(matches!(err, StoreError::InvalidCredentials));
     })
     .await;
@@ -131,8 +149,18 @@ async fn user_without_password_cannot_log_in() {
 async fn disabled_user_cannot_log_in_until_enabled_again() {
     for_each_db(|store| async move {
         store.create_user(&alice()).await.expect("create");
-        store.set_user_enabled("1001", false).await.expect("disable");
-        assert!(!store.user("1001").await.expect("get").expect("exists").enabled);
+        store
+            .set_user_enabled("1001", false)
+            .await
+            .expect("disable");
+        assert!(
+            !store
+                .user("1001")
+                .await
+                .expect("get")
+                .expect("exists")
+                .enabled
+        );
         let err = store
             .verify_password("1001", "alice-secret")
             .await
@@ -211,9 +239,23 @@ async fn portal_flag_toggles() {
     for_each_db(|store| async move {
         store.create_user(&alice()).await.expect("create");
         store.set_portal_enabled("1001", false).await.expect("off");
-        assert!(!store.user("1001").await.expect("get").expect("exists").portal_enabled);
+        assert!(
+            !store
+                .user("1001")
+                .await
+                .expect("get")
+                .expect("exists")
+                .portal_enabled
+        );
         store.set_portal_enabled("1001", true).await.expect("on");
-        assert!(store.user("1001").await.expect("get").expect("exists").portal_enabled);
+        assert!(
+            store
+                .user("1001")
+                .await
+                .expect("get")
+                .expect("exists")
+                .portal_enabled
+        );
     })
     .await;
 }
@@ -230,7 +272,12 @@ async fn menu_access_is_set_per_menu() {
             .set_menu_access("1001", Menu::Fax, Access::No)
             .await
             .expect("no fax");
-        let access = store.user("1001").await.expect("get").expect("exists").access;
+        let access = store
+            .user("1001")
+            .await
+            .expect("get")
+            .expect("exists")
+            .access;
         assert_eq!(access.followme, Access::Read);
         assert_eq!(access.fax, Access::No);
         assert_eq!(access.profile, Access::Write);
@@ -247,7 +294,10 @@ async fn new_users_get_the_stored_default_access() {
         );
         let mut defaults = MenuAccess::uniform(Access::Read);
         defaults.fax = Access::No;
-        store.set_default_access(&defaults).await.expect("set defaults");
+        store
+            .set_default_access(&defaults)
+            .await
+            .expect("set defaults");
         let user = store
             .create_user(&NewUser::new("1002", "Bob"))
             .await

@@ -226,7 +226,10 @@ mod tests {
                 },
             ],
         });
-        assert!(text.contains("--initial-ring: initial ring time 301"), "{text}");
+        assert!(
+            text.contains("--initial-ring: initial ring time 301"),
+            "{text}"
+        );
         assert!(text.contains("--step #2: step 2: number \"abc\""), "{text}");
     }
 }

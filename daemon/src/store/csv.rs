@@ -111,10 +111,7 @@ mod tests {
 
     #[test]
     fn plain_fields_split_on_commas_and_lines() {
-        assert_eq!(
-            fields("a,b\nc,d\n"),
-            vec![vec!["a", "b"], vec!["c", "d"]]
-        );
+        assert_eq!(fields("a,b\nc,d\n"), vec![vec!["a", "b"], vec!["c", "d"]]);
     }
 
     #[test]
@@ -154,7 +151,10 @@ mod tests {
     fn text_after_closing_quote_is_an_error() {
         assert!(matches!(
             parse_csv("\"a\"b,c\n"),
-            Err(CsvError::AfterQuote { line: 1, found: 'b' })
+            Err(CsvError::AfterQuote {
+                line: 1,
+                found: 'b'
+            })
         ));
     }
 

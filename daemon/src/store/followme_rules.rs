@@ -114,7 +114,10 @@ mod tests {
     }
 
     fn problems(s: &FollowMeSettings) -> Vec<FollowMeProblem> {
-        check_followme(s).err().map(|e| e.problems).unwrap_or_default()
+        check_followme(s)
+            .err()
+            .map(|e| e.problems)
+            .unwrap_or_default()
     }
 
     #[test]

@@ -46,7 +46,11 @@ pub fn check_login(login: &str) -> Result<(), FieldError> {
         return check_extension(login);
     }
     if !login.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return Err(bad("login", login, "must start with a letter or be an extension"));
+        return Err(bad(
+            "login",
+            login,
+            "must start with a letter or be an extension",
+        ));
     }
     if login.len() > LOGIN_MAX {
         return Err(bad("login", login, "must be at most 32 characters long"));
@@ -160,7 +164,14 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for e in ["alice", "alice@", "@example.com", "a@b", "a b@example.com", "a@@b.com"] {
+        for e in [
+            "alice",
+            "alice@",
+            "@example.com",
+            "a@b",
+            "a b@example.com",
+            "a@@b.com",
+        ] {
             assert!(check_email(e).is_err(), "{e} accepted");
         }
         assert_eq!(check_email("alice@example.com"), Ok(()));

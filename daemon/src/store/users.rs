@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::access::{Access, Menu, MenuAccess};
 use super::user_fields::{check_display_name, check_email, check_extension, check_login};
@@ -267,12 +267,13 @@ impl Store {
     ) -> Result<(), StoreError> {
         check_display_name(display_name)?;
         check_email(email)?;
-        let done = sqlx::query("UPDATE users SET display_name = $1, email = $2 WHERE extension = $3")
-            .bind(display_name.trim())
-            .bind(email)
-            .bind(extension)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET display_name = $1, email = $2 WHERE extension = $3")
+                .bind(display_name.trim())
+                .bind(email)
+                .bind(extension)
+                .execute(self.pool())
+                .await?;
         found(done.rows_affected(), extension)
     }
 
@@ -338,7 +339,10 @@ impl Store {
         menu: Menu,
         access: Access,
     ) -> Result<(), StoreError> {
-        let sql = format!("UPDATE users SET {} = $1 WHERE extension = $2", menu.column());
+        let sql = format!(
+            "UPDATE users SET {} = $1 WHERE extension = $2",
+            menu.column()
+        );
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(access.as_str())
             .bind(extension)

@@ -43,7 +43,9 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir for the test database");
         let url = format!("sqlite://{}", dir.path().join("ringside.db").display());
-        let store = Store::connect(&url).await.expect("open sqlite test database");
+        let store = Store::connect(&url)
+            .await
+            .expect("open sqlite test database");
         TestDb {
             kind: DbKind::Sqlite,
             url,
@@ -90,7 +92,10 @@ impl TestDb {
             match sqlx::PgConnection::connect(admin_url).await {
                 Ok(mut admin) => {
                     let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                    if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await {
+                    if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+                        .execute(&mut admin)
+                        .await
+                    {
                         eprintln!("could not drop test database {name}: {e}");
                     }
                     admin.close().await.ok();
