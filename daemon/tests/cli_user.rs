@@ -62,12 +62,15 @@ fn password_from_stdin_is_stored_hashed() {
     );
     assert!(add.ok(), "{add:?}");
     assert!(!add.stdout.contains("alice-secret"));
-    let db = std::fs::read(dir.path().join("ringside.db")).expect("database file");
-    let text = String::from_utf8_lossy(&db);
-    assert!(
-        !text.contains("alice-secret"),
-        "plain password in the database file"
-    );
+    // The database file and its WAL/shared-memory companions.
+    for entry in std::fs::read_dir(dir.path()).expect("data dir") {
+        let path = entry.expect("dir entry").path();
+        if path.to_string_lossy().contains("ringside.db") {
+            let bytes = std::fs::read(&path).expect("database file");
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("alice-secret"), "plain password in {}", path.display());
+        }
+    }
 }
 
 #[test]
