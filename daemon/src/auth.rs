@@ -92,6 +92,17 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A one-way digest of a random token (BLAKE2s-256, hex), stored instead of the token so a
+/// copy of the database does not hand out live sessions. A fast hash is enough here: the
+/// token is 256 random bits, not something a person chose.
+pub fn token_digest(token: &str) -> String {
+    use blake2::{Blake2s256, Digest};
+    Blake2s256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +180,15 @@ mod tests {
     #[test]
     fn generated_passwords_differ() {
         assert_ne!(generate_password(), generate_password());
+    }
+
+    #[test]
+    fn token_digest_is_stable_and_differs_from_the_token() {
+        let t = random_token();
+        assert_eq!(token_digest(&t), token_digest(&t));
+        assert_ne!(token_digest(&t), t);
+        assert_eq!(token_digest(&t).len(), 64);
+        assert_ne!(token_digest(&t), token_digest(&random_token()));
     }
 
     #[test]

@@ -68,7 +68,11 @@ fn password_from_stdin_is_stored_hashed() {
         if path.to_string_lossy().contains("ringside.db") {
             let bytes = std::fs::read(&path).expect("database file");
             let text = String::from_utf8_lossy(&bytes);
-            assert!(!text.contains("alice-secret"), "plain password in {}", path.display());
+            assert!(
+                !text.contains("alice-secret"),
+                "plain password in {}",
+                path.display()
+            );
         }
     }
 }

@@ -214,3 +214,28 @@ async fn session_survives_reopening_the_database() {
     reopened.pool().close().await;
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn stored_row_does_not_contain_the_session_id() {
+    for_each_db(|store| async move {
+        with_user(&store, "1001").await;
+        let s = store
+            .create_session("1001", Duration::hours(1), t0())
+            .await
+            .expect("session");
+        let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM portal_sessions")
+            .fetch_all(store.pool())
+            .await
+            .expect("ids");
+        assert_eq!(stored.len(), 1);
+        assert_ne!(stored[0], s.id);
+        assert!(
+            store
+                .session(&stored[0], t0())
+                .await
+                .expect("get")
+                .is_none()
+        );
+    })
+    .await;
+}

@@ -1,6 +1,7 @@
 //! Portal login sessions, kept in the database so they survive a daemon restart.
 //!
-//! A session id and its CSRF token are each 256 random bits. Every function takes the current
+//! A session id and its CSRF token are each 256 random bits. Only a digest of the id is
+//! stored (see [`auth::token_digest`]), so reading the table does not let anyone log in. Every function takes the current
 //! instant as `now`, so expiry is decided by the caller's clock and tested without sleeping.
 //! Cookies, rate limiting and CSRF checks are the portal's job, not this module's.
 
@@ -42,7 +43,7 @@ impl Store {
             "INSERT INTO portal_sessions (id, extension, csrf_token, created_at, expires_at) \
              SELECT $1, extension, $2, $3, $4 FROM users WHERE extension = $5",
         )
-        .bind(&session.id)
+        .bind(auth::token_digest(&session.id))
         .bind(&session.csrf_token)
         .bind(to_millis(session.created_at))
         .bind(to_millis(session.expires_at))
@@ -62,16 +63,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<PortalSession>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, extension, csrf_token, created_at, expires_at FROM portal_sessions \
+            "SELECT extension, csrf_token, created_at, expires_at FROM portal_sessions \
              WHERE id = $1 AND expires_at > $2",
         )
-        .bind(id)
+        .bind(auth::token_digest(id))
         .bind(to_millis(now))
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(PortalSession {
-            id: row.try_get("id")?,
+            id: id.to_owned(),
             extension: row.try_get("extension")?,
             csrf_token: row.try_get("csrf_token")?,
             created_at: from_millis(row.try_get("created_at")?),
@@ -90,7 +91,7 @@ impl Store {
             "UPDATE portal_sessions SET expires_at = $1 WHERE id = $2 AND expires_at > $3",
         )
         .bind(to_millis(now + ttl))
-        .bind(id)
+        .bind(auth::token_digest(id))
         .bind(to_millis(now))
         .execute(self.pool())
         .await?;
@@ -100,7 +101,7 @@ impl Store {
     /// Ends one session (logout); true when it existed.
     pub async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM portal_sessions WHERE id = $1")
-            .bind(id)
+            .bind(auth::token_digest(id))
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() > 0)
