@@ -116,7 +116,10 @@ async fn run_daemon() {
                 moh: false,
                 caller_id: CallerIdMode::Caller,
             }],
-            extensions: ["3001", "3002", "3003"].map(String::from).into_iter().collect(),
+            extensions: ["3001", "3002", "3003"]
+                .map(String::from)
+                .into_iter()
+                .collect(),
         }),
         templates: DialTemplates {
             extension: "PJSIP/{ext}".into(),
@@ -129,7 +132,9 @@ async fn run_daemon() {
     let stop = CancellationToken::new();
     let conn = connection::spawn(client.clone(), stop.clone());
     let mut state = conn.state.clone();
-    let engine = Engine::builder(client.clone()).route("followme", flow).build();
+    let engine = Engine::builder(client.clone())
+        .route("followme", flow)
+        .build();
     let engine_task = tokio::spawn(engine.run(conn.items, stop.clone()));
     state
         .wait_for(|s| s.is_connected())
@@ -147,18 +152,28 @@ async fn run_daemon() {
         async move { http.post(url).send().await.map(|r| r.status().is_success()) }
     });
     let placed = futures_util::future::join_all(placing).await;
-    assert!(placed.iter().all(|r| matches!(r, Ok(true))), "all calls placed");
+    assert!(
+        placed.iter().all(|r| matches!(r, Ok(true))),
+        "all calls placed"
+    );
     let placed_in = started.elapsed();
 
     // Done when every channel is gone (callers are hung up after the callee hangs up).
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let left = client.channels().await.map(|c| c.len()).unwrap_or(usize::MAX);
+        let left = client
+            .channels()
+            .await
+            .map(|c| c.len())
+            .unwrap_or(usize::MAX);
         if left == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "{left} channels still up after 120 s");
+        assert!(
+            Instant::now() < deadline,
+            "{left} channels still up after 120 s"
+        );
     }
     let wall = started.elapsed();
     let cpu = cpu_time().saturating_sub(cpu_before);
@@ -169,13 +184,36 @@ async fn run_daemon() {
     let _ = child.kill();
     let _ = child.wait();
 
-    println!("follow-me load: {CALLS} concurrent calls, 3 legs each (simulator in its own process)");
-    println!("  calls placed in            {:>8.1} ms", placed_in.as_secs_f64() * 1e3);
-    println!("  all calls finished in      {:>8.1} ms", wall.as_secs_f64() * 1e3);
+    println!(
+        "follow-me load: {CALLS} concurrent calls, 3 legs each (simulator in its own process)"
+    );
+    println!(
+        "  calls placed in            {:>8.1} ms",
+        placed_in.as_secs_f64() * 1e3
+    );
+    println!(
+        "  all calls finished in      {:>8.1} ms",
+        wall.as_secs_f64() * 1e3
+    );
     println!("  event -> REST samples      {:>8}", samples.len());
-    println!("  latency p50                {:>8.3} ms", f64::from(percentile(&samples, 0.50)) / 1e3);
-    println!("  latency p99                {:>8.3} ms", f64::from(percentile(&samples, 0.99)) / 1e3);
-    println!("  latency max                {:>8.3} ms", f64::from(samples.last().copied().unwrap_or(0)) / 1e3);
-    println!("  daemon CPU per call        {:>8.3} ms", cpu.as_secs_f64() * 1e3 / CALLS as f64);
-    println!("  daemon peak RSS            {:>8.1} MB", proc_status_kb("VmHWM:") as f64 / 1024.0);
+    println!(
+        "  latency p50                {:>8.3} ms",
+        f64::from(percentile(&samples, 0.50)) / 1e3
+    );
+    println!(
+        "  latency p99                {:>8.3} ms",
+        f64::from(percentile(&samples, 0.99)) / 1e3
+    );
+    println!(
+        "  latency max                {:>8.3} ms",
+        f64::from(samples.last().copied().unwrap_or(0)) / 1e3
+    );
+    println!(
+        "  daemon CPU per call        {:>8.3} ms",
+        cpu.as_secs_f64() * 1e3 / CALLS as f64
+    );
+    println!(
+        "  daemon peak RSS            {:>8.1} MB",
+        proc_status_kb("VmHWM:") as f64 / 1024.0
+    );
 }

@@ -104,17 +104,24 @@ mod tests {
     fn example_config_parses_to_the_defaults_apart_from_the_data_dir() {
         let text = include_str!("../../ringside.example.toml");
         let parsed = Config::from_toml(text).expect("example config is valid");
-        let mut expected = Config::default();
-        expected.data_dir = parsed.data_dir.clone();
+        let expected = Config {
+            data_dir: parsed.data_dir.clone(),
+            ..Config::default()
+        };
         assert_eq!(parsed, expected);
     }
 
     #[tokio::test]
     async fn daemon_stops_when_asked_even_without_asterisk() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::default();
-        config.data_dir = dir.path().to_owned();
-        config.ari.url = "http://127.0.0.1:9/ari".into();
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ari: crate::config::AriConfig {
+                url: "http://127.0.0.1:9/ari".into(),
+                ..Default::default()
+            },
+            ..Config::default()
+        };
         let daemon = Daemon::new(config).await.expect("daemon");
         let stop = CancellationToken::new();
         let run = tokio::spawn(daemon.run(stop.clone()));

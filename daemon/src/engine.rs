@@ -24,6 +24,8 @@ use crate::ari::events::StasisStart;
 use crate::ari::{AriClient, AriError, DialplanTarget, Event, HangupReason};
 
 /// What a flow receives about its channels.
+// Moved once from the engine to the flow; boxing would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum FlowInput {
     /// An ARI event about one of its channels, with the instant its frame was read.

@@ -63,7 +63,10 @@ impl Serve {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(std::time::Instant::now() < deadline, "serve did not stop on SIGTERM");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "serve did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -81,7 +84,10 @@ fn serve_says_where_it_looks_for_asterisk_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_runs_follow_me_from_its_database_against_the_simulator() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = format!("sqlite://{}?mode=rwc", dir.path().join("ringside.db").display());
+    let db = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("ringside.db").display()
+    );
     let store = Store::connect(&db).await.expect("store");
     for ext in ["1001", "2001"] {
         sqlx::query("INSERT INTO users (extension, display_name, created_at) VALUES ($1, $2, 0)")
@@ -110,9 +116,16 @@ async fn serve_runs_follow_me_from_its_database_against_the_simulator() {
     sim.phone("2001", Script::answer_after_ms(50));
     let serve = Serve::start(dir.path(), &sim.base_url());
     assert!(sim.wait_connected("ringside", WAIT).await, "serve connects");
-    let caller = sim.inbound_call("ringside", &["followme".into(), "1001".into()], "555", "Bob");
+    let caller = sim.inbound_call(
+        "ringside",
+        &["followme".into(), "1001".into()],
+        "555",
+        "Bob",
+    );
     let bridged = sim
-        .wait_until(WAIT, |s| s.channel(&caller).and_then(|c| c.bridge).is_some())
+        .wait_until(WAIT, |s| {
+            s.channel(&caller).and_then(|c| c.bridge).is_some()
+        })
         .await;
     assert!(bridged, "call connected: {:#?}", sim.channels());
     let create = sim
@@ -120,6 +133,9 @@ async fn serve_runs_follow_me_from_its_database_against_the_simulator() {
         .into_iter()
         .find(|c| c.path == "/channels/create")
         .expect("a leg was created");
-    assert_eq!(create.query.get("endpoint").map(String::as_str), Some("PJSIP/2001"));
+    assert_eq!(
+        create.query.get("endpoint").map(String::as_str),
+        Some("PJSIP/2001")
+    );
     assert!(serve.terminate().success());
 }

@@ -356,7 +356,7 @@ impl<'a> Call<'a> {
             }
             Action::ToVoicemail(reason) => {
                 self.rest_starting();
-                self.to_voicemail(reason.as_str()).await;
+                self.send_to_voicemail(reason.as_str()).await;
                 Vec::new()
             }
             Action::ToDialplan => {
@@ -488,7 +488,7 @@ impl<'a> Call<'a> {
         }
     }
 
-    async fn to_voicemail(&mut self, reason: &str) {
+    async fn send_to_voicemail(&mut self, reason: &str) {
         self.stop_indication().await;
         match self
             .client
