@@ -174,7 +174,13 @@ pub fn field_error(errors: &[FieldError], field: &str) -> String {
 pub fn dom_id(field: &str) -> String {
     field
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .trim_matches('-')
         .replace("--", "-")

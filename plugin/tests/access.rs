@@ -25,7 +25,11 @@ async fn menus_without_access_answer_403_on_page_and_api() {
     let dave = app.login("204", "dave-pw").await;
     for menu in Menu::ALL {
         let (page, api, _) = menu_routes(menu);
-        assert_eq!(app.get(page, &dave).await.status, StatusCode::FORBIDDEN, "{page}");
+        assert_eq!(
+            app.get(page, &dave).await.status,
+            StatusCode::FORBIDDEN,
+            "{page}"
+        );
         let answer = app.get(api, &dave).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{api}");
         assert_eq!(answer.json()["error"], "forbidden");
@@ -46,7 +50,12 @@ async fn menus_without_access_are_not_in_the_navigation() {
 #[tokio::test]
 async fn read_access_shows_every_menu_with_disabled_inputs() {
     let app = TestApp::new();
-    app.backend.lock().wakeups.get_mut(&1).expect("wakeup").owner = "203".into();
+    app.backend
+        .lock()
+        .wakeups
+        .get_mut(&1)
+        .expect("wakeup")
+        .owner = "203".into();
     let carol = app.login("203", "carol-pw").await;
     for menu in Menu::ALL {
         let (page, _, _) = menu_routes(menu);
@@ -60,7 +69,12 @@ async fn read_access_shows_every_menu_with_disabled_inputs() {
 #[tokio::test]
 async fn read_access_rejects_page_writes_with_403() {
     let app = TestApp::new();
-    app.backend.lock().wakeups.get_mut(&1).expect("wakeup").owner = "203".into();
+    app.backend
+        .lock()
+        .wakeups
+        .get_mut(&1)
+        .expect("wakeup")
+        .owner = "203".into();
     let carol = app.login("203", "carol-pw").await;
     for menu in Menu::ALL {
         let (_, _, write) = menu_routes(menu);
@@ -75,7 +89,11 @@ async fn read_access_rejects_api_writes_with_403() {
     let app = TestApp::new();
     let carol = app.login("203", "carol-pw").await;
     let writes = [
-        (Method::PUT, "/api/v1/profile/email", json!({"email": "x@y.org"})),
+        (
+            Method::PUT,
+            "/api/v1/profile/email",
+            json!({"email": "x@y.org"}),
+        ),
         (Method::PUT, "/api/v1/followme", json!({})),
         (Method::DELETE, "/api/v1/greetings/temp", json!(null)),
         (Method::POST, "/api/v1/wakeups", json!({})),
@@ -91,7 +109,10 @@ async fn read_access_rejects_api_writes_with_403() {
 async fn read_access_still_allows_reading_the_api() {
     let app = TestApp::new();
     let carol = app.login("203", "carol-pw").await;
-    assert_eq!(app.get("/api/v1/followme", &carol).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/followme", &carol).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -99,23 +120,43 @@ async fn changing_access_takes_effect_on_the_open_session() {
     let app = TestApp::new();
     let alice = app.alice().await;
     app.backend.set_access("201", Menu::Followme, Access::Read);
-    let answer = app.post_form("/followme", &alice, &[("initial_ring_secs", "5")]).await;
+    let answer = app
+        .post_form("/followme", &alice, &[("initial_ring_secs", "5")])
+        .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
 }
 
-const ADMIN_PAGES: [&str; 6] =
-    ["/admin/users", "/admin/users/new", "/admin/users/201", "/admin/import", "/admin/defaults", "/admin/status"];
+const ADMIN_PAGES: [&str; 6] = [
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/201",
+    "/admin/import",
+    "/admin/defaults",
+    "/admin/status",
+];
 
 #[tokio::test]
 async fn admin_pages_answer_403_to_users() {
     let app = TestApp::new();
     let alice = app.alice().await;
     for path in ADMIN_PAGES {
-        assert_eq!(app.get(path, &alice).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            app.get(path, &alice).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
-    let post = app.post_form("/admin/users/201", &alice, &[("name", "Alice")]).await;
+    let post = app
+        .post_form("/admin/users/201", &alice, &[("name", "Alice")])
+        .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
-    let reset = app.post_form("/admin/users/202/password", &alice, &[("new_password", "taken-over")]).await;
+    let reset = app
+        .post_form(
+            "/admin/users/202/password",
+            &alice,
+            &[("new_password", "taken-over")],
+        )
+        .await;
     assert_eq!(reset.status, StatusCode::FORBIDDEN);
     assert_eq!(app.backend.lock().accounts["202"].password, "bob-pw");
 }
@@ -124,8 +165,17 @@ async fn admin_pages_answer_403_to_users() {
 async fn admin_api_answers_403_to_users() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    for path in ["/api/v1/admin/users", "/api/v1/admin/users/202", "/api/v1/admin/access-defaults", "/api/v1/admin/status"] {
-        assert_eq!(app.get(path, &alice).await.status, StatusCode::FORBIDDEN, "{path}");
+    for path in [
+        "/api/v1/admin/users",
+        "/api/v1/admin/users/202",
+        "/api/v1/admin/access-defaults",
+        "/api/v1/admin/status",
+    ] {
+        assert_eq!(
+            app.get(path, &alice).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
     }
     let writes = [
         (Method::POST, "/api/v1/admin/users"),
@@ -144,9 +194,19 @@ async fn admin_api_answers_403_to_users() {
 async fn admin_pages_are_not_in_a_users_navigation() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    assert!(!app.get("/profile", &alice).await.body.contains("/admin/users"));
+    assert!(
+        !app.get("/profile", &alice)
+            .await
+            .body
+            .contains("/admin/users")
+    );
     let admin = app.admin().await;
-    assert!(app.get("/profile", &admin).await.body.contains("id=\"nav-admin\""));
+    assert!(
+        app.get("/profile", &admin)
+            .await
+            .body
+            .contains("id=\"nav-admin\"")
+    );
 }
 
 /// Bob owns wakeup 2, fax job 2 and received fax 2; Alice asks for them.
@@ -172,7 +232,11 @@ async fn reading_another_users_objects_answers_404_on_every_page_and_api_route()
     for path in paths {
         let answer = app.get(path, &alice).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(!answer.body.contains("202") && !answer.body.contains("from-202"), "{path} leaks: {}", answer.body);
+        assert!(
+            !answer.body.contains("202") && !answer.body.contains("from-202"),
+            "{path} leaks: {}",
+            answer.body
+        );
     }
 }
 
@@ -180,7 +244,14 @@ async fn reading_another_users_objects_answers_404_on_every_page_and_api_route()
 async fn own_objects_are_readable_on_the_same_routes() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    for path in ["/wakeups/1", "/fax/jobs/1", "/fax/sent/1/pdf", "/fax/inbox/1/tiff", "/api/v1/wakeups/1/attempts", "/api/v1/fax/inbox/1"] {
+    for path in [
+        "/wakeups/1",
+        "/fax/jobs/1",
+        "/fax/sent/1/pdf",
+        "/fax/inbox/1/tiff",
+        "/api/v1/wakeups/1/attempts",
+        "/api/v1/fax/inbox/1",
+    ] {
         assert_eq!(app.get(path, &alice).await.status, StatusCode::OK, "{path}");
     }
 }
@@ -190,10 +261,27 @@ async fn changing_another_users_wakeup_through_pages_answers_404_and_changes_not
     let app = TestApp::new();
     let alice = app.alice().await;
     let before = app.backend.lock().wakeups[&2].clone();
-    let edit = [("name", "Hijacked"), ("schedule", "weekly"), ("days", "mon"), ("time", "03:00"), ("members", "201")];
-    assert_eq!(app.post_form("/wakeups/2", &alice, &edit).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.post_form("/wakeups/2/enabled", &alice, &[("enabled", "0")]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.post_form("/wakeups/2/delete", &alice, &[]).await.status, StatusCode::NOT_FOUND);
+    let edit = [
+        ("name", "Hijacked"),
+        ("schedule", "weekly"),
+        ("days", "mon"),
+        ("time", "03:00"),
+        ("members", "201"),
+    ];
+    assert_eq!(
+        app.post_form("/wakeups/2", &alice, &edit).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post_form("/wakeups/2/enabled", &alice, &[("enabled", "0")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post_form("/wakeups/2/delete", &alice, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.backend.lock().wakeups[&2], before);
 }
 
@@ -203,10 +291,23 @@ async fn changing_another_users_wakeup_through_the_api_answers_404_and_changes_n
     let alice = app.alice().await;
     let before = app.backend.lock().wakeups[&2].clone();
     let spec = serde_json::to_value(&fake_backend::wakeup(2, "201").spec).expect("json");
-    assert_eq!(app.json(Method::PUT, "/api/v1/wakeups/2", &alice, spec).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.json(Method::PUT, "/api/v1/wakeups/2", &alice, spec)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let off = json!({"enabled": false});
-    assert_eq!(app.json(Method::PUT, "/api/v1/wakeups/2/enabled", &alice, off).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.delete("/api/v1/wakeups/2", &alice).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.json(Method::PUT, "/api/v1/wakeups/2/enabled", &alice, off)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete("/api/v1/wakeups/2", &alice).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.backend.lock().wakeups[&2], before);
 }
 
@@ -215,18 +316,42 @@ async fn greetings_are_always_the_session_users_own() {
     let app = TestApp::new();
     let alice = app.alice().await;
     // Bob has a busy greeting; Alice's busy slot is empty, so her requests find nothing.
-    assert_eq!(app.get("/greetings/busy/audio", &alice).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/api/v1/greetings/busy/audio", &alice).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.delete("/api/v1/greetings/busy", &alice).await.status, StatusCode::NOT_FOUND);
-    assert!(app.backend.lock().greetings.contains_key(&("202".into(), GreetingSlot::Busy)));
+    assert_eq!(
+        app.get("/greetings/busy/audio", &alice).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/greetings/busy/audio", &alice).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete("/api/v1/greetings/busy", &alice).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        app.backend
+            .lock()
+            .greetings
+            .contains_key(&("202".into(), GreetingSlot::Busy))
+    );
 }
 
 #[tokio::test]
 async fn ids_that_are_not_numbers_answer_404() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    for path in ["/wakeups/abc", "/api/v1/wakeups/1;DROP", "/api/v1/fax/jobs/-x", "/fax/sent/1/exe", "/api/v1/greetings/nope/audio"] {
-        assert_eq!(app.get(path, &alice).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        "/wakeups/abc",
+        "/api/v1/wakeups/1;DROP",
+        "/api/v1/fax/jobs/-x",
+        "/fax/sent/1/exe",
+        "/api/v1/greetings/nope/audio",
+    ] {
+        assert_eq!(
+            app.get(path, &alice).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 }
 
@@ -234,7 +359,10 @@ async fn ids_that_are_not_numbers_answer_404() {
 async fn unknown_routes_answer_404_in_the_format_of_their_area() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    assert_eq!(app.get("/api/v1/nothing", &alice).await.json()["error"], "not_found");
+    assert_eq!(
+        app.get("/api/v1/nothing", &alice).await.json()["error"],
+        "not_found"
+    );
     let page = app.get("/nothing", &alice).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("<!doctype html>"));

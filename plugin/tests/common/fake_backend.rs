@@ -49,7 +49,9 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
 }
 
 pub fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 pub fn wakeup(id: WakeupId, owner: &str) -> Wakeup {
@@ -99,15 +101,25 @@ impl FakeBackend {
         };
         let mut add = |u: User| {
             let password = format!("{}-pw", u.name.to_lowercase());
-            data.accounts.insert(u.extension.clone(), Account { user: u, password });
+            data.accounts
+                .insert(u.extension.clone(), Account { user: u, password });
         };
         add(user("201", "Alice", Access::Write));
         add(user("202", "Bob", Access::Write));
         add(user("203", "Carol", Access::Read));
         add(user("204", "Dave", Access::No));
-        add(User { disabled: true, ..user("205", "Eve", Access::Write) });
-        add(User { portal_enabled: false, ..user("206", "Fred", Access::Write) });
-        add(User { is_admin: true, ..user("900", "Root", Access::Write) });
+        add(User {
+            disabled: true,
+            ..user("205", "Eve", Access::Write)
+        });
+        add(User {
+            portal_enabled: false,
+            ..user("206", "Fred", Access::Write)
+        });
+        add(User {
+            is_admin: true,
+            ..user("900", "Root", Access::Write)
+        });
         for (id, owner) in [(1, "201"), (2, "202")] {
             data.wakeups.insert(id, wakeup(id, owner));
             data.attempts.insert(
@@ -119,7 +131,8 @@ impl FakeBackend {
                     detail: format!("attempt-of-{owner}"),
                 }],
             );
-            data.fax_jobs.insert(id, fax_job(id, owner, FaxState::Sending));
+            data.fax_jobs
+                .insert(id, fax_job(id, owner, FaxState::Sending));
             data.received.insert(
                 id,
                 ReceivedFax {
@@ -131,7 +144,10 @@ impl FakeBackend {
                 },
             );
         }
-        data.greetings.insert(("202".into(), GreetingSlot::Busy), Bytes::from_static(b"RIFF-bob-busy"));
+        data.greetings.insert(
+            ("202".into(), GreetingSlot::Busy),
+            Bytes::from_static(b"RIFF-bob-busy"),
+        );
         let (progress, _) = broadcast::channel(64);
         FakeBackend {
             data: Mutex::new(data),
@@ -168,7 +184,10 @@ fn followme_default() -> FollowMe {
 }
 
 fn valid_number(n: &str) -> bool {
-    !n.is_empty() && n.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+    !n.is_empty()
+        && n.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
 }
 
 #[async_trait]
@@ -187,7 +206,9 @@ impl Backend for FakeBackend {
     }
 
     async fn create_session(&self, session: &Session) -> BackendResult<()> {
-        self.lock().sessions.insert(session.id.clone(), session.clone());
+        self.lock()
+            .sessions
+            .insert(session.id.clone(), session.clone());
         Ok(())
     }
 
@@ -202,12 +223,18 @@ impl Backend for FakeBackend {
 
     async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()> {
         let mut data = self.lock();
-        let account = data.accounts.get_mut(extension).ok_or(BackendError::NotFound)?;
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
         if account.password != old {
             return Err(BackendError::WrongPassword);
         }
         if new.len() < 8 {
-            return Err(BackendError::Validation(vec![FieldError::new("new_password", "use at least 8 characters")]));
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "new_password",
+                "use at least 8 characters",
+            )]));
         }
         account.password = new.into();
         Ok(())
@@ -215,16 +242,27 @@ impl Backend for FakeBackend {
 
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()> {
         if !email.is_empty() && !email.contains('@') {
-            return Err(BackendError::Validation(vec![FieldError::new("email", "this is not an email address")]));
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "email",
+                "this is not an email address",
+            )]));
         }
         let mut data = self.lock();
-        let account = data.accounts.get_mut(extension).ok_or(BackendError::NotFound)?;
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
         account.user.email = email.into();
         Ok(())
     }
 
     async fn followme(&self, extension: &str) -> BackendResult<FollowMe> {
-        Ok(self.lock().followme.get(extension).cloned().unwrap_or_else(followme_default))
+        Ok(self
+            .lock()
+            .followme
+            .get(extension)
+            .cloned()
+            .unwrap_or_else(followme_default))
     }
 
     async fn set_followme(&self, extension: &str, followme: &FollowMe) -> BackendResult<()> {
@@ -233,12 +271,19 @@ impl Backend for FakeBackend {
             .iter()
             .enumerate()
             .filter(|(_, s)| !s.numbers.iter().all(|n| valid_number(n)))
-            .map(|(i, _)| FieldError::new(format!("steps[{i}].numbers"), "numbers may contain only digits"))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("steps[{i}].numbers"),
+                    "numbers may contain only digits",
+                )
+            })
             .collect();
         if !errors.is_empty() {
             return Err(BackendError::Validation(errors));
         }
-        self.lock().followme.insert(extension.into(), followme.clone());
+        self.lock()
+            .followme
+            .insert(extension.into(), followme.clone());
         Ok(())
     }
 
@@ -265,31 +310,68 @@ impl Backend for FakeBackend {
             }
         };
         let heard_now = vec![
-            HeardNow { reason: CallReason::Busy, slot: pick(Some(GreetingSlot::Busy)) },
-            HeardNow { reason: CallReason::Unavailable, slot: pick(Some(GreetingSlot::Unavail)) },
-            HeardNow { reason: CallReason::NoAnswer, slot: pick(None) },
+            HeardNow {
+                reason: CallReason::Busy,
+                slot: pick(Some(GreetingSlot::Busy)),
+            },
+            HeardNow {
+                reason: CallReason::Unavailable,
+                slot: pick(Some(GreetingSlot::Unavail)),
+            },
+            HeardNow {
+                reason: CallReason::NoAnswer,
+                slot: pick(None),
+            },
         ];
         Ok(GreetingsOverview { slots, heard_now })
     }
 
-    async fn upload_greeting(&self, extension: &str, slot: GreetingSlot, _file_name: &str, audio: Bytes) -> BackendResult<GreetingInfo> {
+    async fn upload_greeting(
+        &self,
+        extension: &str,
+        slot: GreetingSlot,
+        _file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<GreetingInfo> {
         if !audio.starts_with(b"RIFF") {
-            return Err(BackendError::Rejected("the file is not audio in a format we can read".into()));
+            return Err(BackendError::Rejected(
+                "the file is not audio in a format we can read".into(),
+            ));
         }
-        self.lock().greetings.insert((extension.into(), slot), audio);
-        Ok(GreetingInfo { slot, exists: true, duration_ms: Some(2500) })
+        self.lock()
+            .greetings
+            .insert((extension.into(), slot), audio);
+        Ok(GreetingInfo {
+            slot,
+            exists: true,
+            duration_ms: Some(2500),
+        })
     }
 
     async fn greeting_wav(&self, extension: &str, slot: GreetingSlot) -> BackendResult<Bytes> {
-        self.lock().greetings.get(&(extension.into(), slot)).cloned().ok_or(BackendError::NotFound)
+        self.lock()
+            .greetings
+            .get(&(extension.into(), slot))
+            .cloned()
+            .ok_or(BackendError::NotFound)
     }
 
     async fn delete_greeting(&self, extension: &str, slot: GreetingSlot) -> BackendResult<()> {
-        self.lock().greetings.remove(&(extension.into(), slot)).map(|_| ()).ok_or(BackendError::NotFound)
+        self.lock()
+            .greetings
+            .remove(&(extension.into(), slot))
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
     }
 
     async fn wakeups(&self, extension: &str) -> BackendResult<Vec<Wakeup>> {
-        let mut list: Vec<Wakeup> = self.lock().wakeups.values().filter(|w| w.owner == extension).cloned().collect();
+        let mut list: Vec<Wakeup> = self
+            .lock()
+            .wakeups
+            .values()
+            .filter(|w| w.owner == extension)
+            .cloned()
+            .collect();
         list.sort_by_key(|w| w.id);
         Ok(list)
     }
@@ -300,11 +382,19 @@ impl Backend for FakeBackend {
 
     async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup> {
         if spec.name.is_empty() {
-            return Err(BackendError::Validation(vec![FieldError::new("name", "give the wakeup call a name")]));
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "name",
+                "give the wakeup call a name",
+            )]));
         }
         let mut data = self.lock();
         data.next_id += 1;
-        let w = Wakeup { id: data.next_id, owner: extension.into(), spec: spec.clone(), next_due: None };
+        let w = Wakeup {
+            id: data.next_id,
+            owner: extension.into(),
+            spec: spec.clone(),
+            next_due: None,
+        };
         data.wakeups.insert(w.id, w.clone());
         Ok(w)
     }
@@ -324,23 +414,39 @@ impl Backend for FakeBackend {
     }
 
     async fn delete_wakeup(&self, id: WakeupId) -> BackendResult<()> {
-        self.lock().wakeups.remove(&id).map(|_| ()).ok_or(BackendError::NotFound)
+        self.lock()
+            .wakeups
+            .remove(&id)
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
     }
 
     async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>> {
         Ok(self.lock().attempts.get(&id).cloned().unwrap_or_default())
     }
 
-    async fn send_fax(&self, extension: &str, number: &str, document: FaxDocument) -> BackendResult<FaxJob> {
+    async fn send_fax(
+        &self,
+        extension: &str,
+        number: &str,
+        document: FaxDocument,
+    ) -> BackendResult<FaxJob> {
         if !valid_number(number) {
-            return Err(BackendError::Validation(vec![FieldError::new("number", "a fax number has digits only")]));
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "number",
+                "a fax number has digits only",
+            )]));
         }
         let magic_ok = match document.kind {
             FaxDocumentKind::Pdf => document.bytes.starts_with(b"%PDF"),
-            FaxDocumentKind::Tiff => document.bytes.starts_with(b"II*\0") || document.bytes.starts_with(b"MM\0*"),
+            FaxDocumentKind::Tiff => {
+                document.bytes.starts_with(b"II*\0") || document.bytes.starts_with(b"MM\0*")
+            }
         };
         if !magic_ok {
-            return Err(BackendError::Rejected("the document is not a readable PDF or TIFF".into()));
+            return Err(BackendError::Rejected(
+                "the document is not a readable PDF or TIFF".into(),
+            ));
         }
         let mut data = self.lock();
         data.next_id += 1;
@@ -360,11 +466,23 @@ impl Backend for FakeBackend {
     }
 
     async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>> {
-        Ok(self.lock().fax_jobs.values().filter(|j| j.owner == extension).cloned().collect())
+        Ok(self
+            .lock()
+            .fax_jobs
+            .values()
+            .filter(|j| j.owner == extension)
+            .cloned()
+            .collect())
     }
 
     async fn received_faxes(&self, extension: &str) -> BackendResult<Vec<ReceivedFax>> {
-        Ok(self.lock().received.values().filter(|f| f.owner == extension).cloned().collect())
+        Ok(self
+            .lock()
+            .received
+            .values()
+            .filter(|f| f.owner == extension)
+            .cloned()
+            .collect())
     }
 
     async fn received_fax(&self, id: ReceivedFaxId) -> BackendResult<Option<ReceivedFax>> {
@@ -374,13 +492,23 @@ impl Backend for FakeBackend {
     async fn sent_fax_document(&self, id: FaxJobId, format: FaxFormat) -> BackendResult<Bytes> {
         let data = self.lock();
         let job = data.fax_jobs.get(&id).ok_or(BackendError::NotFound)?;
-        Ok(Bytes::from(format!("{format:?} of sent fax {} of {}", job.id, job.owner)))
+        Ok(Bytes::from(format!(
+            "{format:?} of sent fax {} of {}",
+            job.id, job.owner
+        )))
     }
 
-    async fn received_fax_document(&self, id: ReceivedFaxId, format: FaxFormat) -> BackendResult<Bytes> {
+    async fn received_fax_document(
+        &self,
+        id: ReceivedFaxId,
+        format: FaxFormat,
+    ) -> BackendResult<Bytes> {
         let data = self.lock();
         let fax = data.received.get(&id).ok_or(BackendError::NotFound)?;
-        Ok(Bytes::from(format!("{format:?} of received fax {} of {}", fax.id, fax.owner)))
+        Ok(Bytes::from(format!(
+            "{format:?} of received fax {} of {}",
+            fax.id, fax.owner
+        )))
     }
 
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {
@@ -390,19 +518,30 @@ impl Backend for FakeBackend {
             .accounts
             .values()
             .map(|a| a.user.clone())
-            .filter(|u| needle.is_empty() || u.extension.contains(&needle) || u.name.to_lowercase().contains(&needle))
+            .filter(|u| {
+                needle.is_empty()
+                    || u.extension.contains(&needle)
+                    || u.name.to_lowercase().contains(&needle)
+            })
             .collect();
         users.sort_by(|a, b| a.extension.cmp(&b.extension));
         let total = users.len() as u64;
         let skip = ((query.page.max(1) - 1) * query.per_page) as usize;
-        let users = users.into_iter().skip(skip).take(query.per_page as usize).collect();
+        let users = users
+            .into_iter()
+            .skip(skip)
+            .take(query.per_page as usize)
+            .collect();
         Ok(UserPage { users, total })
     }
 
     async fn create_user(&self, new: &NewUser) -> BackendResult<CreatedUser> {
         let mut data = self.lock();
         if data.accounts.contains_key(&new.extension) {
-            return Err(BackendError::Conflict(format!("extension {} already exists", new.extension)));
+            return Err(BackendError::Conflict(format!(
+                "extension {} already exists",
+                new.extension
+            )));
         }
         let access = data.defaults.unwrap_or(MenuAccess::all(Access::Write));
         let user = User {
@@ -416,15 +555,30 @@ impl Backend for FakeBackend {
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
-            PasswordChoice::Generate => ("generated-secret".to_owned(), Some("generated-secret".to_owned())),
+            PasswordChoice::Generate => (
+                "generated-secret".to_owned(),
+                Some("generated-secret".to_owned()),
+            ),
         };
-        data.accounts.insert(user.extension.clone(), Account { user: user.clone(), password });
-        Ok(CreatedUser { user, generated_password: generated })
+        data.accounts.insert(
+            user.extension.clone(),
+            Account {
+                user: user.clone(),
+                password,
+            },
+        );
+        Ok(CreatedUser {
+            user,
+            generated_password: generated,
+        })
     }
 
     async fn update_user(&self, extension: &str, update: &UserUpdate) -> BackendResult<User> {
         let mut data = self.lock();
-        let account = data.accounts.get_mut(extension).ok_or(BackendError::NotFound)?;
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
         let u = &mut account.user;
         u.name = update.name.clone();
         u.email = update.email.clone();
@@ -440,27 +594,48 @@ impl Backend for FakeBackend {
         let mut report = ImportReport::default();
         for row in rows {
             if data.accounts.contains_key(&row.extension) {
-                report.rejected.push(ImportRejected { line: row.line, extension: row.extension.clone(), reason: "extension already exists".into() });
+                report.rejected.push(ImportRejected {
+                    line: row.line,
+                    extension: row.extension.clone(),
+                    reason: "extension already exists".into(),
+                });
                 continue;
             }
             data.imported.push(row.clone());
             let user = user(&row.extension, &row.name, Access::Write);
-            data.accounts.insert(row.extension.clone(), Account { user, password: "x".into() });
-            let generated = matches!(row.password, PasswordChoice::Generate).then(|| "generated-secret".to_owned());
-            report.accepted.push(ImportAccepted { line: row.line, extension: row.extension.clone(), generated_password: generated });
+            data.accounts.insert(
+                row.extension.clone(),
+                Account {
+                    user,
+                    password: "x".into(),
+                },
+            );
+            let generated = matches!(row.password, PasswordChoice::Generate)
+                .then(|| "generated-secret".to_owned());
+            report.accepted.push(ImportAccepted {
+                line: row.line,
+                extension: row.extension.clone(),
+                generated_password: generated,
+            });
         }
         Ok(report)
     }
 
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {
         let mut data = self.lock();
-        let account = data.accounts.get_mut(extension).ok_or(BackendError::NotFound)?;
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
         account.password = new.unwrap_or("generated-secret").to_owned();
         Ok(account.password.clone())
     }
 
     async fn access_defaults(&self) -> BackendResult<MenuAccess> {
-        Ok(self.lock().defaults.unwrap_or(MenuAccess::all(Access::Write)))
+        Ok(self
+            .lock()
+            .defaults
+            .unwrap_or(MenuAccess::all(Access::Write)))
     }
 
     async fn set_access_defaults(&self, access: &MenuAccess) -> BackendResult<()> {
@@ -470,8 +645,14 @@ impl Backend for FakeBackend {
 
     async fn system_status(&self) -> BackendResult<SystemStatus> {
         Ok(SystemStatus {
-            ari: LinkStatus { up: true, since: Some(t0()) },
-            agi: LinkStatus { up: false, since: None },
+            ari: LinkStatus {
+                up: true,
+                since: Some(t0()),
+            },
+            agi: LinkStatus {
+                up: false,
+                since: None,
+            },
             agi_listen: "127.0.0.1:4573".into(),
             queued_fax_jobs: 3,
             pending_wakeups: 7,

@@ -42,7 +42,10 @@ impl Answer {
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 
     pub fn set_cookies(&self) -> Vec<String> {
@@ -57,8 +60,17 @@ impl Answer {
 pub async fn answer(response: Response) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
 }
 
 pub const CLIENT_IP: [u8; 4] = [192, 0, 2, 10];
@@ -70,19 +82,38 @@ impl TestApp {
 
     pub fn with_settings(settings: PortalSettings) -> TestApp {
         let backend = Arc::new(FakeBackend::seeded());
-        TestApp { router: router(backend.clone(), settings), backend }
+        TestApp {
+            router: router(backend.clone(), settings),
+            backend,
+        }
     }
 
     /// A second router over the same backend, as after a daemon restart.
     pub fn restarted(&self) -> TestApp {
-        TestApp { router: router(self.backend.clone(), PortalSettings::default()), backend: self.backend.clone() }
+        TestApp {
+            router: router(self.backend.clone(), PortalSettings::default()),
+            backend: self.backend.clone(),
+        }
     }
 
     pub async fn send(&self, mut request: Request<Body>) -> Answer {
-        if request.extensions().get::<ConnectInfo<SocketAddr>>().is_none() {
-            request.extensions_mut().insert(ConnectInfo(SocketAddr::from((CLIENT_IP, 40000))));
+        if request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_none()
+        {
+            request
+                .extensions_mut()
+                .insert(ConnectInfo(SocketAddr::from((CLIENT_IP, 40000))));
         }
-        answer(self.router.clone().oneshot(request).await.expect("router never fails")).await
+        answer(
+            self.router
+                .clone()
+                .oneshot(request)
+                .await
+                .expect("router never fails"),
+        )
+        .await
     }
 
     pub async fn api_login(&self, extension: &str, password: &str) -> Answer {
@@ -99,9 +130,17 @@ impl TestApp {
     /// Logs in through the JSON API and returns the client's cookie and CSRF token.
     pub async fn login(&self, extension: &str, password: &str) -> Client {
         let answer = self.api_login(extension, password).await;
-        assert_eq!(answer.status, StatusCode::OK, "login of {extension}: {}", answer.body);
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "login of {extension}: {}",
+            answer.body
+        );
         let cookie = session_cookie(&answer).expect("session cookie");
-        let csrf = answer.json()["csrf_token"].as_str().expect("csrf token").to_owned();
+        let csrf = answer.json()["csrf_token"]
+            .as_str()
+            .expect("csrf token")
+            .to_owned();
         Client { cookie, csrf }
     }
 
@@ -125,7 +164,13 @@ impl TestApp {
     }
 
     /// A JSON request with the CSRF header.
-    pub async fn json(&self, method: Method, path: &str, client: &Client, body: serde_json::Value) -> Answer {
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        client: &Client,
+        body: serde_json::Value,
+    ) -> Answer {
         self.send(
             Request::builder()
                 .method(method)
@@ -151,7 +196,14 @@ impl TestApp {
     }
 
     /// A raw-body upload with the CSRF header.
-    pub async fn upload(&self, method: Method, path: &str, client: &Client, content_type: &str, body: Vec<u8>) -> Answer {
+    pub async fn upload(
+        &self,
+        method: Method,
+        path: &str,
+        client: &Client,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
         self.send(
             Request::builder()
                 .method(method)
@@ -180,7 +232,10 @@ pub fn session_cookie(answer: &Answer) -> Option<String> {
 }
 
 pub fn get(path: &str, client: &Client) -> Request<Body> {
-    Request::get(path).header(header::COOKIE, &client.cookie).body(Body::empty()).expect("request")
+    Request::get(path)
+        .header(header::COOKIE, &client.cookie)
+        .body(Body::empty())
+        .expect("request")
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -193,8 +248,12 @@ pub fn urlencode(s: &str) -> String {
 }
 
 pub fn form_request(path: &str, client: Option<&Client>, fields: &[(&str, &str)]) -> Request<Body> {
-    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect();
-    let mut builder = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    let mut builder =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(client) = client {
         builder = builder.header(header::COOKIE, &client.cookie);
     }
@@ -203,7 +262,12 @@ pub fn form_request(path: &str, client: Option<&Client>, fields: &[(&str, &str)]
 
 pub enum Part<'a> {
     Text(&'a str, &'a str),
-    File { name: &'a str, file_name: &'a str, content_type: &'a str, bytes: &'a [u8] },
+    File {
+        name: &'a str,
+        file_name: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
 }
 
 pub const BOUNDARY: &str = "----ringside-test-boundary";
@@ -214,9 +278,17 @@ pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
         body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
         match part {
             Part::Text(name, value) => {
-                body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                        .as_bytes(),
+                );
             }
-            Part::File { name, file_name, content_type, bytes } => {
+            Part::File {
+                name,
+                file_name,
+                content_type,
+                bytes,
+            } => {
                 body.extend_from_slice(
                     format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
                 );
@@ -232,7 +304,10 @@ pub fn multipart_body(parts: &[Part<'_>]) -> Vec<u8> {
 pub fn multipart_request(path: &str, client: &Client, parts: &[Part<'_>]) -> Request<Body> {
     Request::post(path)
         .header(header::COOKIE, &client.cookie)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
         .body(Body::from(multipart_body(parts)))
         .expect("request")
 }
