@@ -100,7 +100,7 @@ pub async fn users(
          <label class=\"sr-only\" for=\"q\">Search users</label><input id=\"q\" name=\"q\" type=\"search\" placeholder=\"Extension, name or email\" value=\"{q}\">\
          <button id=\"search\" class=\"btn\" type=\"submit\">Search</button>\
          <a class=\"btn btn-secondary\" id=\"new-user\" href=\"/admin/users/new\">New user</a></form>\
-         <section class=\"card\"><div class=\"table-wrap\"><table id=\"users\"><thead><tr><th scope=\"col\">Extension</th><th scope=\"col\">Name</th>\
+         <section class=\"card\"><div class=\"table-wrap\"><table class=\"list\" id=\"users\"><thead><tr><th scope=\"col\">Extension</th><th scope=\"col\">Name</th>\
          <th scope=\"col\">Email</th><th scope=\"col\">Status</th></tr></thead><tbody>{rows}</tbody></table></div>\
          <p class=\"pager\">{prev} <span id=\"page-info\">Page {page_no} of {pages} ({total} users)</span> {next}</p></section>",
         total = result.total,
@@ -345,8 +345,8 @@ fn import_html(current: &CurrentUser, report: Option<&ImportReport>, top: &str) 
             format!(
                 "<section class=\"card\" id=\"import-report\"><h2>Report</h2>\
                  <p id=\"import-summary\">{} rows imported, {} rejected.</p>\
-                 <h3>Imported</h3><div class=\"table-wrap\"><table id=\"import-accepted\"><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Extension</th><th scope=\"col\">Password</th></tr></thead><tbody>{accepted}</tbody></table></div>\
-                 <h3>Rejected</h3><div class=\"table-wrap\"><table id=\"import-rejected\"><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Extension</th><th scope=\"col\">Reason</th></tr></thead><tbody>{rejected}</tbody></table></div></section>",
+                 <h3>Imported</h3><div class=\"table-wrap\"><table class=\"list\" id=\"import-accepted\"><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Extension</th><th scope=\"col\">Password</th></tr></thead><tbody>{accepted}</tbody></table></div>\
+                 <h3>Rejected</h3><div class=\"table-wrap\"><table class=\"list\" id=\"import-rejected\"><thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Extension</th><th scope=\"col\">Reason</th></tr></thead><tbody>{rejected}</tbody></table></div></section>",
                 r.accepted.len(),
                 r.rejected.len()
             )

@@ -86,7 +86,7 @@ async fn render(
             format!("<p class=\"empty\" id=\"{id}-empty\">{empty}</p>")
         } else {
             format!(
-                "<div class=\"table-wrap\"><table id=\"{id}\"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
+                "<div class=\"table-wrap\"><table class=\"list\" id=\"{id}\"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
             )
         }
     };

@@ -67,7 +67,7 @@ pub async fn list(
         "<p class=\"empty\" id=\"no-wakeups\">No wakeup calls yet.</p>".to_owned()
     } else {
         format!(
-            "<div class=\"table-wrap\"><table id=\"wakeups\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">When</th>\
+            "<div class=\"table-wrap\"><table class=\"list\" id=\"wakeups\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">When</th>\
              <th scope=\"col\">Next call</th><th scope=\"col\">State</th><th scope=\"col\">Actions</th></tr></thead><tbody>{rows}</tbody></table></div>"
         )
     };
@@ -257,7 +257,7 @@ async fn history_html(state: &AppState, id: WakeupId) -> Result<String, PortalEr
         })
         .collect();
     Ok(format!(
-        "<section class=\"card\"><h2>History</h2><div class=\"table-wrap\"><table id=\"attempts\"><thead><tr><th scope=\"col\">When</th>\
+        "<section class=\"card\"><h2>History</h2><div class=\"table-wrap\"><table class=\"list\" id=\"attempts\"><thead><tr><th scope=\"col\">When</th>\
          <th scope=\"col\">Extension</th><th scope=\"col\">Outcome</th><th scope=\"col\">Details</th></tr></thead><tbody>{rows}</tbody></table></div></section>"
     ))
 }
