@@ -36,7 +36,8 @@ pub struct UploadedFile {
 pub struct FileRule<'a> {
     pub field: &'a str,
     pub max_bytes: usize,
-    pub accept: fn(&str) -> bool,
+    /// Given the declared content type and the file name.
+    pub accept: fn(&str, &str) -> bool,
     /// Names the accepted types in the 415 message.
     pub accepted: &'a str,
 }
@@ -99,11 +100,11 @@ pub async fn read_multipart(
                 })
                 .unwrap_or_default();
             let file_name = field.file_name().unwrap_or_default().to_owned();
-            if file_name.is_empty() && content_type.is_empty() {
-                // An empty file input sends a part with no name and no type.
+            if file_name.is_empty() {
+                // A file input left empty still sends a part, with no file name.
                 continue;
             }
-            if !(rule.accept)(&content_type) {
+            if !(rule.accept)(&content_type, &file_name) {
                 return Err(PortalError::UnsupportedMediaType(format!(
                     "files of type \"{content_type}\" are not accepted here; use {}",
                     rule.accepted
@@ -167,18 +168,44 @@ pub async fn read_capped(
     Ok(out.freeze())
 }
 
+/// Raw telephony audio has no registered media type, so browsers send it as
+/// `application/octet-stream`; it is recognised by its file name instead.
+const RAW_AUDIO_EXTENSIONS: [&str; 5] = ["ulaw", "alaw", "ul", "al", "gsm"];
+
 /// Audio of any kind the backend may be able to convert.
-pub fn is_audio(content_type: &str) -> bool {
-    content_type.starts_with("audio/")
+pub fn is_audio(content_type: &str, file_name: &str) -> bool {
+    let raw = file_name
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| RAW_AUDIO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()));
+    content_type.starts_with("audio/") || (content_type == "application/octet-stream" && raw)
 }
 
-pub fn is_fax_document(content_type: &str) -> bool {
+pub fn is_fax_document(content_type: &str, _file_name: &str) -> bool {
     crate::model::FaxDocumentKind::from_content_type(content_type).is_some()
 }
 
-pub fn is_csv(content_type: &str) -> bool {
+pub fn is_csv(content_type: &str, _file_name: &str) -> bool {
     matches!(
         content_type,
         "text/csv" | "text/plain" | "application/vnd.ms-excel"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_audio_type_is_accepted_as_audio() {
+        assert!(is_audio("audio/mpeg", "a.mp3"));
+        assert!(is_audio("audio/x-wav", "a.wav"));
+    }
+
+    #[test]
+    fn raw_telephony_audio_is_recognised_by_its_file_name() {
+        assert!(is_audio("application/octet-stream", "prompt.ULAW"));
+        assert!(is_audio("application/octet-stream", "prompt.gsm"));
+        assert!(!is_audio("application/octet-stream", "prompt.exe"));
+        assert!(!is_audio("text/plain", "prompt.ulaw"));
+    }
 }

@@ -346,3 +346,44 @@ async fn greetings_api_reports_conversion_errors_as_422() {
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.json()["error"], "rejected");
 }
+
+#[tokio::test]
+async fn raw_ulaw_upload_sent_as_octet_stream_reaches_the_backend() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let file = Part::File {
+        name: "audio",
+        file_name: "prompt.ulaw",
+        content_type: "application/octet-stream",
+        bytes: WAV,
+    };
+    let answer = app
+        .post_multipart(
+            "/greetings/greet",
+            &alice,
+            &[Part::Text("csrf_token", &alice.csrf), file],
+        )
+        .await;
+    assert_eq!(answer.header("location"), "/greetings?done=uploaded");
+}
+
+#[tokio::test]
+async fn upload_form_with_no_file_chosen_asks_for_one() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let empty = Part::File {
+        name: "audio",
+        file_name: "",
+        content_type: "application/octet-stream",
+        bytes: b"",
+    };
+    let answer = app
+        .post_multipart(
+            "/greetings/greet",
+            &alice,
+            &[Part::Text("csrf_token", &alice.csrf), empty],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body.contains("choose an audio file to upload"));
+}

@@ -116,7 +116,7 @@ pub async fn import(
     request: Request,
 ) -> Result<Json<ImportReport>, PortalError> {
     let content_type = media_type(request.headers());
-    if !is_csv(&content_type) {
+    if !is_csv(&content_type, "") {
         return Err(PortalError::UnsupportedMediaType(format!(
             "send the users as text/csv, not \"{content_type}\""
         )));

@@ -38,7 +38,7 @@ pub async fn upload(
 ) -> Result<Json<GreetingInfo>, PortalError> {
     let slot = parse_slot(&slot)?;
     let content_type = media_type(request.headers());
-    if !is_audio(&content_type) {
+    if !is_audio(&content_type, &query.file_name) {
         return Err(PortalError::UnsupportedMediaType(format!(
             "a greeting must be sent as audio (Content-Type audio/…), not \"{content_type}\""
         )));

@@ -86,14 +86,8 @@ pub async fn login(
         Ok((user, session)) => {
             let secure = state.settings.secure_cookies;
             let ttl = state.settings.session_ttl.as_secs();
-            let target = if user.is_admin
-                && user.access == crate::model::MenuAccess::all(crate::model::Access::No)
-            {
-                "/admin/users"
-            } else {
-                "/"
-            };
-            let mut response = redirect(target);
+            tracing::debug!(extension = %user.extension, "portal page login");
+            let mut response = redirect("/");
             let headers = response.headers_mut();
             headers.append(
                 header::SET_COOKIE,
