@@ -367,3 +367,62 @@ async fn unknown_routes_answer_404_in_the_format_of_their_area() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("<!doctype html>"));
 }
+
+/// Every operation in the OpenAPI document (ids filled in) refuses a request without a session,
+/// except the document itself and the login.
+#[tokio::test]
+async fn every_documented_api_operation_needs_a_session() {
+    let app = TestApp::new();
+    let doc = app
+        .send(
+            axum::http::Request::get("/api/v1/openapi.json")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await
+        .json();
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, ops) in paths {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{slot}", "temp")
+            .replace("{format}", "pdf")
+            .replace("{ext}", "201");
+        for method in ops.as_object().expect("operations").keys() {
+            let public =
+                path == "/api/v1/openapi.json" || (path == "/api/v1/session" && method == "post");
+            if public {
+                continue;
+            }
+            let request = axum::http::Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from("{}"))
+                .expect("request");
+            let answer = app.send(request).await;
+            assert_eq!(
+                answer.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {concrete}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} operations checked");
+}
+
+#[tokio::test]
+async fn every_admin_page_renders_for_an_admin() {
+    let app = TestApp::new();
+    let admin = app.admin().await;
+    for path in ADMIN_PAGES {
+        let answer = app.get(path, &admin).await;
+        assert_eq!(answer.status, StatusCode::OK, "{path}");
+        assert!(
+            answer.body.contains("aria-current=\"page\""),
+            "{path} marks its tab"
+        );
+    }
+}

@@ -18,10 +18,25 @@ use crate::router::AppState;
 use crate::upload::{FileRule, is_csv, read_multipart};
 use crate::user_admin::{csv_text, run_import, self_lockout};
 
-fn admin_page(current: &CurrentUser, title: &str, body: &str) -> Html<String> {
-    let tabs = "<nav class=\"tabs\" aria-label=\"Admin\"><a id=\"tab-users\" href=\"/admin/users\">Users</a>\
-                <a id=\"tab-import\" href=\"/admin/import\">Import</a><a id=\"tab-defaults\" href=\"/admin/defaults\">Defaults</a>\
-                <a id=\"tab-status\" href=\"/admin/status\">Status</a></nav>";
+/// The admin area's tabs; `tab` is the id of the current one.
+fn admin_page(current: &CurrentUser, tab: &str, title: &str, body: &str) -> Html<String> {
+    let tabs: String = [
+        ("users", "/admin/users", "Users"),
+        ("import", "/admin/import", "Import"),
+        ("defaults", "/admin/defaults", "Defaults"),
+        ("status", "/admin/status", "Status"),
+    ]
+    .iter()
+    .map(|(id, href, label)| {
+        let current = if *id == tab {
+            " aria-current=\"page\""
+        } else {
+            ""
+        };
+        format!("<a id=\"tab-{id}\" href=\"{href}\"{current}>{label}</a>")
+    })
+    .collect();
+    let tabs = format!("<nav class=\"tabs\" aria-label=\"Admin\">{tabs}</nav>");
     page(
         title,
         Some(current),
@@ -105,7 +120,7 @@ pub async fn users(
          <p class=\"pager\">{prev} <span id=\"page-info\">Page {page_no} of {pages} ({total} users)</span> {next}</p></section>",
         total = result.total,
     );
-    Ok(admin_page(&current, "Users", &body))
+    Ok(admin_page(&current, "users", "Users", &body))
 }
 
 /// Percent-encodes a search term for a link.
@@ -172,7 +187,7 @@ fn new_user_html(
         pw_err = field_error(errors, "password"),
         admin = checked(!forms::field(form, "is_admin").is_empty()),
     );
-    admin_page(current, "New user", &body)
+    admin_page(current, "users", "New user", &body)
 }
 
 pub async fn new_user_form(current: CurrentUser) -> Html<String> {
@@ -248,7 +263,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
         access = access_table(&user.access, errors),
         pw_err = field_error(errors, "new_password"),
     );
-    admin_page(current, &format!("User {}", user.extension), &body)
+    admin_page(current, "users", &format!("User {}", user.extension), &body)
 }
 
 async fn find_user(state: &AppState, ext: &str) -> Result<User, PortalError> {
@@ -360,7 +375,7 @@ fn import_html(current: &CurrentUser, report: Option<&ImportReport>, top: &str) 
          <button id=\"import\" class=\"btn\" type=\"submit\">Import users</button></form>{report_html}",
         csrf = csrf_input(current),
     );
-    admin_page(current, "Import users", &body)
+    admin_page(current, "import", "Import users", &body)
 }
 
 pub async fn import_form(current: CurrentUser) -> Html<String> {
@@ -408,7 +423,7 @@ fn defaults_html(
         csrf = csrf_input(current),
         table = access_table(access, errors),
     );
-    admin_page(current, "Defaults for new users", &body)
+    admin_page(current, "defaults", "Defaults for new users", &body)
 }
 
 pub async fn save_defaults(
@@ -465,5 +480,5 @@ pub async fn status(
         wakeups = s.pending_wakeups,
         version = esc(&s.version),
     );
-    Ok(admin_page(&current, "System status", &body))
+    Ok(admin_page(&current, "status", "System status", &body))
 }
