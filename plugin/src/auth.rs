@@ -15,7 +15,6 @@ use crate::error::{PortalError, respond_for_path};
 use crate::model::{Access, Menu, Session, User};
 use crate::router::AppState;
 use crate::security::cookies::{SESSION_COOKIE, cookie_value};
-use crate::security::token::random_token;
 
 /// The logged-in user of this request, with their session.
 #[derive(Debug, Clone)]
@@ -175,17 +174,10 @@ pub async fn log_in(
     if let Some(old) = cookie_value(headers, SESSION_COOKIE) {
         state.backend.delete_session(old).await?;
     }
-    let created_at = Utc::now();
-    let ttl = chrono::Duration::from_std(state.settings.session_ttl)
-        .unwrap_or_else(|_| chrono::Duration::hours(12));
-    let session = Session {
-        id: random_token(),
-        extension: user.extension.clone(),
-        csrf_token: random_token(),
-        created_at,
-        expires_at: created_at + ttl,
-    };
-    state.backend.create_session(&session).await?;
+    let session = state
+        .backend
+        .create_session(&user.extension, state.settings.session_ttl)
+        .await?;
     tracing::info!(extension, "portal login");
     Ok((user, session))
 }

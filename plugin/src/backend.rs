@@ -71,7 +71,14 @@ pub trait Backend: Send + Sync {
     /// wrong password alike; the portal checks [`User::may_log_in`] itself.
     async fn verify_login(&self, extension: &str, password: &str) -> BackendResult<Option<User>>;
     async fn user(&self, extension: &str) -> BackendResult<Option<User>>;
-    async fn create_session(&self, session: &Session) -> BackendResult<()>;
+    /// Opens a session for `extension` lasting `ttl`. The backend makes the id and the CSRF
+    /// token, each at least 256 random bits from a CSPRNG, hex or base64url encoded (they travel
+    /// in a cookie and a header), and stores the session so it survives a restart.
+    async fn create_session(
+        &self,
+        extension: &str,
+        ttl: std::time::Duration,
+    ) -> BackendResult<Session>;
     /// The stored session, expired or not (the portal checks `expires_at`).
     async fn session(&self, id: &str) -> BackendResult<Option<Session>>;
     /// Deleting an unknown session is not an error.

@@ -141,14 +141,14 @@ impl MenuAccess {
     }
 }
 
-/// A login session. The portal creates it (random id and CSRF token); the backend stores it so
-/// that sessions survive a daemon restart.
+/// A login session. The backend creates it (random id and CSRF token) and stores it so that
+/// sessions survive a daemon restart.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    /// 256 random bits, hex encoded; the value of the session cookie.
+    /// At least 256 random bits, hex or base64url; the value of the session cookie.
     pub id: String,
     pub extension: String,
-    /// 256 random bits, hex encoded; required on every state-changing request.
+    /// At least 256 random bits, hex or base64url; required on every state-changing request.
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,

@@ -32,8 +32,8 @@ fn login_page(token: &str, extension: &str, error: &str) -> axum::response::Html
             "<div class=\"card narrow\">{notice}\
              <form method=\"post\" action=\"/login\" id=\"login-form\">\
              <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\
-             <label for=\"extension\">Extension</label>\
-             <input id=\"extension\" name=\"extension\" inputmode=\"numeric\" autocomplete=\"username\" required value=\"{ext}\">\
+             <label for=\"extension\">Extension (or admin name)</label>\
+             <input id=\"extension\" name=\"extension\" autocomplete=\"username\" autocapitalize=\"none\" required value=\"{ext}\">\
              <label for=\"password\">Password</label>\
              <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
              <button id=\"login\" class=\"btn\" type=\"submit\">Log in</button></form></div>",

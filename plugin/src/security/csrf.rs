@@ -24,8 +24,8 @@ pub const CSRF_FIELD: &str = "csrf_token";
 #[derive(Debug, Clone)]
 pub struct CsrfInMultipart(pub String);
 
-/// The value of field `name` in an `application/x-www-form-urlencoded` body. Tokens are hex, so
-/// the raw value is compared without percent-decoding.
+/// The value of field `name` in an `application/x-www-form-urlencoded` body. Tokens are hex or
+/// base64url, which form encoding leaves as they are, so the raw value is compared.
 pub fn urlencoded_field<'a>(body: &'a [u8], name: &str) -> Option<&'a [u8]> {
     body.split(|b| *b == b'&')
         .filter_map(|pair| {

@@ -205,11 +205,30 @@ impl Backend for FakeBackend {
         Ok(self.lock().accounts.get(extension).map(|a| a.user.clone()))
     }
 
-    async fn create_session(&self, session: &Session) -> BackendResult<()> {
+    async fn create_session(
+        &self,
+        extension: &str,
+        ttl: std::time::Duration,
+    ) -> BackendResult<Session> {
+        let token = || {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        };
+        let now = Utc::now();
+        let session = Session {
+            id: token(),
+            extension: extension.into(),
+            csrf_token: token(),
+            created_at: now,
+            expires_at: now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1)),
+        };
         self.lock()
             .sessions
             .insert(session.id.clone(), session.clone());
-        Ok(())
+        Ok(session)
     }
 
     async fn session(&self, id: &str) -> BackendResult<Option<Session>> {
