@@ -90,6 +90,10 @@ pub async fn load_session(
     mut request: Request,
     next: Next,
 ) -> Response {
+    // Static assets are public and fetched with every page; they need no session lookup.
+    if request.uri().path().starts_with("/assets/") {
+        return next.run(request).await;
+    }
     match current_user(&state, request.headers()).await {
         Ok(Some(current)) => {
             request.extensions_mut().insert(current);

@@ -69,7 +69,7 @@ fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Htm
                  <p class=\"muted\" id=\"duration-{key}\">{duration}</p>{player}\
                  <form method=\"post\" action=\"/greetings/{key}\" enctype=\"multipart/form-data\" id=\"upload-{key}-form\">{csrf}<fieldset{dis}>\
                  <label for=\"file-{key}\">Upload audio (MP3, WAV, FLAC, OGG…)</label>\
-                 <input id=\"file-{key}\" name=\"audio\" type=\"file\" accept=\"audio/*\" required>\
+                 <input id=\"file-{key}\" name=\"audio\" type=\"file\" accept=\"audio/*,.ulaw,.alaw,.ul,.al,.gsm\" required>\
                  <button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form></section>",
                 label = g.slot.label(),
                 duration = esc(&duration_text(g.duration_ms)),
