@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ringside_portal::PortalSettings;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +21,7 @@ use crate::engine::Engine;
 use crate::flows::followme::{DialTemplates, FollowMeFlow};
 use crate::flows::greeting::GreetingHandler;
 use crate::greetings::{GreetingError, GreetingFiles};
+use crate::portal::{self, AgiStatus, PortalBackend};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,24 @@ impl Daemon {
         Ok(AgiServer::new(&self.config.agi).route("greeting", GreetingHandler::new(greetings)))
     }
 
+    /// The portal's backend over this daemon's store, greeting files and live link states.
+    pub fn portal_backend(
+        &self,
+        ari: watch::Receiver<ConnectionState>,
+        agi: AgiStatus,
+    ) -> PortalBackend {
+        let greetings = GreetingFiles::from_config(&self.config.voicemail)
+            .inspect_err(|err| tracing::error!(%err, "portal greetings unavailable"))
+            .ok();
+        PortalBackend::new(
+            self.store.clone(),
+            greetings,
+            &self.config.data_dir,
+            ari,
+            agi,
+        )
+    }
+
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.
     pub async fn run(self, stop: CancellationToken) -> Result<(), DaemonError> {
         let mut services = tokio::task::JoinSet::new();
@@ -95,9 +115,11 @@ impl Daemon {
 
         // FastAGI: greeting choice for the voicemail hand-off. A port already taken is
         // logged and leaves the other services running: the dialplan falls back without it.
+        let mut agi_up_since = None;
         match self.agi_server() {
             Ok(agi) => match tokio::net::TcpListener::bind(self.config.agi.listen).await {
                 Ok(listener) => {
+                    agi_up_since = Some(chrono::Utc::now());
                     let stop = stop.clone();
                     services.spawn(async move {
                         if let Err(err) = agi.serve(listener, stop).await {
@@ -114,9 +136,35 @@ impl Daemon {
             Err(err) => tracing::error!(%err, "FastAGI server not started"),
         }
 
-        // Other services (scheduler, fax worker, portal) start here and stop on `stop`;
-        // the portal shows `ari_state`.
-        let _ = &ari_state;
+        // Other services (scheduler, fax worker) start here and stop on `stop`.
+
+        // Portal: web UI and JSON API. A port already taken is logged and leaves the call
+        // services running.
+        let agi_status = AgiStatus {
+            listen: self.config.agi.listen.to_string(),
+            up_since: agi_up_since,
+        };
+        let backend = self.portal_backend(ari_state, agi_status).into_shared();
+        match tokio::net::TcpListener::bind(self.config.portal.listen).await {
+            Ok(listener) => {
+                tracing::info!(listen = %self.config.portal.listen, "portal listening");
+                let settings = PortalSettings {
+                    secure_cookies: self.config.portal.secure_cookies,
+                    ..PortalSettings::default()
+                };
+                let stop = stop.clone();
+                services.spawn(async move {
+                    if let Err(err) = portal::serve(listener, backend, settings, stop).await {
+                        tracing::error!(%err, "portal stopped");
+                    }
+                });
+            }
+            Err(err) => tracing::error!(
+                listen = %self.config.portal.listen,
+                %err,
+                "cannot listen for the portal"
+            ),
+        }
 
         stop.cancelled().await;
         tracing::info!("shutting down: no new calls; calls in progress are left to Asterisk");

@@ -27,5 +27,6 @@ pub mod engine;
 pub mod flows;
 pub mod greetings;
 pub mod media;
+pub mod portal;
 pub mod schedule;
 pub mod store;

@@ -154,7 +154,19 @@ impl Store {
             }
             .into());
         }
-        let (rows, mut rejected) = check_import_rows(&records);
+        let (rows, rejected) = check_import_rows(&records);
+        self.import_checked_rows(rows, rejected, portal_enabled)
+            .await
+    }
+
+    /// Imports rows that already passed [`check_import_rows`], adding those whose extension
+    /// exists to `rejected`; every other row is inserted in a single transaction.
+    pub async fn import_checked_rows(
+        &self,
+        rows: Vec<ImportRow>,
+        mut rejected: Vec<RejectedRow>,
+        portal_enabled: bool,
+    ) -> Result<ImportReport, StoreError> {
         let access = self.default_access().await?;
 
         let mut tx = self.pool().begin().await?;

@@ -332,6 +332,16 @@ impl Store {
         found(done.rows_affected(), extension)
     }
 
+    /// Grants or withdraws portal administration.
+    pub async fn set_admin(&self, extension: &str, on: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET is_admin = $1 WHERE extension = $2")
+            .bind(i64::from(on))
+            .bind(extension)
+            .execute(self.pool())
+            .await?;
+        found(done.rows_affected(), extension)
+    }
+
     /// Sets the user's access to one menu.
     pub async fn set_menu_access(
         &self,

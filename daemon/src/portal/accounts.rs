@@ -1,0 +1,184 @@
+//! Accounts and sessions for the portal: login check, the user record as the portal sees it,
+//! sessions kept in the store, own password and email. Not here: rate limiting, cookies and
+//! CSRF checks (the portal crate), or user administration (`admin.rs`).
+
+use chrono::Utc;
+use ringside_portal::model::{self as api, Session};
+use ringside_portal::{BackendError, BackendResult};
+
+use super::PortalBackend;
+use super::errors;
+use crate::store::{self, PortalSession, StoreError};
+
+/// The store's access level as the portal names it.
+pub fn access_to_api(access: store::Access) -> api::Access {
+    match access {
+        store::Access::No => api::Access::No,
+        store::Access::Read => api::Access::Read,
+        store::Access::Write => api::Access::Write,
+    }
+}
+
+pub fn access_from_api(access: api::Access) -> store::Access {
+    match access {
+        api::Access::No => store::Access::No,
+        api::Access::Read => store::Access::Read,
+        api::Access::Write => store::Access::Write,
+    }
+}
+
+pub fn menu_access_to_api(a: store::MenuAccess) -> api::MenuAccess {
+    api::MenuAccess {
+        profile: access_to_api(a.profile),
+        followme: access_to_api(a.followme),
+        greetings: access_to_api(a.greetings),
+        wakeup: access_to_api(a.wakeup),
+        fax: access_to_api(a.fax),
+    }
+}
+
+pub fn menu_access_from_api(a: &api::MenuAccess) -> store::MenuAccess {
+    store::MenuAccess {
+        profile: access_from_api(a.profile),
+        followme: access_from_api(a.followme),
+        greetings: access_from_api(a.greetings),
+        wakeup: access_from_api(a.wakeup),
+        fax: access_from_api(a.fax),
+    }
+}
+
+/// The stored user as the portal sees it.
+pub fn user_to_api(user: store::User) -> api::User {
+    api::User {
+        extension: user.extension,
+        name: user.display_name,
+        email: user.email,
+        is_admin: user.is_admin,
+        portal_enabled: user.portal_enabled,
+        disabled: !user.enabled,
+        access: menu_access_to_api(user.access),
+    }
+}
+
+fn session_to_api(session: PortalSession) -> Session {
+    Session {
+        id: session.id,
+        extension: session.extension,
+        csrf_token: session.csrf_token,
+        created_at: session.created_at,
+        expires_at: session.expires_at,
+    }
+}
+
+impl PortalBackend {
+    pub(super) async fn verify_login_impl(
+        &self,
+        extension: &str,
+        password: &str,
+    ) -> BackendResult<Option<api::User>> {
+        match self.store.verify_password(extension, password).await {
+            Ok(user) => Ok(Some(user_to_api(user))),
+            Err(StoreError::InvalidCredentials) => Ok(None),
+            Err(err) => Err(errors::store(err)),
+        }
+    }
+
+    pub(super) async fn user_impl(&self, extension: &str) -> BackendResult<Option<api::User>> {
+        let user = self.store.user(extension).await.map_err(errors::store)?;
+        Ok(user.map(user_to_api))
+    }
+
+    pub(super) async fn create_session_impl(
+        &self,
+        extension: &str,
+        ttl: std::time::Duration,
+    ) -> BackendResult<Session> {
+        let ttl = chrono::Duration::from_std(ttl)
+            .map_err(|_| BackendError::Internal(format!("session lifetime {ttl:?} too long")))?;
+        let session = self
+            .store
+            .create_session(extension, ttl, Utc::now())
+            .await
+            .map_err(errors::store)?;
+        Ok(session_to_api(session))
+    }
+
+    pub(super) async fn session_impl(&self, id: &str) -> BackendResult<Option<Session>> {
+        // The store leaves expired sessions out; the portal treats both alike.
+        let session = self
+            .store
+            .session(id, Utc::now())
+            .await
+            .map_err(errors::store)?;
+        Ok(session.map(session_to_api))
+    }
+
+    pub(super) async fn delete_session_impl(&self, id: &str) -> BackendResult<()> {
+        self.store
+            .delete_session(id)
+            .await
+            .map(|_| ())
+            .map_err(errors::store)
+    }
+
+    pub(super) async fn change_password_impl(
+        &self,
+        extension: &str,
+        old: &str,
+        new: &str,
+    ) -> BackendResult<()> {
+        self.store
+            .verify_password(extension, old)
+            .await
+            .map_err(errors::store)?;
+        self.store
+            .set_password(extension, new)
+            .await
+            .map_err(|e| errors::from_store(e, "new_password"))
+    }
+
+    pub(super) async fn set_email_impl(&self, extension: &str, email: &str) -> BackendResult<()> {
+        let user = self
+            .store
+            .user(extension)
+            .await
+            .map_err(errors::store)?
+            .ok_or(BackendError::NotFound)?;
+        self.store
+            .update_user_profile(extension, &user.display_name, email.trim())
+            .await
+            .map_err(errors::store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disabled_store_user_is_disabled_for_the_portal() {
+        let user = store::User {
+            extension: "201".into(),
+            display_name: "Alice".into(),
+            email: String::new(),
+            has_password: true,
+            portal_enabled: true,
+            is_admin: false,
+            enabled: false,
+            access: store::MenuAccess::uniform(store::Access::Read),
+            created_at: Utc::now(),
+        };
+        let api = user_to_api(user);
+        assert!(api.disabled);
+        assert!(!api.may_log_in());
+        assert_eq!(api.access, api::MenuAccess::all(api::Access::Read));
+    }
+
+    #[test]
+    fn menu_access_survives_the_round_trip_through_the_portal() {
+        let mut access = store::MenuAccess::uniform(store::Access::Write);
+        access.set(store::Menu::Followme, store::Access::Read);
+        access.set(store::Menu::Fax, store::Access::No);
+        assert_eq!(menu_access_from_api(&menu_access_to_api(access)), access);
+    }
+}

@@ -1,0 +1,254 @@
+//! The daemon's implementation of the portal's [`Backend`] trait, and serving the portal.
+//!
+//! [`PortalBackend`] answers the portal over the store (users, sessions, settings, follow-me,
+//! wakeups, fax jobs), the greeting files in the voicemail spool and the live state of the
+//! daemon's links to Asterisk. Each menu has its own submodule; this file only holds the
+//! backend's parts and routes each trait method to its submodule. Not here: HTTP, pages,
+//! cookies, CSRF and access checks, which are the `ringside-portal` crate's job.
+
+mod accounts;
+mod admin;
+mod errors;
+mod fax;
+mod followme;
+mod greetings;
+mod serve;
+mod status;
+mod wakeups;
+
+pub use serve::serve;
+pub use status::AgiStatus;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use ringside_portal::model::{
+    CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
+    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
+    Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
+    WakeupSpec,
+};
+use ringside_portal::{Backend, BackendResult};
+use tokio::sync::{broadcast, watch};
+
+use crate::ari::connection::ConnectionState;
+use crate::greetings::{GreetingFiles, MediaConverter};
+use crate::store::Store;
+
+/// How many fax job changes a slow progress listener may lag behind before it misses some.
+const FAX_PROGRESS_CAPACITY: usize = 256;
+
+/// The portal's view of the daemon. Cheap to share behind an `Arc`.
+pub struct PortalBackend {
+    store: Store,
+    /// `None` when the voicemail settings are unusable; greeting calls then fail plainly.
+    greetings: Option<GreetingFiles>,
+    converter: MediaConverter,
+    /// Where uploaded bytes are staged before conversion.
+    staging_dir: PathBuf,
+    ari: watch::Receiver<ConnectionState>,
+    agi: AgiStatus,
+    fax_progress: broadcast::Sender<FaxJob>,
+}
+
+impl PortalBackend {
+    /// A backend over `store` and the greeting files of the voicemail spool. Uploads are
+    /// staged under `data_dir/uploads`.
+    pub fn new(
+        store: Store,
+        greetings: Option<GreetingFiles>,
+        data_dir: &std::path::Path,
+        ari: watch::Receiver<ConnectionState>,
+        agi: AgiStatus,
+    ) -> Self {
+        let (fax_progress, _) = broadcast::channel(FAX_PROGRESS_CAPACITY);
+        Self {
+            store,
+            greetings,
+            converter: MediaConverter::default(),
+            staging_dir: data_dir.join("uploads"),
+            ari,
+            agi,
+            fax_progress,
+        }
+    }
+
+    /// Announces a changed fax job to the portal's live progress listeners.
+    pub fn publish_fax_job(&self, job: FaxJob) {
+        // No listener is not an error: nobody is watching that job right now.
+        let _ = self.fax_progress.send(job);
+    }
+
+    pub fn into_shared(self) -> Arc<dyn Backend> {
+        Arc::new(self)
+    }
+}
+
+#[async_trait]
+impl Backend for PortalBackend {
+    async fn verify_login(&self, extension: &str, password: &str) -> BackendResult<Option<User>> {
+        self.verify_login_impl(extension, password).await
+    }
+
+    async fn user(&self, extension: &str) -> BackendResult<Option<User>> {
+        self.user_impl(extension).await
+    }
+
+    async fn create_session(
+        &self,
+        extension: &str,
+        ttl: std::time::Duration,
+    ) -> BackendResult<Session> {
+        self.create_session_impl(extension, ttl).await
+    }
+
+    async fn session(&self, id: &str) -> BackendResult<Option<Session>> {
+        self.session_impl(id).await
+    }
+
+    async fn delete_session(&self, id: &str) -> BackendResult<()> {
+        self.delete_session_impl(id).await
+    }
+
+    async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()> {
+        self.change_password_impl(extension, old, new).await
+    }
+
+    async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()> {
+        self.set_email_impl(extension, email).await
+    }
+
+    async fn followme(&self, extension: &str) -> BackendResult<FollowMe> {
+        self.followme_impl(extension).await
+    }
+
+    async fn set_followme(&self, extension: &str, followme: &FollowMe) -> BackendResult<()> {
+        self.set_followme_impl(extension, followme).await
+    }
+
+    async fn greetings(&self, extension: &str) -> BackendResult<GreetingsOverview> {
+        self.greetings_impl(extension).await
+    }
+
+    async fn upload_greeting(
+        &self,
+        extension: &str,
+        slot: GreetingSlot,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<GreetingInfo> {
+        self.upload_greeting_impl(extension, slot, file_name, audio)
+            .await
+    }
+
+    async fn greeting_wav(&self, extension: &str, slot: GreetingSlot) -> BackendResult<Bytes> {
+        self.greeting_wav_impl(extension, slot).await
+    }
+
+    async fn delete_greeting(&self, extension: &str, slot: GreetingSlot) -> BackendResult<()> {
+        self.delete_greeting_impl(extension, slot).await
+    }
+
+    async fn wakeups(&self, extension: &str) -> BackendResult<Vec<Wakeup>> {
+        self.wakeups_impl(extension).await
+    }
+
+    async fn wakeup(&self, id: WakeupId) -> BackendResult<Option<Wakeup>> {
+        self.wakeup_impl(id).await
+    }
+
+    async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup> {
+        self.create_wakeup_impl(extension, spec).await
+    }
+
+    async fn update_wakeup(&self, id: WakeupId, spec: &WakeupSpec) -> BackendResult<Wakeup> {
+        self.update_wakeup_impl(id, spec).await
+    }
+
+    async fn set_wakeup_enabled(&self, id: WakeupId, enabled: bool) -> BackendResult<Wakeup> {
+        self.set_wakeup_enabled_impl(id, enabled).await
+    }
+
+    async fn delete_wakeup(&self, id: WakeupId) -> BackendResult<()> {
+        self.delete_wakeup_impl(id).await
+    }
+
+    async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>> {
+        self.wakeup_attempts_impl(id).await
+    }
+
+    async fn send_fax(
+        &self,
+        extension: &str,
+        number: &str,
+        document: FaxDocument,
+    ) -> BackendResult<FaxJob> {
+        self.send_fax_impl(extension, number, document).await
+    }
+
+    async fn fax_job(&self, id: FaxJobId) -> BackendResult<Option<FaxJob>> {
+        self.fax_job_impl(id).await
+    }
+
+    fn fax_progress(&self) -> broadcast::Receiver<FaxJob> {
+        self.fax_progress.subscribe()
+    }
+
+    async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>> {
+        self.sent_faxes_impl(extension).await
+    }
+
+    async fn received_faxes(&self, extension: &str) -> BackendResult<Vec<ReceivedFax>> {
+        self.received_faxes_impl(extension).await
+    }
+
+    async fn received_fax(&self, id: ReceivedFaxId) -> BackendResult<Option<ReceivedFax>> {
+        self.received_fax_impl(id).await
+    }
+
+    async fn sent_fax_document(&self, id: FaxJobId, format: FaxFormat) -> BackendResult<Bytes> {
+        self.sent_fax_document_impl(id, format).await
+    }
+
+    async fn received_fax_document(
+        &self,
+        id: ReceivedFaxId,
+        format: FaxFormat,
+    ) -> BackendResult<Bytes> {
+        self.received_fax_document_impl(id, format).await
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {
+        self.list_users_impl(query).await
+    }
+
+    async fn create_user(&self, user: &NewUser) -> BackendResult<CreatedUser> {
+        self.create_user_impl(user).await
+    }
+
+    async fn update_user(&self, extension: &str, update: &UserUpdate) -> BackendResult<User> {
+        self.update_user_impl(extension, update).await
+    }
+
+    async fn import_users(&self, rows: &[ImportRow]) -> BackendResult<ImportReport> {
+        self.import_users_impl(rows).await
+    }
+
+    async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {
+        self.reset_password_impl(extension, new).await
+    }
+
+    async fn access_defaults(&self) -> BackendResult<MenuAccess> {
+        self.access_defaults_impl().await
+    }
+
+    async fn set_access_defaults(&self, access: &MenuAccess) -> BackendResult<()> {
+        self.set_access_defaults_impl(access).await
+    }
+
+    async fn system_status(&self) -> BackendResult<SystemStatus> {
+        self.system_status_impl().await
+    }
+}
