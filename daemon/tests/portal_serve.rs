@@ -1,0 +1,408 @@
+//! The portal as `Daemon::run` serves it: a daemon on a temp data dir and free ports, users
+//! made through the store, and plain HTTP requests against the JSON API.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ringside::config::{AgiConfig, AriConfig, Config, PortalConfig, VoicemailConfig};
+use ringside::daemon::Daemon;
+use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep, NewUser, Store};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+fn free_addr() -> SocketAddr {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
+    probe.local_addr().expect("probe address")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../media-fixtures/audio")
+        .join(name)
+}
+
+/// A running daemon that is stopped when dropped.
+struct RunningDaemon {
+    base: String,
+    stop: CancellationToken,
+    run: Option<JoinHandle<()>>,
+}
+
+impl RunningDaemon {
+    async fn stop(mut self) {
+        self.stop.cancel();
+        if let Some(run) = self.run.take() {
+            tokio::time::timeout(Duration::from_secs(10), run)
+                .await
+                .expect("daemon stops in time")
+                .expect("daemon task does not panic");
+        }
+    }
+}
+
+impl Drop for RunningDaemon {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+fn config(dir: &Path, portal: SocketAddr) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        // Nothing listens there: the portal must work while Asterisk is away.
+        ari: AriConfig {
+            url: "http://127.0.0.1:9/ari".into(),
+            ..Default::default()
+        },
+        agi: AgiConfig {
+            listen: free_addr(),
+        },
+        portal: PortalConfig {
+            listen: portal,
+            secure_cookies: false,
+        },
+        voicemail: VoicemailConfig {
+            spool_dir: dir.join("voicemail"),
+            context: "default".into(),
+        },
+        ..Config::default()
+    }
+}
+
+/// Opens the daemon's store for setup, then runs the daemon until the portal answers.
+async fn start(dir: &Path, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
+    let portal = free_addr();
+    let daemon = Daemon::new(config(dir, portal)).await.expect("daemon");
+    setup(daemon.store()).await;
+    let stop = CancellationToken::new();
+    let task_stop = stop.clone();
+    let run = tokio::spawn(async move {
+        daemon.run(task_stop).await.expect("daemon runs");
+    });
+    let base = format!("http://{portal}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/login")).send().await.is_ok() {
+            return RunningDaemon {
+                base,
+                stop,
+                run: Some(run),
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("portal did not come up on {base}");
+}
+
+async fn add_user(store: &Store, ext: &str, password: &str) {
+    store
+        .create_user(&NewUser {
+            password: Some(password.into()),
+            portal_enabled: true,
+            ..NewUser::new(ext, format!("User {ext}"))
+        })
+        .await
+        .expect("create user");
+}
+
+/// A logged-in API client: the session cookie and CSRF token from `POST /api/v1/session`.
+struct ApiSession {
+    base: String,
+    client: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+impl ApiSession {
+    async fn log_in(base: &str, ext: &str, password: &str) -> ApiSession {
+        let client = reqwest::Client::new();
+        let response = client
+            .post(format!("{base}/api/v1/session"))
+            .json(&json!({"extension": ext, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(response.status(), 200, "login of {ext}");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_owned();
+        let body: Value = response.json().await.expect("session json");
+        let csrf = body["csrf_token"].as_str().expect("csrf token").to_owned();
+        ApiSession {
+            base: base.to_owned(),
+            client,
+            cookie,
+            csrf,
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+    }
+
+    async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn upload_greeting(&self, slot: &str, file_name: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let response = self
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/greetings/{slot}?file_name={file_name}"),
+            )
+            .header("content-type", "audio/wav")
+            .body(bytes)
+            .send()
+            .await
+            .expect("PUT greeting");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn user_made_in_the_store_logs_in_and_reads_their_followme_as_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+        store
+            .set_followme(&FollowMeSettings {
+                extension: "201".into(),
+                enabled: true,
+                initial_ring_secs: 5,
+                steps: vec![FollowMeStep {
+                    numbers: vec!["01715550123".into(), "2002".into()],
+                    ring_secs: 25,
+                }],
+                confirm: true,
+                moh: false,
+                caller_id: CallerIdMode::Extension,
+            })
+            .await
+            .expect("save follow-me");
+    })
+    .await;
+
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let (status, fm) = alice.get_json("/api/v1/followme").await;
+    assert_eq!(status, 200, "{fm}");
+    assert_eq!(
+        fm,
+        json!({
+            "enabled": true,
+            "initial_ring_secs": 5,
+            "steps": [{"numbers": ["01715550123", "2002"], "ring_secs": 25}],
+            "confirm": true,
+            "moh": "",
+            "caller_id": "extension"
+        })
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn followme_with_a_bad_number_is_refused_naming_the_field_and_nothing_is_saved() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let bad = json!({
+        "enabled": true, "initial_ring_secs": 5,
+        "steps": [{"numbers": ["2002"], "ring_secs": 20}, {"numbers": ["0171-555"], "ring_secs": 20}],
+        "confirm": false, "moh": "", "caller_id": "caller"
+    });
+    let response = alice
+        .request(reqwest::Method::PUT, "/api/v1/followme")
+        .json(&bad)
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("steps[1].numbers"), "{body}");
+    assert!(body.contains("0171-555"), "{body}");
+    let (_, fm) = alice.get_json("/api/v1/followme").await;
+    assert_eq!(fm["enabled"], false, "{fm}");
+    assert_eq!(fm["steps"], json!([]), "{fm}");
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn uploaded_mp3_greeting_is_stored_as_8k_wav_in_the_voicemail_spool_and_plays_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let mp3 = std::fs::read(fixture("tone-1k-44k-stereo.mp3")).expect("fixture");
+    let (status, info) = alice.upload_greeting("busy", "tone.mp3", mp3).await;
+    assert_eq!(status, 200, "{info}");
+    assert_eq!(info["exists"], true);
+
+    let file = dir.path().join("voicemail/default/201/busy.wav");
+    let spec = hound::WavReader::open(&file)
+        .expect("greeting file in the spool")
+        .spec();
+    assert_eq!(
+        (spec.sample_rate, spec.channels, spec.bits_per_sample),
+        (8000, 1, 16)
+    );
+
+    let (_, overview) = alice.get_json("/api/v1/greetings").await;
+    let busy_heard = overview["heard_now"]
+        .as_array()
+        .expect("heard_now")
+        .iter()
+        .find(|h| h["reason"] == "busy")
+        .expect("busy reason")
+        .clone();
+    assert_eq!(busy_heard["slot"], "busy", "{overview}");
+
+    let audio = alice
+        .request(reqwest::Method::GET, "/greetings/busy/audio")
+        .send()
+        .await
+        .expect("GET audio");
+    assert_eq!(audio.status(), 200);
+    assert_eq!(
+        audio
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("audio/wav")
+    );
+    let bytes = audio.bytes().await.expect("audio bytes");
+    assert_eq!(
+        bytes.as_ref(),
+        std::fs::read(&file).expect("file").as_slice()
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn unreadable_upload_is_refused_in_plain_words_and_keeps_the_previous_greeting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let wav = std::fs::read(fixture("speech-8k.wav")).expect("fixture");
+    let (status, _) = alice.upload_greeting("greet", "hello.wav", wav).await;
+    assert_eq!(status, 200);
+    let file = dir.path().join("voicemail/default/201/greet.wav");
+    let before = std::fs::read(&file).expect("first greeting");
+
+    let (status, body) = alice
+        .upload_greeting(
+            "greet",
+            "notes.wav",
+            b"these are not audio samples".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let message = body.to_string();
+    assert!(message.contains("notes.wav"), "{message}");
+    assert!(
+        !message.contains("uploads"),
+        "staging path leaked: {message}"
+    );
+    assert_eq!(std::fs::read(&file).expect("greeting kept"), before);
+    let mailbox_entries = std::fs::read_dir(dir.path().join("voicemail/default/201"))
+        .expect("mailbox dir")
+        .count();
+    assert_eq!(
+        mailbox_entries, 1,
+        "no half-written file beside the greeting"
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn session_survives_a_daemon_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&first.base, "201", "alice-secret").await;
+    first.stop().await;
+
+    let second = start(dir.path(), async |_: &Store| {}).await;
+    let again = ApiSession {
+        base: second.base.clone(),
+        ..alice
+    };
+    let (status, body) = again.get_json("/api/v1/session").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["extension"], "201");
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn admin_status_shows_asterisk_down_and_the_fastagi_listener_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        store
+            .create_admin("root", "Root", "root-secret")
+            .await
+            .expect("admin");
+    })
+    .await;
+    let root = ApiSession::log_in(&daemon.base, "root", "root-secret").await;
+    let (status, body) = root.get_json("/api/v1/admin/status").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ari"]["up"], false, "{body}");
+    assert_eq!(body["agi"]["up"], true, "{body}");
+    assert!(body["agi"]["since"].is_string(), "{body}");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn admin_created_user_gets_a_generated_password_that_logs_in() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        store
+            .create_admin("root", "Root", "root-secret")
+            .await
+            .expect("admin");
+    })
+    .await;
+    let root = ApiSession::log_in(&daemon.base, "root", "root-secret").await;
+    let response = root
+        .request(reqwest::Method::POST, "/api/v1/admin/users")
+        .json(&json!({
+            "extension": "0301", "name": "Zoe", "email": "zoe@example.org",
+            "password": {"kind": "generate"}, "is_admin": false, "portal_enabled": true
+        }))
+        .send()
+        .await
+        .expect("POST user");
+    let status = response.status();
+    let body: Value = response.json().await.expect("json");
+    assert!(status.is_success(), "{status} {body}");
+    let password = body["generated_password"].as_str().expect("generated");
+    let zoe = ApiSession::log_in(&daemon.base, "0301", password).await;
+    let (_, me) = zoe.get_json("/api/v1/session").await;
+    assert_eq!(me["user"]["email"], "zoe@example.org");
+    daemon.stop().await;
+}
