@@ -21,10 +21,14 @@ pub type Result<T> = std::result::Result<T, String>;
 
 /// The Chromium binary, or `None` when the machine has none.
 pub fn chromium_path() -> Option<PathBuf> {
-    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 pub struct Browser {
@@ -165,7 +169,9 @@ impl Page {
         let (tx, rx) = oneshot::channel();
         self.pending.lock().await.insert(id, tx);
         let msg = json!({"id": id, "method": method, "params": params}).to_string();
-        self.out.send(msg).map_err(|_| "DevTools connection closed")?;
+        self.out
+            .send(msg)
+            .map_err(|_| "DevTools connection closed")?;
         let reply = tokio::time::timeout(Duration::from_secs(20), rx)
             .await
             .map_err(|_| format!("{method}: no answer within 20 s"))?
@@ -221,7 +227,10 @@ impl Page {
 
     pub async fn exists(&self, selector: &str) -> Result<bool> {
         Ok(self
-            .eval(&format!("document.querySelector({}) !== null", js_str(selector)))
+            .eval(&format!(
+                "document.querySelector({}) !== null",
+                js_str(selector)
+            ))
             .await?
             == Value::Bool(true))
     }
@@ -365,7 +374,10 @@ fn decode_base64(s: &str) -> Result<Vec<u8>> {
             _ => return None,
         })
     }
-    let clean: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let clean: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
     let mut out = Vec::with_capacity(clean.len() * 3 / 4);
     for chunk in clean.chunks(4) {
         let mut acc = 0u32;
