@@ -6,6 +6,7 @@
 //! and its own migration, kept per dialect in `daemon/migrations/{sqlite,postgres}`.
 
 pub mod followme;
+pub mod wakeups;
 
 pub use followme::{CallerIdMode, FollowMeSettings, FollowMeStep};
 
