@@ -8,7 +8,11 @@ pub mod clock;
 pub mod policy;
 pub mod prompt;
 pub mod rule;
+pub mod scheduler;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use policy::Outcome;
 pub use rule::{Rule, RuleError, WeekdaySet};
+pub use scheduler::{
+    CallResult, Scheduler, SchedulerConfig, SchedulerHandle, WakeupCall, WakeupDialer,
+};
