@@ -268,7 +268,9 @@ impl Store {
             return Err(WakeupError::UnknownOwner(spec.owner.clone()));
         }
         for m in &spec.members {
-            if !self.extension_exists(m).await? {
+            // Portal-only admins have a name as login; only numeric logins are phones.
+            let numeric = !m.is_empty() && m.chars().all(|c| c.is_ascii_digit());
+            if !numeric || !self.extension_exists(m).await? {
                 return Err(WakeupError::UnknownMember(m.clone()));
             }
         }
