@@ -29,17 +29,11 @@ enum Command {
         extension: String,
     },
     /// Delete a wakeup call (with its history).
-    Rm {
-        id: i64,
-    },
+    Rm { id: i64 },
     /// Turn a wakeup call on again.
-    Enable {
-        id: i64,
-    },
+    Enable { id: i64 },
     /// Turn a wakeup call off (keeps it).
-    Disable {
-        id: i64,
-    },
+    Disable { id: i64 },
     /// Show the attempts of a wakeup call, newest first.
     History {
         id: i64,
@@ -211,7 +205,9 @@ fn prompt_name(config: &Config, arg: &str) -> anyhow::Result<String> {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
         })
         .with_context(|| {
-            format!("prompt file name {arg:?} must be letters, digits, '-' or '_' before the extension")
+            format!(
+                "prompt file name {arg:?} must be letters, digits, '-' or '_' before the extension"
+            )
         })?;
     let dir = config.data_dir.join("prompts");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -97,7 +97,10 @@ fn unpack(frame: &[u8; FRAME_BYTES]) -> Result<FrameParams, BadFrame> {
     if signature != MAGIC {
         return Err(BadFrame { found: signature });
     }
-    let mut bits = BitReader { bytes: frame, bit: 4 };
+    let mut bits = BitReader {
+        bytes: frame,
+        bit: 4,
+    };
     let mut p = FrameParams::default();
     for (lar, width) in p.lar.iter_mut().zip([6, 6, 5, 5, 4, 4, 3, 3]) {
         *lar = bits.take(width);
@@ -169,7 +172,11 @@ impl GsmDecoder {
 
     /// 4.3.2: long-term (pitch) synthesis of one 40-sample sub-frame into `dp0[120..160]`.
     fn long_term_synthesis(&mut self, ncr: i16, bcr: i16, erp: &[i16; 40]) {
-        let nr = if (40..=120).contains(&ncr) { ncr } else { self.nrp };
+        let nr = if (40..=120).contains(&ncr) {
+            ncr
+        } else {
+            self.nrp
+        };
         self.nrp = nr;
         let brp = QLB[(bcr & 3) as usize];
         let nr = nr as usize;

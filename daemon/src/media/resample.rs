@@ -143,7 +143,12 @@ impl ToNarrowband {
 }
 
 /// Runs one chunk through the filter into `scratch`; returns the frames produced.
-fn run(fft: &mut Fft<f32>, scratch: &mut [f32], input: &[f32], partial_len: Option<usize>) -> usize {
+fn run(
+    fft: &mut Fft<f32>,
+    scratch: &mut [f32],
+    input: &[f32],
+    partial_len: Option<usize>,
+) -> usize {
     let need = input.len();
     let out_len = scratch.len();
     let (Ok(input), Ok(mut output)) = (
@@ -163,7 +168,6 @@ fn run(fft: &mut Fft<f32>, scratch: &mut [f32], input: &[f32], partial_len: Opti
 }
 
 impl FftStage {
-
     /// Appends up to `limit` produced frames after the delay has been skipped.
     fn emit(&mut self, produced: usize, out: &mut Vec<f32>, limit: u64) -> u64 {
         let skip = self.to_skip.min(produced);
@@ -218,7 +222,9 @@ mod tests {
 
     #[test]
     fn block_size_of_the_caller_does_not_change_the_output() {
-        let input: Vec<f32> = (0..20000).map(|i| ((i * 7919) % 1000) as f32 / 1000.0).collect();
+        let input: Vec<f32> = (0..20000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0)
+            .collect();
         let a = convert(22050, &input, 100);
         let b = convert(22050, &input, 7777);
         assert_eq!(a, b);

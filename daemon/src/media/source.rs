@@ -114,7 +114,11 @@ pub struct ContainerSource {
 }
 
 impl ContainerSource {
-    pub fn open(file: LimitedFile, tripped: Arc<AtomicBool>, kind: InputKind) -> Result<Self, SourceFailure> {
+    pub fn open(
+        file: LimitedFile,
+        tripped: Arc<AtomicBool>,
+        kind: InputKind,
+    ) -> Result<Self, SourceFailure> {
         let mss = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
         let mut hint = Hint::new();
         hint.with_extension(match kind {
@@ -125,7 +129,12 @@ impl ContainerSource {
         });
         let map = |e| map_error(e, &tripped);
         let format = symphonia::default::get_probe()
-            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
             .map_err(map)?;
         let track = format
             .default_track(TrackType::Audio)
@@ -146,7 +155,9 @@ impl ContainerSource {
             .ok_or_else(|| SourceFailure::Malformed("no sample rate in the header".into()))?;
         let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
         if channels == 0 {
-            return Err(SourceFailure::Malformed("the stream declares 0 channels".into()));
+            return Err(SourceFailure::Malformed(
+                "the stream declares 0 channels".into(),
+            ));
         }
         if !super::wav_header::RATE_RANGE.contains(&sample_rate) {
             return Err(SourceFailure::Unsupported(format!(
@@ -235,7 +246,11 @@ pub fn downmix_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
         2 => out.extend(samples.chunks_exact(2).map(|f| (f[0] + f[1]) * 0.5)),
         n => {
             let scale = 1.0 / n as f32;
-            out.extend(samples.chunks_exact(n).map(|f| f.iter().sum::<f32>() * scale));
+            out.extend(
+                samples
+                    .chunks_exact(n)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
         }
     }
 }
@@ -254,7 +269,12 @@ pub struct RawSource {
 const RAW_BLOCK: usize = 4125;
 
 impl RawSource {
-    pub fn open(reader: LimitedFile, tripped: Arc<AtomicBool>, kind: InputKind, file_len: u64) -> Result<Self, SourceFailure> {
+    pub fn open(
+        reader: LimitedFile,
+        tripped: Arc<AtomicBool>,
+        kind: InputKind,
+        file_len: u64,
+    ) -> Result<Self, SourceFailure> {
         let claimed_frames = match kind {
             InputKind::RawGsm => {
                 if file_len % gsm::FRAME_BYTES as u64 != 0 {
@@ -317,12 +337,16 @@ impl MonoSource for RawSource {
         }
         let bytes = &self.bytes[..n];
         match self.kind {
-            InputKind::RawUlaw => {
-                out.extend(bytes.iter().map(|&b| f32::from(g711::ulaw_to_linear(b)) * SCALE))
-            }
-            InputKind::RawAlaw => {
-                out.extend(bytes.iter().map(|&b| f32::from(g711::alaw_to_linear(b)) * SCALE))
-            }
+            InputKind::RawUlaw => out.extend(
+                bytes
+                    .iter()
+                    .map(|&b| f32::from(g711::ulaw_to_linear(b)) * SCALE),
+            ),
+            InputKind::RawAlaw => out.extend(
+                bytes
+                    .iter()
+                    .map(|&b| f32::from(g711::alaw_to_linear(b)) * SCALE),
+            ),
             _ => {
                 if n % gsm::FRAME_BYTES != 0 {
                     return Err(SourceFailure::Malformed(
@@ -358,6 +382,9 @@ mod tests {
     fn downmix_of_many_channels_is_their_mean() {
         let mut out = Vec::new();
         downmix_into(&[0.3, 0.6, 0.9, 0.0, 0.0, 0.3], 3, &mut out);
-        assert!((out[0] - 0.6).abs() < 1e-6 && (out[1] - 0.1).abs() < 1e-6, "{out:?}");
+        assert!(
+            (out[0] - 0.6).abs() < 1e-6 && (out[1] - 0.1).abs() < 1e-6,
+            "{out:?}"
+        );
     }
 }

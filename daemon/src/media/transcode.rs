@@ -65,13 +65,29 @@ pub enum TranscodeError {
     Unrecognised { path: PathBuf, found: String },
     #[error("{}: the file is larger than the {limit}-byte limit{}", path.display(),
             size.map(|s| format!(" ({s} bytes)")).unwrap_or_default())]
-    TooLarge { path: PathBuf, size: Option<u64>, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: Option<u64>,
+        limit: u64,
+    },
     #[error("{}: the audio is longer than the {} limit ({found})", path.display(), clock(*limit))]
-    TooLong { path: PathBuf, limit: Duration, found: String },
+    TooLong {
+        path: PathBuf,
+        limit: Duration,
+        found: String,
+    },
     #[error("{}: damaged {kind}: {detail}", path.display())]
-    Malformed { path: PathBuf, kind: String, detail: String },
+    Malformed {
+        path: PathBuf,
+        kind: String,
+        detail: String,
+    },
     #[error("{}: unsupported {kind}: {detail}; {ACCEPTED}", path.display())]
-    Unsupported { path: PathBuf, kind: String, detail: String },
+    Unsupported {
+        path: PathBuf,
+        kind: String,
+        detail: String,
+    },
     #[error("{}: the file holds no audio samples", path.display())]
     NoAudio { path: PathBuf },
     #[error("{}: output format {format:?} is not available (accepted: wav, ulaw, alaw, sln)", path.display())]
@@ -108,7 +124,10 @@ pub fn transcode_file(
 ) -> Result<TranscodeReport, TranscodeError> {
     let path = input.to_path_buf();
     if !opts.format.is_available() {
-        return Err(TranscodeError::OutputUnavailable { path, format: opts.format });
+        return Err(TranscodeError::OutputUnavailable {
+            path,
+            format: opts.format,
+        });
     }
     let mut source = open_source(input, opts)?;
     let info = source.info().clone();
@@ -125,10 +144,16 @@ pub fn transcode_file(
             });
         }
     }
-    let mut resampler = ToNarrowband::new(info.sample_rate).map_err(|e| {
-        TranscodeError::Unsupported { path: path.clone(), kind: info.description.clone(), detail: e.to_string() }
-    })?;
-    let write_err = |source: io::Error| TranscodeError::Write { path: output.to_path_buf(), source };
+    let mut resampler =
+        ToNarrowband::new(info.sample_rate).map_err(|e| TranscodeError::Unsupported {
+            path: path.clone(),
+            kind: info.description.clone(),
+            detail: e.to_string(),
+        })?;
+    let write_err = |source: io::Error| TranscodeError::Write {
+        path: output.to_path_buf(),
+        source,
+    };
 
     let staged = opts.normalize || opts.trim_silence;
     let mut direct = if staged {
@@ -212,18 +237,32 @@ fn source_error(f: SourceFailure, path: &Path, kind: &str, limit: u64) -> Transc
     match f {
         SourceFailure::Malformed(detail) => TranscodeError::Malformed { path, kind, detail },
         SourceFailure::Unsupported(detail) => TranscodeError::Unsupported { path, kind, detail },
-        SourceFailure::OverByteLimit => TranscodeError::TooLarge { path, size: None, limit },
+        SourceFailure::OverByteLimit => TranscodeError::TooLarge {
+            path,
+            size: None,
+            limit,
+        },
         SourceFailure::Io(source) => TranscodeError::Open { path, source },
     }
 }
 
-fn open_source(input: &Path, opts: &TranscodeOptions) -> Result<Box<dyn MonoSource>, TranscodeError> {
+fn open_source(
+    input: &Path,
+    opts: &TranscodeOptions,
+) -> Result<Box<dyn MonoSource>, TranscodeError> {
     let path = input.to_path_buf();
-    let open_err = |source| TranscodeError::Open { path: path.clone(), source };
+    let open_err = |source| TranscodeError::Open {
+        path: path.clone(),
+        source,
+    };
     let mut file = File::open(input).map_err(open_err)?;
     let file_len = file.metadata().map_err(open_err)?.len();
     if file_len > opts.max_input_bytes {
-        return Err(TranscodeError::TooLarge { path, size: Some(file_len), limit: opts.max_input_bytes });
+        return Err(TranscodeError::TooLarge {
+            path,
+            size: Some(file_len),
+            limit: opts.max_input_bytes,
+        });
     }
     let mut head = vec![0u8; 8192];
     let mut filled = 0;
@@ -236,10 +275,14 @@ fn open_source(input: &Path, opts: &TranscodeOptions) -> Result<Box<dyn MonoSour
         }
     }
     head.truncate(filled);
-    let kind = sniff::detect(&head[..filled.min(sniff::SNIFF_LEN)], input).map_err(|u| match u {
-        Unrecognised::Empty => TranscodeError::Empty { path: path.clone() },
-        Unrecognised::Unknown { found } => TranscodeError::Unrecognised { path: path.clone(), found },
-    })?;
+    let kind =
+        sniff::detect(&head[..filled.min(sniff::SNIFF_LEN)], input).map_err(|u| match u {
+            Unrecognised::Empty => TranscodeError::Empty { path: path.clone() },
+            Unrecognised::Unknown { found } => TranscodeError::Unrecognised {
+                path: path.clone(),
+                found,
+            },
+        })?;
     if kind == InputKind::Wav {
         check_wav(&head, file_len, input, opts)?;
     }
@@ -254,7 +297,12 @@ fn open_source(input: &Path, opts: &TranscodeOptions) -> Result<Box<dyn MonoSour
     })
 }
 
-fn check_wav(head: &[u8], file_len: u64, input: &Path, opts: &TranscodeOptions) -> Result<(), TranscodeError> {
+fn check_wav(
+    head: &[u8],
+    file_len: u64,
+    input: &Path,
+    opts: &TranscodeOptions,
+) -> Result<(), TranscodeError> {
     let path = input.to_path_buf();
     let kind = "WAV".to_string();
     match wav_header::check(head, file_len) {
@@ -271,8 +319,12 @@ fn check_wav(head: &[u8], file_len: u64, input: &Path, opts: &TranscodeOptions) 
             }
             Ok(())
         }
-        Err(HeaderProblem::Malformed(detail)) => Err(TranscodeError::Malformed { path, kind, detail }),
-        Err(HeaderProblem::Unsupported(detail)) => Err(TranscodeError::Unsupported { path, kind, detail }),
+        Err(HeaderProblem::Malformed(detail)) => {
+            Err(TranscodeError::Malformed { path, kind, detail })
+        }
+        Err(HeaderProblem::Unsupported(detail)) => {
+            Err(TranscodeError::Unsupported { path, kind, detail })
+        }
         Err(HeaderProblem::Truncated { claimed, present }) => Err(TranscodeError::Malformed {
             path,
             kind,
@@ -328,7 +380,11 @@ impl Stage {
         } else {
             (0, self.count)
         };
-        let gain = if opts.normalize { normalize_gain(self.peak) } else { 1.0 };
+        let gain = if opts.normalize {
+            normalize_gain(self.peak)
+        } else {
+            1.0
+        };
         let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
         file.seek(SeekFrom::Start(start * 4))?;
         let mut reader = BufReader::new(file).take((end - start) * 4);
@@ -368,7 +424,11 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 
 /// Gain that brings `peak` to the normalisation target; silence is left alone.
 pub fn normalize_gain(peak: f32) -> f32 {
-    if peak < 1e-6 { 1.0 } else { NORMALIZE_PEAK / peak }
+    if peak < 1e-6 {
+        1.0
+    } else {
+        NORMALIZE_PEAK / peak
+    }
 }
 
 /// Sample range kept by silence trimming: from the first to the last loud sample, with 10 ms
@@ -377,7 +437,10 @@ pub fn trim_range(first_loud: Option<u64>, last_loud: u64, count: u64) -> (u64, 
     const MARGIN: u64 = OUTPUT_RATE as u64 / 100;
     match first_loud {
         None => (0, 0),
-        Some(first) => (first.saturating_sub(MARGIN), (last_loud + 1 + MARGIN).min(count)),
+        Some(first) => (
+            first.saturating_sub(MARGIN),
+            (last_loud + 1 + MARGIN).min(count),
+        ),
     }
 }
 

@@ -96,7 +96,9 @@ pub fn check(head: &[u8], file_len: u64) -> Result<WavFacts, HeaderProblem> {
         }
         if id == b"fmt " {
             if !(16..=1024).contains(&size) {
-                return malformed(format!("fmt chunk size {size} (a real one is 16 to 40 bytes)"));
+                return malformed(format!(
+                    "fmt chunk size {size} (a real one is 16 to 40 bytes)"
+                ));
             }
             if body + 16 > head.len() {
                 return malformed("fmt chunk is cut short".into());
@@ -155,7 +157,12 @@ mod tests {
         let facts = check(&h, h.len() as u64 + 400).expect("valid");
         assert_eq!(
             facts,
-            WavFacts { channels: 2, sample_rate: 44100, bits_per_sample: 16, claimed_frames: Some(100) }
+            WavFacts {
+                channels: 2,
+                sample_rate: 44100,
+                bits_per_sample: 16,
+                claimed_frames: Some(100)
+            }
         );
     }
 
@@ -164,7 +171,9 @@ mod tests {
         let h = wav(0, 8000, 0, b"");
         assert_eq!(
             check(&h, h.len() as u64),
-            Err(HeaderProblem::Malformed("the header declares 0 channels".into()))
+            Err(HeaderProblem::Malformed(
+                "the header declares 0 channels".into()
+            ))
         );
     }
 
@@ -182,14 +191,22 @@ mod tests {
         let h = wav(1, 8000, 16000, b"");
         assert_eq!(
             check(&h, h.len() as u64 + 100),
-            Err(HeaderProblem::Truncated { claimed: 16000, present: 100 })
+            Err(HeaderProblem::Truncated {
+                claimed: 16000,
+                present: 100
+            })
         );
     }
 
     #[test]
     fn streaming_placeholder_size_is_accepted_without_a_claim() {
         let h = wav(1, 8000, u32::MAX, b"");
-        assert_eq!(check(&h, h.len() as u64 + 10).expect("valid").claimed_frames, None);
+        assert_eq!(
+            check(&h, h.len() as u64 + 10)
+                .expect("valid")
+                .claimed_frames,
+            None
+        );
     }
 
     #[test]
