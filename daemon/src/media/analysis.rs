@@ -92,6 +92,22 @@ pub fn rms_db(samples: &[f64]) -> f64 {
     10.0 * (power * 2.0).max(1e-300).log10()
 }
 
+/// Reads a 16-bit PCM WAV and returns its sample rate and its first channel as floats.
+pub fn read_pcm16_wav(path: &std::path::Path) -> Result<(u32, Vec<f64>), hound::Error> {
+    let mut reader = hound::WavReader::open(path)?;
+    let spec = reader.spec();
+    if spec.bits_per_sample != 16 || spec.sample_format != hound::SampleFormat::Int {
+        return Err(hound::Error::Unsupported);
+    }
+    let channels = usize::from(spec.channels.max(1));
+    let samples = reader
+        .samples::<i16>()
+        .step_by(channels)
+        .map(|s| s.map(|v| f64::from(v) / 32768.0))
+        .collect::<Result<Vec<f64>, _>>()?;
+    Ok((spec.sample_rate, samples))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

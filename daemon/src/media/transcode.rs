@@ -209,6 +209,21 @@ pub fn transcode_file(
     if frames_in == 0 {
         return Err(TranscodeError::NoAudio { path });
     }
+    if let Some(claimed) = info.claimed_frames {
+        // Two MP3 frames of slack: encoders' padding makes the count inexact by that much.
+        if frames_in + 2304 < claimed {
+            let rate = f64::from(info.sample_rate);
+            return Err(TranscodeError::Malformed {
+                path,
+                kind: info.description,
+                detail: format!(
+                    "the audio stops after {:.2} s but the header promises {:.2} s (truncated)",
+                    frames_in as f64 / rate,
+                    claimed as f64 / rate
+                ),
+            });
+        }
+    }
 
     let samples = match (direct, stage) {
         (Some(out), _) => {
