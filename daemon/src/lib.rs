@@ -20,6 +20,8 @@
 pub mod agi;
 pub mod ari;
 pub mod config;
+pub mod daemon;
+pub mod engine;
 pub mod flows;
 pub mod media;
 pub mod schedule;
