@@ -68,6 +68,10 @@ impl Daemon {
         });
         Engine::builder(self.client.clone())
             .route("followme", followme)
+            .route(
+                crate::flows::wakeup::ROUTE,
+                crate::flows::wakeup::orphan_handler,
+            )
             .build()
     }
 
@@ -79,12 +83,27 @@ impl Daemon {
         let connection = connection::spawn(self.client.clone(), stop.clone());
         let ari_state: watch::Receiver<ConnectionState> = connection.state.clone();
         let engine = self.engine();
+        let registry = engine.registry();
         services.spawn(engine.run(connection.items, stop.clone()));
         services.spawn(async move {
             let _ = connection.task.await;
         });
 
-        // Other services (FastAGI, scheduler, fax worker, portal) start here and stop on
+        // Wakeup scheduler: places due calls through the engine.
+        let dialer = crate::flows::wakeup::AriWakeupDialer::new(
+            self.client.clone(),
+            Arc::new(move || registry.inbox()),
+            crate::flows::wakeup::WakeupFlowConfig::from_config(&self.config),
+        );
+        let scheduler = crate::schedule::Scheduler::new(
+            self.store.clone(),
+            Arc::new(crate::schedule::SystemClock),
+            Arc::new(dialer),
+            crate::schedule::SchedulerConfig::from_config(&self.config.wakeup),
+        );
+        services.spawn(scheduler.run(stop.clone()));
+
+        // Other services (FastAGI, fax worker, portal) start here and stop on
         // `stop`; the portal shows `ari_state`.
         let _ = &ari_state;
 

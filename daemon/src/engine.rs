@@ -62,6 +62,11 @@ impl ChannelRegistry {
         self.lock().get(channel_id).cloned()
     }
 
+    /// A fresh inbox for a flow the daemon starts itself, usable while the engine runs.
+    pub fn inbox(&self) -> Inbox {
+        Inbox::new(self.clone())
+    }
+
     pub fn is_owned(&self, channel_id: &str) -> bool {
         self.lock().contains_key(channel_id)
     }

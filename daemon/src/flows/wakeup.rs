@@ -102,8 +102,9 @@ impl WakeupDialer for AriWakeupDialer {
             tracing::warn!(channel = %id, member = %call.member, error = %e, "wakeup originate refused");
             return CallResult::new(Outcome::Failed, format!("originate refused: {e}"));
         }
-        let ring_deadline =
-            Instant::now() + Duration::from_secs(u64::from(call.ring_secs)) + self.config.ring_margin;
+        let ring_deadline = Instant::now()
+            + Duration::from_secs(u64::from(call.ring_secs))
+            + self.config.ring_margin;
         let mut call_deadline: Option<Instant> = None;
         loop {
             if let Some(result) = machine.result() {
@@ -173,7 +174,9 @@ pub fn orphan_handler(call: FlowCall) -> FlowFuture {
         tracing::info!(channel = %id, args = ?call.start.args, "hanging up a wakeup call no scheduler here placed");
         match call.client.hangup(&id, HangupReason::Normal).await {
             Ok(()) | Err(AriError::NotFound(_)) => {}
-            Err(e) => tracing::warn!(channel = %id, error = %e, "cannot hang up orphan wakeup call"),
+            Err(e) => {
+                tracing::warn!(channel = %id, error = %e, "cannot hang up orphan wakeup call")
+            }
         }
     })
 }

@@ -22,7 +22,9 @@ pub enum Action {
 enum Phase {
     Ringing,
     /// Answered; the prompt has finished playing this many times.
-    Playing { heard: u32 },
+    Playing {
+        heard: u32,
+    },
     Done,
 }
 
@@ -112,7 +114,10 @@ impl CallMachine {
                 let heard = heard + 1;
                 self.phase = Phase::Playing { heard };
                 if heard >= self.max_plays {
-                    self.finish(Outcome::Answered, format!("prompt played {heard} times without a key"));
+                    self.finish(
+                        Outcome::Answered,
+                        format!("prompt played {heard} times without a key"),
+                    );
                     vec![Action::Hangup]
                 } else {
                     vec![self.play()]
@@ -141,7 +146,8 @@ impl CallMachine {
                 Vec::new()
             }
             (Event::ChannelDestroyed(d), Phase::Ringing) => {
-                let (outcome, detail) = unanswered(d.cause, &d.cause_txt, self.dial_status.as_deref());
+                let (outcome, detail) =
+                    unanswered(d.cause, &d.cause_txt, self.dial_status.as_deref());
                 self.finish(outcome, detail);
                 Vec::new()
             }
@@ -174,7 +180,11 @@ impl CallMachine {
         }
         let answered = self.is_answered();
         self.finish(Outcome::Failed, detail);
-        if answered { vec![Action::Hangup] } else { Vec::new() }
+        if answered {
+            vec![Action::Hangup]
+        } else {
+            Vec::new()
+        }
     }
 }
 
@@ -210,7 +220,9 @@ mod tests {
     }
 
     fn stasis_start() -> Event {
-        ev(serde_json::json!({"type": "StasisStart", "args": ["wakeup", "7", "1001"], "channel": channel()}))
+        ev(
+            serde_json::json!({"type": "StasisStart", "args": ["wakeup", "7", "1001"], "channel": channel()}),
+        )
     }
 
     fn finished(n: u32) -> Event {
@@ -219,15 +231,21 @@ mod tests {
     }
 
     fn dtmf(d: &str) -> Event {
-        ev(serde_json::json!({"type": "ChannelDtmfReceived", "digit": d, "duration_ms": 100, "channel": channel()}))
+        ev(
+            serde_json::json!({"type": "ChannelDtmfReceived", "digit": d, "duration_ms": 100, "channel": channel()}),
+        )
     }
 
     fn destroyed(cause: i64, txt: &str) -> Event {
-        ev(serde_json::json!({"type": "ChannelDestroyed", "cause": cause, "cause_txt": txt, "channel": channel()}))
+        ev(
+            serde_json::json!({"type": "ChannelDestroyed", "cause": cause, "cause_txt": txt, "channel": channel()}),
+        )
     }
 
     fn dial(status: &str) -> Event {
-        ev(serde_json::json!({"type": "Dial", "dialstatus": status, "dialstring": "1001", "forward": "", "peer": channel()}))
+        ev(
+            serde_json::json!({"type": "Dial", "dialstatus": status, "dialstring": "1001", "forward": "", "peer": channel()}),
+        )
     }
 
     fn outcome(m: &CallMachine) -> Option<Outcome> {
@@ -239,7 +257,10 @@ mod tests {
         let mut m = CallMachine::new(ID, "this-is-yr-wakeup-call", 3);
         assert_eq!(
             m.on_event(&stasis_start()),
-            [Action::Play { playback_id: format!("{ID}-play-1"), media: "sound:this-is-yr-wakeup-call".into() }]
+            [Action::Play {
+                playback_id: format!("{ID}-play-1"),
+                media: "sound:this-is-yr-wakeup-call".into()
+            }]
         );
     }
 
@@ -247,7 +268,10 @@ mod tests {
     fn prompt_loops_until_the_play_limit_then_hangs_up_as_answered() {
         let mut m = CallMachine::new(ID, "p", 2);
         m.on_event(&stasis_start());
-        assert!(matches!(m.on_event(&finished(1)).as_slice(), [Action::Play { .. }]));
+        assert!(matches!(
+            m.on_event(&finished(1)).as_slice(),
+            [Action::Play { .. }]
+        ));
         assert_eq!(m.on_event(&finished(2)), [Action::Hangup]);
         assert_eq!(outcome(&m), Some(Outcome::Answered));
     }
@@ -337,8 +361,10 @@ mod tests {
     #[test]
     fn events_for_other_channels_are_ignored() {
         let mut m = CallMachine::new(ID, "p", 3);
-        let other = ev(serde_json::json!({"type": "ChannelDestroyed", "cause": 17, "cause_txt": "User busy",
-            "channel": {"id": format!("{ID};2")}}));
+        let other = ev(
+            serde_json::json!({"type": "ChannelDestroyed", "cause": 17, "cause_txt": "User busy",
+            "channel": {"id": format!("{ID};2")}}),
+        );
         assert!(m.on_event(&other).is_empty());
         assert_eq!(outcome(&m), None);
     }
