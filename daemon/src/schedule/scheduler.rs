@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::clock::Clock;
 use super::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
-use crate::store::wakeups::{DueWakeup, FireResolution, PendingCall};
+use crate::store::wakeups::{AttemptRecord, DueWakeup, FireResolution, PendingCall};
 use crate::store::{Store, StoreError};
 
 /// One call to place: a member of a wakeup, now.
@@ -242,7 +242,7 @@ impl Scheduler {
                     .finish_call(
                         &token,
                         &call,
-                        None,
+                        AttemptRecord::NotYet { started_at: now },
                         Outcome::Missed,
                         "due while no scheduler was running",
                         now,
@@ -286,11 +286,12 @@ impl Scheduler {
 
     async fn place(&self, token: &str, call: &PendingCall) -> Result<(), StoreError> {
         let started = self.clock.now();
-        let attempt = self.store.begin_attempt(call, started).await?;
         tracing::info!(wakeup = call.wakeup_id, member = %call.member, "calling for wakeup");
-        let result = self
-            .dialer
-            .call(WakeupCall {
+        // The attempt is written while the call is placed, not before: with thousands due
+        // at once, queueing on database writes would make every call late.
+        let (attempt, result) = tokio::join!(
+            self.store.begin_attempt(call, started),
+            self.dialer.call(WakeupCall {
                 call_id: call.id,
                 wakeup_id: call.wakeup_id,
                 member: call.member.clone(),
@@ -298,7 +299,16 @@ impl Scheduler {
                 ring_secs: call.ring_secs,
                 due_at: call.due_at,
             })
-            .await;
+        );
+        let attempt = match attempt {
+            Ok(id) => AttemptRecord::Started(id),
+            Err(e) => {
+                tracing::warn!(wakeup = call.wakeup_id, error = %e, "attempt start not recorded; recording it at the end");
+                AttemptRecord::NotYet {
+                    started_at: started,
+                }
+            }
+        };
         let ended = self.clock.now();
         let call_policy = CallPolicy {
             retries: call.retries,
@@ -315,7 +325,7 @@ impl Scheduler {
             .finish_call(
                 token,
                 call,
-                Some(attempt),
+                attempt,
                 result.outcome,
                 &result.detail,
                 ended,

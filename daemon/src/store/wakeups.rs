@@ -91,6 +91,15 @@ pub struct PendingCall {
     pub snooze_mins: u32,
 }
 
+/// Whether the attempt of a call already has its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptRecord {
+    /// Written by [`Store::begin_attempt`] with this id.
+    Started(i64),
+    /// Not written yet (the call was never placed, or its start could not be written).
+    NotYet { started_at: DateTime<Utc> },
+}
+
 /// What the scheduler decided for one claimed wakeup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FireResolution {
@@ -619,14 +628,13 @@ impl Store {
     }
 
     /// Records how a call ended and replaces the pending call by its follow-up (a retry or a
-    /// snooze), if any, in one transaction. `attempt` is `None` when the call was never
-    /// placed (then a finished attempt row is written).
+    /// snooze), if any, in one transaction.
     #[allow(clippy::too_many_arguments)]
     pub async fn finish_call(
         &self,
         token: &str,
         call: &PendingCall,
-        attempt: Option<i64>,
+        attempt: AttemptRecord,
         outcome: Outcome,
         detail: &str,
         ended_at: DateTime<Utc>,
@@ -634,7 +642,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         match attempt {
-            Some(id) => {
+            AttemptRecord::Started(id) => {
                 sqlx::query("UPDATE wakeup_attempts SET ended_at = $1, outcome = $2, detail = $3 WHERE id = $4")
                     .bind(to_millis(ended_at))
                     .bind(outcome.as_str())
@@ -643,17 +651,18 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            None => {
+            AttemptRecord::NotYet { started_at } => {
                 sqlx::query(
                     "INSERT INTO wakeup_attempts (wakeup_id, member, fire_at, started_at, ended_at, outcome, detail) \
-                     SELECT $1, $2, $3, $4, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM wakeups WHERE id = $1)",
+                     SELECT $1, $2, $3, $4, $7, $5, $6 WHERE EXISTS (SELECT 1 FROM wakeups WHERE id = $1)",
                 )
                 .bind(call.wakeup_id)
                 .bind(&call.member)
                 .bind(to_millis(call.fire_at))
-                .bind(to_millis(ended_at))
+                .bind(to_millis(started_at))
                 .bind(outcome.as_str())
                 .bind(detail)
+                .bind(to_millis(ended_at))
                 .execute(&mut *tx)
                 .await?;
             }
