@@ -90,7 +90,7 @@ impl Default for SchedulerConfig {
             grace: Duration::seconds(600),
             wakeup_lease: Duration::seconds(60),
             call_lease: Duration::minutes(8),
-            lookahead: Duration::seconds(2),
+            lookahead: Duration::seconds(5),
             batch: 500,
             idle_poll: Duration::seconds(10),
             max_snoozes: 10,
