@@ -32,6 +32,10 @@ pub struct WakeupFlowConfig {
     pub call_limit: Duration,
     /// Extra wait beyond the ring time for Asterisk's own end of an unanswered call.
     pub ring_margin: Duration,
+    /// Originate requests in flight at once: Asterisk's HTTP server takes a limited number of
+    /// sessions (`sessionlimit`, 100 by default), and thousands of parallel connections only
+    /// queue there while failing here.
+    pub max_parallel_originates: usize,
 }
 
 impl WakeupFlowConfig {
@@ -51,6 +55,7 @@ impl Default for WakeupFlowConfig {
             max_plays: 5,
             call_limit: Duration::from_secs(180),
             ring_margin: Duration::from_secs(10),
+            max_parallel_originates: 32,
         }
     }
 }
@@ -62,6 +67,7 @@ pub type InboxFactory = Arc<dyn Fn() -> Inbox + Send + Sync>;
 pub struct AriWakeupDialer {
     client: AriClient,
     inboxes: InboxFactory,
+    originates: tokio::sync::Semaphore,
     config: WakeupFlowConfig,
 }
 
@@ -70,6 +76,7 @@ impl AriWakeupDialer {
         Self {
             client,
             inboxes,
+            originates: tokio::sync::Semaphore::new(config.max_parallel_originates.max(1)),
             config,
         }
     }
@@ -98,7 +105,12 @@ impl WakeupDialer for AriWakeupDialer {
             timeout_secs: Some(call.ring_secs),
             ..Originate::default()
         };
-        if let Err(e) = self.client.originate(&request).await {
+        let originated = match self.originates.acquire().await {
+            Ok(_permit) => self.client.originate(&request).await,
+            // Never closed; a closed semaphore would only mean the dialer is going away.
+            Err(_) => return CallResult::new(Outcome::Failed, "dialer stopped"),
+        };
+        if let Err(e) = originated {
             tracing::warn!(channel = %id, member = %call.member, error = %e, "wakeup originate refused");
             return CallResult::new(Outcome::Failed, format!("originate refused: {e}"));
         }

@@ -11,12 +11,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::clock::Clock;
 use super::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
-use crate::store::wakeups::{AttemptRecord, DueWakeup, FireResolution, PendingCall};
+use crate::store::wakeups::{
+    AttemptRecord, CallEnd, CallRecord, DueWakeup, FireResolution, PendingCall,
+};
 use crate::store::{Store, StoreError};
 
 /// One call to place: a member of a wakeup, now.
@@ -118,6 +120,55 @@ pub struct Scheduler {
     id: String,
     round: AtomicU64,
     notify: Arc<Notify>,
+    recorder: mpsc::UnboundedSender<RecordJob>,
+}
+
+type RecordReply = oneshot::Sender<Result<Option<i64>, StoreError>>;
+
+/// A call start or end waiting for the recorder task.
+struct RecordJob {
+    record: CallRecord,
+    reply: RecordReply,
+}
+
+/// Most records written in one transaction.
+const RECORD_BATCH: usize = 1000;
+
+/// Writes call starts and ends in batches: when thousands of calls start or end together,
+/// one commit per call would queue them on the database for many seconds.
+async fn write_records(store: Store, mut jobs: mpsc::UnboundedReceiver<RecordJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < RECORD_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let records: Vec<CallRecord> = batch.iter().map(|j| j.record.clone()).collect();
+        match store.record_calls(&records).await {
+            Ok(ids) => {
+                for (job, id) in batch.into_iter().zip(ids) {
+                    let _ = job.reply.send(Ok(id));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                if let Some(job) = batch.pop() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                // One bad record must not lose the others: write each on its own.
+                for job in batch {
+                    let result = store
+                        .record_calls(std::slice::from_ref(&job.record))
+                        .await
+                        .map(|ids| ids.first().copied().flatten());
+                    let _ = job.reply.send(result);
+                }
+            }
+        }
+    }
 }
 
 /// What one pass did.
@@ -132,13 +183,17 @@ pub struct Tick {
 }
 
 impl Scheduler {
+    /// Must be called inside a tokio runtime (it starts the recorder task).
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
         dialer: Arc<dyn WakeupDialer>,
         config: SchedulerConfig,
     ) -> Arc<Self> {
+        let (recorder, jobs) = mpsc::unbounded_channel();
+        tokio::spawn(write_records(store.clone(), jobs));
         Arc::new(Self {
+            recorder,
             store,
             clock,
             dialer,
@@ -239,15 +294,15 @@ impl Scheduler {
             if policy::lateness(call.due_at, now, self.config.grace) == Lateness::Missed {
                 tick.missed += 1;
                 self.store
-                    .finish_call(
-                        &token,
-                        &call,
-                        AttemptRecord::NotYet { started_at: now },
-                        Outcome::Missed,
-                        "due while no scheduler was running",
-                        now,
-                        None,
-                    )
+                    .finish_call(CallEnd {
+                        token: token.clone(),
+                        call,
+                        attempt: AttemptRecord::NotYet { started_at: now },
+                        outcome: Outcome::Missed,
+                        detail: "due while no scheduler was running".into(),
+                        ended_at: now,
+                        follow_up: None,
+                    })
                     .await?;
             } else {
                 tick.dispatched += 1;
@@ -290,7 +345,10 @@ impl Scheduler {
         // The attempt is written while the call is placed, not before: with thousands due
         // at once, queueing on database writes would make every call late.
         let (attempt, result) = tokio::join!(
-            self.store.begin_attempt(call, started),
+            self.record(CallRecord::Begin {
+                call: call.clone(),
+                started_at: started,
+            }),
             self.dialer.call(WakeupCall {
                 call_id: call.id,
                 wakeup_id: call.wakeup_id,
@@ -301,7 +359,10 @@ impl Scheduler {
             })
         );
         let attempt = match attempt {
-            Ok(id) => AttemptRecord::Started(id),
+            Ok(Some(id)) => AttemptRecord::Started(id),
+            Ok(None) => AttemptRecord::NotYet {
+                started_at: started,
+            },
             Err(e) => {
                 tracing::warn!(wakeup = call.wakeup_id, error = %e, "attempt start not recorded; recording it at the end");
                 AttemptRecord::NotYet {
@@ -321,16 +382,28 @@ impl Scheduler {
             FollowUp::CallAgain { at, progress } => Some((at, progress)),
         };
         tracing::info!(wakeup = call.wakeup_id, member = %call.member, outcome = %result.outcome, detail = %result.detail, "wakeup call ended");
-        self.store
-            .finish_call(
-                token,
-                call,
-                attempt,
-                result.outcome,
-                &result.detail,
-                ended,
-                next,
-            )
+        self.record(CallRecord::End(Box::new(CallEnd {
+            token: token.to_owned(),
+            call: call.clone(),
+            attempt,
+            outcome: result.outcome,
+            detail: result.detail,
+            ended_at: ended,
+            follow_up: next,
+        })))
+        .await
+        .map(|_| ())
+    }
+
+    async fn record(&self, record: CallRecord) -> Result<Option<i64>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        // The recorder lives as long as the scheduler; a closed channel means the runtime is
+        // shutting down, reported like a closed pool.
+        if self.recorder.send(RecordJob { record, reply }).is_err() {
+            return Err(StoreError::Db(sqlx::Error::PoolClosed));
+        }
+        answer
             .await
+            .unwrap_or(Err(StoreError::Db(sqlx::Error::PoolClosed)))
     }
 }

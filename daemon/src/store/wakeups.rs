@@ -100,6 +100,30 @@ pub enum AttemptRecord {
     NotYet { started_at: DateTime<Utc> },
 }
 
+/// How one call ended, and what follows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallEnd {
+    /// The claim token the call was taken with.
+    pub token: String,
+    pub call: PendingCall,
+    pub attempt: AttemptRecord,
+    pub outcome: Outcome,
+    pub detail: String,
+    pub ended_at: DateTime<Utc>,
+    /// A retry or snooze: when, and with what progress.
+    pub follow_up: Option<(DateTime<Utc>, CallProgress)>,
+}
+
+/// One write about a call, for [`Store::record_calls`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallRecord {
+    Begin {
+        call: PendingCall,
+        started_at: DateTime<Utc>,
+    },
+    End(Box<CallEnd>),
+}
+
 /// What the scheduler decided for one claimed wakeup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FireResolution {
@@ -615,82 +639,46 @@ impl Store {
         call: &PendingCall,
         started_at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "INSERT INTO wakeup_attempts (wakeup_id, member, fire_at, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(call.wakeup_id)
-        .bind(&call.member)
-        .bind(to_millis(call.fire_at))
-        .bind(to_millis(started_at))
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get("id")?)
+        let ids = self
+            .record_calls(&[CallRecord::Begin {
+                call: call.clone(),
+                started_at,
+            }])
+            .await?;
+        ids.first()
+            .copied()
+            .flatten()
+            .ok_or_else(|| StoreError::Corrupt("attempt insert returned no id".into()))
     }
 
     /// Records how a call ended and replaces the pending call by its follow-up (a retry or a
     /// snooze), if any, in one transaction.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn finish_call(
+    pub async fn finish_call(&self, end: CallEnd) -> Result<(), StoreError> {
+        self.record_calls(&[CallRecord::End(Box::new(end))]).await?;
+        Ok(())
+    }
+
+    /// Writes call starts and ends in one transaction (one commit for many calls when
+    /// thousands fire at once). Returns the attempt id of each `Begin`, `None` for each `End`.
+    pub async fn record_calls(
         &self,
-        token: &str,
-        call: &PendingCall,
-        attempt: AttemptRecord,
-        outcome: Outcome,
-        detail: &str,
-        ended_at: DateTime<Utc>,
-        follow_up: Option<(DateTime<Utc>, CallProgress)>,
-    ) -> Result<(), StoreError> {
+        records: &[CallRecord],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
         let mut tx = self.pool().begin().await?;
-        match attempt {
-            AttemptRecord::Started(id) => {
-                sqlx::query("UPDATE wakeup_attempts SET ended_at = $1, outcome = $2, detail = $3 WHERE id = $4")
-                    .bind(to_millis(ended_at))
-                    .bind(outcome.as_str())
-                    .bind(detail)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            AttemptRecord::NotYet { started_at } => {
-                sqlx::query(
-                    "INSERT INTO wakeup_attempts (wakeup_id, member, fire_at, started_at, ended_at, outcome, detail) \
-                     SELECT $1, $2, $3, $4, $7, $5, $6 WHERE EXISTS (SELECT 1 FROM wakeups WHERE id = $1)",
-                )
-                .bind(call.wakeup_id)
-                .bind(&call.member)
-                .bind(to_millis(call.fire_at))
-                .bind(to_millis(started_at))
-                .bind(outcome.as_str())
-                .bind(detail)
-                .bind(to_millis(ended_at))
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        let removed = sqlx::query("DELETE FROM wakeup_calls WHERE id = $1 AND claimed_by = $2")
-            .bind(call.id)
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
-        // A call no longer there (wakeup deleted, disabled or changed meanwhile) gets no
-        // follow-up.
-        if let (Some((due_at, progress)), 1) = (follow_up, removed.rows_affected()) {
-            sqlx::query(
-                "INSERT INTO wakeup_calls (wakeup_id, member, fire_at, due_at, retries_used, snoozes) \
-                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM wakeups WHERE id = $1 AND enabled = 1 \
-                 OR id = $1 AND next_fire_at IS NULL)",
-            )
-            .bind(call.wakeup_id)
-            .bind(&call.member)
-            .bind(to_millis(call.fire_at))
-            .bind(to_millis(due_at))
-            .bind(i64::from(progress.retries_used))
-            .bind(i64::from(progress.snoozes))
-            .execute(&mut *tx)
-            .await?;
+        let mut ids = Vec::with_capacity(records.len());
+        for record in records {
+            ids.push(match record {
+                CallRecord::Begin { call, started_at } => {
+                    Some(begin_in(&mut tx, call, *started_at).await?)
+                }
+                CallRecord::End(end) => {
+                    finish_in(&mut tx, end).await?;
+                    None
+                }
+            });
         }
         tx.commit().await?;
-        Ok(())
+        Ok(ids)
     }
 
     /// The earliest instant something may become claimable: an enabled wakeup's next fire or
@@ -713,6 +701,79 @@ impl Store {
         }
         .map(from_millis))
     }
+}
+
+async fn begin_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    call: &PendingCall,
+    started_at: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO wakeup_attempts (wakeup_id, member, fire_at, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(call.wakeup_id)
+    .bind(&call.member)
+    .bind(to_millis(call.fire_at))
+    .bind(to_millis(started_at))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(row.try_get("id")?)
+}
+
+async fn finish_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    end: &CallEnd,
+) -> Result<(), StoreError> {
+    let call = &end.call;
+    match end.attempt {
+        AttemptRecord::Started(id) => {
+            sqlx::query(
+                "UPDATE wakeup_attempts SET ended_at = $1, outcome = $2, detail = $3 WHERE id = $4",
+            )
+            .bind(to_millis(end.ended_at))
+            .bind(end.outcome.as_str())
+            .bind(&end.detail)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        AttemptRecord::NotYet { started_at } => {
+            sqlx::query(
+                "INSERT INTO wakeup_attempts (wakeup_id, member, fire_at, started_at, ended_at, outcome, detail) \
+                 SELECT $1, $2, $3, $4, $7, $5, $6 WHERE EXISTS (SELECT 1 FROM wakeups WHERE id = $1)",
+            )
+            .bind(call.wakeup_id)
+            .bind(&call.member)
+            .bind(to_millis(call.fire_at))
+            .bind(to_millis(started_at))
+            .bind(end.outcome.as_str())
+            .bind(&end.detail)
+            .bind(to_millis(end.ended_at))
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    let removed = sqlx::query("DELETE FROM wakeup_calls WHERE id = $1 AND claimed_by = $2")
+        .bind(call.id)
+        .bind(&end.token)
+        .execute(&mut **tx)
+        .await?;
+    // A call no longer there (wakeup deleted, disabled or changed meanwhile) gets no follow-up.
+    if let (Some((due_at, progress)), 1) = (end.follow_up, removed.rows_affected()) {
+        sqlx::query(
+            "INSERT INTO wakeup_calls (wakeup_id, member, fire_at, due_at, retries_used, snoozes) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(call.wakeup_id)
+        .bind(&call.member)
+        .bind(to_millis(call.fire_at))
+        .bind(to_millis(due_at))
+        .bind(i64::from(progress.retries_used))
+        .bind(i64::from(progress.snoozes))
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 fn owner_filter(owner: Option<&str>) -> &'static str {
