@@ -24,6 +24,8 @@ use crate::ari::events::StasisStart;
 use crate::ari::{AriClient, AriError, DialplanTarget, Event, HangupReason};
 
 /// What a flow receives about its channels.
+// Moved once from the engine to the flow; boxing would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum FlowInput {
     /// An ARI event about one of its channels, with the instant its frame was read.
@@ -36,30 +38,65 @@ pub enum FlowInput {
 
 type Sender = mpsc::UnboundedSender<FlowInput>;
 
+struct Owner {
+    tx: Sender,
+    /// An event has been seen for the channel and it is not destroyed: it exists.
+    live: bool,
+}
+
+#[derive(Default)]
+struct Owners {
+    by_channel: HashMap<String, Owner>,
+    /// Channels whose flow ended lately: not orphans even if a stale listing shows them.
+    released: HashMap<String, Instant>,
+}
+
 /// Channel id -> the flow that owns it. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct ChannelRegistry {
-    inner: Arc<Mutex<HashMap<String, Sender>>>,
+    inner: Arc<Mutex<Owners>>,
 }
 
+const RELEASED_MEMORY: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl ChannelRegistry {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Sender>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Owners> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn claim(&self, channel_id: &str, tx: &Sender) {
-        self.lock().insert(channel_id.to_owned(), tx.clone());
+        self.lock().by_channel.insert(
+            channel_id.to_owned(),
+            Owner {
+                tx: tx.clone(),
+                live: false,
+            },
+        );
     }
 
     fn release(&self, ids: &[String]) {
-        let mut map = self.lock();
+        let mut owners = self.lock();
+        let now = Instant::now();
+        owners
+            .released
+            .retain(|_, at| now.duration_since(*at) < RELEASED_MEMORY);
         for id in ids {
-            map.remove(id);
+            if owners.by_channel.remove(id).is_some() {
+                owners.released.insert(id.clone(), now);
+            }
         }
     }
 
+    /// The owner's sender, noting whether the channel exists after this event.
+    fn route(&self, channel_id: &str, destroyed: bool) -> Option<Sender> {
+        let mut owners = self.lock();
+        let owner = owners.by_channel.get_mut(channel_id)?;
+        owner.live = !destroyed;
+        Some(owner.tx.clone())
+    }
+
     fn sender(&self, channel_id: &str) -> Option<Sender> {
-        self.lock().get(channel_id).cloned()
+        self.lock().by_channel.get(channel_id).map(|o| o.tx.clone())
     }
 
     /// A fresh inbox for a flow the daemon starts itself, usable while the engine runs.
@@ -68,23 +105,48 @@ impl ChannelRegistry {
     }
 
     pub fn is_owned(&self, channel_id: &str) -> bool {
-        self.lock().contains_key(channel_id)
+        self.lock().by_channel.contains_key(channel_id)
     }
 
     pub fn owned_ids(&self) -> Vec<String> {
-        self.lock().keys().cloned().collect()
+        self.lock().by_channel.keys().cloned().collect()
+    }
+
+    /// Owned channels known to exist (claimed ids not created yet are not live).
+    fn live_ids(&self) -> Vec<String> {
+        self.lock()
+            .by_channel
+            .iter()
+            .filter(|(_, o)| o.live)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Notes a channel the engine dealt with without a flow (so it is no orphan).
+    fn remember(&self, channel_id: &str) {
+        self.lock()
+            .released
+            .insert(channel_id.to_owned(), Instant::now());
+    }
+
+    fn recently_released(&self, channel_id: &str) -> bool {
+        self.lock().released.contains_key(channel_id)
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().by_channel.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().by_channel.is_empty()
     }
 
     fn all_senders(&self) -> Vec<Sender> {
-        self.lock().values().cloned().collect()
+        self.lock()
+            .by_channel
+            .values()
+            .map(|o| o.tx.clone())
+            .collect()
     }
 }
 
@@ -218,8 +280,7 @@ impl Engine {
             match item {
                 None => break,
                 Some(StreamItem::Event(ev)) => self.dispatch(ev),
-                Some(StreamItem::Connected { reconnect: true }) => self.spawn_reconcile(),
-                Some(StreamItem::Connected { reconnect: false }) => self.spawn_reconcile(),
+                Some(StreamItem::Connected { reconnect }) => self.spawn_reconcile(reconnect),
                 Some(StreamItem::Disconnected { .. }) => {}
             }
         }
@@ -229,7 +290,8 @@ impl Engine {
     fn dispatch(&mut self, ev: ReceivedEvent) {
         let ReceivedEvent { event, received_at } = ev;
         if let Some(id) = event.channel_id() {
-            if let Some(tx) = self.registry.sender(id) {
+            let destroyed = matches!(event, Event::ChannelDestroyed(_));
+            if let Some(tx) = self.registry.route(id, destroyed) {
                 let id = id.to_owned();
                 if tx.send(FlowInput::Event { event, received_at }).is_err() {
                     self.registry.release(&[id]);
@@ -258,10 +320,21 @@ impl Engine {
         let channel_id = start.channel.id.clone();
         let route = start.args.first().cloned().unwrap_or_default();
         let Some(handler) = self.routes.get(&route).cloned() else {
-            tracing::warn!(channel = %channel_id, args = ?start.args, "no flow for this Stasis call; continuing in the dialplan");
+            self.registry.remember(&channel_id);
             let client = self.client.clone();
-            self.flows
-                .spawn(async move { continue_or_hang_up(&client, &channel_id).await });
+            if start.channel.state == "Down" {
+                // Created through ARI (not a call from the dialplan) and nobody wants it.
+                tracing::warn!(channel = %channel_id, args = ?start.args, "hanging up a channel no flow wants");
+                self.flows.spawn(async move {
+                    if let Err(e) = client.hangup(&channel_id, HangupReason::Normal).await {
+                        tracing::debug!(channel = %channel_id, error = %e, "hang-up failed");
+                    }
+                });
+            } else {
+                tracing::warn!(channel = %channel_id, args = ?start.args, "no flow for this Stasis call; continuing in the dialplan");
+                self.flows
+                    .spawn(async move { continue_or_hang_up(&client, &channel_id).await });
+            }
             return;
         };
         let mut inbox = Inbox::new(self.registry.clone());
@@ -276,11 +349,11 @@ impl Engine {
         self.flows.spawn(handler.start(call));
     }
 
-    fn spawn_reconcile(&mut self) {
+    fn spawn_reconcile(&mut self, reconnect: bool) {
         let client = self.client.clone();
         let registry = self.registry.clone();
         self.flows.spawn(async move {
-            if let Err(e) = reconcile(&client, &registry).await {
+            if let Err(e) = reconcile(&client, &registry, reconnect).await {
                 tracing::warn!(error = %e, "reconciling calls after connecting failed");
             }
         });
@@ -364,7 +437,16 @@ pub fn reconcile_plan(
     r
 }
 
-async fn reconcile(client: &AriClient, registry: &ChannelRegistry) -> Result<(), AriError> {
+async fn reconcile(
+    client: &AriClient,
+    registry: &ChannelRegistry,
+    reconnect: bool,
+) -> Result<(), AriError> {
+    // Listings are snapshots while calls go on: only channels that were live before and
+    // are still owned after can have vanished; only channels owned neither before nor
+    // after, and not just released, are orphans.
+    let live_before = registry.live_ids();
+    let owned_before = registry.owned_ids();
     let app = client.application(client.app()).await?;
     let bridges = client.bridges().await?;
     let app_bridges: Vec<(String, Vec<String>)> = bridges
@@ -372,8 +454,29 @@ async fn reconcile(client: &AriClient, registry: &ChannelRegistry) -> Result<(),
         .filter(|b| app.bridge_ids.contains(&b.id))
         .map(|b| (b.id, b.channels))
         .collect();
-    let owned = registry.owned_ids();
-    let plan = reconcile_plan(&app.channel_ids, &app_bridges, &owned);
+    let owned_after = registry.owned_ids();
+    let mut owned: Vec<String> = owned_after.clone();
+    owned.extend(owned_before.iter().cloned());
+    let app_channels: Vec<String> = app
+        .channel_ids
+        .iter()
+        .filter(|c| !registry.recently_released(c))
+        .cloned()
+        .collect();
+    let mut plan = reconcile_plan(&app_channels, &app_bridges, &owned);
+    plan.vanished = if reconnect {
+        live_before
+            .into_iter()
+            .filter(|c| owned_after.contains(c) && !app.channel_ids.contains(c))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    plan.orphan_bridges.retain(|b| {
+        !app_bridges
+            .iter()
+            .any(|(id, m)| id == b && m.iter().any(|c| registry.recently_released(c)))
+    });
     if plan != Reconciliation::default() {
         tracing::info!(
             orphans = plan.orphans.len(),

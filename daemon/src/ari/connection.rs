@@ -52,6 +52,9 @@ pub struct ReceivedEvent {
 }
 
 /// What the connection hands to the engine, in order.
+// Events are moved once from the socket to their flow, never stored in bulk, so boxing
+// them would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StreamItem {
     /// The WebSocket is open; `reconnect` is true after the first time.

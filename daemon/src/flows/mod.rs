@@ -1,4 +1,5 @@
 //! Call flows, one module each. Pure planning lives beside the I/O that executes it.
 
 pub mod followme;
+pub mod greeting;
 pub mod wakeup;

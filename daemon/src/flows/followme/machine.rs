@@ -381,14 +381,12 @@ impl FollowMe {
             return;
         };
         match self.phase {
-            Phase::Bridged(accepted) if accepted != leg => {
+            Phase::Bridged(accepted) if accepted != leg && status != LegStatus::Accepted => {
                 // Answered after another leg took the call.
-                if status != LegStatus::Accepted {
-                    out.push(Action::Hangup {
-                        leg,
-                        reason: HangupReason::AnsweredElsewhere,
-                    });
-                }
+                out.push(Action::Hangup {
+                    leg,
+                    reason: HangupReason::AnsweredElsewhere,
+                });
             }
             Phase::Ringing if matches!(status, LegStatus::Dialing | LegStatus::Ringing) => {
                 if self.plan.confirm {

@@ -19,6 +19,7 @@ use crate::engine::{FlowCall, FlowFuture, FlowInput, Inbox, StasisHandler, conti
 pub const VOICEMAIL_CONTEXT: &str = "ringside-voicemail";
 /// Prompt a callee hears when confirmation is on ("press 1 to accept, 2 to reject").
 pub const CONFIRM_PROMPT: &str = "sound:followme/options";
+const DIAL_TIMEOUT_MARGIN_SECS: u32 = 5;
 
 /// Latencies from an event arriving to the first REST call it caused (microseconds).
 #[derive(Debug, Clone, Default)]
@@ -355,7 +356,7 @@ impl<'a> Call<'a> {
             }
             Action::ToVoicemail(reason) => {
                 self.rest_starting();
-                self.to_voicemail(reason.as_str()).await;
+                self.send_to_voicemail(reason.as_str()).await;
                 Vec::new()
             }
             Action::ToDialplan => {
@@ -420,7 +421,9 @@ impl<'a> Call<'a> {
                         return Some(Input::LegCreateFailed { leg, unreachable });
                     }
                 }
-                match client.dial(&id, None, Some(ring_secs)).await {
+                // The step timer decides when ringing ends; Asterisk's own dial timeout is
+                // only a safety net should the daemon lose track of the leg.
+                match client.dial(&id, None, Some(ring_secs + DIAL_TIMEOUT_MARGIN_SECS)).await {
                     Ok(()) => None,
                     Err(AriError::NotFound(_)) => Some(Input::LegGone { leg, cause: None }),
                     Err(e) => {
@@ -485,7 +488,7 @@ impl<'a> Call<'a> {
         }
     }
 
-    async fn to_voicemail(&mut self, reason: &str) {
+    async fn send_to_voicemail(&mut self, reason: &str) {
         self.stop_indication().await;
         match self
             .client
