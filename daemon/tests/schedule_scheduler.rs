@@ -1,6 +1,7 @@
 //! The wakeup scheduler against a real database, a manual clock and a scripted dialer: when
 //! it fires, retries, snoozes, catches up after downtime and shares work with another daemon.
 
+mod common;
 mod wakeup_support;
 
 use std::sync::Arc;
@@ -414,10 +415,11 @@ async fn disabled_wakeup_does_not_fire() {
 /// dialled exactly once, by one daemon or the other.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_on_postgres_fire_each_of_1000_wakeups_exactly_once() {
-    let Some(url) = postgres_url().await else {
+    let Some(db) = common::TestDb::postgres().await else {
         return;
     };
-    let setup = Store::connect(&url).await.expect("postgres store");
+    let url = db.url.clone();
+    let setup = db.store.clone();
     let users: Vec<String> = (0..1000).map(|i| format!("{}", 10_000 + i)).collect();
     let refs: Vec<&str> = users.iter().map(String::as_str).collect();
     add_users(&setup, &refs).await;
@@ -485,4 +487,6 @@ async fn two_schedulers_on_postgres_fire_each_of_1000_wakeups_exactly_once() {
         count(&setup, "SELECT COUNT(*) FROM wakeup_attempts").await,
         1000
     );
+    drop((a, b));
+    db.cleanup().await;
 }

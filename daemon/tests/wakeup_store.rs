@@ -2,47 +2,59 @@
 //! messages, per-owner access, updates, enable/disable, deletion and history. Runs on SQLite
 //! and, when configured, on PostgreSQL.
 
+mod common;
 mod wakeup_support;
+
+use std::sync::{Arc, Mutex};
 
 use ringside::schedule::prompt::SoundDirs;
 use ringside::store::Store;
 use ringside::store::wakeups::{WakeupError, WakeupSpec};
 use wakeup_support::*;
 
-async fn stores() -> Vec<(Store, Option<tempfile::TempDir>)> {
-    let (sqlite, _, dir) = sqlite_store().await;
-    let mut all = vec![(sqlite, Some(dir))];
-    if let Some(url) = postgres_url().await {
-        all.push((Store::connect(&url).await.expect("postgres store"), None));
-    }
-    for (s, _) in &all {
-        add_users(s, &["1001", "1002", "2001"]).await;
-    }
-    all
+/// Runs `body` on a fresh store per database (SQLite, and PostgreSQL when configured) that
+/// has the extensions 1001, 1002 and 2001.
+async fn on_each_db<F, Fut>(body: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    common::for_each_db(|store| {
+        let run = body(store.clone());
+        async move {
+            add_users(&store, &["1001", "1002", "2001"]).await;
+            run.await;
+        }
+    })
+    .await;
 }
 
 const NOW: &str = "2026-11-23T12:00:00Z";
 
 async fn rejected(spec: WakeupSpec) -> Vec<String> {
-    let mut messages = Vec::new();
-    for (store, _guard) in stores().await {
-        let err = store
-            .create_wakeup(&spec, &prompts(), t(NOW))
-            .await
-            .expect_err("must be rejected");
-        assert_eq!(
-            store.list_wakeups(&spec.owner).await.expect("list").len(),
-            0,
-            "nothing saved"
-        );
-        messages.push(err.to_string());
-    }
-    messages
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    on_each_db(|store| {
+        let spec = spec.clone();
+        let messages = messages.clone();
+        async move {
+            let err = store
+                .create_wakeup(&spec, &prompts(), t(NOW))
+                .await
+                .expect_err("must be rejected");
+            let saved = store.list_wakeups(&spec.owner).await.expect("list");
+            assert_eq!(saved.len(), 0, "nothing saved");
+            messages.lock().expect("messages").push(err.to_string());
+        }
+    })
+    .await;
+    let got = messages.lock().expect("messages").clone();
+    assert!(!got.is_empty(), "ran on at least one database");
+    got
 }
 
 #[tokio::test]
 async fn created_wakeup_has_its_first_fire_computed() {
-    for (store, _guard) in stores().await {
+    on_each_db(|store| async move {
         let w = store
             .create_wakeup(
                 &spec("1001", "once 2026-12-01 06:30", "Europe/Berlin"),
@@ -53,7 +65,8 @@ async fn created_wakeup_has_its_first_fire_computed() {
             .expect("valid");
         assert_eq!(w.next_fire_at, Some(t("2026-12-01T05:30:00Z")));
         assert_eq!(store.wakeup(Some("1001"), w.id).await.expect("get"), w);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -129,17 +142,22 @@ async fn prompt_uploaded_to_the_prompt_dir_is_accepted() {
     };
     let mut s = spec("1001", "weekly mon 06:30", "UTC");
     s.prompt = "flight".into();
-    for (store, _guard) in stores().await {
-        store
-            .create_wakeup(&s, &catalog, t(NOW))
-            .await
-            .expect("prompt exists");
-    }
+    on_each_db(|store| {
+        let s = s.clone();
+        let catalog = catalog.clone();
+        async move {
+            store
+                .create_wakeup(&s, &catalog, t(NOW))
+                .await
+                .expect("prompt exists");
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn another_users_wakeup_reads_as_not_found() {
-    for (store, _guard) in stores().await {
+    on_each_db(|store| async move {
         let w = store
             .create_wakeup(&spec("1001", "weekly mon 06:30", "UTC"), &prompts(), t(NOW))
             .await
@@ -166,12 +184,13 @@ async fn another_users_wakeup_reads_as_not_found() {
                 .spec
                 .enabled
         );
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn list_shows_only_the_owners_wakeups() {
-    for (store, _guard) in stores().await {
+    on_each_db(|store| async move {
         for owner in ["1001", "1001", "1002"] {
             store
                 .create_wakeup(&spec(owner, "weekly mon 06:30", "UTC"), &prompts(), t(NOW))
@@ -180,12 +199,13 @@ async fn list_shows_only_the_owners_wakeups() {
         }
         assert_eq!(store.list_wakeups("1001").await.expect("list").len(), 2);
         assert_eq!(store.list_wakeups("1002").await.expect("list").len(), 1);
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn update_recomputes_the_next_fire_for_the_new_time_zone() {
-    for (store, _guard) in stores().await {
+    on_each_db(|store| async move {
         let w = store
             .create_wakeup(
                 &spec("1001", "once 2026-12-01 06:30", "Europe/Berlin"),
@@ -200,12 +220,13 @@ async fn update_recomputes_the_next_fire_for_the_new_time_zone() {
             .await
             .expect("update");
         assert_eq!(w.next_fire_at, Some(t("2026-12-01T11:30:00Z")));
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn disabling_clears_and_enabling_restores_the_next_fire() {
-    for (store, _guard) in stores().await {
+    on_each_db(|store| async move {
         let w = store
             .create_wakeup(&spec("1001", "weekly mon 06:30", "UTC"), &prompts(), t(NOW))
             .await
@@ -223,12 +244,13 @@ async fn disabling_clears_and_enabling_restores_the_next_fire() {
             (on.spec.enabled, on.next_fire_at),
             (true, Some(t("2026-11-30T06:30:00Z")))
         );
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn deleted_wakeup_is_gone() {
-    for (store, _guard) in stores().await {
+    on_each_db(|store| async move {
         let w = store
             .create_wakeup(&spec("1001", "weekly mon 06:30", "UTC"), &prompts(), t(NOW))
             .await
@@ -245,5 +267,6 @@ async fn deleted_wakeup_is_gone() {
             store.delete_wakeup(None, w.id).await,
             Err(WakeupError::NotFound(_))
         ));
-    }
+    })
+    .await;
 }

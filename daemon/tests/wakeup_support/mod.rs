@@ -1,5 +1,5 @@
-//! Shared pieces of the wakeup and scheduler tests: databases (SQLite file, and PostgreSQL when
-//! `RINGSIDE_TEST_POSTGRES_URL` is set), users, wakeup specs and a scripted dialer.
+//! Shared pieces of the wakeup and scheduler tests: a SQLite store, users, wakeup specs and a
+//! scripted dialer (PostgreSQL comes from the store tests' `common` harness).
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
@@ -24,26 +24,6 @@ pub async fn sqlite_store() -> (Store, String, tempfile::TempDir) {
     let url = format!("sqlite://{}", dir.path().join("ringside.db").display());
     let store = Store::connect(&url).await.expect("sqlite store");
     (store, url, dir)
-}
-
-/// The URL of a fresh PostgreSQL database, or `None` (with a note) when none is configured.
-pub async fn postgres_url() -> Option<String> {
-    let Ok(admin) = std::env::var("RINGSIDE_TEST_POSTGRES_URL") else {
-        eprintln!("RINGSIDE_TEST_POSTGRES_URL not set: PostgreSQL half skipped");
-        return None;
-    };
-    sqlx::any::install_default_drivers();
-    let name = format!("rs_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::AnyPool::connect(&admin)
-        .await
-        .expect("connect to test PostgreSQL");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .expect("create test database");
-    pool.close().await;
-    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    Some(format!("{base}/{name}"))
 }
 
 pub async fn add_users(store: &Store, extensions: &[&str]) {
