@@ -490,3 +490,46 @@ async fn two_schedulers_on_postgres_fire_each_of_1000_wakeups_exactly_once() {
     drop((a, b));
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn retry_due_long_before_a_restart_is_recorded_missed_not_dialled() {
+    let (store, url, _dir) = sqlite_store().await;
+    add_users(&store, &["1001"]).await;
+    let now = t("2026-12-01T05:00:00Z");
+    let id = create(
+        &store,
+        &spec("1001", "once 2026-12-01 06:30", "Europe/Berlin"),
+        now,
+    )
+    .await;
+    {
+        // First run: the call is busy, a retry is stored for 05:35, then the daemon stops.
+        let mut run = start(&store, ManualClock::new(now));
+        run.dialer.script("1001", &[Outcome::Busy]);
+        run.clock.set(t("2026-12-01T05:30:00Z"));
+        next_call(&mut run.calls).await;
+        eventually("retry stored", || async {
+            count(
+                &store,
+                "SELECT COUNT(*) FROM wakeup_calls WHERE claimed_by IS NULL",
+            )
+            .await
+                == 1
+        })
+        .await;
+    }
+    // Back at 07:00: the retry is 85 minutes late, beyond the 10-minute grace.
+    let store = Store::connect(&url).await.expect("reopen");
+    let run = start(&store, ManualClock::new(t("2026-12-01T07:00:00Z")));
+    eventually("retry recorded missed", || async {
+        outcomes(&store, id).await
+            == vec![
+                ("1001".into(), Some(Outcome::Busy)),
+                ("1001".into(), Some(Outcome::Missed)),
+            ]
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(run.dialer.count(), 0, "a missed retry is not dialled");
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM wakeup_calls").await, 0);
+}
