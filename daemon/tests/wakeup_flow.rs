@@ -277,3 +277,14 @@ async fn unreachable_phone_fails_and_is_retried() {
     assert!(h[0].detail.contains("originate refused"), "{}", h[0].detail);
     eventually("retry pending", || async { pending_calls(&rig).await == 1 }).await;
 }
+
+#[tokio::test]
+async fn wakeup_call_in_the_app_that_no_scheduler_placed_is_hung_up() {
+    let rig = rig().await;
+    let args = ["wakeup".to_owned(), "99".to_owned(), "1001".to_owned()];
+    let channel = rig.sim.inbound_call("ringside", &args, "1001", "");
+    eventually("left-over wakeup channel hung up", || async {
+        rig.sim.destroyed(&channel).is_some()
+    })
+    .await;
+}
