@@ -683,23 +683,31 @@ impl Store {
 
     /// The earliest instant something may become claimable: an enabled wakeup's next fire or
     /// a pending call's due time, or the end of a lease holding either.
+    ///
+    /// Unclaimed rows are read in index order (first row only), claimed ones through the claim
+    /// index (few rows), so this stays cheap with a million stored wakeups.
     pub async fn next_wakeup_event(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let row = sqlx::query(
-            "SELECT \
-             (SELECT MIN(CASE WHEN claimed_until IS NOT NULL AND claimed_until > next_fire_at \
-                 THEN claimed_until ELSE next_fire_at END) FROM wakeups WHERE enabled = 1) AS w, \
-             (SELECT MIN(CASE WHEN claimed_until IS NOT NULL AND claimed_until > due_at \
-                 THEN claimed_until ELSE due_at END) FROM wakeup_calls) AS c",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        let w: Option<i64> = row.try_get("w")?;
-        let c: Option<i64> = row.try_get("c")?;
-        Ok(match (w, c) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        const QUERIES: [&str; 4] = [
+            "SELECT next_fire_at AS t FROM wakeups WHERE enabled = 1 AND claimed_by IS NULL \
+             AND next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 1",
+            "SELECT MIN(CASE WHEN claimed_until > next_fire_at THEN claimed_until ELSE next_fire_at END) AS t \
+             FROM wakeups WHERE claimed_by IS NOT NULL AND enabled = 1",
+            "SELECT due_at AS t FROM wakeup_calls WHERE claimed_by IS NULL ORDER BY due_at LIMIT 1",
+            "SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) AS t \
+             FROM wakeup_calls WHERE claimed_by IS NOT NULL",
+        ];
+        let mut earliest: Option<i64> = None;
+        for sql in QUERIES {
+            let row = sqlx::query(sql).fetch_optional(self.pool()).await?;
+            if let Some(t) = row
+                .map(|r| r.try_get::<Option<i64>, _>("t"))
+                .transpose()?
+                .flatten()
+            {
+                earliest = Some(earliest.map_or(t, |e| e.min(t)));
+            }
         }
-        .map(from_millis))
+        Ok(earliest.map(from_millis))
     }
 }
 
