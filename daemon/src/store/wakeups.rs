@@ -685,16 +685,18 @@ impl Store {
     /// a pending call's due time, or the end of a lease holding either.
     ///
     /// Unclaimed rows are read in index order (first row only), claimed ones through the claim
-    /// index (few rows), so this stays cheap with a million stored wakeups.
+    /// index (few rows; `claimed_by > ''` is the form both planners serve from it), so this
+    /// stays cheap with a million stored wakeups.
     pub async fn next_wakeup_event(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         const QUERIES: [&str; 4] = [
-            "SELECT next_fire_at AS t FROM wakeups WHERE enabled = 1 AND claimed_by IS NULL \
+            // `COALESCE` keeps the planner off the claim index, which matches nearly every row.
+            "SELECT next_fire_at AS t FROM wakeups WHERE enabled = 1 AND COALESCE(claimed_by, '') = '' \
              AND next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 1",
             "SELECT MIN(CASE WHEN claimed_until > next_fire_at THEN claimed_until ELSE next_fire_at END) AS t \
-             FROM wakeups WHERE claimed_by IS NOT NULL AND enabled = 1",
-            "SELECT due_at AS t FROM wakeup_calls WHERE claimed_by IS NULL ORDER BY due_at LIMIT 1",
+             FROM wakeups WHERE claimed_by > ''",
+            "SELECT due_at AS t FROM wakeup_calls WHERE COALESCE(claimed_by, '') = '' ORDER BY due_at LIMIT 1",
             "SELECT MIN(CASE WHEN claimed_until > due_at THEN claimed_until ELSE due_at END) AS t \
-             FROM wakeup_calls WHERE claimed_by IS NOT NULL",
+             FROM wakeup_calls WHERE claimed_by > ''",
         ];
         let mut earliest: Option<i64> = None;
         for sql in QUERIES {
