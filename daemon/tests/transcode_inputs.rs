@@ -542,3 +542,14 @@ fn cli_batch_converts_the_good_files_and_reports_each_failure_on_one_line() {
     assert!(out_dir.join("tone-1k-44k-stereo.wav").exists());
     assert!(!out_dir.join("broken.wav").exists());
 }
+
+#[test]
+fn gsm_extension_on_other_content_says_it_was_taken_as_raw_by_extension() {
+    let (_d, p) = scratch("prompt.gsm", &[0x11u8; 66]);
+    let err = refuse(&p, &TranscodeOptions::default());
+    let text = err.to_string();
+    assert!(
+        text.contains("not a GSM 06.10 frame") && text.contains(".gsm extension"),
+        "{text}"
+    );
+}

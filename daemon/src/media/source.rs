@@ -263,6 +263,7 @@ pub struct RawSource {
     info: SourceInfo,
     bytes: Vec<u8>,
     gsm: GsmDecoder,
+    gsm_frames: u64,
 }
 
 /// Bytes read per block: 0.5 s of G.711, or 125 GSM frames.
@@ -301,6 +302,7 @@ impl RawSource {
             },
             bytes: vec![0; RAW_BLOCK],
             gsm: GsmDecoder::new(),
+            gsm_frames: 0,
         })
     }
 
@@ -353,11 +355,16 @@ impl MonoSource for RawSource {
                         "raw GSM 06.10 ends in the middle of a 33-byte frame".into(),
                     ));
                 }
-                for (index, chunk) in bytes.chunks_exact(gsm::FRAME_BYTES).enumerate() {
+                for chunk in bytes.chunks_exact(gsm::FRAME_BYTES) {
                     let mut frame = [0u8; gsm::FRAME_BYTES];
                     frame.copy_from_slice(chunk);
+                    let index = self.gsm_frames;
+                    self.gsm_frames += 1;
                     let samples = self.gsm.decode_frame(&frame).map_err(|e| {
-                        SourceFailure::Malformed(format!("frame {index} in this block: {e}"))
+                        SourceFailure::Malformed(format!(
+                            "frame {index}: {e}; the file was taken as raw GSM because of its \
+                             .gsm extension, as no audio container header was found"
+                        ))
                     })?;
                     out.extend(samples.iter().map(|&s| f32::from(s) * SCALE));
                 }

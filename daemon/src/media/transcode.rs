@@ -205,7 +205,6 @@ pub fn transcode_file(
     narrow.clear();
     resampler.finish(&mut narrow);
     push_out(&narrow, &mut pcm)?;
-    drop(push_out);
     if frames_in == 0 {
         return Err(TranscodeError::NoAudio { path });
     }
