@@ -46,7 +46,7 @@ pub struct SourceInfo {
 }
 
 /// A stream of mono samples in [-1, 1] at `info().sample_rate`.
-pub trait MonoSource {
+pub trait MonoSource: Send {
     fn info(&self) -> &SourceInfo;
     /// Appends the next block to `out`; returns `false` once the input is exhausted.
     fn next_block(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceFailure>;
