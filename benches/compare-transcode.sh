@@ -9,9 +9,17 @@ cd "$(dirname "$0")/.."
 for t in sox ffmpeg python3; do
   command -v "$t" >/dev/null || { echo "compare-transcode: $t is not installed" >&2; exit 1; }
 done
-cargo build --release -q -p ringside -p ringside-benches --bins
-RS="$PWD/target/release/ringside"
-GATE="$PWD/target/release/gate"
+# RINGSIDE_BENCH_PROFILE=dev builds the workspace crates at opt-level 3 on top of the dev
+# profile's already-optimised dependencies: much quicker than a cold release build.
+if [ "${RINGSIDE_BENCH_PROFILE:-release}" = dev ]; then
+  CARGO_PROFILE_DEV_OPT_LEVEL=3 cargo build -q -p ringside -p ringside-benches --bins
+  bin="$PWD/target/debug"
+else
+  cargo build --release -q -p ringside -p ringside-benches --bins
+  bin="$PWD/target/release"
+fi
+RS="$bin/ringside"
+GATE="$bin/gate"
 work=$(mktemp -d /tmp/ringside-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
