@@ -6,7 +6,7 @@
 # level error at 3.4 kHz, rejection of a 4.1 kHz tone, SINAD of 1 kHz at -6 dBFS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for t in sox ffmpeg python3; do
+for t in sox ffmpeg python3 bc; do
   command -v "$t" >/dev/null || { echo "compare-transcode: $t is not installed" >&2; exit 1; }
 done
 # RINGSIDE_BENCH_PROFILE=dev builds the workspace crates at opt-level 3 on top of the dev
@@ -23,23 +23,23 @@ GATE="$bin/gate"
 work=$(mktemp -d /tmp/ringside-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# run_measure RUNS CMD...: best wall time in seconds and peak RSS in KiB of RUNS runs. The
-# command is started with posix_spawn and reaped with wait4, so the RSS is the tool's own (a
-# fork of the measuring interpreter would count the interpreter's pages).
+# run_measure RUNS CMD...: best wall time in seconds of RUNS runs, and peak RSS in KiB from one
+# more run under GNU time (a small process, so its own pages do not hide the tool's).
 run_measure() {
   python3 - "$@" <<'PY'
-import os, sys, time
+import os, subprocess, sys, tempfile, time
 runs = int(sys.argv[1]); cmd = sys.argv[2:]
-null = [(os.POSIX_SPAWN_OPEN, fd, "/dev/null", os.O_WRONLY, 0) for fd in (1, 2)]
-best, rss = float("inf"), 0
+best = float("inf")
 for _ in range(runs):
     t = time.perf_counter()
-    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=null)
-    _, status, usage = os.wait4(pid, 0)
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     best = min(best, time.perf_counter() - t)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"failed: {' '.join(cmd)}")
-    rss = max(rss, usage.ru_maxrss)
+rss = 0
+if os.path.exists("/usr/bin/time"):
+    with tempfile.NamedTemporaryFile("r") as f:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name] + cmd, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        rss = int(f.read().split()[-1])
 print(f"{best:.6f} {rss}")
 PY
 }
@@ -75,6 +75,7 @@ for input in cd.wav cd.mp3 studio.wav; do
 done
 
 echo
+# Peak RSS needs GNU time (Debian package `time`); without it the column shows 0.
 # Start-up: the whole run for a 0.1 s µ-law prompt.
 head -c 800 /dev/zero | tr '\0' '\377' > "$work/tiny.ulaw"
 read -r secs _ < <(run_measure 20 "$RS" convert "$work/tiny.ulaw" "$work/tiny.wav")

@@ -553,3 +553,19 @@ fn gsm_extension_on_other_content_says_it_was_taken_as_raw_by_extension() {
         "{text}"
     );
 }
+
+#[test]
+fn wav_chunks_after_the_audio_are_not_played_as_audio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("tagged.wav");
+    write_any_wav(&input, 8000, 1, 1, 16);
+    let mut bytes = std::fs::read(&input).expect("read");
+    bytes.extend(b"LIST\x10\0\0\0INFOISFT\x04\0\0\0abc\0");
+    let riff_len = (bytes.len() - 8) as u32;
+    bytes[4..8].copy_from_slice(&riff_len.to_le_bytes());
+    std::fs::write(&input, bytes).expect("write");
+    let out = dir.path().join("out.wav");
+    let report = transcode_file(&input, &out, &TranscodeOptions::default()).expect("transcode");
+    assert_eq!(report.output_samples, 8000);
+    assert_eq!(read_output(&out).len(), 8000);
+}

@@ -17,8 +17,10 @@ use super::resample::{OUTPUT_RATE, ToNarrowband};
 use super::sink::OutputFile;
 pub use super::sink::OutputFormat;
 use super::sniff::{self, ACCEPTED, InputKind, Unrecognised};
-use super::source::{ContainerSource, LimitedFile, MonoSource, RawSource, SourceFailure};
-use super::wav_header::{self, HeaderProblem};
+use super::source::{
+    ContainerSource, LimitedFile, MonoSource, PcmWavSource, RawSource, SourceFailure,
+};
+use super::wav_header::{self, HeaderProblem, WavEncoding, WavFacts};
 
 /// How to transcode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -357,15 +359,21 @@ fn open_source(
                 found,
             },
         })?;
-    if kind == InputKind::Wav {
-        check_wav(&head, file_len, input, opts)?;
-    }
+    let wav = if kind == InputKind::Wav {
+        Some(check_wav(&head, file_len, input, opts)?)
+    } else {
+        None
+    };
     file.seek(SeekFrom::Start(0)).map_err(open_err)?;
     let (limited, tripped) = LimitedFile::new(file, opts.max_input_bytes);
     let to_err = |f| source_error(f, input, &kind.to_string(), opts.max_input_bytes);
     Ok(match kind {
         InputKind::RawUlaw | InputKind::RawAlaw | InputKind::RawGsm => {
             Box::new(RawSource::open(limited, tripped, kind, file_len).map_err(to_err)?)
+        }
+        InputKind::Wav if wav.is_some_and(|w| w.encoding != WavEncoding::Other) => {
+            let facts = wav.ok_or_else(|| to_err(SourceFailure::Malformed("no header".into())))?;
+            Box::new(PcmWavSource::open(limited, tripped, facts).map_err(to_err)?)
         }
         _ => Box::new(ContainerSource::open(limited, tripped, kind).map_err(to_err)?),
     })
@@ -376,7 +384,7 @@ fn check_wav(
     file_len: u64,
     input: &Path,
     opts: &TranscodeOptions,
-) -> Result<(), TranscodeError> {
+) -> Result<WavFacts, TranscodeError> {
     let path = input.to_path_buf();
     let kind = "WAV".to_string();
     match wav_header::check(head, file_len) {
@@ -391,7 +399,7 @@ fn check_wav(
                     });
                 }
             }
-            Ok(())
+            Ok(facts)
         }
         Err(HeaderProblem::Malformed(detail)) => {
             Err(TranscodeError::Malformed { path, kind, detail })
