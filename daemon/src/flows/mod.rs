@@ -1,1 +1,4 @@
 //! Call flows, one module each. Pure planning lives beside the I/O that executes it.
+
+pub mod followme;
+pub mod greeting;
