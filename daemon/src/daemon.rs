@@ -73,6 +73,10 @@ impl Daemon {
         });
         Engine::builder(self.client.clone())
             .route("followme", followme)
+            .route(
+                crate::flows::wakeup::ROUTE,
+                crate::flows::wakeup::orphan_handler,
+            )
             .build()
     }
 
@@ -108,6 +112,7 @@ impl Daemon {
         let connection = connection::spawn(self.client.clone(), stop.clone());
         let ari_state: watch::Receiver<ConnectionState> = connection.state.clone();
         let engine = self.engine();
+        let registry = engine.registry();
         services.spawn(engine.run(connection.items, stop.clone()));
         services.spawn(async move {
             let _ = connection.task.await;
@@ -136,7 +141,21 @@ impl Daemon {
             Err(err) => tracing::error!(%err, "FastAGI server not started"),
         }
 
-        // Other services (scheduler, fax worker) start here and stop on `stop`.
+        // Wakeup scheduler: places due calls through the engine.
+        let dialer = crate::flows::wakeup::AriWakeupDialer::new(
+            self.client.clone(),
+            Arc::new(move || registry.inbox()),
+            crate::flows::wakeup::WakeupFlowConfig::from_config(&self.config),
+        );
+        let scheduler = crate::schedule::Scheduler::new(
+            self.store.clone(),
+            Arc::new(crate::schedule::SystemClock),
+            Arc::new(dialer),
+            crate::schedule::SchedulerConfig::from_config(&self.config.wakeup),
+        );
+        services.spawn(scheduler.run(stop.clone()));
+
+        // Other services (fax worker) start here and stop on `stop`.
 
         // Portal: web UI and JSON API. A port already taken is logged and leaves the call
         // services running.

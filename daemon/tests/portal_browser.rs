@@ -320,7 +320,11 @@ async fn uploaded_greeting_plays_in_the_browser() {
         .wait_for("document.querySelector('#play-busy') !== null", WAIT)
         .await
     {
-        let body = format!("{} {}", page.url().await.unwrap_or_default(), page.text("body").await.unwrap_or_default());
+        let body = format!(
+            "{} {}",
+            page.url().await.unwrap_or_default(),
+            page.text("body").await.unwrap_or_default()
+        );
         panic!(
             "no player after upload ({err}): {body}\n{}",
             portal.serve_log()

@@ -2,3 +2,4 @@
 
 pub mod followme;
 pub mod greeting;
+pub mod wakeup;

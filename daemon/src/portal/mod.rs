@@ -48,6 +48,8 @@ pub struct PortalBackend {
     converter: MediaConverter,
     /// Where uploaded bytes are staged before conversion.
     staging_dir: PathBuf,
+    /// The daemon's data dir (uploaded prompts, fax files).
+    data_dir: PathBuf,
     ari: watch::Receiver<ConnectionState>,
     agi: AgiStatus,
     fax_progress: broadcast::Sender<FaxJob>,
@@ -69,6 +71,7 @@ impl PortalBackend {
             greetings,
             converter: MediaConverter::default(),
             staging_dir: data_dir.join("uploads"),
+            data_dir: data_dir.to_owned(),
             ari,
             agi,
             fax_progress,

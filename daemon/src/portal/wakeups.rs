@@ -1,59 +1,352 @@
-//! Wakeup calls for the portal.
+//! Wakeup calls for the portal: the portal's wakeup spec to the store's and back, the store's
+//! rule errors as messages next to each form field, and the attempt history. Scheduling and
+//! calling are [`crate::schedule`]'s and [`crate::flows::wakeup`]'s; storage is
+//! [`crate::store::wakeups`].
 
-use ringside_portal::model::{Wakeup, WakeupAttempt, WakeupId, WakeupSpec};
-use ringside_portal::{BackendError, BackendResult};
+use chrono::Utc;
+use chrono_tz::Tz;
+use ringside_portal::model::{
+    Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec,
+};
+use ringside_portal::{BackendError, BackendResult, FieldError};
+use sqlx::Row;
 
 use super::PortalBackend;
+use super::errors;
+use crate::schedule::prompt::SoundDirs;
+use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet};
+use crate::store::wakeups::{self as stored, WakeupError};
 
-fn unavailable() -> BackendError {
-    BackendError::Internal("wakeup calls are not available in this build".into())
+/// Call settings the portal does not edit; a new wakeup starts with the CLI's defaults and an
+/// edited one keeps what it had.
+const RING_SECS: u32 = 30;
+const RETRIES: i64 = 3;
+const RETRY_INTERVAL_MINS: u32 = 1;
+const SNOOZE_MINS: u32 = 5;
+/// Attempts shown on a wakeup's page.
+const HISTORY_LIMIT: u32 = 100;
+
+fn invalid(field: &str, message: impl Into<String>) -> BackendError {
+    BackendError::Validation(vec![FieldError::new(field, message)])
+}
+
+/// The portal's spec as the store's, keeping `base`'s call settings.
+pub fn spec_from_api(
+    owner: &str,
+    spec: &WakeupSpec,
+    base: Option<&stored::WakeupSpec>,
+) -> Result<stored::WakeupSpec, BackendError> {
+    let tz: Tz = spec.time_zone.trim().parse().map_err(|_| {
+        invalid(
+            "time_zone",
+            format!(
+                "unknown time zone {:?}: use a name such as Europe/Berlin",
+                spec.time_zone
+            ),
+        )
+    })?;
+    let rule = match &spec.schedule {
+        WakeupSchedule::Once { date, time } => Rule::Once {
+            date: *date,
+            time: *time,
+        },
+        WakeupSchedule::Weekly { days, time } => Rule::Weekly {
+            days: WeekdaySet::new(days.iter().copied()),
+            time: *time,
+        },
+    };
+    let members = spec
+        .members
+        .iter()
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty())
+        .collect();
+    Ok(stored::WakeupSpec {
+        owner: owner.to_owned(),
+        name: spec.name.trim().to_owned(),
+        enabled: spec.enabled,
+        prompt: spec.prompt.trim().to_owned(),
+        rule,
+        tz,
+        members,
+        ring_secs: base.map_or(RING_SECS, |b| b.ring_secs),
+        retries: base.map_or(RETRIES, |b| b.retries),
+        retry_interval_mins: base.map_or(RETRY_INTERVAL_MINS, |b| b.retry_interval_mins),
+        snooze_mins: base.map_or(SNOOZE_MINS, |b| b.snooze_mins),
+    })
+}
+
+pub fn wakeup_to_api(w: stored::Wakeup) -> Wakeup {
+    let schedule = match w.spec.rule {
+        Rule::Once { date, time } => WakeupSchedule::Once { date, time },
+        Rule::Weekly { days, time } => WakeupSchedule::Weekly {
+            days: days.iter().collect(),
+            time,
+        },
+    };
+    Wakeup {
+        id: w.id,
+        owner: w.spec.owner,
+        spec: WakeupSpec {
+            name: w.spec.name,
+            prompt: w.spec.prompt,
+            schedule,
+            time_zone: w.spec.tz.name().to_owned(),
+            members: w.spec.members,
+            enabled: w.spec.enabled,
+        },
+        next_due: w.next_fire_at,
+    }
+}
+
+pub fn outcome_to_api(outcome: Outcome) -> WakeupOutcome {
+    match outcome {
+        Outcome::Answered => WakeupOutcome::Answered,
+        Outcome::Acknowledged => WakeupOutcome::Dismissed,
+        Outcome::Snoozed => WakeupOutcome::Snoozed,
+        Outcome::Busy => WakeupOutcome::Busy,
+        Outcome::NoAnswer => WakeupOutcome::NoAnswer,
+        Outcome::Failed => WakeupOutcome::Failed,
+        Outcome::Missed => WakeupOutcome::Missed,
+    }
+}
+
+/// The store's objection as a message on the field the user must change.
+pub fn error_to_api(err: WakeupError) -> BackendError {
+    let err = match err {
+        WakeupError::Store(inner) => return errors::store(inner),
+        other => other,
+    };
+    let field = match &err {
+        WakeupError::Rule(RuleError::Date(_)) | WakeupError::InThePast { .. } => "date",
+        WakeupError::Rule(RuleError::Time(_)) => "time",
+        WakeupError::Rule(RuleError::Day(_) | RuleError::NoDays) => "days",
+        WakeupError::Rule(RuleError::TimeZone(_)) => "time_zone",
+        WakeupError::Rule(RuleError::Syntax(_)) => "schedule",
+        WakeupError::Prompt(_) => "prompt",
+        WakeupError::Name => "name",
+        WakeupError::NoMembers | WakeupError::TooManyMembers(_) | WakeupError::UnknownMember(_) => {
+            "members"
+        }
+        WakeupError::NotFound(_) => return BackendError::NotFound,
+        WakeupError::UnknownOwner(_) => return BackendError::Rejected(err.to_string()),
+        // Call settings the portal does not edit: a stored value out of range is ours.
+        WakeupError::Retries(_)
+        | WakeupError::RingTime(_)
+        | WakeupError::RetryInterval(_)
+        | WakeupError::Snooze(_)
+        | WakeupError::Store(_) => return BackendError::Internal(err.to_string()),
+    };
+    invalid(field, err.to_string())
+}
+
+fn attempts_to_api(attempts: Vec<stored::Attempt>) -> Vec<WakeupAttempt> {
+    attempts
+        .into_iter()
+        // A call still ringing has no outcome yet; the history lists finished attempts.
+        .filter_map(|a| {
+            a.outcome.map(|outcome| WakeupAttempt {
+                at: a.started_at,
+                member: a.member,
+                outcome: outcome_to_api(outcome),
+                detail: a.detail,
+            })
+        })
+        .collect()
 }
 
 impl PortalBackend {
+    fn prompts(&self) -> SoundDirs {
+        SoundDirs::standard(&self.data_dir)
+    }
+
     pub(super) async fn pending_wakeups(&self) -> BackendResult<u64> {
-        Ok(0)
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM wakeups WHERE enabled = 1 AND next_fire_at IS NOT NULL",
+        )
+        .fetch_one(self.store.pool())
+        .await
+        .map_err(|e| BackendError::Internal(format!("counting wakeups: {e}")))?;
+        let n: i64 = row
+            .try_get("n")
+            .map_err(|e| BackendError::Internal(format!("counting wakeups: {e}")))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    pub(super) async fn wakeups_impl(&self, _extension: &str) -> BackendResult<Vec<Wakeup>> {
-        Err(unavailable())
+    pub(super) async fn wakeups_impl(&self, extension: &str) -> BackendResult<Vec<Wakeup>> {
+        let list = self
+            .store
+            .list_wakeups(extension)
+            .await
+            .map_err(error_to_api)?;
+        Ok(list.into_iter().map(wakeup_to_api).collect())
     }
 
-    pub(super) async fn wakeup_impl(&self, _id: WakeupId) -> BackendResult<Option<Wakeup>> {
-        Err(unavailable())
+    pub(super) async fn wakeup_impl(&self, id: WakeupId) -> BackendResult<Option<Wakeup>> {
+        match self.store.wakeup(None, id).await {
+            Ok(w) => Ok(Some(wakeup_to_api(w))),
+            Err(WakeupError::NotFound(_)) => Ok(None),
+            Err(err) => Err(error_to_api(err)),
+        }
     }
 
     pub(super) async fn create_wakeup_impl(
         &self,
-        _extension: &str,
-        _spec: &WakeupSpec,
+        extension: &str,
+        spec: &WakeupSpec,
     ) -> BackendResult<Wakeup> {
-        Err(unavailable())
+        let spec = spec_from_api(extension, spec, None)?;
+        let created = self
+            .store
+            .create_wakeup(&spec, &self.prompts(), Utc::now())
+            .await
+            .map_err(error_to_api)?;
+        Ok(wakeup_to_api(created))
     }
 
     pub(super) async fn update_wakeup_impl(
         &self,
-        _id: WakeupId,
-        _spec: &WakeupSpec,
+        id: WakeupId,
+        spec: &WakeupSpec,
     ) -> BackendResult<Wakeup> {
-        Err(unavailable())
+        let current = self.store.wakeup(None, id).await.map_err(error_to_api)?;
+        let spec = spec_from_api(&current.spec.owner, spec, Some(&current.spec))?;
+        let updated = self
+            .store
+            .update_wakeup(None, id, &spec, &self.prompts(), Utc::now())
+            .await
+            .map_err(error_to_api)?;
+        Ok(wakeup_to_api(updated))
     }
 
     pub(super) async fn set_wakeup_enabled_impl(
         &self,
-        _id: WakeupId,
-        _enabled: bool,
+        id: WakeupId,
+        enabled: bool,
     ) -> BackendResult<Wakeup> {
-        Err(unavailable())
+        let changed = self
+            .store
+            .set_wakeup_enabled(None, id, enabled, Utc::now())
+            .await
+            .map_err(error_to_api)?;
+        Ok(wakeup_to_api(changed))
     }
 
-    pub(super) async fn delete_wakeup_impl(&self, _id: WakeupId) -> BackendResult<()> {
-        Err(unavailable())
+    pub(super) async fn delete_wakeup_impl(&self, id: WakeupId) -> BackendResult<()> {
+        self.store
+            .delete_wakeup(None, id)
+            .await
+            .map_err(error_to_api)
     }
 
     pub(super) async fn wakeup_attempts_impl(
         &self,
-        _id: WakeupId,
+        id: WakeupId,
     ) -> BackendResult<Vec<WakeupAttempt>> {
-        Err(unavailable())
+        let attempts = self
+            .store
+            .wakeup_history(None, id, HISTORY_LIMIT)
+            .await
+            .map_err(error_to_api)?;
+        Ok(attempts_to_api(attempts))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, NaiveTime, Weekday};
+
+    fn weekly() -> WakeupSpec {
+        WakeupSpec {
+            name: " Early ".into(),
+            prompt: "this-is-yr-wakeup-call".into(),
+            schedule: WakeupSchedule::Weekly {
+                days: vec![Weekday::Mon, Weekday::Fri],
+                time: NaiveTime::from_hms_opt(6, 30, 0).expect("time"),
+            },
+            time_zone: "Europe/Berlin".into(),
+            members: vec!["201".into(), " ".into()],
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn weekly_spec_round_trips_through_the_store_shape() {
+        let stored = spec_from_api("201", &weekly(), None).expect("valid");
+        assert_eq!(stored.name, "Early");
+        assert_eq!(stored.members, vec!["201"]);
+        let now = Utc::now();
+        let back = wakeup_to_api(stored::Wakeup {
+            id: 7,
+            spec: stored,
+            next_fire_at: None,
+            created_at: now,
+            updated_at: now,
+        });
+        assert_eq!(back.spec.schedule, weekly().schedule);
+        assert_eq!(back.spec.time_zone, "Europe/Berlin");
+        assert_eq!(back.owner, "201");
+    }
+
+    #[test]
+    fn unknown_time_zone_is_reported_on_its_field() {
+        let mut spec = weekly();
+        spec.time_zone = "Mars/Olympus".into();
+        let Err(BackendError::Validation(fields)) = spec_from_api("201", &spec, None) else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(fields[0].field, "time_zone");
+    }
+
+    #[test]
+    fn edited_wakeup_keeps_its_call_settings() {
+        let mut base = spec_from_api("201", &weekly(), None).expect("valid");
+        base.ring_secs = 45;
+        base.snooze_mins = 9;
+        let edited = spec_from_api("201", &weekly(), Some(&base)).expect("valid");
+        assert_eq!((edited.ring_secs, edited.snooze_mins), (45, 9));
+    }
+
+    #[test]
+    fn one_shot_in_the_past_is_reported_on_the_date() {
+        let err = error_to_api(WakeupError::InThePast {
+            rule: "once 2020-01-01 06:00".into(),
+            tz: "UTC".into(),
+        });
+        let BackendError::Validation(fields) = err else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(fields[0].field, "date");
+        assert!(fields[0].message.contains("past"), "{fields:?}");
+    }
+
+    #[test]
+    fn acknowledged_call_shows_as_dismissed() {
+        assert_eq!(
+            outcome_to_api(Outcome::Acknowledged),
+            WakeupOutcome::Dismissed
+        );
+    }
+
+    #[test]
+    fn attempt_still_ringing_is_left_out_of_the_history() {
+        let at = NaiveDate::from_ymd_opt(2026, 11, 23)
+            .and_then(|d| d.and_hms_opt(6, 30, 0))
+            .expect("time")
+            .and_utc();
+        let attempt = |outcome| stored::Attempt {
+            id: 1,
+            wakeup_id: 7,
+            member: "201".into(),
+            fire_at: at,
+            started_at: at,
+            ended_at: None,
+            outcome,
+            detail: String::new(),
+        };
+        let shown = attempts_to_api(vec![attempt(None), attempt(Some(Outcome::Busy))]);
+        assert_eq!(shown.len(), 1);
+        assert_eq!(shown[0].outcome, WakeupOutcome::Busy);
     }
 }
