@@ -418,3 +418,46 @@ async fn admin_makes_followme_read_only_and_the_user_can_no_longer_save() {
     assert_eq!(status, 403);
     shoot(&page, "followme-read-only").await;
 }
+
+#[tokio::test]
+async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    page.fill("#name", "Weekday alarm").await.expect("name");
+    page.fill("#prompt", "this-is-yr-wakeup-call")
+        .await
+        .expect("prompt");
+    page.fill("#time", "06:30").await.expect("time");
+    page.fill("#time_zone", "Europe/Berlin")
+        .await
+        .expect("zone");
+    shoot(&page, "wakeup-new").await;
+    page.click_and_wait("#save-wakeup").await.expect("save");
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    let list = page.text("#wakeups").await.expect("wakeup list");
+    assert!(list.contains("Weekday alarm"), "{list}");
+    assert!(list.contains("Europe/Berlin"), "{list}");
+    let next = page
+        .text("#wakeups tbody tr:first-child td:nth-child(3)")
+        .await
+        .expect("next call cell");
+    assert!(
+        next.contains("06:30") || next.contains(':'),
+        "next call shown: {next}"
+    );
+    assert!(
+        !next.contains('—'),
+        "a weekly wakeup has a next call: {next}"
+    );
+    shoot(&page, "wakeups").await;
+}
