@@ -13,17 +13,12 @@ const TEXT_THRESHOLD: u8 = 168;
 /// A block whose share of mid-tone pixels exceeds this is continuous-tone.
 const PHOTO_SHARE: usize = BLOCK * BLOCK * 45 / 100;
 
-/// 8x8 Bayer matrix, values 0..64.
-const BAYER: [[u8; 8]; 8] = [
-    [0, 32, 8, 40, 2, 34, 10, 42],
-    [48, 16, 56, 24, 50, 18, 58, 26],
-    [12, 44, 4, 36, 14, 46, 6, 38],
-    [60, 28, 52, 20, 62, 30, 54, 22],
-    [3, 35, 11, 43, 1, 33, 9, 41],
-    [51, 19, 59, 27, 49, 17, 57, 25],
-    [15, 47, 7, 39, 13, 45, 5, 37],
-    [63, 31, 55, 23, 61, 29, 53, 21],
-];
+/// Clustered-dot ordered dither, 4x4 (about 51 dots per inch at 204 dpi). Clustered dots
+/// survive fax transmission and CCITT-code far smaller than dispersed (Bayer) patterns.
+const CLUSTER: [[u8; 4]; 4] = [[12, 5, 6, 13], [4, 0, 1, 7], [11, 3, 2, 8], [15, 10, 9, 14]];
+/// A block next to a continuous-tone block is continuous-tone too if this share of it is
+/// mid-tone: the ragged edge of a photo is not text.
+const PHOTO_EDGE_SHARE: usize = BLOCK * BLOCK * 15 / 100;
 
 fn is_mid_tone(v: u8) -> bool {
     (40..=215).contains(&v)
@@ -35,43 +30,66 @@ pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
     let h = height as usize;
     let mut out = Bitmap::new(width, height);
     let blocks_x = w.div_ceil(BLOCK);
-    for by in 0..h.div_ceil(BLOCK) {
-        let y0 = by * BLOCK;
-        let y1 = (y0 + BLOCK).min(h);
-        // Mid-tone count per block in this band, gathered in one pass over the rows.
-        let mut mid = vec![0usize; blocks_x];
-        let mut any_ink = vec![false; blocks_x];
-        for y in y0..y1 {
-            let row = &gray[y * w..(y + 1) * w];
-            for (bx, chunk) in row.chunks(BLOCK).enumerate() {
-                for &v in chunk {
-                    mid[bx] += usize::from(is_mid_tone(v));
-                    any_ink[bx] |= v < 250;
-                }
+    let blocks_y = h.div_ceil(BLOCK);
+    // Per block: mid-tone pixels (scaled to a full block) and whether anything is not white.
+    let mut mid = vec![0usize; blocks_x * blocks_y];
+    let mut ink = vec![false; blocks_x * blocks_y];
+    for y in 0..h {
+        let by = y / BLOCK;
+        let row = &gray[y * w..(y + 1) * w];
+        for (bx, chunk) in row.chunks(BLOCK).enumerate() {
+            let i = by * blocks_x + bx;
+            let mut count = 0;
+            let mut any = false;
+            for &v in chunk {
+                count += usize::from(is_mid_tone(v));
+                any |= v < 250;
             }
+            mid[i] += count * BLOCK / chunk.len();
+            ink[i] |= any;
         }
-        for y in y0..y1 {
-            let row = &gray[y * w..(y + 1) * w];
-            let out_row = out.row_mut(y as u32);
-            for bx in 0..blocks_x {
-                if !any_ink[bx] {
-                    continue;
-                }
-                let x0 = bx * BLOCK;
-                let x1 = (x0 + BLOCK).min(w);
-                let cells = (x1 - x0) * (y1 - y0);
-                let photo = mid[bx] * BLOCK * BLOCK > PHOTO_SHARE * cells;
-                for x in x0..x1 {
-                    let v = row[x];
-                    let black = if photo {
-                        // Scale 0..255 to 0..64 and compare against the matrix cell.
-                        (u32::from(v) * 65 / 256) < u32::from(BAYER[y % 8][x % 8]) + 1
-                    } else {
-                        v < TEXT_THRESHOLD
-                    };
-                    if black {
-                        out_row[x / 8] |= 0x80 >> (x % 8);
-                    }
+    }
+    let photo_core: Vec<bool> = mid.iter().map(|&m| m > PHOTO_SHARE).collect();
+    let photo: Vec<bool> = (0..blocks_x * blocks_y)
+        .map(|i| {
+            if photo_core[i] {
+                return true;
+            }
+            if mid[i] <= PHOTO_EDGE_SHARE {
+                return false;
+            }
+            let (bx, by) = ((i % blocks_x) as isize, (i / blocks_x) as isize);
+            (-1..=1).any(|dy| {
+                (-1..=1).any(|dx| {
+                    let (nx, ny) = (bx + dx, by + dy);
+                    nx >= 0
+                        && ny >= 0
+                        && (nx as usize) < blocks_x
+                        && (ny as usize) < blocks_y
+                        && photo_core[ny as usize * blocks_x + nx as usize]
+                })
+            })
+        })
+        .collect();
+    for y in 0..h {
+        let by = y / BLOCK;
+        let row = &gray[y * w..(y + 1) * w];
+        let out_row = out.row_mut(y as u32);
+        for bx in 0..blocks_x {
+            let i = by * blocks_x + bx;
+            if !ink[i] {
+                continue;
+            }
+            let x0 = bx * BLOCK;
+            let x1 = (x0 + BLOCK).min(w);
+            for (x, &v) in row.iter().enumerate().take(x1).skip(x0) {
+                let black = if photo[i] {
+                    (u32::from(v) * 17 / 256) <= u32::from(CLUSTER[y % 4][x % 4])
+                } else {
+                    v < TEXT_THRESHOLD
+                };
+                if black {
+                    out_row[x / 8] |= 0x80 >> (x % 8);
                 }
             }
         }

@@ -187,6 +187,13 @@ fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), FaxError> {
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
     tmp.write_all(bytes).map_err(write_err)?;
+    // Temporary files are created private; the result is an ordinary document.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(write_err)?;
+    }
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(output).map_err(|e| write_err(e.error))?;
     Ok(())
