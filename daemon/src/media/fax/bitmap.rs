@@ -50,7 +50,8 @@ impl Bitmap {
         self.row_mut(y)[x as usize / 8] |= 0x80 >> (x % 8);
     }
 
-    /// Number of black pixels, for tests and sanity checks.
+    /// Number of black pixels.
+    #[cfg(test)]
     pub fn black_count(&self) -> u64 {
         self.bits.iter().map(|b| u64::from(b.count_ones())).sum()
     }

@@ -351,28 +351,30 @@ fn decode_with_tiff_crate(
             )));
         }
     };
-    let invert = page.photometric == 0;
+    // The tiff crate hands back min-is-white data already inverted: 0 is black throughout.
     let gray: Vec<u8> = match color {
         ColorType::Gray(1) => {
             let mut bitmap = Bitmap::new(width, height);
             let stride = (width as usize).div_ceil(8);
+            let spare = (8 - width % 8) % 8;
+            let last_mask = !((1u16 << spare) - 1) as u8;
             for y in 0..height {
                 let src = samples
                     .get(y as usize * stride..(y as usize + 1) * stride)
                     .ok_or_else(truncated)?;
                 let row = bitmap.row_mut(y);
                 for (d, s) in row.iter_mut().zip(src) {
-                    // Bitmap bits are black; min-is-white data has black as 1 already.
-                    *d = if invert { *s } else { !*s };
+                    *d = !*s;
+                }
+                if let Some(last) = row.last_mut() {
+                    *last &= last_mask;
                 }
             }
             return Ok(PageImage::Bilevel(bitmap));
         }
-        ColorType::Gray(8) | ColorType::Gray(16) => samples
-            .iter()
-            .take(pixel_count)
-            .map(|&g| if invert { 255 - g } else { g })
-            .collect(),
+        ColorType::Gray(8) | ColorType::Gray(16) => {
+            samples.iter().take(pixel_count).copied().collect()
+        }
         ColorType::GrayA(8) | ColorType::GrayA(16) => samples
             .chunks_exact(2)
             .map(|p| blend_on_white(p[0], p[1]))
