@@ -11,7 +11,9 @@ use ringside::media::fax::{
     fax_tiff_to_pdf,
 };
 use tiff::decoder::{Decoder, DecodingResult};
-use tiff::encoder::{Compression as TiffCompression, DeflateLevel, Rational, TiffEncoder, colortype};
+use tiff::encoder::{
+    Compression as TiffCompression, DeflateLevel, Rational, TiffEncoder, colortype,
+};
 use tiff::tags::{ResolutionUnit, Tag};
 
 fn fixture(name: &str) -> PathBuf {
@@ -296,7 +298,10 @@ fn pdf_to_tiff_to_pdf_keeps_page_count_and_page_size() {
     assert_eq!(count_pages(&pdf).expect("count"), 10);
     let text = String::from_utf8_lossy(&std::fs::read(&pdf).expect("pdf")).into_owned();
     // 1146 rows at 98 lpi is the A4 length.
-    assert_eq!(text.matches("/MediaBox [0 0 609.8824 841.9592]").count(), 10);
+    assert_eq!(
+        text.matches("/MediaBox [0 0 609.8824 841.9592]").count(),
+        10
+    );
 }
 
 fn assert_fails_without_output(
@@ -326,7 +331,11 @@ fn encrypted_pdf_is_refused_with_a_clear_error() {
 fn corrupt_pdf_is_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let input = dir.path().join("bad.pdf");
-    std::fs::write(&input, b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R\ngarbage").expect("w");
+    std::fs::write(
+        &input,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 9 0 R\ngarbage",
+    )
+    .expect("w");
     assert_fails_without_output(&input, &FaxOptions::default(), |e| {
         matches!(e, FaxError::CorruptPdf(_) | FaxError::NoPages)
     });
@@ -426,7 +435,11 @@ fn failed_conversion_leaves_an_existing_output_untouched() {
 #[test]
 fn pdf_given_to_the_tiff_to_pdf_direction_is_refused() {
     let dir = tempfile::tempdir().expect("tmp");
-    let err = fax_tiff_to_pdf(&fixture("text-10pt.pdf"), &dir.path().join("o.pdf"), &no_progress)
-        .expect_err("fails");
+    let err = fax_tiff_to_pdf(
+        &fixture("text-10pt.pdf"),
+        &dir.path().join("o.pdf"),
+        &no_progress,
+    )
+    .expect_err("fails");
     assert!(matches!(err, FaxError::WrongFormat { .. }), "{err:?}");
 }

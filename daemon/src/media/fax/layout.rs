@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn a4_fine_grid_is_1728_by_2292_like_spandsp() {
         let grid = FaxGrid::new(Resolution::Fine, Paper::A4);
-        assert_eq!((grid.width, grid.rows, grid.x_dpi, grid.y_dpi), (1728, 2292, 204, 196));
+        assert_eq!(
+            (grid.width, grid.rows, grid.x_dpi, grid.y_dpi),
+            (1728, 2292, 204, 196)
+        );
     }
 
     #[test]

@@ -146,9 +146,7 @@ fn sniff(data: &[u8]) -> Option<Kind> {
     }
     // PDF readers accept a header anywhere in the first kilobyte.
     let head = &data[..data.len().min(1024)];
-    head.windows(5)
-        .any(|w| w == b"%PDF-")
-        .then_some(Kind::Pdf)
+    head.windows(5).any(|w| w == b"%PDF-").then_some(Kind::Pdf)
 }
 
 fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FaxError> {
@@ -300,8 +298,8 @@ fn pdf_to_pages(
         };
         let cache = hayro::RenderCache::new();
         while let Some(index) = claim() {
-            let result = raster::render_page(&pdf, &cache, index, &placements[index], grid)
-                .map(|gray| {
+            let result =
+                raster::render_page(&pdf, &cache, index, &placements[index], grid).map(|gray| {
                     let bitmap = binarize::binarize(&gray, grid.width, grid.rows);
                     encode_page(&bitmap, grid, compression)
                 });

@@ -276,11 +276,7 @@ fn strip(data: &[u8], page: &PageInfo, index: usize) -> Result<Vec<u8>, FaxError
 }
 
 /// Decodes a CCITT page strip by strip; each strip is coded independently.
-pub fn decode_ccitt_page(
-    data: &[u8],
-    page: &PageInfo,
-    coding: Coding,
-) -> Result<Bitmap, FaxError> {
+pub fn decode_ccitt_page(data: &[u8], page: &PageInfo, coding: Coding) -> Result<Bitmap, FaxError> {
     let rows_per_strip = page.rows_per_strip.clamp(1, page.height);
     let strips = page.height.div_ceil(rows_per_strip) as usize;
     let mut bitmap = Bitmap::new(page.width, page.height);
@@ -329,7 +325,8 @@ fn decode_with_tiff_crate(
     use tiff::ColorType;
     use tiff::decoder::{Decoder, DecodingResult};
 
-    let corrupt = |e: tiff::TiffError| FaxError::CorruptImage(format!("TIFF page {}: {e}", index + 1));
+    let corrupt =
+        |e: tiff::TiffError| FaxError::CorruptImage(format!("TIFF page {}: {e}", index + 1));
     let mut decoder = Decoder::new(Cursor::new(data)).map_err(corrupt)?;
     decoder.seek_to_image(index).map_err(corrupt)?;
     let color = decoder.colortype().map_err(corrupt)?;
@@ -395,7 +392,9 @@ fn decode_with_tiff_crate(
                 luma(c(p[0]), c(p[1]), c(p[2]))
             })
             .collect(),
-        ColorType::Palette(bits) if bits <= 8 => palette_to_gray(&samples, width, height, bits, page)?,
+        ColorType::Palette(bits) if bits <= 8 => {
+            palette_to_gray(&samples, width, height, bits, page)?
+        }
         other => {
             return Err(FaxError::Unsupported(format!(
                 "TIFF page {} colour type {other:?}",
