@@ -19,7 +19,10 @@ use super::layout::{FaxGrid, Placement};
 
 /// Parses a PDF held in memory, mapping hayro's load errors to ours.
 pub fn open(data: Arc<Vec<u8>>) -> Result<Pdf, FaxError> {
-    match Pdf::new(data) {
+    // Parsing walks untrusted bytes in third-party code: contain a panic there too.
+    let parsed = catch_unwind(AssertUnwindSafe(|| Pdf::new(data)))
+        .map_err(|_| FaxError::CorruptPdf("the PDF structure cannot be parsed".into()))?;
+    match parsed {
         Ok(pdf) => Ok(pdf),
         Err(LoadPdfError::Decryption(e)) => Err(FaxError::EncryptedPdf(format!("{e:?}"))),
         Err(LoadPdfError::Invalid) => Err(FaxError::CorruptPdf(

@@ -462,3 +462,55 @@ fn blend_on_white(v: u8, alpha: u8) -> u8 {
     let a = u32::from(alpha);
     ((u32::from(v) * a + 255 * (255 - a)) / 255) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(width: u32, x: Option<f64>, y: Option<f64>, unit: u16) -> PageInfo {
+        PageInfo {
+            width,
+            x_resolution: x,
+            y_resolution: y,
+            resolution_unit: unit,
+            ..PageInfo::default()
+        }
+    }
+
+    #[test]
+    fn centimetre_resolutions_are_converted_to_inches() {
+        let (x, y) = info(800, Some(80.0), Some(40.0), 3).dpi();
+        assert!((x - 203.2).abs() < 1e-9 && (y - 101.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fax_width_without_resolution_is_taken_as_fine() {
+        assert_eq!(info(1728, None, None, 2).dpi(), (204.0, 196.0));
+        assert_eq!(info(1000, None, None, 2).dpi(), (200.0, 200.0));
+    }
+
+    #[test]
+    fn directory_chain_that_loops_is_refused() {
+        // Header pointing at an IFD whose next-IFD pointer points at itself.
+        let mut t = b"II*\0\x08\0\0\0".to_vec();
+        t.extend_from_slice(&2u16.to_le_bytes());
+        for (tag, value) in [(256u16, 8u32), (257, 8)] {
+            t.extend_from_slice(&tag.to_le_bytes());
+            t.extend_from_slice(&4u16.to_le_bytes());
+            t.extend_from_slice(&1u32.to_le_bytes());
+            t.extend_from_slice(&value.to_le_bytes());
+        }
+        t.extend_from_slice(&8u32.to_le_bytes());
+        let err = read_directories(&t, 100).expect_err("loops");
+        assert!(err.to_string().contains("loops"), "{err}");
+    }
+
+    #[test]
+    fn directory_pointing_past_the_end_is_refused() {
+        let t = b"II*\0\xff\xff\0\0".to_vec();
+        assert!(matches!(
+            read_directories(&t, 100),
+            Err(FaxError::CorruptImage(_))
+        ));
+    }
+}
