@@ -24,31 +24,93 @@ fn is_mid_tone(v: u8) -> bool {
     (40..=215).contains(&v)
 }
 
-/// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
-pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
-    let w = width as usize;
-    let h = height as usize;
-    let mut out = Bitmap::new(width, height);
-    let blocks_x = w.div_ceil(BLOCK);
-    let blocks_y = h.div_ceil(BLOCK);
-    // Per block: mid-tone pixels (scaled to a full block) and whether anything is not white.
-    let mut mid = vec![0usize; blocks_x * blocks_y];
-    let mut ink = vec![false; blocks_x * blocks_y];
-    for y in 0..h {
-        let by = y / BLOCK;
-        let row = &gray[y * w..(y + 1) * w];
-        for (bx, chunk) in row.chunks(BLOCK).enumerate() {
-            let i = by * blocks_x + bx;
-            let mut count = 0;
-            let mut any = false;
-            for &v in chunk {
-                count += usize::from(is_mid_tone(v));
-                any |= v < 250;
-            }
-            mid[i] += count * BLOCK / chunk.len();
-            ink[i] |= any;
+/// Per-block statistics gathered in the first pass.
+struct BlockStats {
+    blocks_x: usize,
+    blocks_y: usize,
+    /// Mid-tone pixels per block, scaled to a full block width.
+    mid: Vec<usize>,
+    /// Whether the block holds anything that is not white.
+    ink: Vec<bool>,
+}
+
+impl BlockStats {
+    fn new(width: usize, height: usize) -> Self {
+        let blocks_x = width.div_ceil(BLOCK);
+        let blocks_y = height.div_ceil(BLOCK);
+        BlockStats {
+            blocks_x,
+            blocks_y,
+            mid: vec![0; blocks_x * blocks_y],
+            ink: vec![false; blocks_x * blocks_y],
         }
     }
+
+    fn add(&mut self, y: usize, bx: usize, chunk: &[u8]) {
+        let mut count = 0usize;
+        let mut darkest = 255u8;
+        for &v in chunk {
+            count += usize::from(is_mid_tone(v));
+            darkest = darkest.min(v);
+        }
+        let i = (y / BLOCK) * self.blocks_x + bx;
+        self.mid[i] += count * BLOCK / chunk.len();
+        self.ink[i] |= darkest < 250;
+    }
+}
+
+/// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
+/// into a bitmap, reusing `luma` as scratch space between pages. Pure-white runs, most of a
+/// fax page, are recognised on the RGBA bytes and never converted.
+pub fn binarize_rgba(rgba: &[u8], width: u32, height: u32, luma: &mut Vec<u8>) -> Bitmap {
+    let (w, h) = (width as usize, height as usize);
+    luma.clear();
+    luma.resize(w * h, 255);
+    let mut stats = BlockStats::new(w, h);
+    for y in 0..h {
+        let src_row = &rgba[y * w * 4..(y + 1) * w * 4];
+        let dst_row = &mut luma[y * w..(y + 1) * w];
+        for (bx, (src, dst)) in src_row
+            .chunks(BLOCK * 4)
+            .zip(dst_row.chunks_mut(BLOCK))
+            .enumerate()
+        {
+            // AND over the whole chunk instead of an early-exit scan: it vectorises.
+            if src.iter().fold(255u8, |acc, &b| acc & b) == 255 {
+                continue;
+            }
+            for (d, p) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = ((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8)
+                    as u8;
+            }
+            stats.add(y, bx, dst);
+        }
+    }
+    threshold(luma, w, h, &stats)
+}
+
+/// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
+pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
+    let (w, h) = (width as usize, height as usize);
+    let mut stats = BlockStats::new(w, h);
+    for y in 0..h {
+        for (bx, chunk) in gray[y * w..(y + 1) * w].chunks(BLOCK).enumerate() {
+            stats.add(y, bx, chunk);
+        }
+    }
+    threshold(gray, w, h, &stats)
+}
+
+/// Second pass: classify blocks, then threshold or dither each inked block.
+fn threshold(gray: &[u8], w: usize, h: usize, stats: &BlockStats) -> Bitmap {
+    let mut out = Bitmap::new(w as u32, h as u32);
+    let BlockStats {
+        blocks_x,
+        blocks_y,
+        mid,
+        ink,
+    } = stats;
+    let (blocks_x, blocks_y) = (*blocks_x, *blocks_y);
     let photo_core: Vec<bool> = mid.iter().map(|&m| m > PHOTO_SHARE).collect();
     let photo: Vec<bool> = (0..blocks_x * blocks_y)
         .map(|i| {
@@ -75,22 +137,30 @@ pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
         let by = y / BLOCK;
         let row = &gray[y * w..(y + 1) * w];
         let out_row = out.row_mut(y as u32);
+        let cluster_row = &CLUSTER[y % 4];
         for bx in 0..blocks_x {
             let i = by * blocks_x + bx;
             if !ink[i] {
                 continue;
             }
+            // Blocks are 16 pixels, so each starts on a byte of the packed row.
             let x0 = bx * BLOCK;
             let x1 = (x0 + BLOCK).min(w);
-            for (x, &v) in row.iter().enumerate().take(x1).skip(x0) {
-                let black = if photo[i] {
-                    (u32::from(v) * 17 / 256) <= u32::from(CLUSTER[y % 4][x % 4])
+            for byte_x in (x0..x1).step_by(8) {
+                let pixels = &row[byte_x..(byte_x + 8).min(x1)];
+                let mut byte = 0u8;
+                if photo[i] {
+                    for (k, &v) in pixels.iter().enumerate() {
+                        let level = u32::from(v) * 17 / 256;
+                        let black = level <= u32::from(cluster_row[(byte_x + k) % 4]);
+                        byte |= u8::from(black) << (7 - k);
+                    }
                 } else {
-                    v < TEXT_THRESHOLD
-                };
-                if black {
-                    out_row[x / 8] |= 0x80 >> (x % 8);
+                    for (k, &v) in pixels.iter().enumerate() {
+                        byte |= u8::from(v < TEXT_THRESHOLD) << (7 - k);
+                    }
                 }
+                out_row[byte_x / 8] = byte;
             }
         }
     }

@@ -297,10 +297,21 @@ fn pdf_to_pages(
             }
         };
         let cache = hayro::RenderCache::new();
+        let mut renderer = match raster::PageRenderer::new(grid) {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(index) = claim() {
+                    send(index, Err(e));
+                }
+                return;
+            }
+        };
+        let mut luma = Vec::new();
         while let Some(index) = claim() {
-            let result =
-                raster::render_page(&pdf, &cache, index, &placements[index], grid).map(|gray| {
-                    let bitmap = binarize::binarize(&gray, grid.width, grid.rows);
+            let result = renderer
+                .render(&pdf, &cache, index, &placements[index])
+                .map(|rgba| {
+                    let bitmap = binarize::binarize_rgba(rgba, grid.width, grid.rows, &mut luma);
                     encode_page(&bitmap, grid, compression)
                 });
             send(index, result);

@@ -42,75 +42,78 @@ pub fn page_sizes_inches(pdf: &Pdf) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Renders page `index` onto a white grid-sized canvas; returns 8-bit luminance.
-pub fn render_page<'a>(
-    pdf: &'a Pdf,
-    cache: &RenderCache<'a>,
-    index: usize,
-    placement: &Placement,
-    grid: &FaxGrid,
-) -> Result<Vec<u8>, FaxError> {
-    let pages = pdf.pages();
-    let page = pages
-        .get(index)
-        .ok_or_else(|| FaxError::CorruptPdf(format!("page {} is missing", index + 1)))?;
-    let page_h = f64::from(page.render_dimensions().1);
-    let initial = page.initial_transform(true).to_kurbo();
-    // Quarter turn clockwise in y-down space: (x, y) -> (h - y, x).
-    let rotation = if placement.rotate {
-        Affine::new([0.0, 1.0, -1.0, 0.0, page_h, 0.0])
-    } else {
-        Affine::IDENTITY
-    };
-    let scale = Affine::scale_non_uniform(
-        placement.x_pixels_per_inch / 72.0,
-        placement.y_pixels_per_inch / 72.0,
-    );
-    let offset = Affine::translate((f64::from(placement.left), f64::from(placement.top)));
-    let transform = offset * scale * rotation * initial;
+/// Renders pages onto a white grid-sized canvas, keeping its buffers from page to page.
+pub struct PageRenderer {
+    ctx: RenderContext,
+    pixmap: Pixmap,
+    resources: Resources,
+}
 
-    let width = u16::try_from(grid.width).map_err(|_| FaxError::PageTooLarge {
-        page: index as u32 + 1,
-        detail: "fax grid wider than the renderer allows".into(),
-    })?;
-    let height = u16::try_from(grid.rows).map_err(|_| FaxError::PageTooLarge {
-        page: index as u32 + 1,
-        detail: "fax grid longer than the renderer allows".into(),
-    })?;
-    let interpreter = InterpreterSettings::default();
-    let render_settings = RenderSettings::default();
-    // The renderer is third-party code walking untrusted content; a bug there must cost one
-    // conversion, not the daemon.
-    let rendered = catch_unwind(AssertUnwindSafe(|| {
-        let mut ctx = RenderContext::new(width, height);
-        hayro::render_into(
-            page,
-            cache,
-            &interpreter,
-            &render_settings,
-            &mut ctx,
-            transform,
-        );
-        ctx.flush();
-        let mut pixmap = Pixmap::new(width, height);
-        ctx.render_with(
-            &mut pixmap,
-            &mut Resources::default(),
-            RasterizerSettings {
-                target_init: TargetInit::Clear(WHITE),
-                ..Default::default()
-            },
-        );
-        pixmap
-    }))
-    .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))?;
-
-    let rgba = rendered.data_as_u8_slice();
-    Ok(rgba
-        .chunks_exact(4)
-        .map(|p| {
-            // Premultiplied over an opaque white clear, so alpha is 255 everywhere.
-            ((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8) as u8
+impl PageRenderer {
+    pub fn new(grid: &FaxGrid) -> Result<Self, FaxError> {
+        let too_large = || FaxError::PageTooLarge {
+            page: 1,
+            detail: "fax grid larger than the renderer allows".into(),
+        };
+        let width = u16::try_from(grid.width).map_err(|_| too_large())?;
+        let height = u16::try_from(grid.rows).map_err(|_| too_large())?;
+        Ok(PageRenderer {
+            ctx: RenderContext::new(width, height),
+            pixmap: Pixmap::new(width, height),
+            resources: Resources::default(),
         })
-        .collect())
+    }
+
+    /// Renders page `index`; returns premultiplied RGBA, opaque (white background).
+    pub fn render<'a>(
+        &mut self,
+        pdf: &'a Pdf,
+        cache: &RenderCache<'a>,
+        index: usize,
+        placement: &Placement,
+    ) -> Result<&[u8], FaxError> {
+        let pages = pdf.pages();
+        let page = pages
+            .get(index)
+            .ok_or_else(|| FaxError::CorruptPdf(format!("page {} is missing", index + 1)))?;
+        let page_h = f64::from(page.render_dimensions().1);
+        let initial = page.initial_transform(true).to_kurbo();
+        // Quarter turn clockwise in y-down space: (x, y) -> (h - y, x).
+        let rotation = if placement.rotate {
+            Affine::new([0.0, 1.0, -1.0, 0.0, page_h, 0.0])
+        } else {
+            Affine::IDENTITY
+        };
+        let scale = Affine::scale_non_uniform(
+            placement.x_pixels_per_inch / 72.0,
+            placement.y_pixels_per_inch / 72.0,
+        );
+        let offset = Affine::translate((f64::from(placement.left), f64::from(placement.top)));
+        let transform = offset * scale * rotation * initial;
+
+        let interpreter = InterpreterSettings::default();
+        let render_settings = RenderSettings::default();
+        let PageRenderer {
+            ctx,
+            pixmap,
+            resources,
+        } = self;
+        // The renderer is third-party code walking untrusted content; a bug there must cost
+        // one conversion, not the daemon.
+        catch_unwind(AssertUnwindSafe(|| {
+            ctx.reset();
+            hayro::render_into(page, cache, &interpreter, &render_settings, ctx, transform);
+            ctx.flush();
+            ctx.render_with(
+                &mut *pixmap,
+                resources,
+                RasterizerSettings {
+                    target_init: TargetInit::Clear(WHITE),
+                    ..Default::default()
+                },
+            );
+        }))
+        .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))?;
+        Ok(self.pixmap.data_as_u8_slice())
+    }
 }
