@@ -225,6 +225,21 @@ mod tests {
     }
 
     #[test]
+    fn group4_output_is_read_identically_by_the_fax_crate_decoder() {
+        let page = sample_page();
+        let data = encode(&page, Scheme::Group4);
+        let mut decoded = Bitmap::new(1728, 64);
+        let mut y = 0;
+        fax::decoder::decode_g4(data.into_iter(), 1728, Some(64), |changes| {
+            decoded.fill_row_from_changes(y, changes);
+            y += 1;
+        })
+        .expect("fax crate decodes");
+        assert_eq!(y, 64);
+        assert_eq!(decoded, page);
+    }
+
+    #[test]
     fn group3_two_d_round_trips_through_an_independent_decoder() {
         let page = sample_page();
         let data = encode(&page, Scheme::Group3TwoD { k: 4 });
