@@ -4,11 +4,15 @@
 #   G3 TIFF -> PDF:   ringside fax-convert  vs  tiff2pdf                       (50-page fax
 #                     made of the real received G3 2-D fixture repeated with tiffcp)
 # Needs: hyperfine, ghostscript, libtiff-tools. Builds the release binary first.
+# RUNS=n sets the number of timed runs per command (default 10).
 set -eu
 cd "$(dirname "$0")/.."
 
-cargo build --release -q -p ringside
-RINGSIDE=target/release/ringside
+# RINGSIDE may point at an already built binary; by default the release build is used.
+if [ -z "${RINGSIDE:-}" ]; then
+  cargo build --release -q -p ringside
+  RINGSIDE=target/release/ringside
+fi
 FIX=media-fixtures/fax
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

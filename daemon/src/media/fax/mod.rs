@@ -192,7 +192,9 @@ fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), FaxError> {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
             .map_err(write_err)?;
     }
-    tmp.as_file().sync_all().map_err(write_err)?;
+    // No fsync: the rename already keeps readers from seeing a partial file, and a document
+    // lost in a power cut is converted again from its source; syncing would cost more than
+    // the whole TIFF -> PDF conversion.
     tmp.persist(output).map_err(|e| write_err(e.error))?;
     Ok(())
 }
@@ -474,7 +476,7 @@ fn pdf_image(
     let single_strip = info.strip_offsets.len() == 1 && info.strip_byte_counts.len() == 1;
     if let (Some(coding), true) = (info.ccitt_coding(), single_strip) {
         let (offset, len) = (info.strip_offsets[0], info.strip_byte_counts[0]);
-        let end = offset.checked_add(len).unwrap_or(u64::MAX);
+        let end = offset.saturating_add(len);
         let bytes = usize::try_from(offset)
             .ok()
             .zip(usize::try_from(end).ok())

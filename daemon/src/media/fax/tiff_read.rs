@@ -241,7 +241,7 @@ fn read_directory(r: &Reader<'_>, offset: u64) -> Result<(PageInfo, u64), FaxErr
             292 => page.t4_options = long(first(1)?),
             296 => page.resolution_unit = small(first(1)?),
             320 => page.color_map = ints(3 * 65536)?.into_iter().map(small).collect(),
-            322 | 323 | 324 | 325 => page.tiled = true,
+            322..=325 => page.tiled = true,
             _ => {}
         }
     }
