@@ -92,7 +92,13 @@ impl PageRenderer {
         let transform = offset * scale * rotation * initial;
 
         let interpreter = InterpreterSettings::default();
-        let render_settings = RenderSettings::default();
+        // Paths are rendered without anti-aliasing (pixels more than 96/255 covered are
+        // ink): the output is 1 bit anyway, strokes come out as bold as after thresholding,
+        // and the rasteriser does less work.
+        let render_settings = RenderSettings {
+            aliasing_threshold: Some(96),
+            ..RenderSettings::default()
+        };
         let PageRenderer {
             ctx,
             pixmap,
