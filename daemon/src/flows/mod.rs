@@ -1,1 +1,2 @@
 //! Call flows, one module each. Pure planning lives beside the I/O that executes it.
+pub mod fax;
