@@ -2,7 +2,29 @@
 //! retries) and incoming faxes (`ReceiveFAX` → TIFF + PDF in the data dir → record).
 //!
 //! - [`machine`]: the pure job state machine and retry decisions.
+//! - [`call`]: what a fax call's signals mean for the job (pure).
+//! - [`ports`]: the line and converter traits the flow needs, and the signal hub.
+//! - [`submit`]: checking and queuing a fax to send.
+//! - [`worker`]: working the queue.
+//! - [`receive`]: recording a received fax.
 //!
-//! Document conversion itself is `media::fax`; storage is `store::fax`.
+//! Document conversion itself is `media::fax`; storage is `store::fax`. This module places
+//! no calls by itself: the daemon gives it an ARI-backed line.
 
+pub mod call;
 pub mod machine;
+pub mod ports;
+pub mod receive;
+pub mod submit;
+pub mod worker;
+
+pub use machine::{CallFailure, FaxResult};
+pub use ports::{CallSignals, DocumentConverter, FaxCall, FaxLine, LineError};
+pub use receive::{ReceivedFaxReport, record_received_fax};
+pub use submit::{DocumentLimits, SendRequest, SubmitError, submit_fax};
+pub use worker::{FaxWorker, WorkerSettings};
+
+/// Where fax files live inside the data dir.
+pub fn fax_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("fax")
+}
