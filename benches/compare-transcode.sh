@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Side-by-side prompt conversion: ringside (release) vs sox (`rate -h`) vs ffmpeg, on the same
+# 60 s inputs (44.1 kHz stereo 16-bit WAV, 128 kbit/s MP3, 48 kHz 24-bit stereo WAV).
+# Prints audio-seconds converted per wall-clock second (best of 5), peak RSS, ringside's
+# start-up time, its peak RSS on a 60-minute input, and each tool's quality-gate figures:
+# level error at 3.4 kHz, rejection of a 4.1 kHz tone, SINAD of 1 kHz at -6 dBFS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for t in sox ffmpeg python3; do
+  command -v "$t" >/dev/null || { echo "compare-transcode: $t is not installed" >&2; exit 1; }
+done
+cargo build --release -q -p ringside -p ringside-benches --bins
+RS="$PWD/target/release/ringside"
+GATE="$PWD/target/release/gate"
+work=$(mktemp -d /tmp/ringside-compare.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# run_measure RUNS CMD...: best wall time in seconds and peak RSS in KiB of RUNS runs.
+run_measure() {
+  python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+runs = int(sys.argv[1]); cmd = sys.argv[2:]
+best = float("inf")
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    best = min(best, time.perf_counter() - t)
+print(f"{best:.6f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
+PY
+}
+
+convert() { # convert TOOL IN OUT
+  case "$1" in
+    ringside) "$RS" convert --max-bytes 10000000000 --max-seconds 100000 "$2" "$3" >/dev/null ;;
+    sox) sox "$2" -c 1 -b 16 "$3" rate -h 8000 ;;
+    ffmpeg) ffmpeg -loglevel error -y -i "$2" -ac 1 -ar 8000 -c:a pcm_s16le "$3" ;;
+  esac
+}
+export -f convert; export RS
+
+echo "Making 60 s inputs in $work ..."
+sox -n -r 44100 -c 2 -b 16 "$work/cd.wav" synth 60 sine 200-3800 sine 300-3000 gain -8
+ffmpeg -loglevel error -y -i "$work/cd.wav" -codec:a libmp3lame -b:a 128k "$work/cd.mp3"
+sox -n -r 48000 -c 2 -b 24 "$work/studio.wav" synth 60 sine 200-3800 sine 300-3000 gain -8
+
+printf '\n%-10s %-22s %14s %12s\n' tool input audio-s/s peak-RSS
+for input in cd.wav cd.mp3 studio.wav; do
+  for tool in ringside sox ffmpeg; do
+    read -r secs rss < <(run_measure 5 bash -c "convert $tool $work/$input $work/out-$tool.wav")
+    printf '%-10s %-22s %14.0f %9.1f MB\n' "$tool" "$input" "$(echo "60 / $secs" | bc -l)" \
+      "$(echo "$rss / 1024" | bc -l)"
+  done
+done
+
+echo
+# Start-up: the whole run for a 0.1 s µ-law prompt.
+head -c 800 /dev/zero | tr '\0' '\377' > "$work/tiny.ulaw"
+read -r secs _ < <(run_measure 20 "$RS" convert "$work/tiny.ulaw" "$work/tiny.wav")
+printf 'ringside start-up (convert a 0.1 s prompt): %.2f ms\n' "$(echo "$secs * 1000" | bc -l)"
+
+# Peak RSS on 60 minutes of 44.1 kHz stereo (a sparse WAV of silence: no disk needed).
+python3 - "$work/hour.wav" <<'PY'
+import struct, sys
+frames = 44100 * 3600
+with open(sys.argv[1], "wb") as f:
+    f.write(b"RIFF" + struct.pack("<I", 36 + frames * 4) + b"WAVEfmt " +
+            struct.pack("<IHHIIHH", 16, 1, 2, 44100, 44100 * 4, 4, 16) +
+            b"data" + struct.pack("<I", frames * 4))
+    f.truncate(44 + frames * 4)
+PY
+read -r secs rss < <(run_measure 1 "$RS" convert --max-bytes 10000000000 --max-seconds 100000 "$work/hour.wav" "$work/hour-out.wav")
+printf 'ringside on a 60-minute 44.1 kHz stereo WAV: %.1f s, peak RSS %.1f MB\n' "$secs" "$(echo "$rss / 1024" | bc -l)"
+rm -f "$work/hour.wav" "$work/hour-out.wav"
+
+echo
+echo "Quality gate (targets: |3.4 kHz error| <= 0.1 dB, 4.1 kHz rejection >= 80 dB, SINAD >= 90 dB)"
+sox -n -r 44100 -c 1 -b 24 "$work/g3400.wav" synth 3 sine 3400 gain -6.0206
+sox -n -r 44100 -c 1 -b 24 "$work/g4100.wav" synth 3 sine 4100 gain -6.0206
+sox -n -r 44100 -c 2 -b 16 "$work/g1k-44.wav" synth 3 sine 1000 gain -6.0206
+sox -n -r 48000 -c 1 -b 24 "$work/g1k-48.wav" synth 3 sine 1000 gain -6.0206
+printf '%-10s %16s %18s %18s %18s\n' tool "3.4k error dB" "4.1k rejection dB" "SINAD 44.1k/16" "SINAD 48k/24"
+for tool in ringside sox ffmpeg; do
+  for g in g3400 g4100 g1k-44 g1k-48; do convert "$tool" "$work/$g.wav" "$work/$tool-$g.wav"; done
+  pass=$("$GATE" level "$work/$tool-g3400.wav" 3400)
+  stop=$("$GATE" rms "$work/$tool-g4100.wav")
+  s44=$("$GATE" sinad "$work/$tool-g1k-44.wav" 1000)
+  s48=$("$GATE" sinad "$work/$tool-g1k-48.wav" 1000)
+  printf '%-10s %16.3f %18.1f %18.1f %18.1f\n' "$tool" "$(echo "$pass + 6.0206" | bc -l)" \
+    "$(echo "-6.0206 - ($stop)" | bc -l)" "$s44" "$s48"
+done

@@ -1,0 +1,390 @@
+//! Decoded audio sources: turn an input file into blocks of mono `f32` samples at the file's
+//! own rate, reading it a packet at a time so memory stays flat whatever the length.
+//!
+//! Containers (WAV, FLAC, Ogg Vorbis, MP3) go through symphonia; headerless µ-law, A-law and
+//! GSM 06.10 are read here. Down-mixing (the mean of all channels, so full-scale stereo cannot
+//! clip) happens here too. Resampling and output are elsewhere.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+use super::g711;
+use super::gsm::{self, GsmDecoder};
+use super::sniff::InputKind;
+
+/// Why a source could not produce audio.
+#[derive(Debug)]
+pub enum SourceFailure {
+    /// The data is damaged or cut short.
+    Malformed(String),
+    /// The data is valid but uses something not supported.
+    Unsupported(String),
+    /// More bytes were read than the input limit allows.
+    OverByteLimit,
+    /// Reading the file failed.
+    Io(io::Error),
+}
+
+/// What a source is, for reports and duration checks.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    /// E.g. "MP3, 44100 Hz, 2 channels".
+    pub description: String,
+    pub sample_rate: u32,
+    pub channels: usize,
+    /// Frames the container says it holds, when it says.
+    pub claimed_frames: Option<u64>,
+}
+
+/// A stream of mono samples in [-1, 1] at `info().sample_rate`.
+pub trait MonoSource {
+    fn info(&self) -> &SourceInfo;
+    /// Appends the next block to `out`; returns `false` once the input is exhausted.
+    fn next_block(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceFailure>;
+}
+
+/// A file that refuses to yield more than `limit` bytes, so a size limit holds while streaming
+/// even for a file that grows under us.
+pub struct LimitedFile {
+    file: File,
+    limit: u64,
+    position: u64,
+    tripped: Arc<AtomicBool>,
+}
+
+impl LimitedFile {
+    pub fn new(file: File, limit: u64) -> (Self, Arc<AtomicBool>) {
+        let tripped = Arc::new(AtomicBool::new(false));
+        let reader = LimitedFile {
+            file,
+            limit,
+            position: 0,
+            tripped: tripped.clone(),
+        };
+        (reader, tripped)
+    }
+}
+
+impl Read for LimitedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.position += n as u64;
+        if self.position > self.limit {
+            self.tripped.store(true, Ordering::Relaxed);
+            return Err(io::Error::other("input is over the size limit"));
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for LimitedFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.position = self.file.seek(pos)?;
+        Ok(self.position)
+    }
+}
+
+impl MediaSource for LimitedFile {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        self.file.metadata().ok().map(|m| m.len())
+    }
+}
+
+/// Symphonia-backed source for WAV, FLAC, Ogg Vorbis and MP3.
+pub struct ContainerSource {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
+    track_id: u32,
+    info: SourceInfo,
+    interleaved: Vec<f32>,
+    tripped: Arc<AtomicBool>,
+}
+
+impl ContainerSource {
+    pub fn open(
+        file: LimitedFile,
+        tripped: Arc<AtomicBool>,
+        kind: InputKind,
+    ) -> Result<Self, SourceFailure> {
+        let mss = MediaSourceStream::new(Box::new(file), MediaSourceStreamOptions::default());
+        let mut hint = Hint::new();
+        hint.with_extension(match kind {
+            InputKind::Wav => "wav",
+            InputKind::Flac => "flac",
+            InputKind::Ogg => "ogg",
+            _ => "mp3",
+        });
+        let map = |e| map_error(e, &tripped);
+        let format = symphonia::default::get_probe()
+            .probe(
+                &hint,
+                mss,
+                FormatOptions::default(),
+                MetadataOptions::default(),
+            )
+            .map_err(map)?;
+        let track = format
+            .default_track(TrackType::Audio)
+            .ok_or_else(|| SourceFailure::Malformed("no audio track".into()))?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(|| SourceFailure::Malformed("no audio track".into()))?
+            .clone();
+        let track_id = track.id;
+        let claimed_frames = track.num_frames;
+        let decoder = symphonia::default::get_codecs()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| map_error(e, &tripped))?;
+        let sample_rate = params
+            .sample_rate
+            .ok_or_else(|| SourceFailure::Malformed("no sample rate in the header".into()))?;
+        let channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+        if channels == 0 {
+            return Err(SourceFailure::Malformed(
+                "the stream declares 0 channels".into(),
+            ));
+        }
+        if !super::wav_header::RATE_RANGE.contains(&sample_rate) {
+            return Err(SourceFailure::Unsupported(format!(
+                "sample rate {sample_rate} Hz (accepted: 8000 to 192000 Hz)"
+            )));
+        }
+        if channels > usize::from(super::wav_header::MAX_CHANNELS) {
+            return Err(SourceFailure::Unsupported(format!(
+                "{channels} channels (accepted: 1 to 8)"
+            )));
+        }
+        let codec = decoder.codec_info().short_name;
+        let label = match kind {
+            InputKind::Wav => format!("WAV ({codec})"),
+            InputKind::Flac => "FLAC".to_string(),
+            InputKind::Ogg => format!("Ogg ({codec})"),
+            _ => "MP3".to_string(),
+        };
+        let plural = if channels == 1 { "" } else { "s" };
+        Ok(ContainerSource {
+            format,
+            decoder,
+            track_id,
+            info: SourceInfo {
+                description: format!("{label}, {sample_rate} Hz, {channels} channel{plural}"),
+                sample_rate,
+                channels,
+                claimed_frames,
+            },
+            interleaved: Vec::new(),
+            tripped,
+        })
+    }
+}
+
+fn map_error(err: SymphoniaError, tripped: &AtomicBool) -> SourceFailure {
+    if tripped.load(Ordering::Relaxed) {
+        return SourceFailure::OverByteLimit;
+    }
+    match err {
+        SymphoniaError::IoError(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            SourceFailure::Malformed("the file ends in the middle of the audio (truncated)".into())
+        }
+        SymphoniaError::IoError(e) => SourceFailure::Io(e),
+        SymphoniaError::DecodeError(m) => SourceFailure::Malformed(m.to_string()),
+        SymphoniaError::Unsupported(m) => SourceFailure::Unsupported(m.to_string()),
+        SymphoniaError::LimitError(m) => SourceFailure::Malformed(format!("limit reached: {m}")),
+        other => SourceFailure::Malformed(other.to_string()),
+    }
+}
+
+impl MonoSource for ContainerSource {
+    fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    fn next_block(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceFailure> {
+        loop {
+            let packet = match self.format.next_packet() {
+                Ok(Some(packet)) => packet,
+                Ok(None) | Err(SymphoniaError::ResetRequired) => return Ok(false),
+                Err(e) => return Err(map_error(e, &self.tripped)),
+            };
+            if packet.track_id != self.track_id {
+                continue;
+            }
+            let decoded = self
+                .decoder
+                .decode(&packet)
+                .map_err(|e| map_error(e, &self.tripped))?;
+            let channels = decoded.spec().channels().count();
+            if channels == 0 {
+                return Err(SourceFailure::Malformed("a packet with 0 channels".into()));
+            }
+            decoded.copy_to_vec_interleaved(&mut self.interleaved);
+            downmix_into(&self.interleaved, channels, out);
+            return Ok(true);
+        }
+    }
+}
+
+/// Appends the per-frame mean of interleaved `samples` to `out`.
+pub fn downmix_into(samples: &[f32], channels: usize, out: &mut Vec<f32>) {
+    match channels {
+        1 => out.extend_from_slice(samples),
+        2 => out.extend(samples.chunks_exact(2).map(|f| (f[0] + f[1]) * 0.5)),
+        n => {
+            let scale = 1.0 / n as f32;
+            out.extend(
+                samples
+                    .chunks_exact(n)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
+        }
+    }
+}
+
+/// Headerless 8 kHz mono telephony formats.
+pub struct RawSource {
+    reader: LimitedFile,
+    tripped: Arc<AtomicBool>,
+    kind: InputKind,
+    info: SourceInfo,
+    bytes: Vec<u8>,
+    gsm: GsmDecoder,
+}
+
+/// Bytes read per block: 0.5 s of G.711, or 125 GSM frames.
+const RAW_BLOCK: usize = 4125;
+
+impl RawSource {
+    pub fn open(
+        reader: LimitedFile,
+        tripped: Arc<AtomicBool>,
+        kind: InputKind,
+        file_len: u64,
+    ) -> Result<Self, SourceFailure> {
+        let claimed_frames = match kind {
+            InputKind::RawGsm => {
+                if file_len % gsm::FRAME_BYTES as u64 != 0 {
+                    return Err(SourceFailure::Malformed(format!(
+                        "raw GSM 06.10 is made of 33-byte frames, but the file is {file_len} \
+                         bytes ({} frames and {} bytes left over)",
+                        file_len / 33,
+                        file_len % 33
+                    )));
+                }
+                file_len / gsm::FRAME_BYTES as u64 * gsm::FRAME_SAMPLES as u64
+            }
+            _ => file_len,
+        };
+        Ok(RawSource {
+            reader,
+            tripped,
+            kind,
+            info: SourceInfo {
+                description: format!("{kind}, 8000 Hz, 1 channel"),
+                sample_rate: 8000,
+                channels: 1,
+                claimed_frames: Some(claimed_frames),
+            },
+            bytes: vec![0; RAW_BLOCK],
+            gsm: GsmDecoder::new(),
+        })
+    }
+
+    fn fill(&mut self) -> Result<usize, SourceFailure> {
+        let mut filled = 0;
+        while filled < self.bytes.len() {
+            match self.reader.read(&mut self.bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(if self.tripped.load(Ordering::Relaxed) {
+                        SourceFailure::OverByteLimit
+                    } else {
+                        SourceFailure::Io(e)
+                    });
+                }
+            }
+        }
+        Ok(filled)
+    }
+}
+
+impl MonoSource for RawSource {
+    fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    fn next_block(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceFailure> {
+        const SCALE: f32 = 1.0 / 32768.0;
+        let n = self.fill()?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let bytes = &self.bytes[..n];
+        match self.kind {
+            InputKind::RawUlaw => out.extend(
+                bytes
+                    .iter()
+                    .map(|&b| f32::from(g711::ulaw_to_linear(b)) * SCALE),
+            ),
+            InputKind::RawAlaw => out.extend(
+                bytes
+                    .iter()
+                    .map(|&b| f32::from(g711::alaw_to_linear(b)) * SCALE),
+            ),
+            _ => {
+                if n % gsm::FRAME_BYTES != 0 {
+                    return Err(SourceFailure::Malformed(
+                        "raw GSM 06.10 ends in the middle of a 33-byte frame".into(),
+                    ));
+                }
+                for (index, chunk) in bytes.chunks_exact(gsm::FRAME_BYTES).enumerate() {
+                    let mut frame = [0u8; gsm::FRAME_BYTES];
+                    frame.copy_from_slice(chunk);
+                    let samples = self.gsm.decode_frame(&frame).map_err(|e| {
+                        SourceFailure::Malformed(format!("frame {index} in this block: {e}"))
+                    })?;
+                    out.extend(samples.iter().map(|&s| f32::from(s) * SCALE));
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downmix_averages_so_full_scale_stereo_stays_in_range() {
+        let mut out = Vec::new();
+        downmix_into(&[1.0, 1.0, -1.0, -1.0, 1.0, -1.0], 2, &mut out);
+        assert_eq!(out, vec![1.0, -1.0, 0.0]);
+    }
+
+    #[test]
+    fn downmix_of_many_channels_is_their_mean() {
+        let mut out = Vec::new();
+        downmix_into(&[0.3, 0.6, 0.9, 0.0, 0.0, 0.3], 3, &mut out);
+        assert!(
+            (out[0] - 0.6).abs() < 1e-6 && (out[1] - 0.1).abs() < 1e-6,
+            "{out:?}"
+        );
+    }
+}
