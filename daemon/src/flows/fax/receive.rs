@@ -37,7 +37,7 @@ pub struct ReceivedFaxReport {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReportError {
     #[error(
-        "fax-received needs 8 arguments (recipient, tiff, status, pages, error, status string, remote station, caller id), got {0}"
+        "fax-received takes 2 to 8 arguments (recipient, tiff, status, pages, error, status string, remote station, caller id), got {0}"
     )]
     ArgumentCount(usize),
     #[error("fax-received argument {name} is not valid: {value:?}")]
@@ -59,9 +59,12 @@ pub enum ReceiveError {
 /// recipient, TIFF path, FAXSTATUS, FAXPAGES, FAXERROR, FAXSTATUSSTRING, REMOTESTATIONID,
 /// caller id number.
 pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportError> {
-    if args.len() != 8 {
+    // Asterisk may leave out empty trailing arguments; recipient and TIFF are required.
+    if !(2..=8).contains(&args.len()) {
         return Err(ReportError::ArgumentCount(args.len()));
     }
+    let mut args = args.to_vec();
+    args.resize(8, String::new());
     let names = [
         "recipient",
         "tiff",
@@ -73,7 +76,7 @@ pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportE
         "caller id",
     ];
     let mut decoded = Vec::with_capacity(8);
-    for (name, raw) in names.into_iter().zip(args) {
+    for (name, raw) in names.into_iter().zip(&args) {
         let value = uri_decode(raw.trim()).ok_or_else(|| ReportError::Invalid {
             name,
             value: raw.clone(),
@@ -316,6 +319,15 @@ mod tests {
         assert_eq!(r.pages, 2);
         assert_eq!(r.remote_station_id, "+49 30 1234");
         assert_eq!(r.caller_id, "5551234");
+    }
+
+    #[test]
+    fn missing_trailing_arguments_are_empty() {
+        let r = parse_agi_arguments(&args(&["1001", "/s/1.tif", "FAILED"])).expect("valid");
+        assert_eq!(
+            (r.pages, r.error.as_str(), r.caller_id.as_str()),
+            (0, "", "")
+        );
     }
 
     #[test]
