@@ -15,12 +15,15 @@
 //! - [`agi`]: FastAGI server.
 //! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax).
 //! - [`schedule`]: wakeup schedule math and the scheduler.
+//! - [`auth`]: password hashing and random secrets.
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL).
 
 pub mod agi;
 pub mod ari;
+pub mod auth;
 pub mod config;
 pub mod flows;
+pub mod greetings;
 pub mod media;
 pub mod schedule;
 pub mod store;

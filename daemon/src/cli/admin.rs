@@ -1,9 +1,53 @@
+//! `ringside admin create NAME`: creates a portal administrator. There is never a default
+//! password: it is read from standard input or generated and printed once.
+
 use std::path::Path;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use ringside::auth;
 
-pub fn run(_config: Option<&Path>, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ringside admin` is not available in this build yet")
+use super::user::{block_on, read_password_stdin};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Create an administrator whose portal login is NAME.
+    Create {
+        /// Login: a name (letters, digits, '.', '_', '-') or an extension.
+        name: String,
+        /// Display name (defaults to NAME).
+        #[arg(long = "display-name")]
+        display_name: Option<String>,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
+    let Command::Create {
+        name,
+        display_name,
+        password_stdin,
+    } = args.command;
+    // Read before opening the database so a missing password fails without side effects.
+    let (password, generated) = if password_stdin {
+        (read_password_stdin()?, false)
+    } else {
+        (auth::generate_password(), true)
+    };
+    block_on(config, |store| async move {
+        let display = display_name.unwrap_or_else(|| name.clone());
+        let admin = store.create_admin(&name, &display, &password).await?;
+        println!("created admin {}", admin.extension);
+        if generated {
+            println!("password (shown only now): {password}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
 }

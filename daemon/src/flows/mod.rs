@@ -1,2 +1,3 @@
 //! Call flows, one module each. Pure planning lives beside the I/O that executes it.
 pub mod fax;
+pub mod greeting;

@@ -5,10 +5,24 @@
 //! Unix milliseconds (`i64`). Each feature has its own repository file (`impl Store` blocks)
 //! and its own migration, kept per dialect in `daemon/migrations/{sqlite,postgres}`.
 
+pub mod access;
+pub mod csv;
 pub mod fax;
 pub mod followme;
+pub mod followme_rules;
+pub mod sessions;
+pub mod settings;
+pub mod user_fields;
+pub mod user_import;
+pub mod users;
 
+pub use access::{Access, Menu, MenuAccess};
 pub use followme::{CallerIdMode, FollowMeSettings, FollowMeStep};
+pub use followme_rules::{FollowMeProblem, InvalidFollowMe, check_followme};
+pub use sessions::PortalSession;
+pub use user_fields::FieldError;
+pub use user_import::{ImportError, ImportReport, ImportedUser, RejectedRow};
+pub use users::{NewUser, User, UserPage, UserQuery};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -42,6 +56,17 @@ pub enum StoreError {
     Conflict { what: &'static str, key: String },
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error(transparent)]
+    Password(#[from] crate::auth::PasswordError),
+    /// Deliberately vague: never says whether the login exists.
+    #[error("unknown user or wrong password")]
+    InvalidCredentials,
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("background task failed: {0}")]
+    Blocking(String),
 }
 
 /// Handle to the database; cheap to clone.

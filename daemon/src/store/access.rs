@@ -1,0 +1,226 @@
+//! Per-menu portal access (IP Office style: no / read / write for each portal menu).
+//!
+//! Pure types and parsing; storing them is done by `users.rs` (per user) and `settings.rs`
+//! (the defaults for new users). Enforcing them is the portal's job.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do with one portal menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// The menu is hidden and its URLs answer 403.
+    No,
+    /// The menu is shown with its inputs disabled; writes answer 403.
+    Read,
+    /// Full use.
+    Write,
+}
+
+impl Access {
+    pub const ALL: [Access; 3] = [Access::No, Access::Read, Access::Write];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::No => "no",
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+
+    pub fn can_read(self) -> bool {
+        self >= Access::Read
+    }
+
+    pub fn can_write(self) -> bool {
+        self == Access::Write
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("access {0:?} is not one of no, read, write")]
+pub struct BadAccess(pub String);
+
+impl FromStr for Access {
+    type Err = BadAccess;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "no" => Ok(Access::No),
+            "read" => Ok(Access::Read),
+            "write" => Ok(Access::Write),
+            other => Err(BadAccess(other.to_owned())),
+        }
+    }
+}
+
+/// The portal menus whose access is configurable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Menu {
+    Profile,
+    Followme,
+    Greetings,
+    Wakeup,
+    Fax,
+}
+
+impl Menu {
+    pub const ALL: [Menu; 5] = [
+        Menu::Profile,
+        Menu::Followme,
+        Menu::Greetings,
+        Menu::Wakeup,
+        Menu::Fax,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Menu::Profile => "profile",
+            Menu::Followme => "followme",
+            Menu::Greetings => "greetings",
+            Menu::Wakeup => "wakeup",
+            Menu::Fax => "fax",
+        }
+    }
+
+    /// The `users` column holding this menu's access.
+    pub(crate) fn column(self) -> &'static str {
+        match self {
+            Menu::Profile => "access_profile",
+            Menu::Followme => "access_followme",
+            Menu::Greetings => "access_greetings",
+            Menu::Wakeup => "access_wakeup",
+            Menu::Fax => "access_fax",
+        }
+    }
+}
+
+impl fmt::Display for Menu {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax")]
+pub struct BadMenu(pub String);
+
+impl FromStr for Menu {
+    type Err = BadMenu;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Menu::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| BadMenu(s.to_owned()))
+    }
+}
+
+/// Access to every menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuAccess {
+    pub profile: Access,
+    pub followme: Access,
+    pub greetings: Access,
+    pub wakeup: Access,
+    pub fax: Access,
+}
+
+impl MenuAccess {
+    /// The same access to every menu.
+    pub const fn uniform(access: Access) -> Self {
+        Self {
+            profile: access,
+            followme: access,
+            greetings: access,
+            wakeup: access,
+            fax: access,
+        }
+    }
+
+    pub fn get(&self, menu: Menu) -> Access {
+        match menu {
+            Menu::Profile => self.profile,
+            Menu::Followme => self.followme,
+            Menu::Greetings => self.greetings,
+            Menu::Wakeup => self.wakeup,
+            Menu::Fax => self.fax,
+        }
+    }
+
+    pub fn set(&mut self, menu: Menu, access: Access) {
+        let slot = match menu {
+            Menu::Profile => &mut self.profile,
+            Menu::Followme => &mut self.followme,
+            Menu::Greetings => &mut self.greetings,
+            Menu::Wakeup => &mut self.wakeup,
+            Menu::Fax => &mut self.fax,
+        };
+        *slot = access;
+    }
+}
+
+/// Until an admin changes the defaults, new users may use every menu.
+impl Default for MenuAccess {
+    fn default() -> Self {
+        Self::uniform(Access::Write)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_parses_its_own_names() {
+        for a in Access::ALL {
+            assert_eq!(a.as_str().parse::<Access>(), Ok(a));
+        }
+    }
+
+    #[test]
+    fn unknown_access_name_is_rejected_by_value() {
+        let err = "Write".parse::<Access>().expect_err("case matters");
+        assert!(err.to_string().contains("\"Write\""), "{err}");
+    }
+
+    #[test]
+    fn read_access_can_read_but_not_write() {
+        assert!(Access::Read.can_read());
+        assert!(!Access::Read.can_write());
+        assert!(!Access::No.can_read());
+        assert!(Access::Write.can_read() && Access::Write.can_write());
+    }
+
+    #[test]
+    fn menu_parses_its_own_names() {
+        for m in Menu::ALL {
+            assert_eq!(m.as_str().parse::<Menu>(), Ok(m));
+        }
+        assert!("voicemail".parse::<Menu>().is_err());
+    }
+
+    #[test]
+    fn setting_one_menu_leaves_the_others() {
+        let mut access = MenuAccess::uniform(Access::Write);
+        access.set(Menu::Fax, Access::No);
+        assert_eq!(access.get(Menu::Fax), Access::No);
+        for m in [Menu::Profile, Menu::Followme, Menu::Greetings, Menu::Wakeup] {
+            assert_eq!(access.get(m), Access::Write);
+        }
+    }
+
+    #[test]
+    fn access_serializes_lowercase() {
+        let json = serde_json::to_string(&MenuAccess::uniform(Access::Read)).expect("json");
+        assert!(json.contains("\"followme\":\"read\""), "{json}");
+    }
+}
