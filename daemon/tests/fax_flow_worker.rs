@@ -105,7 +105,10 @@ impl FaxLine for ScriptedLine {
     }
 
     async fn hangup(&self, channel_id: &str) -> Result<(), LineError> {
-        self.hangups.lock().expect("lock").push(channel_id.to_owned());
+        self.hangups
+            .lock()
+            .expect("lock")
+            .push(channel_id.to_owned());
         self.send(channel_id, vec![destroyed(16, "Normal Clearing")]);
         Ok(())
     }
@@ -276,7 +279,10 @@ async fn the_call_uses_the_dial_template_our_channel_id_and_the_converted_tiff()
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].endpoint, "Local/5551234@ringside-outbound");
     assert_eq!(calls[0].channel_id, format!("ringside-fax-{}-1", job.id));
-    assert_eq!(calls[0].tiff_path, rig.sent_dir.join(format!("{}.tif", job.id)));
+    assert_eq!(
+        calls[0].tiff_path,
+        rig.sent_dir.join(format!("{}.tif", job.id))
+    );
     assert!(calls[0].tiff_path.is_file(), "converted TIFF exists");
 }
 
@@ -340,7 +346,11 @@ async fn busy_on_every_attempt_fails_after_the_configured_attempts() {
 
 #[tokio::test]
 async fn failed_negotiation_is_retried_then_sent() {
-    let rig = rig(vec![failed("NEGOTIATION_FAILED", 0), success(3)], Duration::ZERO).await;
+    let rig = rig(
+        vec![failed("NEGOTIATION_FAILED", 0), success(3)],
+        Duration::ZERO,
+    )
+    .await;
     let job = rig.queue(4).await;
     rig.work().await;
     let done = rig.job(job.id).await;
@@ -357,7 +367,12 @@ async fn failed_fax_on_the_last_attempt_keeps_asterisks_error() {
     assert_eq!(done.state, JobState::Failed);
     assert_eq!(done.fax_status.as_deref(), Some("FAILED"));
     assert_eq!(done.fax_error.as_deref(), Some("NEGOTIATION_FAILED"));
-    assert!(done.error.as_deref().unwrap_or("").contains("NEGOTIATION_FAILED"));
+    assert!(
+        done.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("NEGOTIATION_FAILED")
+    );
 }
 
 #[tokio::test]
@@ -368,7 +383,12 @@ async fn hang_up_mid_transfer_records_the_pages_that_went_through() {
     let done = rig.job(job.id).await;
     assert_eq!(done.state, JobState::Failed);
     assert_eq!(done.pages_sent, 1);
-    assert!(done.error.as_deref().unwrap_or("").contains("1 page went through"));
+    assert!(
+        done.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("1 page went through")
+    );
 }
 
 #[tokio::test]
@@ -389,7 +409,12 @@ async fn damaged_document_fails_without_a_call() {
     rig.work().await;
     let done = rig.job(job.id).await;
     assert_eq!(done.state, JobState::Failed);
-    assert!(done.error.as_deref().unwrap_or("").contains("PDF is damaged"));
+    assert!(
+        done.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("PDF is damaged")
+    );
     assert!(rig.line.originated.lock().expect("lock").is_empty());
     let leftovers: Vec<_> = std::fs::read_dir(&rig.sent_dir)
         .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())

@@ -7,10 +7,12 @@
 //! - [`submit`]: checking and queuing a fax to send.
 //! - [`worker`]: working the queue.
 //! - [`receive`]: recording a received fax.
+//! - [`agi`]: the `fax-received` FastAGI script.
 //!
 //! Document conversion itself is `media::fax`; storage is `store::fax`. This module places
 //! no calls by itself: the daemon gives it an ARI-backed line.
 
+pub mod agi;
 pub mod call;
 pub mod machine;
 pub mod ports;

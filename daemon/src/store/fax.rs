@@ -185,6 +185,8 @@ pub enum CancelOutcome {
     Cancelled,
     /// A worker holds the job (converting, dialing or sending); it will hang up and cancel.
     Requested(JobState),
+    /// The job had already ended in this state; nothing was changed.
+    AlreadyFinal(JobState),
 }
 
 const COLUMNS: &str = "id, owner, direction, number, state, document_path, tiff_path, pdf_path, \
@@ -437,7 +439,7 @@ impl Store {
     }
 
     /// Cancels a waiting job at once, or asks the worker holding it to hang up and cancel.
-    /// A finished job cannot be cancelled: `Conflict` names its state.
+    /// A finished job is left as it is.
     pub async fn cancel_fax_job(&self, id: i64, now: i64) -> Result<CancelOutcome, StoreError> {
         let cancelled = sqlx::query(
             "UPDATE fax_jobs SET state = 'cancelled', error = 'cancelled by the user', \
@@ -464,10 +466,7 @@ impl Store {
             return Ok(CancelOutcome::Requested(job_from_row(&row)?.state));
         }
         match self.fax_job(id).await? {
-            Some(job) => Err(StoreError::Conflict {
-                what: "fax job",
-                key: format!("{id} is already {}", job.state),
-            }),
+            Some(job) => Ok(CancelOutcome::AlreadyFinal(job.state)),
             None => Err(StoreError::NotFound {
                 what: "fax job",
                 key: id.to_string(),
@@ -679,7 +678,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn cancelling_a_sent_job_is_refused_naming_its_state() {
+    async fn cancelling_a_sent_job_changes_nothing_and_reports_its_state() {
         let store = store().await;
         store
             .insert_send_job(&send_job("555"), 0)
@@ -692,8 +691,10 @@ mod tests {
             .expect("due");
         job.state = JobState::Sent;
         store.save_fax_job(&job, "a", 1).await.expect("save");
-        let err = store.cancel_fax_job(job.id, 2).await.expect_err("final");
-        assert!(err.to_string().contains("already sent"), "{err}");
+        assert_eq!(
+            store.cancel_fax_job(job.id, 2).await.expect("cancel"),
+            CancelOutcome::AlreadyFinal(JobState::Sent)
+        );
     }
 
     #[tokio::test]
