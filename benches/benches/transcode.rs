@@ -8,7 +8,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ringside::media::{TranscodeOptions, transcode_file};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../media-fixtures/audio").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../media-fixtures/audio")
+        .join(name)
 }
 
 /// A 44.1 kHz stereo 16-bit WAV of a 1 kHz tone, `seconds` long.
@@ -22,7 +24,8 @@ fn cd_quality_wav(path: &Path, seconds: u32) {
     v.extend(b"\x04\0\x10\0data");
     v.extend((frames * 4).to_le_bytes());
     for n in 0..frames {
-        let x = (16000.0 * (2.0 * std::f64::consts::PI * 1000.0 * f64::from(n) / 44100.0).sin()) as i16;
+        let x =
+            (16000.0 * (2.0 * std::f64::consts::PI * 1000.0 * f64::from(n) / 44100.0).sin()) as i16;
         v.extend(x.to_le_bytes());
         v.extend(x.to_le_bytes());
     }
@@ -40,10 +43,26 @@ fn bench_formats(c: &mut Criterion) {
     cd_quality_wav(&wav, 10);
     let inputs: Vec<(&str, PathBuf, u64)> = vec![
         ("wav-44k1-stereo-16bit", wav, 441_000),
-        ("wav-48k-stereo-24bit", fixture("tone-1k-48k-24bit-stereo.wav"), 24_000),
-        ("mp3-44k1-stereo-128k", fixture("tone-1k-44k-stereo.mp3"), 44_100),
-        ("flac-44k1-stereo", fixture("tone-1k-44k-stereo.flac"), 44_100),
-        ("ogg-vorbis-44k1-stereo", fixture("tone-1k-44k-stereo.ogg"), 44_100),
+        (
+            "wav-48k-stereo-24bit",
+            fixture("tone-1k-48k-24bit-stereo.wav"),
+            24_000,
+        ),
+        (
+            "mp3-44k1-stereo-128k",
+            fixture("tone-1k-44k-stereo.mp3"),
+            44_100,
+        ),
+        (
+            "flac-44k1-stereo",
+            fixture("tone-1k-44k-stereo.flac"),
+            44_100,
+        ),
+        (
+            "ogg-vorbis-44k1-stereo",
+            fixture("tone-1k-44k-stereo.ogg"),
+            44_100,
+        ),
         ("wav-ulaw-8k", fixture("tone-1k-ulaw.wav"), 8_000),
         ("raw-ulaw-8k", fixture("tone-1k.ulaw"), 8_000),
         ("raw-gsm-8k", fixture("speech.gsm"), 27_840),

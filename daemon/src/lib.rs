@@ -22,6 +22,8 @@ pub mod agi;
 pub mod ari;
 pub mod auth;
 pub mod config;
+pub mod daemon;
+pub mod engine;
 pub mod flows;
 pub mod greetings;
 pub mod media;

@@ -30,7 +30,10 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let body = &samples[edge..samples.len() - edge];
-    let freq = args.get(2).and_then(|f| f.parse::<f64>().ok()).unwrap_or(1000.0);
+    let freq = args
+        .get(2)
+        .and_then(|f| f.parse::<f64>().ok())
+        .unwrap_or(1000.0);
     let value = match what {
         "level" => fit_tone(body, f64::from(rate), freq).level_db(),
         "sinad" => fit_tone(body, f64::from(rate), freq).sinad_db(),

@@ -1,3 +1,5 @@
 //! Call flows, one module each. Pure planning lives beside the I/O that executes it.
+
 pub mod fax;
+pub mod followme;
 pub mod greeting;

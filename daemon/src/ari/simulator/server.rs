@@ -1,0 +1,283 @@
+//! HTTP + WebSocket front of the simulator (axum): `/ari/...` REST, `/ari/events` WebSocket,
+//! HTTP basic auth or `api_key` like Asterisk, and a small `/sim/...` control surface for
+//! driving a standalone simulator (`ringside ari-sim`) from outside the process.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Request, State as AxState};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::Simulator;
+use super::state::{RestCall, WsClient, WsOut};
+
+pub(crate) fn router(sim: Simulator) -> Router {
+    Router::new()
+        .route("/ari/events", axum::routing::get(events))
+        .route("/sim/calls", axum::routing::post(sim_inbound))
+        .route("/sim/channels/{id}/hangup", axum::routing::post(sim_hangup))
+        .route("/sim/channels/{id}/dtmf", axum::routing::post(sim_dtmf))
+        .route("/sim/state", axum::routing::get(sim_state))
+        .fallback(rest)
+        .with_state(sim)
+}
+
+fn query_map(uri: &axum::http::Uri) -> BTreeMap<String, String> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+fn authorized(sim: &Simulator, headers: &HeaderMap, query: &BTreeMap<String, String>) -> bool {
+    let Some((user, pass)) = &sim.credentials else {
+        return true;
+    };
+    let expected = format!("{user}:{pass}");
+    if query.get("api_key") == Some(&expected) {
+        return true;
+    }
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| decode_base64(b.trim()))
+        .is_some_and(|decoded| decoded == expected)
+}
+
+fn decode_base64(s: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut nbits = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
+        bits = (bits << 6) | v;
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+            bits &= (1 << nbits) - 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn json_response(status: u16, body: Option<Value>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    match body {
+        Some(b) => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            b.to_string(),
+        )
+            .into_response(),
+        None => status.into_response(),
+    }
+}
+
+async fn rest(
+    AxState(sim): AxState<Simulator>,
+    method: Method,
+    headers: HeaderMap,
+    req: Request,
+) -> Response {
+    let uri = req.uri().clone();
+    let body = match axum::body::to_bytes(req.into_body(), 1 << 20).await {
+        Ok(b) => b,
+        Err(_) => return json_response(400, Some(json!({"message": "Request body too large"}))),
+    };
+    let query = query_map(&uri);
+    let Some(path) = uri.path().strip_prefix("/ari") else {
+        return json_response(404, Some(json!({"message": "Resource not found"})));
+    };
+    if !authorized(&sim, &headers, &query) {
+        return json_response(401, Some(json!({"message": "Authentication required"})));
+    }
+    let body_json = parse_body(&body);
+    let body_json = match body_json {
+        Ok(v) => v,
+        Err(()) => return json_response(400, Some(json!({"message": "Invalid JSON body"}))),
+    };
+    let world = sim.world.clone();
+    let reply = {
+        let mut st = world.lock();
+        let reply = super::rest::handle(
+            &world,
+            &mut st,
+            method.as_str(),
+            path,
+            &query,
+            body_json.as_ref(),
+        );
+        st.rest_log.push(RestCall {
+            at: std::time::Instant::now(),
+            method: method.to_string(),
+            path: path.to_owned(),
+            query: query.into_iter().filter(|(k, _)| k != "api_key").collect(),
+            body: body_json,
+            status: reply.status,
+        });
+        reply
+    };
+    json_response(reply.status, reply.body)
+}
+
+fn parse_body(body: &Bytes) -> Result<Option<Value>, ()> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(body).map(Some).map_err(|_| ())
+}
+
+async fn events(AxState(sim): AxState<Simulator>, headers: HeaderMap, req: Request) -> Response {
+    let query = query_map(req.uri());
+    if !authorized(&sim, &headers, &query) {
+        return json_response(401, Some(json!({"message": "Authentication required"})));
+    }
+    if sim.world.lock().refuse_websockets {
+        return json_response(503, Some(json!({"message": "Service Unavailable"})));
+    }
+    let apps: Vec<String> = query
+        .get("app")
+        .map(|a| {
+            a.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    if apps.is_empty() {
+        return json_response(400, Some(json!({"message": "Missing parameter app"})));
+    }
+    let (mut parts, _body) = req.into_parts();
+    let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(u) => u,
+        Err(rejection) => return rejection.into_response(),
+    };
+    upgrade.on_upgrade(move |socket| serve_socket(sim, apps, socket))
+}
+
+async fn serve_socket(sim: Simulator, apps: Vec<String>, socket: WebSocket) {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let id = {
+        let mut st = sim.world.lock();
+        let id = st.next_seq();
+        // A second connection for the same app replaces the first, as in Asterisk.
+        let replaced: Vec<mpsc::UnboundedSender<WsOut>> = st
+            .clients
+            .iter()
+            .filter(|c| c.apps.iter().any(|a| apps.contains(a)))
+            .map(|c| c.tx.clone())
+            .collect();
+        for old in replaced {
+            let ev = json!({"type": "ApplicationReplaced", "timestamp": super::state::timestamp(), "application": apps[0], "asterisk_id": super::state::ASTERISK_ID});
+            let _ = old.send(WsOut::Text(ev.to_string()));
+            let _ = old.send(WsOut::Close);
+        }
+        st.clients
+            .retain(|c| !c.apps.iter().any(|a| apps.contains(a)));
+        for app in &apps {
+            st.known_apps.insert(app.clone());
+        }
+        st.clients.push(WsClient {
+            id,
+            apps: apps.clone(),
+            tx,
+        });
+        id
+    };
+    sim.connected.notify_waiters();
+    let (mut sink, mut stream) = socket.split();
+    loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(WsOut::Text(text)) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(WsOut::Close) | None => {
+                    let _ = sink.close().await;
+                    break;
+                }
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    sim.world.lock().clients.retain(|c| c.id != id);
+}
+
+#[derive(serde::Deserialize)]
+struct InboundForm {
+    #[serde(default = "default_app")]
+    app: String,
+    args: String,
+    #[serde(default)]
+    caller: String,
+    #[serde(default)]
+    caller_name: String,
+}
+
+fn default_app() -> String {
+    "ringside".into()
+}
+
+async fn sim_inbound(
+    AxState(sim): AxState<Simulator>,
+    axum::extract::Query(form): axum::extract::Query<InboundForm>,
+) -> Response {
+    let args: Vec<String> = form.args.split(',').map(str::to_owned).collect();
+    let id = sim.inbound_call(&form.app, &args, &form.caller, &form.caller_name);
+    json_response(200, Some(json!({ "id": id })))
+}
+
+async fn sim_hangup(
+    AxState(sim): AxState<Simulator>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if sim.hang_up(&id) {
+        json_response(204, None)
+    } else {
+        json_response(404, Some(json!({"message": "Channel not found"})))
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DtmfForm {
+    digits: String,
+}
+
+async fn sim_dtmf(
+    AxState(sim): AxState<Simulator>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::extract::Query(form): axum::extract::Query<DtmfForm>,
+) -> Response {
+    if sim.press(&id, &form.digits) {
+        json_response(204, None)
+    } else {
+        json_response(404, Some(json!({"message": "Channel not found"})))
+    }
+}
+
+async fn sim_state(AxState(sim): AxState<Simulator>) -> Response {
+    let channels: Vec<Value> = sim
+        .channels()
+        .into_iter()
+        .map(|c| json!({"id": c.channel.id, "name": c.channel.name, "state": c.channel.state, "in_stasis": c.in_stasis, "bridge": c.bridge, "continued": c.continued.map(|t| json!({"context": t.context, "extension": t.extension, "priority": t.priority})), "vars": c.vars}))
+        .collect();
+    json_response(
+        200,
+        Some(json!({ "channels": channels, "rest_calls": sim.rest_calls().len() })),
+    )
+}
