@@ -8,11 +8,13 @@
 //! - [`worker`]: working the queue.
 //! - [`receive`]: recording a received fax.
 //! - [`agi`]: the `fax-received` FastAGI script.
+//! - [`ari_line`]: the fax line over ARI (originate, continue into `ringside-fax-out`).
 //!
 //! Document conversion itself is `media::fax`; storage is `store::fax`. This module places
 //! no calls by itself: the daemon gives it an ARI-backed line.
 
 pub mod agi;
+pub mod ari_line;
 pub mod call;
 pub mod machine;
 pub mod ports;
