@@ -37,6 +37,7 @@ impl DocumentConverter for CopyConverter {
 
 struct Rig {
     _dir: tempfile::TempDir,
+    client: AriClient,
     sim: Simulator,
     store: Store,
     worker: FaxWorker,
@@ -62,7 +63,9 @@ async fn rig() -> Rig {
     let client = AriClient::new(&sim.base_url(), "ringside", "secret", "ringside").expect("client");
     let stop = CancellationToken::new();
     let conn = connection::spawn(client.clone(), stop.clone());
-    let engine = Engine::builder(client.clone()).build();
+    let engine = Engine::builder(client.clone())
+        .route("fax", ringside::flows::fax::service::stale_call)
+        .build();
     let inbox = engine.inbox();
     tokio::spawn(engine.run(conn.items, stop.clone()));
     assert!(
@@ -70,7 +73,7 @@ async fn rig() -> Rig {
         "daemon connected to the simulator"
     );
     let signals = CallSignals::default();
-    let line = AriFaxLine::start(client, inbox, signals.clone(), stop.clone());
+    let line = AriFaxLine::start(client.clone(), inbox, signals.clone(), stop.clone());
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::connect(&format!(
         "sqlite://{}",
@@ -100,6 +103,7 @@ async fn rig() -> Rig {
     std::fs::write(&document, b"%PDF-1.4 three pages").expect("document");
     Rig {
         _dir: dir,
+        client,
         sim,
         store,
         worker,
@@ -335,4 +339,34 @@ async fn job_cancelled_while_dialing_hangs_up_the_call() {
         Some("cancelled by the user while dialing")
     );
     assert!(rig.sim.destroyed(&channel).is_some(), "call hung up");
+}
+
+#[tokio::test]
+async fn fax_call_answered_after_its_worker_is_gone_is_hung_up() {
+    let rig = rig().await;
+    rig.sim.phone(NUMBER, Script::answer_after_ms(20));
+    // A call placed by a daemon that has since restarted: nobody claims its channel.
+    rig.client
+        .originate(&ringside::ari::Originate {
+            endpoint: format!("Local/{NUMBER}@ringside-outbound"),
+            channel_id: Some("ringside-fax-99-1".into()),
+            app: Some("ringside".into()),
+            app_args: Some("fax,99".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("originate");
+    assert!(
+        rig.sim
+            .wait_until(Duration::from_secs(5), |s| s
+                .destroyed("ringside-fax-99-1")
+                .is_some())
+            .await,
+        "stray fax call hung up"
+    );
+    let continued = rig
+        .sim
+        .destroyed("ringside-fax-99-1")
+        .and_then(|(view, _)| view.continued);
+    assert_eq!(continued, None, "not sent into the dialplan");
 }

@@ -7,6 +7,7 @@
 //! - [`submit`]: checking and queuing a fax to send.
 //! - [`worker`]: working the queue.
 //! - [`receive`]: recording a received fax.
+//! - [`service`]: the worker as the daemon runs it, its progress broadcast, the Stasis route.
 //! - [`agi`]: the `fax-received` FastAGI script.
 //! - [`ari_line`]: the fax line over ARI (originate, continue into `ringside-fax-out`).
 //!
@@ -19,6 +20,7 @@ pub mod call;
 pub mod machine;
 pub mod ports;
 pub mod receive;
+pub mod service;
 pub mod submit;
 pub mod worker;
 
