@@ -311,8 +311,10 @@ mod tests {
 
     #[test]
     fn empty_database_url_means_sqlite_in_the_data_dir() {
-        let mut c = Config::default();
-        c.data_dir = PathBuf::from("/srv/rs");
+        let c = Config {
+            data_dir: PathBuf::from("/srv/rs"),
+            ..Config::default()
+        };
         assert_eq!(c.database_url(), "sqlite:///srv/rs/ringside.db?mode=rwc");
     }
 

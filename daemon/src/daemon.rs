@@ -12,11 +12,14 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::agi::AgiServer;
 use crate::ari::connection::{self, ConnectionState};
 use crate::ari::{AriClient, AriError};
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::flows::followme::{DialTemplates, FollowMeFlow};
+use crate::flows::greeting::GreetingHandler;
+use crate::greetings::{GreetingError, GreetingFiles};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +74,12 @@ impl Daemon {
             .build()
     }
 
+    /// The FastAGI server with every script registered.
+    pub fn agi_server(&self) -> Result<AgiServer, GreetingError> {
+        let greetings = GreetingFiles::from_config(&self.config.voicemail)?;
+        Ok(AgiServer::new(&self.config.agi).route("greeting", GreetingHandler::new(greetings)))
+    }
+
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.
     pub async fn run(self, stop: CancellationToken) -> Result<(), DaemonError> {
         let mut services = tokio::task::JoinSet::new();
@@ -84,8 +93,29 @@ impl Daemon {
             let _ = connection.task.await;
         });
 
-        // Other services (FastAGI, scheduler, fax worker, portal) start here and stop on
-        // `stop`; the portal shows `ari_state`.
+        // FastAGI: greeting choice for the voicemail hand-off. A port already taken is
+        // logged and leaves the other services running: the dialplan falls back without it.
+        match self.agi_server() {
+            Ok(agi) => match tokio::net::TcpListener::bind(self.config.agi.listen).await {
+                Ok(listener) => {
+                    let stop = stop.clone();
+                    services.spawn(async move {
+                        if let Err(err) = agi.serve(listener, stop).await {
+                            tracing::error!(%err, "FastAGI server stopped");
+                        }
+                    });
+                }
+                Err(err) => tracing::error!(
+                    listen = %self.config.agi.listen,
+                    %err,
+                    "cannot listen for FastAGI; greetings fall back to the dialplan's default"
+                ),
+            },
+            Err(err) => tracing::error!(%err, "FastAGI server not started"),
+        }
+
+        // Other services (scheduler, fax worker, portal) start here and stop on `stop`;
+        // the portal shows `ari_state`.
         let _ = &ari_state;
 
         stop.cancelled().await;
@@ -132,5 +162,70 @@ mod tests {
             .expect("stops in time")
             .expect("no panic");
         assert!(result.is_ok());
+    }
+
+    #[tokio::test]
+    async fn running_daemon_answers_fastagi_greeting_requests() {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
+            probe.local_addr().expect("addr").port()
+        };
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ari: crate::config::AriConfig {
+                url: "http://127.0.0.1:9/ari".into(),
+                ..Default::default()
+            },
+            agi: crate::config::AgiConfig {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            },
+            voicemail: crate::config::VoicemailConfig {
+                spool_dir: dir.path().join("voicemail"),
+                context: "default".into(),
+            },
+            ..Config::default()
+        };
+        let daemon = Daemon::new(config).await.expect("daemon");
+        let stop = CancellationToken::new();
+        let run = tokio::spawn(daemon.run(stop.clone()));
+
+        let mut stream = None;
+        for _ in 0..100 {
+            if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                stream = Some(s);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let stream = stream.expect("FastAGI listener comes up");
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read).lines();
+        write
+            .write_all(
+                b"agi_network: yes\nagi_network_script: greeting\nagi_request: agi://127.0.0.1/greeting\nagi_channel: Local/1001@x-1;2\nagi_arg_1: 1001\nagi_arg_2: busy\n\n",
+            )
+            .await
+            .expect("send header");
+        let mut commands = Vec::new();
+        while let Ok(Ok(Some(line))) =
+            tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await
+        {
+            commands.push(line.clone());
+            write.write_all(b"200 result=1\n").await.expect("reply");
+            if line.contains("RINGSIDE_GREETING_STATUS") {
+                break;
+            }
+        }
+        assert!(
+            commands
+                .iter()
+                .any(|c| c.starts_with("SET VARIABLE RINGSIDE_VM_OPTS")),
+            "{commands:?}"
+        );
+        stop.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(5), run).await;
     }
 }

@@ -1,4 +1,32 @@
-//! `ringside-portal`: the user and admin web portal of Ringside (HTTP API, pages, auth).
+//! `ringside-portal`: the user and admin web portal of Ringside (HTTP pages, JSON API, auth).
 //!
-//! It knows nothing of Asterisk or SQL: it defines the portal's API types and a `Backend`
-//! trait; the daemon implements the trait and mounts its router.
+//! It knows nothing of Asterisk or SQL: it defines the portal's API types ([`model`]) and the
+//! [`Backend`] trait; the daemon implements the trait and serves [`router`]:
+//!
+//! ```ignore
+//! let app = ringside_portal::router(backend, PortalSettings::default());
+//! axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await?;
+//! ```
+
+mod api;
+mod auth;
+mod backend;
+mod csv_import;
+mod downloads;
+mod error;
+mod forms;
+mod html;
+pub mod model;
+pub mod openapi;
+mod ownership;
+mod pages;
+mod params;
+mod router;
+mod security;
+mod settings;
+mod upload;
+mod user_admin;
+
+pub use backend::{Backend, BackendError, BackendResult, FieldError};
+pub use router::router;
+pub use settings::PortalSettings;

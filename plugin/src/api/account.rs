@@ -1,0 +1,130 @@
+//! API: session (log in / out, who am I) and profile (email, password).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ApiJson;
+use crate::auth::{self, ClientIp, CurrentUser};
+use crate::error::PortalError;
+use crate::model::User;
+use crate::router::AppState;
+use crate::security::cookies::{SESSION_COOKIE, set_cookie};
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    extension: String,
+    password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionInfo {
+    user: User,
+    /// Send back in the `X-CSRF-Token` header on every state-changing request.
+    csrf_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+fn info(current: &CurrentUser) -> SessionInfo {
+    SessionInfo {
+        user: current.user.clone(),
+        csrf_token: current.session.csrf_token.clone(),
+        expires_at: current.session.expires_at,
+    }
+}
+
+/// JSON login needs `Content-Type: application/json`, which a cross-site form cannot send, so
+/// no CSRF token is needed before the session exists.
+pub async fn log_in(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(login): ApiJson<LoginRequest>,
+) -> Result<Response, PortalError> {
+    let (user, session) = auth::log_in(
+        &state,
+        &headers,
+        ip,
+        login.extension.trim(),
+        &login.password,
+    )
+    .await?;
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        &session.id,
+        state.settings.session_ttl.as_secs(),
+        state.settings.secure_cookies,
+    );
+    let body = SessionInfo {
+        user,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+pub async fn session(current: CurrentUser) -> Json<SessionInfo> {
+    Json(info(&current))
+}
+
+pub async fn log_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PortalError> {
+    auth::log_out(&state, &headers).await?;
+    let cookie = set_cookie(SESSION_COOKIE, "", 0, state.settings.secure_cookies);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+#[derive(Debug, Serialize)]
+pub struct Profile {
+    extension: String,
+    name: String,
+    email: String,
+}
+
+pub async fn profile(current: CurrentUser) -> Json<Profile> {
+    Json(Profile {
+        extension: current.user.extension,
+        name: current.user.name,
+        email: current.user.email,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmailRequest {
+    email: String,
+}
+
+pub async fn set_email(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(req): ApiJson<EmailRequest>,
+) -> Result<StatusCode, PortalError> {
+    state
+        .backend
+        .set_email(current.extension(), req.email.trim())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordRequest {
+    old_password: String,
+    new_password: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(req): ApiJson<PasswordRequest>,
+) -> Result<StatusCode, PortalError> {
+    state
+        .backend
+        .change_password(current.extension(), &req.old_password, &req.new_password)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

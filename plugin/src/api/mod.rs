@@ -1,0 +1,126 @@
+//! The JSON API under `/api/v1/…`: the same data and rules as the pages (session cookie, CSRF
+//! token in the `X-CSRF-Token` header, menu access, ownership), described by the OpenAPI
+//! document at `/api/v1/openapi.json`.
+
+mod account;
+mod admin;
+mod fax;
+mod followme;
+mod greetings;
+mod json;
+mod wakeups;
+
+use axum::Json;
+use axum::http::Method;
+use axum::response::IntoResponse;
+
+use crate::auth::Guard;
+use crate::model::Menu;
+use crate::router::Route;
+
+pub use json::ApiJson;
+
+pub fn routes() -> Vec<Route> {
+    use Method as M;
+    let (fm, gr, wk, fx, pr, ad) = (
+        Guard::Menu(Menu::Followme),
+        Guard::Menu(Menu::Greetings),
+        Guard::Menu(Menu::Wakeup),
+        Guard::Menu(Menu::Fax),
+        Guard::Menu(Menu::Profile),
+        Guard::Admin,
+    );
+    vec![
+        Route::new(M::GET, "/api/v1/openapi.json", Guard::Public, openapi),
+        Route::new(M::POST, "/api/v1/session", Guard::Public, account::log_in),
+        Route::new(M::GET, "/api/v1/session", Guard::LoggedIn, account::session),
+        Route::new(
+            M::DELETE,
+            "/api/v1/session",
+            Guard::LoggedIn,
+            account::log_out,
+        ),
+        Route::new(M::GET, "/api/v1/profile", pr, account::profile),
+        Route::new(M::PUT, "/api/v1/profile/email", pr, account::set_email),
+        Route::new(
+            M::PUT,
+            "/api/v1/profile/password",
+            pr,
+            account::change_password,
+        ),
+        Route::new(M::GET, "/api/v1/followme", fm, followme::get),
+        Route::new(M::PUT, "/api/v1/followme", fm, followme::put),
+        Route::new(M::GET, "/api/v1/greetings", gr, greetings::list),
+        Route::new(M::PUT, "/api/v1/greetings/{slot}", gr, greetings::upload).streamed(),
+        Route::new(M::DELETE, "/api/v1/greetings/{slot}", gr, greetings::delete),
+        Route::new(
+            M::GET,
+            "/api/v1/greetings/{slot}/audio",
+            gr,
+            greetings::audio,
+        ),
+        Route::new(M::GET, "/api/v1/wakeups", wk, wakeups::list),
+        Route::new(M::POST, "/api/v1/wakeups", wk, wakeups::create),
+        Route::new(M::GET, "/api/v1/wakeups/{id}", wk, wakeups::get),
+        Route::new(M::PUT, "/api/v1/wakeups/{id}", wk, wakeups::update),
+        Route::new(M::DELETE, "/api/v1/wakeups/{id}", wk, wakeups::delete),
+        Route::new(
+            M::PUT,
+            "/api/v1/wakeups/{id}/enabled",
+            wk,
+            wakeups::set_enabled,
+        ),
+        Route::new(
+            M::GET,
+            "/api/v1/wakeups/{id}/attempts",
+            wk,
+            wakeups::attempts,
+        ),
+        Route::new(M::GET, "/api/v1/fax/jobs", fx, fax::sent),
+        Route::new(M::POST, "/api/v1/fax/jobs", fx, fax::send).streamed(),
+        Route::new(M::GET, "/api/v1/fax/jobs/{id}", fx, fax::job),
+        Route::new(M::GET, "/api/v1/fax/jobs/{id}/events", fx, fax::events),
+        Route::new(
+            M::GET,
+            "/api/v1/fax/jobs/{id}/document/{format}",
+            fx,
+            fax::sent_document,
+        ),
+        Route::new(M::GET, "/api/v1/fax/inbox", fx, fax::inbox),
+        Route::new(M::GET, "/api/v1/fax/inbox/{id}", fx, fax::received),
+        Route::new(
+            M::GET,
+            "/api/v1/fax/inbox/{id}/document/{format}",
+            fx,
+            fax::received_document,
+        ),
+        Route::new(M::GET, "/api/v1/admin/users", ad, admin::list_users),
+        Route::new(M::POST, "/api/v1/admin/users", ad, admin::create_user),
+        Route::new(M::GET, "/api/v1/admin/users/{ext}", ad, admin::get_user),
+        Route::new(M::PUT, "/api/v1/admin/users/{ext}", ad, admin::update_user),
+        Route::new(
+            M::POST,
+            "/api/v1/admin/users/{ext}/password",
+            ad,
+            admin::reset_password,
+        ),
+        Route::new(M::POST, "/api/v1/admin/import", ad, admin::import).streamed(),
+        Route::new(
+            M::GET,
+            "/api/v1/admin/access-defaults",
+            ad,
+            admin::access_defaults,
+        ),
+        Route::new(
+            M::PUT,
+            "/api/v1/admin/access-defaults",
+            ad,
+            admin::set_access_defaults,
+        ),
+        Route::new(M::GET, "/api/v1/admin/status", ad, admin::status),
+    ]
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}

@@ -1,0 +1,195 @@
+//! Who is asking: loads the session named by the cookie, checks the route's guard (logged in,
+//! menu access level, admin), and logs users in and out (session cycling, rate limiting).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono::Utc;
+
+use crate::error::{PortalError, respond_for_path};
+use crate::model::{Access, Menu, Session, User};
+use crate::router::AppState;
+use crate::security::cookies::{SESSION_COOKIE, cookie_value};
+
+/// The logged-in user of this request, with their session.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub session: Session,
+}
+
+impl CurrentUser {
+    pub fn access(&self, menu: Menu) -> Access {
+        self.user.access.get(menu)
+    }
+
+    pub fn can_write(&self, menu: Menu) -> bool {
+        self.access(menu) == Access::Write
+    }
+
+    pub fn extension(&self) -> &str {
+        &self.user.extension
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(PortalError::Unauthenticated)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<CurrentUser>().cloned())
+    }
+}
+
+/// The client address (from the connection, when the server was started with connect info).
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
+
+/// What a route requires of the requester.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    Public,
+    LoggedIn,
+    /// Reads need read access to the menu, every other method write access.
+    Menu(Menu),
+    Admin,
+}
+
+/// Inserts [`CurrentUser`] when the session cookie names a live session of a user who may log
+/// in. Expired sessions and sessions of disabled users are deleted.
+pub async fn load_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    // Static assets are public and fetched with every page; they need no session lookup.
+    if request.uri().path().starts_with("/assets/") {
+        return next.run(request).await;
+    }
+    match current_user(&state, request.headers()).await {
+        Ok(Some(current)) => {
+            request.extensions_mut().insert(current);
+        }
+        Ok(None) => {}
+        Err(e) => return respond_for_path(request.uri().path(), e),
+    }
+    next.run(request).await
+}
+
+async fn current_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<CurrentUser>, PortalError> {
+    let Some(id) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some(session) = state.backend.session(id).await? else {
+        return Ok(None);
+    };
+    let user = state.backend.user(&session.extension).await?;
+    match user {
+        Some(user) if session.expires_at > Utc::now() && user.may_log_in() => {
+            Ok(Some(CurrentUser { user, session }))
+        }
+        _ => {
+            state.backend.delete_session(&session.id).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Enforces a route's [`Guard`].
+pub async fn check_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
+    let current = request.extensions().get::<CurrentUser>();
+    let verdict = match (guard, current) {
+        (Guard::Public, _) => Ok(()),
+        (_, None) => Err(PortalError::Unauthenticated),
+        (Guard::LoggedIn, Some(_)) => Ok(()),
+        (Guard::Admin, Some(c)) if c.user.is_admin => Ok(()),
+        (Guard::Admin, Some(_)) => Err(PortalError::Forbidden("this page is for administrators")),
+        (Guard::Menu(menu), Some(c)) => menu_verdict(c.access(menu), request.method()),
+    };
+    match verdict {
+        Ok(()) => next.run(request).await,
+        Err(e) => respond_for_path(request.uri().path(), e),
+    }
+}
+
+fn menu_verdict(access: Access, method: &Method) -> Result<(), PortalError> {
+    let read_only = matches!(*method, Method::GET | Method::HEAD);
+    match access {
+        Access::No => Err(PortalError::Forbidden("you have no access to this menu")),
+        Access::Read if !read_only => Err(PortalError::Forbidden(
+            "you may look at this menu but not change it",
+        )),
+        Access::Read | Access::Write => Ok(()),
+    }
+}
+
+/// Checks the credentials under the rate limits and opens a fresh session. Any session the
+/// client already had is deleted, so a session id never survives a login (no fixation).
+pub async fn log_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: Option<IpAddr>,
+    extension: &str,
+    password: &str,
+) -> Result<(User, Session), PortalError> {
+    let now = Instant::now();
+    state
+        .limiter
+        .check(extension, ip, now)
+        .map_err(|retry_after_secs| PortalError::RateLimited { retry_after_secs })?;
+    let user = state.backend.verify_login(extension, password).await?;
+    let Some(user) = user.filter(User::may_log_in) else {
+        state.limiter.record_failure(extension, ip, now);
+        tracing::info!(extension, ?ip, "portal login refused");
+        return Err(PortalError::BadCredentials);
+    };
+    state.limiter.record_success(extension);
+    if let Some(old) = cookie_value(headers, SESSION_COOKIE) {
+        state.backend.delete_session(old).await?;
+    }
+    let session = state
+        .backend
+        .create_session(&user.extension, state.settings.session_ttl)
+        .await?;
+    tracing::info!(extension, "portal login");
+    Ok((user, session))
+}
+
+/// Deletes the session named by the cookie, if any.
+pub async fn log_out(state: &AppState, headers: &HeaderMap) -> Result<(), PortalError> {
+    if let Some(id) = cookie_value(headers, SESSION_COOKIE) {
+        state.backend.delete_session(id).await?;
+    }
+    Ok(())
+}

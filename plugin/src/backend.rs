@@ -1,0 +1,169 @@
+//! The [`Backend`] trait: everything the portal needs from the daemon. The daemon implements
+//! it over its store, media and call flows; the portal's tests implement it in memory.
+//!
+//! Ownership rule: methods taking an `extension` act on that user's data only. Methods taking a
+//! bare id (`wakeup`, `fax_job`, …) look the object up regardless of owner; the portal compares
+//! the returned `owner` with the session user before showing or changing anything, and only then
+//! calls the mutating method with the same id.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::sync::broadcast;
+
+use crate::model::{
+    CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
+    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
+    Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
+    WakeupSpec,
+};
+
+/// Why a backend call did not succeed. The portal maps each variant to an HTTP status and shows
+/// its text to the user, so messages must be plain words without internals (except `Internal`,
+/// which is logged and replaced by a generic message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The object does not exist (the portal answers 404).
+    #[error("not found")]
+    NotFound,
+    /// The old password given to `change_password` is wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// Input rejected field by field; shown next to each field (422).
+    #[error("some fields are not valid")]
+    Validation(Vec<FieldError>),
+    /// Input that cannot be used, e.g. audio that cannot be decoded: the message says why in
+    /// plain words (422).
+    #[error("{0}")]
+    Rejected(String),
+    /// The object already exists, e.g. an extension taken (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// Storage or another internal failure (500; details are logged, not shown).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// One validation message for one input field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldError {
+    /// The field's name as documented on the input type (e.g. `steps[1].numbers`).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type BackendResult<T> = Result<T, BackendError>;
+
+/// The daemon side of the portal. Used as `Arc<dyn Backend>`.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    // --- accounts and sessions -------------------------------------------------------------
+
+    /// Checks an extension's password (argon2). `Ok(None)` for an unknown extension and for a
+    /// wrong password alike; the portal checks [`User::may_log_in`] itself.
+    async fn verify_login(&self, extension: &str, password: &str) -> BackendResult<Option<User>>;
+    async fn user(&self, extension: &str) -> BackendResult<Option<User>>;
+    /// Opens a session for `extension` lasting `ttl`. The backend makes the id and the CSRF
+    /// token, each at least 256 random bits from a CSPRNG, hex or base64url encoded (they travel
+    /// in a cookie and a header), and stores the session so it survives a restart.
+    async fn create_session(
+        &self,
+        extension: &str,
+        ttl: std::time::Duration,
+    ) -> BackendResult<Session>;
+    /// The stored session, expired or not (the portal checks `expires_at`).
+    async fn session(&self, id: &str) -> BackendResult<Option<Session>>;
+    /// Deleting an unknown session is not an error.
+    async fn delete_session(&self, id: &str) -> BackendResult<()>;
+    /// [`BackendError::WrongPassword`] when `old` is wrong; `Validation` (field `new_password`)
+    /// when `new` is not acceptable.
+    async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()>;
+    /// `Validation` (field `email`) when malformed; an empty string removes the address.
+    async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()>;
+
+    // --- follow-me -------------------------------------------------------------------------
+
+    async fn followme(&self, extension: &str) -> BackendResult<FollowMe>;
+    /// Validates and stores; `Validation` names the fields documented on [`FollowMe`].
+    async fn set_followme(&self, extension: &str, followme: &FollowMe) -> BackendResult<()>;
+
+    // --- greetings -------------------------------------------------------------------------
+
+    async fn greetings(&self, extension: &str) -> BackendResult<GreetingsOverview>;
+    /// Converts any supported audio to the voicemail format and stores it in the slot
+    /// atomically. `Rejected` with a plain explanation when the audio cannot be used.
+    async fn upload_greeting(
+        &self,
+        extension: &str,
+        slot: GreetingSlot,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<GreetingInfo>;
+    /// The slot as a WAV file for in-browser playback; `NotFound` when empty.
+    async fn greeting_wav(&self, extension: &str, slot: GreetingSlot) -> BackendResult<Bytes>;
+    /// `NotFound` when the slot is already empty.
+    async fn delete_greeting(&self, extension: &str, slot: GreetingSlot) -> BackendResult<()>;
+
+    // --- wakeup calls ----------------------------------------------------------------------
+
+    async fn wakeups(&self, extension: &str) -> BackendResult<Vec<Wakeup>>;
+    async fn wakeup(&self, id: WakeupId) -> BackendResult<Option<Wakeup>>;
+    /// `Validation` names the fields documented on [`WakeupSpec`].
+    async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup>;
+    async fn update_wakeup(&self, id: WakeupId, spec: &WakeupSpec) -> BackendResult<Wakeup>;
+    async fn set_wakeup_enabled(&self, id: WakeupId, enabled: bool) -> BackendResult<Wakeup>;
+    async fn delete_wakeup(&self, id: WakeupId) -> BackendResult<()>;
+    /// Newest first.
+    async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>>;
+
+    // --- fax -------------------------------------------------------------------------------
+
+    /// Queues a document for sending; `Validation` (field `number`) for a bad destination,
+    /// `Rejected` when the document is not a readable PDF/TIFF.
+    async fn send_fax(
+        &self,
+        extension: &str,
+        number: &str,
+        document: FaxDocument,
+    ) -> BackendResult<FaxJob>;
+    async fn fax_job(&self, id: FaxJobId) -> BackendResult<Option<FaxJob>>;
+    /// Every change of every fax job, as it happens. The portal filters by id and owner.
+    fn fax_progress(&self) -> broadcast::Receiver<FaxJob>;
+    /// Sent and in-progress jobs of a user, newest first.
+    async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>>;
+    /// Newest first.
+    async fn received_faxes(&self, extension: &str) -> BackendResult<Vec<ReceivedFax>>;
+    async fn received_fax(&self, id: ReceivedFaxId) -> BackendResult<Option<ReceivedFax>>;
+    /// The document of a sent job in the wanted format.
+    async fn sent_fax_document(&self, id: FaxJobId, format: FaxFormat) -> BackendResult<Bytes>;
+    async fn received_fax_document(
+        &self,
+        id: ReceivedFaxId,
+        format: FaxFormat,
+    ) -> BackendResult<Bytes>;
+
+    // --- administration --------------------------------------------------------------------
+
+    async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage>;
+    /// `Conflict` when the extension exists; `Validation` per field (`extension`, `name`,
+    /// `email`, `password`).
+    async fn create_user(&self, user: &NewUser) -> BackendResult<CreatedUser>;
+    async fn update_user(&self, extension: &str, update: &UserUpdate) -> BackendResult<User>;
+    /// Imports the well-formed rows in one transaction: a row is either fully created or
+    /// listed as rejected with its reason (e.g. extension exists); nothing is half imported.
+    async fn import_users(&self, rows: &[ImportRow]) -> BackendResult<ImportReport>;
+    /// Sets a new password (generated when `None`) and returns it.
+    async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String>;
+    /// Menu access given to users created from now on.
+    async fn access_defaults(&self) -> BackendResult<MenuAccess>;
+    async fn set_access_defaults(&self, access: &MenuAccess) -> BackendResult<()>;
+    async fn system_status(&self) -> BackendResult<SystemStatus>;
+}

@@ -1,0 +1,22 @@
+//! The portal's API types: plain serde data exchanged between the pages, the JSON API and the
+//! [`Backend`](crate::Backend). They carry no behaviour beyond small, pure helpers and know
+//! nothing of how the backend stores them.
+
+mod account;
+mod admin;
+mod fax;
+mod followme;
+mod greetings;
+mod wakeup;
+
+pub use account::{Access, Menu, MenuAccess, Session, User};
+pub use admin::{
+    CreatedUser, ImportAccepted, ImportRejected, ImportReport, ImportRow, LinkStatus, NewUser,
+    PasswordChoice, SystemStatus, UserPage, UserQuery, UserUpdate,
+};
+pub use fax::{
+    FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, ReceivedFax, ReceivedFaxId,
+};
+pub use followme::{CallerIdChoice, FollowMe, FollowMeStep};
+pub use greetings::{CallReason, GreetingInfo, GreetingSlot, GreetingsOverview, HeardNow};
+pub use wakeup::{Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec};

@@ -1,0 +1,74 @@
+//! Wakeup calls and the history of their attempts.
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// Database id of a wakeup call.
+pub type WakeupId = i64;
+
+/// What the user edits. Validation errors use the field names `name`, `prompt`, `schedule`,
+/// `date`, `time`, `days`, `time_zone`, `members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeupSpec {
+    pub name: String,
+    /// A system sound or an uploaded prompt name.
+    pub prompt: String,
+    pub schedule: WakeupSchedule,
+    /// IANA zone name, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    /// Extensions called at the due instant.
+    pub members: Vec<String>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WakeupSchedule {
+    Once { date: NaiveDate, time: NaiveTime },
+    Weekly { days: Vec<Weekday>, time: NaiveTime },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wakeup {
+    pub id: WakeupId,
+    /// Extension of the user who owns it; the portal checks it against the session user.
+    pub owner: String,
+    #[serde(flatten)]
+    pub spec: WakeupSpec,
+    pub next_due: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WakeupOutcome {
+    Answered,
+    Snoozed,
+    Dismissed,
+    NoAnswer,
+    Busy,
+    Failed,
+    Missed,
+}
+
+impl WakeupOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            WakeupOutcome::Answered => "answered",
+            WakeupOutcome::Snoozed => "snoozed",
+            WakeupOutcome::Dismissed => "dismissed",
+            WakeupOutcome::NoAnswer => "no answer",
+            WakeupOutcome::Busy => "busy",
+            WakeupOutcome::Failed => "failed",
+            WakeupOutcome::Missed => "missed (daemon was down)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeupAttempt {
+    pub at: DateTime<Utc>,
+    pub member: String,
+    pub outcome: WakeupOutcome,
+    /// Extra words, e.g. the hangup cause.
+    pub detail: String,
+}

@@ -1,0 +1,549 @@
+//! The OpenAPI 3 document of the JSON API, served at `/api/v1/openapi.json`. Hand-written: each
+//! operation lists its method, path, summary, body and answer; schemas mirror [`crate::model`].
+
+use serde_json::{Map, Value, json};
+
+struct Op {
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    /// Media type and schema of the request body.
+    body: Option<(&'static str, Value)>,
+    /// Success status, media type and schema.
+    ok: (&'static str, &'static str, Value),
+}
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn list(name: &str) -> Value {
+    json!({ "type": "array", "items": r(name) })
+}
+
+fn binary() -> Value {
+    json!({ "type": "string", "format": "binary" })
+}
+
+fn obj(props: &[(&str, Value)]) -> Value {
+    let properties: Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect();
+    let required: Vec<&str> = props.iter().map(|(k, _)| *k).collect();
+    json!({ "type": "object", "properties": properties, "required": required })
+}
+
+fn s() -> Value {
+    json!({ "type": "string" })
+}
+fn b() -> Value {
+    json!({ "type": "boolean" })
+}
+fn int() -> Value {
+    json!({ "type": "integer" })
+}
+fn time() -> Value {
+    json!({ "type": "string", "format": "date-time" })
+}
+fn nullable(v: Value) -> Value {
+    json!({ "oneOf": [v, { "type": "null" }] })
+}
+fn one_of(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+const JSON: &str = "application/json";
+
+fn operations() -> Vec<Op> {
+    let op = |method, path, summary, body, ok| Op {
+        method,
+        path,
+        summary,
+        body,
+        ok,
+    };
+    let none = || json!({});
+    vec![
+        op(
+            "get",
+            "/api/v1/openapi.json",
+            "This document",
+            None,
+            ("200", JSON, json!({"type": "object"})),
+        ),
+        op(
+            "post",
+            "/api/v1/session",
+            "Log in (extension + password); sets the session cookie",
+            Some((JSON, obj(&[("extension", s()), ("password", s())]))),
+            ("200", JSON, r("SessionInfo")),
+        ),
+        op(
+            "get",
+            "/api/v1/session",
+            "The current session and its CSRF token",
+            None,
+            ("200", JSON, r("SessionInfo")),
+        ),
+        op(
+            "delete",
+            "/api/v1/session",
+            "Log out",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
+            "/api/v1/profile",
+            "Own profile",
+            None,
+            (
+                "200",
+                JSON,
+                obj(&[("extension", s()), ("name", s()), ("email", s())]),
+            ),
+        ),
+        op(
+            "put",
+            "/api/v1/profile/email",
+            "Change own email (empty removes it)",
+            Some((JSON, obj(&[("email", s())]))),
+            ("204", JSON, none()),
+        ),
+        op(
+            "put",
+            "/api/v1/profile/password",
+            "Change own password; the old one is required",
+            Some((JSON, obj(&[("old_password", s()), ("new_password", s())]))),
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
+            "/api/v1/followme",
+            "Own follow-me settings",
+            None,
+            ("200", JSON, r("FollowMe")),
+        ),
+        op(
+            "put",
+            "/api/v1/followme",
+            "Replace own follow-me settings",
+            Some((JSON, r("FollowMe"))),
+            ("200", JSON, r("FollowMe")),
+        ),
+        op(
+            "get",
+            "/api/v1/greetings",
+            "Greeting slots and which one callers hear now",
+            None,
+            ("200", JSON, r("GreetingsOverview")),
+        ),
+        op(
+            "put",
+            "/api/v1/greetings/{slot}",
+            "Upload audio (any format) into a slot; body is the raw audio, query file_name optional",
+            Some(("audio/*", binary())),
+            ("200", JSON, r("GreetingInfo")),
+        ),
+        op(
+            "delete",
+            "/api/v1/greetings/{slot}",
+            "Delete a greeting",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
+            "/api/v1/greetings/{slot}/audio",
+            "A greeting as WAV",
+            None,
+            ("200", "audio/wav", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/wakeups",
+            "Own wakeup calls",
+            None,
+            ("200", JSON, list("Wakeup")),
+        ),
+        op(
+            "post",
+            "/api/v1/wakeups",
+            "Create a wakeup call",
+            Some((JSON, r("WakeupSpec"))),
+            ("201", JSON, r("Wakeup")),
+        ),
+        op(
+            "get",
+            "/api/v1/wakeups/{id}",
+            "One own wakeup call",
+            None,
+            ("200", JSON, r("Wakeup")),
+        ),
+        op(
+            "put",
+            "/api/v1/wakeups/{id}",
+            "Replace an own wakeup call",
+            Some((JSON, r("WakeupSpec"))),
+            ("200", JSON, r("Wakeup")),
+        ),
+        op(
+            "delete",
+            "/api/v1/wakeups/{id}",
+            "Delete an own wakeup call",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "put",
+            "/api/v1/wakeups/{id}/enabled",
+            "Enable or disable an own wakeup call",
+            Some((JSON, obj(&[("enabled", b())]))),
+            ("200", JSON, r("Wakeup")),
+        ),
+        op(
+            "get",
+            "/api/v1/wakeups/{id}/attempts",
+            "History of attempts, newest first",
+            None,
+            ("200", JSON, list("WakeupAttempt")),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/jobs",
+            "Sent and in-progress faxes",
+            None,
+            ("200", JSON, list("FaxJob")),
+        ),
+        op(
+            "post",
+            "/api/v1/fax/jobs",
+            "Send a fax; body is the raw PDF or TIFF, query number (required) and file_name",
+            Some(("application/pdf", binary())),
+            ("201", JSON, r("FaxJob")),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/jobs/{id}",
+            "One fax job (poll for progress)",
+            None,
+            ("200", JSON, r("FaxJob")),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/jobs/{id}/events",
+            "Progress as server-sent events (event `progress`, data FaxJob) until sent or failed",
+            None,
+            ("200", "text/event-stream", s()),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/jobs/{id}/document/{format}",
+            "A sent document as pdf or tiff",
+            None,
+            ("200", "application/pdf", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/inbox",
+            "Received faxes",
+            None,
+            ("200", JSON, list("ReceivedFax")),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/inbox/{id}",
+            "One received fax",
+            None,
+            ("200", JSON, r("ReceivedFax")),
+        ),
+        op(
+            "get",
+            "/api/v1/fax/inbox/{id}/document/{format}",
+            "A received fax as pdf or tiff",
+            None,
+            ("200", "application/pdf", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/users",
+            "Users (query q, page, per_page)",
+            None,
+            ("200", JSON, r("UserPage")),
+        ),
+        op(
+            "post",
+            "/api/v1/admin/users",
+            "Create a user (menu access from the defaults)",
+            Some((JSON, r("NewUser"))),
+            (
+                "201",
+                JSON,
+                obj(&[("user", r("User")), ("generated_password", nullable(s()))]),
+            ),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/users/{ext}",
+            "One user",
+            None,
+            ("200", JSON, r("User")),
+        ),
+        op(
+            "put",
+            "/api/v1/admin/users/{ext}",
+            "Edit a user, incl. portal enable, disable and menu access",
+            Some((JSON, r("UserUpdate"))),
+            ("200", JSON, r("User")),
+        ),
+        op(
+            "post",
+            "/api/v1/admin/users/{ext}/password",
+            "Reset a password (null generates one)",
+            Some((JSON, obj(&[("password", nullable(s()))]))),
+            ("200", JSON, obj(&[("password", s())])),
+        ),
+        op(
+            "post",
+            "/api/v1/admin/import",
+            "Import users from CSV (extension,name,email,password|generate)",
+            Some(("text/csv", s())),
+            ("200", JSON, r("ImportReport")),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/access-defaults",
+            "Menu access for new users",
+            None,
+            ("200", JSON, r("MenuAccess")),
+        ),
+        op(
+            "put",
+            "/api/v1/admin/access-defaults",
+            "Set menu access for new users",
+            Some((JSON, r("MenuAccess"))),
+            ("200", JSON, r("MenuAccess")),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/status",
+            "System status",
+            None,
+            ("200", JSON, r("SystemStatus")),
+        ),
+    ]
+}
+
+fn schemas() -> Value {
+    let access = one_of(&["no", "read", "write"]);
+    let menu_access = obj(&[
+        ("profile", access.clone()),
+        ("followme", access.clone()),
+        ("greetings", access.clone()),
+        ("wakeup", access.clone()),
+        ("fax", access),
+    ]);
+    let slot = one_of(&["temp", "busy", "unavail", "greet"]);
+    let link = obj(&[("up", b()), ("since", nullable(time()))]);
+    let wakeup_spec_props = || {
+        vec![
+            ("name", s()),
+            ("prompt", s()),
+            (
+                "schedule",
+                json!({ "oneOf": [
+                    obj(&[("kind", one_of(&["once"])), ("date", json!({"type": "string", "format": "date"})), ("time", s())]),
+                    obj(&[("kind", one_of(&["weekly"])), ("days", json!({"type": "array", "items": one_of(&["Mon","Tue","Wed","Thu","Fri","Sat","Sun"])})), ("time", s())]),
+                ]}),
+            ),
+            ("time_zone", s()),
+            ("members", json!({"type": "array", "items": s()})),
+            ("enabled", b()),
+        ]
+    };
+    let mut wakeup_props = wakeup_spec_props();
+    wakeup_props.extend([
+        ("id", int()),
+        ("owner", s()),
+        ("next_due", nullable(time())),
+    ]);
+    let password = json!({ "oneOf": [
+        obj(&[("kind", one_of(&["set"])), ("value", s())]),
+        obj(&[("kind", one_of(&["generate"]))]),
+    ]});
+    json!({
+        "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
+        "FieldError": obj(&[("field", s()), ("message", s())]),
+        "MenuAccess": menu_access,
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess"))]),
+        "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
+        "FollowMe": obj(&[
+            ("enabled", b()), ("initial_ring_secs", int()),
+            ("steps", json!({"type": "array", "items": obj(&[("numbers", json!({"type": "array", "items": s()})), ("ring_secs", int())])})),
+            ("confirm", b()), ("moh", s()), ("caller_id", one_of(&["caller", "extension"])),
+        ]),
+        "GreetingInfo": obj(&[("slot", slot.clone()), ("exists", b()), ("duration_ms", nullable(int()))]),
+        "GreetingsOverview": obj(&[
+            ("slots", list("GreetingInfo")),
+            ("heard_now", json!({"type": "array", "items": obj(&[("reason", one_of(&["busy", "unavailable", "no_answer"])), ("slot", nullable(slot))])})),
+        ]),
+        "WakeupSpec": obj(&wakeup_spec_props()),
+        "Wakeup": obj(&wakeup_props),
+        "WakeupAttempt": obj(&[("at", time()), ("member", s()), ("outcome", one_of(&["answered", "snoozed", "dismissed", "no_answer", "busy", "failed", "missed"])), ("detail", s())]),
+        "FaxJob": obj(&[
+            ("id", int()), ("owner", s()), ("number", s()), ("file_name", s()),
+            ("state", one_of(&["converting", "queued", "dialing", "sending", "retrying", "sent", "failed"])),
+            ("pages_sent", int()), ("pages_total", nullable(int())), ("attempts", int()),
+            ("status", s()), ("error", s()), ("created_at", time()), ("updated_at", time()),
+        ]),
+        "ReceivedFax": obj(&[("id", int()), ("owner", s()), ("from_number", s()), ("pages", int()), ("received_at", time())]),
+        "UserPage": obj(&[("users", list("User")), ("total", int())]),
+        "NewUser": obj(&[("extension", s()), ("name", s()), ("email", s()), ("password", password), ("is_admin", b()), ("portal_enabled", b())]),
+        "UserUpdate": obj(&[("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess"))]),
+        "ImportReport": obj(&[
+            ("accepted", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("generated_password", nullable(s()))])})),
+            ("rejected", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("reason", s())])})),
+        ]),
+        "SystemStatus": obj(&[("ari", link.clone()), ("agi", link), ("agi_listen", s()), ("queued_fax_jobs", int()), ("pending_wakeups", int()), ("version", s())]),
+    })
+}
+
+fn path_params(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect()
+}
+
+fn error_responses(method: &str, path: &str) -> Map<String, Value> {
+    let err = |d: &str| json!({ "description": d, "content": { JSON: { "schema": r("Error") } } });
+    let mut m = Map::new();
+    if path != "/api/v1/openapi.json" {
+        m.insert(
+            "401".into(),
+            err("not logged in (or, for POST /session, wrong extension or password)"),
+        );
+        m.insert("403".into(), err("no access to this menu, read-only access on a write, not an admin, or bad CSRF token"));
+    }
+    if path.contains('{') {
+        m.insert(
+            "404".into(),
+            err("no such object, or it belongs to another user"),
+        );
+    }
+    if method != "get" && method != "delete" {
+        m.insert("413".into(), err("body larger than the limit"));
+        m.insert("415".into(), err("wrong Content-Type"));
+        m.insert(
+            "422".into(),
+            err("validation errors per field, or input that cannot be used"),
+        );
+    }
+    if path == "/api/v1/session" && method == "post" {
+        m.insert(
+            "429".into(),
+            err("too many failed logins for this extension or address"),
+        );
+    }
+    m
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in operations() {
+        let mut operation = json!({
+            "summary": op.summary,
+            "operationId": format!("{} {}", op.method, op.path),
+            "parameters": path_params(op.path),
+        });
+        if let Some((media, schema)) = op.body {
+            operation["requestBody"] =
+                json!({ "required": true, "content": { media: { "schema": schema } } });
+        }
+        let (status, media, schema) = op.ok;
+        let mut responses = error_responses(op.method, op.path);
+        let ok = if status == "204" {
+            json!({ "description": "done" })
+        } else {
+            json!({ "description": "success", "content": { media: { "schema": schema } } })
+        };
+        responses.insert(status.into(), ok);
+        operation["responses"] = Value::Object(responses);
+        let entry = paths.entry(op.path).or_insert_with(|| json!({}));
+        entry[op.method] = operation;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Ringside portal API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The user and admin portal of Ringside. Authenticate with POST /api/v1/session; \
+                the session cookie then identifies you. Send the session's csrf_token in the X-CSRF-Token header \
+                on every POST, PUT and DELETE. Objects of other users answer 404.",
+        },
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "session": { "type": "apiKey", "in": "cookie", "name": crate::security::cookies::SESSION_COOKIE },
+                "csrf": { "type": "apiKey", "in": "header", "name": "X-CSRF-Token" },
+            },
+        },
+        "security": [{ "session": [], "csrf": [] }],
+        "paths": paths,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_api_route_of_the_router_is_in_the_document() {
+        let doc = document();
+        let api_routes: Vec<_> = crate::router::all_routes()
+            .into_iter()
+            .filter(|r| r.path.starts_with("/api/"))
+            .collect();
+        assert!(!api_routes.is_empty());
+        for route in api_routes {
+            let method = route.method.as_str().to_ascii_lowercase();
+            assert!(
+                doc["paths"][route.path][&method].is_object(),
+                "{} {} missing from openapi.json",
+                route.method,
+                route.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_documented_operation_is_routed() {
+        let routed: Vec<(String, &str)> = crate::router::all_routes()
+            .into_iter()
+            .map(|r| (r.method.as_str().to_ascii_lowercase(), r.path))
+            .collect();
+        for op in operations() {
+            assert!(
+                routed.contains(&(op.method.to_owned(), op.path)),
+                "{} {} documented but not routed",
+                op.method,
+                op.path
+            );
+        }
+    }
+
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc = document();
+        let text = doc.to_string();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(
+                doc["components"]["schemas"][&name].is_object(),
+                "schema {name} missing"
+            );
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Login, logout, the home redirect and the profile page (email, password).
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{DoneQuery, redirect};
+use crate::auth::{ClientIp, CurrentUser, log_in, log_out};
+use crate::backend::{BackendError, FieldError};
+use crate::error::{PageError, PortalError};
+use crate::forms::{Pairs, field};
+use crate::html::{
+    Section, csrf_input, disabled_unless, esc, field_error, home_href, notice, page, read_only_note,
+};
+use crate::model::Menu;
+use crate::router::AppState;
+use crate::security::cookies::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie_value, set_cookie};
+use crate::security::token::{constant_time_eq, random_token};
+
+pub async fn home(current: CurrentUser) -> Response {
+    redirect(home_href(&current))
+}
+
+fn login_page(token: &str, extension: &str, error: &str) -> axum::response::Html<String> {
+    page(
+        "Log in",
+        None,
+        Section::None,
+        "",
+        &format!(
+            "<div class=\"card narrow\">{notice}\
+             <form method=\"post\" action=\"/login\" id=\"login-form\">\
+             <input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\
+             <label for=\"extension\">Extension (or admin name)</label>\
+             <input id=\"extension\" name=\"extension\" autocomplete=\"username\" autocapitalize=\"none\" required value=\"{ext}\">\
+             <label for=\"password\">Password</label>\
+             <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+             <button id=\"login\" class=\"btn\" type=\"submit\">Log in</button></form></div>",
+            notice = notice("error", error),
+            token = esc(token),
+            ext = esc(extension),
+        ),
+    )
+}
+
+/// Shows the login form with a fresh double-submit token (cookie + hidden field).
+pub async fn login_form(State(state): State<AppState>, current: Option<CurrentUser>) -> Response {
+    if let Some(current) = current {
+        return redirect(home_href(&current));
+    }
+    login_response(&state, StatusCode::OK, "", "")
+}
+
+fn login_response(state: &AppState, status: StatusCode, extension: &str, error: &str) -> Response {
+    let token = random_token();
+    let cookie = set_cookie(
+        LOGIN_CSRF_COOKIE,
+        &token,
+        3600,
+        state.settings.secure_cookies,
+    );
+    let mut response = (status, login_page(&token, extension, error)).into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let token_ok = cookie_value(&headers, LOGIN_CSRF_COOKIE)
+        .is_some_and(|cookie| constant_time_eq(cookie, field(&form, "csrf_token")));
+    let extension = field(&form, "extension").trim();
+    if !token_ok {
+        return Ok(login_response(
+            &state,
+            StatusCode::FORBIDDEN,
+            extension,
+            &PortalError::Csrf.to_string(),
+        ));
+    }
+    match log_in(&state, &headers, ip, extension, field(&form, "password")).await {
+        Ok((user, session)) => {
+            let secure = state.settings.secure_cookies;
+            let ttl = state.settings.session_ttl.as_secs();
+            tracing::debug!(extension = %user.extension, "portal page login");
+            let mut response = redirect("/");
+            let headers = response.headers_mut();
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &session.id, ttl, secure),
+            );
+            headers.append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_CSRF_COOKIE, "", 0, secure),
+            );
+            Ok(response)
+        }
+        Err(e @ (PortalError::BadCredentials | PortalError::RateLimited { .. })) => {
+            let mut response = login_response(&state, e.status(), extension, &e.to_string());
+            if let PortalError::RateLimited { retry_after_secs } = e {
+                if let Ok(v) = retry_after_secs.to_string().parse() {
+                    response.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    log_out(&state, &headers).await?;
+    let mut response = redirect("/login");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.settings.secure_cookies),
+    );
+    Ok(response)
+}
+
+fn profile_page(
+    current: &CurrentUser,
+    top: &str,
+    errors: &[FieldError],
+    email: &str,
+) -> axum::response::Html<String> {
+    let writable = current.can_write(Menu::Profile);
+    let body = format!(
+        "{top}{ro}<div class=\"grid\">\
+         <section class=\"card\"><h2>Account</h2><dl class=\"facts\">\
+         <dt>Extension</dt><dd id=\"profile-extension\">{ext}</dd><dt>Name</dt><dd id=\"profile-name\">{name}</dd></dl>\
+         <form method=\"post\" action=\"/profile/email\" id=\"email-form\">{csrf}<fieldset{dis}>\
+         <label for=\"email\">Email</label>\
+         <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" value=\"{email}\">{email_err}\
+         <button id=\"save-email\" class=\"btn\" type=\"submit\">Save email</button></fieldset></form></section>\
+         <section class=\"card\"><h2>Password</h2>\
+         <form method=\"post\" action=\"/profile/password\" id=\"password-form\">{csrf}<fieldset{dis}>\
+         <label for=\"old_password\">Current password</label>\
+         <input id=\"old_password\" name=\"old_password\" type=\"password\" autocomplete=\"current-password\" required>{old_err}\
+         <label for=\"new_password\">New password</label>\
+         <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required>{new_err}\
+         <button id=\"change-password\" class=\"btn\" type=\"submit\">Change password</button></fieldset></form></section></div>",
+        ro = read_only_note(writable),
+        ext = esc(&current.user.extension),
+        name = esc(&current.user.name),
+        csrf = csrf_input(current),
+        dis = disabled_unless(writable),
+        email = esc(email),
+        email_err = field_error(errors, "email"),
+        old_err = field_error(errors, "old_password"),
+        new_err = field_error(errors, "new_password"),
+    );
+    page(
+        "Profile",
+        Some(current),
+        Section::Menu(Menu::Profile),
+        "",
+        &body,
+    )
+}
+
+pub async fn profile(current: CurrentUser, done: DoneQuery) -> axum::response::Html<String> {
+    let email = current.user.email.clone();
+    profile_page(&current, &done.notice(), &[], &email)
+}
+
+pub async fn set_email(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let email = field(&form, "email").trim();
+    match state.backend.set_email(current.extension(), email).await {
+        Ok(()) => Ok(redirect("/profile?done=email")),
+        Err(BackendError::Validation(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            profile_page(&current, "", &errors, email),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let result = state
+        .backend
+        .change_password(
+            current.extension(),
+            field(&form, "old_password"),
+            field(&form, "new_password"),
+        )
+        .await;
+    let errors = match result {
+        Ok(()) => return Ok(redirect("/profile?done=password")),
+        Err(BackendError::WrongPassword) => {
+            vec![FieldError::new(
+                "old_password",
+                "the current password is wrong",
+            )]
+        }
+        Err(BackendError::Validation(errors)) => errors,
+        Err(e) => return Err(e.into()),
+    };
+    let status = if errors.iter().any(|e| e.field == "old_password") {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let email = current.user.email.clone();
+    Ok((status, profile_page(&current, "", &errors, &email)).into_response())
+}

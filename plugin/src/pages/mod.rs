@@ -1,0 +1,165 @@
+//! The server-rendered web pages. Every form works without JavaScript (post, then redirect back
+//! with a notice); the small `portal.js` only adds live fax progress and confirmations.
+
+mod account;
+mod admin;
+mod fax;
+mod followme;
+mod greetings;
+mod wakeups;
+
+use axum::extract::Query;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::auth::Guard;
+use crate::model::Menu;
+use crate::router::Route;
+
+pub fn routes() -> Vec<Route> {
+    use Method as M;
+    let (fm, gr, wk, fx, pr) = (
+        Guard::Menu(Menu::Followme),
+        Guard::Menu(Menu::Greetings),
+        Guard::Menu(Menu::Wakeup),
+        Guard::Menu(Menu::Fax),
+        Guard::Menu(Menu::Profile),
+    );
+    vec![
+        Route::new(M::GET, "/assets/portal.css", Guard::Public, stylesheet),
+        Route::new(M::GET, "/assets/portal.js", Guard::Public, script),
+        Route::new(M::GET, "/", Guard::LoggedIn, account::home),
+        Route::new(M::GET, "/login", Guard::Public, account::login_form),
+        Route::new(M::POST, "/login", Guard::Public, account::login),
+        Route::new(M::POST, "/logout", Guard::LoggedIn, account::logout),
+        Route::new(M::GET, "/profile", pr, account::profile),
+        Route::new(M::POST, "/profile/email", pr, account::set_email),
+        Route::new(M::POST, "/profile/password", pr, account::change_password),
+        Route::new(M::GET, "/followme", fm, followme::show),
+        Route::new(M::POST, "/followme", fm, followme::save),
+        Route::new(M::GET, "/greetings", gr, greetings::show),
+        Route::new(M::POST, "/greetings/{slot}", gr, greetings::upload).streamed(),
+        Route::new(M::GET, "/greetings/{slot}/audio", gr, greetings::audio),
+        Route::new(M::POST, "/greetings/{slot}/delete", gr, greetings::delete),
+        Route::new(M::GET, "/wakeups", wk, wakeups::list),
+        Route::new(M::GET, "/wakeups/new", wk, wakeups::new_form),
+        Route::new(M::POST, "/wakeups", wk, wakeups::create),
+        Route::new(M::GET, "/wakeups/{id}", wk, wakeups::edit_form),
+        Route::new(M::POST, "/wakeups/{id}", wk, wakeups::update),
+        Route::new(M::POST, "/wakeups/{id}/enabled", wk, wakeups::set_enabled),
+        Route::new(M::POST, "/wakeups/{id}/delete", wk, wakeups::delete),
+        Route::new(M::GET, "/fax", fx, fax::show),
+        Route::new(M::POST, "/fax/send", fx, fax::send).streamed(),
+        Route::new(M::GET, "/fax/jobs/{id}", fx, fax::job),
+        Route::new(M::GET, "/fax/sent/{id}/{format}", fx, fax::sent_document),
+        Route::new(
+            M::GET,
+            "/fax/inbox/{id}/{format}",
+            fx,
+            fax::received_document,
+        ),
+        Route::new(M::GET, "/admin/users", Guard::Admin, admin::users),
+        Route::new(
+            M::GET,
+            "/admin/users/new",
+            Guard::Admin,
+            admin::new_user_form,
+        ),
+        Route::new(M::POST, "/admin/users", Guard::Admin, admin::create_user),
+        Route::new(
+            M::GET,
+            "/admin/users/{ext}",
+            Guard::Admin,
+            admin::edit_user_form,
+        ),
+        Route::new(
+            M::POST,
+            "/admin/users/{ext}",
+            Guard::Admin,
+            admin::update_user,
+        ),
+        Route::new(
+            M::POST,
+            "/admin/users/{ext}/password",
+            Guard::Admin,
+            admin::reset_password,
+        ),
+        Route::new(M::GET, "/admin/import", Guard::Admin, admin::import_form),
+        Route::new(M::POST, "/admin/import", Guard::Admin, admin::import).streamed(),
+        Route::new(
+            M::GET,
+            "/admin/defaults",
+            Guard::Admin,
+            admin::defaults_form,
+        ),
+        Route::new(
+            M::POST,
+            "/admin/defaults",
+            Guard::Admin,
+            admin::save_defaults,
+        ),
+        Route::new(M::GET, "/admin/status", Guard::Admin, admin::status),
+    ]
+}
+
+/// `303 See Other` to `location` (after a form post, and to the login page).
+pub fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// `?done=…` after a redirect names one of a fixed set of notices; free text is never
+/// reflected.
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    #[serde(default)]
+    pub done: String,
+}
+
+impl Done {
+    pub fn notice(&self) -> String {
+        let text = match self.done.as_str() {
+            "saved" => "Saved.",
+            "deleted" => "Deleted.",
+            "uploaded" => "Greeting uploaded.",
+            "password" => "Password changed.",
+            "email" => "Email address saved.",
+            "created" => "Created.",
+            "enabled" => "Wakeup call enabled.",
+            "disabled" => "Wakeup call disabled.",
+            _ => "",
+        };
+        crate::html::notice("success", text)
+    }
+}
+
+pub type DoneQuery = Query<Done>;
+
+async fn stylesheet() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../assets/portal.css"),
+    )
+}
+
+async fn script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/portal.js"),
+    )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,327 @@
+//! The wakeup calls pages: list with enable/disable and delete, a form to create or edit one,
+//! and the history of attempts of each.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{NaiveDate, NaiveTime};
+
+use super::{DoneQuery, redirect};
+use crate::auth::CurrentUser;
+use crate::backend::{BackendError, FieldError};
+use crate::error::{PageError, PortalError};
+use crate::forms::{self, Pairs, WEEK, weekday_key};
+use crate::html::{
+    Section, checked, csrf_input, disabled_unless, esc, field_error, format_time, notice, page,
+    read_only_note,
+};
+use crate::model::{Menu, WakeupId, WakeupSchedule, WakeupSpec};
+use crate::ownership::own_wakeup;
+use crate::params::parse_id;
+use crate::router::AppState;
+
+pub fn schedule_text(schedule: &WakeupSchedule) -> String {
+    match schedule {
+        WakeupSchedule::Once { date, time } => {
+            format!("once on {date} at {}", time.format("%H:%M"))
+        }
+        WakeupSchedule::Weekly { days, time } => {
+            let days: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+            format!("every {} at {}", days.join(", "), time.format("%H:%M"))
+        }
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    done: DoneQuery,
+) -> Result<Html<String>, PageError> {
+    let writable = current.can_write(Menu::Wakeup);
+    let wakeups = state.backend.wakeups(current.extension()).await?;
+    let rows: String = wakeups
+        .iter()
+        .map(|w| {
+            let (toggle_value, toggle_label) = if w.spec.enabled { ("0", "Disable") } else { ("1", "Enable") };
+            format!(
+                "<tr id=\"wakeup-{id}\"><td><a href=\"/wakeups/{id}\">{name}</a></td><td>{schedule}<br><span class=\"muted\">{tz}</span></td>\
+                 <td>{next}</td><td><span class=\"badge {badge}\">{state}</span></td><td class=\"actions\">\
+                 <form method=\"post\" action=\"/wakeups/{id}/enabled\" class=\"inline-form\">{csrf}<input type=\"hidden\" name=\"enabled\" value=\"{toggle_value}\"><fieldset{dis}>\
+                 <button id=\"toggle-{id}\" class=\"btn btn-small\" type=\"submit\">{toggle_label}</button></fieldset></form>\
+                 <form method=\"post\" action=\"/wakeups/{id}/delete\" class=\"inline-form\" data-confirm=\"Delete this wakeup call?\">{csrf}<fieldset{dis}>\
+                 <button id=\"delete-{id}\" class=\"btn btn-small btn-danger\" type=\"submit\">Delete</button></fieldset></form></td></tr>",
+                id = w.id,
+                name = esc(&w.spec.name),
+                schedule = esc(&schedule_text(&w.spec.schedule)),
+                tz = esc(&w.spec.time_zone),
+                next = w.next_due.as_ref().map(format_time).unwrap_or_else(|| "—".into()),
+                badge = if w.spec.enabled { "badge-on" } else { "badge-off" },
+                state = if w.spec.enabled { "on" } else { "off" },
+                csrf = csrf_input(&current),
+                dis = disabled_unless(writable),
+            )
+        })
+        .collect();
+    let table = if wakeups.is_empty() {
+        "<p class=\"empty\" id=\"no-wakeups\">No wakeup calls yet.</p>".to_owned()
+    } else {
+        format!(
+            "<div class=\"table-wrap\"><table class=\"list\" id=\"wakeups\"><thead><tr><th scope=\"col\">Name</th><th scope=\"col\">When</th>\
+             <th scope=\"col\">Next call</th><th scope=\"col\">State</th><th scope=\"col\">Actions</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        )
+    };
+    let new_link = if writable {
+        "<p><a class=\"btn\" id=\"new-wakeup\" href=\"/wakeups/new\">New wakeup call</a></p>"
+    } else {
+        ""
+    };
+    let body = format!(
+        "{}{}{new_link}<section class=\"card\">{table}</section>",
+        done.notice(),
+        read_only_note(writable)
+    );
+    Ok(page(
+        "Wakeup calls",
+        Some(&current),
+        Section::Menu(Menu::Wakeup),
+        "",
+        &body,
+    ))
+}
+
+fn default_spec(current: &CurrentUser) -> WakeupSpec {
+    WakeupSpec {
+        name: String::new(),
+        prompt: "wakeup-call".into(),
+        schedule: WakeupSchedule::Weekly {
+            days: WEEK[..5].to_vec(),
+            time: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or(NaiveTime::MIN),
+        },
+        time_zone: "UTC".into(),
+        members: vec![current.user.extension.clone()],
+        enabled: true,
+    }
+}
+
+fn form_html(
+    current: &CurrentUser,
+    action: &str,
+    spec: &WakeupSpec,
+    errors: &[FieldError],
+) -> String {
+    let writable = current.can_write(Menu::Wakeup);
+    let (is_once, date, time, days): (bool, Option<NaiveDate>, NaiveTime, &[chrono::Weekday]) =
+        match &spec.schedule {
+            WakeupSchedule::Once { date, time } => (true, Some(*date), *time, &[]),
+            WakeupSchedule::Weekly { days, time } => (false, None, *time, days),
+        };
+    let day_boxes: String = WEEK
+        .iter()
+        .map(|d| {
+            let key = weekday_key(*d);
+            format!(
+                "<label class=\"inline\"><input type=\"checkbox\" id=\"day-{key}\" name=\"days\" value=\"{key}\"{c}> {d}</label>",
+                c = checked(days.contains(d))
+            )
+        })
+        .collect();
+    format!(
+        "{general}<form method=\"post\" action=\"{action}\" id=\"wakeup-form\" class=\"card\">{csrf}<fieldset{dis}>\
+         <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required value=\"{name}\">{name_err}\
+         <fieldset class=\"group\"><legend>Repeat</legend>\
+         <label class=\"inline\"><input type=\"radio\" id=\"schedule-once\" name=\"schedule\" value=\"once\"{once}> Once</label>\
+         <label class=\"inline\"><input type=\"radio\" id=\"schedule-weekly\" name=\"schedule\" value=\"weekly\"{weekly}> Weekly</label></fieldset>{sched_err}\
+         <label for=\"date\">Date (for a single call)</label><input id=\"date\" name=\"date\" type=\"date\" value=\"{date}\">{date_err}\
+         <fieldset class=\"group\"><legend>Days (for weekly calls)</legend>{day_boxes}</fieldset>{days_err}\
+         <label for=\"time\">Time</label><input id=\"time\" name=\"time\" type=\"time\" required value=\"{time}\">{time_err}\
+         <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\">{tz_err}\
+         <label for=\"prompt\">Prompt</label><input id=\"prompt\" name=\"prompt\" value=\"{prompt}\">{prompt_err}\
+         <label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{members}\">{members_err}\
+         <label class=\"switch\"><input type=\"checkbox\" id=\"enabled\" name=\"enabled\"{enabled}> Enabled</label>\
+         <button id=\"save-wakeup\" class=\"btn\" type=\"submit\">Save wakeup call</button></fieldset></form>",
+        general = if errors.is_empty() {
+            String::new()
+        } else {
+            notice(
+                "error",
+                "Some fields need attention; see the messages below.",
+            )
+        },
+        csrf = csrf_input(current),
+        dis = disabled_unless(writable),
+        name = esc(&spec.name),
+        name_err = field_error(errors, "name"),
+        once = checked(is_once),
+        weekly = checked(!is_once),
+        sched_err = field_error(errors, "schedule"),
+        date = date.map(|d| d.to_string()).unwrap_or_default(),
+        date_err = field_error(errors, "date"),
+        days_err = field_error(errors, "days"),
+        time = time.format("%H:%M"),
+        time_err = field_error(errors, "time"),
+        tz = esc(&spec.time_zone),
+        tz_err = field_error(errors, "time_zone"),
+        prompt = esc(&spec.prompt),
+        prompt_err = field_error(errors, "prompt"),
+        members = esc(&spec.members.join(", ")),
+        members_err = field_error(errors, "members"),
+        enabled = checked(spec.enabled),
+    )
+}
+
+fn form_page(
+    current: &CurrentUser,
+    title: &str,
+    action: &str,
+    spec: &WakeupSpec,
+    errors: &[FieldError],
+    extra: &str,
+) -> Html<String> {
+    let body = format!(
+        "<p><a href=\"/wakeups\">← All wakeup calls</a></p>{}{}{extra}",
+        read_only_note(current.can_write(Menu::Wakeup)),
+        form_html(current, action, spec, errors)
+    );
+    page(title, Some(current), Section::Menu(Menu::Wakeup), "", &body)
+}
+
+pub async fn new_form(current: CurrentUser) -> Html<String> {
+    form_page(
+        &current,
+        "New wakeup call",
+        "/wakeups",
+        &default_spec(&current),
+        &[],
+        "",
+    )
+}
+
+/// A form that does not parse yields the errors and a spec to show again (defaults where
+/// fields were unreadable).
+enum Parsed {
+    Valid(WakeupSpec),
+    Invalid(Box<(WakeupSpec, Vec<FieldError>)>),
+}
+
+fn spec_or_errors(form: &Pairs, current: &CurrentUser) -> Parsed {
+    match forms::wakeup(form) {
+        Ok(spec) => Parsed::Valid(spec),
+        Err(errors) => {
+            let mut spec = default_spec(current);
+            spec.name = forms::field(form, "name").to_owned();
+            spec.time_zone = forms::field(form, "time_zone").to_owned();
+            spec.prompt = forms::field(form, "prompt").to_owned();
+            spec.members = forms::split_numbers(forms::field(form, "members"));
+            Parsed::Invalid(Box::new((spec, errors)))
+        }
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let (spec, errors) = match spec_or_errors(&form, &current) {
+        Parsed::Valid(spec) => match state
+            .backend
+            .create_wakeup(current.extension(), &spec)
+            .await
+        {
+            Ok(_) => return Ok(redirect("/wakeups?done=created")),
+            Err(BackendError::Validation(errors)) => (spec, errors),
+            Err(e) => return Err(e.into()),
+        },
+        Parsed::Invalid(invalid) => *invalid,
+    };
+    let html = form_page(&current, "New wakeup call", "/wakeups", &spec, &errors, "");
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
+async fn history_html(state: &AppState, id: WakeupId) -> Result<String, PortalError> {
+    let attempts = state.backend.wakeup_attempts(id).await?;
+    if attempts.is_empty() {
+        return Ok("<section class=\"card\"><h2>History</h2><p class=\"empty\" id=\"no-attempts\">No calls made yet.</p></section>".into());
+    }
+    let rows: String = attempts
+        .iter()
+        .map(|a| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                format_time(&a.at),
+                esc(&a.member),
+                a.outcome.label(),
+                esc(&a.detail)
+            )
+        })
+        .collect();
+    Ok(format!(
+        "<section class=\"card\"><h2>History</h2><div class=\"table-wrap\"><table class=\"list\" id=\"attempts\"><thead><tr><th scope=\"col\">When</th>\
+         <th scope=\"col\">Extension</th><th scope=\"col\">Outcome</th><th scope=\"col\">Details</th></tr></thead><tbody>{rows}</tbody></table></div></section>"
+    ))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let wakeup = own_wakeup(&state, &current, parse_id(&id)?).await?;
+    let history = history_html(&state, wakeup.id).await?;
+    let action = format!("/wakeups/{}", wakeup.id);
+    Ok(form_page(
+        &current,
+        &wakeup.spec.name,
+        &action,
+        &wakeup.spec,
+        &[],
+        &history,
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let wakeup = own_wakeup(&state, &current, parse_id(&id)?).await?;
+    let (spec, errors) = match spec_or_errors(&form, &current) {
+        Parsed::Valid(spec) => match state.backend.update_wakeup(wakeup.id, &spec).await {
+            Ok(_) => return Ok(redirect("/wakeups?done=saved")),
+            Err(BackendError::Validation(errors)) => (spec, errors),
+            Err(e) => return Err(e.into()),
+        },
+        Parsed::Invalid(invalid) => *invalid,
+    };
+    let action = format!("/wakeups/{}", wakeup.id);
+    let html = form_page(&current, &wakeup.spec.name, &action, &spec, &errors, "");
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
+}
+
+pub async fn set_enabled(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let wakeup = own_wakeup(&state, &current, parse_id(&id)?).await?;
+    let enabled = forms::field(&form, "enabled") == "1";
+    state.backend.set_wakeup_enabled(wakeup.id, enabled).await?;
+    Ok(redirect(if enabled {
+        "/wakeups?done=enabled"
+    } else {
+        "/wakeups?done=disabled"
+    }))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let wakeup = own_wakeup(&state, &current, parse_id(&id)?).await?;
+    state.backend.delete_wakeup(wakeup.id).await?;
+    Ok(redirect("/wakeups?done=deleted"))
+}

@@ -1,0 +1,681 @@
+//! An in-memory `Backend` for router tests: plain-text passwords, seeded users and objects of
+//! two users, and a few checks that mimic the daemon's validation.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use chrono::{TimeZone, Utc};
+use ringside_portal::model::*;
+use ringside_portal::{Backend, BackendError, BackendResult, FieldError};
+use tokio::sync::broadcast;
+
+pub struct Account {
+    pub user: User,
+    pub password: String,
+}
+
+#[derive(Default)]
+pub struct Data {
+    pub accounts: HashMap<String, Account>,
+    pub sessions: HashMap<String, Session>,
+    pub followme: HashMap<String, FollowMe>,
+    pub greetings: HashMap<(String, GreetingSlot), Bytes>,
+    pub wakeups: HashMap<WakeupId, Wakeup>,
+    pub attempts: HashMap<WakeupId, Vec<WakeupAttempt>>,
+    pub fax_jobs: HashMap<FaxJobId, FaxJob>,
+    pub received: HashMap<ReceivedFaxId, ReceivedFax>,
+    pub defaults: Option<MenuAccess>,
+    pub next_id: i64,
+    pub imported: Vec<ImportRow>,
+}
+
+pub struct FakeBackend {
+    pub data: Mutex<Data>,
+    pub progress: broadcast::Sender<FaxJob>,
+}
+
+pub fn user(ext: &str, name: &str, access: Access) -> User {
+    User {
+        extension: ext.into(),
+        name: name.into(),
+        email: format!("{}@example.org", name.to_lowercase()),
+        is_admin: false,
+        portal_enabled: true,
+        disabled: false,
+        access: MenuAccess::all(access),
+    }
+}
+
+pub fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub fn wakeup(id: WakeupId, owner: &str) -> Wakeup {
+    Wakeup {
+        id,
+        owner: owner.into(),
+        spec: WakeupSpec {
+            name: format!("Wake {owner}"),
+            prompt: "wakeup-call".into(),
+            schedule: WakeupSchedule::Weekly {
+                days: vec![chrono::Weekday::Mon],
+                time: chrono::NaiveTime::from_hms_opt(6, 30, 0).expect("time"),
+            },
+            time_zone: "Europe/Berlin".into(),
+            members: vec![owner.into()],
+            enabled: true,
+        },
+        next_due: None,
+    }
+}
+
+pub fn fax_job(id: FaxJobId, owner: &str, state: FaxState) -> FaxJob {
+    FaxJob {
+        id,
+        owner: owner.into(),
+        number: "0301234".into(),
+        file_name: "letter.pdf".into(),
+        state,
+        pages_sent: 0,
+        pages_total: Some(2),
+        attempts: 0,
+        status: String::new(),
+        error: String::new(),
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+impl FakeBackend {
+    /// Users: 201 Alice and 202 Bob (write), 203 Carol (read), 204 Dave (no access),
+    /// 205 Eve (disabled), 206 Fred (portal off), 900 Root (admin). Password: `<name>-pw`
+    /// in lower case. Wakeup, fax job and received fax 1 belong to 201, 2 to 202.
+    pub fn seeded() -> FakeBackend {
+        let mut data = Data {
+            next_id: 100,
+            ..Data::default()
+        };
+        let mut add = |u: User| {
+            let password = format!("{}-pw", u.name.to_lowercase());
+            data.accounts
+                .insert(u.extension.clone(), Account { user: u, password });
+        };
+        add(user("201", "Alice", Access::Write));
+        add(user("202", "Bob", Access::Write));
+        add(user("203", "Carol", Access::Read));
+        add(user("204", "Dave", Access::No));
+        add(User {
+            disabled: true,
+            ..user("205", "Eve", Access::Write)
+        });
+        add(User {
+            portal_enabled: false,
+            ..user("206", "Fred", Access::Write)
+        });
+        add(User {
+            is_admin: true,
+            ..user("900", "Root", Access::Write)
+        });
+        for (id, owner) in [(1, "201"), (2, "202")] {
+            data.wakeups.insert(id, wakeup(id, owner));
+            data.attempts.insert(
+                id,
+                vec![WakeupAttempt {
+                    at: t0(),
+                    member: owner.into(),
+                    outcome: WakeupOutcome::NoAnswer,
+                    detail: format!("attempt-of-{owner}"),
+                }],
+            );
+            data.fax_jobs
+                .insert(id, fax_job(id, owner, FaxState::Sending));
+            data.received.insert(
+                id,
+                ReceivedFax {
+                    id,
+                    owner: owner.into(),
+                    from_number: format!("from-{owner}"),
+                    pages: 1,
+                    received_at: t0(),
+                },
+            );
+        }
+        data.greetings.insert(
+            ("202".into(), GreetingSlot::Busy),
+            Bytes::from_static(b"RIFF-bob-busy"),
+        );
+        let (progress, _) = broadcast::channel(64);
+        FakeBackend {
+            data: Mutex::new(data),
+            progress,
+        }
+    }
+
+    pub fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
+        self.data.lock().expect("fake backend lock")
+    }
+
+    /// Changes a job as the daemon's fax worker would and announces it.
+    pub fn publish(&self, job: FaxJob) {
+        self.lock().fax_jobs.insert(job.id, job.clone());
+        let _ = self.progress.send(job);
+    }
+
+    pub fn set_access(&self, ext: &str, menu: Menu, access: Access) {
+        let mut data = self.lock();
+        let account = data.accounts.get_mut(ext).expect("seeded user");
+        account.user.access.set(menu, access);
+    }
+}
+
+fn followme_default() -> FollowMe {
+    FollowMe {
+        enabled: false,
+        initial_ring_secs: 10,
+        steps: Vec::new(),
+        confirm: false,
+        moh: String::new(),
+        caller_id: CallerIdChoice::Caller,
+    }
+}
+
+fn valid_number(n: &str) -> bool {
+    !n.is_empty()
+        && n.chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 0 && c == '+'))
+}
+
+#[async_trait]
+impl Backend for FakeBackend {
+    async fn verify_login(&self, extension: &str, password: &str) -> BackendResult<Option<User>> {
+        Ok(self
+            .lock()
+            .accounts
+            .get(extension)
+            .filter(|a| a.password == password)
+            .map(|a| a.user.clone()))
+    }
+
+    async fn user(&self, extension: &str) -> BackendResult<Option<User>> {
+        Ok(self.lock().accounts.get(extension).map(|a| a.user.clone()))
+    }
+
+    async fn create_session(
+        &self,
+        extension: &str,
+        ttl: std::time::Duration,
+    ) -> BackendResult<Session> {
+        let token = || {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        };
+        let now = Utc::now();
+        let session = Session {
+            id: token(),
+            extension: extension.into(),
+            csrf_token: token(),
+            created_at: now,
+            expires_at: now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(1)),
+        };
+        self.lock()
+            .sessions
+            .insert(session.id.clone(), session.clone());
+        Ok(session)
+    }
+
+    async fn session(&self, id: &str) -> BackendResult<Option<Session>> {
+        Ok(self.lock().sessions.get(id).cloned())
+    }
+
+    async fn delete_session(&self, id: &str) -> BackendResult<()> {
+        self.lock().sessions.remove(id);
+        Ok(())
+    }
+
+    async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()> {
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        if account.password != old {
+            return Err(BackendError::WrongPassword);
+        }
+        if new.len() < 8 {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "new_password",
+                "use at least 8 characters",
+            )]));
+        }
+        account.password = new.into();
+        Ok(())
+    }
+
+    async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()> {
+        if !email.is_empty() && !email.contains('@') {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "email",
+                "this is not an email address",
+            )]));
+        }
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        account.user.email = email.into();
+        Ok(())
+    }
+
+    async fn followme(&self, extension: &str) -> BackendResult<FollowMe> {
+        Ok(self
+            .lock()
+            .followme
+            .get(extension)
+            .cloned()
+            .unwrap_or_else(followme_default))
+    }
+
+    async fn set_followme(&self, extension: &str, followme: &FollowMe) -> BackendResult<()> {
+        let errors: Vec<FieldError> = followme
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.numbers.iter().all(|n| valid_number(n)))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("steps[{i}].numbers"),
+                    "numbers may contain only digits",
+                )
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(BackendError::Validation(errors));
+        }
+        self.lock()
+            .followme
+            .insert(extension.into(), followme.clone());
+        Ok(())
+    }
+
+    async fn greetings(&self, extension: &str) -> BackendResult<GreetingsOverview> {
+        let data = self.lock();
+        let has = |slot| data.greetings.contains_key(&(extension.to_owned(), slot));
+        let slots = GreetingSlot::ALL
+            .iter()
+            .map(|slot| GreetingInfo {
+                slot: *slot,
+                exists: has(*slot),
+                duration_ms: has(*slot).then_some(2500),
+            })
+            .collect();
+        let pick = |specific: Option<GreetingSlot>| {
+            if has(GreetingSlot::Temp) {
+                Some(GreetingSlot::Temp)
+            } else if specific.is_some_and(has) {
+                specific
+            } else if has(GreetingSlot::Greet) {
+                Some(GreetingSlot::Greet)
+            } else {
+                None
+            }
+        };
+        let heard_now = vec![
+            HeardNow {
+                reason: CallReason::Busy,
+                slot: pick(Some(GreetingSlot::Busy)),
+            },
+            HeardNow {
+                reason: CallReason::Unavailable,
+                slot: pick(Some(GreetingSlot::Unavail)),
+            },
+            HeardNow {
+                reason: CallReason::NoAnswer,
+                slot: pick(None),
+            },
+        ];
+        Ok(GreetingsOverview { slots, heard_now })
+    }
+
+    async fn upload_greeting(
+        &self,
+        extension: &str,
+        slot: GreetingSlot,
+        _file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<GreetingInfo> {
+        if !audio.starts_with(b"RIFF") {
+            return Err(BackendError::Rejected(
+                "the file is not audio in a format we can read".into(),
+            ));
+        }
+        self.lock()
+            .greetings
+            .insert((extension.into(), slot), audio);
+        Ok(GreetingInfo {
+            slot,
+            exists: true,
+            duration_ms: Some(2500),
+        })
+    }
+
+    async fn greeting_wav(&self, extension: &str, slot: GreetingSlot) -> BackendResult<Bytes> {
+        self.lock()
+            .greetings
+            .get(&(extension.into(), slot))
+            .cloned()
+            .ok_or(BackendError::NotFound)
+    }
+
+    async fn delete_greeting(&self, extension: &str, slot: GreetingSlot) -> BackendResult<()> {
+        self.lock()
+            .greetings
+            .remove(&(extension.into(), slot))
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
+    }
+
+    async fn wakeups(&self, extension: &str) -> BackendResult<Vec<Wakeup>> {
+        let mut list: Vec<Wakeup> = self
+            .lock()
+            .wakeups
+            .values()
+            .filter(|w| w.owner == extension)
+            .cloned()
+            .collect();
+        list.sort_by_key(|w| w.id);
+        Ok(list)
+    }
+
+    async fn wakeup(&self, id: WakeupId) -> BackendResult<Option<Wakeup>> {
+        Ok(self.lock().wakeups.get(&id).cloned())
+    }
+
+    async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup> {
+        if spec.name.is_empty() {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "name",
+                "give the wakeup call a name",
+            )]));
+        }
+        let mut data = self.lock();
+        data.next_id += 1;
+        let w = Wakeup {
+            id: data.next_id,
+            owner: extension.into(),
+            spec: spec.clone(),
+            next_due: None,
+        };
+        data.wakeups.insert(w.id, w.clone());
+        Ok(w)
+    }
+
+    async fn update_wakeup(&self, id: WakeupId, spec: &WakeupSpec) -> BackendResult<Wakeup> {
+        let mut data = self.lock();
+        let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
+        w.spec = spec.clone();
+        Ok(w.clone())
+    }
+
+    async fn set_wakeup_enabled(&self, id: WakeupId, enabled: bool) -> BackendResult<Wakeup> {
+        let mut data = self.lock();
+        let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
+        w.spec.enabled = enabled;
+        Ok(w.clone())
+    }
+
+    async fn delete_wakeup(&self, id: WakeupId) -> BackendResult<()> {
+        self.lock()
+            .wakeups
+            .remove(&id)
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
+    }
+
+    async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>> {
+        Ok(self.lock().attempts.get(&id).cloned().unwrap_or_default())
+    }
+
+    async fn send_fax(
+        &self,
+        extension: &str,
+        number: &str,
+        document: FaxDocument,
+    ) -> BackendResult<FaxJob> {
+        if !valid_number(number) {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "number",
+                "a fax number has digits only",
+            )]));
+        }
+        let magic_ok = match document.kind {
+            FaxDocumentKind::Pdf => document.bytes.starts_with(b"%PDF"),
+            FaxDocumentKind::Tiff => {
+                document.bytes.starts_with(b"II*\0") || document.bytes.starts_with(b"MM\0*")
+            }
+        };
+        if !magic_ok {
+            return Err(BackendError::Rejected(
+                "the document is not a readable PDF or TIFF".into(),
+            ));
+        }
+        let mut data = self.lock();
+        data.next_id += 1;
+        let mut job = fax_job(data.next_id, extension, FaxState::Queued);
+        job.number = number.into();
+        job.file_name = document.file_name;
+        data.fax_jobs.insert(job.id, job.clone());
+        Ok(job)
+    }
+
+    async fn fax_job(&self, id: FaxJobId) -> BackendResult<Option<FaxJob>> {
+        Ok(self.lock().fax_jobs.get(&id).cloned())
+    }
+
+    fn fax_progress(&self) -> broadcast::Receiver<FaxJob> {
+        self.progress.subscribe()
+    }
+
+    async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>> {
+        Ok(self
+            .lock()
+            .fax_jobs
+            .values()
+            .filter(|j| j.owner == extension)
+            .cloned()
+            .collect())
+    }
+
+    async fn received_faxes(&self, extension: &str) -> BackendResult<Vec<ReceivedFax>> {
+        Ok(self
+            .lock()
+            .received
+            .values()
+            .filter(|f| f.owner == extension)
+            .cloned()
+            .collect())
+    }
+
+    async fn received_fax(&self, id: ReceivedFaxId) -> BackendResult<Option<ReceivedFax>> {
+        Ok(self.lock().received.get(&id).cloned())
+    }
+
+    async fn sent_fax_document(&self, id: FaxJobId, format: FaxFormat) -> BackendResult<Bytes> {
+        let data = self.lock();
+        let job = data.fax_jobs.get(&id).ok_or(BackendError::NotFound)?;
+        Ok(Bytes::from(format!(
+            "{format:?} of sent fax {} of {}",
+            job.id, job.owner
+        )))
+    }
+
+    async fn received_fax_document(
+        &self,
+        id: ReceivedFaxId,
+        format: FaxFormat,
+    ) -> BackendResult<Bytes> {
+        let data = self.lock();
+        let fax = data.received.get(&id).ok_or(BackendError::NotFound)?;
+        Ok(Bytes::from(format!(
+            "{format:?} of received fax {} of {}",
+            fax.id, fax.owner
+        )))
+    }
+
+    async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {
+        let data = self.lock();
+        let needle = query.search.to_lowercase();
+        let mut users: Vec<User> = data
+            .accounts
+            .values()
+            .map(|a| a.user.clone())
+            .filter(|u| {
+                needle.is_empty()
+                    || u.extension.contains(&needle)
+                    || u.name.to_lowercase().contains(&needle)
+            })
+            .collect();
+        users.sort_by(|a, b| a.extension.cmp(&b.extension));
+        let total = users.len() as u64;
+        let skip = ((query.page.max(1) - 1) * query.per_page) as usize;
+        let users = users
+            .into_iter()
+            .skip(skip)
+            .take(query.per_page as usize)
+            .collect();
+        Ok(UserPage { users, total })
+    }
+
+    async fn create_user(&self, new: &NewUser) -> BackendResult<CreatedUser> {
+        let mut data = self.lock();
+        if data.accounts.contains_key(&new.extension) {
+            return Err(BackendError::Conflict(format!(
+                "extension {} already exists",
+                new.extension
+            )));
+        }
+        let access = data.defaults.unwrap_or(MenuAccess::all(Access::Write));
+        let user = User {
+            extension: new.extension.clone(),
+            name: new.name.clone(),
+            email: new.email.clone(),
+            is_admin: new.is_admin,
+            portal_enabled: new.portal_enabled,
+            disabled: false,
+            access,
+        };
+        let (password, generated) = match &new.password {
+            PasswordChoice::Set(p) => (p.clone(), None),
+            PasswordChoice::Generate => (
+                "generated-secret".to_owned(),
+                Some("generated-secret".to_owned()),
+            ),
+        };
+        data.accounts.insert(
+            user.extension.clone(),
+            Account {
+                user: user.clone(),
+                password,
+            },
+        );
+        Ok(CreatedUser {
+            user,
+            generated_password: generated,
+        })
+    }
+
+    async fn update_user(&self, extension: &str, update: &UserUpdate) -> BackendResult<User> {
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        let u = &mut account.user;
+        u.name = update.name.clone();
+        u.email = update.email.clone();
+        u.is_admin = update.is_admin;
+        u.portal_enabled = update.portal_enabled;
+        u.disabled = update.disabled;
+        u.access = update.access;
+        Ok(u.clone())
+    }
+
+    async fn import_users(&self, rows: &[ImportRow]) -> BackendResult<ImportReport> {
+        let mut data = self.lock();
+        let mut report = ImportReport::default();
+        for row in rows {
+            if data.accounts.contains_key(&row.extension) {
+                report.rejected.push(ImportRejected {
+                    line: row.line,
+                    extension: row.extension.clone(),
+                    reason: "extension already exists".into(),
+                });
+                continue;
+            }
+            data.imported.push(row.clone());
+            let user = user(&row.extension, &row.name, Access::Write);
+            data.accounts.insert(
+                row.extension.clone(),
+                Account {
+                    user,
+                    password: "x".into(),
+                },
+            );
+            let generated = matches!(row.password, PasswordChoice::Generate)
+                .then(|| "generated-secret".to_owned());
+            report.accepted.push(ImportAccepted {
+                line: row.line,
+                extension: row.extension.clone(),
+                generated_password: generated,
+            });
+        }
+        Ok(report)
+    }
+
+    async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        account.password = new.unwrap_or("generated-secret").to_owned();
+        Ok(account.password.clone())
+    }
+
+    async fn access_defaults(&self) -> BackendResult<MenuAccess> {
+        Ok(self
+            .lock()
+            .defaults
+            .unwrap_or(MenuAccess::all(Access::Write)))
+    }
+
+    async fn set_access_defaults(&self, access: &MenuAccess) -> BackendResult<()> {
+        self.lock().defaults = Some(*access);
+        Ok(())
+    }
+
+    async fn system_status(&self) -> BackendResult<SystemStatus> {
+        Ok(SystemStatus {
+            ari: LinkStatus {
+                up: true,
+                since: Some(t0()),
+            },
+            agi: LinkStatus {
+                up: false,
+                since: None,
+            },
+            agi_listen: "127.0.0.1:4573".into(),
+            queued_fax_jobs: 3,
+            pending_wakeups: 7,
+            version: "0.1.0-test".into(),
+        })
+    }
+}
