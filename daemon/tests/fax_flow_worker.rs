@@ -117,6 +117,7 @@ impl FaxLine for ScriptedLine {
 /// Copies the document as its "fax TIFF"; a document starting with `BAD` fails to convert.
 struct CopyConverter {
     pages: u32,
+    delay: Duration,
 }
 
 impl DocumentConverter for CopyConverter {
@@ -125,6 +126,7 @@ impl DocumentConverter for CopyConverter {
     }
 
     fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
+        std::thread::sleep(self.delay);
         let bytes = std::fs::read(document).map_err(|e| e.to_string())?;
         if bytes.starts_with(b"BAD") {
             return Err("PDF is damaged: no xref table".into());
@@ -149,6 +151,15 @@ struct Rig {
 }
 
 async fn rig(script: Vec<Far>, retry_delay: Duration) -> Rig {
+    rig_with(script, retry_delay, Duration::from_secs(30), Duration::ZERO).await
+}
+
+async fn rig_with(
+    script: Vec<Far>,
+    retry_delay: Duration,
+    lease: Duration,
+    conversion_time: Duration,
+) -> Rig {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("db.sqlite").display());
     let store = Store::connect(&url).await.expect("store");
@@ -159,7 +170,7 @@ async fn rig(script: Vec<Far>, retry_delay: Duration) -> Rig {
     let settings = WorkerSettings {
         worker_id: "worker-a".into(),
         retry_delay,
-        lease: Duration::from_secs(30),
+        lease,
         poll: Duration::from_millis(20),
         dial_template: "Local/{number}@ringside-outbound".into(),
         dial_timeout_secs: 30,
@@ -169,7 +180,10 @@ async fn rig(script: Vec<Far>, retry_delay: Duration) -> Rig {
     let worker = Arc::new(FaxWorker::new(
         store.clone(),
         line.clone(),
-        Arc::new(CopyConverter { pages: 3 }),
+        Arc::new(CopyConverter {
+            pages: 3,
+            delay: conversion_time,
+        }),
         signals,
         tx,
         settings,
@@ -504,4 +518,34 @@ async fn job_left_converting_by_a_stopped_daemon_is_converted_again() {
     let done = rig.job(job.id).await;
     assert_eq!(done.state, JobState::Sent);
     assert_eq!(done.attempts, 1);
+}
+
+#[tokio::test]
+async fn a_slow_conversion_keeps_its_lease_so_no_other_daemon_takes_the_job() {
+    let rig = rig_with(
+        vec![success(3)],
+        Duration::ZERO,
+        Duration::from_millis(300),
+        Duration::from_millis(900),
+    )
+    .await;
+    let job = rig.queue(4).await;
+    let worker = rig.worker.clone();
+    let running = tokio::spawn(async move { worker.run_once().await });
+    let mut stolen = None;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        let now = chrono::Utc::now().timestamp_millis();
+        stolen = rig
+            .store
+            .claim_abandoned_fax_job("other-daemon", now, now + 300)
+            .await
+            .expect("claim");
+        if stolen.is_some() {
+            break;
+        }
+    }
+    running.await.expect("join").expect("worker");
+    assert_eq!(stolen, None, "job taken while converting");
+    assert_eq!(rig.job(job.id).await.state, JobState::Sent);
 }

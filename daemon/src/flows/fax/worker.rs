@@ -281,7 +281,7 @@ impl FaxWorker {
         let partial = dir.join(format!(".{}.tif.part", job.id));
         let converter = Arc::clone(&self.converter);
         let target = final_path.clone();
-        let outcome = tokio::task::spawn_blocking(move || -> Result<u32, String> {
+        let mut conversion = tokio::task::spawn_blocking(move || -> Result<u32, String> {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             let pages = converter
@@ -292,8 +292,14 @@ impl FaxWorker {
             std::fs::rename(&partial, &target)
                 .map_err(|e| format!("cannot store {}: {e}", target.display()))?;
             Ok(pages)
-        })
-        .await;
+        });
+        // A long document must not look abandoned to other daemons while it converts.
+        let outcome = loop {
+            tokio::select! {
+                done = &mut conversion => break done,
+                () = tokio::time::sleep(self.settings.lease / 3) => self.renew(job).await,
+            }
+        };
         match outcome {
             Ok(Ok(pages)) => Event::Converted {
                 tiff_path: final_path.display().to_string(),
@@ -335,12 +341,8 @@ impl FaxWorker {
                         return Event::CancelRequested;
                     }
                     if renewed.elapsed() >= renew_every {
-                        let until = now_ms() + ms(self.settings.lease);
-                        match self.store.renew_fax_lease(job.id, &self.settings.worker_id, until).await {
-                            Ok(true) => renewed = Instant::now(),
-                            Ok(false) => tracing::warn!(job = job.id, "fax job: lease lost during the call"),
-                            Err(err) => tracing::warn!(job = job.id, error = %err, "fax job: lease renewal failed"),
-                        }
+                        self.renew(job).await;
+                        renewed = Instant::now();
                     }
                     if Instant::now() >= deadline {
                         tracing::warn!(job = job.id, channel = %channel_id, "fax call took too long; hanging up");
@@ -352,6 +354,19 @@ impl FaxWorker {
                     }
                 }
             }
+        }
+    }
+
+    async fn renew(&self, job: &FaxJob) {
+        let until = now_ms() + ms(self.settings.lease);
+        match self
+            .store
+            .renew_fax_lease(job.id, &self.settings.worker_id, until)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(job = job.id, "fax job: lease lost"),
+            Err(err) => tracing::warn!(job = job.id, error = %err, "fax job: lease renewal failed"),
         }
     }
 
