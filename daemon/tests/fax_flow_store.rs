@@ -116,3 +116,53 @@ async fn saved_progress_reads_back_on_every_database() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn received_fax_reads_back_on_every_database() {
+    for_each_db(|store| async move {
+        let recorded = store
+            .insert_received_fax(
+                &ringside::store::fax::NewReceivedFax {
+                    owner: "1001".into(),
+                    caller_id: "5551234".into(),
+                    state: JobState::Received,
+                    tiff_path: Some("/data/fax/received/a.tif".into()),
+                    pdf_path: Some("/data/fax/received/a.pdf".into()),
+                    pages: 2,
+                    fax_status: "SUCCESS".into(),
+                    fax_error: String::new(),
+                    fax_status_string: "OK".into(),
+                    remote_station_id: "SENDER".into(),
+                    error: None,
+                },
+                77,
+            )
+            .await
+            .expect("record");
+        let listed = store.fax_jobs_of("1001").await.expect("list");
+        assert_eq!(listed, vec![recorded.clone()]);
+        assert_eq!(recorded.pages_total, 2);
+        assert_eq!(recorded.finished_at, Some(77));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cancel_of_a_job_a_worker_holds_is_a_request_on_every_database() {
+    for_each_db(|store| async move {
+        store.insert_send_job(&job(3), 0).await.expect("queue");
+        let mut held = store
+            .claim_due_fax_job("w", 0, 100)
+            .await
+            .expect("claim")
+            .expect("due");
+        held.state = JobState::Sending;
+        store.save_fax_job(&held, "w", 1).await.expect("save");
+        assert_eq!(
+            store.cancel_fax_job(held.id, 2).await.expect("cancel"),
+            ringside::store::fax::CancelOutcome::Requested(JobState::Sending)
+        );
+        assert!(store.fax_cancel_requested(held.id).await.expect("flag"));
+    })
+    .await;
+}
