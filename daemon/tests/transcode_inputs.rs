@@ -542,3 +542,30 @@ fn cli_batch_converts_the_good_files_and_reports_each_failure_on_one_line() {
     assert!(out_dir.join("tone-1k-44k-stereo.wav").exists());
     assert!(!out_dir.join("broken.wav").exists());
 }
+
+#[test]
+fn gsm_extension_on_other_content_says_it_was_taken_as_raw_by_extension() {
+    let (_d, p) = scratch("prompt.gsm", &[0x11u8; 66]);
+    let err = refuse(&p, &TranscodeOptions::default());
+    let text = err.to_string();
+    assert!(
+        text.contains("not a GSM 06.10 frame") && text.contains(".gsm extension"),
+        "{text}"
+    );
+}
+
+#[test]
+fn wav_chunks_after_the_audio_are_not_played_as_audio() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("tagged.wav");
+    write_any_wav(&input, 8000, 1, 1, 16);
+    let mut bytes = std::fs::read(&input).expect("read");
+    bytes.extend(b"LIST\x10\0\0\0INFOISFT\x04\0\0\0abc\0");
+    let riff_len = (bytes.len() - 8) as u32;
+    bytes[4..8].copy_from_slice(&riff_len.to_le_bytes());
+    std::fs::write(&input, bytes).expect("write");
+    let out = dir.path().join("out.wav");
+    let report = transcode_file(&input, &out, &TranscodeOptions::default()).expect("transcode");
+    assert_eq!(report.output_samples, 8000);
+    assert_eq!(read_output(&out).len(), 8000);
+}

@@ -69,8 +69,9 @@ fn solve3(mut m: [[f64; 3]; 3], mut v: [f64; 3]) -> [f64; 3] {
         }
         for row in col + 1..3 {
             let f = m[row][col] / p;
-            for k in col..3 {
-                m[row][k] -= f * m[col][k];
+            let pivot_row = m[col];
+            for (cell, &above) in m[row].iter_mut().zip(&pivot_row).skip(col) {
+                *cell -= f * above;
             }
             v[row] -= f * v[col];
         }

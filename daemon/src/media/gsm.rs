@@ -180,9 +180,9 @@ impl GsmDecoder {
         self.nrp = nr;
         let brp = QLB[(bcr & 3) as usize];
         let nr = nr as usize;
-        for k in 0..40 {
+        for (k, &e) in erp.iter().enumerate() {
             let drpp = mult_r(brp, self.dp0[120 + k - nr]);
-            self.dp0[120 + k] = add(erp[k], drpp);
+            self.dp0[120 + k] = add(e, drpp);
         }
         self.dp0.copy_within(40..160, 0);
     }

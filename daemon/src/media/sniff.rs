@@ -78,8 +78,8 @@ pub fn detect(head: &[u8], file_name: &Path) -> Result<InputKind, Unrecognised> 
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
     match extension.as_deref() {
-        Some("ulaw" | "ul" | "mulaw" | "pcmu" | "u8" | "ulw") => Ok(InputKind::RawUlaw),
-        Some("alaw" | "al" | "pcma" | "alw") => Ok(InputKind::RawAlaw),
+        Some("ulaw" | "ul" | "mulaw" | "pcmu") => Ok(InputKind::RawUlaw),
+        Some("alaw" | "al" | "pcma") => Ok(InputKind::RawAlaw),
         Some("gsm") => Ok(InputKind::RawGsm),
         _ => Err(Unrecognised::Unknown {
             found: describe_unknown(head, extension.as_deref()),

@@ -10,14 +10,17 @@
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use super::resample::{OUTPUT_RATE, ToNarrowband};
 use super::sink::OutputFile;
 pub use super::sink::OutputFormat;
 use super::sniff::{self, ACCEPTED, InputKind, Unrecognised};
-use super::source::{ContainerSource, LimitedFile, MonoSource, RawSource, SourceFailure};
-use super::wav_header::{self, HeaderProblem};
+use super::source::{
+    ContainerSource, LimitedFile, MonoSource, PcmWavSource, RawSource, SourceFailure,
+};
+use super::wav_header::{self, HeaderProblem, WavEncoding, WavFacts};
 
 /// How to transcode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,10 +170,8 @@ pub fn transcode_file(
         None
     };
 
-    let mut decoded = Vec::with_capacity(16384);
     let mut narrow = Vec::with_capacity(4096);
     let mut pcm = Vec::with_capacity(4096);
-    let mut frames_in: u64 = 0;
     let mut push_out = |narrow: &[f32], pcm: &mut Vec<i16>| -> Result<(), TranscodeError> {
         if let Some(stage) = stage.as_mut() {
             stage.push(narrow).map_err(write_err)
@@ -182,30 +183,50 @@ pub fn transcode_file(
             Ok(())
         }
     };
-    loop {
-        decoded.clear();
-        let more = source
-            .next_block(&mut decoded)
-            .map_err(|f| source_error(f, &path, &info.description, opts.max_input_bytes))?;
-        if !more {
-            break;
+    // Decoding runs on its own thread so that, on a second core, it overlaps with resampling
+    // and writing. The bounded channel keeps at most a few blocks in flight, so memory stays
+    // flat; spent blocks go back to the decoder for reuse.
+    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<f32>>(4);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<f32>>();
+    let description = info.description.clone();
+    let limits = (opts.max_input_bytes, opts.max_duration);
+    let (decoded, written) = std::thread::scope(|scope| {
+        let decoder = scope.spawn(|| {
+            decode_blocks(
+                source.as_mut(),
+                &path,
+                &description,
+                limits,
+                max_frames,
+                full_tx,
+                empty_rx,
+            )
+        });
+        let mut written = Ok(());
+        for block in full_rx {
+            narrow.clear();
+            resampler.push(&block, &mut narrow);
+            if let Err(e) = push_out(&narrow, &mut pcm) {
+                written = Err(e);
+                break;
+            }
+            // The decoder may already have finished; then the block is simply dropped.
+            let _ = empty_tx.send(block);
         }
-        frames_in += decoded.len() as u64;
-        if frames_in as f64 > max_frames {
-            return Err(TranscodeError::TooLong {
-                path,
-                limit: opts.max_duration,
-                found: "decoding went past it".into(),
-            });
-        }
-        narrow.clear();
-        resampler.push(&decoded, &mut narrow);
-        push_out(&narrow, &mut pcm)?;
-    }
+        let decoded = decoder.join().unwrap_or_else(|_| {
+            Err(TranscodeError::Malformed {
+                path: path.clone(),
+                kind: description.clone(),
+                detail: "the decoder failed unexpectedly".into(),
+            })
+        });
+        (decoded, written)
+    });
+    let frames_in = decoded?;
+    written?;
     narrow.clear();
     resampler.finish(&mut narrow);
     push_out(&narrow, &mut pcm)?;
-    drop(push_out);
     if frames_in == 0 {
         return Err(TranscodeError::NoAudio { path });
     }
@@ -239,6 +260,46 @@ pub fn transcode_file(
         output_duration: Duration::from_secs_f64(samples as f64 / f64::from(OUTPUT_RATE)),
         output_samples: samples,
     })
+}
+
+/// Decoder side of the pipeline: sends blocks of at least `BLOCK_FRAMES` mono frames until
+/// the input ends, enforcing the duration limit as it goes. Returns the frames decoded.
+fn decode_blocks(
+    source: &mut dyn MonoSource,
+    path: &Path,
+    description: &str,
+    (max_bytes, max_duration): (u64, Duration),
+    max_frames: f64,
+    full: mpsc::SyncSender<Vec<f32>>,
+    empty: mpsc::Receiver<Vec<f32>>,
+) -> Result<u64, TranscodeError> {
+    const BLOCK_FRAMES: usize = 8192;
+    let mut frames_in: u64 = 0;
+    let mut more = true;
+    while more {
+        let mut block = empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BLOCK_FRAMES * 2));
+        block.clear();
+        while more && block.len() < BLOCK_FRAMES {
+            more = source
+                .next_block(&mut block)
+                .map_err(|f| source_error(f, path, description, max_bytes))?;
+        }
+        frames_in += block.len() as u64;
+        if frames_in as f64 > max_frames {
+            return Err(TranscodeError::TooLong {
+                path: path.to_path_buf(),
+                limit: max_duration,
+                found: "decoding went past it".into(),
+            });
+        }
+        if !block.is_empty() && full.send(block).is_err() {
+            // The writer stopped; its error is the one to report.
+            break;
+        }
+    }
+    Ok(frames_in)
 }
 
 fn resampler_output_len(frames_in: u64, rate: u32) -> u64 {
@@ -298,15 +359,21 @@ fn open_source(
                 found,
             },
         })?;
-    if kind == InputKind::Wav {
-        check_wav(&head, file_len, input, opts)?;
-    }
+    let wav = if kind == InputKind::Wav {
+        Some(check_wav(&head, file_len, input, opts)?)
+    } else {
+        None
+    };
     file.seek(SeekFrom::Start(0)).map_err(open_err)?;
     let (limited, tripped) = LimitedFile::new(file, opts.max_input_bytes);
     let to_err = |f| source_error(f, input, &kind.to_string(), opts.max_input_bytes);
     Ok(match kind {
         InputKind::RawUlaw | InputKind::RawAlaw | InputKind::RawGsm => {
             Box::new(RawSource::open(limited, tripped, kind, file_len).map_err(to_err)?)
+        }
+        InputKind::Wav if wav.is_some_and(|w| w.encoding != WavEncoding::Other) => {
+            let facts = wav.ok_or_else(|| to_err(SourceFailure::Malformed("no header".into())))?;
+            Box::new(PcmWavSource::open(limited, tripped, facts).map_err(to_err)?)
         }
         _ => Box::new(ContainerSource::open(limited, tripped, kind).map_err(to_err)?),
     })
@@ -317,7 +384,7 @@ fn check_wav(
     file_len: u64,
     input: &Path,
     opts: &TranscodeOptions,
-) -> Result<(), TranscodeError> {
+) -> Result<WavFacts, TranscodeError> {
     let path = input.to_path_buf();
     let kind = "WAV".to_string();
     match wav_header::check(head, file_len) {
@@ -332,7 +399,7 @@ fn check_wav(
                     });
                 }
             }
-            Ok(())
+            Ok(facts)
         }
         Err(HeaderProblem::Malformed(detail)) => {
             Err(TranscodeError::Malformed { path, kind, detail })

@@ -13,6 +13,54 @@ pub struct WavFacts {
     pub bits_per_sample: u16,
     /// Frames in the data chunk, when its size is a real count (not a streaming placeholder).
     pub claimed_frames: Option<u64>,
+    /// How samples are stored.
+    pub encoding: WavEncoding,
+    /// Bytes per frame (all channels).
+    pub block_align: u16,
+    /// Offset of the first audio byte.
+    pub data_offset: u64,
+}
+
+/// Sample storage of a WAV, from its format tag (or the sub-format of WAVE_FORMAT_EXTENSIBLE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WavEncoding {
+    /// Linear PCM: unsigned 8-bit, or signed 16/24/32-bit little-endian.
+    Int,
+    /// IEEE float, 32 or 64-bit.
+    Float,
+    /// G.711 µ-law, 8-bit.
+    Ulaw,
+    /// G.711 A-law, 8-bit.
+    Alaw,
+    /// Anything else (ADPCM and friends); left to the general decoder.
+    Other,
+}
+
+impl WavEncoding {
+    /// The codec name used in reports, e.g. `pcm_s24le`; `None` when not read natively.
+    pub fn codec_name(self, bits: u16) -> Option<&'static str> {
+        Some(match (self, bits) {
+            (WavEncoding::Int, 8) => "pcm_u8",
+            (WavEncoding::Int, 16) => "pcm_s16le",
+            (WavEncoding::Int, 24) => "pcm_s24le",
+            (WavEncoding::Int, 32) => "pcm_s32le",
+            (WavEncoding::Float, 32) => "pcm_f32le",
+            (WavEncoding::Float, 64) => "pcm_f64le",
+            (WavEncoding::Ulaw, 8) => "pcm_mulaw",
+            (WavEncoding::Alaw, 8) => "pcm_alaw",
+            _ => return None,
+        })
+    }
+}
+
+fn encoding_of(tag: u16) -> WavEncoding {
+    match tag {
+        1 => WavEncoding::Int,
+        3 => WavEncoding::Float,
+        6 => WavEncoding::Alaw,
+        7 => WavEncoding::Ulaw,
+        _ => WavEncoding::Other,
+    }
 }
 
 /// Why the header is not acceptable.
@@ -47,7 +95,7 @@ pub fn check(head: &[u8], file_len: u64) -> Result<WavFacts, HeaderProblem> {
         return malformed("missing RIFF/WAVE signature".into());
     }
     let mut at = 12usize;
-    let mut fmt: Option<(u16, u32, u16, u16)> = None;
+    let mut fmt: Option<(u16, u32, u16, u16, WavEncoding)> = None;
     loop {
         if at + 8 > head.len() {
             return malformed(if fmt.is_none() {
@@ -62,7 +110,7 @@ pub fn check(head: &[u8], file_len: u64) -> Result<WavFacts, HeaderProblem> {
         let body = at + 8;
         let remaining = file_len.saturating_sub(body as u64);
         if id == b"data" {
-            let Some((channels, sample_rate, bits, block_align)) = fmt else {
+            let Some((channels, sample_rate, bits, block_align, encoding)) = fmt else {
                 return malformed("data chunk comes before the fmt chunk".into());
             };
             // 0 and 0xFFFFFFFF are what streaming writers leave when they cannot seek back.
@@ -87,6 +135,9 @@ pub fn check(head: &[u8], file_len: u64) -> Result<WavFacts, HeaderProblem> {
                 sample_rate,
                 bits_per_sample: bits,
                 claimed_frames,
+                encoding,
+                block_align,
+                data_offset: body as u64,
             });
         }
         if u64::from(size) > remaining {
@@ -125,7 +176,23 @@ pub fn check(head: &[u8], file_len: u64) -> Result<WavFacts, HeaderProblem> {
             if block_align == 0 {
                 return malformed("block align is 0".into());
             }
-            fmt = Some((channels, sample_rate, bits, block_align));
+            let tag = u16_at(head, body);
+            let mut encoding = encoding_of(tag);
+            if tag == 0xFFFE {
+                // WAVE_FORMAT_EXTENSIBLE: the real tag opens the sub-format GUID.
+                encoding = if size >= 40 && body + 26 <= head.len() {
+                    encoding_of(u16_at(head, body + 24))
+                } else {
+                    WavEncoding::Other
+                };
+            }
+            let width_ok = encoding.codec_name(bits).is_some_and(|_| {
+                u32::from(block_align) == u32::from(channels) * u32::from(bits) / 8
+            });
+            if !width_ok && encoding != WavEncoding::Other {
+                encoding = WavEncoding::Other;
+            }
+            fmt = Some((channels, sample_rate, bits, block_align, encoding));
         }
         // Chunks are padded to an even length.
         at = body + size as usize + (size as usize & 1);
@@ -161,7 +228,10 @@ mod tests {
                 channels: 2,
                 sample_rate: 44100,
                 bits_per_sample: 16,
-                claimed_frames: Some(100)
+                claimed_frames: Some(100),
+                encoding: WavEncoding::Int,
+                block_align: 4,
+                data_offset: 44,
             }
         );
     }
