@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod csv;
+pub mod fax;
 pub mod followme;
 pub mod followme_rules;
 pub mod sessions;

@@ -11,11 +11,13 @@
 //! Not modelled: the `;2` half of Local channels (its events are not sent), channel hold,
 //! snoop, recording, external media.
 
+mod fax;
 mod rest;
 mod script;
 mod server;
 mod state;
 
+pub use fax::FarFax;
 pub use script::{ContextAction, ContextCall, ContextHook, Reaction, Script};
 pub use state::{ChannelView, Continued, RestCall, SentEvent};
 

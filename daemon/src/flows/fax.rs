@@ -1,0 +1,36 @@
+//! Fax through Asterisk: outgoing jobs (queue → convert → call → `SendFAX` → result, with
+//! retries) and incoming faxes (`ReceiveFAX` → TIFF + PDF in the data dir → record).
+//!
+//! - [`machine`]: the pure job state machine and retry decisions.
+//! - [`call`]: what a fax call's signals mean for the job (pure).
+//! - [`ports`]: the line and converter traits the flow needs, and the signal hub.
+//! - [`submit`]: checking and queuing a fax to send.
+//! - [`worker`]: working the queue.
+//! - [`receive`]: recording a received fax.
+//! - [`service`]: the worker as the daemon runs it, its progress broadcast, the Stasis route.
+//! - [`agi`]: the `fax-received` FastAGI script.
+//! - [`ari_line`]: the fax line over ARI (originate, continue into `ringside-fax-out`).
+//!
+//! Document conversion itself is `media::fax`; storage is `store::fax`. This module places
+//! no calls by itself: the daemon gives it an ARI-backed line.
+
+pub mod agi;
+pub mod ari_line;
+pub mod call;
+pub mod machine;
+pub mod ports;
+pub mod receive;
+pub mod service;
+pub mod submit;
+pub mod worker;
+
+pub use machine::{CallFailure, FaxResult};
+pub use ports::{CallSignals, DocumentConverter, FaxCall, FaxLine, LineError};
+pub use receive::{ReceivedFaxReport, record_received_fax};
+pub use submit::{DocumentLimits, SendRequest, SubmitError, submit_fax};
+pub use worker::{FaxWorker, WorkerSettings};
+
+/// Where fax files live inside the data dir.
+pub fn fax_dir(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("fax")
+}
