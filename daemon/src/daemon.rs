@@ -18,10 +18,13 @@ use crate::ari::connection::{self, ConnectionState};
 use crate::ari::{AriClient, AriError};
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::flows::fax::DocumentConverter;
+use crate::flows::fax::documents::MediaDocuments;
+use crate::flows::fax::service::FaxUpdates;
 use crate::flows::followme::{DialTemplates, FollowMeFlow};
 use crate::flows::greeting::GreetingHandler;
 use crate::greetings::{GreetingError, GreetingFiles};
-use crate::portal::{self, AgiStatus, PortalBackend};
+use crate::portal::{self, AgiStatus, FaxAccess, PortalBackend};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,7 @@ impl Daemon {
         });
         Engine::builder(self.client.clone())
             .route("followme", followme)
+            .route("fax", crate::flows::fax::service::stale_call)
             .route(
                 crate::flows::wakeup::ROUTE,
                 crate::flows::wakeup::orphan_handler,
@@ -141,6 +145,20 @@ impl Daemon {
             Err(err) => tracing::error!(%err, "FastAGI server not started"),
         }
 
+        // Fax worker: sends queued faxes through the fax-out context; the portal shows its
+        // progress.
+        let fax_updates = FaxUpdates::default();
+        let fax_documents: Arc<dyn DocumentConverter> = Arc::new(MediaDocuments::default());
+        services.spawn(crate::flows::fax::service::run_worker(
+            self.config.clone(),
+            self.store.clone(),
+            self.client.clone(),
+            registry.inbox(),
+            fax_documents.clone(),
+            fax_updates.clone(),
+            stop.clone(),
+        ));
+
         // Wakeup scheduler: places due calls through the engine.
         let dialer = crate::flows::wakeup::AriWakeupDialer::new(
             self.client.clone(),
@@ -155,15 +173,24 @@ impl Daemon {
         );
         services.spawn(scheduler.run(stop.clone()));
 
-        // Other services (fax worker) start here and stop on `stop`.
-
         // Portal: web UI and JSON API. A port already taken is logged and leaves the call
         // services running.
         let agi_status = AgiStatus {
             listen: self.config.agi.listen.to_string(),
             up_since: agi_up_since,
         };
-        let backend = self.portal_backend(ari_state, agi_status).into_shared();
+        let backend = self
+            .portal_backend(ari_state, agi_status)
+            .with_fax(FaxAccess {
+                converter: fax_documents,
+                max_attempts: self.config.fax.retries.saturating_add(1),
+            });
+        services.spawn(portal::forward_fax_updates(
+            fax_updates.subscribe(),
+            backend.fax_progress_sender(),
+            stop.clone(),
+        ));
+        let backend = backend.into_shared();
         match tokio::net::TcpListener::bind(self.config.portal.listen).await {
             Ok(listener) => {
                 tracing::info!(listen = %self.config.portal.listen, "portal listening");

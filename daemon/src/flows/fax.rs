@@ -17,6 +17,7 @@
 pub mod agi;
 pub mod ari_line;
 pub mod call;
+pub mod documents;
 pub mod machine;
 pub mod ports;
 pub mod receive;

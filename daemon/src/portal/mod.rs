@@ -16,6 +16,7 @@ mod serve;
 mod status;
 mod wakeups;
 
+pub use fax::forward_fax_updates;
 pub use serve::serve;
 pub use status::AgiStatus;
 
@@ -34,11 +35,20 @@ use ringside_portal::{Backend, BackendResult};
 use tokio::sync::{broadcast, watch};
 
 use crate::ari::connection::ConnectionState;
+use crate::flows::fax::DocumentConverter;
 use crate::greetings::{GreetingFiles, MediaConverter};
 use crate::store::Store;
 
 /// How many fax job changes a slow progress listener may lag behind before it misses some.
 const FAX_PROGRESS_CAPACITY: usize = 256;
+
+/// What the portal needs to queue faxes and serve their documents.
+#[derive(Clone)]
+pub struct FaxAccess {
+    pub converter: Arc<dyn DocumentConverter>,
+    /// Attempts a new job gets (first call plus retries).
+    pub max_attempts: u32,
+}
 
 /// The portal's view of the daemon. Cheap to share behind an `Arc`.
 pub struct PortalBackend {
@@ -53,6 +63,8 @@ pub struct PortalBackend {
     ari: watch::Receiver<ConnectionState>,
     agi: AgiStatus,
     fax_progress: broadcast::Sender<FaxJob>,
+    /// `None` when the daemon runs no fax service; fax calls then fail plainly.
+    fax: Option<FaxAccess>,
 }
 
 impl PortalBackend {
@@ -75,7 +87,19 @@ impl PortalBackend {
             ari,
             agi,
             fax_progress,
+            fax: None,
         }
+    }
+
+    /// Lets the portal queue faxes and serve fax documents.
+    pub fn with_fax(mut self, fax: FaxAccess) -> Self {
+        self.fax = Some(fax);
+        self
+    }
+
+    /// Where job changes go to reach the portal's live progress (see [`forward_fax_updates`]).
+    pub fn fax_progress_sender(&self) -> broadcast::Sender<FaxJob> {
+        self.fax_progress.clone()
     }
 
     /// Announces a changed fax job to the portal's live progress listeners.

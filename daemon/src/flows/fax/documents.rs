@@ -1,0 +1,30 @@
+//! The fax flow's [`DocumentConverter`] over the daemon's own fax conversion
+//! ([`crate::media::fax`]): PDF/TIFF to fax TIFF with the default options, fax TIFF to PDF.
+
+use std::path::Path;
+
+use super::ports::DocumentConverter;
+use crate::media::fax::{FaxOptions, count_pages, document_to_fax_tiff, fax_tiff_to_pdf};
+
+#[derive(Debug, Clone, Default)]
+pub struct MediaDocuments {
+    pub options: FaxOptions,
+}
+
+impl DocumentConverter for MediaDocuments {
+    fn count_pages(&self, document: &Path) -> Result<u32, String> {
+        count_pages(document).map_err(|e| e.to_string())
+    }
+
+    fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
+        document_to_fax_tiff(document, output, &self.options, &|_, _| {})
+            .map(|report| report.pages)
+            .map_err(|e| e.to_string())
+    }
+
+    fn fax_tiff_to_pdf(&self, tiff: &Path, output: &Path) -> Result<u32, String> {
+        fax_tiff_to_pdf(tiff, output, &|_, _| {})
+            .map(|report| report.pages)
+            .map_err(|e| e.to_string())
+    }
+}
