@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use cdp::{Browser, Page};
 use common::cli::ringside_with_env;
+use ringside::ari::simulator::{FarFax, Simulator};
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -66,14 +67,13 @@ struct Portal {
     data_dir: tempfile::TempDir,
     env: Vec<(&'static str, String)>,
     _serve: Option<KillOnDrop>,
-    _ari_sim: KillOnDrop,
+    _ari_sim: Option<KillOnDrop>,
 }
 
 impl Portal {
+    /// With the standalone simulator (`ringside ari-sim`) as Asterisk.
     fn start() -> Portal {
-        let data_dir = tempfile::tempdir().expect("data dir");
         let ari_addr = free_addr();
-        let portal_addr = free_addr();
         let ari_sim = KillOnDrop(
             Command::new(env!("CARGO_BIN_EXE_ringside"))
                 .args(["ari-sim", "--listen", &ari_addr.to_string()])
@@ -82,8 +82,14 @@ impl Portal {
                 .spawn()
                 .expect("start the ARI simulator"),
         );
+        Portal::with_ari(format!("http://{ari_addr}/ari"), Some(ari_sim))
+    }
+
+    fn with_ari(ari_url: String, ari_sim: Option<KillOnDrop>) -> Portal {
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let portal_addr = free_addr();
         let env = vec![
-            ("RINGSIDE_ARI_URL", format!("http://{ari_addr}/ari")),
+            ("RINGSIDE_ARI_URL", ari_url),
             ("RINGSIDE_AGI_LISTEN", free_addr().to_string()),
             ("RINGSIDE_PORTAL_LISTEN", portal_addr.to_string()),
             (
@@ -460,4 +466,63 @@ async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
         "a weekly wakeup has a next call: {next}"
     );
     shoot(&page, "wakeups").await;
+}
+
+#[tokio::test]
+async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let sim = Simulator::start_default().await.expect("ARI simulator");
+    // A fax machine that answers at once and takes the page in half a second.
+    sim.fax_machine(
+        "5551234",
+        100,
+        Duration::from_millis(500),
+        FarFax::Receives {
+            pages: 1,
+            station_id: "+49 30 1234".into(),
+        },
+    );
+    let mut portal = Portal::with_ari(sim.base_url(), None);
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/fax")).await.expect("fax page");
+    page.fill("#number", "555 1234").await.expect("number");
+    page.set_file("#document", &repo_file("media-fixtures/fax/text-10pt.pdf"))
+        .await
+        .expect("pick document");
+    shoot(&page, "fax-send").await;
+    page.click_and_wait("#send-fax").await.expect("send");
+    assert!(
+        page.url().await.expect("url").contains("/fax/jobs/"),
+        "on the job's progress page"
+    );
+    if let Err(err) = page
+        .wait_for(
+            "document.querySelector('#fax-state').innerText.trim() === 'sent'",
+            Duration::from_secs(90),
+        )
+        .await
+    {
+        let state = page.text("#fax-progress").await.unwrap_or_default();
+        panic!("fax not sent ({err}): {state}\n{}", portal.serve_log());
+    }
+    let pages = page.text("#fax-pages").await.expect("pages");
+    assert!(pages.contains('1'), "{pages}");
+    shoot(&page, "fax-sent").await;
+
+    page.goto(&portal.url("/fax")).await.expect("fax page");
+    let pdf = page
+        .eval(
+            "fetch(document.querySelector('[id^=sent-] a[href$=\"/pdf\"]').href)\
+             .then(r => r.status + ' ' + r.headers.get('content-type'))",
+        )
+        .await
+        .expect("download");
+    assert_eq!(pdf, "200 application/pdf");
+    shoot(&page, "fax").await;
+    sim.shutdown();
 }
