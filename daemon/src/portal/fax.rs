@@ -42,11 +42,17 @@ fn extension_of(path: Option<&str>) -> &str {
 
 /// A sent job as the portal shows it.
 pub fn job_to_api(job: &stored::FaxJob) -> FaxJob {
+    // Asterisk's status string is "OK" after a success: only a failed attempt has an error.
+    let attempt_failed = job.fax_status.as_deref().is_some_and(|s| s != "SUCCESS");
     let error = job
         .error
         .clone()
-        .or_else(|| job.fax_status_string.clone().filter(|s| !s.is_empty()))
-        .or_else(|| job.fax_error.clone())
+        .or_else(|| {
+            attempt_failed
+                .then(|| job.fax_status_string.clone().filter(|s| !s.is_empty()))
+                .flatten()
+        })
+        .or_else(|| attempt_failed.then(|| job.fax_error.clone()).flatten())
         .unwrap_or_default();
     FaxJob {
         id: job.id,
@@ -402,6 +408,14 @@ mod tests {
         let shown = job_to_api(&failed);
         assert_eq!(shown.status, "FAILED");
         assert_eq!(shown.error, "remote channel hungup");
+    }
+
+    #[test]
+    fn sent_job_has_no_error_although_asterisk_says_ok() {
+        let mut sent = job(JobState::Sent, 1);
+        sent.fax_status = Some("SUCCESS".into());
+        sent.fax_status_string = Some("OK".into());
+        assert_eq!(job_to_api(&sent).error, "");
     }
 
     #[test]
