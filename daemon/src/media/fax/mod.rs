@@ -1,1 +1,542 @@
-//! Fax documents: PDF/TIFF to fax TIFF (TIFF/F), and fax TIFF to PDF.
+//! Fax documents: PDF/TIFF to fax TIFF (TIFF/F: 1728 pixels across, 204 x 196 or 204 x 98
+//! dpi, 1 bit, CCITT G4 or G3 2-D, one image per page), and fax TIFF to PDF with the CCITT
+//! data passed through untouched.
+//!
+//! Inputs are recognised by content, never by file name. Every limit (bytes, pages, pixels)
+//! is checked before the expensive work, and output is written to a temporary file in the
+//! destination directory and renamed into place, so a failed conversion leaves nothing.
+//! This module converts files; queuing, sending and receiving faxes live in the fax flow.
+
+mod binarize;
+mod bitmap;
+mod ccitt_decode;
+mod ccitt_encode;
+mod layout;
+mod pdf_write;
+mod raster;
+mod resample;
+mod tiff_read;
+mod tiff_write;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+
+pub use layout::{FAX_WIDTH, FAX_X_DPI, FaxGrid};
+
+use ccitt_decode::Coding;
+use ccitt_encode::Scheme;
+use layout::place;
+use pdf_write::CcittImage;
+use tiff_read::{PageImage, PageInfo};
+use tiff_write::{EncodedPage, StripKind};
+
+/// Vertical resolution of the fax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resolution {
+    /// 196 lines per inch.
+    #[default]
+    Fine,
+    /// 98 lines per inch.
+    Standard,
+}
+
+/// Paper length of each fax page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Paper {
+    #[default]
+    A4,
+    Letter,
+}
+
+/// CCITT coding of the fax TIFF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// T.6 (TIFF Compression 4).
+    #[default]
+    G4,
+    /// T.4 two-dimensional with byte-aligned EOLs (TIFF Compression 3, T4Options 5).
+    G3,
+}
+
+/// Conversion settings and limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaxOptions {
+    pub resolution: Resolution,
+    pub paper: Paper,
+    pub compression: Compression,
+    /// Documents with more pages are refused.
+    pub max_pages: u32,
+    /// Input files larger than this are refused before they are read.
+    pub max_input_bytes: u64,
+    /// Largest page, in pixels, at its own size: for a PDF page its area at the fax
+    /// resolution, for a TIFF page its stored width x height. Bounds memory and time.
+    pub max_pixels: u64,
+}
+
+impl Default for FaxOptions {
+    fn default() -> Self {
+        FaxOptions {
+            resolution: Resolution::Fine,
+            paper: Paper::A4,
+            compression: Compression::G4,
+            max_pages: 100,
+            max_input_bytes: 20 * 1024 * 1024,
+            // Eight fax pages' worth: an A1 drawing passes, a 200-inch strip does not.
+            max_pixels: 32_000_000,
+        }
+    }
+}
+
+/// What a conversion produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaxReport {
+    pub pages: u32,
+}
+
+/// Why a conversion failed. Messages name the problem for the person who sent the file.
+#[derive(Debug, thiserror::Error)]
+pub enum FaxError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("input is {size} bytes, more than the {limit}-byte limit")]
+    InputTooLarge { size: u64, limit: u64 },
+    #[error("document has more than the {limit}-page limit")]
+    TooManyPages { limit: u32 },
+    #[error("document has no pages")]
+    NoPages,
+    #[error("input is neither a PDF nor a TIFF")]
+    UnknownFormat,
+    #[error("input is a {found}, expected a {expected}")]
+    WrongFormat {
+        found: &'static str,
+        expected: &'static str,
+    },
+    /// Detail is the reader's reason, e.g. `PasswordProtected`.
+    #[error("PDF is encrypted and cannot be opened without its password ({0})")]
+    EncryptedPdf(String),
+    #[error("PDF is damaged: {0}")]
+    CorruptPdf(String),
+    #[error("image is damaged: {0}")]
+    CorruptImage(String),
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    #[error("page {page} is too large: {detail}")]
+    PageTooLarge { page: u32, detail: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Pdf,
+    Tiff,
+}
+
+fn sniff(data: &[u8]) -> Option<Kind> {
+    if tiff_read::looks_like_tiff(data) {
+        return Some(Kind::Tiff);
+    }
+    // PDF readers accept a header anywhere in the first kilobyte.
+    let head = &data[..data.len().min(1024)];
+    head.windows(5).any(|w| w == b"%PDF-").then_some(Kind::Pdf)
+}
+
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FaxError> {
+    let read_err = |source| FaxError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let size = file.metadata().map_err(read_err)?.len();
+    if size > limit {
+        return Err(FaxError::InputTooLarge { size, limit });
+    }
+    let mut data = Vec::with_capacity(size as usize);
+    // The file may grow while it is read; never take more than the limit.
+    file.take(limit + 1)
+        .read_to_end(&mut data)
+        .map_err(read_err)?;
+    if data.len() as u64 > limit {
+        return Err(FaxError::InputTooLarge {
+            size: data.len() as u64,
+            limit,
+        });
+    }
+    Ok(data)
+}
+
+/// Writes `bytes` to a temporary file beside `output` and renames it into place.
+fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), FaxError> {
+    let write_err = |source| FaxError::Write {
+        path: output.to_path_buf(),
+        source,
+    };
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    tmp.write_all(bytes).map_err(write_err)?;
+    // Temporary files are created private; the result is an ordinary document.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(write_err)?;
+    }
+    // No fsync: the rename already keeps readers from seeing a partial file, and a document
+    // lost in a power cut is converted again from its source; syncing would cost more than
+    // the whole TIFF -> PDF conversion.
+    tmp.persist(output).map_err(|e| write_err(e.error))?;
+    Ok(())
+}
+
+/// Counts the pages of a PDF or TIFF without rendering or decoding any of them.
+pub fn count_pages(input: &Path) -> Result<u32, FaxError> {
+    let data = read_limited(input, FaxOptions::default().max_input_bytes)?;
+    match sniff(&data).ok_or(FaxError::UnknownFormat)? {
+        Kind::Pdf => {
+            let pdf = raster::open(Arc::new(data))?;
+            Ok(pdf.pages().len() as u32)
+        }
+        Kind::Tiff => Ok(tiff_read::read_directories(&data, u32::MAX)?.len() as u32),
+    }
+}
+
+/// Converts a PDF or any TIFF into a fax TIFF.
+pub fn document_to_fax_tiff(
+    input: &Path,
+    output: &Path,
+    opts: &FaxOptions,
+    progress: &dyn Fn(u32, u32),
+) -> Result<FaxReport, FaxError> {
+    let data = read_limited(input, opts.max_input_bytes)?;
+    let grid = FaxGrid::new(opts.resolution, opts.paper);
+    let pages = match sniff(&data).ok_or(FaxError::UnknownFormat)? {
+        Kind::Pdf => pdf_to_pages(Arc::new(data), opts, &grid, progress)?,
+        Kind::Tiff => tiff_to_pages(&data, opts, &grid, progress)?,
+    };
+    let bytes = tiff_write::write_fax_tiff(&pages);
+    write_atomically(output, &bytes)?;
+    tracing::info!(input = %input.display(), output = %output.display(), pages = pages.len(), "fax TIFF written");
+    Ok(FaxReport {
+        pages: pages.len() as u32,
+    })
+}
+
+fn encode_page(bitmap: &bitmap::Bitmap, grid: &FaxGrid, compression: Compression) -> EncodedPage {
+    let (scheme, kind) = match compression {
+        Compression::G4 => (Scheme::Group4, StripKind::Group4),
+        Compression::G3 => {
+            // T.4 limits runs of 2-D lines: K = 2 at standard, 4 at fine resolution.
+            let k = if grid.y_dpi >= 196 { 4 } else { 2 };
+            (Scheme::Group3TwoD { k }, StripKind::Group3TwoD)
+        }
+    };
+    EncodedPage {
+        width: bitmap.width(),
+        height: bitmap.height(),
+        x_dpi: grid.x_dpi,
+        y_dpi: grid.y_dpi,
+        kind,
+        data: ccitt_encode::encode(bitmap, scheme),
+    }
+}
+
+fn check_page_count(count: usize, max_pages: u32) -> Result<(), FaxError> {
+    if count == 0 {
+        return Err(FaxError::NoPages);
+    }
+    if count as u64 > u64::from(max_pages) {
+        return Err(FaxError::TooManyPages { limit: max_pages });
+    }
+    Ok(())
+}
+
+fn pdf_to_pages(
+    data: Arc<Vec<u8>>,
+    opts: &FaxOptions,
+    grid: &FaxGrid,
+    progress: &dyn Fn(u32, u32),
+) -> Result<Vec<EncodedPage>, FaxError> {
+    let sizes = {
+        let pdf = raster::open(data.clone())?;
+        raster::page_sizes_inches(&pdf)
+    };
+    check_page_count(sizes.len(), opts.max_pages)?;
+    for (i, &(w, h)) in sizes.iter().enumerate() {
+        let pixels = (w * f64::from(grid.x_dpi)).ceil() * (h * f64::from(grid.y_dpi)).ceil();
+        if !pixels.is_finite() || pixels > opts.max_pixels as f64 {
+            return Err(FaxError::PageTooLarge {
+                page: i as u32 + 1,
+                detail: format!(
+                    "{w:.1} x {h:.1} in is {pixels:.0} pixels at fax resolution, more than the {} limit",
+                    opts.max_pixels
+                ),
+            });
+        }
+    }
+    let placements: Vec<_> = sizes.iter().map(|&(w, h)| place(w, h, grid)).collect();
+    let compression = opts.compression;
+    parallel_pages(sizes.len(), progress, &|claim, send| {
+        // hayro's document and caches are single-threaded; each worker parses its own copy
+        // of the (shared) bytes.
+        let pdf = match raster::open(data.clone()) {
+            Ok(pdf) => pdf,
+            Err(e) => {
+                if let Some(index) = claim() {
+                    send(index, Err(e));
+                }
+                return;
+            }
+        };
+        let cache = hayro::RenderCache::new();
+        let mut renderer = match raster::PageRenderer::new(grid) {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some(index) = claim() {
+                    send(index, Err(e));
+                }
+                return;
+            }
+        };
+        let mut luma = Vec::new();
+        while let Some(index) = claim() {
+            let result = renderer
+                .render(&pdf, &cache, index, &placements[index])
+                .map(|rgba| {
+                    let bitmap = binarize::binarize_rgba(rgba, grid.width, grid.rows, &mut luma);
+                    encode_page(&bitmap, grid, compression)
+                });
+            send(index, result);
+        }
+    })
+}
+
+fn tiff_to_pages(
+    data: &[u8],
+    opts: &FaxOptions,
+    grid: &FaxGrid,
+    progress: &dyn Fn(u32, u32),
+) -> Result<Vec<EncodedPage>, FaxError> {
+    let infos = tiff_read::read_directories(data, opts.max_pages)?;
+    check_page_count(infos.len(), opts.max_pages)?;
+    for (i, info) in infos.iter().enumerate() {
+        let pixels = u64::from(info.width) * u64::from(info.height);
+        if pixels > opts.max_pixels {
+            return Err(FaxError::PageTooLarge {
+                page: i as u32 + 1,
+                detail: format!(
+                    "{} x {} is {pixels} pixels, more than the {} limit",
+                    info.width, info.height, opts.max_pixels
+                ),
+            });
+        }
+    }
+    let compression = opts.compression;
+    parallel_pages(infos.len(), progress, &|claim, send| {
+        while let Some(index) = claim() {
+            let info = &infos[index];
+            let result = tiff_read::decode_page(data, info, index).map(|image| {
+                let (x_dpi, y_dpi) = info.dpi();
+                let placement = place(
+                    f64::from(info.width) / x_dpi,
+                    f64::from(info.height) / y_dpi,
+                    grid,
+                );
+                let bitmap = resample::to_fax_grid(image, &placement, grid);
+                encode_page(&bitmap, grid, compression)
+            });
+            send(index, result);
+        }
+    })
+}
+
+type Claim<'a> = &'a dyn Fn() -> Option<usize>;
+type Send<'a, T> = &'a dyn Fn(usize, Result<T, FaxError>);
+
+/// Runs `worker` on every core; workers claim page indices one at a time and send back one
+/// result per claimed page. Results come back in page order; progress is reported from the
+/// calling thread as pages finish. The first error stops further claims and is returned.
+fn parallel_pages<T: std::marker::Send>(
+    count: usize,
+    progress: &dyn Fn(u32, u32),
+    worker: &(dyn Fn(Claim<'_>, Send<'_, T>) + Sync),
+) -> Result<Vec<T>, FaxError> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(count)
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<(usize, Result<T, FaxError>)>();
+    let mut slots: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    let mut first_error: Option<(usize, FaxError)> = None;
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, stop) = (&next, &stop);
+            scope.spawn(move || {
+                let claim = || {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    (i < count).then_some(i)
+                };
+                let send = |i: usize, r: Result<T, FaxError>| {
+                    // The receiver lives until every worker has finished.
+                    let _ = tx.send((i, r));
+                };
+                worker(&claim, &send);
+            });
+        }
+        drop(tx);
+        let mut done = 0u32;
+        progress(0, count as u32);
+        for (index, result) in rx {
+            match result {
+                Ok(page) => {
+                    slots[index] = Some(page);
+                    done += 1;
+                    progress(done, count as u32);
+                }
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    if first_error.as_ref().is_none_or(|(i, _)| index < *i) {
+                        first_error = Some((index, e));
+                    }
+                }
+            }
+        }
+    });
+    if let Some((_, e)) = first_error {
+        return Err(e);
+    }
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, slot)| {
+            slot.ok_or_else(|| FaxError::CorruptPdf(format!("page {} was not produced", i + 1)))
+        })
+        .collect()
+}
+
+/// Converts a fax TIFF (any TIFF, in fact) to a PDF with one page per image at the image's
+/// physical size. Single-strip CCITT pages are copied into the PDF without re-encoding.
+pub fn fax_tiff_to_pdf(
+    input: &Path,
+    output: &Path,
+    progress: &dyn Fn(u32, u32),
+) -> Result<FaxReport, FaxError> {
+    let opts = FaxOptions::default();
+    let data = read_limited(input, opts.max_input_bytes)?;
+    match sniff(&data) {
+        Some(Kind::Tiff) => {}
+        Some(Kind::Pdf) => {
+            return Err(FaxError::WrongFormat {
+                found: "PDF",
+                expected: "TIFF",
+            });
+        }
+        None => return Err(FaxError::UnknownFormat),
+    }
+    let infos = tiff_read::read_directories(&data, opts.max_pages)?;
+    let total = infos.len() as u32;
+    progress(0, total);
+    let mut images = Vec::with_capacity(infos.len());
+    for (index, info) in infos.iter().enumerate() {
+        images.push(pdf_image(&data, info, index, &opts)?);
+        progress(index as u32 + 1, total);
+    }
+    let bytes = pdf_write::write_pdf(&images);
+    write_atomically(output, &bytes)?;
+    tracing::info!(input = %input.display(), output = %output.display(), pages = total, "PDF written");
+    Ok(FaxReport { pages: total })
+}
+
+fn pdf_image(
+    data: &[u8],
+    info: &PageInfo,
+    index: usize,
+    opts: &FaxOptions,
+) -> Result<CcittImage, FaxError> {
+    let (x_dpi, y_dpi) = info.dpi();
+    let width_pt = f64::from(info.width) / x_dpi * 72.0;
+    let height_pt = f64::from(info.height) / y_dpi * 72.0;
+    let single_strip = info.strip_offsets.len() == 1 && info.strip_byte_counts.len() == 1;
+    if let (Some(coding), true) = (info.ccitt_coding(), single_strip) {
+        let (offset, len) = (info.strip_offsets[0], info.strip_byte_counts[0]);
+        let end = offset.saturating_add(len);
+        let bytes = usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .and_then(|(start, end)| data.get(start..end))
+            .ok_or_else(|| {
+                FaxError::CorruptImage(format!("page {} strip lies outside the file", index + 1))
+            })?;
+        let bytes = if info.fill_order == 2 {
+            bytes.iter().map(|b| b.reverse_bits()).collect()
+        } else {
+            bytes.to_vec()
+        };
+        let (k, encoded_byte_align, end_of_line) = match coding {
+            Coding::ModifiedHuffman => (0, true, false),
+            // Any K > 0 selects mixed 1-D/2-D decoding; the tag bit after each EOL decides.
+            Coding::Group3 {
+                two_d,
+                byte_aligned,
+            } => (if two_d { 4 } else { 0 }, byte_aligned, true),
+            Coding::Group4 => (-1, false, false),
+        };
+        return Ok(CcittImage {
+            columns: info.width,
+            rows: info.height,
+            k,
+            encoded_byte_align,
+            end_of_line,
+            black_is_1: info.photometric == 1,
+            width_pt,
+            height_pt,
+            data: bytes,
+        });
+    }
+    let pixels = u64::from(info.width) * u64::from(info.height);
+    if pixels > opts.max_pixels {
+        return Err(FaxError::PageTooLarge {
+            page: index as u32 + 1,
+            detail: format!(
+                "{} x {} is {pixels} pixels, more than the {} limit",
+                info.width, info.height, opts.max_pixels
+            ),
+        });
+    }
+    let bitmap = match tiff_read::decode_page(data, info, index)? {
+        PageImage::Bilevel(bitmap) => bitmap,
+        PageImage::Gray {
+            width,
+            height,
+            pixels,
+        } => binarize::binarize(&pixels, width, height),
+    };
+    Ok(CcittImage {
+        columns: bitmap.width(),
+        rows: bitmap.height(),
+        k: -1,
+        encoded_byte_align: false,
+        end_of_line: false,
+        black_is_1: false,
+        width_pt,
+        height_pt,
+        data: ccitt_encode::encode(&bitmap, Scheme::Group4),
+    })
+}

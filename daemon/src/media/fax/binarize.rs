@@ -1,0 +1,215 @@
+//! Grey to bi-level conversion for fax: text and line art are thresholded so strokes stay
+//! crisp, continuous-tone areas (photos, tinted fills) are dithered so they stay readable.
+//! The choice is made per 16x16 block from how many mid-tone pixels it holds: anti-aliased
+//! text has mid-tones only along glyph edges, a photo has them almost everywhere.
+//! Pure pixel logic; no I/O, no resampling.
+
+use super::bitmap::Bitmap;
+
+const BLOCK: usize = 16;
+/// Darker than this is black in text areas. Above mid-grey so thin anti-aliased strokes of
+/// small type survive at 204 dpi.
+const TEXT_THRESHOLD: u8 = 168;
+/// A block whose share of mid-tone pixels exceeds this is continuous-tone.
+const PHOTO_SHARE: usize = BLOCK * BLOCK * 45 / 100;
+
+/// Clustered-dot ordered dither, 4x4 (about 51 dots per inch at 204 dpi). Clustered dots
+/// survive fax transmission and CCITT-code far smaller than dispersed (Bayer) patterns.
+const CLUSTER: [[u8; 4]; 4] = [[12, 5, 6, 13], [4, 0, 1, 7], [11, 3, 2, 8], [15, 10, 9, 14]];
+/// A block next to a continuous-tone block is continuous-tone too if this share of it is
+/// mid-tone: the ragged edge of a photo is not text.
+const PHOTO_EDGE_SHARE: usize = BLOCK * BLOCK * 15 / 100;
+
+fn is_mid_tone(v: u8) -> bool {
+    (40..=215).contains(&v)
+}
+
+/// Per-block statistics gathered in the first pass.
+struct BlockStats {
+    blocks_x: usize,
+    blocks_y: usize,
+    /// Mid-tone pixels per block, scaled to a full block width.
+    mid: Vec<usize>,
+    /// Whether the block holds anything that is not white.
+    ink: Vec<bool>,
+}
+
+impl BlockStats {
+    fn new(width: usize, height: usize) -> Self {
+        let blocks_x = width.div_ceil(BLOCK);
+        let blocks_y = height.div_ceil(BLOCK);
+        BlockStats {
+            blocks_x,
+            blocks_y,
+            mid: vec![0; blocks_x * blocks_y],
+            ink: vec![false; blocks_x * blocks_y],
+        }
+    }
+
+    fn add(&mut self, y: usize, bx: usize, chunk: &[u8]) {
+        let mut count = 0usize;
+        let mut darkest = 255u8;
+        for &v in chunk {
+            count += usize::from(is_mid_tone(v));
+            darkest = darkest.min(v);
+        }
+        let i = (y / BLOCK) * self.blocks_x + bx;
+        self.mid[i] += count * BLOCK / chunk.len();
+        self.ink[i] |= darkest < 250;
+    }
+}
+
+/// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
+/// into a bitmap, reusing `luma` as scratch space between pages. Pure-white runs, most of a
+/// fax page, are recognised on the RGBA bytes and never converted.
+pub fn binarize_rgba(rgba: &[u8], width: u32, height: u32, luma: &mut Vec<u8>) -> Bitmap {
+    let (w, h) = (width as usize, height as usize);
+    luma.clear();
+    luma.resize(w * h, 255);
+    let mut stats = BlockStats::new(w, h);
+    for y in 0..h {
+        let src_row = &rgba[y * w * 4..(y + 1) * w * 4];
+        let dst_row = &mut luma[y * w..(y + 1) * w];
+        for (bx, (src, dst)) in src_row
+            .chunks(BLOCK * 4)
+            .zip(dst_row.chunks_mut(BLOCK))
+            .enumerate()
+        {
+            // AND over the whole chunk instead of an early-exit scan: it vectorises.
+            if src.iter().fold(255u8, |acc, &b| acc & b) == 255 {
+                continue;
+            }
+            for (d, p) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = ((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8)
+                    as u8;
+            }
+            stats.add(y, bx, dst);
+        }
+    }
+    threshold(luma, w, h, &stats)
+}
+
+/// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
+pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
+    let (w, h) = (width as usize, height as usize);
+    let mut stats = BlockStats::new(w, h);
+    for y in 0..h {
+        for (bx, chunk) in gray[y * w..(y + 1) * w].chunks(BLOCK).enumerate() {
+            stats.add(y, bx, chunk);
+        }
+    }
+    threshold(gray, w, h, &stats)
+}
+
+/// Second pass: classify blocks, then threshold or dither each inked block.
+fn threshold(gray: &[u8], w: usize, h: usize, stats: &BlockStats) -> Bitmap {
+    let mut out = Bitmap::new(w as u32, h as u32);
+    let BlockStats {
+        blocks_x,
+        blocks_y,
+        mid,
+        ink,
+    } = stats;
+    let (blocks_x, blocks_y) = (*blocks_x, *blocks_y);
+    let photo_core: Vec<bool> = mid.iter().map(|&m| m > PHOTO_SHARE).collect();
+    let photo: Vec<bool> = (0..blocks_x * blocks_y)
+        .map(|i| {
+            if photo_core[i] {
+                return true;
+            }
+            if mid[i] <= PHOTO_EDGE_SHARE {
+                return false;
+            }
+            let (bx, by) = ((i % blocks_x) as isize, (i / blocks_x) as isize);
+            (-1..=1).any(|dy| {
+                (-1..=1).any(|dx| {
+                    let (nx, ny) = (bx + dx, by + dy);
+                    nx >= 0
+                        && ny >= 0
+                        && (nx as usize) < blocks_x
+                        && (ny as usize) < blocks_y
+                        && photo_core[ny as usize * blocks_x + nx as usize]
+                })
+            })
+        })
+        .collect();
+    for y in 0..h {
+        let by = y / BLOCK;
+        let row = &gray[y * w..(y + 1) * w];
+        let out_row = out.row_mut(y as u32);
+        let cluster_row = &CLUSTER[y % 4];
+        for bx in 0..blocks_x {
+            let i = by * blocks_x + bx;
+            if !ink[i] {
+                continue;
+            }
+            // Blocks are 16 pixels, so each starts on a byte of the packed row.
+            let x0 = bx * BLOCK;
+            let x1 = (x0 + BLOCK).min(w);
+            for byte_x in (x0..x1).step_by(8) {
+                let pixels = &row[byte_x..(byte_x + 8).min(x1)];
+                let mut byte = 0u8;
+                if photo[i] {
+                    for (k, &v) in pixels.iter().enumerate() {
+                        let level = u32::from(v) * 17 / 256;
+                        let black = level <= u32::from(cluster_row[(byte_x + k) % 4]);
+                        byte |= u8::from(black) << (7 - k);
+                    }
+                } else {
+                    for (k, &v) in pixels.iter().enumerate() {
+                        byte |= u8::from(v < TEXT_THRESHOLD) << (7 - k);
+                    }
+                }
+                out_row[byte_x / 8] = byte;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn white_stays_white_and_black_stays_black() {
+        let mut gray = vec![255u8; 64 * 64];
+        gray[..64 * 32].fill(0);
+        let bitmap = binarize(&gray, 64, 64);
+        assert_eq!(bitmap.black_count(), 64 * 32);
+    }
+
+    #[test]
+    fn flat_mid_grey_is_dithered_to_about_half_black() {
+        let gray = vec![128u8; 128 * 128];
+        let bitmap = binarize(&gray, 128, 128);
+        let share = bitmap.black_count() as f64 / (128.0 * 128.0);
+        assert!((share - 0.5).abs() < 0.05, "black share {share}");
+    }
+
+    #[test]
+    fn light_grey_gradient_keeps_its_tone_order() {
+        let gray: Vec<u8> = (0..256 * 64).map(|i| ((i % 256) as u8).max(30)).collect();
+        let bitmap = binarize(&gray, 256, 64);
+        let black_in = |x0: u32| {
+            (0..64)
+                .flat_map(|y| (x0..x0 + 32).map(move |x| (x, y)))
+                .filter(|&(x, y)| bitmap.is_black(x, y))
+                .count()
+        };
+        assert!(black_in(32) > black_in(128));
+        assert!(black_in(128) > black_in(200));
+    }
+
+    #[test]
+    fn thin_anti_aliased_stroke_is_kept_solid() {
+        // A one-pixel vertical line rendered at 60 % coverage, as small type looks.
+        let mut gray = vec![255u8; 32 * 32];
+        for y in 0..32 {
+            gray[y * 32 + 10] = 100;
+        }
+        let bitmap = binarize(&gray, 32, 32);
+        assert!((0..32).all(|y| bitmap.is_black(10, y)));
+        assert_eq!(bitmap.black_count(), 32);
+    }
+}

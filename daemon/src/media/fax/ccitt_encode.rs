@@ -1,0 +1,270 @@
+//! CCITT encoders for bi-level pages: Group 4 (T.6, MMR) and Group 3 two-dimensional
+//! (T.4 MR with EOLs byte-aligned, as TIFF T4Options = 5 describes).
+//!
+//! Works from colour-change lists rather than pixel iterators, so a white fax line costs a
+//! few byte compares. Run-length code words come from the `fax` crate's T.4 tables; the
+//! mode codes and the coding loop are here. Output bit order is MSB-first (FillOrder 1).
+//! Decoding is not here (see `ccitt_decode`).
+
+use fax::maps::{black, white};
+
+use super::bitmap::Bitmap;
+
+/// Which CCITT scheme to produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// T.6, terminated by EOFB.
+    Group4,
+    /// T.4 two-dimensional: every line starts with a byte-aligned EOL and a tag bit; a
+    /// one-dimensional line every `k` lines bounds the damage of a transmission error.
+    Group3TwoD { k: u32 },
+}
+
+struct BitWriter {
+    out: Vec<u8>,
+    acc: u64,
+    len: u32,
+}
+
+impl BitWriter {
+    fn with_capacity(bytes: usize) -> Self {
+        BitWriter {
+            out: Vec::with_capacity(bytes),
+            acc: 0,
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, code: u32, bits: u32) {
+        self.acc = (self.acc << bits) | u64::from(code & ((1u32 << bits) - 1));
+        self.len += bits;
+        while self.len >= 8 {
+            self.len -= 8;
+            self.out.push((self.acc >> self.len) as u8);
+        }
+    }
+
+    fn bits_to_byte_boundary(&self) -> u32 {
+        (8 - self.len % 8) % 8
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.len > 0 {
+            let pad = 8 - self.len;
+            self.put(0, pad);
+        }
+        self.out
+    }
+}
+
+const EOL: (u32, u32) = (1, 12);
+const PASS: (u32, u32) = (0b0001, 4);
+const HORIZONTAL: (u32, u32) = (0b001, 3);
+/// Vertical mode codes for a1 - b1 = -3..=3.
+const VERTICAL: [(u32, u32); 7] = [
+    (0b0000010, 7),
+    (0b000010, 6),
+    (0b010, 3),
+    (0b1, 1),
+    (0b011, 3),
+    (0b000011, 6),
+    (0b0000011, 7),
+];
+
+fn put_code(w: &mut BitWriter, (code, bits): (u32, u32)) {
+    w.put(code, bits);
+}
+
+/// Writes one run: make-up codes (2560 at a time, then a multiple of 64), then a terminating code.
+fn put_run(w: &mut BitWriter, black_run: bool, mut n: u32) {
+    let table = if black_run {
+        &black::ENTRIES
+    } else {
+        &white::ENTRIES
+    };
+    let mut emit = |n: u32| {
+        // Table layout: 0..=63 terminating codes, then make-up codes 64..=2560 in steps of 64.
+        let index = if n >= 64 { 63 + n / 64 } else { n } as usize;
+        let (_, bits) = table[index];
+        w.put(u32::from(bits.data), u32::from(bits.len));
+    };
+    while n >= 2560 {
+        emit(2560);
+        n -= 2560;
+    }
+    if n >= 64 {
+        emit(n & !63);
+        n &= 63;
+    }
+    emit(n);
+}
+
+/// Codes one line one-dimensionally (Modified Huffman): alternating runs from white.
+fn encode_1d(w: &mut BitWriter, changes: &[u32], width: u32) {
+    let mut pos = 0;
+    let mut black_run = false;
+    for &c in changes.iter().chain(std::iter::once(&width)) {
+        put_run(w, black_run, c - pos);
+        pos = c;
+        black_run = !black_run;
+    }
+}
+
+/// Codes one line against its reference line (T.4 §4.2.1.3 / T.6 two-dimensional coding).
+/// Both lists are colour changes (< width), followed by two `width` sentinels.
+fn encode_2d(w: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) {
+    let width_i = i64::from(width);
+    let mut a0: i64 = -1;
+    // Colour of the run starting at a0: false = white.
+    let mut black = false;
+    let mut cur_i = 0usize;
+    let mut ref_i = 0usize;
+    loop {
+        // a1: first change on the coding line right of a0.
+        while i64::from(current[cur_i]) <= a0 && current[cur_i] < width {
+            cur_i += 1;
+        }
+        let a1 = i64::from(current[cur_i]);
+        // b1: first change on the reference line right of a0 and of the colour opposite
+        // a0's colour; even indices are changes to black.
+        while ref_i > 0 && i64::from(reference[ref_i - 1]) > a0 {
+            ref_i -= 1;
+        }
+        while i64::from(reference[ref_i]) <= a0 && reference[ref_i] < width {
+            ref_i += 1;
+        }
+        if (ref_i % 2 == 1) != black && reference[ref_i] < width {
+            ref_i += 1;
+        }
+        let b1 = i64::from(reference[ref_i]);
+        let b2 = i64::from(reference[(ref_i + 1).min(reference.len() - 1)]);
+
+        if b2 < a1 {
+            put_code(w, PASS);
+            a0 = b2;
+        } else if (a1 - b1).abs() <= 3 {
+            put_code(w, VERTICAL[(a1 - b1 + 3) as usize]);
+            a0 = a1;
+            black = !black;
+        } else {
+            let a2 = i64::from(current[(cur_i + 1).min(current.len() - 1)]);
+            put_code(w, HORIZONTAL);
+            let start = a0.max(0);
+            put_run(w, black, (a1 - start) as u32);
+            put_run(w, !black, (a2 - a1) as u32);
+            a0 = a2;
+        }
+        if a0 >= width_i {
+            break;
+        }
+    }
+}
+
+/// Encodes a whole page into one strip.
+pub fn encode(bitmap: &Bitmap, scheme: Scheme) -> Vec<u8> {
+    let width = bitmap.width();
+    let mut w = BitWriter::with_capacity(bitmap.height() as usize * 8);
+    let mut reference: Vec<u32> = vec![width, width];
+    let mut current: Vec<u32> = Vec::with_capacity(64);
+    for y in 0..bitmap.height() {
+        bitmap.changes(y, &mut current);
+        current.push(width);
+        current.push(width);
+        match scheme {
+            Scheme::Group4 => encode_2d(&mut w, &reference, &current, width),
+            Scheme::Group3TwoD { k } => {
+                // Fill so that the EOL ends on a byte boundary (T4Options bit 2).
+                let fill = (w.bits_to_byte_boundary() + 8 - 4) % 8;
+                w.put(0, fill);
+                put_code(&mut w, EOL);
+                let one_d = k <= 1 || y % k == 0;
+                w.put(u32::from(one_d), 1);
+                if one_d {
+                    encode_1d(&mut w, &current[..current.len() - 2], width);
+                } else {
+                    encode_2d(&mut w, &reference, &current, width);
+                }
+            }
+        }
+        std::mem::swap(&mut reference, &mut current);
+    }
+    if scheme == Scheme::Group4 {
+        put_code(&mut w, EOL);
+        put_code(&mut w, EOL);
+    }
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::fax::ccitt_decode::{Coding, decode};
+
+    fn sample_page() -> Bitmap {
+        let mut page = Bitmap::new(1728, 64);
+        for y in 0..64u32 {
+            for x in 0..1728u32 {
+                let diagonal = (x + y) % 97 < 3;
+                let block = (100..1700).contains(&x) && (20..30).contains(&y);
+                let checker = x < 64 && (x / 2 + y) % 2 == 0;
+                if diagonal || block || checker || x == 1727 {
+                    page.set_black(x, y);
+                }
+            }
+        }
+        page
+    }
+
+    #[test]
+    fn group4_round_trips_through_an_independent_decoder() {
+        let page = sample_page();
+        let data = encode(&page, Scheme::Group4);
+        let decoded = decode(&data, 1728, 64, Coding::Group4).expect("decodes");
+        assert_eq!(decoded, page);
+    }
+
+    #[test]
+    fn group4_output_is_read_identically_by_the_fax_crate_decoder() {
+        let page = sample_page();
+        let data = encode(&page, Scheme::Group4);
+        let mut decoded = Bitmap::new(1728, 64);
+        let mut y = 0;
+        fax::decoder::decode_g4(data.into_iter(), 1728, Some(64), |changes| {
+            decoded.fill_row_from_changes(y, changes);
+            y += 1;
+        })
+        .expect("fax crate decodes");
+        assert_eq!(y, 64);
+        assert_eq!(decoded, page);
+    }
+
+    #[test]
+    fn group3_two_d_round_trips_through_an_independent_decoder() {
+        let page = sample_page();
+        let data = encode(&page, Scheme::Group3TwoD { k: 4 });
+        let coding = Coding::Group3 {
+            two_d: true,
+            byte_aligned: true,
+        };
+        let decoded = decode(&data, 1728, 64, coding).expect("decodes");
+        assert_eq!(decoded, page);
+    }
+
+    #[test]
+    fn group3_lines_start_with_an_eol_ending_on_a_byte_boundary() {
+        let page = Bitmap::new(1728, 2);
+        let data = encode(&page, Scheme::Group3TwoD { k: 2 });
+        // Line 1: 4 fill bits + EOL (0000 0000 0000 0001), tag 1, white 1728 (make-up 1728
+        // = 010011011, terminating 0 = 00110101)...
+        assert_eq!(&data[..2], &[0x00, 0x01]);
+    }
+
+    #[test]
+    fn white_page_encodes_to_a_few_bytes_per_line_in_group4() {
+        let page = Bitmap::new(1728, 2292);
+        let data = encode(&page, Scheme::Group4);
+        // One V0 bit per line plus EOFB.
+        assert_eq!(data.len(), 2292usize.div_ceil(8) + 3);
+    }
+}

@@ -1,0 +1,125 @@
+//! PDF pages to grey pixels on the fax grid, rendered with `hayro` (pure Rust).
+//! Opening checks encryption and structure; rendering draws one page straight at its final
+//! placement (rotation and non-square fax pixels are part of the transform, so nothing is
+//! resampled afterwards). It does not binarise or encode.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use hayro::hayro_interpret::InterpreterSettings;
+use hayro::hayro_interpret::util::TransformExt;
+use hayro::hayro_syntax::{LoadPdfError, Pdf};
+use hayro::kurbo::Affine;
+use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
+use hayro::{RenderCache, RenderSettings};
+
+use super::FaxError;
+use super::layout::{FaxGrid, Placement};
+
+/// Parses a PDF held in memory, mapping hayro's load errors to ours.
+pub fn open(data: Arc<Vec<u8>>) -> Result<Pdf, FaxError> {
+    // Parsing walks untrusted bytes in third-party code: contain a panic there too.
+    let parsed = catch_unwind(AssertUnwindSafe(|| Pdf::new(data)))
+        .map_err(|_| FaxError::CorruptPdf("the PDF structure cannot be parsed".into()))?;
+    match parsed {
+        Ok(pdf) => Ok(pdf),
+        Err(LoadPdfError::Decryption(e)) => Err(FaxError::EncryptedPdf(format!("{e:?}"))),
+        Err(LoadPdfError::Invalid) => Err(FaxError::CorruptPdf(
+            "the file starts like a PDF but its structure cannot be read".into(),
+        )),
+    }
+}
+
+/// Page sizes in inches as displayed (after /Rotate), in page order.
+pub fn page_sizes_inches(pdf: &Pdf) -> Vec<(f64, f64)> {
+    pdf.pages()
+        .iter()
+        .map(|page| {
+            let (w, h) = page.render_dimensions();
+            (f64::from(w) / 72.0, f64::from(h) / 72.0)
+        })
+        .collect()
+}
+
+/// Renders pages onto a white grid-sized canvas, keeping its buffers from page to page.
+pub struct PageRenderer {
+    ctx: RenderContext,
+    pixmap: Pixmap,
+    resources: Resources,
+}
+
+impl PageRenderer {
+    pub fn new(grid: &FaxGrid) -> Result<Self, FaxError> {
+        let too_large = || FaxError::PageTooLarge {
+            page: 1,
+            detail: "fax grid larger than the renderer allows".into(),
+        };
+        let width = u16::try_from(grid.width).map_err(|_| too_large())?;
+        let height = u16::try_from(grid.rows).map_err(|_| too_large())?;
+        Ok(PageRenderer {
+            ctx: RenderContext::new(width, height),
+            pixmap: Pixmap::new(width, height),
+            resources: Resources::default(),
+        })
+    }
+
+    /// Renders page `index`; returns premultiplied RGBA, opaque (white background).
+    pub fn render<'a>(
+        &mut self,
+        pdf: &'a Pdf,
+        cache: &RenderCache<'a>,
+        index: usize,
+        placement: &Placement,
+    ) -> Result<&[u8], FaxError> {
+        let pages = pdf.pages();
+        let page = pages
+            .get(index)
+            .ok_or_else(|| FaxError::CorruptPdf(format!("page {} is missing", index + 1)))?;
+        let page_h = f64::from(page.render_dimensions().1);
+        let initial = page.initial_transform(true).to_kurbo();
+        // Quarter turn clockwise in y-down space: (x, y) -> (h - y, x).
+        let rotation = if placement.rotate {
+            Affine::new([0.0, 1.0, -1.0, 0.0, page_h, 0.0])
+        } else {
+            Affine::IDENTITY
+        };
+        let scale = Affine::scale_non_uniform(
+            placement.x_pixels_per_inch / 72.0,
+            placement.y_pixels_per_inch / 72.0,
+        );
+        let offset = Affine::translate((f64::from(placement.left), f64::from(placement.top)));
+        let transform = offset * scale * rotation * initial;
+
+        let interpreter = InterpreterSettings::default();
+        // Paths are rendered without anti-aliasing (pixels more than 96/255 covered are
+        // ink): the output is 1 bit anyway, strokes come out as bold as after thresholding,
+        // and the rasteriser does less work.
+        let render_settings = RenderSettings {
+            aliasing_threshold: Some(96),
+            ..RenderSettings::default()
+        };
+        let PageRenderer {
+            ctx,
+            pixmap,
+            resources,
+        } = self;
+        // The renderer is third-party code walking untrusted content; a bug there must cost
+        // one conversion, not the daemon.
+        catch_unwind(AssertUnwindSafe(|| {
+            ctx.reset();
+            hayro::render_into(page, cache, &interpreter, &render_settings, ctx, transform);
+            ctx.flush();
+            ctx.render_with(
+                &mut *pixmap,
+                resources,
+                RasterizerSettings {
+                    target_init: TargetInit::Clear(WHITE),
+                    ..Default::default()
+                },
+            );
+        }))
+        .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))?;
+        Ok(self.pixmap.data_as_u8_slice())
+    }
+}
