@@ -17,6 +17,7 @@ use crate::ari::connection::{self, ConnectionState};
 use crate::ari::{AriClient, AriError};
 use crate::config::Config;
 use crate::engine::Engine;
+use crate::flows::fax;
 use crate::flows::followme::{DialTemplates, FollowMeFlow};
 use crate::flows::greeting::GreetingHandler;
 use crate::greetings::{GreetingError, GreetingFiles};
@@ -34,6 +35,7 @@ pub struct Daemon {
     config: Config,
     store: Store,
     client: AriClient,
+    fax_updates: fax::service::FaxUpdates,
 }
 
 impl Daemon {
@@ -45,6 +47,7 @@ impl Daemon {
             config,
             store,
             client,
+            fax_updates: fax::service::FaxUpdates::default(),
         })
     }
 
@@ -60,6 +63,11 @@ impl Daemon {
         &self.client
     }
 
+    /// Every fax job change while the daemon runs (for the portal's live progress).
+    pub fn fax_updates(&self) -> &fax::service::FaxUpdates {
+        &self.fax_updates
+    }
+
     /// The Stasis dispatcher with every flow registered.
     pub fn engine(&self) -> Engine {
         let followme = Arc::new(FollowMeFlow {
@@ -71,13 +79,21 @@ impl Daemon {
         });
         Engine::builder(self.client.clone())
             .route("followme", followme)
+            .route(fax::ari_line::STASIS_ROUTE, fax::service::stale_call)
             .build()
     }
 
     /// The FastAGI server with every script registered.
     pub fn agi_server(&self) -> Result<AgiServer, GreetingError> {
         let greetings = GreetingFiles::from_config(&self.config.voicemail)?;
-        Ok(AgiServer::new(&self.config.agi).route("greeting", GreetingHandler::new(greetings)))
+        let fax_received = fax::agi::FaxReceivedScript {
+            store: self.store.clone(),
+            converter: Arc::new(fax::MediaConverter::default()),
+            received_dir: fax::fax_dir(&self.config.data_dir).join("received"),
+        };
+        Ok(AgiServer::new(&self.config.agi)
+            .route("greeting", GreetingHandler::new(greetings))
+            .route(fax::agi::AGI_SCRIPT, fax_received))
     }
 
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.
@@ -88,6 +104,7 @@ impl Daemon {
         let connection = connection::spawn(self.client.clone(), stop.clone());
         let ari_state: watch::Receiver<ConnectionState> = connection.state.clone();
         let engine = self.engine();
+        let fax_inbox = engine.inbox();
         services.spawn(engine.run(connection.items, stop.clone()));
         services.spawn(async move {
             let _ = connection.task.await;
@@ -114,7 +131,18 @@ impl Daemon {
             Err(err) => tracing::error!(%err, "FastAGI server not started"),
         }
 
-        // Other services (scheduler, fax worker, portal) start here and stop on `stop`;
+        // Fax: the outgoing queue's worker on the ARI fax line.
+        services.spawn(fax::service::run_worker(
+            self.config.clone(),
+            self.store.clone(),
+            self.client.clone(),
+            fax_inbox,
+            Arc::new(fax::MediaConverter::default()),
+            self.fax_updates.clone(),
+            stop.clone(),
+        ));
+
+        // Other services (scheduler, portal) start here and stop on `stop`;
         // the portal shows `ari_state`.
         let _ = &ari_state;
 
