@@ -18,9 +18,7 @@ use crate::ari::connection::{self, ConnectionState};
 use crate::ari::{AriClient, AriError};
 use crate::config::Config;
 use crate::engine::Engine;
-use crate::flows::fax::DocumentConverter;
-use crate::flows::fax::documents::MediaDocuments;
-use crate::flows::fax::service::FaxUpdates;
+use crate::flows::fax;
 use crate::flows::followme::{DialTemplates, FollowMeFlow};
 use crate::flows::greeting::GreetingHandler;
 use crate::greetings::{GreetingError, GreetingFiles};
@@ -39,6 +37,7 @@ pub struct Daemon {
     config: Config,
     store: Store,
     client: AriClient,
+    fax_updates: fax::service::FaxUpdates,
 }
 
 impl Daemon {
@@ -50,6 +49,7 @@ impl Daemon {
             config,
             store,
             client,
+            fax_updates: fax::service::FaxUpdates::default(),
         })
     }
 
@@ -65,6 +65,11 @@ impl Daemon {
         &self.client
     }
 
+    /// Every fax job change while the daemon runs (for the portal's live progress).
+    pub fn fax_updates(&self) -> &fax::service::FaxUpdates {
+        &self.fax_updates
+    }
+
     /// The Stasis dispatcher with every flow registered.
     pub fn engine(&self) -> Engine {
         let followme = Arc::new(FollowMeFlow {
@@ -76,7 +81,7 @@ impl Daemon {
         });
         Engine::builder(self.client.clone())
             .route("followme", followme)
-            .route("fax", crate::flows::fax::service::stale_call)
+            .route(fax::ari_line::STASIS_ROUTE, fax::service::stale_call)
             .route(
                 crate::flows::wakeup::ROUTE,
                 crate::flows::wakeup::orphan_handler,
@@ -87,7 +92,14 @@ impl Daemon {
     /// The FastAGI server with every script registered.
     pub fn agi_server(&self) -> Result<AgiServer, GreetingError> {
         let greetings = GreetingFiles::from_config(&self.config.voicemail)?;
-        Ok(AgiServer::new(&self.config.agi).route("greeting", GreetingHandler::new(greetings)))
+        let fax_received = fax::agi::FaxReceivedScript {
+            store: self.store.clone(),
+            converter: Arc::new(fax::MediaConverter::default()),
+            received_dir: fax::fax_dir(&self.config.data_dir).join("received"),
+        };
+        Ok(AgiServer::new(&self.config.agi)
+            .route("greeting", GreetingHandler::new(greetings))
+            .route(fax::agi::AGI_SCRIPT, fax_received))
     }
 
     /// The portal's backend over this daemon's store, greeting files and live link states.
@@ -117,6 +129,7 @@ impl Daemon {
         let ari_state: watch::Receiver<ConnectionState> = connection.state.clone();
         let engine = self.engine();
         let registry = engine.registry();
+        let fax_inbox = engine.inbox();
         services.spawn(engine.run(connection.items, stop.clone()));
         services.spawn(async move {
             let _ = connection.task.await;
@@ -145,17 +158,16 @@ impl Daemon {
             Err(err) => tracing::error!(%err, "FastAGI server not started"),
         }
 
-        // Fax worker: sends queued faxes through the fax-out context; the portal shows its
-        // progress.
-        let fax_updates = FaxUpdates::default();
-        let fax_documents: Arc<dyn DocumentConverter> = Arc::new(MediaDocuments::default());
-        services.spawn(crate::flows::fax::service::run_worker(
+        // Fax: the outgoing queue's worker on the ARI fax line; the portal shows its progress.
+        let fax_documents: Arc<dyn fax::DocumentConverter> =
+            Arc::new(fax::MediaConverter::default());
+        services.spawn(fax::service::run_worker(
             self.config.clone(),
             self.store.clone(),
             self.client.clone(),
-            registry.inbox(),
+            fax_inbox,
             fax_documents.clone(),
-            fax_updates.clone(),
+            self.fax_updates.clone(),
             stop.clone(),
         ));
 
@@ -186,7 +198,7 @@ impl Daemon {
                 max_attempts: self.config.fax.retries.saturating_add(1),
             });
         services.spawn(portal::forward_fax_updates(
-            fax_updates.subscribe(),
+            self.fax_updates.subscribe(),
             backend.fax_progress_sender(),
             stop.clone(),
         ));

@@ -7,6 +7,7 @@
 //! - [`submit`]: checking and queuing a fax to send.
 //! - [`worker`]: working the queue.
 //! - [`receive`]: recording a received fax.
+//! - [`media_converter`]: the document converter over `media::fax`.
 //! - [`service`]: the worker as the daemon runs it, its progress broadcast, the Stasis route.
 //! - [`agi`]: the `fax-received` FastAGI script.
 //! - [`ari_line`]: the fax line over ARI (originate, continue into `ringside-fax-out`).
@@ -17,8 +18,8 @@
 pub mod agi;
 pub mod ari_line;
 pub mod call;
-pub mod documents;
 pub mod machine;
+pub mod media_converter;
 pub mod ports;
 pub mod receive;
 pub mod service;
@@ -26,6 +27,7 @@ pub mod submit;
 pub mod worker;
 
 pub use machine::{CallFailure, FaxResult};
+pub use media_converter::MediaConverter;
 pub use ports::{CallSignals, DocumentConverter, FaxCall, FaxLine, LineError};
 pub use receive::{ReceivedFaxReport, record_received_fax};
 pub use submit::{DocumentLimits, SendRequest, SubmitError, submit_fax};

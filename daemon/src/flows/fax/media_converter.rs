@@ -1,30 +1,30 @@
-//! The fax flow's [`DocumentConverter`] over the daemon's own fax conversion
-//! ([`crate::media::fax`]): PDF/TIFF to fax TIFF with the default options, fax TIFF to PDF.
+//! The document converter the daemon uses: `media::fax` (PDF/TIFF → fax TIFF, fax TIFF → PDF).
 
 use std::path::Path;
 
 use super::ports::DocumentConverter;
 use crate::media::fax::{FaxOptions, count_pages, document_to_fax_tiff, fax_tiff_to_pdf};
 
+/// [`DocumentConverter`] over `media::fax` with the given conversion settings.
 #[derive(Debug, Clone, Default)]
-pub struct MediaDocuments {
+pub struct MediaConverter {
     pub options: FaxOptions,
 }
 
-impl DocumentConverter for MediaDocuments {
+impl DocumentConverter for MediaConverter {
     fn count_pages(&self, document: &Path) -> Result<u32, String> {
         count_pages(document).map_err(|e| e.to_string())
     }
 
     fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
         document_to_fax_tiff(document, output, &self.options, &|_, _| {})
-            .map(|report| report.pages)
+            .map(|r| r.pages)
             .map_err(|e| e.to_string())
     }
 
     fn fax_tiff_to_pdf(&self, tiff: &Path, output: &Path) -> Result<u32, String> {
         fax_tiff_to_pdf(tiff, output, &|_, _| {})
-            .map(|report| report.pages)
+            .map(|r| r.pages)
             .map_err(|e| e.to_string())
     }
 }
