@@ -406,3 +406,146 @@ async fn admin_created_user_gets_a_generated_password_that_logs_in() {
     assert_eq!(me["user"]["email"], "zoe@example.org");
     daemon.stop().await;
 }
+
+impl ApiSession {
+    async fn send_fax(
+        &self,
+        number: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        let response = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/api/v1/fax/jobs?number={number}&file_name={file_name}"),
+            )
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("POST fax");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn fax_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../media-fixtures/fax")
+            .join(name),
+    )
+    .expect("fax fixture")
+}
+
+#[tokio::test]
+async fn fax_to_a_number_with_letters_is_refused_on_the_number_field_and_nothing_is_queued() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let (status, body) = alice
+        .send_fax(
+            "555-CALL-ME",
+            "letter.pdf",
+            "application/pdf",
+            fax_fixture("text-10pt.pdf"),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("number"), "{body}");
+    let (_, jobs) = alice.get_json("/api/v1/fax/jobs").await;
+    assert_eq!(jobs, json!([]));
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn text_sent_as_a_pdf_is_refused_in_plain_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let (status, body) = alice
+        .send_fax(
+            "5551234",
+            "letter.pdf",
+            "application/pdf",
+            b"Dear Sir, this is plain text".to_vec(),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    let message = body.to_string();
+    assert!(
+        message.contains("letter.pdf: the file is not a PDF document"),
+        "{message}"
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn queued_fax_is_listed_as_the_senders_job_with_its_page_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let (status, job) = alice
+        .send_fax(
+            "0301234",
+            "memo.pdf",
+            "application/pdf",
+            fax_fixture("mixed-10p.pdf"),
+        )
+        .await;
+    assert_eq!(status, 201, "{job}");
+    assert_eq!(job["number"], "0301234");
+    assert_eq!(job["pages_total"], 10);
+    let (_, jobs) = alice.get_json("/api/v1/fax/jobs").await;
+    assert_eq!(jobs[0]["id"], job["id"]);
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn wakeup_with_an_unknown_prompt_is_refused_on_the_prompt_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let spec = |prompt: &str| {
+        json!({
+            "name": "Early", "prompt": prompt,
+            "schedule": {"kind": "weekly", "days": ["Mon", "Tue"], "time": "06:30:00"},
+            "time_zone": "Europe/Berlin", "members": ["201"], "enabled": true
+        })
+    };
+    let response = alice
+        .request(reqwest::Method::POST, "/api/v1/wakeups")
+        .json(&spec("no-such-sound"))
+        .send()
+        .await
+        .expect("POST wakeup");
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("\"prompt\""), "{body}");
+    assert!(body.contains("no-such-sound"), "{body}");
+
+    let response = alice
+        .request(reqwest::Method::POST, "/api/v1/wakeups")
+        .json(&spec("this-is-yr-wakeup-call"))
+        .send()
+        .await
+        .expect("POST wakeup");
+    assert_eq!(response.status(), 201);
+    let (_, list) = alice.get_json("/api/v1/wakeups").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert!(list[0]["next_due"].is_string(), "{list}");
+    daemon.stop().await;
+}
