@@ -25,7 +25,9 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
     // and a load test has nothing to check there.
     if std::env::var(ROLE_VAR).is_err() && !std::env::args().any(|a| a == "--bench") {
-        println!("followme load benchmark: run it with `cargo bench -p ringside-benches --bench followme`");
+        println!(
+            "followme load benchmark: run it with `cargo bench -p ringside-benches --bench followme`"
+        );
         return;
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
