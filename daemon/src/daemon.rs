@@ -80,6 +80,10 @@ impl Daemon {
         Engine::builder(self.client.clone())
             .route("followme", followme)
             .route(fax::ari_line::STASIS_ROUTE, fax::service::stale_call)
+            .route(
+                crate::flows::wakeup::ROUTE,
+                crate::flows::wakeup::orphan_handler,
+            )
             .build()
     }
 
@@ -105,6 +109,7 @@ impl Daemon {
         let ari_state: watch::Receiver<ConnectionState> = connection.state.clone();
         let engine = self.engine();
         let fax_inbox = engine.inbox();
+        let registry = engine.registry();
         services.spawn(engine.run(connection.items, stop.clone()));
         services.spawn(async move {
             let _ = connection.task.await;
@@ -142,8 +147,21 @@ impl Daemon {
             stop.clone(),
         ));
 
-        // Other services (scheduler, portal) start here and stop on `stop`;
-        // the portal shows `ari_state`.
+        // Wakeup scheduler: places due calls through the engine.
+        let dialer = crate::flows::wakeup::AriWakeupDialer::new(
+            self.client.clone(),
+            Arc::new(move || registry.inbox()),
+            crate::flows::wakeup::WakeupFlowConfig::from_config(&self.config),
+        );
+        let scheduler = crate::schedule::Scheduler::new(
+            self.store.clone(),
+            Arc::new(crate::schedule::SystemClock),
+            Arc::new(dialer),
+            crate::schedule::SchedulerConfig::from_config(&self.config.wakeup),
+        );
+        services.spawn(scheduler.run(stop.clone()));
+
+        // Other services (portal) start here and stop on `stop`; the portal shows `ari_state`.
         let _ = &ari_state;
 
         stop.cancelled().await;

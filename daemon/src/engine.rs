@@ -99,6 +99,11 @@ impl ChannelRegistry {
         self.lock().by_channel.get(channel_id).map(|o| o.tx.clone())
     }
 
+    /// A fresh inbox for a flow the daemon starts itself, usable while the engine runs.
+    pub fn inbox(&self) -> Inbox {
+        Inbox::new(self.clone())
+    }
+
     pub fn is_owned(&self, channel_id: &str) -> bool {
         self.lock().by_channel.contains_key(channel_id)
     }

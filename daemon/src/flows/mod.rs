@@ -3,3 +3,4 @@
 pub mod fax;
 pub mod followme;
 pub mod greeting;
+pub mod wakeup;

@@ -15,6 +15,7 @@ pub mod settings;
 pub mod user_fields;
 pub mod user_import;
 pub mod users;
+pub mod wakeups;
 
 pub use access::{Access, Menu, MenuAccess};
 pub use followme::{CallerIdMode, FollowMeSettings, FollowMeStep};

@@ -1,0 +1,320 @@
+//! Wakeup scheduler under load (run once: `cargo bench -p ringside-benches --bench wakeup_load`).
+//!
+//! 1. 10,000 wakeups due at the same instant: lateness after the due instant of each call's
+//!    start, first with a recording dialer (scheduler and database alone), then through the
+//!    real ARI flow against the in-process ARI simulator (the instant each originate request
+//!    reached the simulator); p50 / p99 / max.
+//! 2. 1,000,000 stored wakeups: scheduler start-up time (open the database, first pass, next due
+//!    time known) and peak RSS, measured in a fresh child process.
+//!
+//! SQLite in a temp dir; the real scheduler with the wall clock.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use ringside::schedule::{
+    CallResult, Outcome, Scheduler, SchedulerConfig, SystemClock, WakeupCall, WakeupDialer,
+};
+use ringside::store::Store;
+use tokio_util::sync::CancellationToken;
+
+const DUE_AT_ONCE: usize = 10_000;
+const STORED: usize = 1_000_000;
+const CHILD_VAR: &str = "RINGSIDE_WAKEUP_BENCH_STARTUP_DB";
+
+struct LatenessDialer {
+    lateness_us: Mutex<Vec<i64>>,
+    done: tokio::sync::Notify,
+}
+
+#[async_trait::async_trait]
+impl WakeupDialer for LatenessDialer {
+    async fn call(&self, call: WakeupCall) -> CallResult {
+        let late = (Utc::now() - call.due_at)
+            .num_microseconds()
+            .unwrap_or(i64::MAX);
+        let mut v = self.lateness_us.lock().expect("lateness lock");
+        v.push(late);
+        if v.len() == DUE_AT_ONCE {
+            self.done.notify_one();
+        }
+        CallResult::new(Outcome::Acknowledged, "bench")
+    }
+}
+
+async fn seed(store: &Store, count: usize, due: impl Fn(usize) -> DateTime<Utc>) {
+    sqlx::query(
+        "INSERT INTO users (extension, display_name, created_at) VALUES ('1001', 'Bench', 0)",
+    )
+    .execute(store.pool())
+    .await
+    .expect("user");
+    let mut tx = store.pool().begin().await.expect("begin");
+    for chunk_start in (0..count).step_by(1000) {
+        let mut sql = String::from(
+            "INSERT INTO wakeups (owner, name, enabled, prompt, rule, tz, members, ring_secs, retries, \
+             retry_interval_mins, snooze_mins, next_fire_at, created_at, updated_at) VALUES ",
+        );
+        for i in chunk_start..(chunk_start + 1000).min(count) {
+            let at = due(i);
+            if i > chunk_start {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "('1001', 'w{i}', 1, 'beep', 'once {}', 'UTC', '1001', 30, 3, 1, 5, {}, 0, 0)",
+                at.format("%Y-%m-%d %H:%M"),
+                at.timestamp_millis()
+            ));
+        }
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *tx)
+            .await
+            .expect("insert wakeups");
+    }
+    tx.commit().await.expect("commit");
+}
+
+fn percentile(sorted: &[i64], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx] as f64 / 1000.0
+}
+
+async fn lateness_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = Store::connect(&url).await.expect("store");
+    let due = Utc::now() + Duration::seconds(8);
+    let due = DateTime::from_timestamp(due.timestamp(), 0).expect("whole second");
+    seed(&store, DUE_AT_ONCE, |_| due).await;
+    let dialer = Arc::new(LatenessDialer {
+        lateness_us: Mutex::new(Vec::new()),
+        done: tokio::sync::Notify::new(),
+    });
+    let scheduler = Scheduler::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        dialer.clone(),
+        SchedulerConfig::default(),
+    );
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(scheduler.run(stop.clone()));
+    tokio::time::timeout(std::time::Duration::from_secs(120), dialer.done.notified())
+        .await
+        .expect("all calls within 2 minutes");
+    stop.cancel();
+    let _ = task.await;
+    let mut v = dialer.lateness_us.lock().expect("lock").clone();
+    v.sort_unstable();
+    println!(
+        "wakeup_load: {} wakeups due at once: call start lateness p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 < 1000 ms)",
+        v.len(),
+        percentile(&v, 0.50),
+        percentile(&v, 0.99),
+        percentile(&v, 1.0)
+    );
+}
+
+async fn lateness_simulator_run() {
+    use ringside::ari::simulator::{Script, Simulator};
+    use ringside::ari::{AriClient, connection};
+    use ringside::engine::Engine;
+    use ringside::flows::wakeup::{self, AriWakeupDialer, WakeupFlowConfig};
+
+    let sim = Simulator::start_default().await.expect("simulator");
+    sim.phone("1001", Script::answer_after_ms(200).then_press("2", 100));
+    sim.set_default_media_duration(std::time::Duration::from_millis(300));
+    let client = AriClient::new(&sim.base_url(), "ringside", "bench", "ringside").expect("client");
+    let stop = CancellationToken::new();
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let engine = Engine::builder(client.clone())
+        .route(wakeup::ROUTE, wakeup::orphan_handler)
+        .build();
+    let registry = engine.registry();
+    tokio::spawn(engine.run(conn.items, stop.clone()));
+    while !sim.is_connected("ringside") {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = Store::connect(&url).await.expect("store");
+    let due = Utc::now() + Duration::seconds(8);
+    let due = DateTime::from_timestamp(due.timestamp(), 0).expect("whole second");
+    seed(&store, DUE_AT_ONCE, |_| due).await;
+    let dialer = AriWakeupDialer::new(
+        client,
+        Arc::new(move || registry.inbox()),
+        WakeupFlowConfig::default(),
+    );
+    let scheduler = Scheduler::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(dialer),
+        SchedulerConfig::default(),
+    );
+    // Instants of the simulator's request log, mapped onto the wall clock.
+    let (base_instant, base_utc) = (tokio::time::Instant::now().into_std(), Utc::now());
+    tokio::spawn(scheduler.run(stop.clone()));
+    let finished = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            let row =
+                sqlx::query("SELECT COUNT(*) AS n FROM wakeup_attempts WHERE outcome IS NOT NULL")
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("count");
+            let n: i64 = sqlx::Row::try_get(&row, "n").expect("n");
+            if n as usize >= DUE_AT_ONCE {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(180), finished)
+        .await
+        .expect("all calls over within 3 minutes");
+    stop.cancel();
+    let mut v: Vec<i64> = sim
+        .rest_calls()
+        .into_iter()
+        .filter(|c| {
+            c.method == "POST"
+                && c.path.starts_with("/channels/wakeup-")
+                && !c.path.contains("/play")
+        })
+        .map(|c| {
+            let at = base_utc
+                + Duration::from_std(c.at.saturating_duration_since(base_instant))
+                    .unwrap_or_default();
+            (at - due).num_microseconds().unwrap_or(i64::MAX)
+        })
+        .collect();
+    v.sort_unstable();
+    let outcomes =
+        sqlx::query("SELECT outcome, COUNT(*) AS n FROM wakeup_attempts GROUP BY outcome")
+            .fetch_all(store.pool())
+            .await
+            .expect("outcomes");
+    let summary: Vec<String> = outcomes
+        .iter()
+        .map(|r| {
+            let o: String = sqlx::Row::try_get(r, "outcome").unwrap_or_default();
+            let n: i64 = sqlx::Row::try_get(r, "n").unwrap_or_default();
+            format!("{o} {n}")
+        })
+        .collect();
+    println!(
+        "wakeup_load: {} wakeups due at once through ARI (simulator): originate arrival lateness p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; outcomes: {} (target p99 < 1000 ms)",
+        v.len(),
+        percentile(&v, 0.50),
+        percentile(&v, 0.99),
+        percentile(&v, 1.0),
+        summary.join(", ")
+    );
+    sim.shutdown();
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+struct NoCalls;
+
+#[async_trait::async_trait]
+impl WakeupDialer for NoCalls {
+    async fn call(&self, _call: WakeupCall) -> CallResult {
+        CallResult::new(Outcome::Failed, "bench: no calls expected")
+    }
+}
+
+/// In the child: open the database, run the first pass, learn the next due time.
+async fn startup_child(url: &str, t0: Instant) {
+    let store = Store::connect(url).await.expect("store");
+    let opened = t0.elapsed();
+    let scheduler = Scheduler::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(NoCalls),
+        SchedulerConfig::default(),
+    );
+    let tick = scheduler.tick().await.expect("first pass");
+    let ticked = t0.elapsed();
+    let next = store.next_wakeup_event().await.expect("next due");
+    let elapsed = t0.elapsed();
+    eprintln!(
+        "wakeup_load: start-up breakdown: database open {:.0} ms, first pass {:.0} ms, next due {:.0} ms",
+        opened.as_secs_f64() * 1000.0,
+        (ticked - opened).as_secs_f64() * 1000.0,
+        (elapsed - ticked).as_secs_f64() * 1000.0
+    );
+    assert_eq!(tick.dispatched, 0, "nothing is due at start-up");
+    println!(
+        "wakeup_load: {STORED} stored wakeups: scheduler start-up {:.0} ms (next due {}), peak RSS {:.1} MB (targets < 2000 ms, < 100 MB)",
+        elapsed.as_secs_f64() * 1000.0,
+        next.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        peak_rss_kib() as f64 / 1024.0
+    );
+}
+
+async fn startup_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("million.db").display());
+    {
+        let store = Store::connect(&url).await.expect("store");
+        let base = Utc::now() + Duration::hours(1);
+        let seeded = Instant::now();
+        seed(&store, STORED, |i| {
+            base + Duration::seconds((i as i64 * 604_800) / STORED as i64)
+        })
+        .await;
+        eprintln!(
+            "wakeup_load: seeded {STORED} wakeups in {:.1} s",
+            seeded.elapsed().as_secs_f64()
+        );
+        store.pool().close().await;
+    }
+    let exe = std::env::current_exe().expect("own path");
+    let out = std::process::Command::new(exe)
+        .env(CHILD_VAR, &url)
+        .output()
+        .expect("start-up child");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn main() {
+    let t0 = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if let Ok(url) = std::env::var(CHILD_VAR) {
+        runtime.block_on(startup_child(&url, t0));
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and a load run has nothing to check there.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "wakeup load benchmark: run it with `cargo bench -p ringside-benches --bench wakeup_load`"
+        );
+        return;
+    }
+    let only = std::env::var("RINGSIDE_WAKEUP_BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "dialer" {
+        runtime.block_on(lateness_run());
+    }
+    if only.is_empty() || only == "ari" {
+        runtime.block_on(lateness_simulator_run());
+    }
+    if only.is_empty() || only == "startup" {
+        runtime.block_on(startup_run());
+    }
+}

@@ -1,0 +1,167 @@
+//! Which prompts a wakeup may name, checked when the wakeup is saved (never at fire time).
+//!
+//! A prompt is what ARI plays as `sound:<prompt>`: an Asterisk sound name relative to the
+//! sounds directory (`this-is-yr-wakeup-call`, `custom/hotel-morning`) or an absolute path
+//! without extension (uploaded prompts converted into the data dir). It is not the media path
+//! itself: uploads are converted elsewhere and only looked up here.
+
+use std::path::{Path, PathBuf};
+
+/// The prompt played when a wakeup names none.
+pub const DEFAULT_PROMPT: &str = "this-is-yr-wakeup-call";
+
+/// File extensions Asterisk can play a sound from.
+const SOUND_EXTENSIONS: &[&str] = &[
+    "wav", "wav16", "sln", "sln16", "ulaw", "alaw", "gsm", "g722", "g729",
+];
+
+/// Core English sounds shipped with every Asterisk install (`asterisk-core-sounds-en`), accepted
+/// even where this host has no sounds directory (the daemon may run beside a remote Asterisk).
+const CORE_SOUNDS: &[&str] = &[
+    "this-is-yr-wakeup-call",
+    "rqsted-wakeup-for",
+    "wakeup-call-cancelled",
+    "to-snooze-for",
+    "press-1",
+    "press-2",
+    "minutes",
+    "hello-world",
+    "beep",
+    "goodbye",
+    "vm-goodbye",
+    "good-morning",
+    "tt-monkeys",
+];
+
+pub trait PromptCatalog: Send + Sync {
+    /// `Ok(())` if the prompt can be played, else the reason it cannot.
+    fn check(&self, prompt: &str) -> Result<(), PromptError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PromptError {
+    #[error(
+        "invalid prompt name {0:?}: use letters, digits, '-', '_', '/' (no '..', no extension)"
+    )]
+    BadName(String),
+    #[error("prompt {0:?} does not exist: not a known Asterisk sound nor an uploaded prompt")]
+    Missing(String),
+}
+
+/// Looks prompts up as files in sound directories (and the core sound list).
+#[derive(Debug, Clone, Default)]
+pub struct SoundDirs {
+    pub dirs: Vec<PathBuf>,
+}
+
+impl SoundDirs {
+    /// The daemon's prompt dir plus Asterisk's usual English sound directories.
+    pub fn standard(data_dir: &Path) -> Self {
+        Self {
+            dirs: vec![
+                data_dir.join("prompts"),
+                PathBuf::from("/var/lib/asterisk/sounds/en"),
+                PathBuf::from("/usr/share/asterisk/sounds/en"),
+            ],
+        }
+    }
+
+    fn has_file(base: &Path) -> bool {
+        SOUND_EXTENSIONS
+            .iter()
+            .any(|ext| base.with_extension(ext).is_file())
+    }
+}
+
+fn valid_name(prompt: &str) -> bool {
+    let rel = prompt.strip_prefix('/').unwrap_or(prompt);
+    !rel.is_empty()
+        && rel.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != ".."
+                && seg != "."
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+        && !SOUND_EXTENSIONS
+            .iter()
+            .any(|ext| rel.ends_with(&format!(".{ext}")))
+}
+
+impl PromptCatalog for SoundDirs {
+    fn check(&self, prompt: &str) -> Result<(), PromptError> {
+        if !valid_name(prompt) {
+            return Err(PromptError::BadName(prompt.to_owned()));
+        }
+        let found = if prompt.starts_with('/') {
+            Self::has_file(Path::new(prompt))
+        } else {
+            CORE_SOUNDS.contains(&prompt)
+                || self.dirs.iter().any(|d| Self::has_file(&d.join(prompt)))
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(PromptError::Missing(prompt.to_owned()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(dir: &Path) -> SoundDirs {
+        SoundDirs {
+            dirs: vec![dir.to_owned()],
+        }
+    }
+
+    #[test]
+    fn core_sound_is_accepted_without_a_sounds_directory() {
+        assert_eq!(SoundDirs::default().check(DEFAULT_PROMPT), Ok(()));
+    }
+
+    #[test]
+    fn sound_file_in_a_directory_is_accepted_by_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("custom")).expect("mkdir");
+        std::fs::write(dir.path().join("custom/morning.wav"), b"RIFF").expect("write");
+        assert_eq!(catalog(dir.path()).check("custom/morning"), Ok(()));
+    }
+
+    #[test]
+    fn absolute_prompt_path_is_accepted_when_the_file_exists() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("upload.wav"), b"RIFF").expect("write");
+        let path = dir.path().join("upload");
+        let name = path.to_str().expect("utf-8 temp path");
+        assert_eq!(SoundDirs::default().check(name), Ok(()));
+    }
+
+    #[test]
+    fn missing_prompt_is_rejected_by_name() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        assert_eq!(
+            catalog(dir.path()).check("no-such-sound"),
+            Err(PromptError::Missing("no-such-sound".into()))
+        );
+    }
+
+    #[test]
+    fn path_escaping_the_sounds_directory_is_rejected() {
+        assert_eq!(
+            SoundDirs::default().check("../../etc/passwd"),
+            Err(PromptError::BadName("../../etc/passwd".into()))
+        );
+    }
+
+    #[test]
+    fn prompt_with_an_extension_is_rejected() {
+        assert!(matches!(
+            SoundDirs::default().check("beep.wav"),
+            Err(PromptError::BadName(_))
+        ));
+    }
+}
