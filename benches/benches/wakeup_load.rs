@@ -299,7 +299,12 @@ fn main() {
         runtime.block_on(startup_child(&url, t0));
         return;
     }
-    if std::env::args().any(|a| a == "--list") {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and a load run has nothing to check there.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "wakeup load benchmark: run it with `cargo bench -p ringside-benches --bench wakeup_load`"
+        );
         return;
     }
     let only = std::env::var("RINGSIDE_WAKEUP_BENCH_ONLY").unwrap_or_default();

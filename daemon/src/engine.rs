@@ -122,6 +122,12 @@ impl ChannelRegistry {
             .collect()
     }
 
+    /// A fresh inbox, for a flow the daemon starts itself (e.g. a wakeup call it
+    /// originates): claim the channel id, then originate it.
+    pub fn new_inbox(&self) -> Inbox {
+        Inbox::new(self.clone())
+    }
+
     /// Notes a channel the engine dealt with without a flow (so it is no orphan).
     fn remember(&self, channel_id: &str) {
         self.lock()

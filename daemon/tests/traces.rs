@@ -113,6 +113,24 @@ fn sim_events(sim: &Simulator) -> Vec<Value> {
     sim.events().iter().map(|e| (*e.json).clone()).collect()
 }
 
+/// Waits for the simulator to reach a point of the recording (never a fixed sleep).
+async fn until(sim: &Simulator, cond: impl Fn(&Simulator) -> bool) {
+    assert!(
+        sim.wait_until(Duration::from_secs(10), cond).await,
+        "simulator never got there"
+    );
+}
+
+fn logged(sim: &Simulator, kind: &str, field: &str, value: &str) -> bool {
+    sim.events()
+        .iter()
+        .any(|e| e.kind == kind && (field.is_empty() || e.json[field] == value))
+}
+
+fn gone(sim: &Simulator, id: &str) -> bool {
+    sim.destroyed(id).is_some()
+}
+
 async fn settle() {
     tokio::time::sleep(scaled(1.0)).await;
 }
@@ -176,7 +194,7 @@ fn recorded_events_route_to_the_channel_they_are_about() {
 async fn answer_then_app_hangup_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2001", 10).await;
-    tokio::time::sleep(scaled(3.5)).await;
+    until(&sim, |s| logged(s, "Dial", "dialstatus", "ANSWER")).await;
     client
         .hangup("leg-c23925", HangupReason::Normal)
         .await
@@ -195,7 +213,7 @@ async fn answer_then_app_hangup_matches_the_trace() {
 async fn callee_pressing_1_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2005", 15).await;
-    tokio::time::sleep(scaled(8.0)).await;
+    until(&sim, |s| logged(s, "ChannelDtmfReceived", "", "")).await;
     client
         .hangup("leg-c23925", HangupReason::Normal)
         .await
@@ -214,7 +232,7 @@ async fn callee_pressing_1_matches_the_trace() {
 async fn busy_leg_stays_until_the_dial_timeout_as_in_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2002", 4).await;
-    tokio::time::sleep(scaled(5.0)).await;
+    until(&sim, |s| gone(s, "leg-c23925")).await;
     assert_eq!(
         keys(&sim_events(&sim), &same),
         keys(
@@ -228,7 +246,7 @@ async fn busy_leg_stays_until_the_dial_timeout_as_in_the_trace() {
 async fn busy_leg_hung_up_by_the_app_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2002", 10).await;
-    tokio::time::sleep(scaled(1.0)).await;
+    until(&sim, |s| logged(s, "Dial", "dialstatus", "BUSY")).await;
     client
         .hangup("leg-c23925", HangupReason::Busy)
         .await
@@ -247,7 +265,7 @@ async fn busy_leg_hung_up_by_the_app_matches_the_trace() {
 async fn congestion_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2004", 10).await;
-    tokio::time::sleep(scaled(1.0)).await;
+    until(&sim, |s| logged(s, "Dial", "dialstatus", "CONGESTION")).await;
     client
         .hangup("leg-c23925", HangupReason::Normal)
         .await
@@ -263,7 +281,7 @@ async fn congestion_matches_the_trace() {
 async fn no_answer_until_dial_timeout_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2003", 4).await;
-    tokio::time::sleep(scaled(5.0)).await;
+    until(&sim, |s| gone(s, "leg-c23925")).await;
     assert_eq!(
         keys(&sim_events(&sim), &same),
         keys(
@@ -277,7 +295,7 @@ async fn no_answer_until_dial_timeout_matches_the_trace() {
 async fn nonexistent_extension_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "9999", 10).await;
-    tokio::time::sleep(scaled(1.0)).await;
+    until(&sim, |s| gone(s, "leg-c23925")).await;
     let late = client.hangup("leg-c23925", HangupReason::Normal).await;
     assert_eq!(late, Err(AriError::NotFound("Channel not found".into())));
     assert_eq!(
@@ -307,7 +325,7 @@ async fn originate_answered_enters_stasis_only_on_answer_as_in_the_trace() {
         .originate(&originate("2001", "wakeup,43", None))
         .await
         .expect("originate");
-    tokio::time::sleep(scaled(4.0)).await;
+    until(&sim, |s| logged(s, "StasisStart", "", "")).await;
     client
         .hangup("orig-c23925", HangupReason::Normal)
         .await
@@ -340,7 +358,7 @@ async fn originate_unanswered_times_out_as_in_the_trace() {
         .originate(&originate("2003", "wakeup,44", Some(4)))
         .await
         .expect("originate");
-    tokio::time::sleep(scaled(5.0)).await;
+    until(&sim, |s| gone(s, "orig-c23925")).await;
     assert_eq!(
         keys(&sim_events(&sim), &same),
         keys(
@@ -393,7 +411,7 @@ async fn inbound_call_bridged_then_caller_hangs_up_matches_the_trace() {
     let caller = sim.inbound_call(APP, &["inbound".into(), "1001".into()], "", "");
     tokio::time::sleep(scaled(0.2)).await;
     create_and_dial(&client, "2001", 10).await;
-    tokio::time::sleep(scaled(3.0)).await;
+    until(&sim, |s| logged(s, "Dial", "dialstatus", "ANSWER")).await;
     client.answer(&caller).await.expect("answer");
     client
         .create_bridge("br-c23925", "mixing")

@@ -571,7 +571,8 @@ fn create_bridge(st: &mut State, id: &str, p: &Params<'_>) -> Reply {
         creationtime: timestamp(),
         video_mode: "talker".into(),
     };
-    let app = st.known_apps.iter().next().cloned().unwrap_or_default();
+    // A bridge belongs to the app of the channels put into it (set on addChannel).
+    let app = String::new();
     let body = json!(bridge);
     st.bridges.insert(id.to_owned(), SimBridge { bridge, app });
     ok(body)
@@ -603,8 +604,14 @@ fn add_channels(st: &mut State, bridge_id: &str, p: &Params<'_>) -> Reply {
             }
             None => return err(404, "Bridge not found"),
         };
-        if let Some(c) = st.channels.get_mut(*id) {
+        let app = st.channels.get_mut(*id).and_then(|c| {
             c.bridge = Some(bridge_id.to_owned());
+            c.stasis_app.clone()
+        });
+        if let (Some(app), Some(b)) = (app, st.bridges.get_mut(bridge_id)) {
+            if b.app.is_empty() {
+                b.app = app;
+            }
         }
         st.emit(id, "ChannelEnteredBridge", json!({"bridge": bridge_json}));
     }
@@ -662,7 +669,7 @@ fn destroy_bridge(st: &mut State, bridge_id: &str) -> Reply {
     for id in b.bridge.channels.clone() {
         st.leave_bridge(&id);
     }
-    if let Some(b) = st.bridges.remove(bridge_id) {
+    if let Some(b) = st.bridges.remove(bridge_id).filter(|_| !app.is_empty()) {
         let mut m = serde_json::Map::new();
         m.insert("type".into(), json!("BridgeDestroyed"));
         m.insert("timestamp".into(), json!(timestamp()));

@@ -563,7 +563,7 @@ impl State {
         }
     }
 
-    pub fn is_dialplan_context_hook(&self, context: &str) -> Option<ContextHook> {
+    pub fn context_hook(&self, context: &str) -> Option<ContextHook> {
         self.context_hooks.get(context).cloned()
     }
 }
@@ -669,7 +669,7 @@ fn answered(world: &World, st: &mut State, id: &str, script: &Script) {
                     app_data: String::new(),
                 };
             }
-            if let Some(hook) = st.is_dialplan_context_hook(&context) {
+            if let Some(hook) = st.context_hook(&context) {
                 let call = ContextCall {
                     channel_id: id.to_owned(),
                     endpoint: st
@@ -687,7 +687,7 @@ fn answered(world: &World, st: &mut State, id: &str, script: &Script) {
                         .unwrap_or_default(),
                 };
                 let actions = hook(&call);
-                run_context_actions(world, st, id, actions, Duration::ZERO);
+                run_context_actions(world, st, id, actions);
             }
         }
     }
@@ -714,19 +714,13 @@ fn answered(world: &World, st: &mut State, id: &str, script: &Script) {
     }
 }
 
-fn run_context_actions(
-    world: &World,
-    st: &mut State,
-    id: &str,
-    mut actions: Vec<ContextAction>,
-    _at: Duration,
-) {
+fn run_context_actions(world: &World, st: &mut State, id: &str, mut actions: Vec<ContextAction>) {
     while !actions.is_empty() {
         let action = actions.remove(0);
         match action {
             ContextAction::Wait(d) => {
                 world_after(world, st, id, d, move |w, st, id| {
-                    run_context_actions(w, st, id, actions, Duration::ZERO);
+                    run_context_actions(w, st, id, actions);
                 });
                 return;
             }
