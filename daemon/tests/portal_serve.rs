@@ -74,7 +74,12 @@ fn config(dir: &Path, portal: SocketAddr) -> Config {
 /// Opens the daemon's store for setup, then runs the daemon until the portal answers.
 async fn start(dir: &Path, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
     let portal = free_addr();
-    let daemon = Daemon::new(config(dir, portal)).await.expect("daemon");
+    start_with(config(dir, portal), setup).await
+}
+
+async fn start_with(config: Config, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
+    let portal = config.portal.listen;
+    let daemon = Daemon::new(config).await.expect("daemon");
     setup(daemon.store()).await;
     let stop = CancellationToken::new();
     let task_stop = stop.clone();
@@ -548,4 +553,45 @@ async fn wakeup_with_an_unknown_prompt_is_refused_on_the_prompt_field() {
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     assert!(list[0]["next_due"].is_string(), "{list}");
     daemon.stop().await;
+}
+
+async fn login_cookie_attributes(base: &str) -> String {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"extension": "201", "password": "alice-secret"}))
+        .send()
+        .await
+        .expect("login")
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("session cookie")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn session_cookie_is_secure_only_when_configured() {
+    let plain_dir = tempfile::tempdir().expect("tempdir");
+    let plain = start(plain_dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let cookie = login_cookie_attributes(&plain.base).await;
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP on a LAN must work: {cookie}"
+    );
+    plain.stop().await;
+
+    let secure_dir = tempfile::tempdir().expect("tempdir");
+    let mut secure_config = config(secure_dir.path(), free_addr());
+    secure_config.portal.secure_cookies = true;
+    let secure = start_with(secure_config, async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let cookie = login_cookie_attributes(&secure.base).await;
+    assert!(cookie.contains("Secure"), "{cookie}");
+    secure.stop().await;
 }
