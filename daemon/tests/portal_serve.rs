@@ -595,3 +595,41 @@ async fn session_cookie_is_secure_only_when_configured() {
     assert!(cookie.contains("Secure"), "{cookie}");
     secure.stop().await;
 }
+
+#[tokio::test]
+async fn greeting_recorded_by_phone_as_gsm_plays_in_the_browser_as_wav() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mailbox = dir.path().join("voicemail/default/201");
+    std::fs::create_dir_all(&mailbox).expect("mailbox dir");
+    std::fs::copy(fixture("speech.gsm"), mailbox.join("unavail.gsm")).expect("recorded greeting");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let (_, overview) = alice.get_json("/api/v1/greetings").await;
+    let unavail = overview["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["slot"] == "unavail")
+        .expect("unavail slot")
+        .clone();
+    assert_eq!(unavail["exists"], true, "{overview}");
+
+    let audio = alice
+        .request(reqwest::Method::GET, "/api/v1/greetings/unavail/audio")
+        .send()
+        .await
+        .expect("GET audio");
+    assert_eq!(audio.status(), 200);
+    let bytes = audio.bytes().await.expect("audio");
+    let wav = hound::WavReader::new(std::io::Cursor::new(bytes.to_vec())).expect("a WAV file");
+    assert_eq!(wav.spec().sample_rate, 8000);
+    assert!(wav.duration() > 8000, "more than a second of speech");
+    assert!(
+        !mailbox.join("unavail.wav").exists(),
+        "playing does not change the recorded greeting"
+    );
+    daemon.stop().await;
+}
