@@ -202,6 +202,11 @@ impl Daemon {
             backend.fax_progress_sender(),
             stop.clone(),
         ));
+        services.spawn(portal::sweep_expired_sessions(
+            self.store.clone(),
+            portal::SESSION_SWEEP_EVERY,
+            stop.clone(),
+        ));
         let backend = backend.into_shared();
         match tokio::net::TcpListener::bind(self.config.portal.listen).await {
             Ok(listener) => {

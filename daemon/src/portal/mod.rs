@@ -12,11 +12,13 @@ mod errors;
 mod fax;
 mod followme;
 mod greetings;
+mod housekeeping;
 mod serve;
 mod status;
 mod wakeups;
 
 pub use fax::forward_fax_updates;
+pub use housekeeping::{SESSION_SWEEP_EVERY, sweep_expired_sessions};
 pub use serve::serve;
 pub use status::AgiStatus;
 
