@@ -633,3 +633,31 @@ async fn greeting_recorded_by_phone_as_gsm_plays_in_the_browser_as_wav() {
     );
     daemon.stop().await;
 }
+
+#[tokio::test]
+async fn admin_with_a_bad_email_is_refused_and_not_created() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        store
+            .create_admin("root", "Root", "root-secret")
+            .await
+            .expect("admin");
+    })
+    .await;
+    let root = ApiSession::log_in(&daemon.base, "root", "root-secret").await;
+    let response = root
+        .request(reqwest::Method::POST, "/api/v1/admin/users")
+        .json(&json!({
+            "extension": "helpdesk", "name": "Help Desk", "email": "not-an-address",
+            "password": {"kind": "generate"}, "is_admin": true, "portal_enabled": true
+        }))
+        .send()
+        .await
+        .expect("POST user");
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("\"email\""), "{body}");
+    let (status, _) = root.get_json("/api/v1/admin/users/helpdesk").await;
+    assert_eq!(status, 404, "nothing half created");
+    daemon.stop().await;
+}

@@ -13,6 +13,7 @@ use super::accounts::{menu_access_from_api, menu_access_to_api, user_to_api};
 use super::errors;
 use crate::auth;
 use crate::store::csv::CsvRecord;
+use crate::store::user_fields::check_email;
 use crate::store::{self, user_import};
 
 /// The store's page window for a 1-based portal page.
@@ -105,6 +106,8 @@ impl PortalBackend {
         };
         let extension = new.extension.trim();
         if new.is_admin {
+            // Checked before anything is written, so a bad email leaves no half-made admin.
+            check_email(new.email.trim()).map_err(|e| errors::store(e.into()))?;
             // Admins may have a name as login; the store requires their password up front.
             self.store
                 .create_admin(extension, &new.name, &password)
