@@ -261,6 +261,11 @@ mod tests {
                 url: "http://127.0.0.1:9/ari".into(),
                 ..Default::default()
             },
+            // A free port, so parallel tests never contend for the default one.
+            portal: crate::config::PortalConfig {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                secure_cookies: false,
+            },
             ..Config::default()
         };
         let daemon = Daemon::new(config).await.expect("daemon");
@@ -289,6 +294,11 @@ mod tests {
             ari: crate::config::AriConfig {
                 url: "http://127.0.0.1:9/ari".into(),
                 ..Default::default()
+            },
+            // A free port, so parallel tests never contend for the default one.
+            portal: crate::config::PortalConfig {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                secure_cookies: false,
             },
             agi: crate::config::AgiConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
