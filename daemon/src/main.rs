@@ -9,7 +9,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    cli::init_tracing(cli.verbose);
+    cli::init_tracing(cli.verbose, matches!(cli.command, cli::Command::Serve(_)));
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

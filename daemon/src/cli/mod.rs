@@ -55,9 +55,12 @@ pub enum Command {
     AriSim(ari_sim::Args),
 }
 
-pub fn init_tracing(verbose: u8) {
+/// `serve` logs at info by default; one-shot commands only warn, so their own output (and
+/// nothing from the codecs' chatter) is what the operator sees.
+pub fn init_tracing(verbose: u8, serving: bool) {
     let default = match verbose {
-        0 => "info",
+        0 if serving => "info",
+        0 => "warn",
         1 => "debug",
         _ => "trace",
     };
