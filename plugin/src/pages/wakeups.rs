@@ -93,7 +93,7 @@ pub async fn list(
 fn default_spec(current: &CurrentUser) -> WakeupSpec {
     WakeupSpec {
         name: String::new(),
-        prompt: "wakeup-call".into(),
+        prompt: "this-is-yr-wakeup-call".into(),
         schedule: WakeupSchedule::Weekly {
             days: WEEK[..5].to_vec(),
             time: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or(NaiveTime::MIN),
