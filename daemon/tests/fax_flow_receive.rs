@@ -17,16 +17,10 @@ use ringside::store::fax::{Direction, JobState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
-const FIXTURE: &str = "/work/shared/fixtures/received-fax-spandsp-g3-2d-fine-2p.tif";
-
+/// A real fax received by Asterisk 22's ReceiveFAX (spandsp): G3 2-D, FillOrder 2, 2 pages.
 fn fixture() -> PathBuf {
-    let local = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../media-fixtures/fax/received-fax-spandsp-g3-2d-fine-2p.tif");
-    if local.is_file() {
-        local
-    } else {
-        PathBuf::from(FIXTURE)
-    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../media-fixtures/fax/received-fax-spandsp-g3-2d-fine-2p.tif")
 }
 
 struct Rig {
