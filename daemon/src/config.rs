@@ -48,6 +48,9 @@ pub struct AriConfig {
     pub username: String,
     pub password: String,
     pub app: String,
+    /// How REST calls reach Asterisk: `auto` (the event WebSocket when Asterisk is 20.14,
+    /// 21.9, 22.4 or later, else HTTP), `http` or `websocket`.
+    pub rest_transport: crate::ari::RestTransport,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -124,6 +127,7 @@ impl Default for AriConfig {
             username: "ringside".into(),
             password: String::new(),
             app: "ringside".into(),
+            rest_transport: crate::ari::RestTransport::Auto,
         }
     }
 }
@@ -252,6 +256,7 @@ impl Config {
         string!("RINGSIDE_ARI_USERNAME", self.ari.username);
         string!("RINGSIDE_ARI_PASSWORD", self.ari.password);
         string!("RINGSIDE_ARI_APP", self.ari.app);
+        parse!("RINGSIDE_ARI_REST_TRANSPORT", self.ari.rest_transport);
         string!("RINGSIDE_DATABASE_URL", self.database.url);
         parse!("RINGSIDE_AGI_LISTEN", self.agi.listen);
         parse!("RINGSIDE_PORTAL_LISTEN", self.portal.listen);
@@ -350,6 +355,19 @@ mod tests {
         assert_eq!(c.ari.url, "http://env/ari");
         assert_eq!(c.agi.listen.to_string(), "0.0.0.0:4600");
         assert_eq!(c.fax.retry_delay_secs, 60);
+    }
+
+    #[test]
+    fn rest_transport_comes_from_the_file_or_the_environment() {
+        let mut c = Config::from_toml("[ari]\nrest_transport = \"http\"\n").expect("valid");
+        assert_eq!(c.ari.rest_transport, crate::ari::RestTransport::Http);
+        c.apply_env(env(&[("RINGSIDE_ARI_REST_TRANSPORT", "websocket")]))
+            .expect("valid env");
+        assert_eq!(c.ari.rest_transport, crate::ari::RestTransport::Websocket);
+        assert_eq!(
+            Config::default().ari.rest_transport,
+            crate::ari::RestTransport::Auto
+        );
     }
 
     #[test]

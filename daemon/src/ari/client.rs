@@ -5,6 +5,7 @@
 //! treating it as a failure. The client holds no call state; it is cheap to clone.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -12,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::model::{Application, AsteriskPing, Bridge, Channel, Playback};
+use super::rest_ws::{self, RestOverWs, RestTransport};
 
 /// Why an ARI request failed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -122,7 +124,12 @@ pub struct AriClient {
     username: String,
     password: String,
     app: String,
+    transport: RestTransport,
+    /// Shared by every clone, so requests go over the event WebSocket once it is attached.
+    ws: Arc<RestOverWs>,
 }
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Query = Vec<(&'static str, String)>;
 
@@ -130,7 +137,7 @@ impl AriClient {
     /// `base` is ARI's root, e.g. `http://127.0.0.1:8088/ari`.
     pub fn new(base: &str, username: &str, password: &str, app: &str) -> Result<Self, AriError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(REQUEST_TIMEOUT)
             .connect_timeout(Duration::from_secs(3))
             .tcp_nodelay(true)
             .build()
@@ -141,11 +148,31 @@ impl AriClient {
             username: username.to_owned(),
             password: password.to_owned(),
             app: app.to_owned(),
+            transport: RestTransport::Auto,
+            ws: Arc::new(RestOverWs::default()),
         })
     }
 
     pub fn from_config(config: &crate::config::AriConfig) -> Result<Self, AriError> {
-        Self::new(&config.url, &config.username, &config.password, &config.app)
+        Ok(
+            Self::new(&config.url, &config.username, &config.password, &config.app)?
+                .with_rest_transport(config.rest_transport),
+        )
+    }
+
+    /// Chooses how REST calls travel once the event WebSocket is up (see [`RestTransport`]).
+    pub fn with_rest_transport(mut self, transport: RestTransport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    pub fn rest_transport(&self) -> RestTransport {
+        self.transport
+    }
+
+    /// Requests in flight on the event WebSocket; the connection attaches and detaches it.
+    pub fn rest_over_ws(&self) -> &Arc<RestOverWs> {
+        &self.ws
     }
 
     /// The Stasis application name this client registers and creates channels for.
@@ -172,6 +199,41 @@ impl AriClient {
         query: &Query,
         body: Option<Value>,
     ) -> Result<Option<Value>, AriError> {
+        let uri = rest_ws::request_uri(path, query);
+        if let Some((request_id, answer)) = self.ws.start(method.as_str(), &uri, body.as_ref()) {
+            let response = match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
+                Ok(Ok(response)) => response,
+                Ok(Err(_)) => {
+                    return Err(AriError::Transport(
+                        rest_ws::WsRequestError::ConnectionLost.to_string(),
+                    ));
+                }
+                Err(_) => {
+                    self.ws.abandon(&request_id);
+                    return Err(AriError::Transport(format!(
+                        "no answer to {method} {path} within {REQUEST_TIMEOUT:?}"
+                    )));
+                }
+            };
+            let status = StatusCode::from_u16(response.status_code)
+                .map_err(|_| AriError::Decode(format!("status {}", response.status_code)))?;
+            return reply_from(
+                &method,
+                path,
+                status,
+                response.message_body.as_deref().unwrap_or(""),
+            );
+        }
+        self.send_http(method, path, query, body).await
+    }
+
+    async fn send_http(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<Value>,
+    ) -> Result<Option<Value>, AriError> {
         let url = format!("{}{}", self.base, path);
         let mut request = self
             .http
@@ -192,17 +254,7 @@ impl AriClient {
             .text()
             .await
             .map_err(|e| AriError::Transport(e.to_string()))?;
-        if status.is_success() {
-            if text.trim().is_empty() {
-                return Ok(None);
-            }
-            return serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| AriError::Decode(format!("{method} {path}: {e}")));
-        }
-        let error = error_from(status, &text);
-        tracing::debug!(%method, path, %error, "ARI request rejected");
-        Err(error)
+        reply_from(&method, path, status, &text)
     }
 
     async fn call<T: DeserializeOwned>(
@@ -465,6 +517,26 @@ fn seg(s: &str) -> String {
         }
     }
     out
+}
+
+/// One answer, whichever transport carried it: a JSON body, nothing, or a typed error.
+fn reply_from(
+    method: &Method,
+    path: &str,
+    status: StatusCode,
+    text: &str,
+) -> Result<Option<Value>, AriError> {
+    if status.is_success() {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        return serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| AriError::Decode(format!("{method} {path}: {e}")));
+    }
+    let error = error_from(status, text);
+    tracing::debug!(%method, path, %error, "ARI request rejected");
+    Err(error)
 }
 
 /// ARI answers errors as `{"message": "..."}` (500s sometimes as `{"error": "..."}`).

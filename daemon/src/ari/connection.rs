@@ -11,13 +11,14 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{AriClient, AriError};
 use super::events::Event;
+use super::rest_ws::{self, RestTransport};
 
 /// The event connection's state as the rest of the daemon sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,12 +191,19 @@ async fn run(
         let attempt = backoff.attempts();
         let connect = tokio::select! {
             _ = stop.cancelled() => break,
-            r = tokio_tungstenite::connect_async(url.as_str()) => r,
+            // Small frames both ways (events in, REST requests out): Nagle's algorithm would
+            // hold each back behind the previous one's acknowledgement.
+            r = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true) => r,
         };
         let reason = match connect {
             Ok((socket, _)) => {
                 backoff.reset();
-                tracing::info!(url = %shown_url, "ARI connected");
+                let rest_over_ws = rest_over_websocket(&client).await;
+                tracing::info!(url = %shown_url, rest_over_websocket = rest_over_ws, "ARI connected");
+                let (writer, outgoing) = mpsc::unbounded_channel();
+                if rest_over_ws {
+                    client.rest_over_ws().attach(writer);
+                }
                 state.send_replace(ConnectionState::Connected { since: Utc::now() });
                 if tx
                     .send(StreamItem::Connected {
@@ -206,7 +214,8 @@ async fn run(
                     break;
                 }
                 ever_connected = true;
-                let reason = read_socket(socket, &tx, &stop).await;
+                let reason = serve_socket(socket, outgoing, &client, &tx, &stop).await;
+                client.rest_over_ws().detach();
                 if stop.is_cancelled() {
                     break;
                 }
@@ -244,19 +253,85 @@ async fn run(
     state.send_replace(ConnectionState::Stopped);
 }
 
-async fn read_socket<S>(
+/// How long a closing connection waits for answers to REST requests already sent on it.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(2);
+
+/// Whether REST calls should use this connection's WebSocket, per `[ari] rest_transport`.
+async fn rest_over_websocket(client: &AriClient) -> bool {
+    match client.rest_transport() {
+        RestTransport::Http => false,
+        RestTransport::Websocket => true,
+        RestTransport::Auto => match client.info().await {
+            Ok(info) => {
+                let version = info
+                    .pointer("/system/version")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("");
+                let supported = rest_ws::version_supports_rest_over_ws(version);
+                tracing::debug!(
+                    version,
+                    supported,
+                    "Asterisk version checked for REST over WebSocket"
+                );
+                supported
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read Asterisk's version; REST calls use HTTP");
+                false
+            }
+        },
+    }
+}
+
+/// Reads events (and REST answers) and writes queued REST requests until the socket ends;
+/// returns why it ended.
+async fn serve_socket<S>(
     socket: tokio_tungstenite::WebSocketStream<S>,
+    mut outgoing: mpsc::UnboundedReceiver<String>,
+    client: &AriClient,
     tx: &mpsc::UnboundedSender<StreamItem>,
     stop: &CancellationToken,
 ) -> String
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    let (_sink, mut stream) = socket.split();
+    let (mut sink, mut stream) = socket.split();
+    // On shutdown the flows still hand their calls back to the dialplan; the socket stays
+    // open until those answers are in (or a short grace period ends), while new requests
+    // already go over HTTP.
+    let mut drain_until: Option<tokio::time::Instant> = None;
     loop {
+        if let Some(deadline) = drain_until {
+            let hub = client.rest_over_ws();
+            if (hub.in_flight() == 0 && outgoing.is_empty())
+                || tokio::time::Instant::now() >= deadline
+            {
+                return "shutting down".into();
+            }
+        }
         let frame = tokio::select! {
-            _ = stop.cancelled() => return "shutting down".into(),
+            _ = stop.cancelled(), if drain_until.is_none() => {
+                client.rest_over_ws().stop_accepting();
+                drain_until = Some(tokio::time::Instant::now() + SHUTDOWN_DRAIN);
+                continue;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(20)), if drain_until.is_some() => continue,
             f = stream.next() => f,
+            Some(request) = outgoing.recv() => {
+                // Everything queued goes out with one flush: under load that is one write
+                // for many requests.
+                let mut result = sink.feed(Message::Text(request.into())).await;
+                while result.is_ok() {
+                    match outgoing.try_recv() {
+                        Ok(more) => result = sink.feed(Message::Text(more.into())).await,
+                        Err(_) => break,
+                    }
+                }
+                if let Err(e) = result.and(sink.flush().await) {
+                    return format!("connection broken: {e}");
+                }
+                continue;
+            }
         };
         match frame {
             None => return "connection closed".into(),
@@ -264,11 +339,10 @@ where
             Some(Ok(Message::Text(text))) => {
                 let received_at = Instant::now();
                 match Event::parse(text.as_str()) {
+                    Ok(Event::RestResponse(response)) => client.rest_over_ws().complete(response),
                     Ok(event) => {
-                        if tx
-                            .send(StreamItem::Event(ReceivedEvent { event, received_at }))
-                            .is_err()
-                        {
+                        let sent = tx.send(StreamItem::Event(ReceivedEvent { event, received_at }));
+                        if sent.is_err() && drain_until.is_none() {
                             return "engine stopped".into();
                         }
                     }

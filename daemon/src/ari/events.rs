@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::{Bridge, Channel, Playback};
+pub use super::rest_ws::RestResponse;
 
 #[derive(Debug, thiserror::Error)]
 #[error("ARI event is not valid JSON ({source}): {excerpt}")]
@@ -125,8 +126,7 @@ pub struct ApplicationReplaced {
 }
 
 /// One ARI event. Variant names are the event's `type`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     StasisStart(StasisStart),
     StasisEnd(ChannelEvent),
@@ -144,32 +144,74 @@ pub enum Event {
     ChannelUserevent(ChannelUserevent),
     ChannelDialplan(ChannelDialplan),
     ApplicationReplaced(ApplicationReplaced),
+    /// The answer to a REST request sent over the WebSocket.
+    RestResponse(RestResponse),
     /// Any other event, or a known type in a shape we could not read, as received.
-    #[serde(skip)]
     Unknown(Value),
 }
 
+/// Just the `type` of an event; the rest of the text is skipped without being stored.
+#[derive(Deserialize)]
+struct Kind<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Reads a known event type straight into its struct; `None` for other types or a shape that
+/// does not fit. `$read` is pasted into every arm, so each arm infers its own target type.
+macro_rules! typed_event {
+    ($kind:expr, $read:expr) => {
+        match $kind {
+            "StasisStart" => $read.map(Event::StasisStart),
+            "StasisEnd" => $read.map(Event::StasisEnd),
+            "ChannelStateChange" => $read.map(Event::ChannelStateChange),
+            "ChannelDestroyed" => $read.map(Event::ChannelDestroyed),
+            "ChannelHangupRequest" => $read.map(Event::ChannelHangupRequest),
+            "Dial" => $read.map(Event::Dial),
+            "ChannelDtmfReceived" => $read.map(Event::ChannelDtmfReceived),
+            "PlaybackStarted" => $read.map(Event::PlaybackStarted),
+            "PlaybackFinished" => $read.map(Event::PlaybackFinished),
+            "ChannelVarset" => $read.map(Event::ChannelVarset),
+            "ChannelEnteredBridge" => $read.map(Event::ChannelEnteredBridge),
+            "ChannelLeftBridge" => $read.map(Event::ChannelLeftBridge),
+            "BridgeDestroyed" => $read.map(Event::BridgeDestroyed),
+            "ChannelUserevent" => $read.map(Event::ChannelUserevent),
+            "ChannelDialplan" => $read.map(Event::ChannelDialplan),
+            "ApplicationReplaced" => $read.map(Event::ApplicationReplaced),
+            "RESTResponse" => $read.map(Event::RestResponse),
+            _ => None,
+        }
+    };
+}
+
 impl Event {
-    /// Parses one WebSocket text frame.
+    /// Parses one WebSocket text frame. The `type` is read first and the event then goes
+    /// straight into its struct, which is much cheaper than letting serde buffer the whole
+    /// event to find its tag.
     pub fn parse(text: &str) -> Result<Self, EventParseError> {
-        match serde_json::from_str::<Event>(text) {
-            Ok(event) => Ok(event),
-            Err(_) => match serde_json::from_str::<Value>(text) {
-                Ok(value) => Ok(Event::Unknown(value)),
-                Err(source) => Err(EventParseError {
+        let typed = match serde_json::from_str::<Kind<'_>>(text) {
+            Ok(Kind { kind: Some(kind) }) => {
+                typed_event!(kind.as_ref(), serde_json::from_str(text).ok())
+            }
+            // Not an object with a `type`: kept raw if it is JSON at all.
+            Ok(Kind { kind: None }) | Err(_) => None,
+        };
+        match typed {
+            Some(event) => Ok(event),
+            None => serde_json::from_str::<Value>(text)
+                .map(Event::Unknown)
+                .map_err(|source| EventParseError {
                     excerpt: text.chars().take(120).collect(),
                     source,
                 }),
-            },
         }
     }
 
     /// Reads an already-decoded JSON event (e.g. from a recorded trace).
     pub fn from_value(value: Value) -> Self {
-        match Event::deserialize(&value) {
-            Ok(event) => event,
-            Err(_) => Event::Unknown(value),
-        }
+        let kind = value.get("type").and_then(Value::as_str).unwrap_or("");
+        let typed = typed_event!(kind, Deserialize::deserialize(&value).ok());
+        typed.unwrap_or(Event::Unknown(value))
     }
 
     /// The event's `type` as Asterisk names it.
@@ -191,6 +233,7 @@ impl Event {
             Event::ChannelUserevent(_) => "ChannelUserevent",
             Event::ChannelDialplan(_) => "ChannelDialplan",
             Event::ApplicationReplaced(_) => "ApplicationReplaced",
+            Event::RestResponse(_) => "RESTResponse",
             Event::Unknown(v) => v.get("type").and_then(Value::as_str).unwrap_or(""),
         }
     }
@@ -211,7 +254,9 @@ impl Event {
             }
             Event::ChannelUserevent(e) => e.channel.as_ref().map(|c| c.id.as_str()),
             Event::ChannelDialplan(e) => Some(&e.channel.id),
-            Event::BridgeDestroyed(_) | Event::ApplicationReplaced(_) => None,
+            Event::BridgeDestroyed(_) | Event::ApplicationReplaced(_) | Event::RestResponse(_) => {
+                None
+            }
             Event::Unknown(v) => v
                 .get("channel")
                 .and_then(|c| c.get("id"))
@@ -263,6 +308,31 @@ mod tests {
         let err = Event::parse(r#"{"type":"Dial","peer":"#).expect_err("truncated");
         assert!(err.to_string().contains("not valid JSON"), "{err}");
         assert!(err.to_string().contains("Dial"), "{err}");
+    }
+
+    #[test]
+    fn rest_response_is_typed_with_its_request_id() {
+        let text = r#"{"type":"RESTResponse","transaction_id":"","request_id":"rs-7","status_code":204,"reason_phrase":"No Content","uri":"channels/a/answer","timestamp":"2026-11-23T09:30:52.207+0000","asterisk_id":"02:fc:00:00:00:01","application":"ringside"}"#;
+        let Event::RestResponse(r) = Event::parse(text).expect("valid") else {
+            panic!("not a RESTResponse");
+        };
+        assert_eq!(r.request_id, "rs-7");
+        assert_eq!(r.status_code, 204);
+        assert_eq!(r.message_body, None);
+    }
+
+    #[test]
+    fn json_that_is_not_an_object_is_kept_raw() {
+        let event = Event::parse("[1,2,3]").expect("json");
+        assert!(matches!(event, Event::Unknown(_)));
+        assert_eq!(event.kind(), "");
+    }
+
+    #[test]
+    fn from_value_reads_the_same_types_as_parse() {
+        let text = r#"{"type":"Dial","dialstatus":"ANSWER","peer":{"id":"leg-1"}}"#;
+        let value: Value = serde_json::from_str(text).expect("json");
+        assert_eq!(Event::from_value(value), Event::parse(text).expect("ok"));
     }
 
     #[test]

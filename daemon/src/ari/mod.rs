@@ -5,7 +5,9 @@ pub mod client;
 pub mod connection;
 pub mod events;
 pub mod model;
+pub mod rest_ws;
 pub mod simulator;
 
 pub use client::{AriClient, AriError, CreateChannel, DialplanTarget, HangupReason, Originate};
 pub use events::Event;
+pub use rest_ws::RestTransport;

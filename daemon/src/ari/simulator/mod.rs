@@ -77,6 +77,10 @@ impl Simulator {
         };
         let app = server::router(sim.clone());
         let stop = sim.stop.clone();
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            // Asterisk's HTTP server sends each event and answer at once; so does this.
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move {
             let result = axum::serve(listener, app)
                 .with_graceful_shutdown(async move { stop.cancelled().await })
@@ -142,6 +146,22 @@ impl Simulator {
     }
 
     /// While on, WebSocket connects are answered 503 (Asterisk not ready).
+    /// The version `asterisk/info` reports. Below 22.4 (and 21.9, 20.14) REST requests sent
+    /// on the WebSocket get no answer, as with a real Asterisk of that age.
+    pub fn set_asterisk_version(&self, version: &str) {
+        self.world.lock().version = version.to_owned();
+    }
+
+    /// REST requests that arrived over the WebSocket so far (a subset of [`Self::rest_calls`]).
+    pub fn rest_calls_over_websocket(&self) -> usize {
+        self.world
+            .lock()
+            .rest_log
+            .iter()
+            .filter(|c| c.over_websocket)
+            .count()
+    }
+
     pub fn refuse_websockets(&self, on: bool) {
         self.world.lock().refuse_websockets = on;
     }

@@ -223,7 +223,7 @@ pub(crate) fn handle(
         })),
         ("GET", ["asterisk", "info"]) => ok(json!({
             "build": {"os": "Linux", "kernel": "6.1.0", "machine": "x86_64", "options": "", "date": "2026-01-01 00:00:00 UTC", "user": "ringside"},
-            "system": {"version": "22.11.0", "entity_id": ASTERISK_ID},
+            "system": {"version": st.version, "entity_id": ASTERISK_ID},
             "config": {"name": "ringside-simulator", "default_language": "en", "setid": {"user": "asterisk", "group": "asterisk"}},
             "status": {"startup_time": timestamp(), "last_reload_time": timestamp()}
         })),

@@ -106,28 +106,90 @@ async fn rest(
         Ok(v) => v,
         Err(()) => return json_response(400, Some(json!({"message": "Invalid JSON body"}))),
     };
-    let world = sim.world.clone();
-    let reply = {
-        let mut st = world.lock();
-        let reply = super::rest::handle(
-            &world,
-            &mut st,
-            method.as_str(),
-            path,
-            &query,
-            body_json.as_ref(),
-        );
-        st.rest_log.push(RestCall {
-            at: std::time::Instant::now(),
-            method: method.to_string(),
-            path: path.to_owned(),
-            query: query.into_iter().filter(|(k, _)| k != "api_key").collect(),
-            body: body_json,
-            status: reply.status,
-        });
-        reply
-    };
+    let reply = execute(&sim, method.as_str(), path, query, body_json, false);
     json_response(reply.status, reply.body)
+}
+
+/// Carries out one REST call, whichever transport brought it, and logs it.
+fn execute(
+    sim: &Simulator,
+    method: &str,
+    path: &str,
+    query: BTreeMap<String, String>,
+    body: Option<Value>,
+    over_websocket: bool,
+) -> super::rest::Reply {
+    let world = sim.world.clone();
+    let mut st = world.lock();
+    let reply = super::rest::handle(&world, &mut st, method, path, &query, body.as_ref());
+    st.rest_log.push(RestCall {
+        at: std::time::Instant::now(),
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: query.into_iter().filter(|(k, _)| k != "api_key").collect(),
+        body,
+        status: reply.status,
+        over_websocket,
+    });
+    reply
+}
+
+/// A `RESTRequest` received on an application's WebSocket: carried out like the HTTP call it
+/// wraps and answered with a `RESTResponse` event. `None` when this Asterisk version does not
+/// know REST over WebSocket (it ignores the message) or the text is not a request.
+fn rest_over_websocket(sim: &Simulator, app: &str, text: &str) -> Option<String> {
+    let request: Value = serde_json::from_str(text).ok()?;
+    if request.get("type").and_then(Value::as_str) != Some("RESTRequest") {
+        return None;
+    }
+    let version = sim.world.lock().version.clone();
+    if !crate::ari::rest_ws::version_supports_rest_over_ws(&version) {
+        return None;
+    }
+    let field = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
+    let uri_text = field("uri").to_owned();
+    let respond = |status: u16, body: Option<Value>| {
+        let mut response = json!({
+            "type": "RESTResponse",
+            "transaction_id": field("transaction_id"),
+            "request_id": field("request_id"),
+            "status_code": status,
+            "reason_phrase": StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or(""),
+            "uri": uri_text,
+            "timestamp": super::state::timestamp(),
+            "asterisk_id": super::state::ASTERISK_ID,
+            "application": app,
+        });
+        if let (Some(body), Some(obj)) = (body, response.as_object_mut()) {
+            obj.insert("content_type".into(), json!("application/json"));
+            obj.insert("message_body".into(), json!(body.to_string()));
+        }
+        response.to_string()
+    };
+    let Ok(uri) = format!("/ari/{uri_text}").parse::<axum::http::Uri>() else {
+        return Some(respond(400, Some(json!({"message": "Invalid URI"}))));
+    };
+    let mut query = query_map(&uri);
+    if let Some(extra) = request.get("query_strings").and_then(Value::as_array) {
+        for pair in extra {
+            if let (Some(name), Some(value)) = (
+                pair.get("name").and_then(Value::as_str),
+                pair.get("value").and_then(Value::as_str),
+            ) {
+                query.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+    let body = match request.get("message_body").and_then(Value::as_str) {
+        None => None,
+        Some(text) => match parse_body(&Bytes::copy_from_slice(text.as_bytes())) {
+            Ok(v) => v,
+            Err(()) => return Some(respond(400, Some(json!({"message": "Invalid JSON body"})))),
+        },
+    };
+    let path = uri.path().strip_prefix("/ari").unwrap_or("");
+    let reply = execute(sim, field("method"), path, query, body, true);
+    Some(respond(reply.status, reply.body))
 }
 
 fn parse_body(body: &Bytes) -> Result<Option<Value>, ()> {
@@ -190,7 +252,7 @@ async fn serve_socket(sim: Simulator, apps: Vec<String>, socket: WebSocket) {
         st.clients.push(WsClient {
             id,
             apps: apps.clone(),
-            tx,
+            tx: tx.clone(),
         });
         id
     };
@@ -211,6 +273,13 @@ async fn serve_socket(sim: Simulator, apps: Vec<String>, socket: WebSocket) {
             },
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Text(text))) => {
+                    // Answered in arrival order on this socket, after any events the request
+                    // itself caused were queued.
+                    if let Some(response) = rest_over_websocket(&sim, &apps[0], text.as_str()) {
+                        let _ = tx.send(WsOut::Text(response));
+                    }
+                }
                 Some(Ok(_)) => {}
             },
         }

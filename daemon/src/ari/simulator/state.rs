@@ -40,6 +40,8 @@ pub struct RestCall {
     pub query: BTreeMap<String, String>,
     pub body: Option<Value>,
     pub status: u16,
+    /// Sent as a `RESTRequest` on the event WebSocket rather than over HTTP.
+    pub over_websocket: bool,
 }
 
 /// One event the simulator sent (or would have sent, had the app been connected).
@@ -162,6 +164,9 @@ pub(crate) struct State {
     pub second: Duration,
     pub record_event_bodies: bool,
     pub refuse_websockets: bool,
+    /// `system.version` in `asterisk/info`; below 22.4 REST requests on the WebSocket are
+    /// ignored, as those versions do.
+    pub version: String,
     pub seq: u64,
     pub epoch: u64,
 }
@@ -199,6 +204,7 @@ impl World {
                 second,
                 record_event_bodies: true,
                 refuse_websockets: false,
+                version: "22.11.0".into(),
                 seq: 0,
                 epoch,
             })),

@@ -1,0 +1,156 @@
+//! How REST calls travel: over the event WebSocket on an Asterisk that supports it (22.4+),
+//! over HTTP otherwise or when configured so, and what happens to a request in flight when the
+//! socket goes away.
+
+use std::time::Duration;
+
+use ringside::ari::connection::{self, StreamItem};
+use ringside::ari::simulator::{Script, Simulator};
+use ringside::ari::{AriClient, AriError, CreateChannel, RestTransport};
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(5);
+
+/// A client connected to `sim` with the given transport; returns once the connection reports
+/// itself connected (the transport is chosen before that).
+async fn connected(
+    sim: &Simulator,
+    transport: RestTransport,
+) -> (AriClient, connection::Connection, CancellationToken) {
+    let client = AriClient::new(&sim.base_url(), "u", "p", "ringside")
+        .expect("client")
+        .with_rest_transport(transport);
+    let stop = CancellationToken::new();
+    let mut conn = connection::spawn(client.clone(), stop.clone());
+    let first = tokio::time::timeout(WAIT, conn.items.recv())
+        .await
+        .expect("connects in time");
+    assert!(matches!(first, Some(StreamItem::Connected { .. })));
+    (client, conn, stop)
+}
+
+fn leg(id: &str) -> CreateChannel {
+    CreateChannel {
+        endpoint: "PJSIP/2001".into(),
+        app: "ringside".into(),
+        channel_id: Some(id.into()),
+        ..CreateChannel::default()
+    }
+}
+
+#[tokio::test]
+async fn rest_calls_use_the_websocket_on_asterisk_22_4_and_later() {
+    let sim = Simulator::start_default().await.expect("sim");
+    sim.phone("2001", Script::never_answer());
+    let (client, _conn, _stop) = connected(&sim, RestTransport::Auto).await;
+    let channel = client.create_channel(&leg("leg-1")).await.expect("created");
+    assert_eq!(channel.id, "leg-1");
+    client.dial("leg-1", None, Some(30)).await.expect("dialled");
+    let over_ws = sim
+        .rest_calls()
+        .iter()
+        .filter(|c| c.over_websocket && c.path.starts_with("/channels"))
+        .count();
+    assert_eq!(over_ws, 2, "{:#?}", sim.rest_calls());
+}
+
+#[tokio::test]
+async fn errors_over_the_websocket_are_the_same_typed_errors() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let (client, _conn, _stop) = connected(&sim, RestTransport::Websocket).await;
+    let gone = client.answer("no-such-channel").await;
+    assert!(matches!(gone, Err(AriError::NotFound(_))), "{gone:?}");
+    assert_eq!(sim.rest_calls_over_websocket(), 1);
+}
+
+#[tokio::test]
+async fn request_bodies_arrive_over_the_websocket() {
+    let sim = Simulator::start_default().await.expect("sim");
+    sim.phone("2001", Script::never_answer());
+    let (client, _conn, _stop) = connected(&sim, RestTransport::Websocket).await;
+    let mut request = leg("leg-2");
+    request
+        .variables
+        .insert("CALLERID(num)".into(), "5550100".into());
+    client.create_channel(&request).await.expect("created");
+    let create = sim
+        .rest_calls()
+        .into_iter()
+        .find(|c| c.path == "/channels/create")
+        .expect("create logged");
+    assert!(create.over_websocket);
+    assert_eq!(
+        create.body.expect("body")["variables"]["CALLERID(num)"],
+        "5550100"
+    );
+    assert_eq!(
+        create.query.get("endpoint").map(String::as_str),
+        Some("PJSIP/2001")
+    );
+}
+
+#[tokio::test]
+async fn asterisk_before_22_4_gets_rest_over_http() {
+    let sim = Simulator::start_default().await.expect("sim");
+    sim.set_asterisk_version("22.3.0");
+    let (client, _conn, _stop) = connected(&sim, RestTransport::Auto).await;
+    client.ping().await.expect("pong");
+    assert!(!client.rest_over_ws().is_attached());
+    assert_eq!(sim.rest_calls_over_websocket(), 0);
+}
+
+#[tokio::test]
+async fn http_transport_setting_keeps_rest_on_http() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let (client, _conn, _stop) = connected(&sim, RestTransport::Http).await;
+    client.ping().await.expect("pong");
+    assert_eq!(sim.rest_calls_over_websocket(), 0);
+    assert!(!sim.rest_calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_request_in_flight_fails_at_once_when_the_socket_drops() {
+    let sim = Simulator::start_default().await.expect("sim");
+    // Forced onto the WebSocket of an Asterisk that ignores REST requests there, so the
+    // request is still waiting when the socket goes.
+    sim.set_asterisk_version("22.0.0");
+    let (client, _conn, _stop) = connected(&sim, RestTransport::Websocket).await;
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        async move { client.ping().await }
+    });
+    assert!(
+        sim.wait_until(WAIT, |_| client.rest_over_ws().in_flight() == 1)
+            .await
+    );
+    sim.drop_connections();
+    let result = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("fails before the request timeout")
+        .expect("task");
+    assert!(matches!(result, Err(AriError::Transport(_))), "{result:?}");
+}
+
+#[tokio::test]
+async fn requests_after_a_drop_use_http_until_the_socket_is_back() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let (client, mut conn, _stop) = connected(&sim, RestTransport::Auto).await;
+    sim.refuse_websockets(true);
+    sim.drop_connections();
+    let dropped = tokio::time::timeout(WAIT, conn.items.recv())
+        .await
+        .expect("drop noticed");
+    assert!(matches!(dropped, Some(StreamItem::Disconnected { .. })));
+    client.ping().await.expect("pong over HTTP");
+    assert_eq!(sim.rest_calls_over_websocket(), 0);
+    sim.refuse_websockets(false);
+    let back = tokio::time::timeout(WAIT, conn.items.recv())
+        .await
+        .expect("reconnects");
+    assert!(matches!(
+        back,
+        Some(StreamItem::Connected { reconnect: true })
+    ));
+    client.ping().await.expect("pong over the socket");
+    assert_eq!(sim.rest_calls_over_websocket(), 1);
+}
