@@ -1,10 +1,14 @@
 //! Follow-me under load: 1,000 concurrent calls, 3 legs each, one daemon engine against the
-//! ARI simulator running in a separate process (so the daemon's RSS and CPU are its own).
+//! ARI simulator running in a separate process (so the daemon's RSS and CPU are its own; the
+//! simulator also places the calls, so no load-generator sockets live in the daemon).
 //!
-//! Each call rings 3001 (answers after 500 ms, hangs up 500 ms later), 3002 (never answers)
-//! and 3003 (busy) together. Reported: latency from an ARI event's frame being read to the
-//! first REST call it causes leaving (p50/p99 over every such pair), daemon CPU time per call,
-//! daemon peak RSS. Run: `cargo bench -p ringside-benches --bench followme`.
+//! Each call rings 3001 (answers after `RINGSIDE_BENCH_ANSWER_MS`, default 3000, and hangs up
+//! `RINGSIDE_BENCH_TALK_MS` later, default 2000), 3002 (never answers) and 3003 (busy)
+//! together. The calls arrive evenly over `RINGSIDE_BENCH_SPREAD_MS` (default 2000; 0 = all at
+//! once), so with the defaults every call is up at the same time; the peak is reported.
+//! Reported: latency from an ARI event's frame being read to the first REST call it causes
+//! leaving (p50/p99 over every such pair), daemon CPU time per call, daemon peak RSS.
+//! Run: `cargo bench -p ringside-benches --bench followme`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +24,13 @@ use tokio_util::sync::CancellationToken;
 const CALLS: usize = 1000;
 const ROLE_VAR: &str = "RINGSIDE_BENCH_ROLE";
 const ADDR_VAR: &str = "RINGSIDE_BENCH_SIM_ADDR";
+
+fn env_ms(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
@@ -47,7 +58,11 @@ async fn run_simulator() {
     .await
     .expect("simulator listens");
     sim.set_record_event_bodies(false);
-    sim.phone("3001", Script::answer_after_ms(500).then_hang_up(500));
+    sim.phone(
+        "3001",
+        Script::answer_after_ms(env_ms("RINGSIDE_BENCH_ANSWER_MS", 3000))
+            .then_hang_up(env_ms("RINGSIDE_BENCH_TALK_MS", 4000)),
+    );
     sim.phone("3002", Script::never_answer());
     sim.phone("3003", Script::busy());
     // Runs until the parent closes our stdin (or dies), so no simulator outlives a run.
@@ -79,6 +94,12 @@ fn cpu_time() -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+struct Counts {
+    channels: u64,
+    bridged: u64,
+}
+
 fn percentile(sorted: &[u32], p: f64) -> u32 {
     if sorted.is_empty() {
         return 0;
@@ -101,7 +122,14 @@ async fn run_daemon() {
         .spawn()
         .expect("simulator process");
     let base = format!("http://{addr}/ari");
-    let client = AriClient::new(&base, "bench", "bench", "ringside").expect("client");
+    // RINGSIDE_ARI_REST_TRANSPORT=http compares with REST over HTTP.
+    let transport = std::env::var("RINGSIDE_ARI_REST_TRANSPORT")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    let client = AriClient::new(&base, "bench", "bench", "ringside")
+        .expect("client")
+        .with_rest_transport(transport);
     let mut ready = false;
     for _ in 0..200 {
         if client.ping().await.is_ok() {
@@ -154,41 +182,61 @@ async fn run_daemon() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     latency.take();
 
-    let http = reqwest::Client::new();
+    // One small connection for the bench's own polling.
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .expect("http client");
+    let spread_ms = env_ms("RINGSIDE_BENCH_SPREAD_MS", 2000);
+    let transport = if client.rest_over_ws().is_attached() {
+        "websocket"
+    } else {
+        "http"
+    };
+    let idle_rss_kb = proc_status_kb("VmRSS:");
     let cpu_before = cpu_time();
     let started = Instant::now();
-    let placing = (0..CALLS).map(|i| {
-        let http = http.clone();
-        let url = format!("http://{addr}/sim/calls?args=followme,1001&caller=55500{i:04}");
-        async move { http.post(url).send().await.map(|r| r.status().is_success()) }
-    });
-    let placed = futures_util::future::join_all(placing).await;
-    assert!(
-        placed.iter().all(|r| matches!(r, Ok(true))),
-        "all calls placed"
-    );
-    let placed_in = started.elapsed();
+    let placing = http
+        .post(format!(
+            "http://{addr}/sim/calls?args=followme,1001&caller=5550000&count={CALLS}&spread_ms={spread_ms}"
+        ))
+        .send()
+        .await
+        .expect("simulator places the calls");
+    assert!(placing.status().is_success(), "calls placed");
 
     // Done when every channel is gone (callers are hung up after the callee hangs up).
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut peak = Counts::default();
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let left = client.channels().await.unwrap_or_default();
-        if left.is_empty() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let counts: Counts = match http.get(format!("http://{addr}/sim/counts")).send().await {
+            Ok(r) => r.json().await.unwrap_or_default(),
+            Err(_) => Counts::default(),
+        };
+        peak.channels = peak.channels.max(counts.channels);
+        peak.bridged = peak.bridged.max(counts.bridged);
+        let all_placed = started.elapsed() > Duration::from_millis(spread_ms + 500);
+        if all_placed && counts.channels == 0 {
             break;
         }
         if Instant::now() >= deadline {
-            let sample = &left[0];
             println!(
-                "  NOT FINISHED: {} channels still up after 30 s, e.g. {} {} state={} dialplan={}/{}/{}",
-                left.len(),
-                sample.id,
-                sample.name,
-                sample.state,
-                sample.dialplan.context,
-                sample.dialplan.exten,
-                sample.dialplan.priority
+                "  NOT FINISHED: {} channels still up after 60 s",
+                counts.channels
             );
+            let left = client.channels().await.unwrap_or_default();
+            for c in left.iter().take(3) {
+                println!(
+                    "    {} {} state={} dialplan={}/{}/{}",
+                    c.id,
+                    c.name,
+                    c.state,
+                    c.dialplan.context,
+                    c.dialplan.exten,
+                    c.dialplan.priority
+                );
+            }
             break;
         }
     }
@@ -202,12 +250,11 @@ async fn run_daemon() {
     let _ = child.wait();
 
     println!(
-        "follow-me load: {CALLS} concurrent calls, 3 legs each (simulator in its own process)"
+        "follow-me load: {CALLS} calls, 3 legs each, arriving over {spread_ms} ms (simulator in its own process)"
     );
-    println!(
-        "  calls placed in            {:>8.1} ms",
-        placed_in.as_secs_f64() * 1e3
-    );
+    println!("  REST transport             {:>8}", transport);
+    println!("  peak channels up           {:>8}", peak.channels);
+    println!("  peak calls connected       {:>8}", peak.bridged / 2);
     println!(
         "  all calls finished in      {:>8.1} ms",
         wall.as_secs_f64() * 1e3
@@ -228,6 +275,10 @@ async fn run_daemon() {
     println!(
         "  daemon CPU per call        {:>8.3} ms",
         cpu.as_secs_f64() * 1e3 / CALLS as f64
+    );
+    println!(
+        "  daemon RSS before calls    {:>8.1} MB",
+        idle_rss_kb as f64 / 1024.0
     );
     println!(
         "  daemon peak RSS            {:>8.1} MB",

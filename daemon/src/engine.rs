@@ -24,12 +24,14 @@ use crate::ari::events::StasisStart;
 use crate::ari::{AriClient, AriError, DialplanTarget, Event, HangupReason};
 
 /// What a flow receives about its channels.
-// Moved once from the engine to the flow; boxing would only add an allocation per event.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum FlowInput {
-    /// An ARI event about one of its channels, with the instant its frame was read.
-    Event { event: Event, received_at: Instant },
+    /// An ARI event about one of its channels, with the instant its frame was read. Boxed:
+    /// an `Event` is several hundred bytes and every inbox's queue blocks are sized by it.
+    Event {
+        event: Box<Event>,
+        received_at: Instant,
+    },
     /// After a reconnect the channel is no longer in the app (it ended while we were away).
     Vanished { channel_id: String },
     /// The daemon is stopping: hand calls back to the dialplan.
@@ -296,7 +298,7 @@ impl Engine {
     fn dispatch(&mut self, ev: ReceivedEvent) {
         let ReceivedEvent { event, received_at } = ev;
         if let Some(id) = event.channel_id() {
-            let destroyed = matches!(event, Event::ChannelDestroyed(_));
+            let destroyed = matches!(*event, Event::ChannelDestroyed(_));
             if let Some(tx) = self.registry.route(id, destroyed) {
                 let id = id.to_owned();
                 if tx.send(FlowInput::Event { event, received_at }).is_err() {
@@ -305,7 +307,7 @@ impl Engine {
                 return;
             }
         }
-        match event {
+        match *event {
             Event::StasisStart(start) => self.start_flow(start, received_at),
             Event::ApplicationReplaced(_) => {
                 tracing::error!(

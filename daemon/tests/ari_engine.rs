@@ -72,7 +72,7 @@ async fn events_of_a_channel_claimed_before_originate_reach_the_claimer() {
             .expect("in time")
             .expect("open");
         if let FlowInput::Event { event, .. } = msg {
-            if let Event::Dial(d) = &event {
+            if let Event::Dial(d) = &*event {
                 kinds.push(format!("Dial {}", d.dialstatus));
             } else {
                 kinds.push(event.kind().to_owned());

@@ -48,14 +48,12 @@ impl ConnectionState {
 /// An event with the instant its frame was read (for latency measurements).
 #[derive(Debug, Clone)]
 pub struct ReceivedEvent {
-    pub event: Event,
+    /// Boxed so queues of events stay small (an `Event` is several hundred bytes).
+    pub event: Box<Event>,
     pub received_at: Instant,
 }
 
 /// What the connection hands to the engine, in order.
-// Events are moved once from the socket to their flow, never stored in bulk, so boxing
-// them would only add an allocation per event.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum StreamItem {
     /// The WebSocket is open; `reconnect` is true after the first time.
@@ -341,7 +339,10 @@ where
                 match Event::parse(text.as_str()) {
                     Ok(Event::RestResponse(response)) => client.rest_over_ws().complete(response),
                     Ok(event) => {
-                        let sent = tx.send(StreamItem::Event(ReceivedEvent { event, received_at }));
+                        let sent = tx.send(StreamItem::Event(ReceivedEvent {
+                            event: Box::new(event),
+                            received_at,
+                        }));
                         if sent.is_err() && drain_until.is_none() {
                             return "engine stopped".into();
                         }

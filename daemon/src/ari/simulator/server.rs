@@ -24,6 +24,7 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/sim/channels/{id}/hangup", axum::routing::post(sim_hangup))
         .route("/sim/channels/{id}/dtmf", axum::routing::post(sim_dtmf))
         .route("/sim/state", axum::routing::get(sim_state))
+        .route("/sim/counts", axum::routing::get(sim_counts))
         .fallback(rest)
         .with_state(sim)
 }
@@ -296,6 +297,12 @@ struct InboundForm {
     caller: String,
     #[serde(default)]
     caller_name: String,
+    /// Place this many calls (callers numbered from `caller` upwards)...
+    #[serde(default)]
+    count: Option<u32>,
+    /// ...spread evenly over this many milliseconds.
+    #[serde(default)]
+    spread_ms: u64,
 }
 
 fn default_app() -> String {
@@ -307,8 +314,42 @@ async fn sim_inbound(
     axum::extract::Query(form): axum::extract::Query<InboundForm>,
 ) -> Response {
     let args: Vec<String> = form.args.split(',').map(str::to_owned).collect();
-    let id = sim.inbound_call(&form.app, &args, &form.caller, &form.caller_name);
-    json_response(200, Some(json!({ "id": id })))
+    let Some(count) = form.count else {
+        let id = sim.inbound_call(&form.app, &args, &form.caller, &form.caller_name);
+        return json_response(200, Some(json!({ "id": id })));
+    };
+    // A batch is placed from here, so a load generator needs no connection per call.
+    let first: u64 = form.caller.parse().unwrap_or(0);
+    let gap = std::time::Duration::from_millis(form.spread_ms) / count.max(1);
+    tokio::spawn(async move {
+        let start = tokio::time::Instant::now();
+        for i in 0..count {
+            tokio::time::sleep_until(start + gap * i).await;
+            let caller = (first + u64::from(i)).to_string();
+            sim.inbound_call(&form.app, &args, &caller, &form.caller_name);
+        }
+    });
+    json_response(202, Some(json!({ "placing": count })))
+}
+
+/// How many channels and bridges exist right now, without their JSON.
+async fn sim_counts(AxState(sim): AxState<Simulator>) -> Response {
+    let st = sim.world.lock();
+    let in_stasis = st
+        .channels
+        .values()
+        .filter(|c| c.stasis_app.is_some())
+        .count();
+    let bridged = st.channels.values().filter(|c| c.bridge.is_some()).count();
+    json_response(
+        200,
+        Some(json!({
+            "channels": st.channels.len(),
+            "in_stasis": in_stasis,
+            "bridged": bridged,
+            "bridges": st.bridges.len(),
+        })),
+    )
 }
 
 async fn sim_hangup(

@@ -92,7 +92,7 @@ async fn forward_events(
 /// What an ARI event about a fax call's channel signals, if anything.
 pub fn signal_from(input: &FlowInput) -> Option<(String, CallSignal)> {
     let event = match input {
-        FlowInput::Event { event, .. } => event,
+        FlowInput::Event { event, .. } => &**event,
         FlowInput::Vanished { channel_id } => {
             return Some((
                 channel_id.clone(),
@@ -199,7 +199,7 @@ mod tests {
 
     fn input(json: &str) -> FlowInput {
         FlowInput::Event {
-            event: Event::parse(json).expect("valid event"),
+            event: Box::new(Event::parse(json).expect("valid event")),
             received_at: std::time::Instant::now(),
         }
     }
