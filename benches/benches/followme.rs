@@ -3,7 +3,7 @@
 //! simulator also places the calls, so no load-generator sockets live in the daemon).
 //!
 //! Each call rings 3001 (answers after `RINGSIDE_BENCH_ANSWER_MS`, default 3000, and hangs up
-//! `RINGSIDE_BENCH_TALK_MS` later, default 2000), 3002 (never answers) and 3003 (busy)
+//! `RINGSIDE_BENCH_TALK_MS` later, default 4000), 3002 (never answers) and 3003 (busy)
 //! together. The calls arrive evenly over `RINGSIDE_BENCH_SPREAD_MS` (default 2000; 0 = all at
 //! once), so with the defaults every call is up at the same time; the peak is reported.
 //! Reported: latency from an ARI event's frame being read to the first REST call it causes
