@@ -15,15 +15,13 @@ use std::time::{Duration, Instant};
 
 use ringside::ari::AriClient;
 use ringside::ari::connection;
-use ringside::ari::simulator::{Script, SimConfig, Simulator};
+use ringside::ari::simulator::Script;
 use ringside::engine::Engine;
 use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder, StaticSource};
 use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep};
 use tokio_util::sync::CancellationToken;
 
 const CALLS: usize = 1000;
-const ROLE_VAR: &str = "RINGSIDE_BENCH_ROLE";
-const ADDR_VAR: &str = "RINGSIDE_BENCH_SIM_ADDR";
 
 fn env_ms(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -33,42 +31,27 @@ fn env_ms(name: &str, default: u64) -> u64 {
 }
 
 fn main() {
+    if ringside_benches::sim_process::serve_if_child(|sim| {
+        sim.phone(
+            "3001",
+            Script::answer_after_ms(env_ms("RINGSIDE_BENCH_ANSWER_MS", 3000))
+                .then_hang_up(env_ms("RINGSIDE_BENCH_TALK_MS", 4000)),
+        );
+        sim.phone("3002", Script::never_answer());
+        sim.phone("3003", Script::busy());
+    }) {
+        return;
+    }
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
     // and a load test has nothing to check there.
-    if std::env::var(ROLE_VAR).is_err() && !std::env::args().any(|a| a == "--bench") {
+    if !std::env::args().any(|a| a == "--bench") {
         println!(
             "followme load benchmark: run it with `cargo bench -p ringside-benches --bench followme`"
         );
         return;
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    if std::env::var(ROLE_VAR).as_deref() == Ok("simulator") {
-        runtime.block_on(run_simulator());
-    } else {
-        runtime.block_on(run_daemon());
-    }
-}
-
-async fn run_simulator() {
-    let addr = std::env::var(ADDR_VAR).expect("address given");
-    let sim = Simulator::start(SimConfig {
-        listen: addr.parse().expect("socket address"),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator listens");
-    sim.set_record_event_bodies(false);
-    sim.phone(
-        "3001",
-        Script::answer_after_ms(env_ms("RINGSIDE_BENCH_ANSWER_MS", 3000))
-            .then_hang_up(env_ms("RINGSIDE_BENCH_TALK_MS", 4000)),
-    );
-    sim.phone("3002", Script::never_answer());
-    sim.phone("3003", Script::busy());
-    // Runs until the parent closes our stdin (or dies), so no simulator outlives a run.
-    let mut stdin = tokio::io::stdin();
-    let mut sink = Vec::new();
-    let _ = tokio::io::AsyncReadExt::read_to_end(&mut stdin, &mut sink).await;
+    runtime.block_on(run_daemon());
 }
 
 fn proc_status_kb(field: &str) -> u64 {
@@ -109,19 +92,9 @@ fn percentile(sorted: &[u32], p: f64) -> u32 {
 }
 
 async fn run_daemon() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
-        .env(ROLE_VAR, "simulator")
-        .env(ADDR_VAR, &addr)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("simulator process");
-    let base = format!("http://{addr}/ari");
+    let sim = ringside_benches::sim_process::SimProcess::start().await;
+    let addr = sim.addr.clone();
+    let base = sim.base_url();
     // RINGSIDE_ARI_REST_TRANSPORT=http compares with REST over HTTP.
     let transport = std::env::var("RINGSIDE_ARI_REST_TRANSPORT")
         .ok()
@@ -130,15 +103,6 @@ async fn run_daemon() {
     let client = AriClient::new(&base, "bench", "bench", "ringside")
         .expect("client")
         .with_rest_transport(transport);
-    let mut ready = false;
-    for _ in 0..200 {
-        if client.ping().await.is_ok() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert!(ready, "simulator process answers");
 
     let latency = LatencyRecorder::default();
     let flow = Arc::new(FollowMeFlow {
@@ -246,8 +210,7 @@ async fn run_daemon() {
     samples.sort_unstable();
     stop.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), engine_task).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(sim);
 
     println!(
         "follow-me load: {CALLS} calls, 3 legs each, arriving over {spread_ms} ms (simulator in its own process)"

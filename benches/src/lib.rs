@@ -1,2 +1,4 @@
 //! Benchmarks for Ringside: criterion benches in `benches/` and side-by-side scripts that
 //! compare the media path with sox, ffmpeg and ghostscript. Not part of the daemon.
+
+pub mod sim_process;

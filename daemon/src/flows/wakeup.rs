@@ -32,9 +32,10 @@ pub struct WakeupFlowConfig {
     pub call_limit: Duration,
     /// Extra wait beyond the ring time for Asterisk's own end of an unanswered call.
     pub ring_margin: Duration,
-    /// Originate requests in flight at once: Asterisk's HTTP server takes a limited number of
-    /// sessions (`sessionlimit`, 100 by default), and thousands of parallel connections only
-    /// queue there while failing here.
+    /// Originate requests in flight at once over HTTP: Asterisk's HTTP server takes a limited
+    /// number of sessions (`sessionlimit`, 100 by default), and thousands of parallel
+    /// connections only queue there while failing here. REST over the event WebSocket has no
+    /// such limit (one connection carries every request), so there they are not capped.
     pub max_parallel_originates: usize,
 }
 
@@ -105,10 +106,14 @@ impl WakeupDialer for AriWakeupDialer {
             timeout_secs: Some(call.ring_secs),
             ..Originate::default()
         };
-        let originated = match self.originates.acquire().await {
-            Ok(_permit) => self.client.originate(&request).await,
-            // Never closed; a closed semaphore would only mean the dialer is going away.
-            Err(_) => return CallResult::new(Outcome::Failed, "dialer stopped"),
+        let originated = if self.client.rest_over_ws().is_attached() {
+            self.client.originate(&request).await
+        } else {
+            match self.originates.acquire().await {
+                Ok(_permit) => self.client.originate(&request).await,
+                // Never closed; a closed semaphore would only mean the dialer is going away.
+                Err(_) => return CallResult::new(Outcome::Failed, "dialer stopped"),
+            }
         };
         if let Err(e) = originated {
             tracing::warn!(channel = %id, member = %call.member, error = %e, "wakeup originate refused");

@@ -25,6 +25,7 @@ pub(crate) fn router(sim: Simulator) -> Router {
         .route("/sim/channels/{id}/dtmf", axum::routing::post(sim_dtmf))
         .route("/sim/state", axum::routing::get(sim_state))
         .route("/sim/counts", axum::routing::get(sim_counts))
+        .route("/sim/requests", axum::routing::get(sim_requests))
         .fallback(rest)
         .with_state(sim)
 }
@@ -107,7 +108,16 @@ async fn rest(
         Ok(v) => v,
         Err(()) => return json_response(400, Some(json!({"message": "Invalid JSON body"}))),
     };
-    let reply = execute(&sim, method.as_str(), path, query, body_json, false);
+    let arrived = std::time::Instant::now();
+    let reply = execute(
+        &sim,
+        method.as_str(),
+        path,
+        query,
+        body_json,
+        arrived,
+        false,
+    );
     json_response(reply.status, reply.body)
 }
 
@@ -118,13 +128,14 @@ fn execute(
     path: &str,
     query: BTreeMap<String, String>,
     body: Option<Value>,
+    arrived: std::time::Instant,
     over_websocket: bool,
 ) -> super::rest::Reply {
     let world = sim.world.clone();
     let mut st = world.lock();
     let reply = super::rest::handle(&world, &mut st, method, path, &query, body.as_ref());
     st.rest_log.push(RestCall {
-        at: std::time::Instant::now(),
+        at: arrived,
         method: method.to_owned(),
         path: path.to_owned(),
         query: query.into_iter().filter(|(k, _)| k != "api_key").collect(),
@@ -138,7 +149,12 @@ fn execute(
 /// A `RESTRequest` received on an application's WebSocket: carried out like the HTTP call it
 /// wraps and answered with a `RESTResponse` event. `None` when this Asterisk version does not
 /// know REST over WebSocket (it ignores the message) or the text is not a request.
-fn rest_over_websocket(sim: &Simulator, app: &str, text: &str) -> Option<String> {
+fn rest_over_websocket(
+    sim: &Simulator,
+    app: &str,
+    text: &str,
+    arrived: std::time::Instant,
+) -> Option<String> {
     let request: Value = serde_json::from_str(text).ok()?;
     if request.get("type").and_then(Value::as_str) != Some("RESTRequest") {
         return None;
@@ -189,7 +205,7 @@ fn rest_over_websocket(sim: &Simulator, app: &str, text: &str) -> Option<String>
         },
     };
     let path = uri.path().strip_prefix("/ari").unwrap_or("");
-    let reply = execute(sim, field("method"), path, query, body, true);
+    let reply = execute(sim, field("method"), path, query, body, arrived, true);
     Some(respond(reply.status, reply.body))
 }
 
@@ -259,6 +275,16 @@ async fn serve_socket(sim: Simulator, apps: Vec<String>, socket: WebSocket) {
     };
     sim.connected.notify_waiters();
     let (mut sink, mut stream) = socket.split();
+    // Frames are read (and stamped) as they arrive, apart from carrying them out, so a
+    // request's logged time is its arrival even when many queue behind each other.
+    let (frames_tx, mut frames) = mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        while let Some(frame) = stream.next().await {
+            if frames_tx.send((frame, std::time::Instant::now())).is_err() {
+                break;
+            }
+        }
+    });
     loop {
         tokio::select! {
             out = rx.recv() => match out {
@@ -272,19 +298,20 @@ async fn serve_socket(sim: Simulator, apps: Vec<String>, socket: WebSocket) {
                     break;
                 }
             },
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(Message::Text(text))) => {
+            incoming = frames.recv() => match incoming {
+                Some((Ok(Message::Close(_)), _)) | None | Some((Err(_), _)) => break,
+                Some((Ok(Message::Text(text)), arrived)) => {
                     // Answered in arrival order on this socket, after any events the request
                     // itself caused were queued.
-                    if let Some(response) = rest_over_websocket(&sim, &apps[0], text.as_str()) {
+                    if let Some(response) = rest_over_websocket(&sim, &apps[0], text.as_str(), arrived) {
                         let _ = tx.send(WsOut::Text(response));
                     }
                 }
-                Some(Ok(_)) => {}
+                Some(_) => {}
             },
         }
     }
+    reader.abort();
     sim.world.lock().clients.retain(|c| c.id != id);
 }
 
@@ -330,6 +357,39 @@ async fn sim_inbound(
         }
     });
     json_response(202, Some(json!({ "placing": count })))
+}
+
+#[derive(serde::Deserialize)]
+struct RequestsForm {
+    #[serde(default)]
+    prefix: String,
+}
+
+/// REST requests received so far whose path starts with `prefix`, with their arrival on the
+/// wall clock (Unix microseconds), for load generators in another process.
+async fn sim_requests(
+    AxState(sim): AxState<Simulator>,
+    axum::extract::Query(form): axum::extract::Query<RequestsForm>,
+) -> Response {
+    let now = std::time::Instant::now();
+    let now_us = chrono::Utc::now().timestamp_micros();
+    let st = sim.world.lock();
+    let requests: Vec<Value> = st
+        .rest_log
+        .iter()
+        .filter(|c| c.path.starts_with(&form.prefix))
+        .map(|c| {
+            let ago = i64::try_from(now.saturating_duration_since(c.at).as_micros()).unwrap_or(0);
+            json!({
+                "method": c.method,
+                "path": c.path,
+                "status": c.status,
+                "over_websocket": c.over_websocket,
+                "arrived_unix_us": now_us - ago,
+            })
+        })
+        .collect();
+    json_response(200, Some(Value::Array(requests)))
 }
 
 /// How many channels and bridges exist right now, without their JSON.
