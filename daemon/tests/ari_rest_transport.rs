@@ -154,3 +154,58 @@ async fn requests_after_a_drop_use_http_until_the_socket_is_back() {
     client.ping().await.expect("pong over the socket");
     assert_eq!(sim.rest_calls_over_websocket(), 1);
 }
+
+/// Sends one text frame on a raw event WebSocket and returns the next `RESTResponse`.
+async fn raw_exchange(sim: &Simulator, text: &str) -> serde_json::Value {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let url = format!("ws://{}/ari/events?app=raw&api_key=u:p", sim.addr());
+    let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .expect("websocket");
+    socket
+        .send(Message::Text(text.to_owned().into()))
+        .await
+        .expect("sent");
+    loop {
+        let frame = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("answer in time")
+            .expect("open")
+            .expect("frame");
+        if let Message::Text(t) = frame {
+            let v: serde_json::Value = serde_json::from_str(t.as_str()).expect("json");
+            if v["type"] == "RESTResponse" {
+                return v;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn simulator_answers_a_message_of_another_type_with_400_like_asterisk() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let answer = raw_exchange(
+        &sim,
+        r#"{"type":"Hello","request_id":"r1","method":"GET","uri":"asterisk/ping"}"#,
+    )
+    .await;
+    assert_eq!(answer["status_code"], 400);
+    assert_eq!(answer["request_id"], "r1");
+}
+
+#[tokio::test]
+async fn simulator_echoes_the_uri_without_its_query_like_asterisk() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let answer = raw_exchange(
+        &sim,
+        r#"{"type":"RESTRequest","request_id":"r2","method":"GET","uri":"asterisk/info?only=system"}"#,
+    )
+    .await;
+    assert_eq!(answer["status_code"], 200);
+    assert_eq!(answer["uri"], "asterisk/info");
+    assert_eq!(answer["content_type"], "application/json");
+    let body: serde_json::Value =
+        serde_json::from_str(answer["message_body"].as_str().expect("body text")).expect("json");
+    assert!(body["system"]["version"].is_string());
+}

@@ -155,16 +155,15 @@ fn rest_over_websocket(
     text: &str,
     arrived: std::time::Instant,
 ) -> Option<String> {
-    let request: Value = serde_json::from_str(text).ok()?;
-    if request.get("type").and_then(Value::as_str) != Some("RESTRequest") {
-        return None;
-    }
     let version = sim.world.lock().version.clone();
     if !crate::ari::rest_ws::version_supports_rest_over_ws(&version) {
         return None;
     }
+    let request: Value = serde_json::from_str(text).ok()?;
     let field = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
     let uri_text = field("uri").to_owned();
+    // Asterisk echoes the resource without its query string.
+    let echoed_uri = uri_text.split('?').next().unwrap_or("").to_owned();
     let respond = |status: u16, body: Option<Value>| {
         let mut response = json!({
             "type": "RESTResponse",
@@ -172,7 +171,7 @@ fn rest_over_websocket(
             "request_id": field("request_id"),
             "status_code": status,
             "reason_phrase": StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or(""),
-            "uri": uri_text,
+            "uri": echoed_uri,
             "timestamp": super::state::timestamp(),
             "asterisk_id": super::state::ASTERISK_ID,
             "application": app,
@@ -183,6 +182,18 @@ fn rest_over_websocket(
         }
         response.to_string()
     };
+    if request.get("type").and_then(Value::as_str) != Some("RESTRequest") {
+        return Some(respond(
+            400,
+            Some(json!({"message": "Unknown request type."})),
+        ));
+    }
+    if uri_text.is_empty() {
+        return Some(respond(
+            400,
+            Some(json!({"message": "Empty or missing 'uri' property."})),
+        ));
+    }
     let Ok(uri) = format!("/ari/{uri_text}").parse::<axum::http::Uri>() else {
         return Some(respond(400, Some(json!({"message": "Invalid URI"}))));
     };
