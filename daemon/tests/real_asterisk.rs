@@ -1,9 +1,13 @@
-//! Against a real Asterisk 22, when one is running: REST over the event WebSocket, and
-//! follow-me through Ringside's own dialplan with Local channels standing in for phones.
+//! Against a real Asterisk 22, when one is running: REST over the event WebSocket, follow-me
+//! through Ringside's own dialplan with Local channels standing in for phones, and a fax sent
+//! by `ringside serve` through `[ringside-fax-out]` (SendFAX) to `[ringside-fax-in]`
+//! (ReceiveFAX), both spandsp.
 //!
 //! Skipped (each test says so and passes) unless `RINGSIDE_TEST_ASTERISK_ARI_URL` points at an
 //! Asterisk started with `daemon/tests/real_asterisk/start-asterisk.sh`, whose configuration
 //! (ARI users, `[test-phones]`, `[test-caller]`) these tests rely on. CI has no Asterisk.
+
+mod common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -247,4 +251,93 @@ async fn busy_leg_sends_the_caller_to_voicemail_with_reason_busy() {
         })
         .await;
     daemon.finish(&[&caller]).await;
+}
+
+/// `ringside serve` as a child process, killed when dropped.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn fax_sent_through_asterisk_arrives_in_the_receivers_inbox() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    assert!(common::cli::ringside(data, &["user", "add", "1001", "--name", "Alice"], None).ok());
+    let env = [
+        ("RINGSIDE_ARI_URL", url.as_str()),
+        ("RINGSIDE_ARI_USERNAME", "ringside"),
+        ("RINGSIDE_ARI_PASSWORD", "ringside-test"),
+        // The fax machine at 5550100 receives for 1001 through [ringside-fax-in].
+        ("RINGSIDE_DIAL_EXTERNAL", "Local/{number}@test-fax"),
+        // [ringside-fax-in] reports to FastAGI on 127.0.0.1:4573.
+        ("RINGSIDE_AGI_LISTEN", "127.0.0.1:4573"),
+        ("RINGSIDE_PORTAL_LISTEN", "127.0.0.1:0"),
+    ];
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_ringside"));
+    serve
+        .arg("serve")
+        .env("RINGSIDE_DATA_DIR", data)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        serve.env(k, v);
+    }
+    let _serve = Serve(serve.spawn().expect("ringside serve starts"));
+    let client = ringside_client(&url);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while client.application("ringside").await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "serve never connected"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pdf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../media-fixtures/fax/text-10pt.pdf"
+    );
+    let queued = common::cli::ringside_with_env(
+        data,
+        &env,
+        &["fax", "send", "--from", "1001", "--to", "5550100", pdf],
+        None,
+    );
+    assert!(queued.ok(), "{queued:?}");
+    // A page at fax speed takes about half a minute in real time.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let list = common::cli::ringside_with_env(data, &env, &["fax", "list", "1001"], None);
+        let rows: Vec<Vec<&str>> = list
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').collect())
+            .collect();
+        let sent = rows.iter().find(|r| r.get(1) == Some(&"sent"));
+        let received = rows.iter().find(|r| r.get(1) == Some(&"received"));
+        if let (Some(sent), Some(received)) = (sent, received)
+            && sent.get(2) == Some(&"sent")
+        {
+            assert_eq!(sent.get(4), Some(&"1/1"), "{}", list.stdout);
+            assert!(
+                received.get(4).is_some_and(|p| p.starts_with('1')),
+                "{}",
+                list.stdout
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fax not through in time:\n{}",
+            list.stdout
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }

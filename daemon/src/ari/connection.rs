@@ -304,6 +304,8 @@ where
             if (hub.in_flight() == 0 && outgoing.is_empty())
                 || tokio::time::Instant::now() >= deadline
             {
+                // A close frame, so Asterisk does not log the socket as "closed abruptly".
+                let _ = tokio::time::timeout(Duration::from_millis(500), sink.close()).await;
                 return "shutting down".into();
             }
         }
