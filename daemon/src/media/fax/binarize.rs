@@ -58,6 +58,21 @@ impl BlockStats {
         self.ink[i] |= darkest < 250;
     }
 
+    /// Classifies the blocks of block row `by` as continuous-tone or not; needs the
+    /// statistics of the rows above and below.
+    fn photo_blocks_in_row(&self, by: usize, photo: &mut [bool]) {
+        let core = |bx: usize, by: usize| self.mid[by * self.blocks_x + bx] > PHOTO_SHARE;
+        for (bx, p) in photo.iter_mut().enumerate() {
+            let mid = self.mid[by * self.blocks_x + bx];
+            *p = mid > PHOTO_SHARE
+                || (mid > PHOTO_EDGE_SHARE
+                    && (by.saturating_sub(1)..=(by + 1).min(self.blocks_y - 1)).any(|ny| {
+                        (bx.saturating_sub(1)..=(bx + 1).min(self.blocks_x - 1))
+                            .any(|nx| core(nx, ny))
+                    }));
+        }
+    }
+
     /// `add` for a full block row, in a form the compiler vectorises.
     fn add_block(&mut self, y: usize, bx: usize, chunk: &[u8; BLOCK]) {
         let mut count = 0u8;
@@ -75,14 +90,47 @@ impl BlockStats {
 /// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
 /// into a bitmap, reusing `luma` as scratch space between pages. Pure-white runs, most of a
 /// fax page, are recognised on the RGBA bytes and never converted.
+///
+/// Works one band of block rows at a time: a band's grey levels are thresholded while they
+/// are still in cache, one band behind the statistics (a block's class depends on the
+/// blocks below it), so the scratch holds two bands instead of a page.
 pub fn binarize_rgba(rgba: &[u8], width: u32, height: u32, luma: &mut Vec<u8>) -> Bitmap {
     let (w, h) = (width as usize, height as usize);
+    let band_len = BLOCK * w;
     luma.clear();
-    luma.resize(w * h, 255);
+    luma.resize(2 * band_len, 255);
     let mut stats = BlockStats::new(w, h);
-    for y in 0..h {
+    let mut out = Bitmap::new(width, height);
+    let mut photo_row = vec![false; stats.blocks_x];
+    let slot = |by: usize| (by % 2) * band_len;
+    for by in 0..=stats.blocks_y {
+        if by < stats.blocks_y {
+            let band = &mut luma[slot(by)..slot(by) + band_len];
+            band.fill(255);
+            luma_band(rgba, w, h, by, band, &mut stats);
+        }
+        // Band `by - 1` now has the statistics of its neighbours below.
+        if let Some(done) = by.checked_sub(1) {
+            stats.photo_blocks_in_row(done, &mut photo_row);
+            let band = &luma[slot(done)..slot(done) + band_len];
+            threshold_band(
+                |y| &band[(y % BLOCK) * w..][..w],
+                done,
+                &stats,
+                &photo_row,
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+/// Converts block row `by` of the RGBA page into `band` (16 rows of luminance, white where
+/// the page is white) and records its block statistics.
+fn luma_band(rgba: &[u8], w: usize, h: usize, by: usize, band: &mut [u8], stats: &mut BlockStats) {
+    for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
         let src_row = &rgba[y * w * 4..(y + 1) * w * 4];
-        let dst_row = &mut luma[y * w..(y + 1) * w];
+        let dst_row = &mut band[(y % BLOCK) * w..][..w];
         for (bx, (src, dst)) in src_row
             .chunks(BLOCK * 4)
             .zip(dst_row.chunks_mut(BLOCK))
@@ -110,7 +158,6 @@ pub fn binarize_rgba(rgba: &[u8], width: u32, height: u32, luma: &mut Vec<u8>) -
             }
         }
     }
-    threshold(luma, w, h, &stats)
 }
 
 #[inline]
@@ -145,7 +192,19 @@ pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
             stats.add(y, bx, chunk);
         }
     }
-    threshold(gray, w, h, &stats)
+    let mut out = Bitmap::new(width, height);
+    let mut photo_row = vec![false; stats.blocks_x];
+    for by in 0..stats.blocks_y {
+        stats.photo_blocks_in_row(by, &mut photo_row);
+        threshold_band(
+            |y| &gray[y * w..(y + 1) * w],
+            by,
+            &stats,
+            &photo_row,
+            &mut out,
+        );
+    }
+    out
 }
 
 /// Smallest grey level that stays white against dither screen value `screen` (0..=15).
@@ -153,58 +212,31 @@ fn dither_limit(screen: u8) -> u8 {
     ((u32::from(screen) + 1) * 256).div_ceil(17) as u8
 }
 
-/// Second pass: classify blocks, then threshold or dither each inked block.
-fn threshold(gray: &[u8], w: usize, h: usize, stats: &BlockStats) -> Bitmap {
-    let mut out = Bitmap::new(w as u32, h as u32);
-    let BlockStats {
-        blocks_x,
-        blocks_y,
-        mid,
-        ink,
-    } = stats;
-    let (blocks_x, blocks_y) = (*blocks_x, *blocks_y);
-    let photo_core: Vec<bool> = mid.iter().map(|&m| m > PHOTO_SHARE).collect();
-    let photo: Vec<bool> = (0..blocks_x * blocks_y)
-        .map(|i| {
-            if photo_core[i] {
-                return true;
-            }
-            if mid[i] <= PHOTO_EDGE_SHARE {
-                return false;
-            }
-            let (bx, by) = ((i % blocks_x) as isize, (i / blocks_x) as isize);
-            (-1..=1).any(|dy| {
-                (-1..=1).any(|dx| {
-                    let (nx, ny) = (bx + dx, by + dy);
-                    nx >= 0
-                        && ny >= 0
-                        && (nx as usize) < blocks_x
-                        && (ny as usize) < blocks_y
-                        && photo_core[ny as usize * blocks_x + nx as usize]
-                })
-            })
-        })
-        .collect();
+/// Thresholds or dithers each inked block of block row `by`; `row(y)` gives page row `y`.
+fn threshold_band<'g>(
+    row: impl Fn(usize) -> &'g [u8],
+    by: usize,
+    stats: &BlockStats,
+    photo: &[bool],
+    out: &mut Bitmap,
+) {
+    let w = out.width() as usize;
+    let h = out.height() as usize;
     // Per row, the grey level below which a pixel is black: flat for text, the dither
     // screen's row for photos. `level <= screen` with `level = v * 17 / 256` is the same as
     // `v < ceil((screen + 1) * 256 / 17)`, so both become one byte compare per pixel.
     let text_limits = [TEXT_THRESHOLD; BLOCK];
-    for y in 0..h {
-        let by = y / BLOCK;
-        let row = &gray[y * w..(y + 1) * w];
+    let ink = &stats.ink[by * stats.blocks_x..(by + 1) * stats.blocks_x];
+    for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+        let row = row(y);
         let out_row = out.row_mut(y as u32);
         let cluster_row = &CLUSTER[y % 4];
         let photo_limits: [u8; BLOCK] = std::array::from_fn(|k| dither_limit(cluster_row[k % 4]));
-        for bx in 0..blocks_x {
-            let i = by * blocks_x + bx;
-            if !ink[i] {
+        for (bx, (&inked, &photo)) in ink.iter().zip(photo).enumerate() {
+            if !inked {
                 continue;
             }
-            let limits = if photo[i] {
-                &photo_limits
-            } else {
-                &text_limits
-            };
+            let limits = if photo { &photo_limits } else { &text_limits };
             // Blocks are 16 pixels, so each starts on a byte of the packed row.
             let x0 = bx * BLOCK;
             let x1 = (x0 + BLOCK).min(w);
@@ -229,7 +261,6 @@ fn threshold(gray: &[u8], w: usize, h: usize, stats: &BlockStats) -> Bitmap {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
