@@ -160,9 +160,22 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FaxError> {
     if size > limit {
         return Err(FaxError::InputTooLarge { size, limit });
     }
-    let mut data = Vec::with_capacity(size as usize);
+    // One read for the size the file has, then one more to notice growth: `read_to_end`
+    // alone would read in doubling steps (seven calls for a 400 KB fax).
+    let mut data = vec![0u8; size as usize];
+    let mut filled = 0;
+    while filled < data.len() {
+        match (&file).read(&mut data[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    data.truncate(filled);
     // The file may grow while it is read; never take more than the limit.
-    file.take(limit + 1)
+    (&file)
+        .take(limit + 1 - filled as u64)
         .read_to_end(&mut data)
         .map_err(read_err)?;
     if data.len() as u64 > limit {
