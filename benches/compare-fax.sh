@@ -3,15 +3,16 @@
 #   PDF -> fax TIFF:  ringside fax-convert  vs  gs -sDEVICE=tiffg4 -r204x196  (10-page PDF)
 #   G3 TIFF -> PDF:   ringside fax-convert  vs  tiff2pdf                       (50-page fax
 #                     made of the real received G3 2-D fixture repeated with tiffcp)
-# Needs: hyperfine, ghostscript, libtiff-tools. Builds the release binary first.
+# Needs: hyperfine, ghostscript, libtiff-tools. Builds the `dist` binary (release, stripped)
+# first.
 # RUNS=n sets the number of timed runs per command (default 10).
 set -eu
 cd "$(dirname "$0")/.."
 
-# RINGSIDE may point at an already built binary; by default the release build is used.
+# RINGSIDE may point at an already built binary; by default the dist build is used.
 if [ -z "${RINGSIDE:-}" ]; then
-  cargo build --release -q -p ringside
-  RINGSIDE=target/release/ringside
+  cargo build --profile dist -q -p ringside --bin ringside
+  RINGSIDE=target/dist/ringside
 fi
 FIX=media-fixtures/fax
 WORK=$(mktemp -d)

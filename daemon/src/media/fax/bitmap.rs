@@ -78,21 +78,49 @@ impl Bitmap {
         let width = self.width;
         let mut black = false;
         let mut x = 0u32;
-        while x < width {
-            let byte_index = (x / 8) as usize;
-            let byte = row[byte_index];
-            // Whole bytes of the current colour are the common case on fax pages.
-            if x % 8 == 0 && ((black && byte == 0xff) || (!black && byte == 0)) {
-                x += 8;
-                continue;
+        // Sixty-four pixels at a time: flip the word so the current colour reads as zeros,
+        // and the first set bit is the next change. White fax lines cost a few compares.
+        while let Some(next) = next_change(row, x, black) {
+            if next >= width {
+                break;
             }
-            let bit = byte & (0x80 >> (x % 8)) != 0;
-            if bit != black {
-                out.push(x);
-                black = bit;
-            }
-            x += 1;
+            out.push(next);
+            black = !black;
+            x = next;
         }
+    }
+}
+
+/// First pixel at or after `x` whose colour is not `black` (bits past the row read white).
+fn next_change(row: &[u8], x: u32, black: bool) -> Option<u32> {
+    let flip = if black { u64::MAX } else { 0 };
+    let mut word_index = (x / 64) as usize;
+    let mut mask = u64::MAX >> (x % 64);
+    loop {
+        let start = word_index * 8;
+        if start >= row.len() {
+            // Past the stored bits everything is white: a black run ends here.
+            return black.then_some((row.len() * 8).max(x as usize) as u32);
+        }
+        let word = load_be_word(&row[start..]);
+        let differing = (word ^ flip) & mask;
+        if differing != 0 {
+            return Some(word_index as u32 * 64 + differing.leading_zeros());
+        }
+        word_index += 1;
+        mask = u64::MAX;
+    }
+}
+
+/// Eight bytes as a big-endian word (pixel 0 in the top bit), zero-padded at the row's end.
+#[inline]
+fn load_be_word(bytes: &[u8]) -> u64 {
+    if let Some(chunk) = bytes.first_chunk::<8>() {
+        u64::from_be_bytes(*chunk)
+    } else {
+        let mut padded = [0u8; 8];
+        padded[..bytes.len()].copy_from_slice(bytes);
+        u64::from_be_bytes(padded)
     }
 }
 
@@ -122,6 +150,49 @@ mod tests {
         let mut changes = Vec::new();
         bitmap.changes(0, &mut changes);
         assert_eq!(changes, vec![3, 6, 17]);
+    }
+
+    #[test]
+    fn changes_match_a_pixel_by_pixel_scan() {
+        // Widths that end mid-word and mid-byte, rows from solid to noisy.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for width in [1u32, 7, 64, 65, 100, 1728] {
+            for density in [0u64, 1, 8, 32, 63, 64] {
+                let mut bitmap = Bitmap::new(width, 1);
+                let mut black = false;
+                for x in 0..width {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    if seed % 64 < density {
+                        black = !black;
+                    }
+                    if black {
+                        bitmap.set_black(x, 0);
+                    }
+                }
+                let expected: Vec<u32> = (0..width)
+                    .filter(|&x| {
+                        let before = x > 0 && bitmap.is_black(x - 1, 0);
+                        bitmap.is_black(x, 0) != before
+                    })
+                    .collect();
+                let mut changes = Vec::new();
+                bitmap.changes(0, &mut changes);
+                assert_eq!(changes, expected, "width {width}, density {density}");
+            }
+        }
+    }
+
+    #[test]
+    fn black_run_to_the_end_of_the_row_has_no_change_at_the_width() {
+        let mut bitmap = Bitmap::new(70, 1);
+        for x in 60..70 {
+            bitmap.set_black(x, 0);
+        }
+        let mut changes = Vec::new();
+        bitmap.changes(0, &mut changes);
+        assert_eq!(changes, vec![60]);
     }
 
     #[test]

@@ -35,13 +35,18 @@ impl BitWriter {
         }
     }
 
+    /// Appends the low `bits` (at most 32) bits of `code`. Whole 32-bit words go to the
+    /// output, so most code words cost no store at all.
     #[inline]
     fn put(&mut self, code: u32, bits: u32) {
-        self.acc = (self.acc << bits) | u64::from(code & ((1u32 << bits) - 1));
+        debug_assert!(bits <= 32 && self.len < 32);
+        let mask = (1u64 << bits) - 1;
+        self.acc = (self.acc << bits) | (u64::from(code) & mask);
         self.len += bits;
-        while self.len >= 8 {
-            self.len -= 8;
-            self.out.push((self.acc >> self.len) as u8);
+        if self.len >= 32 {
+            self.len -= 32;
+            let word = (self.acc >> self.len) as u32;
+            self.out.extend_from_slice(&word.to_be_bytes());
         }
     }
 
@@ -50,9 +55,11 @@ impl BitWriter {
     }
 
     fn finish(mut self) -> Vec<u8> {
-        if self.len > 0 {
-            let pad = 8 - self.len;
-            self.put(0, pad);
+        let pad = self.bits_to_byte_boundary();
+        self.put(0, pad);
+        while self.len >= 8 {
+            self.len -= 8;
+            self.out.push((self.acc >> self.len) as u8);
         }
         self.out
     }

@@ -18,6 +18,7 @@ mod resample;
 mod tiff_read;
 mod tiff_write;
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -159,9 +160,22 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FaxError> {
     if size > limit {
         return Err(FaxError::InputTooLarge { size, limit });
     }
-    let mut data = Vec::with_capacity(size as usize);
+    // One read for the size the file has, then one more to notice growth: `read_to_end`
+    // alone would read in doubling steps (seven calls for a 400 KB fax).
+    let mut data = vec![0u8; size as usize];
+    let mut filled = 0;
+    while filled < data.len() {
+        match (&file).read(&mut data[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_err(e)),
+        }
+    }
+    data.truncate(filled);
     // The file may grow while it is read; never take more than the limit.
-    file.take(limit + 1)
+    (&file)
+        .take(limit + 1 - filled as u64)
         .read_to_end(&mut data)
         .map_err(read_err)?;
     if data.len() as u64 > limit {
@@ -173,8 +187,12 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FaxError> {
     Ok(data)
 }
 
-/// Writes `bytes` to a temporary file beside `output` and renames it into place.
-fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), FaxError> {
+/// Writes what `write` produces to a temporary file beside `output` (through a buffer, so
+/// a document goes out in a few large writes) and renames it into place.
+fn write_atomically(
+    output: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), FaxError> {
     let write_err = |source| FaxError::Write {
         path: output.to_path_buf(),
         source,
@@ -183,8 +201,12 @@ fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), FaxError> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-    tmp.write_all(bytes).map_err(write_err)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    let mut buffered = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, tmp);
+    write(&mut buffered).map_err(write_err)?;
+    let tmp = buffered
+        .into_inner()
+        .map_err(|e| write_err(e.into_error()))?;
     // Temporary files are created private; the result is an ordinary document.
     #[cfg(unix)]
     {
@@ -198,6 +220,10 @@ fn write_atomically(output: &Path, bytes: &[u8]) -> Result<(), FaxError> {
     tmp.persist(output).map_err(|e| write_err(e.error))?;
     Ok(())
 }
+
+/// Output goes to the file in pieces this size: few system calls, and the buffer stays in
+/// cache instead of growing to the size of the document.
+const OUTPUT_BUFFER: usize = 128 * 1024;
 
 /// Counts the pages of a PDF or TIFF without rendering or decoding any of them.
 pub fn count_pages(input: &Path) -> Result<u32, FaxError> {
@@ -225,7 +251,7 @@ pub fn document_to_fax_tiff(
         Kind::Tiff => tiff_to_pages(&data, opts, &grid, progress)?,
     };
     let bytes = tiff_write::write_fax_tiff(&pages);
-    write_atomically(output, &bytes)?;
+    write_atomically(output, |out| out.write_all(&bytes))?;
     tracing::info!(input = %input.display(), output = %output.display(), pages = pages.len(), "fax TIFF written");
     Ok(FaxReport {
         pages: pages.len() as u32,
@@ -458,18 +484,17 @@ pub fn fax_tiff_to_pdf(
         images.push(pdf_image(&data, info, index, &opts)?);
         progress(index as u32 + 1, total);
     }
-    let bytes = pdf_write::write_pdf(&images);
-    write_atomically(output, &bytes)?;
+    write_atomically(output, |out| pdf_write::write_pdf(out, &images))?;
     tracing::info!(input = %input.display(), output = %output.display(), pages = total, "PDF written");
     Ok(FaxReport { pages: total })
 }
 
-fn pdf_image(
-    data: &[u8],
+fn pdf_image<'a>(
+    data: &'a [u8],
     info: &PageInfo,
     index: usize,
     opts: &FaxOptions,
-) -> Result<CcittImage, FaxError> {
+) -> Result<CcittImage<'a>, FaxError> {
     let (x_dpi, y_dpi) = info.dpi();
     let width_pt = f64::from(info.width) / x_dpi * 72.0;
     let height_pt = f64::from(info.height) / y_dpi * 72.0;
@@ -484,11 +509,6 @@ fn pdf_image(
             .ok_or_else(|| {
                 FaxError::CorruptImage(format!("page {} strip lies outside the file", index + 1))
             })?;
-        let bytes = if info.fill_order == 2 {
-            bytes.iter().map(|b| b.reverse_bits()).collect()
-        } else {
-            bytes.to_vec()
-        };
         let (k, encoded_byte_align, end_of_line) = match coding {
             Coding::ModifiedHuffman => (0, true, false),
             // Any K > 0 selects mixed 1-D/2-D decoding; the tag bit after each EOL decides.
@@ -507,7 +527,8 @@ fn pdf_image(
             black_is_1: info.photometric == 1,
             width_pt,
             height_pt,
-            data: bytes,
+            data: Cow::Borrowed(bytes),
+            lsb_first: info.fill_order == 2,
         });
     }
     let pixels = u64::from(info.width) * u64::from(info.height);
@@ -537,6 +558,7 @@ fn pdf_image(
         black_is_1: false,
         width_pt,
         height_pt,
-        data: ccitt_encode::encode(&bitmap, Scheme::Group4),
+        data: Cow::Owned(ccitt_encode::encode(&bitmap, Scheme::Group4)),
+        lsb_first: false,
     })
 }

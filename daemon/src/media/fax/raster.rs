@@ -92,13 +92,11 @@ impl PageRenderer {
         let transform = offset * scale * rotation * initial;
 
         let interpreter = InterpreterSettings::default();
-        // Paths are rendered without anti-aliasing (pixels more than 96/255 covered are
-        // ink): the output is 1 bit anyway, strokes come out as bold as after thresholding,
-        // and the rasteriser does less work.
-        let render_settings = RenderSettings {
-            aliasing_threshold: Some(96),
-            ..RenderSettings::default()
-        };
+        // Anti-aliased, so hayro draws text from its glyph cache (each glyph rasterised once
+        // per size and sub-pixel offset, then copied) instead of filling every outline; with
+        // an aliasing threshold it fills each glyph as a path, which cost more than the
+        // thresholding saved. `binarize` turns the grey edges into solid strokes.
+        let render_settings = RenderSettings::default();
         let PageRenderer {
             ctx,
             pixmap,

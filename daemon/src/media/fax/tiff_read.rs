@@ -144,7 +144,8 @@ pub fn read_directories(data: &[u8], max_pages: u32) -> Result<Vec<PageInfo>, Fa
     };
     let mut offset = u64::from(r.u32(4)?);
     let mut pages = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    // Ordered, not hashed: no random seed to draw for a set that usually holds a few entries.
+    let mut seen = std::collections::BTreeSet::new();
     while offset != 0 {
         if !seen.insert(offset) {
             return Err(FaxError::CorruptImage("TIFF directory chain loops".into()));
@@ -209,11 +210,26 @@ fn read_directory(r: &Reader<'_>, offset: u64) -> Result<(PageInfo, u64), FaxErr
                 })
                 .collect()
         };
-        let first = |limit| -> Result<u64, FaxError> {
-            ints(limit)?
-                .first()
-                .copied()
-                .ok_or_else(|| FaxError::CorruptImage(format!("TIFF tag {tag} is empty")))
+        // Scalar tags are read in place: directories are walked for every page of every
+        // document, and most of their entries hold one value.
+        let first = |limit: u64| -> Result<u64, FaxError> {
+            if n > limit {
+                return Err(FaxError::CorruptImage(format!(
+                    "TIFF tag {tag} has {n} values"
+                )));
+            }
+            if n == 0 {
+                return Err(FaxError::CorruptImage(format!("TIFF tag {tag} is empty")));
+            }
+            r.bytes(at, total)?;
+            match kind {
+                1 | 7 => r.bytes(at, 1).map(|b| u64::from(b[0])),
+                3 => r.u16(at).map(u64::from),
+                4 => r.u32(at).map(u64::from),
+                _ => Err(FaxError::CorruptImage(format!(
+                    "TIFF tag {tag} has type {kind}"
+                ))),
+            }
         };
         let rational = || -> Result<Option<f64>, FaxError> {
             if kind != 5 || n == 0 {
