@@ -1,5 +1,6 @@
 //! The ARI event WebSocket: connect, read typed events, reconnect with backoff, and publish
-//! the connection state.
+//! the connection state. On Asterisk versions that take REST requests on this socket it also
+//! carries the client's requests out and their `RESTResponse`s back (see [`super::rest_ws`]).
 //!
 //! Reconnects use exponential backoff with jitter (100 ms doubling to a 5 s cap, each wait
 //! drawn between half and all of the current step) so that many daemons restarting together
