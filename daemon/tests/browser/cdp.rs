@@ -106,6 +106,23 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+        // The profile folder is removed right after this; Chromium must be gone first or it
+        // keeps writing into it and the removal leaves files behind.
+        for _ in 0..100 {
+            if matches!(self.child.try_wait(), Ok(Some(_)) | Err(_)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // Its helper processes may still be flushing for a moment after the main one exits.
+        for _ in 0..25 {
+            match std::fs::remove_dir_all(self._profile.path()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    std::thread::sleep(std::time::Duration::from_millis(40))
+                }
+                _ => break,
+            }
+        }
     }
 }
 
