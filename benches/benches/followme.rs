@@ -95,11 +95,7 @@ async fn run_daemon() {
     let sim = ringside_benches::sim_process::SimProcess::start().await;
     let addr = sim.addr.clone();
     let base = sim.base_url();
-    // RINGSIDE_ARI_REST_TRANSPORT=http compares with REST over HTTP.
-    let transport = std::env::var("RINGSIDE_ARI_REST_TRANSPORT")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_default();
+    let transport = ringside_benches::sim_process::rest_transport_from_env();
     let client = AriClient::new(&base, "bench", "bench", "ringside")
         .expect("client")
         .with_rest_transport(transport);

@@ -121,11 +121,7 @@ async fn lateness_simulator_run() {
     use ringside::flows::wakeup::{self, AriWakeupDialer, WakeupFlowConfig};
 
     let sim = ringside_benches::sim_process::SimProcess::start().await;
-    // RINGSIDE_ARI_REST_TRANSPORT=http compares with REST over HTTP (32 originates in flight).
-    let transport = std::env::var("RINGSIDE_ARI_REST_TRANSPORT")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_default();
+    let transport = ringside_benches::sim_process::rest_transport_from_env();
     let client = AriClient::new(&sim.base_url(), "ringside", "bench", "ringside")
         .expect("client")
         .with_rest_transport(transport);

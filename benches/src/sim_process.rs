@@ -13,6 +13,14 @@ use ringside::ari::simulator::{SimConfig, Simulator};
 const ROLE_VAR: &str = "RINGSIDE_BENCH_ROLE";
 const ADDR_VAR: &str = "RINGSIDE_BENCH_SIM_ADDR";
 
+/// `RINGSIDE_ARI_REST_TRANSPORT` (`http` compares with REST over HTTP); `auto` when unset.
+pub fn rest_transport_from_env() -> ringside::ari::RestTransport {
+    std::env::var("RINGSIDE_ARI_REST_TRANSPORT")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default()
+}
+
 /// Whether this process was started as a bench's simulator child.
 pub fn is_child() -> bool {
     std::env::var(ROLE_VAR).as_deref() == Ok("simulator")
