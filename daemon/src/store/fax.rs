@@ -497,6 +497,19 @@ mod tests {
             .expect("in-memory sqlite")
     }
 
+    /// A send job to 555, queued at 0 and claimed by `worker` with a lease until 100.
+    async fn claimed_job(store: &Store, worker: &str) -> FaxJob {
+        store
+            .insert_send_job(&send_job("555"), 0)
+            .await
+            .expect("insert");
+        store
+            .claim_due_fax_job(worker, 0, 100)
+            .await
+            .expect("claim")
+            .expect("due")
+    }
+
     fn send_job(number: &str) -> NewSendJob {
         NewSendJob {
             owner: "1001".into(),
@@ -573,15 +586,7 @@ mod tests {
     #[tokio::test]
     async fn a_worker_without_the_lease_cannot_save() {
         let store = store().await;
-        store
-            .insert_send_job(&send_job("555"), 0)
-            .await
-            .expect("insert");
-        let mut job = store
-            .claim_due_fax_job("a", 0, 100)
-            .await
-            .expect("claim")
-            .expect("due");
+        let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Dialing;
         let err = store.save_fax_job(&job, "b", 1).await.expect_err("not b's");
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
@@ -590,15 +595,7 @@ mod tests {
     #[tokio::test]
     async fn saving_a_final_state_releases_the_lease_and_stamps_finish() {
         let store = store().await;
-        store
-            .insert_send_job(&send_job("555"), 0)
-            .await
-            .expect("insert");
-        let mut job = store
-            .claim_due_fax_job("a", 0, 100)
-            .await
-            .expect("claim")
-            .expect("due");
+        let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Sent;
         store.save_fax_job(&job, "a", 42).await.expect("save");
         let loaded = store.fax_job(job.id).await.expect("load").expect("exists");
@@ -609,15 +606,7 @@ mod tests {
     #[tokio::test]
     async fn an_active_job_with_an_expired_lease_is_claimable_as_abandoned() {
         let store = store().await;
-        store
-            .insert_send_job(&send_job("555"), 0)
-            .await
-            .expect("insert");
-        let mut job = store
-            .claim_due_fax_job("dead", 0, 100)
-            .await
-            .expect("claim")
-            .expect("due");
+        let mut job = claimed_job(&store, "dead").await;
         job.state = JobState::Sending;
         store.save_fax_job(&job, "dead", 1).await.expect("save");
         assert_eq!(
@@ -659,15 +648,7 @@ mod tests {
     #[tokio::test]
     async fn cancelling_a_dialing_job_asks_its_worker() {
         let store = store().await;
-        store
-            .insert_send_job(&send_job("555"), 0)
-            .await
-            .expect("insert");
-        let mut job = store
-            .claim_due_fax_job("a", 0, 100)
-            .await
-            .expect("claim")
-            .expect("due");
+        let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Dialing;
         store.save_fax_job(&job, "a", 1).await.expect("save");
         assert_eq!(
@@ -680,15 +661,7 @@ mod tests {
     #[tokio::test]
     async fn cancelling_a_sent_job_changes_nothing_and_reports_its_state() {
         let store = store().await;
-        store
-            .insert_send_job(&send_job("555"), 0)
-            .await
-            .expect("insert");
-        let mut job = store
-            .claim_due_fax_job("a", 0, 100)
-            .await
-            .expect("claim")
-            .expect("due");
+        let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Sent;
         store.save_fax_job(&job, "a", 1).await.expect("save");
         assert_eq!(
