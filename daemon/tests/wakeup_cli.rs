@@ -8,15 +8,21 @@ use std::process::{Command, Output};
 use ringside::store::Store;
 
 fn ringside(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ringside"))
+    ringside_command(data_dir, args)
+        .output()
+        .expect("run ringside")
+}
+
+fn ringside_command(data_dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ringside"));
+    command
         .args(["wakeup"])
         .args(args)
         .env("RINGSIDE_DATA_DIR", data_dir)
         .env_remove("RINGSIDE_DATABASE_URL")
         .env_remove("RINGSIDE_CONFIG")
-        .env("TZ", "UTC")
-        .output()
-        .expect("run ringside")
+        .env("TZ", "UTC");
+    command
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -61,6 +67,53 @@ async fn add_one_shot_then_list_shows_the_local_fire_time() {
     assert!(list.contains("\"Flight\""), "{list}");
     assert!(list.contains("next Sun 2030-12-01 06:30 CET"), "{list}");
     assert!(list.contains("members 1001"), "{list}");
+}
+
+#[tokio::test]
+async fn zone_names_are_matched_without_case_and_stored_canonically() {
+    let dir = data_dir_with_users(&["1001"]).await;
+    let out = ringside(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--at",
+            "2030-07-01 06:30",
+            "--tz",
+            "america/new_york",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    let (list, _) = text(&ringside(dir.path(), &["list", "1001"]));
+    assert!(list.contains(" America/New_York "), "{list}");
+    assert!(list.contains("next Mon 2030-07-01 06:30 EDT"), "{list}");
+}
+
+#[tokio::test]
+async fn zones_still_resolve_on_a_machine_without_a_system_zone_database() {
+    let dir = data_dir_with_users(&["1001"]).await;
+    let no_zoneinfo = tempfile::tempdir().expect("empty zoneinfo dir");
+    let out = ringside_command(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--at",
+            "2030-12-01 06:30",
+            "--tz",
+            "Asia/Tokyo",
+        ],
+    )
+    .env("TZDIR", no_zoneinfo.path())
+    .output()
+    .expect("run ringside");
+    assert!(out.status.success(), "{}", text(&out).1);
+    let listed = ringside_command(dir.path(), &["list", "1001"])
+        .env("TZDIR", no_zoneinfo.path())
+        .output()
+        .expect("run ringside");
+    let (list, _) = text(&listed);
+    assert!(list.contains("next Sun 2030-12-01 06:30 JST"), "{list}");
 }
 
 #[tokio::test]

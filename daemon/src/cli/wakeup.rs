@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::Utc;
-use chrono_tz::Tz;
 use ringside::config::Config;
+use ringside::schedule::Zone;
 use ringside::schedule::prompt::{DEFAULT_PROMPT, SoundDirs};
 use ringside::schedule::rule::{self, Rule};
 use ringside::store::Store;
@@ -226,7 +226,7 @@ fn convert_prompt(input: &Path, output: &Path) -> anyhow::Result<()> {
 }
 
 /// `TZ`, else `/etc/timezone`, else the zone `/etc/localtime` links to, else UTC.
-fn system_time_zone() -> Tz {
+fn system_time_zone() -> Zone {
     let from_env = std::env::var("TZ").ok();
     let from_file = || {
         std::fs::read_to_string("/etc/timezone")
@@ -243,6 +243,6 @@ fn system_time_zone() -> Tz {
         .into_iter()
         .chain(from_file())
         .chain(from_link())
-        .find_map(|name| name.trim_start_matches(':').parse::<Tz>().ok())
-        .unwrap_or(chrono_tz::UTC)
+        .find_map(|name| Zone::parse(name.trim_start_matches(':')).ok())
+        .unwrap_or_else(Zone::utc)
 }

@@ -4,7 +4,6 @@
 //! [`crate::store::wakeups`].
 
 use chrono::Utc;
-use chrono_tz::Tz;
 use ringside_portal::model::{
     Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec,
 };
@@ -14,7 +13,7 @@ use sqlx::Row;
 use super::PortalBackend;
 use super::errors;
 use crate::schedule::prompt::SoundDirs;
-use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet};
+use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet, Zone};
 use crate::store::wakeups::{self as stored, WakeupError};
 
 /// Call settings the portal does not edit; a new wakeup starts with the CLI's defaults and an
@@ -36,7 +35,7 @@ pub fn spec_from_api(
     spec: &WakeupSpec,
     base: Option<&stored::WakeupSpec>,
 ) -> Result<stored::WakeupSpec, BackendError> {
-    let tz: Tz = spec.time_zone.trim().parse().map_err(|_| {
+    let tz = Zone::parse(&spec.time_zone).map_err(|_| {
         invalid(
             "time_zone",
             format!(

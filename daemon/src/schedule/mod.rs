@@ -9,6 +9,7 @@ pub mod policy;
 pub mod prompt;
 pub mod rule;
 pub mod scheduler;
+pub mod zone;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use policy::Outcome;
@@ -16,3 +17,4 @@ pub use rule::{Rule, RuleError, WeekdaySet};
 pub use scheduler::{
     CallResult, Scheduler, SchedulerConfig, SchedulerHandle, WakeupCall, WakeupDialer,
 };
+pub use zone::Zone;

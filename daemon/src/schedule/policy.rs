@@ -149,7 +149,7 @@ pub fn follow_up(
 /// What becomes of a wakeup after it fired (or was missed) for the instant `fired`.
 pub fn next_after_fire(
     rule: &super::Rule,
-    tz: chrono_tz::Tz,
+    tz: &super::Zone,
     fired: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
@@ -276,7 +276,7 @@ mod tests {
         let fired = t("2026-11-01T06:00:00Z");
         let now = t("2026-11-23T12:00:00Z");
         assert_eq!(
-            next_after_fire(&rule, chrono_tz::UTC, fired, now),
+            next_after_fire(&rule, &super::super::Zone::utc(), fired, now),
             Some(t("2026-11-24T06:00:00Z"))
         );
     }

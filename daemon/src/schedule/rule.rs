@@ -12,7 +12,8 @@ use std::str::FromStr;
 use chrono::{
     DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday,
 };
-use chrono_tz::Tz;
+
+use super::zone::Zone;
 
 /// Why a rule, day list or time zone was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,10 +123,8 @@ pub fn parse_time(s: &str) -> Result<NaiveTime, RuleError> {
 }
 
 /// Parses an IANA zone name.
-pub fn parse_tz(s: &str) -> Result<Tz, RuleError> {
-    s.trim()
-        .parse::<Tz>()
-        .map_err(|_| RuleError::TimeZone(s.to_owned()))
+pub fn parse_tz(s: &str) -> Result<Zone, RuleError> {
+    Zone::parse(s).map_err(|_| RuleError::TimeZone(s.to_owned()))
 }
 
 impl Rule {
@@ -162,7 +161,7 @@ impl Rule {
 
     /// The first instant strictly after `after` at which this rule fires in `tz`, or `None`
     /// when a one-shot rule's instant is not after `after`.
-    pub fn next_after(&self, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub fn next_after(&self, tz: &Zone, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match *self {
             Rule::Once { date, time } => {
                 Some(resolve_local(tz, date.and_time(time))).filter(|t| *t > after)
@@ -174,7 +173,7 @@ impl Rule {
                 // Start a day early: `after`'s local date may lag its UTC date, and a gap-shifted
                 // instant of the day before can still lie after `after`.
                 let start = after
-                    .with_timezone(&tz)
+                    .with_timezone(tz)
                     .date_naive()
                     .checked_sub_days(Days::new(1))?;
                 // Two weeks cover any week plus a skipped calendar day (Pacific/Apia 2011).
@@ -231,7 +230,7 @@ impl FromStr for Rule {
 /// The instant a local wall-clock time denotes in `tz`: the first of two when the clocks fall
 /// back over it; when the clocks jump over it, the instant they jump (the first valid local
 /// time after it).
-pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+pub fn resolve_local(tz: &Zone, local: NaiveDateTime) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
         chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
@@ -244,7 +243,7 @@ pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 /// The jump lies between reading `local` with the offset after the gap and with the offset
 /// before it; within that window local time only moves forward, so a binary search over whole
 /// seconds finds the instant of the jump.
-fn gap_end(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+fn gap_end(tz: &Zone, local: NaiveDateTime) -> DateTime<Utc> {
     use chrono::Offset;
     let as_utc = local.and_utc();
     let offset_at = |t: DateTime<Utc>| {
@@ -293,7 +292,7 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn tz(name: &str) -> Tz {
+    fn tz(name: &str) -> Zone {
         parse_tz(name).expect("known zone in test")
     }
 
@@ -304,14 +303,14 @@ mod tests {
     #[test]
     fn one_shot_fires_at_its_local_time_in_utc() {
         let next = rule("once 2026-12-01 06:30")
-            .next_after(tz("Europe/Berlin"), utc("2026-11-23T00:00:00Z"));
+            .next_after(&tz("Europe/Berlin"), utc("2026-11-23T00:00:00Z"));
         assert_eq!(next, Some(utc("2026-12-01T05:30:00Z")));
     }
 
     #[test]
     fn one_shot_in_the_past_never_fires() {
         let next = rule("once 2026-12-01 06:30")
-            .next_after(tz("Europe/Berlin"), utc("2026-12-01T05:30:00Z"));
+            .next_after(&tz("Europe/Berlin"), utc("2026-12-01T05:30:00Z"));
         assert_eq!(next, None);
     }
 
@@ -319,14 +318,14 @@ mod tests {
     fn weekly_fires_on_the_next_listed_day() {
         // 2026-11-23 is a Monday; 07:00 Berlin on Monday has passed at 08:00 UTC.
         let r = rule("weekly mon,thu 07:00");
-        let next = r.next_after(tz("Europe/Berlin"), utc("2026-11-23T08:00:00Z"));
+        let next = r.next_after(&tz("Europe/Berlin"), utc("2026-11-23T08:00:00Z"));
         assert_eq!(next, Some(utc("2026-11-26T06:00:00Z")));
     }
 
     #[test]
     fn weekly_fires_later_the_same_day_when_the_time_is_still_ahead() {
         let r = rule("weekly mon 07:00");
-        let next = r.next_after(tz("Europe/Berlin"), utc("2026-11-23T05:59:59Z"));
+        let next = r.next_after(&tz("Europe/Berlin"), utc("2026-11-23T05:59:59Z"));
         assert_eq!(next, Some(utc("2026-11-23T06:00:00Z")));
     }
 
@@ -335,9 +334,9 @@ mod tests {
         let r = rule("weekly wed 06:00");
         let zone = tz("Europe/Berlin");
         let first = r
-            .next_after(zone, utc("2026-11-23T00:00:00Z"))
+            .next_after(&zone, utc("2026-11-23T00:00:00Z"))
             .expect("fires");
-        let second = r.next_after(zone, first).expect("fires again");
+        let second = r.next_after(&zone, first).expect("fires again");
         assert_eq!(first, utc("2026-11-25T05:00:00Z"));
         assert_eq!(second - first, chrono::Duration::weeks(1));
     }
@@ -346,7 +345,7 @@ mod tests {
     fn weekly_uses_the_local_date_not_the_utc_date() {
         // Sunday 23:00 UTC is already Monday 08:00 in Tokyo: Monday's 09:00 is an hour away.
         let r = rule("weekly mon 09:00");
-        let next = r.next_after(tz("Asia/Tokyo"), utc("2026-11-22T23:00:00Z"));
+        let next = r.next_after(&tz("Asia/Tokyo"), utc("2026-11-22T23:00:00Z"));
         assert_eq!(next, Some(utc("2026-11-23T00:00:00Z")));
     }
 
@@ -354,7 +353,7 @@ mod tests {
     fn berlin_spring_forward_gap_fires_when_the_clocks_jump() {
         // 2026-03-29: 02:00 CET jumps to 03:00 CEST (01:00 UTC); 02:30 does not exist.
         let next = rule("once 2026-03-29 02:30")
-            .next_after(tz("Europe/Berlin"), utc("2026-03-01T00:00:00Z"));
+            .next_after(&tz("Europe/Berlin"), utc("2026-03-01T00:00:00Z"));
         assert_eq!(next, Some(utc("2026-03-29T01:00:00Z")));
         let local = next.expect("fires").with_timezone(&tz("Europe/Berlin"));
         assert_eq!(local.format("%H:%M").to_string(), "03:00");
@@ -366,10 +365,10 @@ mod tests {
         let r = rule("weekly sun 02:30");
         let zone = tz("Europe/Berlin");
         let first = r
-            .next_after(zone, utc("2026-10-24T12:00:00Z"))
+            .next_after(&zone, utc("2026-10-24T12:00:00Z"))
             .expect("fires");
         assert_eq!(first, utc("2026-10-25T00:30:00Z"));
-        let next = r.next_after(zone, first).expect("fires again");
+        let next = r.next_after(&zone, first).expect("fires again");
         assert_eq!(
             next,
             utc("2026-11-01T01:30:00Z"),
@@ -381,7 +380,7 @@ mod tests {
     fn new_york_spring_forward_gap_fires_at_three() {
         // 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00 UTC).
         let r = rule("weekly sun 02:15");
-        let next = r.next_after(tz("America/New_York"), utc("2026-03-07T12:00:00Z"));
+        let next = r.next_after(&tz("America/New_York"), utc("2026-03-07T12:00:00Z"));
         assert_eq!(next, Some(utc("2026-03-08T07:00:00Z")));
     }
 
@@ -389,7 +388,7 @@ mod tests {
     fn new_york_fall_back_fires_once_in_edt() {
         // 2026-11-01: 02:00 EDT falls back to 01:00 EST; 01:30 first occurs at 05:30 UTC.
         let r = rule("once 2026-11-01 01:30");
-        let next = r.next_after(tz("America/New_York"), utc("2026-10-31T00:00:00Z"));
+        let next = r.next_after(&tz("America/New_York"), utc("2026-10-31T00:00:00Z"));
         assert_eq!(next, Some(utc("2026-11-01T05:30:00Z")));
     }
 
@@ -397,8 +396,8 @@ mod tests {
     fn weekly_keeps_local_time_across_a_dst_change() {
         let r = rule("weekly sat,sun 07:00");
         let zone = tz("America/New_York");
-        let before = r.next_after(zone, utc("2026-03-07T00:00:00Z"));
-        let after = r.next_after(zone, utc("2026-03-07T13:00:00Z"));
+        let before = r.next_after(&zone, utc("2026-03-07T00:00:00Z"));
+        let after = r.next_after(&zone, utc("2026-03-07T13:00:00Z"));
         assert_eq!(before, Some(utc("2026-03-07T12:00:00Z")), "07:00 EST");
         assert_eq!(after, Some(utc("2026-03-08T11:00:00Z")), "07:00 EDT");
     }
@@ -407,7 +406,7 @@ mod tests {
     fn leap_day_one_shot_is_accepted_in_a_leap_year() {
         let r = Rule::from_parts("2028-02-29 06:00", None).expect("2028 is a leap year");
         assert_eq!(
-            r.next_after(tz("UTC"), utc("2028-01-01T00:00:00Z")),
+            r.next_after(&tz("UTC"), utc("2028-01-01T00:00:00Z")),
             Some(utc("2028-02-29T06:00:00Z"))
         );
     }
@@ -431,7 +430,7 @@ mod tests {
         // 2028-02-29 is a Tuesday.
         let r = rule("weekly tue 06:00");
         assert_eq!(
-            r.next_after(tz("UTC"), utc("2028-02-28T12:00:00Z")),
+            r.next_after(&tz("UTC"), utc("2028-02-28T12:00:00Z")),
             Some(utc("2028-02-29T06:00:00Z"))
         );
     }
@@ -442,11 +441,11 @@ mod tests {
         let r = rule("weekly mon 07:00");
         let zone = tz("Europe/Moscow");
         assert_eq!(
-            r.next_after(zone, utc("2014-10-19T12:00:00Z")),
+            r.next_after(&zone, utc("2014-10-19T12:00:00Z")),
             Some(utc("2014-10-20T03:00:00Z"))
         );
         assert_eq!(
-            r.next_after(zone, utc("2014-10-26T12:00:00Z")),
+            r.next_after(&zone, utc("2014-10-26T12:00:00Z")),
             Some(utc("2014-10-27T04:00:00Z"))
         );
     }
@@ -456,7 +455,7 @@ mod tests {
         // Samoa skipped 2011-12-30 entirely: 2011-12-29 24:00 became 2011-12-31 00:00 (+14).
         let r = rule("once 2011-12-30 07:00");
         assert_eq!(
-            r.next_after(tz("Pacific/Apia"), utc("2011-12-01T00:00:00Z")),
+            r.next_after(&tz("Pacific/Apia"), utc("2011-12-01T00:00:00Z")),
             Some(utc("2011-12-30T10:00:00Z"))
         );
     }
@@ -465,8 +464,8 @@ mod tests {
     fn changing_the_time_zone_changes_the_instant() {
         let r = rule("once 2026-12-01 06:30");
         let after = utc("2026-11-23T00:00:00Z");
-        let berlin = r.next_after(tz("Europe/Berlin"), after).expect("fires");
-        let new_york = r.next_after(tz("America/New_York"), after).expect("fires");
+        let berlin = r.next_after(&tz("Europe/Berlin"), after).expect("fires");
+        let new_york = r.next_after(&tz("America/New_York"), after).expect("fires");
         assert_eq!(new_york - berlin, chrono::Duration::hours(6));
     }
 

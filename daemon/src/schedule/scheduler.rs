@@ -323,7 +323,7 @@ impl Scheduler {
             fire_at: due.fire_at,
             fire,
             members: spec.members.clone(),
-            next_fire_at: policy::next_after_fire(&spec.rule, spec.tz, due.fire_at, now),
+            next_fire_at: policy::next_after_fire(&spec.rule, &spec.tz, due.fire_at, now),
         }
     }
 

@@ -6,7 +6,6 @@
 //! `schedule`; this file only stores and claims.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
@@ -14,6 +13,7 @@ use super::{Dialect, Store, StoreError, from_millis, to_millis};
 use crate::schedule::policy::{CallProgress, Outcome};
 use crate::schedule::prompt::{PromptCatalog, PromptError};
 use crate::schedule::rule::{Rule, RuleError};
+use crate::schedule::zone::Zone;
 
 pub const MAX_RETRIES: i64 = 10;
 pub const RING_SECS: std::ops::RangeInclusive<u32> = 5..=300;
@@ -31,7 +31,7 @@ pub struct WakeupSpec {
     /// A sound name or an absolute path without extension (see `schedule::prompt`).
     pub prompt: String,
     pub rule: Rule,
-    pub tz: Tz,
+    pub tz: Zone,
     /// Extensions called when it fires.
     pub members: Vec<String>,
     pub ring_secs: u32,
@@ -212,7 +212,7 @@ fn first_fire(spec: &WakeupSpec, now: DateTime<Utc>) -> Result<Option<DateTime<U
     if !spec.enabled {
         return Ok(None);
     }
-    match spec.rule.next_after(spec.tz, now) {
+    match spec.rule.next_after(&spec.tz, now) {
         Some(t) => Ok(Some(t)),
         None => Err(WakeupError::InThePast {
             rule: spec.rule.to_string(),
