@@ -284,6 +284,51 @@ fn received_fax_becomes_a_two_page_pdf_at_a4_size() {
 }
 
 #[test]
+fn tiff_page_that_cannot_pass_through_is_reencoded_at_its_physical_size() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("scan.tif");
+    // 8 x 10 inches at 300 dpi, RGB: decoded, binarised and encoded as Group 4.
+    write_rgb_tiff(&input, 2400, 3000, 300, TiffCompression::Lzw);
+    let out = dir.path().join("scan.pdf");
+    let report = fax_tiff_to_pdf(&input, &out, &no_progress).expect("converts");
+    assert_eq!(report.pages, 1);
+    let text = String::from_utf8_lossy(&std::fs::read(&out).expect("pdf")).into_owned();
+    assert!(text.contains("/MediaBox [0 0 576 720]"), "{text}");
+    assert!(text.contains("/K -1 /Columns 2400 /Rows 3000"), "{text}");
+}
+
+/// The received fixture with its first page's StripByteCounts set to `count`.
+fn received_fax_with_strip_byte_count(count: u32) -> Vec<u8> {
+    let mut data = std::fs::read(fixture(RECEIVED)).expect("fixture");
+    let le_u32 = |d: &[u8], at: usize| u32::from_le_bytes([d[at], d[at + 1], d[at + 2], d[at + 3]]);
+    let ifd = le_u32(&data, 4) as usize;
+    let entries = u16::from_le_bytes([data[ifd], data[ifd + 1]]) as usize;
+    let entry = (0..entries)
+        .map(|i| ifd + 2 + i * 12)
+        .find(|&e| u16::from_le_bytes([data[e], data[e + 1]]) == 279)
+        .expect("StripByteCounts entry");
+    data[entry + 8..entry + 12].copy_from_slice(&count.to_le_bytes());
+    data
+}
+
+#[test]
+fn received_fax_whose_strip_runs_past_the_end_is_refused_without_output() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("in").join("bad.tif");
+    std::fs::create_dir(input.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&input, received_fax_with_strip_byte_count(0x7fff_ffff)).expect("w");
+    let out = dir.path().join("out.pdf");
+    let err = fax_tiff_to_pdf(&input, &out, &no_progress).expect_err("must fail");
+    assert!(
+        err.to_string()
+            .contains("page 1 strip lies outside the file"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(left.len(), 1, "only the input folder remains");
+}
+
+#[test]
 fn pdf_to_tiff_to_pdf_keeps_page_count_and_page_size() {
     let dir = tempfile::tempdir().expect("tmp");
     let tif = dir.path().join("fax.tif");

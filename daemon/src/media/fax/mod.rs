@@ -14,6 +14,7 @@ mod ccitt_encode;
 mod layout;
 mod pdf_write;
 mod raster;
+mod read_at;
 mod resample;
 mod tiff_read;
 mod tiff_write;
@@ -29,7 +30,8 @@ pub use layout::{FAX_WIDTH, FAX_X_DPI, FaxGrid};
 use ccitt_decode::Coding;
 use ccitt_encode::Scheme;
 use layout::place;
-use pdf_write::CcittImage;
+use pdf_write::{CcittImage, ImageData};
+use read_at::{FileAt, ReadAt};
 use tiff_read::{PageImage, PageInfo};
 use tiff_write::{EncodedPage, StripKind};
 
@@ -223,7 +225,7 @@ fn write_atomically(
 
 /// Output goes to the file in pieces this size: few system calls, and the buffer stays in
 /// cache instead of growing to the size of the document.
-const OUTPUT_BUFFER: usize = 128 * 1024;
+const OUTPUT_BUFFER: usize = 32 * 1024;
 
 /// Counts the pages of a PDF or TIFF without rendering or decoding any of them.
 pub fn count_pages(input: &Path) -> Result<u32, FaxError> {
@@ -233,7 +235,7 @@ pub fn count_pages(input: &Path) -> Result<u32, FaxError> {
             let pdf = raster::open(Arc::new(data))?;
             Ok(pdf.pages().len() as u32)
         }
-        Kind::Tiff => Ok(tiff_read::read_directories(&data, u32::MAX)?.len() as u32),
+        Kind::Tiff => Ok(tiff_read::read_directories(&data.as_slice(), u32::MAX)?.len() as u32),
     }
 }
 
@@ -353,7 +355,7 @@ fn tiff_to_pages(
     grid: &FaxGrid,
     progress: &dyn Fn(u32, u32),
 ) -> Result<Vec<EncodedPage>, FaxError> {
-    let infos = tiff_read::read_directories(data, opts.max_pages)?;
+    let infos = tiff_read::read_directories(&data, opts.max_pages)?;
     check_page_count(infos.len(), opts.max_pages)?;
     for (i, info) in infos.iter().enumerate() {
         let pixels = u64::from(info.width) * u64::from(info.height);
@@ -458,15 +460,29 @@ fn parallel_pages<T: std::marker::Send>(
 }
 
 /// Converts a fax TIFF (any TIFF, in fact) to a PDF with one page per image at the image's
-/// physical size. Single-strip CCITT pages are copied into the PDF without re-encoding.
+/// physical size. Single-strip CCITT pages are copied into the PDF without re-encoding, read
+/// from the file as their page is written; the file is loaded whole only when a page has to
+/// be decoded.
 pub fn fax_tiff_to_pdf(
     input: &Path,
     output: &Path,
     progress: &dyn Fn(u32, u32),
 ) -> Result<FaxReport, FaxError> {
     let opts = FaxOptions::default();
-    let data = read_limited(input, opts.max_input_bytes)?;
-    match sniff(&data) {
+    let read_err = |source| FaxError::Read {
+        path: input.to_path_buf(),
+        source,
+    };
+    let file = FileAt::open(input).map_err(read_err)?;
+    if file.size() > opts.max_input_bytes {
+        return Err(FaxError::InputTooLarge {
+            size: file.size(),
+            limit: opts.max_input_bytes,
+        });
+    }
+    let mut head = vec![0u8; file.size().min(1024) as usize];
+    file.read_exact_at(&mut head, 0).map_err(read_err)?;
+    match sniff(&head) {
         Some(Kind::Tiff) => {}
         Some(Kind::Pdf) => {
             return Err(FaxError::WrongFormat {
@@ -476,61 +492,89 @@ pub fn fax_tiff_to_pdf(
         }
         None => return Err(FaxError::UnknownFormat),
     }
-    let infos = tiff_read::read_directories(&data, opts.max_pages)?;
+    let infos = tiff_read::read_directories(&file, opts.max_pages)?;
     let total = infos.len() as u32;
     progress(0, total);
+    let mut whole: Option<Vec<u8>> = None;
     let mut images = Vec::with_capacity(infos.len());
     for (index, info) in infos.iter().enumerate() {
-        images.push(pdf_image(&data, info, index, &opts)?);
+        let image = match passed_through(info, index, file.size())? {
+            Some(image) => image,
+            None => {
+                let data = match &mut whole {
+                    Some(data) => data,
+                    empty => empty.insert(file.read_all().map_err(read_err)?),
+                };
+                reencoded(data, info, index, &opts)?
+            }
+        };
+        images.push(image);
         progress(index as u32 + 1, total);
     }
-    write_atomically(output, |out| pdf_write::write_pdf(out, &images))?;
+    write_atomically(output, |out| pdf_write::write_pdf(out, &images, &file))?;
     tracing::info!(input = %input.display(), output = %output.display(), pages = total, "PDF written");
     Ok(FaxReport { pages: total })
 }
 
-fn pdf_image<'a>(
-    data: &'a [u8],
+/// Physical page size in points of a TIFF page.
+fn page_points(info: &PageInfo) -> (f64, f64) {
+    let (x_dpi, y_dpi) = info.dpi();
+    (
+        f64::from(info.width) / x_dpi * 72.0,
+        f64::from(info.height) / y_dpi * 72.0,
+    )
+}
+
+/// A single-strip CCITT page as it stands in the file, or `None` when the page has to be
+/// decoded and encoded again.
+fn passed_through(
+    info: &PageInfo,
+    index: usize,
+    file_size: u64,
+) -> Result<Option<CcittImage<'static>>, FaxError> {
+    let single_strip = info.strip_offsets.len() == 1 && info.strip_byte_counts.len() == 1;
+    let (Some(coding), true) = (info.ccitt_coding(), single_strip) else {
+        return Ok(None);
+    };
+    let (offset, len) = (info.strip_offsets[0], info.strip_byte_counts[0]);
+    if offset.checked_add(len).is_none_or(|end| end > file_size) {
+        return Err(FaxError::CorruptImage(format!(
+            "page {} strip lies outside the file",
+            index + 1
+        )));
+    }
+    let (k, encoded_byte_align, end_of_line) = match coding {
+        Coding::ModifiedHuffman => (0, true, false),
+        // Any K > 0 selects mixed 1-D/2-D decoding; the tag bit after each EOL decides.
+        Coding::Group3 {
+            two_d,
+            byte_aligned,
+        } => (if two_d { 4 } else { 0 }, byte_aligned, true),
+        Coding::Group4 => (-1, false, false),
+    };
+    let (width_pt, height_pt) = page_points(info);
+    Ok(Some(CcittImage {
+        columns: info.width,
+        rows: info.height,
+        k,
+        encoded_byte_align,
+        end_of_line,
+        black_is_1: info.photometric == 1,
+        width_pt,
+        height_pt,
+        data: ImageData::Stored { offset, len },
+        lsb_first: info.fill_order == 2,
+    }))
+}
+
+/// Any other page, decoded from the whole file and encoded as Group 4.
+fn reencoded(
+    data: &[u8],
     info: &PageInfo,
     index: usize,
     opts: &FaxOptions,
-) -> Result<CcittImage<'a>, FaxError> {
-    let (x_dpi, y_dpi) = info.dpi();
-    let width_pt = f64::from(info.width) / x_dpi * 72.0;
-    let height_pt = f64::from(info.height) / y_dpi * 72.0;
-    let single_strip = info.strip_offsets.len() == 1 && info.strip_byte_counts.len() == 1;
-    if let (Some(coding), true) = (info.ccitt_coding(), single_strip) {
-        let (offset, len) = (info.strip_offsets[0], info.strip_byte_counts[0]);
-        let end = offset.saturating_add(len);
-        let bytes = usize::try_from(offset)
-            .ok()
-            .zip(usize::try_from(end).ok())
-            .and_then(|(start, end)| data.get(start..end))
-            .ok_or_else(|| {
-                FaxError::CorruptImage(format!("page {} strip lies outside the file", index + 1))
-            })?;
-        let (k, encoded_byte_align, end_of_line) = match coding {
-            Coding::ModifiedHuffman => (0, true, false),
-            // Any K > 0 selects mixed 1-D/2-D decoding; the tag bit after each EOL decides.
-            Coding::Group3 {
-                two_d,
-                byte_aligned,
-            } => (if two_d { 4 } else { 0 }, byte_aligned, true),
-            Coding::Group4 => (-1, false, false),
-        };
-        return Ok(CcittImage {
-            columns: info.width,
-            rows: info.height,
-            k,
-            encoded_byte_align,
-            end_of_line,
-            black_is_1: info.photometric == 1,
-            width_pt,
-            height_pt,
-            data: Cow::Borrowed(bytes),
-            lsb_first: info.fill_order == 2,
-        });
-    }
+) -> Result<CcittImage<'static>, FaxError> {
+    let (width_pt, height_pt) = page_points(info);
     let pixels = u64::from(info.width) * u64::from(info.height);
     if pixels > opts.max_pixels {
         return Err(FaxError::PageTooLarge {
@@ -558,7 +602,7 @@ fn pdf_image<'a>(
         black_is_1: false,
         width_pt,
         height_pt,
-        data: Cow::Owned(ccitt_encode::encode(&bitmap, Scheme::Group4)),
+        data: ImageData::Bytes(Cow::Owned(ccitt_encode::encode(&bitmap, Scheme::Group4))),
         lsb_first: false,
     })
 }

@@ -2,9 +2,14 @@
 //! physical size, each image an XObject whose CCITT data is stored as-is with
 //! `/CCITTFaxDecode`. printpdf 0.12 cannot take a pre-encoded CCITT stream, so the few
 //! objects are written here. It does not decode or encode image data.
+//!
+//! Image data passed through from a TIFF is read from the source file page by page, as the
+//! page is written, through one buffer the size of a strip.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+
+use super::read_at::ReadAt;
 
 /// One image page for the PDF.
 #[derive(Debug, Clone)]
@@ -20,11 +25,28 @@ pub struct CcittImage<'a> {
     /// Page size in PDF points.
     pub width_pt: f64,
     pub height_pt: f64,
-    /// CCITT data; borrowed straight from the TIFF when it is passed through.
-    pub data: Cow<'a, [u8]>,
+    pub data: ImageData<'a>,
     /// The data is stored least significant bit first (TIFF FillOrder 2); PDF wants MSB
     /// first, so each byte is bit-reversed on the way out.
     pub lsb_first: bool,
+}
+
+/// Where a page's CCITT data is.
+#[derive(Debug, Clone)]
+pub enum ImageData<'a> {
+    /// In memory: a page encoded here.
+    Bytes(Cow<'a, [u8]>),
+    /// A strip of the source document, read when its page is written.
+    Stored { offset: u64, len: u64 },
+}
+
+impl ImageData<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            ImageData::Bytes(bytes) => bytes.len() as u64,
+            ImageData::Stored { len, .. } => *len,
+        }
+    }
 }
 
 /// Counts what goes through, for the cross-reference table.
@@ -42,9 +64,13 @@ impl<W: Write> Counting<W> {
 }
 
 /// Serialises a PDF whose pages show the given images full-page into `out`. Image data is
-/// streamed from where it lies (bit-reversed through a small buffer where needed), never
-/// gathered into one document-sized buffer.
-pub fn write_pdf(out: &mut dyn Write, images: &[CcittImage<'_>]) -> io::Result<()> {
+/// streamed from where it lies (`Stored` data from `source`), bit-reversed through a small
+/// buffer where needed, never gathered into one document-sized buffer.
+pub fn write_pdf(
+    out: &mut dyn Write,
+    images: &[CcittImage<'_>],
+    source: &dyn ReadAt,
+) -> io::Result<()> {
     let mut out = Counting {
         inner: out,
         written: 0,
@@ -133,18 +159,34 @@ pub fn write_pdf(out: &mut dyn Write, images: &[CcittImage<'_>]) -> io::Result<(
             text.extend_from_slice(b" /BlackIs1 true");
         }
         text.extend_from_slice(b" >> /Length ");
-        push_int(&mut text, image.data.len() as i64);
+        push_int(
+            &mut text,
+            i64::try_from(image.data.len()).unwrap_or(i64::MAX),
+        );
         text.extend_from_slice(b" >>\nstream\n");
         out.put(&text)?;
-        if image.lsb_first {
-            for chunk in image.data.chunks(FLIP_CHUNK) {
-                flipped.clear();
-                flipped.extend_from_slice(chunk);
-                reverse_bits_in_bytes(&mut flipped);
+        match &image.data {
+            ImageData::Bytes(bytes) if image.lsb_first => {
+                for chunk in bytes.chunks(FLIP_CHUNK) {
+                    flipped.clear();
+                    flipped.extend_from_slice(chunk);
+                    reverse_bits_in_bytes(&mut flipped);
+                    out.put(&flipped)?;
+                }
+            }
+            ImageData::Bytes(bytes) => out.put(bytes)?,
+            ImageData::Stored { offset, len } => {
+                let len = usize::try_from(*len)
+                    .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+                flipped.resize(len, 0);
+                source
+                    .read_exact_at(&mut flipped, *offset)
+                    .map_err(|e| io::Error::new(e.kind(), format!("reading the input: {e}")))?;
+                if image.lsb_first {
+                    reverse_bits_in_bytes(&mut flipped);
+                }
                 out.put(&flipped)?;
             }
-        } else {
-            out.put(&image.data)?;
         }
         out.put(b"\nendstream\nendobj\n")?;
     }
@@ -244,14 +286,14 @@ mod tests {
             black_is_1: false,
             width_pt: 100.0,
             height_pt: 50.5,
-            data: Cow::Owned(data),
+            data: ImageData::Bytes(Cow::Owned(data)),
             lsb_first,
         }
     }
 
     fn pdf_of(images: &[CcittImage<'_>]) -> Vec<u8> {
         let mut pdf = Vec::new();
-        write_pdf(&mut pdf, images).expect("writes to memory");
+        write_pdf(&mut pdf, images, &&[][..]).expect("writes to memory");
         pdf
     }
 
@@ -291,6 +333,40 @@ mod tests {
             .expect("image stream")
             + 10;
         assert_eq!(&pdf[start..start + expected.len()], &expected[..]);
+    }
+
+    #[test]
+    fn stored_data_is_read_from_the_source_and_bit_reversed() {
+        let source: Vec<u8> = (0..=255u8).collect();
+        let mut stored = image(Vec::new(), true);
+        stored.data = ImageData::Stored {
+            offset: 16,
+            len: 32,
+        };
+        let mut pdf = Vec::new();
+        write_pdf(&mut pdf, &[stored], &source.as_slice()).expect("writes to memory");
+        let expected: Vec<u8> = source[16..48].iter().map(|b| b.reverse_bits()).collect();
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("/Length 32 >>\nstream\n"), "{text}");
+        let start = pdf
+            .windows(10)
+            .rposition(|w| w == b">>\nstream\n")
+            .expect("image stream")
+            + 10;
+        assert_eq!(&pdf[start..start + 32], &expected[..]);
+        assert_eq!(&pdf[start + 32..start + 43], b"\nendstream\n");
+    }
+
+    #[test]
+    fn stored_data_past_the_end_of_the_source_is_an_error() {
+        let mut stored = image(Vec::new(), false);
+        stored.data = ImageData::Stored {
+            offset: 250,
+            len: 32,
+        };
+        let source: Vec<u8> = vec![0; 256];
+        let err = write_pdf(&mut Vec::new(), &[stored], &source.as_slice()).expect_err("short");
+        assert!(err.to_string().contains("reading the input"), "{err}");
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //! page decoding to grey or bi-level pixels for every other compression via the `tiff` crate.
 //! It does not resample or binarise (see `resample` and `binarize`).
 
+use std::cell::RefCell;
 use std::io::Cursor;
 
 use super::FaxError;
 use super::bitmap::Bitmap;
 use super::ccitt_decode::{self, Coding};
+use super::read_at::ReadAt;
 
 /// What one TIFF directory says about its image.
 #[derive(Debug, Clone, Default)]
@@ -85,36 +87,87 @@ pub enum PageImage {
     },
 }
 
+/// Reads a TIFF's structure through a window: a directory's entries and the values stored
+/// next to them cost one read of the file, not one per entry.
 struct Reader<'a> {
-    data: &'a [u8],
+    src: &'a dyn ReadAt,
     little: bool,
+    window: RefCell<Window>,
 }
 
-impl Reader<'_> {
-    fn bytes(&self, at: u64, len: u64) -> Result<&[u8], FaxError> {
-        let start = usize::try_from(at).map_err(|_| truncated())?;
-        let len = usize::try_from(len).map_err(|_| truncated())?;
-        let end = start.checked_add(len).ok_or_else(truncated)?;
-        self.data.get(start..end).ok_or_else(truncated)
+#[derive(Default)]
+struct Window {
+    at: u64,
+    bytes: Vec<u8>,
+}
+
+/// Directories with their values fit in this many bytes in the files fax machines and libtiff
+/// write; larger requests read exactly what they ask for.
+const WINDOW: u64 = 4096;
+
+impl<'a> Reader<'a> {
+    fn new(src: &'a dyn ReadAt, little: bool) -> Self {
+        Self {
+            src,
+            little,
+            window: RefCell::default(),
+        }
     }
+
+    /// Hands the `len` bytes at `at` to `f`; an error if they run past the end of the file.
+    fn with_bytes<T>(&self, at: u64, len: u64, f: impl FnOnce(&[u8]) -> T) -> Result<T, FaxError> {
+        let end = at.checked_add(len).ok_or_else(truncated)?;
+        if end > self.src.size() {
+            return Err(truncated());
+        }
+        if let Some(data) = self.src.as_slice() {
+            return slice_at(data, at, len).map(f);
+        }
+        let mut window = self.window.borrow_mut();
+        let cached = at >= window.at && end <= window.at + window.bytes.len() as u64;
+        if !cached {
+            let size = len.max(WINDOW).min(self.src.size() - at);
+            window
+                .bytes
+                .resize(usize::try_from(size).map_err(|_| truncated())?, 0);
+            self.src
+                .read_exact_at(&mut window.bytes, at)
+                .map_err(|e| FaxError::CorruptImage(format!("TIFF cannot be read: {e}")))?;
+            window.at = at;
+        }
+        let start = (at - window.at) as usize;
+        Ok(f(&window.bytes[start..start + len as usize]))
+    }
+
     fn u16(&self, at: u64) -> Result<u16, FaxError> {
-        let b = self.bytes(at, 2)?;
-        let b = [b[0], b[1]];
+        let b = self.with_bytes(at, 2, |b| [b[0], b[1]])?;
         Ok(if self.little {
             u16::from_le_bytes(b)
         } else {
             u16::from_be_bytes(b)
         })
     }
+
     fn u32(&self, at: u64) -> Result<u32, FaxError> {
-        let b = self.bytes(at, 4)?;
-        let b = [b[0], b[1], b[2], b[3]];
+        let b = self.with_bytes(at, 4, |b| [b[0], b[1], b[2], b[3]])?;
         Ok(if self.little {
             u32::from_le_bytes(b)
         } else {
             u32::from_be_bytes(b)
         })
     }
+
+    fn u8(&self, at: u64) -> Result<u8, FaxError> {
+        self.with_bytes(at, 1, |b| b[0])
+    }
+}
+
+/// The `len` bytes at `at` of `data`, bounds-checked.
+fn slice_at(data: &[u8], at: u64, len: u64) -> Result<&[u8], FaxError> {
+    let start = usize::try_from(at).map_err(|_| truncated())?;
+    let len = usize::try_from(len).map_err(|_| truncated())?;
+    let end = start.checked_add(len).ok_or_else(truncated)?;
+    data.get(start..end).ok_or_else(truncated)
 }
 
 fn truncated() -> FaxError {
@@ -131,17 +184,17 @@ pub fn looks_like_tiff(data: &[u8]) -> bool {
 
 /// Reads every directory of a classic TIFF. Stops with an error after `max_pages` pages so
 /// a looping or enormous directory chain costs nothing.
-pub fn read_directories(data: &[u8], max_pages: u32) -> Result<Vec<PageInfo>, FaxError> {
-    if data.starts_with(b"II+\0") || data.starts_with(b"MM\0+") {
+pub fn read_directories(src: &dyn ReadAt, max_pages: u32) -> Result<Vec<PageInfo>, FaxError> {
+    let mut head = [0u8; 4];
+    src.read_exact_at(&mut head, 0)
+        .map_err(|_| FaxError::UnknownFormat)?;
+    if head == *b"II+\0" || head == *b"MM\0+" {
         return Err(FaxError::Unsupported("BigTIFF files".into()));
     }
-    if !looks_like_tiff(data) {
+    if !looks_like_tiff(&head) {
         return Err(FaxError::UnknownFormat);
     }
-    let r = Reader {
-        data,
-        little: data[0] == b'I',
-    };
+    let r = Reader::new(src, head[0] == b'I');
     let mut offset = u64::from(r.u32(4)?);
     let mut pages = Vec::new();
     // Ordered, not hashed: no random seed to draw for a set that usually holds a few entries.
@@ -201,7 +254,7 @@ fn read_directory(r: &Reader<'_>, offset: u64) -> Result<(PageInfo, u64), FaxErr
             }
             (0..n)
                 .map(|k| match kind {
-                    1 | 7 => r.bytes(at + k, 1).map(|b| u64::from(b[0])),
+                    1 | 7 => r.u8(at + k).map(u64::from),
                     3 => r.u16(at + k * 2).map(u64::from),
                     4 => r.u32(at + k * 4).map(u64::from),
                     _ => Err(FaxError::CorruptImage(format!(
@@ -221,9 +274,9 @@ fn read_directory(r: &Reader<'_>, offset: u64) -> Result<(PageInfo, u64), FaxErr
             if n == 0 {
                 return Err(FaxError::CorruptImage(format!("TIFF tag {tag} is empty")));
             }
-            r.bytes(at, total)?;
+            r.with_bytes(at, total, |_| ())?;
             match kind {
-                1 | 7 => r.bytes(at, 1).map(|b| u64::from(b[0])),
+                1 | 7 => r.u8(at).map(u64::from),
                 3 => r.u16(at).map(u64::from),
                 4 => r.u32(at).map(u64::from),
                 _ => Err(FaxError::CorruptImage(format!(
@@ -282,8 +335,7 @@ fn strip(data: &[u8], page: &PageInfo, index: usize) -> Result<Vec<u8>, FaxError
         .get(index)
         .copied()
         .ok_or_else(|| FaxError::CorruptImage("TIFF strip byte counts missing".into()))?;
-    let r = Reader { data, little: true };
-    let bytes = r.bytes(offset, len)?;
+    let bytes = slice_at(data, offset, len)?;
     Ok(if page.fill_order == 2 {
         bytes.iter().map(|b| b.reverse_bits()).collect()
     } else {
@@ -517,7 +569,7 @@ mod tests {
             t.extend_from_slice(&value.to_le_bytes());
         }
         t.extend_from_slice(&8u32.to_le_bytes());
-        let err = read_directories(&t, 100).expect_err("loops");
+        let err = read_directories(&t.as_slice(), 100).expect_err("loops");
         assert!(err.to_string().contains("loops"), "{err}");
     }
 
@@ -525,7 +577,7 @@ mod tests {
     fn directory_pointing_past_the_end_is_refused() {
         let t = b"II*\0\xff\xff\0\0".to_vec();
         assert!(matches!(
-            read_directories(&t, 100),
+            read_directories(&t.as_slice(), 100),
             Err(FaxError::CorruptImage(_))
         ));
     }
