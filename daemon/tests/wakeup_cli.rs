@@ -69,22 +69,25 @@ async fn add_one_shot_then_list_shows_the_local_fire_time() {
     assert!(list.contains("members 1001"), "{list}");
 }
 
+/// Adds a one-shot wakeup for 1001 at `at` in `tz` and returns what `list` prints; with
+/// `zoneinfo`, both commands read time zones from that folder.
+fn add_one_shot_then_list(dir: &Path, at: &str, tz: &str, zoneinfo: Option<&Path>) -> String {
+    let run = |args: &[&str]| {
+        let mut command = ringside_command(dir, args);
+        if let Some(zoneinfo) = zoneinfo {
+            command.env("TZDIR", zoneinfo);
+        }
+        command.output().expect("run ringside")
+    };
+    let added = run(&["add", "1001", "--at", at, "--tz", tz]);
+    assert!(added.status.success(), "{}", text(&added).1);
+    text(&run(&["list", "1001"])).0
+}
+
 #[tokio::test]
 async fn zone_names_are_matched_without_case_and_stored_canonically() {
     let dir = data_dir_with_users(&["1001"]).await;
-    let out = ringside(
-        dir.path(),
-        &[
-            "add",
-            "1001",
-            "--at",
-            "2030-07-01 06:30",
-            "--tz",
-            "america/new_york",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out).1);
-    let (list, _) = text(&ringside(dir.path(), &["list", "1001"]));
+    let list = add_one_shot_then_list(dir.path(), "2030-07-01 06:30", "america/new_york", None);
     assert!(list.contains(" America/New_York "), "{list}");
     assert!(list.contains("next Mon 2030-07-01 06:30 EDT"), "{list}");
 }
@@ -92,27 +95,13 @@ async fn zone_names_are_matched_without_case_and_stored_canonically() {
 #[tokio::test]
 async fn zones_still_resolve_on_a_machine_without_a_system_zone_database() {
     let dir = data_dir_with_users(&["1001"]).await;
-    let no_zoneinfo = tempfile::tempdir().expect("empty zoneinfo dir");
-    let out = ringside_command(
+    let empty = tempfile::tempdir().expect("empty zoneinfo dir");
+    let list = add_one_shot_then_list(
         dir.path(),
-        &[
-            "add",
-            "1001",
-            "--at",
-            "2030-12-01 06:30",
-            "--tz",
-            "Asia/Tokyo",
-        ],
-    )
-    .env("TZDIR", no_zoneinfo.path())
-    .output()
-    .expect("run ringside");
-    assert!(out.status.success(), "{}", text(&out).1);
-    let listed = ringside_command(dir.path(), &["list", "1001"])
-        .env("TZDIR", no_zoneinfo.path())
-        .output()
-        .expect("run ringside");
-    let (list, _) = text(&listed);
+        "2030-12-01 06:30",
+        "Asia/Tokyo",
+        Some(empty.path()),
+    );
     assert!(list.contains("next Sun 2030-12-01 06:30 JST"), "{list}");
 }
 
