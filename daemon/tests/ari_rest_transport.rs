@@ -108,27 +108,114 @@ async fn http_transport_setting_keeps_rest_on_http() {
     assert!(!sim.rest_calls().is_empty());
 }
 
-#[tokio::test]
-async fn a_request_in_flight_fails_at_once_when_the_socket_drops() {
-    let sim = Simulator::start_default().await.expect("sim");
-    // Forced onto the WebSocket of an Asterisk that ignores REST requests there, so the
-    // request is still waiting when the socket goes.
+/// A client whose requests go over the WebSocket of an Asterisk that ignores them there, so
+/// they are still waiting when `drop_in_flight` closes the socket.
+async fn stalled_on_the_socket(
+    sim: &Simulator,
+) -> (AriClient, connection::Connection, CancellationToken) {
     sim.set_asterisk_version("22.0.0");
-    let (client, _conn, _stop) = connected(&sim, RestTransport::Websocket).await;
-    let waiting = tokio::spawn({
-        let client = client.clone();
-        async move { client.ping().await }
-    });
+    connected(sim, RestTransport::Websocket).await
+}
+
+/// Closes the event socket once `client` has exactly one request waiting on it, and returns
+/// what that request came to.
+async fn drop_in_flight<T: Send + 'static>(
+    sim: &Simulator,
+    client: &AriClient,
+    request: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let waiting = tokio::spawn(request);
     assert!(
         sim.wait_until(WAIT, |_| client.rest_over_ws().in_flight() == 1)
             .await
     );
     sim.drop_connections();
-    let result = tokio::time::timeout(Duration::from_secs(2), waiting)
+    tokio::time::timeout(Duration::from_secs(2), waiting)
         .await
-        .expect("fails before the request timeout")
-        .expect("task");
+        .expect("settled before the request timeout")
+        .expect("task")
+}
+
+fn http_calls(sim: &Simulator, method: &str, path: &str) -> Vec<u16> {
+    sim.rest_calls()
+        .iter()
+        .filter(|c| !c.over_websocket && c.method == method && c.path == path)
+        .map(|c| c.status)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_read_whose_answer_is_lost_with_the_socket_is_repeated_over_http() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let (client, _conn, _stop) = stalled_on_the_socket(&sim).await;
+    let c = client.clone();
+    let result = drop_in_flight(&sim, &client, async move { c.ping().await }).await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(http_calls(&sim, "GET", "/asterisk/ping"), vec![200]);
+}
+
+#[tokio::test]
+async fn a_dial_asterisk_already_carried_out_counts_as_done_when_its_answer_is_lost() {
+    let sim = Simulator::start_default().await.expect("sim");
+    sim.phone("2001", Script::never_answer());
+    let (client, _conn, _stop) = stalled_on_the_socket(&sim).await;
+    // The first attempt "reached" Asterisk: the leg is dialling already.
+    let http = AriClient::new(&sim.base_url(), "u", "p", "ringside")
+        .expect("client")
+        .with_rest_transport(RestTransport::Http);
+    http.create_channel(&leg("leg-1")).await.expect("created");
+    http.dial("leg-1", None, Some(30)).await.expect("dialled");
+    let c = client.clone();
+    let result = drop_in_flight(&sim, &client, async move {
+        c.dial("leg-1", None, Some(30)).await
+    })
+    .await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        http_calls(&sim, "POST", "/channels/leg-1/dial"),
+        vec![204, 409],
+        "dialled once; the repeat was refused as already dialling"
+    );
+}
+
+#[tokio::test]
+async fn a_create_whose_answer_is_lost_returns_the_channel_asterisk_made() {
+    let sim = Simulator::start_default().await.expect("sim");
+    sim.phone("2001", Script::never_answer());
+    let (client, _conn, _stop) = stalled_on_the_socket(&sim).await;
+    let http = AriClient::new(&sim.base_url(), "u", "p", "ringside")
+        .expect("client")
+        .with_rest_transport(RestTransport::Http);
+    http.create_channel(&leg("leg-2")).await.expect("created");
+    let c = client.clone();
+    let result = drop_in_flight(&sim, &client, async move {
+        c.create_channel(&leg("leg-2")).await
+    })
+    .await;
+    assert_eq!(result.expect("read back").id, "leg-2");
+    assert_eq!(http_calls(&sim, "GET", "/channels/leg-2"), vec![200]);
+}
+
+#[tokio::test]
+async fn an_originate_without_an_id_whose_answer_is_lost_is_not_repeated() {
+    let sim = Simulator::start_default().await.expect("sim");
+    sim.phone("2001", Script::never_answer());
+    let (client, _conn, _stop) = stalled_on_the_socket(&sim).await;
+    let c = client.clone();
+    let result = drop_in_flight(&sim, &client, async move {
+        c.originate(&ringside::ari::Originate {
+            endpoint: "PJSIP/2001".into(),
+            app: Some("ringside".into()),
+            ..Default::default()
+        })
+        .await
+    })
+    .await;
     assert!(matches!(result, Err(AriError::Transport(_))), "{result:?}");
+    assert!(
+        http_calls(&sim, "POST", "/channels").is_empty(),
+        "no second call"
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::model::{Application, AsteriskPing, Bridge, Channel, Playback};
+use super::repeat::{self, Repeat};
 use super::rest_ws::{self, RestOverWs, RestTransport};
 
 /// Why an ARI request failed.
@@ -45,6 +46,18 @@ pub enum AriError {
 }
 
 impl AriError {
+    /// The HTTP status Asterisk refused with, for refusals.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AriError::NotFound(_) => Some(404),
+            AriError::Conflict(_) => Some(409),
+            AriError::PreconditionFailed(_) => Some(412),
+            AriError::BadRequest(_) => Some(400),
+            AriError::Unauthorized(code) | AriError::Server(code, _) => Some(*code),
+            AriError::Transport(_) | AriError::Decode(_) => None,
+        }
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(self, AriError::NotFound(_))
     }
@@ -203,11 +216,7 @@ impl AriClient {
         if let Some((request_id, answer)) = self.ws.start(method.as_str(), &uri, body.as_ref()) {
             let response = match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
                 Ok(Ok(response)) => response,
-                Ok(Err(_)) => {
-                    return Err(AriError::Transport(
-                        rest_ws::WsRequestError::ConnectionLost.to_string(),
-                    ));
-                }
+                Ok(Err(_)) => return self.repeat_lost(method, path, query, body).await,
                 Err(_) => {
                     self.ws.abandon(&request_id);
                     return Err(AriError::Transport(format!(
@@ -225,6 +234,38 @@ impl AriClient {
             );
         }
         self.send_http(method, path, query, body).await
+    }
+
+    /// A request whose answer went with the WebSocket: repeated over HTTP where that is safe
+    /// (see `repeat`), else a transport error as before.
+    async fn repeat_lost(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: Option<Value>,
+    ) -> Result<Option<Value>, AriError> {
+        let lost = || AriError::Transport(rest_ws::WsRequestError::ConnectionLost.to_string());
+        let repeat = repeat::repeat_after_lost_answer(method.as_str(), path, query);
+        if repeat == Repeat::Never {
+            return Err(lost());
+        }
+        tracing::debug!(%method, path, ?repeat, "answer lost with the WebSocket; repeating over HTTP");
+        match self.send_http(method.clone(), path, query, body).await {
+            Err(e)
+                if e.status()
+                    .is_some_and(|s| repeat::refusal_means_done(&repeat, s)) =>
+            {
+                tracing::debug!(%method, path, error = %e, "the lost attempt had done it");
+                match repeat {
+                    Repeat::ReadBackOnConflict(at) => {
+                        self.send_http(Method::GET, &at, &Vec::new(), None).await
+                    }
+                    _ => Ok(None),
+                }
+            }
+            other => other,
+        }
     }
 
     async fn send_http(

@@ -5,6 +5,7 @@ pub mod client;
 pub mod connection;
 pub mod events;
 pub mod model;
+pub mod repeat;
 pub mod rest_ws;
 pub mod simulator;
 
