@@ -7,7 +7,9 @@
 //! creating or originating it means no event can arrive for an id nobody knows. A call for
 //! which no flow is registered, or that arrives while the daemon stops, continues in the
 //! dialplan at once so it is never stuck. After a reconnect the engine reconciles: channels
-//! of the app that no flow owns are hung up, flows whose channels vanished are told so.
+//! of the app that no flow owns are hung up, flows whose channels vanished are told so, and
+//! flows whose channels changed state while the socket was down get that state as a
+//! `ChannelStateChange` (Asterisk does not replay what it sent to a closed socket).
 //! The engine does not decide anything about calls itself.
 
 use std::collections::HashMap;
@@ -44,6 +46,8 @@ struct Owner {
     tx: Sender,
     /// An event has been seen for the channel and it is not destroyed: it exists.
     live: bool,
+    /// The channel state in the last event routed to the flow.
+    state: Option<String>,
 }
 
 #[derive(Default)]
@@ -72,6 +76,7 @@ impl ChannelRegistry {
             Owner {
                 tx: tx.clone(),
                 live: false,
+                state: None,
             },
         );
     }
@@ -89,12 +94,36 @@ impl ChannelRegistry {
         }
     }
 
-    /// The owner's sender, noting whether the channel exists after this event.
-    fn route(&self, channel_id: &str, destroyed: bool) -> Option<Sender> {
+    /// The owner's sender, noting whether the channel exists after this event and the
+    /// state the flow now knows it in.
+    fn route(&self, channel_id: &str, event: &Event) -> Option<Sender> {
         let mut owners = self.lock();
         let owner = owners.by_channel.get_mut(channel_id)?;
-        owner.live = !destroyed;
+        owner.live = !matches!(event, Event::ChannelDestroyed(_));
+        if let Some(state) = event.channel_state() {
+            if owner.state.as_deref() != Some(state) {
+                owner.state = Some(state.to_owned());
+            }
+        }
         Some(owner.tx.clone())
+    }
+
+    /// Delivers a channel snapshot read after a reconnect as a `ChannelStateChange`, when
+    /// its state differs from the last one the owning flow saw.
+    fn deliver_missed_state(&self, channel: crate::ari::model::Channel) {
+        let mut owners = self.lock();
+        let Some(owner) = owners.by_channel.get_mut(&channel.id) else {
+            return;
+        };
+        if owner.state.as_deref() == Some(channel.state.as_str()) {
+            return;
+        }
+        owner.state = Some(channel.state.clone());
+        let event = Event::ChannelStateChange(crate::ari::events::ChannelEvent { channel });
+        let _ = owner.tx.send(FlowInput::Event {
+            event: Box::new(event),
+            received_at: Instant::now(),
+        });
     }
 
     fn sender(&self, channel_id: &str) -> Option<Sender> {
@@ -298,8 +327,7 @@ impl Engine {
     fn dispatch(&mut self, ev: ReceivedEvent) {
         let ReceivedEvent { event, received_at } = ev;
         if let Some(id) = event.channel_id() {
-            let destroyed = matches!(*event, Event::ChannelDestroyed(_));
-            if let Some(tx) = self.registry.route(id, destroyed) {
+            if let Some(tx) = self.registry.route(id, &event) {
                 let id = id.to_owned();
                 if tx.send(FlowInput::Event { event, received_at }).is_err() {
                     self.registry.release(&[id]);
@@ -474,8 +502,9 @@ async fn reconcile(
     let mut plan = reconcile_plan(&app_channels, &app_bridges, &owned);
     plan.vanished = if reconnect {
         live_before
-            .into_iter()
+            .iter()
             .filter(|c| owned_after.contains(c) && !app.channel_ids.contains(c))
+            .cloned()
             .collect()
     } else {
         Vec::new()
@@ -506,6 +535,22 @@ async fn reconcile(
             let _ = tx.send(FlowInput::Vanished {
                 channel_id: id.clone(),
             });
+        }
+    }
+    if reconnect {
+        // Still here after the gap: read each one's state, which may have moved unseen
+        // (a leg answered while the socket was down).
+        let survivors = owned_after
+            .iter()
+            .filter(|c| live_before.contains(c) && app.channel_ids.contains(c));
+        for id in survivors {
+            match client.channel(id).await {
+                Ok(channel) => registry.deliver_missed_state(channel),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => {
+                    tracing::warn!(channel = %id, error = %e, "cannot read channel state after reconnecting")
+                }
+            }
         }
     }
     for id in &plan.orphan_bridges {

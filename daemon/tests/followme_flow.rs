@@ -609,6 +609,37 @@ async fn call_survives_a_websocket_drop_and_finishes_after_reconnect() {
 }
 
 #[tokio::test]
+async fn leg_that_answers_while_the_socket_is_down_is_bridged_after_reconnect() {
+    let h = Harness::start(vec![settings(0, &[(&["2001"], 50)])], &["2001"]).await;
+    h.sim.phone("2001", Script::answer_after_ms(150));
+    let caller = h.call("1001");
+    let leg = format!("{caller}-fm0");
+    assert!(
+        h.sim
+            .wait_until(WAIT, |s| s
+                .channel(&leg)
+                .is_some_and(|c| c.channel.state == "Ringing"))
+            .await,
+        "leg ringing"
+    );
+    h.sim.refuse_websockets(true);
+    h.sim.drop_connections();
+    // The answer comes while nobody listens; Asterisk does not replay it.
+    assert!(
+        h.sim
+            .wait_until(WAIT, |s| s
+                .channel(&leg)
+                .is_some_and(|c| c.channel.state == "Up"))
+            .await,
+        "leg answered"
+    );
+    h.sim.refuse_websockets(false);
+    assert!(h.sim.wait_connected("ringside", WAIT).await, "reconnects");
+    h.wait_bridged(&caller).await;
+    h.stop().await;
+}
+
+#[tokio::test]
 async fn orphan_channel_in_the_app_is_hung_up_after_reconnect() {
     let h = Harness::start(vec![], &[]).await;
     h.sim.phone("2001", Script::never_answer());

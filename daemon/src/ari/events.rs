@@ -238,6 +238,25 @@ impl Event {
         }
     }
 
+    /// The state of the event's channel snapshot (`Ring`, `Up`, ...), for events that carry
+    /// one.
+    pub fn channel_state(&self) -> Option<&str> {
+        let channel = match self {
+            Event::StasisStart(e) => &e.channel,
+            Event::StasisEnd(e) | Event::ChannelStateChange(e) => &e.channel,
+            Event::ChannelDestroyed(e) => &e.channel,
+            Event::ChannelHangupRequest(e) => &e.channel,
+            Event::Dial(e) => &e.peer,
+            Event::ChannelDtmfReceived(e) => &e.channel,
+            Event::ChannelDialplan(e) => &e.channel,
+            Event::ChannelVarset(e) => e.channel.as_ref()?,
+            Event::ChannelEnteredBridge(e) | Event::ChannelLeftBridge(e) => e.channel.as_ref()?,
+            Event::ChannelUserevent(e) => e.channel.as_ref()?,
+            _ => return None,
+        };
+        Some(&channel.state)
+    }
+
     /// The channel the event is about: `channel`, a Dial's `peer`, or a playback's target.
     pub fn channel_id(&self) -> Option<&str> {
         match self {
