@@ -335,7 +335,8 @@ fn dial(world: &World, st: &mut State, id: &str, p: &Params<'_>) -> Reply {
         return err(404, "Channel not found");
     };
     if ch.dialed {
-        return err(409, "Channel is already being dialed");
+        // Asterisk 22's words for dialling a channel twice (checked against a real one).
+        return err(409, "Channel is not in the 'Down' state");
     }
     if ch.stasis_app.is_none() {
         return err(409, "Channel is not in a Stasis application");
