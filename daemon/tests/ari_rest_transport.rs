@@ -136,6 +136,13 @@ async fn drop_in_flight<T: Send + 'static>(
         .expect("task")
 }
 
+/// A second client on plain HTTP, standing in for a first attempt that reached Asterisk.
+fn over_http(sim: &Simulator) -> AriClient {
+    AriClient::new(&sim.base_url(), "u", "p", "ringside")
+        .expect("client")
+        .with_rest_transport(RestTransport::Http)
+}
+
 fn http_calls(sim: &Simulator, method: &str, path: &str) -> Vec<u16> {
     sim.rest_calls()
         .iter()
@@ -160,9 +167,7 @@ async fn a_dial_asterisk_already_carried_out_counts_as_done_when_its_answer_is_l
     sim.phone("2001", Script::never_answer());
     let (client, _conn, _stop) = stalled_on_the_socket(&sim).await;
     // The first attempt "reached" Asterisk: the leg is dialling already.
-    let http = AriClient::new(&sim.base_url(), "u", "p", "ringside")
-        .expect("client")
-        .with_rest_transport(RestTransport::Http);
+    let http = over_http(&sim);
     http.create_channel(&leg("leg-1")).await.expect("created");
     http.dial("leg-1", None, Some(30)).await.expect("dialled");
     let c = client.clone();
@@ -183,9 +188,7 @@ async fn a_create_whose_answer_is_lost_returns_the_channel_asterisk_made() {
     let sim = Simulator::start_default().await.expect("sim");
     sim.phone("2001", Script::never_answer());
     let (client, _conn, _stop) = stalled_on_the_socket(&sim).await;
-    let http = AriClient::new(&sim.base_url(), "u", "p", "ringside")
-        .expect("client")
-        .with_rest_transport(RestTransport::Http);
+    let http = over_http(&sim);
     http.create_channel(&leg("leg-2")).await.expect("created");
     let c = client.clone();
     let result = drop_in_flight(&sim, &client, async move {
