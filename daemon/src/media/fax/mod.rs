@@ -11,6 +11,7 @@ mod binarize;
 mod bitmap;
 mod ccitt_decode;
 mod ccitt_encode;
+mod huge_pages;
 mod layout;
 mod pdf_write;
 mod raster;

@@ -11,10 +11,13 @@ use hayro::hayro_interpret::util::TransformExt;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::kurbo::Affine;
 use hayro::vello_cpu::color::palette::css::WHITE;
-use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
+use hayro::vello_cpu::{
+    PixelMetadata, Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit,
+};
 use hayro::{RenderCache, RenderSettings};
 
 use super::FaxError;
+use super::huge_pages;
 use super::layout::{FaxGrid, Placement};
 
 /// Parses a PDF held in memory, mapping hayro's load errors to ours.
@@ -59,7 +62,12 @@ impl PageRenderer {
         let height = u16::try_from(grid.rows).map_err(|_| too_large())?;
         Ok(PageRenderer {
             ctx: RenderContext::new(width, height),
-            pixmap: Pixmap::new(width, height),
+            pixmap: Pixmap::from_parts(
+                huge_pages::zeroed(usize::from(width) * usize::from(height) * 4),
+                width,
+                height,
+                PixelMetadata::default(),
+            ),
             resources: Resources::default(),
         })
     }
