@@ -48,4 +48,44 @@ mod tests {
         assert_eq!(buf.len(), 3 << 20);
         assert!(buf.iter().all(|&b| b == 0));
     }
+
+    /// Where the kernel gives huge pages only on request (`madvise` mode), the buffer's
+    /// mapping must say it is eligible for them.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn buffer_is_eligible_for_huge_pages_where_the_kernel_offers_them_on_request() {
+        let mode = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+            .unwrap_or_default();
+        if !mode.contains("[madvise]") {
+            eprintln!(
+                "transparent huge pages not in madvise mode ({}); nothing to check",
+                mode.trim()
+            );
+            return;
+        }
+        let buf = super::zeroed(16 << 20);
+        let address = buf.as_ptr() as usize + buf.len() / 2;
+        let smaps = std::fs::read_to_string("/proc/self/smaps").expect("smaps");
+        let mut in_mapping = false;
+        let mut eligible = None;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ') {
+                if let Some((start, end)) = range.split_once('-') {
+                    if let (Ok(start), Ok(end)) = (
+                        usize::from_str_radix(start, 16),
+                        usize::from_str_radix(end, 16),
+                    ) {
+                        in_mapping = (start..end).contains(&address);
+                        continue;
+                    }
+                }
+            }
+            if in_mapping {
+                if let Some(value) = line.strip_prefix("THPeligible:") {
+                    eligible = Some(value.trim() == "1");
+                }
+            }
+        }
+        assert_eq!(eligible, Some(true), "mapping of the page buffer");
+    }
 }
