@@ -109,10 +109,8 @@ pub fn write_pdf(
         push_num(&mut content, image.height_pt);
         content.extend_from_slice(b" 0 0 cm /Im0 Do Q\n");
 
-        offsets.push(out.written);
-        text.clear();
-        push_int(&mut text, page as i64);
-        text.extend_from_slice(b" 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ");
+        begin_object(&mut offsets, out.written, &mut text, page);
+        text.extend_from_slice(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ");
         push_num(&mut text, image.width_pt);
         text.push(b' ');
         push_num(&mut text, image.height_pt);
@@ -123,20 +121,16 @@ pub fn write_pdf(
         text.extend_from_slice(b" 0 R >>\nendobj\n");
         out.put(&text)?;
 
-        offsets.push(out.written);
-        text.clear();
-        push_int(&mut text, page as i64 + 1);
-        text.extend_from_slice(b" 0 obj\n<< /Length ");
+        begin_object(&mut offsets, out.written, &mut text, page + 1);
+        text.extend_from_slice(b"<< /Length ");
         push_int(&mut text, content.len() as i64);
         text.extend_from_slice(b" >>\nstream\n");
         text.extend_from_slice(&content);
         text.extend_from_slice(b"endstream\nendobj\n");
         out.put(&text)?;
 
-        offsets.push(out.written);
-        text.clear();
-        push_int(&mut text, page as i64 + 2);
-        text.extend_from_slice(b" 0 obj\n<< /Type /XObject /Subtype /Image /Width ");
+        begin_object(&mut offsets, out.written, &mut text, page + 2);
+        text.extend_from_slice(b"<< /Type /XObject /Subtype /Image /Width ");
         push_int(&mut text, i64::from(image.columns));
         text.extend_from_slice(b" /Height ");
         push_int(&mut text, i64::from(image.rows));
@@ -207,6 +201,15 @@ pub fn write_pdf(
     text.extend_from_slice(b"\n%%EOF\n");
     out.put(&text)?;
     out.inner.flush()
+}
+
+/// Notes where object `number` starts (for the cross-reference table) and starts its text
+/// afresh with the object header.
+fn begin_object(offsets: &mut Vec<usize>, at: usize, text: &mut Vec<u8>, number: usize) {
+    offsets.push(at);
+    text.clear();
+    push_int(text, number as i64);
+    text.extend_from_slice(b" 0 obj\n");
 }
 
 /// Bit-reversed data goes out in pieces this size: cache-sized, and a page's strip is
