@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use ringside::ari::AriClient;
 use ringside::ari::connection;
 use ringside::ari::simulator::Script;
-use ringside::engine::Engine;
+use ringside::flows::dispatch::Engine;
 use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder, StaticSource};
 use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep};
 use tokio_util::sync::CancellationToken;

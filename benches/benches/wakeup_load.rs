@@ -117,7 +117,7 @@ async fn lateness_run() {
 
 async fn lateness_simulator_run() {
     use ringside::ari::{AriClient, connection};
-    use ringside::engine::Engine;
+    use ringside::flows::dispatch::Engine;
     use ringside::flows::wakeup::{self, AriWakeupDialer, WakeupFlowConfig};
 
     let sim = ringside_benches::sim_process::SimProcess::start().await;

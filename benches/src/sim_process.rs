@@ -14,7 +14,7 @@ const ROLE_VAR: &str = "RINGSIDE_BENCH_ROLE";
 const ADDR_VAR: &str = "RINGSIDE_BENCH_SIM_ADDR";
 
 /// `RINGSIDE_ARI_REST_TRANSPORT` (`http` compares with REST over HTTP); `auto` when unset.
-pub fn rest_transport_from_env() -> ringside::ari::RestTransport {
+pub fn rest_transport_from_env() -> ringside::config::RestTransport {
     std::env::var("RINGSIDE_ARI_REST_TRANSPORT")
         .ok()
         .and_then(|t| t.parse().ok())

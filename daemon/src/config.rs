@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use serde::Deserialize;
 
@@ -50,7 +51,7 @@ pub struct AriConfig {
     pub app: String,
     /// How REST calls reach Asterisk: `auto` (the event WebSocket when Asterisk is 20.14,
     /// 21.9, 22.4 or later, else HTTP), `http` or `websocket`.
-    pub rest_transport: crate::ari::RestTransport,
+    pub rest_transport: RestTransport,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -127,7 +128,7 @@ impl Default for AriConfig {
             username: "ringside".into(),
             password: String::new(),
             app: "ringside".into(),
-            rest_transport: crate::ari::RestTransport::Auto,
+            rest_transport: RestTransport::Auto,
         }
     }
 }
@@ -286,9 +287,38 @@ impl Config {
     }
 }
 
+/// Which transport REST calls use (`[ari] rest_transport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RestTransport {
+    /// The WebSocket when Asterisk's version supports it, else HTTP.
+    #[default]
+    Auto,
+    /// Always HTTP.
+    Http,
+    /// Always the WebSocket (while it is up; HTTP otherwise).
+    Websocket,
+}
+
+impl FromStr for RestTransport {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "http" => Ok(Self::Http),
+            "websocket" | "ws" => Ok(Self::Websocket),
+            other => Err(format!(
+                "unknown REST transport {other:?} (expected auto, http or websocket)"
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use std::collections::HashMap;
 
     fn env(pairs: &[(&'static str, &str)]) -> impl Fn(&'static str) -> Option<String> {
@@ -360,14 +390,11 @@ mod tests {
     #[test]
     fn rest_transport_comes_from_the_file_or_the_environment() {
         let mut c = Config::from_toml("[ari]\nrest_transport = \"http\"\n").expect("valid");
-        assert_eq!(c.ari.rest_transport, crate::ari::RestTransport::Http);
+        assert_eq!(c.ari.rest_transport, RestTransport::Http);
         c.apply_env(env(&[("RINGSIDE_ARI_REST_TRANSPORT", "websocket")]))
             .expect("valid env");
-        assert_eq!(c.ari.rest_transport, crate::ari::RestTransport::Websocket);
-        assert_eq!(
-            Config::default().ari.rest_transport,
-            crate::ari::RestTransport::Auto
-        );
+        assert_eq!(c.ari.rest_transport, RestTransport::Websocket);
+        assert_eq!(Config::default().ari.rest_transport, RestTransport::Auto);
     }
 
     #[test]
@@ -377,5 +404,13 @@ mod tests {
             .apply_env(env(&[("RINGSIDE_PORTAL_LISTEN", "not-an-address")]))
             .expect_err("must fail");
         assert!(err.to_string().contains("RINGSIDE_PORTAL_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn transport_names_parse() {
+        assert_eq!("auto".parse(), Ok(RestTransport::Auto));
+        assert_eq!("HTTP".parse(), Ok(RestTransport::Http));
+        assert_eq!("websocket".parse(), Ok(RestTransport::Websocket));
+        assert!("carrier-pigeon".parse::<RestTransport>().is_err());
     }
 }

@@ -17,13 +17,13 @@ use crate::agi::AgiServer;
 use crate::ari::connection::{self, ConnectionState};
 use crate::ari::{AriClient, AriError};
 use crate::config::Config;
-use crate::engine::Engine;
+use crate::flows::dispatch::Engine;
 use crate::flows::fax;
 use crate::flows::followme::{DialTemplates, FollowMeFlow};
 use crate::flows::greeting::GreetingHandler;
-use crate::greetings::{GreetingError, GreetingFiles};
 use crate::portal::{self, AgiStatus, FaxAccess, PortalBackend};
 use crate::store::{Store, StoreError};
+use crate::voicemail::greetings::{GreetingError, GreetingFiles};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {

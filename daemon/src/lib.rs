@@ -8,25 +8,28 @@
 //! is still switched by Asterisk; Ringside only decides and instructs. The web portal lives in
 //! the `ringside-portal` crate; [`portal`] is this daemon's implementation of its backend.
 //!
-//! Map of the crate:
+//! Map of the crate (ARCHITECTURE.md at the repository root has the whole picture):
 //! - [`config`]: settings from TOML and `RINGSIDE_*` environment variables.
-//! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
+//! - [`daemon`]: the composition root: opens the store, connects Asterisk, starts every service.
 //! - [`ari`]: typed ARI REST client, event stream with reconnect, and an ARI simulator.
 //! - [`agi`]: FastAGI server.
-//! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax).
+//! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax) and the Stasis
+//!   dispatcher that routes calls and events to them.
+//! - [`voicemail`]: the greeting rule and the voicemail spool's greeting files.
 //! - [`schedule`]: wakeup schedule math and the scheduler.
-//! - [`auth`]: password hashing and random secrets.
-//! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL).
+//! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
+//! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.
+//! - [`portal`]: the daemon's implementation of the portal's backend.
+//! - [`atomic_file`]: the one writer of files others read (temp file, fsync, rename).
 
 pub mod agi;
 pub mod ari;
-pub mod auth;
+pub mod atomic_file;
 pub mod config;
 pub mod daemon;
-pub mod engine;
 pub mod flows;
-pub mod greetings;
 pub mod media;
 pub mod portal;
 pub mod schedule;
 pub mod store;
+pub mod voicemail;

@@ -4,7 +4,7 @@
 //! Queued fax jobs advance one step per second so live progress can be watched.
 
 #[allow(dead_code)]
-#[path = "../tests/common/fake_backend.rs"]
+#[path = "../tests/it/common/fake_backend.rs"]
 mod fake_backend;
 
 use std::net::SocketAddr;

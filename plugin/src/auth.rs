@@ -13,8 +13,8 @@ use chrono::Utc;
 
 use crate::error::{PortalError, respond_for_path};
 use crate::model::{Access, Menu, Session, User};
-use crate::router::AppState;
 use crate::security::cookies::{SESSION_COOKIE, cookie_value};
+use crate::state::AppState;
 
 /// The logged-in user of this request, with their session.
 #[derive(Debug, Clone)]

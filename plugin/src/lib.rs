@@ -21,9 +21,11 @@ pub mod openapi;
 mod ownership;
 mod pages;
 mod params;
+mod route;
 mod router;
 mod security;
 mod settings;
+mod state;
 mod upload;
 mod user_admin;
 

@@ -4,7 +4,7 @@
 use crate::auth::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{FaxJob, FaxJobId, ReceivedFax, ReceivedFaxId, Wakeup, WakeupId};
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub async fn own_wakeup(
     state: &AppState,

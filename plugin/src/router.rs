@@ -6,69 +6,19 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::handler::Handler;
-use axum::http::Method;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
-use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::routing::MethodRouter;
 
-use crate::auth::{Guard, check_guard, load_session};
+use crate::auth::{check_guard, load_session};
 use crate::backend::Backend;
 use crate::error::{PortalError, respond_for_path};
+use crate::route::{BodyKind, Route};
 use crate::security::csrf::require_csrf;
 use crate::security::headers::add_security_headers;
 use crate::security::rate_limit::LoginLimiter;
 use crate::settings::PortalSettings;
-
-/// Shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    pub backend: Arc<dyn Backend>,
-    pub settings: Arc<PortalSettings>,
-    pub limiter: Arc<LoginLimiter>,
-}
-
-/// How a route's request body is bounded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    /// Forms and JSON, capped at `settings.form_max_bytes`.
-    Small,
-    /// Uploads: the handler streams the body and enforces its own cap.
-    Streamed,
-}
-
-/// One method on one path.
-pub struct Route {
-    // Read by the OpenAPI consistency test; the handler already carries the method.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub method: Method,
-    pub path: &'static str,
-    pub guard: Guard,
-    pub body: BodyKind,
-    handler: MethodRouter<AppState>,
-}
-
-impl Route {
-    pub fn new<H, T>(method: Method, path: &'static str, guard: Guard, handler: H) -> Route
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        let filter = MethodFilter::try_from(method.clone()).unwrap_or(MethodFilter::GET);
-        Route {
-            method,
-            path,
-            guard,
-            body: BodyKind::Small,
-            handler: on(filter, handler),
-        }
-    }
-
-    pub fn streamed(mut self) -> Route {
-        self.body = BodyKind::Streamed;
-        self
-    }
-}
+use crate::state::AppState;
 
 /// Every route of the portal: the pages, then the JSON API. The router is built from this
 /// list only, so the OpenAPI test can check the document against it.

@@ -6,7 +6,7 @@ use crate::backend::FieldError;
 use crate::csv_import::parse_users_csv;
 use crate::error::PortalError;
 use crate::model::{ImportReport, UserUpdate};
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// An admin may not lock themselves out.
 pub fn self_lockout(current: &CurrentUser, ext: &str, update: &UserUpdate) -> Option<FieldError> {

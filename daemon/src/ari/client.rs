@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 
 use super::model::{Application, AsteriskPing, Bridge, Channel, Playback};
 use super::repeat::{self, Repeat};
-use super::rest_ws::{self, RestOverWs, RestTransport};
+use super::rest_ws::{self, RestOverWs};
+use crate::config::RestTransport;
 
 /// Why an ARI request failed.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]

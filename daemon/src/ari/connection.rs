@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::{AriClient, AriError};
 use super::events::Event;
-use super::rest_ws::{self, RestTransport};
+use super::rest_ws;
+use crate::config::RestTransport;
 
 /// The event connection's state as the rest of the daemon sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,4 +11,3 @@ pub mod simulator;
 
 pub use client::{AriClient, AriError, CreateChannel, DialplanTarget, HangupReason, Originate};
 pub use events::Event;
-pub use rest_ws::RestTransport;

@@ -12,41 +12,12 @@
 //! module only builds and matches messages; the socket lives in the connection.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
-
-/// Which transport REST calls use (`[ari] rest_transport`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RestTransport {
-    /// The WebSocket when Asterisk's version supports it, else HTTP.
-    #[default]
-    Auto,
-    /// Always HTTP.
-    Http,
-    /// Always the WebSocket (while it is up; HTTP otherwise).
-    Websocket,
-}
-
-impl FromStr for RestTransport {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "auto" => Ok(Self::Auto),
-            "http" => Ok(Self::Http),
-            "websocket" | "ws" => Ok(Self::Websocket),
-            other => Err(format!(
-                "unknown REST transport {other:?} (expected auto, http or websocket)"
-            )),
-        }
-    }
-}
 
 /// Whether an Asterisk `system.version` (e.g. `22.5.2`, `21.10.0-rc1`) accepts REST requests
 /// on the event WebSocket: 20.14+, 21.9+, 22.4+ and every later major. Versions that cannot
@@ -251,14 +222,6 @@ mod tests {
     fn unreadable_versions_do_not_support_it() {
         assert!(!version_supports_rest_over_ws("GIT-master-1234abc"));
         assert!(!version_supports_rest_over_ws(""));
-    }
-
-    #[test]
-    fn transport_names_parse() {
-        assert_eq!("auto".parse(), Ok(RestTransport::Auto));
-        assert_eq!("HTTP".parse(), Ok(RestTransport::Http));
-        assert_eq!("websocket".parse(), Ok(RestTransport::Websocket));
-        assert!("carrier-pigeon".parse::<RestTransport>().is_err());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use ringside::auth;
+use ringside::store::passwords;
 
 use super::user::{block_on, read_password_stdin};
 
@@ -39,7 +39,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let (password, generated) = if password_stdin {
         (read_password_stdin()?, false)
     } else {
-        (auth::generate_password(), true)
+        (passwords::generate_password(), true)
     };
     block_on(config, |store| async move {
         let display = display_name.unwrap_or_else(|| name.clone());

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ringside::flows::greeting::{Announcement, Reason};
-use ringside::greetings::{GreetingFiles, GreetingInfo, GreetingKind, Mailbox, MediaConverter};
+use ringside::voicemail::greeting_rule::{Announcement, GreetingKind, Reason};
+use ringside::voicemail::greetings::{GreetingFiles, GreetingInfo, Mailbox, Transcoder};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -42,7 +42,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let mailbox = Mailbox::parse(&mailbox)?;
             let kind = parse_kind(&greeting)?;
-            let info = files.upload(&mailbox, kind, &file, &MediaConverter::default())?;
+            let info = files.upload(&mailbox, kind, &file, &Transcoder::default())?;
             println!(
                 "{kind} greeting of {mailbox} set from {} ({}): {}",
                 file.display(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ringside::auth;
+use ringside::store::passwords;
 use ringside::store::{NewUser, Store, User, UserQuery};
 
 #[derive(Debug, clap::Args)]
@@ -123,7 +123,7 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
                 let (password, generated) = if password_stdin {
                     (read_password_stdin()?, false)
                 } else {
-                    (auth::generate_password(), true)
+                    (passwords::generate_password(), true)
                 };
                 store.set_password(&extension, &password).await?;
                 if generated {

@@ -1,5 +1,6 @@
 //! Call flows, one module each. Pure planning lives beside the I/O that executes it.
 
+pub mod dispatch;
 pub mod fax;
 pub mod followme;
 pub mod greeting;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::ari::{AriClient, AriError, HangupReason, Originate};
-use crate::engine::{FlowCall, FlowFuture, FlowInput, Inbox};
+use crate::flows::dispatch::{FlowCall, FlowFuture, FlowInput, Inbox};
 use crate::schedule::{CallResult, Outcome, WakeupCall, WakeupDialer};
 use machine::{Action, CallMachine};
 

@@ -6,10 +6,9 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use tempfile::NamedTempFile;
-
 use super::g711;
 use super::resample::OUTPUT_RATE;
+use crate::atomic_file::{AtomicFile, Durability};
 
 /// Container or encoding of the output file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,7 +68,7 @@ enum Encoder {
 
 /// An output file being written; dropped without [`OutputFile::commit`], it disappears.
 pub struct OutputFile {
-    temp: NamedTempFile,
+    temp: AtomicFile,
     encoder: Encoder,
     bytes: Vec<u8>,
 }
@@ -84,15 +83,8 @@ fn to_io(e: hound::Error) -> io::Error {
 impl OutputFile {
     /// Starts a temporary file in `target`'s directory.
     pub fn create(target: &Path, format: OutputFormat) -> io::Result<Self> {
-        let dir = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".ringside-")
-            .suffix(".part")
-            .tempfile_in(dir)?;
-        let file = BufWriter::with_capacity(64 * 1024, temp.reopen()?);
+        let mut temp = AtomicFile::create(target)?;
+        let file = BufWriter::with_capacity(64 * 1024, temp.file_mut().try_clone()?);
         let encoder = match format {
             OutputFormat::Wav => {
                 let spec = hound::WavSpec {
@@ -146,8 +138,8 @@ impl OutputFile {
         }
     }
 
-    /// Finishes the file and renames it onto `target`.
-    pub fn commit(self, target: &Path) -> io::Result<()> {
+    /// Finishes the file and renames it onto the target it was created for.
+    pub fn commit(self) -> io::Result<()> {
         match self.encoder {
             Encoder::Wav(w) => w.finalize().map_err(to_io)?,
             Encoder::Raw(mut file, _) => {
@@ -155,7 +147,9 @@ impl OutputFile {
                 file.get_ref().sync_all()?;
             }
         }
-        self.temp.persist(target).map_err(|e| e.error)?;
+        // Prompts converted from the shell can be converted again; the daemon's own writers
+        // (greetings) put this file inside a durable one of their own.
+        self.temp.commit(Durability::AtomicOnly)?;
         Ok(())
     }
 }

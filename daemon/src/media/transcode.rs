@@ -249,7 +249,7 @@ pub fn transcode_file(
     let samples = match (direct, stage) {
         (Some(out), _) => {
             let n = resampler_output_len(frames_in, info.sample_rate);
-            out.commit(output).map_err(write_err)?;
+            out.commit().map_err(write_err)?;
             n
         }
         (None, Some(stage)) => stage.finish(output, opts).map_err(write_err)?,
@@ -486,7 +486,7 @@ impl Stage {
             );
             out.write(&pcm)?;
         }
-        out.commit(output)?;
+        out.commit()?;
         Ok(end - start)
     }
 }

@@ -11,8 +11,8 @@ use ringside_portal::{BackendError, BackendResult};
 use super::PortalBackend;
 use super::accounts::{menu_access_from_api, menu_access_to_api, user_to_api};
 use super::errors;
-use crate::auth;
 use crate::store::csv::CsvRecord;
+use crate::store::passwords;
 use crate::store::user_fields::check_email;
 use crate::store::{self, user_import};
 
@@ -100,7 +100,7 @@ impl PortalBackend {
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
             PasswordChoice::Generate => {
-                let p = auth::generate_password();
+                let p = passwords::generate_password();
                 (p.clone(), Some(p))
             }
         };
@@ -189,7 +189,7 @@ impl PortalBackend {
         extension: &str,
         new: Option<&str>,
     ) -> BackendResult<String> {
-        let password = new.map_or_else(auth::generate_password, str::to_owned);
+        let password = new.map_or_else(passwords::generate_password, str::to_owned);
         self.store
             .set_password(extension, &password)
             .await

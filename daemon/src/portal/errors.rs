@@ -3,8 +3,8 @@
 
 use ringside_portal::{BackendError, FieldError};
 
-use crate::auth::PasswordError;
 use crate::store::StoreError;
+use crate::store::passwords::PasswordError;
 
 /// The portal's view of a store failure. `password_field` names the input a password rule
 /// applies to on the calling form (`password` when creating a user, `new_password` when

@@ -1,6 +1,6 @@
 //! Voicemail greetings for the portal: the four slots with their lengths, which one a caller
 //! hears now, upload (staged to a file, converted on a blocking thread), playback as WAV and
-//! delete. The files and the conversion are [`crate::greetings`]'s; this module adapts them.
+//! delete. The files and the conversion are [`crate::voicemail::greetings`]'s; this module adapts them.
 
 use std::path::Path;
 
@@ -9,8 +9,8 @@ use ringside_portal::model::{CallReason, GreetingInfo, GreetingSlot, GreetingsOv
 use ringside_portal::{BackendError, BackendResult};
 
 use super::PortalBackend;
-use crate::flows::greeting::{Announcement, Reason};
-use crate::greetings::{Converter, GreetingError, GreetingFiles, GreetingKind, Mailbox};
+use crate::voicemail::greeting_rule::{Announcement, GreetingKind, Reason};
+use crate::voicemail::greetings::{Converter, GreetingError, GreetingFiles, Mailbox};
 
 pub fn kind_of(slot: GreetingSlot) -> GreetingKind {
     match slot {

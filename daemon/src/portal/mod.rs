@@ -38,8 +38,8 @@ use tokio::sync::{broadcast, watch};
 
 use crate::ari::connection::ConnectionState;
 use crate::flows::fax::DocumentConverter;
-use crate::greetings::{GreetingFiles, MediaConverter};
 use crate::store::Store;
+use crate::voicemail::greetings::{GreetingFiles, Transcoder};
 
 /// How many fax job changes a slow progress listener may lag behind before it misses some.
 const FAX_PROGRESS_CAPACITY: usize = 256;
@@ -57,7 +57,7 @@ pub struct PortalBackend {
     store: Store,
     /// `None` when the voicemail settings are unusable; greeting calls then fail plainly.
     greetings: Option<GreetingFiles>,
-    converter: MediaConverter,
+    converter: Transcoder,
     /// Where uploaded bytes are staged before conversion.
     staging_dir: PathBuf,
     /// The daemon's data dir (uploaded prompts, fax files).
@@ -83,7 +83,7 @@ impl PortalBackend {
         Self {
             store,
             greetings,
-            converter: MediaConverter::default(),
+            converter: Transcoder::default(),
             staging_dir: data_dir.join("uploads"),
             data_dir: data_dir.to_owned(),
             ari,

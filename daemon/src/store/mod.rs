@@ -10,6 +10,7 @@ pub mod csv;
 pub mod fax;
 pub mod followme;
 pub mod followme_rules;
+pub mod passwords;
 pub mod sessions;
 pub mod settings;
 pub mod user_fields;
@@ -60,7 +61,7 @@ pub enum StoreError {
     #[error(transparent)]
     Invalid(#[from] FieldError),
     #[error(transparent)]
-    Password(#[from] crate::auth::PasswordError),
+    Password(#[from] crate::store::passwords::PasswordError),
     /// Deliberately vague: never says whether the login exists.
     #[error("unknown user or wrong password")]
     InvalidCredentials,

@@ -1,7 +1,7 @@
 //! Portal login sessions, kept in the database so they survive a daemon restart.
 //!
 //! A session id and its CSRF token are each 256 random bits. Only a digest of the id is
-//! stored (see [`auth::token_digest`]), so reading the table does not let anyone log in. Every function takes the current
+//! stored (see [`passwords::token_digest`]), so reading the table does not let anyone log in. Every function takes the current
 //! instant as `now`, so expiry is decided by the caller's clock and tested without sleeping.
 //! Cookies, rate limiting and CSRF checks are the portal's job, not this module's.
 
@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use super::users::not_found;
 use super::{Store, StoreError, from_millis, to_millis};
-use crate::auth;
+use crate::store::passwords;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortalSession {
@@ -33,9 +33,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<PortalSession, StoreError> {
         let session = PortalSession {
-            id: auth::random_token(),
+            id: passwords::random_token(),
             extension: extension.to_owned(),
-            csrf_token: auth::random_token(),
+            csrf_token: passwords::random_token(),
             created_at: now,
             expires_at: now + ttl,
         };
@@ -43,7 +43,7 @@ impl Store {
             "INSERT INTO portal_sessions (id, extension, csrf_token, created_at, expires_at) \
              SELECT $1, extension, $2, $3, $4 FROM users WHERE extension = $5",
         )
-        .bind(auth::token_digest(&session.id))
+        .bind(passwords::token_digest(&session.id))
         .bind(&session.csrf_token)
         .bind(to_millis(session.created_at))
         .bind(to_millis(session.expires_at))
@@ -66,7 +66,7 @@ impl Store {
             "SELECT extension, csrf_token, created_at, expires_at FROM portal_sessions \
              WHERE id = $1 AND expires_at > $2",
         )
-        .bind(auth::token_digest(id))
+        .bind(passwords::token_digest(id))
         .bind(to_millis(now))
         .fetch_optional(self.pool())
         .await?;
@@ -91,7 +91,7 @@ impl Store {
             "UPDATE portal_sessions SET expires_at = $1 WHERE id = $2 AND expires_at > $3",
         )
         .bind(to_millis(now + ttl))
-        .bind(auth::token_digest(id))
+        .bind(passwords::token_digest(id))
         .bind(to_millis(now))
         .execute(self.pool())
         .await?;
@@ -101,7 +101,7 @@ impl Store {
     /// Ends one session (logout); true when it existed.
     pub async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM portal_sessions WHERE id = $1")
-            .bind(auth::token_digest(id))
+            .bind(passwords::token_digest(id))
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected() > 0)

@@ -16,7 +16,7 @@ use super::csv::{CsvRecord, parse_csv};
 use super::user_fields::{check_display_name, check_email, check_extension};
 use super::users::{UserRow, insert_user_row};
 use super::{Store, StoreError};
-use crate::auth;
+use crate::store::passwords;
 
 /// Most rows one import may hold; bigger files are refused whole.
 pub const MAX_IMPORT_ROWS: usize = 10_000;
@@ -126,7 +126,7 @@ fn check_row(record: &CsvRecord) -> Result<ImportRow, String> {
     let password = if password.eq_ignore_ascii_case("generate") {
         PasswordSource::Generate
     } else {
-        auth::check_password_rules(password).map_err(|e| e.to_string())?;
+        passwords::check_password_rules(password).map_err(|e| e.to_string())?;
         PasswordSource::Given(password.to_owned())
     };
     Ok(ImportRow {
@@ -248,14 +248,14 @@ async fn hash_rows(rows: Vec<ImportRow>) -> Result<Vec<HashedRow>, StoreError> {
                 let (plain, generated) = match &row.password {
                     PasswordSource::Given(p) => (p.clone(), None),
                     PasswordSource::Generate => {
-                        let p = auth::generate_password();
+                        let p = passwords::generate_password();
                         (p.clone(), Some(p))
                     }
                 };
-                let hash = auth::hash_password(&plain)?;
+                let hash = passwords::hash_password(&plain)?;
                 Ok((row, hash, generated))
             })
-            .collect::<Result<Vec<_>, auth::PasswordError>>()
+            .collect::<Result<Vec<_>, passwords::PasswordError>>()
     })
     .await
     .map_err(|e| StoreError::Blocking(e.to_string()))?

@@ -1,6 +1,6 @@
 //! Users (extensions and portal admins): create, read, search, change, authenticate, delete.
 //!
-//! Passwords are only ever stored as argon2 hashes (see [`crate::auth`]); hashing runs on a
+//! Passwords are only ever stored as argon2 hashes (see [`crate::store::passwords`]); hashing runs on a
 //! blocking thread so it never stalls the async runtime. Portal sessions live in
 //! `sessions.rs`, bulk import in `user_import.rs`.
 
@@ -12,7 +12,7 @@ use sqlx::{AssertSqlSafe, Row};
 use super::access::{Access, Menu, MenuAccess};
 use super::user_fields::{check_display_name, check_email, check_extension, check_login};
 use super::{Store, StoreError, from_millis, to_millis};
-use crate::auth;
+use crate::store::passwords;
 
 /// A user as the rest of the daemon sees it; the password hash never leaves the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -113,7 +113,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
 
 /// Hashes on a blocking thread: argon2 takes tens of milliseconds of CPU by design.
 pub(crate) async fn hash_off_runtime(password: String) -> Result<String, StoreError> {
-    tokio::task::spawn_blocking(move || auth::hash_password(&password))
+    tokio::task::spawn_blocking(move || passwords::hash_password(&password))
         .await
         .map_err(|e| StoreError::Blocking(e.to_string()))?
         .map_err(StoreError::Password)
@@ -153,7 +153,7 @@ impl Store {
         password: &str,
     ) -> Result<User, StoreError> {
         check_login(login)?;
-        auth::check_password_rules(password)?;
+        passwords::check_password_rules(password)?;
         let new = NewUser {
             extension: login.to_owned(),
             display_name: display_name.to_owned(),
@@ -170,7 +170,7 @@ impl Store {
         check_email(&new.email)?;
         let hash = match &new.password {
             Some(p) => {
-                auth::check_password_rules(p)?;
+                passwords::check_password_rules(p)?;
                 Some(hash_off_runtime(p.clone()).await?)
             }
             None => None,
@@ -279,7 +279,7 @@ impl Store {
 
     /// Sets a new password (checked against the password rules, stored as an argon2 hash).
     pub async fn set_password(&self, extension: &str, password: &str) -> Result<(), StoreError> {
-        auth::check_password_rules(password)?;
+        passwords::check_password_rules(password)?;
         let hash = hash_off_runtime(password.to_owned()).await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE extension = $2")
             .bind(hash)
@@ -312,11 +312,12 @@ impl Store {
             None => (None, None),
         };
         let hash_known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| auth::decoy_hash().to_owned());
+        let hash = hash.unwrap_or_else(|| passwords::decoy_hash().to_owned());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
-            .await
-            .map_err(|e| StoreError::Blocking(e.to_string()))?;
+        let matches =
+            tokio::task::spawn_blocking(move || passwords::verify_password(&hash, &password))
+                .await
+                .map_err(|e| StoreError::Blocking(e.to_string()))?;
         match user {
             Some(user) if matches && hash_known && user.enabled => Ok(user),
             _ => Err(StoreError::InvalidCredentials),

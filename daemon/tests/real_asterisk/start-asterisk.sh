@@ -1,8 +1,8 @@
 #!/bin/sh
 # Starts an installed Asterisk 22 (not part of this repository) with the configuration of the
-# real-Asterisk test suite, in a scratch directory, for `cargo test --test real_asterisk`.
+# real-Asterisk test suite, in a scratch directory, for `cargo test -p ringside --test it real_asterisk::`.
 #   sh daemon/tests/real_asterisk/start-asterisk.sh /opt/asterisk /tmp/ringside-asterisk
-# then: RINGSIDE_TEST_ASTERISK_ARI_URL=http://127.0.0.1:18088/ari cargo test -p ringside --test real_asterisk
+# then: RINGSIDE_TEST_ASTERISK_ARI_URL=http://127.0.0.1:18088/ari cargo test -p ringside --test it real_asterisk::
 # Stop it with: <prefix>/sbin/asterisk -C <workdir>/etc/asterisk.conf -rx 'core stop now'
 set -eu
 PREFIX=$1

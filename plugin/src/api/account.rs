@@ -11,8 +11,8 @@ use super::ApiJson;
 use crate::auth::{self, ClientIp, CurrentUser};
 use crate::error::PortalError;
 use crate::model::User;
-use crate::router::AppState;
 use crate::security::cookies::{SESSION_COOKIE, set_cookie};
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginRequest {

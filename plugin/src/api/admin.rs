@@ -14,8 +14,8 @@ use crate::model::{
     CreatedUser, ImportReport, MenuAccess, NewUser, SystemStatus, User, UserPage, UserQuery,
     UserUpdate,
 };
-use crate::router::AppState;
 use crate::security::csrf::media_type;
+use crate::state::AppState;
 use crate::upload::{is_csv, read_capped};
 use crate::user_admin::{csv_text, run_import, self_lockout};
 

@@ -20,8 +20,8 @@ use crate::error::PortalError;
 use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, FaxJobId, ReceivedFax};
 use crate::ownership::{own_fax_job, own_received_fax};
 use crate::params::{parse_fax_format, parse_id};
-use crate::router::AppState;
 use crate::security::csrf::media_type;
+use crate::state::AppState;
 use crate::upload::read_capped;
 
 pub async fn sent(

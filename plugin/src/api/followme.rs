@@ -7,7 +7,7 @@ use super::ApiJson;
 use crate::auth::CurrentUser;
 use crate::error::PortalError;
 use crate::model::FollowMe;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub async fn get(
     State(state): State<AppState>,

@@ -12,8 +12,8 @@ use crate::downloads::wav_response;
 use crate::error::PortalError;
 use crate::model::{GreetingInfo, GreetingsOverview};
 use crate::params::parse_slot;
-use crate::router::AppState;
 use crate::security::csrf::media_type;
+use crate::state::AppState;
 use crate::upload::{is_audio, read_capped};
 
 pub async fn list(

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::error::PortalError;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub struct ApiJson<T>(pub T);
 

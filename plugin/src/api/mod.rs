@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 
 use crate::auth::Guard;
 use crate::model::Menu;
-use crate::router::Route;
+use crate::route::Route;
 
 pub use json::ApiJson;
 

@@ -11,7 +11,7 @@ use crate::error::PortalError;
 use crate::model::{Wakeup, WakeupAttempt, WakeupSpec};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id as parse_wakeup_id;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub async fn list(
     State(state): State<AppState>,

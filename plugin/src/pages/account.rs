@@ -14,9 +14,9 @@ use crate::html::{
     Section, csrf_input, disabled_unless, esc, field_error, home_href, notice, page, read_only_note,
 };
 use crate::model::Menu;
-use crate::router::AppState;
 use crate::security::cookies::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie_value, set_cookie};
 use crate::security::token::{constant_time_eq, random_token};
+use crate::state::AppState;
 
 pub async fn home(current: CurrentUser) -> Response {
     redirect(home_href(&current))

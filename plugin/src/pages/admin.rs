@@ -14,7 +14,7 @@ use crate::error::{PageError, PortalError};
 use crate::forms::{self, Pairs};
 use crate::html::{Section, checked, csrf_input, esc, field_error, format_time, notice, page};
 use crate::model::{Access, ImportReport, LinkStatus, Menu, MenuAccess, User, UserQuery};
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::upload::{FileRule, is_csv, read_multipart};
 use crate::user_admin::{csv_text, run_import, self_lockout};
 

@@ -17,7 +17,7 @@ use crate::html::{
 use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, Menu};
 use crate::ownership::{own_fax_job, own_received_fax};
 use crate::params::{parse_fax_format as parse_format, parse_id};
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::upload::{FileRule, is_fax_document, read_multipart};
 
 pub fn pages_text(job: &FaxJob) -> String {

@@ -15,7 +15,7 @@ use crate::html::{
     Section, checked, csrf_input, disabled_unless, esc, field_error, page, read_only_note,
 };
 use crate::model::{CallerIdChoice, FollowMe, FollowMeStep, Menu};
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Empty rows offered below the existing steps, so steps can be added without JavaScript.
 const SPARE_ROWS: usize = 2;

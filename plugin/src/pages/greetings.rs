@@ -13,7 +13,7 @@ use crate::error::{PageError, PortalError};
 use crate::html::{Section, csrf_input, disabled_unless, esc, notice, page, read_only_note};
 use crate::model::{GreetingsOverview, Menu};
 use crate::params::parse_slot;
-use crate::router::AppState;
+use crate::state::AppState;
 use crate::upload::{FileRule, is_audio, read_multipart};
 
 pub fn duration_text(ms: Option<u64>) -> String {

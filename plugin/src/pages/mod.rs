@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::Guard;
 use crate::model::Menu;
-use crate::router::Route;
+use crate::route::Route;
 
 pub fn routes() -> Vec<Route> {
     use Method as M;

@@ -19,7 +19,7 @@ use crate::html::{
 use crate::model::{Menu, WakeupId, WakeupSchedule, WakeupSpec};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id;
-use crate::router::AppState;
+use crate::state::AppState;
 
 pub fn schedule_text(schedule: &WakeupSchedule) -> String {
     match schedule {

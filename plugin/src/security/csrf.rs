@@ -14,8 +14,8 @@ use axum::response::Response;
 
 use crate::auth::CurrentUser;
 use crate::error::{PortalError, respond_for_path};
-use crate::router::AppState;
 use crate::security::token::constant_time_eq;
+use crate::state::AppState;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";

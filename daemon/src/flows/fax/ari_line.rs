@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::call::{CallSignal, FAX_USER_EVENT, parse_fax_report};
 use super::ports::{CallSignals, FaxCall, FaxLine, LineError};
 use crate::ari::{AriClient, AriError, DialplanTarget, Event, HangupReason, Originate};
-use crate::engine::{FlowInput, Inbox};
+use crate::flows::dispatch::{FlowInput, Inbox};
 
 /// The dialplan context that runs `SendFAX` (see `dialplan/extensions_ringside.conf`).
 pub const FAX_OUT_CONTEXT: &str = "ringside-fax-out";

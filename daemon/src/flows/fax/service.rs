@@ -12,7 +12,7 @@ use super::ports::{CallSignals, DocumentConverter};
 use super::worker::{FaxWorker, WorkerSettings};
 use crate::ari::{AriClient, HangupReason};
 use crate::config::Config;
-use crate::engine::{FlowCall, FlowFuture, Inbox};
+use crate::flows::dispatch::{FlowCall, FlowFuture, Inbox};
 use crate::store::Store;
 use crate::store::fax::FaxJob;
 

@@ -13,7 +13,9 @@ use super::plan::{Caller, DialTemplates, plan};
 use super::source::FollowMeSource;
 use crate::ari::model::DialStatus;
 use crate::ari::{AriClient, AriError, CreateChannel, DialplanTarget, Event, HangupReason};
-use crate::engine::{FlowCall, FlowFuture, FlowInput, Inbox, StasisHandler, continue_or_hang_up};
+use crate::flows::dispatch::{
+    FlowCall, FlowFuture, FlowInput, Inbox, StasisHandler, continue_or_hang_up,
+};
 
 /// Context the caller continues to when nobody takes the call.
 pub const VOICEMAIL_CONTEXT: &str = "ringside-voicemail";

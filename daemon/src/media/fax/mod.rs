@@ -36,6 +36,8 @@ use read_at::{FileAt, ReadAt};
 use tiff_read::{PageImage, PageInfo};
 use tiff_write::{EncodedPage, StripKind};
 
+use crate::atomic_file::{AtomicFile, Durability};
+
 /// Vertical resolution of the fax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Resolution {
@@ -200,27 +202,16 @@ fn write_atomically(
         path: output.to_path_buf(),
         source,
     };
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    let tmp = AtomicFile::create(output).map_err(write_err)?;
     let mut buffered = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, tmp);
     write(&mut buffered).map_err(write_err)?;
     let tmp = buffered
         .into_inner()
         .map_err(|e| write_err(e.into_error()))?;
-    // Temporary files are created private; the result is an ordinary document.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .map_err(write_err)?;
-    }
-    // No fsync: the rename already keeps readers from seeing a partial file, and a document
-    // lost in a power cut is converted again from its source; syncing would cost more than
-    // the whole TIFF -> PDF conversion.
-    tmp.persist(output).map_err(|e| write_err(e.error))?;
+    // Not durable: a document lost in a power cut is converted again from its source, and
+    // the two flushes would cost more than the whole TIFF -> PDF conversion. The daemon copies
+    // what it keeps durably.
+    tmp.commit(Durability::AtomicOnly).map_err(write_err)?;
     Ok(())
 }
 

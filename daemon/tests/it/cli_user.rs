@@ -1,0 +1,200 @@
+//! `ringside user …` run as a real process against a temp data dir.
+
+use crate::common;
+
+use common::cli::ringside;
+
+#[test]
+fn added_user_appears_in_the_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = ringside(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "1001",
+            "--name",
+            "Alice Example",
+            "--email",
+            "alice@example.com",
+        ],
+        None,
+    );
+    assert!(add.ok(), "{add:?}");
+    let list = ringside(dir.path(), &["user", "list"], None);
+    assert!(list.ok(), "{list:?}");
+    assert!(list.stdout.contains("1001"), "{list:?}");
+    assert!(list.stdout.contains("Alice Example"), "{list:?}");
+    assert!(list.stdout.contains("alice@example.com"), "{list:?}");
+}
+
+#[test]
+fn list_as_json_carries_the_total() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for ext in ["1001", "1002"] {
+        assert!(ringside(dir.path(), &["user", "add", ext, "--name", "U"], None).ok());
+    }
+    let list = ringside(
+        dir.path(),
+        &["user", "list", "--json", "--limit", "1"],
+        None,
+    );
+    let page: serde_json::Value = serde_json::from_str(&list.stdout).expect("json output");
+    assert_eq!(page["total"], 2);
+    assert_eq!(page["users"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn password_from_stdin_is_stored_hashed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = ringside(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "1001",
+            "--name",
+            "Alice",
+            "--password-stdin",
+            "--portal",
+        ],
+        Some("alice-secret\n"),
+    );
+    assert!(add.ok(), "{add:?}");
+    assert!(!add.stdout.contains("alice-secret"));
+    // The database file and its WAL/shared-memory companions.
+    for entry in std::fs::read_dir(dir.path()).expect("data dir") {
+        let path = entry.expect("dir entry").path();
+        if path.to_string_lossy().contains("ringside.db") {
+            let bytes = std::fs::read(&path).expect("database file");
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("alice-secret"),
+                "plain password in {}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_extension_is_named_and_exits_non_zero() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = ringside(dir.path(), &["user", "add", "10a1", "--name", "Bad"], None);
+    assert!(!add.ok(), "{add:?}");
+    assert!(
+        add.stderr.contains("extension") && add.stderr.contains("10a1"),
+        "{add:?}"
+    );
+}
+
+#[test]
+fn short_password_on_stdin_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = ringside(
+        dir.path(),
+        &["user", "add", "1001", "--name", "A", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(!add.ok(), "{add:?}");
+    assert!(add.stderr.contains("too short"), "{add:?}");
+}
+
+#[test]
+fn duplicate_user_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(ringside(dir.path(), &["user", "add", "1001", "--name", "A"], None).ok());
+    let again = ringside(dir.path(), &["user", "add", "1001", "--name", "B"], None);
+    assert!(!again.ok(), "{again:?}");
+    assert!(again.stderr.contains("already exists"), "{again:?}");
+}
+
+#[test]
+fn passwd_without_stdin_generates_and_prints_a_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(ringside(dir.path(), &["user", "add", "1001", "--name", "A"], None).ok());
+    let passwd = ringside(dir.path(), &["user", "passwd", "1001"], None);
+    assert!(passwd.ok(), "{passwd:?}");
+    let password = passwd
+        .stdout
+        .rsplit(": ")
+        .next()
+        .map(str::trim)
+        .expect("printed password");
+    assert_eq!(password.len(), 16, "{passwd:?}");
+}
+
+#[test]
+fn passwd_of_unknown_user_fails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let passwd = ringside(
+        dir.path(),
+        &["user", "passwd", "1999", "--password-stdin"],
+        Some("long-enough-pw\n"),
+    );
+    assert!(!passwd.ok(), "{passwd:?}");
+    assert!(
+        passwd.stderr.contains("1999") && passwd.stderr.contains("not found"),
+        "{passwd:?}"
+    );
+}
+
+#[test]
+fn removed_user_is_no_longer_listed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    assert!(
+        ringside(
+            dir.path(),
+            &["user", "add", "1001", "--name", "Alice"],
+            None
+        )
+        .ok()
+    );
+    let rm = ringside(dir.path(), &["user", "rm", "1001"], None);
+    assert!(rm.ok(), "{rm:?}");
+    let list = ringside(dir.path(), &["user", "list"], None);
+    assert!(!list.stdout.contains("Alice"), "{list:?}");
+}
+
+#[test]
+fn import_reports_accepted_and_rejected_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("users.csv");
+    std::fs::write(&csv, "1001,Alice,,generate\nabc,Bad,,generate\n").expect("write csv");
+    let csv = csv.to_str().expect("utf-8 path");
+    let run = ringside(dir.path(), &["user", "import", csv], None);
+    assert!(run.ok(), "{run:?}");
+    assert!(run.stdout.contains("1 imported, 1 rejected"), "{run:?}");
+    assert!(run.stderr.contains("line 2"), "{run:?}");
+}
+
+#[test]
+fn user_commands_work_against_postgres_too() {
+    let Ok(admin_url) = std::env::var(common::POSTGRES_URL_VAR) else {
+        common::missing_dependency(&format!(
+            "PostgreSQL ({} is not set)",
+            common::POSTGRES_URL_VAR
+        ));
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let db = rt
+        .block_on(common::TestDb::postgres())
+        .expect("postgres db");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = [("RINGSIDE_DATABASE_URL", db.url.as_str())];
+    let add = common::cli::ringside_with_env(
+        dir.path(),
+        &env,
+        &["user", "add", "1001", "--name", "Alice PG"],
+        None,
+    );
+    let list = common::cli::ringside_with_env(dir.path(), &env, &["user", "list"], None);
+    rt.block_on(db.cleanup());
+    assert!(add.ok(), "{add:?} (admin url {admin_url})");
+    assert!(list.stdout.contains("Alice PG"), "{list:?}");
+    assert!(
+        !dir.path().join("ringside.db").exists(),
+        "used SQLite instead"
+    );
+}

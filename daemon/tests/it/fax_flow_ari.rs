@@ -1,0 +1,372 @@
+//! Fax sending end to end over ARI: the real client, event connection and engine against the
+//! ARI simulator, whose `[ringside-fax-out]` plays a far-end fax machine. Every outcome a
+//! call can have, and the retries they lead to.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ringside::ari::AriClient;
+use ringside::ari::connection;
+use ringside::ari::simulator::{FarFax, Script, SimConfig, Simulator};
+use ringside::flows::dispatch::Engine;
+use ringside::flows::fax::ari_line::AriFaxLine;
+use ringside::flows::fax::{CallSignals, DocumentConverter, FaxWorker, WorkerSettings};
+use ringside::store::Store;
+use ringside::store::fax::{FaxJob, JobState, NewSendJob};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+const NUMBER: &str = "5551234";
+
+/// Stands in for the document converter: the "fax TIFF" is a copy, with 3 pages.
+struct CopyConverter;
+
+impl DocumentConverter for CopyConverter {
+    fn count_pages(&self, _document: &Path) -> Result<u32, String> {
+        Ok(3)
+    }
+    fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
+        std::fs::copy(document, output).map_err(|e| e.to_string())?;
+        Ok(3)
+    }
+    fn fax_tiff_to_pdf(&self, _tiff: &Path, _output: &Path) -> Result<u32, String> {
+        Err("not used".into())
+    }
+}
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    client: AriClient,
+    sim: Simulator,
+    store: Store,
+    worker: FaxWorker,
+    updates: broadcast::Receiver<FaxJob>,
+    document: std::path::PathBuf,
+    stop: CancellationToken,
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.sim.shutdown();
+    }
+}
+
+async fn rig() -> Rig {
+    let sim = Simulator::start(SimConfig {
+        second: Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let client = AriClient::new(&sim.base_url(), "ringside", "secret", "ringside").expect("client");
+    let stop = CancellationToken::new();
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let engine = Engine::builder(client.clone())
+        .route("fax", ringside::flows::fax::service::stale_call)
+        .build();
+    let inbox = engine.inbox();
+    tokio::spawn(engine.run(conn.items, stop.clone()));
+    assert!(
+        sim.wait_connected("ringside", Duration::from_secs(5)).await,
+        "daemon connected to the simulator"
+    );
+    let signals = CallSignals::default();
+    let line = AriFaxLine::start(client.clone(), inbox, signals.clone(), stop.clone());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("db.sqlite").display()
+    ))
+    .await
+    .expect("store");
+    let (tx, updates) = broadcast::channel(64);
+    let worker = FaxWorker::new(
+        store.clone(),
+        Arc::new(line),
+        Arc::new(CopyConverter),
+        signals,
+        tx,
+        WorkerSettings {
+            worker_id: "daemon-1".into(),
+            retry_delay: Duration::ZERO,
+            lease: Duration::from_secs(30),
+            poll: Duration::from_millis(20),
+            dial_template: "Local/{number}@ringside-outbound".into(),
+            dial_timeout_secs: 5,
+            max_send_per_page: Duration::from_secs(5),
+            sent_dir: dir.path().join("fax/sent"),
+        },
+    );
+    let document = dir.path().join("doc.pdf");
+    std::fs::write(&document, b"%PDF-1.4 three pages").expect("document");
+    Rig {
+        _dir: dir,
+        client,
+        sim,
+        store,
+        worker,
+        updates,
+        document,
+        stop,
+    }
+}
+
+impl Rig {
+    async fn queue(&self, max_attempts: u32) -> FaxJob {
+        self.store
+            .insert_send_job(
+                &NewSendJob {
+                    owner: "1001".into(),
+                    number: NUMBER.into(),
+                    document_path: self.document.display().to_string(),
+                    tiff_path: None,
+                    pages_total: 3,
+                    max_attempts,
+                },
+                0,
+            )
+            .await
+            .expect("queue")
+    }
+
+    /// One claim: the job goes as far as it can (sent, failed, or back in the queue).
+    async fn attempt(&self) {
+        assert!(
+            self.worker.run_once().await.expect("worker"),
+            "a job was due"
+        );
+    }
+
+    async fn job(&self, id: i64) -> FaxJob {
+        self.store.fax_job(id).await.expect("load").expect("exists")
+    }
+
+    fn states_seen(&mut self) -> Vec<JobState> {
+        let mut seen = Vec::new();
+        while let Ok(job) = self.updates.try_recv() {
+            seen.push(job.state);
+        }
+        seen
+    }
+}
+
+fn receives(pages: u32) -> FarFax {
+    FarFax::Receives {
+        pages,
+        station_id: "+1 555 123 4567".into(),
+    }
+}
+
+#[tokio::test]
+async fn fax_to_a_fax_machine_is_sent_through_every_state() {
+    let mut rig = rig().await;
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_millis(50), receives(3));
+    let job = rig.queue(4).await;
+    rig.attempt().await;
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Sent, "{done:?}");
+    assert_eq!(done.pages_sent, 3);
+    assert_eq!(done.fax_status.as_deref(), Some("SUCCESS"));
+    assert_eq!(done.remote_station_id.as_deref(), Some("+1 555 123 4567"));
+    assert_eq!(
+        rig.states_seen(),
+        vec![
+            JobState::Converting,
+            JobState::Dialing,
+            JobState::Sending,
+            JobState::Sent
+        ]
+    );
+}
+
+#[tokio::test]
+async fn fax_call_is_originated_into_the_app_then_continued_into_fax_out() {
+    let rig = rig().await;
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_millis(50), receives(3));
+    let job = rig.queue(4).await;
+    rig.attempt().await;
+    let channel = format!("ringside-fax-{}-1", job.id);
+    let calls = rig.sim.rest_calls();
+    let originate = calls
+        .iter()
+        .find(|c| c.method == "POST" && c.path == format!("/channels/{channel}"))
+        .expect("originate with our channel id");
+    let text = format!("{originate:?}");
+    assert!(text.contains("Local/5551234@ringside-outbound"), "{text}");
+    assert!(text.contains("RINGSIDE_FAX_FILE"), "{text}");
+    let destroyed = rig.sim.destroyed(&channel).expect("call ended");
+    let continued = destroyed.0.continued.expect("continued into the dialplan");
+    assert_eq!(
+        (continued.context.as_str(), continued.extension.as_str()),
+        ("ringside-fax-out", "s")
+    );
+}
+
+#[tokio::test]
+async fn fax_refused_by_the_far_end_fails_with_asterisks_error_after_the_last_attempt() {
+    let rig = rig().await;
+    rig.sim.fax_machine(
+        NUMBER,
+        30,
+        Duration::from_millis(50),
+        FarFax::Fails {
+            error: "NEGOTIATION_FAILED".into(),
+            status_string: "Disconnected after permitted retries, DCS".into(),
+            pages: 0,
+        },
+    );
+    let job = rig.queue(1).await;
+    rig.attempt().await;
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Failed);
+    assert_eq!(done.fax_status.as_deref(), Some("FAILED"));
+    assert_eq!(done.fax_error.as_deref(), Some("NEGOTIATION_FAILED"));
+    assert_eq!(
+        done.fax_status_string.as_deref(),
+        Some("Disconnected after permitted retries, DCS")
+    );
+}
+
+#[tokio::test]
+async fn busy_number_is_retried_then_sent_when_the_machine_is_free() {
+    let rig = rig().await;
+    rig.sim.phone(NUMBER, Script::busy());
+    let job = rig.queue(4).await;
+    rig.attempt().await;
+    let waiting = rig.job(job.id).await;
+    assert_eq!(waiting.state, JobState::Queued);
+    assert!(
+        waiting.error.as_deref().unwrap_or("").contains("busy"),
+        "{waiting:?}"
+    );
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_millis(50), receives(3));
+    rig.attempt().await;
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Sent);
+    assert_eq!(done.attempts, 2);
+}
+
+#[tokio::test]
+async fn unanswered_number_is_retried_as_no_answer() {
+    let rig = rig().await;
+    rig.sim.phone(NUMBER, Script::never_answer());
+    let job = rig.queue(4).await;
+    rig.attempt().await;
+    let waiting = rig.job(job.id).await;
+    assert_eq!(waiting.state, JobState::Queued);
+    assert!(
+        waiting
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("nobody answered"),
+        "{waiting:?}"
+    );
+}
+
+#[tokio::test]
+async fn busy_on_every_attempt_fails_after_the_last() {
+    let rig = rig().await;
+    rig.sim.phone(NUMBER, Script::busy());
+    let job = rig.queue(2).await;
+    rig.attempt().await;
+    rig.attempt().await;
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Failed);
+    assert_eq!(
+        done.error.as_deref(),
+        Some("the line was busy (gave up after 2 attempts)")
+    );
+}
+
+#[tokio::test]
+async fn far_end_hanging_up_mid_transfer_is_retried_with_the_pages_that_went_through() {
+    let rig = rig().await;
+    rig.sim.fax_machine(
+        NUMBER,
+        30,
+        Duration::from_millis(50),
+        FarFax::HangsUpAfter { pages: 1 },
+    );
+    let job = rig.queue(4).await;
+    rig.attempt().await;
+    let waiting = rig.job(job.id).await;
+    assert_eq!(waiting.state, JobState::Queued);
+    assert_eq!(waiting.pages_sent, 1);
+    assert_eq!(waiting.fax_error.as_deref(), Some("HANGUP"));
+}
+
+#[tokio::test]
+async fn missing_number_fails_the_attempt_as_unreachable() {
+    let rig = rig().await;
+    let job = rig.queue(1).await;
+    rig.attempt().await;
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Failed);
+    assert!(
+        done.error.as_deref().unwrap_or("").contains("call failed"),
+        "{done:?}"
+    );
+}
+
+#[tokio::test]
+async fn job_cancelled_while_dialing_hangs_up_the_call() {
+    let rig = rig().await;
+    rig.sim.phone(NUMBER, Script::never_answer());
+    let job = rig.queue(4).await;
+    let channel = format!("ringside-fax-{}-1", job.id);
+    let attempt = rig.worker.run_once();
+    let cancel = async {
+        assert!(
+            rig.sim
+                .wait_until(Duration::from_secs(5), |s| s.channel(&channel).is_some())
+                .await,
+            "call placed"
+        );
+        rig.store.cancel_fax_job(job.id, 1).await.expect("cancel");
+    };
+    let (worked, ()) = tokio::join!(attempt, cancel);
+    assert!(worked.expect("worker"));
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Cancelled);
+    assert_eq!(
+        done.error.as_deref(),
+        Some("cancelled by the user while dialing")
+    );
+    assert!(rig.sim.destroyed(&channel).is_some(), "call hung up");
+}
+
+#[tokio::test]
+async fn fax_call_answered_after_its_worker_is_gone_is_hung_up() {
+    let rig = rig().await;
+    rig.sim.phone(NUMBER, Script::answer_after_ms(20));
+    // A call placed by a daemon that has since restarted: nobody claims its channel.
+    rig.client
+        .originate(&ringside::ari::Originate {
+            endpoint: format!("Local/{NUMBER}@ringside-outbound"),
+            channel_id: Some("ringside-fax-99-1".into()),
+            app: Some("ringside".into()),
+            app_args: Some("fax,99".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("originate");
+    assert!(
+        rig.sim
+            .wait_until(Duration::from_secs(5), |s| s
+                .destroyed("ringside-fax-99-1")
+                .is_some())
+            .await,
+        "stray fax call hung up"
+    );
+    let continued = rig
+        .sim
+        .destroyed("ringside-fax-99-1")
+        .and_then(|(view, _)| view.continued);
+    assert_eq!(continued, None, "not sent into the dialplan");
+}

@@ -1,0 +1,46 @@
+//! The daemon's integration tests, one module per area, in one test binary (one link of the
+//! crate instead of one per file). Shared helpers: [`common`] (databases, the CLI, tools the
+//! tests compare against), [`wakeup_support`], [`cdp`] (headless Chromium).
+//!
+//! Run one area with `cargo test -p ringside --test it MODULE::`.
+
+mod cdp;
+mod common;
+mod wakeup_support;
+
+mod agi_server;
+mod architecture;
+mod ari_connection;
+mod ari_engine;
+mod ari_rest_transport;
+mod ari_serve;
+mod ari_simulator;
+mod cli_admin;
+mod cli_followme;
+mod cli_user;
+mod fax_convert;
+mod fax_flow_ari;
+mod fax_flow_cli;
+mod fax_flow_receive;
+mod fax_flow_store;
+mod fax_flow_worker;
+mod fax_tools;
+mod followme_flow;
+mod greeting_choice;
+mod greeting_cli;
+mod greeting_files;
+mod migrations;
+mod portal_browser;
+mod portal_serve;
+mod real_asterisk;
+mod schedule_scheduler;
+mod store_harness;
+mod store_import;
+mod store_sessions;
+mod store_users;
+mod traces;
+mod transcode_inputs;
+mod transcode_quality;
+mod wakeup_cli;
+mod wakeup_flow;
+mod wakeup_store;

@@ -1,0 +1,522 @@
+//! The portal in a real headless Chromium against the real `ringside serve` binary, with the
+//! ARI simulator standing in for Asterisk. Users are made with the CLI, as an operator would.
+//!
+//! Screenshots (desktop 1280 px and phone 390 px wide) land in `target/portal-screenshots/`.
+//! Without Chromium the tests say so and pass, except under CI (`CI` set), where they fail.
+
+use crate::cdp;
+use crate::common;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use cdp::{Browser, Page};
+use common::cli::ringside_with_env;
+use ringside::ari::simulator::{FarFax, Simulator};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A child process that is killed and reaped when dropped, so no daemon outlives a test.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_addr() -> SocketAddr {
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
+    probe.local_addr().expect("probe address")
+}
+
+fn repo_file(path: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root");
+    root.join(path)
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = repo_file("target/portal-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+/// The Chromium binary; `None` (after saying why) when the machine has none and this is not CI.
+fn chromium() -> Option<PathBuf> {
+    match cdp::chromium_path() {
+        Some(path) => Some(path),
+        None => {
+            crate::common::missing_dependency("Chromium (the Debian package `chromium`)");
+            None
+        }
+    }
+}
+
+/// `ringside serve` with its ARI simulator, on a temp data dir and free ports.
+struct Portal {
+    base: String,
+    data_dir: tempfile::TempDir,
+    env: Vec<(&'static str, String)>,
+    _serve: Option<KillOnDrop>,
+    _ari_sim: Option<KillOnDrop>,
+}
+
+impl Portal {
+    /// With the standalone simulator (`ringside ari-sim`) as Asterisk.
+    fn start() -> Portal {
+        let ari_addr = free_addr();
+        let ari_sim = KillOnDrop(
+            Command::new(env!("CARGO_BIN_EXE_ringside"))
+                .args(["ari-sim", "--listen", &ari_addr.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start the ARI simulator"),
+        );
+        Portal::with_ari(format!("http://{ari_addr}/ari"), Some(ari_sim))
+    }
+
+    fn with_ari(ari_url: String, ari_sim: Option<KillOnDrop>) -> Portal {
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let portal_addr = free_addr();
+        let env = vec![
+            ("RINGSIDE_ARI_URL", ari_url),
+            ("RINGSIDE_AGI_LISTEN", free_addr().to_string()),
+            ("RINGSIDE_PORTAL_LISTEN", portal_addr.to_string()),
+            (
+                "RINGSIDE_VOICEMAIL_SPOOL_DIR",
+                data_dir.path().join("voicemail").display().to_string(),
+            ),
+        ];
+        Portal {
+            base: format!("http://{portal_addr}"),
+            data_dir,
+            env,
+            _serve: None,
+            _ari_sim: ari_sim,
+        }
+    }
+
+    fn env_pairs(&self) -> Vec<(&str, &str)> {
+        self.env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+
+    /// Runs a `ringside` CLI command against this portal's data dir.
+    fn cli(&self, args: &[&str], stdin: Option<&str>) {
+        let run = ringside_with_env(self.data_dir.path(), &self.env_pairs(), args, stdin);
+        assert!(run.ok(), "ringside {args:?}: {run:?}");
+    }
+
+    fn add_user(&self, ext: &str, name: &str, password: &str) {
+        self.cli(
+            &[
+                "user",
+                "add",
+                ext,
+                "--name",
+                name,
+                "--password-stdin",
+                "--portal",
+            ],
+            Some(&format!("{password}\n")),
+        );
+    }
+
+    fn add_admin(&self, login: &str, password: &str) {
+        self.cli(
+            &["admin", "create", login, "--password-stdin"],
+            Some(&format!("{password}\n")),
+        );
+    }
+
+    /// Starts `ringside serve` and waits until the portal answers.
+    async fn serve(&mut self) {
+        let log = std::fs::File::create(self.data_dir.path().join("serve.log")).expect("log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringside"));
+        cmd.arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.data_dir.path())
+            .env("RINGSIDE_DATA_DIR", self.data_dir.path())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        self._serve = Some(KillOnDrop(cmd.spawn().expect("start ringside serve")));
+        let client = reqwest::Client::new();
+        for _ in 0..400 {
+            if client
+                .get(format!("{}/login", self.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("portal did not come up: {}", self.serve_log());
+    }
+
+    fn serve_log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+async fn open_browser() -> Option<(Browser, Page)> {
+    let binary = chromium()?;
+    let browser = Browser::launch(&binary).await.expect("launch Chromium");
+    let page = browser.page().await.expect("page");
+    Some((browser, page))
+}
+
+async fn log_in(page: &Page, portal: &Portal, login: &str, password: &str) {
+    page.goto(&portal.url("/login")).await.expect("login page");
+    page.fill("#extension", login).await.expect("extension");
+    page.fill("#password", password).await.expect("password");
+    page.click_and_wait("#login").await.expect("log in");
+    let url = page.url().await.expect("url");
+    assert!(
+        !url.ends_with("/login"),
+        "still on the login page after logging in as {login}"
+    );
+}
+
+async fn log_out(page: &Page) {
+    page.click_and_wait("#logout").await.expect("log out");
+}
+
+/// Saves the page as it looks on a desktop and on a phone.
+async fn shoot(page: &Page, name: &str) {
+    let dir = screenshot_dir();
+    for (suffix, width, height, mobile) in
+        [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
+    {
+        page.set_viewport(width, height, mobile)
+            .await
+            .expect("viewport");
+        page.screenshot(&dir.join(format!("{name}-{suffix}.png")))
+            .await
+            .expect("screenshot");
+    }
+    page.set_viewport(1280, 900, false).await.expect("viewport");
+}
+
+async fn value_of(page: &Page, selector: &str) -> String {
+    page.eval(&format!("document.querySelector('{selector}').value"))
+        .await
+        .expect("value")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn user_logs_in_sets_followme_and_sees_it_saved() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+
+    page.goto(&portal.url("/login")).await.expect("login page");
+    shoot(&page, "login").await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+    shoot(&page, "home").await;
+
+    page.goto(&portal.url("/followme"))
+        .await
+        .expect("follow-me page");
+    page.set_checked("#enabled", true).await.expect("enable");
+    page.fill("#initial_ring_secs", "8")
+        .await
+        .expect("initial ring");
+    page.fill("#step-0-numbers", "0171 5550123, 2002")
+        .await
+        .expect("numbers");
+    page.fill("#step-0-ring", "25").await.expect("ring");
+    page.fill("#step-1-numbers", "0301234")
+        .await
+        .expect("numbers");
+    page.click_and_wait("#save-followme").await.expect("save");
+
+    // A fresh load shows what the daemon stored, not what the form still held.
+    page.goto(&portal.url("/followme")).await.expect("reload");
+    assert_eq!(
+        value_of(&page, "#step-0-numbers").await,
+        "01715550123, 2002"
+    );
+    assert_eq!(value_of(&page, "#step-0-ring").await, "25");
+    assert_eq!(value_of(&page, "#step-1-numbers").await, "0301234");
+    assert_eq!(value_of(&page, "#initial_ring_secs").await, "8");
+    let enabled = page
+        .eval("document.querySelector('#enabled').checked")
+        .await
+        .expect("checked");
+    assert_eq!(enabled, true);
+    shoot(&page, "followme").await;
+}
+
+#[tokio::test]
+async fn followme_with_a_bad_number_shows_the_message_next_to_the_field() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/followme"))
+        .await
+        .expect("follow-me page");
+    page.set_checked("#enabled", true).await.expect("enable");
+    page.fill("#step-0-numbers", "2002, 0171#x")
+        .await
+        .expect("numbers");
+    page.click_and_wait("#save-followme").await.expect("save");
+    let cell = page
+        .text("#followme-form tbody tr:first-child td")
+        .await
+        .expect("first step cell");
+    assert!(
+        cell.contains("0171#x"),
+        "message next to the numbers: {cell}"
+    );
+    shoot(&page, "followme-error").await;
+}
+
+#[tokio::test]
+async fn uploaded_greeting_plays_in_the_browser() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/greetings"))
+        .await
+        .expect("greetings page");
+    page.set_file(
+        "#file-busy",
+        &repo_file("media-fixtures/audio/speech-8k.wav"),
+    )
+    .await
+    .expect("pick file");
+    page.click_and_wait("#upload-busy").await.expect("upload");
+    if let Err(err) = page
+        .wait_for("document.querySelector('#play-busy') !== null", WAIT)
+        .await
+    {
+        let body = format!(
+            "{} {}",
+            page.url().await.unwrap_or_default(),
+            page.text("body").await.unwrap_or_default()
+        );
+        panic!(
+            "no player after upload ({err}): {body}\n{}",
+            portal.serve_log()
+        );
+    }
+
+    let answer = page
+        .eval(
+            "fetch(document.querySelector('#play-busy').src)\
+             .then(r => r.status + ' ' + r.headers.get('content-type'))",
+        )
+        .await
+        .expect("fetch audio");
+    assert_eq!(answer, "200 audio/wav");
+    // The browser decodes it: the player learns the greeting's length.
+    let duration = page
+        .eval(
+            "new Promise((ok, fail) => { const a = document.querySelector('#play-busy'); \
+             a.preload = 'auto'; a.addEventListener('loadedmetadata', () => ok(a.duration)); \
+             a.addEventListener('error', () => fail('cannot decode')); a.load(); \
+             setTimeout(() => fail('no metadata'), 10000); })",
+        )
+        .await
+        .expect("audio metadata");
+    let seconds = duration.as_f64().expect("duration in seconds");
+    assert!(seconds > 1.0, "greeting lasts {seconds} s");
+    let heard = page.text("#heard-busy").await.expect("heard-busy line");
+    assert!(heard.to_lowercase().contains("busy"), "{heard}");
+    shoot(&page, "greetings").await;
+}
+
+#[tokio::test]
+async fn admin_makes_followme_read_only_and_the_user_can_no_longer_save() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_admin("root", "root-secret");
+    portal.serve().await;
+
+    log_in(&page, &portal, "root", "root-secret").await;
+    page.goto(&portal.url("/admin/users")).await.expect("users");
+    shoot(&page, "admin-users").await;
+    // The daemon reaches the simulator shortly after start; the page shows it once it has.
+    let mut ari_up = false;
+    for _ in 0..40 {
+        page.goto(&portal.url("/admin/status"))
+            .await
+            .expect("status");
+        ari_up = page.exists("#status-ari .badge-on").await.expect("badge");
+        if ari_up {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(ari_up, "ARI shown connected: {}", portal.serve_log());
+    assert!(page.exists("#status-agi .badge-on").await.expect("badge"));
+    shoot(&page, "admin-status").await;
+    page.goto(&portal.url("/admin/users/201"))
+        .await
+        .expect("edit user");
+    page.click("#access-followme-read")
+        .await
+        .expect("read access");
+    page.click_and_wait("#save-user").await.expect("save user");
+    shoot(&page, "admin-user").await;
+    log_out(&page).await;
+
+    log_in(&page, &portal, "201", "alice-secret").await;
+    page.goto(&portal.url("/followme"))
+        .await
+        .expect("follow-me page");
+    let disabled = page
+        .eval(
+            "['#enabled', '#initial_ring_secs', '#step-0-numbers', '#save-followme']\
+             .every(s => document.querySelector(s).matches(':disabled'))",
+        )
+        .await
+        .expect("inputs");
+    assert_eq!(disabled, true, "every input is disabled");
+    let status = page
+        .eval(
+            "fetch('/followme', {method: 'POST', body: new URLSearchParams({\
+             csrf_token: document.querySelector('input[name=csrf_token]').value, \
+             enabled: 'on', initial_ring_secs: '5', step_numbers: '2002', step_ring_secs: '20', \
+             caller_id: 'caller', moh: ''})}).then(r => r.status)",
+        )
+        .await
+        .expect("POST");
+    assert_eq!(status, 403);
+    shoot(&page, "followme-read-only").await;
+}
+
+#[tokio::test]
+async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    page.fill("#name", "Weekday alarm").await.expect("name");
+    // The form's default prompt is left as it is: it must be one the daemon accepts.
+    page.fill("#time", "06:30").await.expect("time");
+    page.fill("#time_zone", "Europe/Berlin")
+        .await
+        .expect("zone");
+    shoot(&page, "wakeup-new").await;
+    page.click_and_wait("#save-wakeup").await.expect("save");
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    let list = page.text("#wakeups").await.expect("wakeup list");
+    assert!(list.contains("Weekday alarm"), "{list}");
+    assert!(list.contains("Europe/Berlin"), "{list}");
+    let next = page
+        .text("#wakeups tbody tr:first-child td:nth-child(3)")
+        .await
+        .expect("next call cell");
+    assert!(
+        next.contains("06:30") || next.contains(':'),
+        "next call shown: {next}"
+    );
+    assert!(
+        !next.contains('—'),
+        "a weekly wakeup has a next call: {next}"
+    );
+    shoot(&page, "wakeups").await;
+}
+
+#[tokio::test]
+async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let sim = Simulator::start_default().await.expect("ARI simulator");
+    // A fax machine that answers at once and takes the page in half a second.
+    sim.fax_machine(
+        "5551234",
+        100,
+        Duration::from_millis(500),
+        FarFax::Receives {
+            pages: 1,
+            station_id: "+49 30 1234".into(),
+        },
+    );
+    let mut portal = Portal::with_ari(sim.base_url(), None);
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/fax")).await.expect("fax page");
+    page.fill("#number", "555 1234").await.expect("number");
+    page.set_file("#document", &repo_file("media-fixtures/fax/text-10pt.pdf"))
+        .await
+        .expect("pick document");
+    shoot(&page, "fax-send").await;
+    page.click_and_wait("#send-fax").await.expect("send");
+    assert!(
+        page.url().await.expect("url").contains("/fax/jobs/"),
+        "on the job's progress page"
+    );
+    if let Err(err) = page
+        .wait_for(
+            "document.querySelector('#fax-state').innerText.trim() === 'sent'",
+            Duration::from_secs(90),
+        )
+        .await
+    {
+        let state = page.text("#fax-progress").await.unwrap_or_default();
+        panic!("fax not sent ({err}): {state}\n{}", portal.serve_log());
+    }
+    let pages = page.text("#fax-pages").await.expect("pages");
+    assert!(pages.contains('1'), "{pages}");
+    shoot(&page, "fax-sent").await;
+
+    page.goto(&portal.url("/fax")).await.expect("fax page");
+    let pdf = page
+        .eval(
+            "fetch(document.querySelector('[id^=sent-] a[href$=\"/pdf\"]').href)\
+             .then(r => r.status + ' ' + r.headers.get('content-type'))",
+        )
+        .await
+        .expect("download");
+    assert_eq!(pdf, "200 application/pdf");
+    shoot(&page, "fax").await;
+    sim.shutdown();
+}

@@ -1,0 +1,344 @@
+//! Against a real Asterisk 22, when one is running: REST over the event WebSocket, follow-me
+//! through Ringside's own dialplan with Local channels standing in for phones, and a fax sent
+//! by `ringside serve` through `[ringside-fax-out]` (SendFAX) to `[ringside-fax-in]`
+//! (ReceiveFAX), both spandsp.
+//!
+//! Skipped (each test says so and passes) unless `RINGSIDE_TEST_ASTERISK_ARI_URL` points at an
+//! Asterisk started with `daemon/tests/real_asterisk/start-asterisk.sh`, whose configuration
+//! (ARI users, `[test-phones]`, `[test-caller]`) these tests rely on. CI has no Asterisk.
+
+use crate::common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use ringside::ari::connection;
+use ringside::ari::{AriClient, AriError, Originate};
+use ringside::config::RestTransport;
+use ringside::flows::dispatch::Engine;
+use ringside::flows::followme::{DialTemplates, FollowMeFlow, StaticSource};
+use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The dialplan sends every call to app `ringside`, so the tests take turns.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn ari_url() -> Option<String> {
+    match std::env::var("RINGSIDE_TEST_ASTERISK_ARI_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            eprintln!("skipped: set RINGSIDE_TEST_ASTERISK_ARI_URL to run against a real Asterisk");
+            None
+        }
+    }
+}
+
+fn ringside_client(url: &str) -> AriClient {
+    AriClient::new(url, "ringside", "ringside-test", "ringside").expect("client")
+}
+
+/// Every event Asterisk publishes, as seen by a read-only `subscribeAll` observer.
+struct Observer {
+    events: Arc<Mutex<Vec<Value>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Observer {
+    async fn start(url: &str) -> Self {
+        let ws = url.replacen("http://", "ws://", 1);
+        let url =
+            format!("{ws}/events?app=observer&subscribeAll=true&api_key=observer:observer-test");
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .expect("observer connects");
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let task = tokio::spawn(async move {
+            let mut socket = socket;
+            while let Some(Ok(frame)) = socket.next().await {
+                if let Ok(text) = frame.to_text()
+                    && let Ok(v) = serde_json::from_str::<Value>(text)
+                {
+                    sink.lock().expect("events").push(v);
+                }
+            }
+        });
+        Self { events, task }
+    }
+
+    async fn wait_for(&self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Some(v) = self.events.lock().expect("events").iter().find(|e| pred(e)) {
+                return v.clone();
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no event: {what}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A follow-me engine for one user, legs dialled as `Local/<ext>@test-phones`.
+struct Daemon {
+    client: AriClient,
+    stop: CancellationToken,
+}
+
+impl Daemon {
+    async fn start(url: &str, settings: FollowMeSettings, extensions: &[&str]) -> Self {
+        let client = ringside_client(url);
+        let flow = Arc::new(FollowMeFlow {
+            source: Arc::new(StaticSource {
+                settings: vec![settings],
+                extensions: extensions
+                    .iter()
+                    .map(|e| (*e).to_owned())
+                    .collect::<HashSet<_>>(),
+            }),
+            templates: DialTemplates {
+                extension: "Local/{ext}@test-phones".into(),
+                external: "Local/{number}@ringside-outbound".into(),
+            },
+            second: Duration::from_secs(1),
+            moh_class: None,
+            latency: None,
+        });
+        let stop = CancellationToken::new();
+        let conn = connection::spawn(client.clone(), stop.clone());
+        let mut state = conn.state.clone();
+        let engine = Engine::builder(client.clone())
+            .route("followme", flow)
+            .build();
+        tokio::spawn(engine.run(conn.items, stop.clone()));
+        tokio::time::timeout(WAIT, state.wait_for(|s| s.is_connected()))
+            .await
+            .expect("connects in time")
+            .expect("connected");
+        Self { client, stop }
+    }
+
+    /// A caller for `ext`: the `;2` half of `Local/<ext>@ringside-inbound` (id `<id>-in`)
+    /// runs Ringside's dialplan; the `;1` half waits in `[test-caller]`.
+    async fn call(&self, ext: &str, id: &str) -> String {
+        let caller = format!("{id}-in");
+        self.client
+            .originate(&Originate {
+                endpoint: format!("Local/{ext}@ringside-inbound"),
+                channel_id: Some(id.to_owned()),
+                other_channel_id: Some(caller.clone()),
+                context: Some("test-caller".into()),
+                extension: Some("s".into()),
+                priority: Some(1),
+                timeout_secs: Some(30),
+                ..Originate::default()
+            })
+            .await
+            .expect("originate");
+        caller
+    }
+
+    async fn finish(self, channels: &[&str]) {
+        for id in channels {
+            let _ = self
+                .client
+                .hangup(id, ringside::ari::HangupReason::Normal)
+                .await;
+        }
+        self.stop.cancel();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+fn one_step(ext: &str, numbers: &[&str]) -> FollowMeSettings {
+    FollowMeSettings {
+        extension: ext.into(),
+        enabled: true,
+        initial_ring_secs: 0,
+        steps: vec![FollowMeStep {
+            numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+            ring_secs: 15,
+        }],
+        confirm: false,
+        moh: false,
+        caller_id: CallerIdMode::Caller,
+    }
+}
+
+#[tokio::test]
+async fn rest_calls_travel_over_the_websocket_on_this_asterisk() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let client = ringside_client(&url).with_rest_transport(RestTransport::Auto);
+    let stop = CancellationToken::new();
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let mut state = conn.state.clone();
+    tokio::time::timeout(WAIT, state.wait_for(|s| s.is_connected()))
+        .await
+        .expect("connects in time")
+        .expect("connected");
+    assert!(
+        client.rest_over_ws().is_attached(),
+        "22.4+ takes REST on the socket"
+    );
+    let pong = client.ping().await.expect("ping over the socket");
+    assert_eq!(pong.ping, "pong");
+    let gone = client.answer("no-such-channel").await;
+    assert!(matches!(gone, Err(AriError::NotFound(_))), "{gone:?}");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn followme_bridges_the_leg_that_answers_and_hangs_up_the_other() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let observer = Observer::start(&url).await;
+    let daemon = Daemon::start(&url, one_step("1001", &["2003", "2001"]), &["2001", "2003"]).await;
+    let caller = daemon.call("1001", "e2e-fm-bridge").await;
+    let answered_leg = format!("{caller}-fm1");
+    let other_leg = format!("{caller}-fm0");
+    observer
+        .wait_for("caller and answering leg in one bridge", |e| {
+            e["type"] == "ChannelEnteredBridge"
+                && e["channel"]["id"] == answered_leg.as_str()
+                && e["bridge"]["channels"]
+                    .as_array()
+                    .is_some_and(|c| c.iter().any(|x| x == caller.as_str()))
+        })
+        .await;
+    observer
+        .wait_for("the ringing leg hung up", |e| {
+            e["type"] == "ChannelDestroyed" && e["channel"]["id"] == other_leg.as_str()
+        })
+        .await;
+    daemon.finish(&[&caller, &answered_leg]).await;
+}
+
+#[tokio::test]
+async fn busy_leg_sends_the_caller_to_voicemail_with_reason_busy() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let observer = Observer::start(&url).await;
+    let daemon = Daemon::start(&url, one_step("1002", &["2002"]), &["2002"]).await;
+    let caller = daemon.call("1002", "e2e-fm-busy").await;
+    let leg = format!("{caller}-fm0");
+    observer
+        .wait_for("Asterisk reports the leg busy", |e| {
+            e["type"] == "Dial" && e["peer"]["id"] == leg.as_str() && e["dialstatus"] == "BUSY"
+        })
+        .await;
+    observer
+        .wait_for("RINGSIDE_REASON=busy on the caller", |e| {
+            e["type"] == "ChannelVarset"
+                && e["channel"]["id"] == caller.as_str()
+                && e["variable"] == "RINGSIDE_REASON"
+                && e["value"] == "busy"
+        })
+        .await;
+    observer
+        .wait_for("caller in [ringside-voicemail]", |e| {
+            e["channel"]["id"] == caller.as_str()
+                && e["channel"]["dialplan"]["context"] == "ringside-voicemail"
+        })
+        .await;
+    daemon.finish(&[&caller]).await;
+}
+
+/// `ringside serve` as a child process, killed when dropped.
+struct Serve(std::process::Child);
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn fax_sent_through_asterisk_arrives_in_the_receivers_inbox() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    assert!(common::cli::ringside(data, &["user", "add", "1001", "--name", "Alice"], None).ok());
+    let env = [
+        ("RINGSIDE_ARI_URL", url.as_str()),
+        ("RINGSIDE_ARI_USERNAME", "ringside"),
+        ("RINGSIDE_ARI_PASSWORD", "ringside-test"),
+        // The fax machine at 5550100 receives for 1001 through [ringside-fax-in].
+        ("RINGSIDE_DIAL_EXTERNAL", "Local/{number}@test-fax"),
+        // [ringside-fax-in] reports to FastAGI on 127.0.0.1:4573.
+        ("RINGSIDE_AGI_LISTEN", "127.0.0.1:4573"),
+        ("RINGSIDE_PORTAL_LISTEN", "127.0.0.1:0"),
+    ];
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_ringside"));
+    serve
+        .arg("serve")
+        .env("RINGSIDE_DATA_DIR", data)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        serve.env(k, v);
+    }
+    let _serve = Serve(serve.spawn().expect("ringside serve starts"));
+    let client = ringside_client(&url);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while client.application("ringside").await.is_err() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "serve never connected"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let pdf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../media-fixtures/fax/text-10pt.pdf"
+    );
+    let queued = common::cli::ringside_with_env(
+        data,
+        &env,
+        &["fax", "send", "--from", "1001", "--to", "5550100", pdf],
+        None,
+    );
+    assert!(queued.ok(), "{queued:?}");
+    // A page at fax speed takes about half a minute in real time.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let list = common::cli::ringside_with_env(data, &env, &["fax", "list", "1001"], None);
+        let rows: Vec<Vec<&str>> = list
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').collect())
+            .collect();
+        let sent = rows.iter().find(|r| r.get(1) == Some(&"sent"));
+        let received = rows.iter().find(|r| r.get(1) == Some(&"received"));
+        if let (Some(sent), Some(received)) = (sent, received)
+            && sent.get(2) == Some(&"sent")
+        {
+            assert_eq!(sent.get(4), Some(&"1/1"), "{}", list.stdout);
+            assert!(
+                received.get(4).is_some_and(|p| p.starts_with('1')),
+                "{}",
+                list.stdout
+            );
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fax not through in time:\n{}",
+            list.stdout
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}

@@ -1,0 +1,290 @@
+//! Wakeup calls end to end: scheduler (manual clock) -> ARI flow -> the ARI simulator over
+//! real HTTP and WebSocket, with scripted phones. Outcomes are read back from the history.
+
+use crate::wakeup_support;
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use ringside::ari::simulator::{Script, SimConfig, Simulator};
+use ringside::ari::{AriClient, connection};
+use ringside::flows::dispatch::Engine;
+use ringside::flows::wakeup::{self, AriWakeupDialer, WakeupFlowConfig};
+use ringside::schedule::{Clock, ManualClock, Outcome, Scheduler, SchedulerConfig};
+use ringside::store::Store;
+use tokio_util::sync::CancellationToken;
+use wakeup_support::*;
+
+struct Rig {
+    sim: Simulator,
+    store: Store,
+    clock: ManualClock,
+    stop: CancellationToken,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.sim.shutdown();
+    }
+}
+
+const START: &str = "2026-12-01T05:00:00Z";
+const DUE: &str = "2026-12-01T05:30:00Z";
+
+async fn rig() -> Rig {
+    let sim = Simulator::start(SimConfig {
+        second: StdDuration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    sim.set_default_media_duration(StdDuration::from_millis(100));
+    let client = AriClient::new(&sim.base_url(), "ringside", "secret", "ringside").expect("client");
+    let stop = CancellationToken::new();
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let engine = Engine::builder(client.clone())
+        .route(wakeup::ROUTE, wakeup::orphan_handler)
+        .build();
+    let registry = engine.registry();
+    tokio::spawn(engine.run(conn.items, stop.clone()));
+    eventually("ARI WebSocket connected", || async {
+        sim.is_connected("ringside")
+    })
+    .await;
+
+    let (store, _, dir) = sqlite_store().await;
+    add_users(&store, &["1001"]).await;
+    let clock = ManualClock::new(t(START));
+    let dialer = AriWakeupDialer::new(
+        client,
+        Arc::new(move || registry.inbox()),
+        WakeupFlowConfig {
+            max_plays: 3,
+            ..WakeupFlowConfig::default()
+        },
+    );
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    let scheduler = Scheduler::new(
+        store.clone(),
+        shared,
+        Arc::new(dialer),
+        SchedulerConfig::default(),
+    );
+    tokio::spawn(scheduler.run(stop.clone()));
+    Rig {
+        sim,
+        store,
+        clock,
+        stop,
+        _dir: dir,
+    }
+}
+
+async fn wakeup(rig: &Rig, retries: i64) -> i64 {
+    let mut s = spec("1001", "once 2026-12-01 06:30", "Europe/Berlin");
+    s.retries = retries;
+    s.ring_secs = 5;
+    rig.store
+        .create_wakeup(&s, &prompts(), t(START))
+        .await
+        .expect("valid wakeup")
+        .id
+}
+
+async fn outcomes(store: &Store, id: i64) -> Vec<Option<Outcome>> {
+    let mut h = store.wakeup_history(None, id, 100).await.expect("history");
+    h.reverse();
+    h.into_iter().map(|a| a.outcome).collect()
+}
+
+/// Waits until `n` attempts have ended.
+async fn finished(rig: &Rig, id: i64, n: usize) -> Vec<Outcome> {
+    eventually(&format!("{n} finished attempts"), || async {
+        let o = outcomes(&rig.store, id).await;
+        o.len() == n && o.iter().all(Option::is_some)
+    })
+    .await;
+    outcomes(&rig.store, id)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+async fn pending_calls(rig: &Rig) -> i64 {
+    count(&rig.store, "SELECT COUNT(*) FROM wakeup_calls").await
+}
+
+fn originates(sim: &Simulator) -> Vec<ringside::ari::simulator::RestCall> {
+    sim.rest_calls()
+        .into_iter()
+        .filter(|c| {
+            c.method == "POST"
+                && c.path.starts_with("/channels/wakeup-")
+                && !c.path.contains("/play")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn answered_and_acknowledged_with_2() {
+    let rig = rig().await;
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_press("2", 150));
+    let id = wakeup(&rig, 3).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Acknowledged]);
+
+    let calls = originates(&rig.sim);
+    assert_eq!(calls.len(), 1);
+    let q = &calls[0].query;
+    assert_eq!(q.get("endpoint").map(String::as_str), Some("PJSIP/1001"));
+    assert_eq!(q.get("app").map(String::as_str), Some("ringside"));
+    assert_eq!(q.get("appArgs"), Some(&format!("wakeup,{id},1001")));
+    assert_eq!(q.get("timeout").map(String::as_str), Some("5"));
+    let played = rig.sim.rest_calls().into_iter().any(|c| {
+        c.path.contains("/play/")
+            && c.query.get("media").map(String::as_str) == Some("sound:this-is-yr-wakeup-call")
+    });
+    assert!(played, "the prompt was played");
+    let channel = calls[0].path.trim_start_matches("/channels/").to_owned();
+    eventually("channel hung up by the flow", || async {
+        rig.sim.destroyed(&channel).is_some()
+    })
+    .await;
+    assert_eq!(pending_calls(&rig).await, 0);
+}
+
+#[tokio::test]
+async fn snoozed_with_1_then_acknowledged_after_the_snooze() {
+    let rig = rig().await;
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_press("1", 150));
+    let id = wakeup(&rig, 3).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Snoozed]);
+    eventually("snooze pending", || async {
+        pending_calls(&rig).await == 1
+    })
+    .await;
+
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_press("2", 150));
+    rig.clock.advance(Duration::minutes(9));
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    assert_eq!(
+        originates(&rig.sim).len(),
+        1,
+        "no call before the snooze time is up"
+    );
+    rig.clock.advance(Duration::minutes(1));
+    assert_eq!(
+        finished(&rig, id, 2).await,
+        [Outcome::Snoozed, Outcome::Acknowledged]
+    );
+    assert_eq!(originates(&rig.sim).len(), 2);
+}
+
+#[tokio::test]
+async fn busy_then_retried_after_the_interval_and_answered() {
+    let rig = rig().await;
+    rig.sim.phone("1001", Script::busy());
+    let id = wakeup(&rig, 3).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Busy]);
+    eventually("retry pending", || async { pending_calls(&rig).await == 1 }).await;
+
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_press("2", 150));
+    rig.clock.advance(Duration::minutes(5));
+    assert_eq!(
+        finished(&rig, id, 2).await,
+        [Outcome::Busy, Outcome::Acknowledged]
+    );
+}
+
+#[tokio::test]
+async fn no_answer_is_retried_until_the_retries_run_out() {
+    let rig = rig().await;
+    rig.sim.phone("1001", Script::never_answer());
+    let id = wakeup(&rig, 2).await;
+    rig.clock.set(t(DUE));
+    for n in 1..=3 {
+        let got = finished(&rig, id, n).await;
+        assert!(got.iter().all(|o| *o == Outcome::NoAnswer), "{got:?}");
+        if n < 3 {
+            eventually("retry pending", || async { pending_calls(&rig).await == 1 }).await;
+            rig.clock.advance(Duration::minutes(5));
+        }
+    }
+    eventually("nothing left to call", || async {
+        pending_calls(&rig).await == 0
+    })
+    .await;
+    rig.clock.advance(Duration::hours(2));
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    assert_eq!(
+        originates(&rig.sim).len(),
+        3,
+        "first call and two retries, then nothing"
+    );
+    assert_eq!(outcomes(&rig.store, id).await.len(), 3);
+}
+
+#[tokio::test]
+async fn member_hanging_up_during_the_prompt_is_answered_not_retried() {
+    let rig = rig().await;
+    rig.sim
+        .set_default_media_duration(StdDuration::from_millis(2000));
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_hang_up(100));
+    let id = wakeup(&rig, 3).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Answered]);
+    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    assert_eq!(
+        pending_calls(&rig).await,
+        0,
+        "an answered call is not retried"
+    );
+}
+
+#[tokio::test]
+async fn member_hanging_up_after_hearing_the_prompt_acknowledges() {
+    let rig = rig().await;
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_hang_up(250));
+    let id = wakeup(&rig, 3).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Acknowledged]);
+}
+
+#[tokio::test]
+async fn unreachable_phone_fails_and_is_retried() {
+    let rig = rig().await;
+    rig.sim.phone("1001", Script::unreachable());
+    let id = wakeup(&rig, 1).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Failed]);
+    let h = rig
+        .store
+        .wakeup_history(None, id, 1)
+        .await
+        .expect("history");
+    assert!(h[0].detail.contains("originate refused"), "{}", h[0].detail);
+    eventually("retry pending", || async { pending_calls(&rig).await == 1 }).await;
+}
+
+#[tokio::test]
+async fn wakeup_call_in_the_app_that_no_scheduler_placed_is_hung_up() {
+    let rig = rig().await;
+    let args = ["wakeup".to_owned(), "99".to_owned(), "1001".to_owned()];
+    let channel = rig.sim.inbound_call("ringside", &args, "1001", "");
+    eventually("left-over wakeup channel hung up", || async {
+        rig.sim.destroyed(&channel).is_some()
+    })
+    .await;
+}

@@ -1,0 +1,12 @@
+//! The portal's integration tests against its in-memory fake backend, one module per area, in
+//! one test binary. Shared helpers live in [`common`].
+
+mod common;
+
+mod access;
+mod admin;
+mod auth;
+mod fax;
+mod security;
+mod user_menus;
+mod wakeups;

@@ -1,0 +1,196 @@
+//! Wakeup calls: pages and JSON API.
+
+use crate::common;
+
+use axum::http::{Method, StatusCode};
+use common::*;
+use ringside_portal::model::WakeupSchedule;
+use serde_json::json;
+
+#[tokio::test]
+async fn list_shows_own_wakeups_only() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/wakeups", &alice).await;
+    assert!(page.body.contains("id=\"wakeup-1\""));
+    assert!(!page.body.contains("id=\"wakeup-2\""));
+    assert!(page.body.contains("every Mon at 06:30"));
+}
+
+#[tokio::test]
+async fn create_form_adds_a_weekly_wakeup() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    assert_eq!(app.get("/wakeups/new", &alice).await.status, StatusCode::OK);
+    let form = [
+        ("name", "Work"),
+        ("schedule", "weekly"),
+        ("days", "mon"),
+        ("days", "fri"),
+        ("time", "06:45"),
+        ("time_zone", "Europe/Berlin"),
+        ("prompt", "wakeup-call"),
+        ("members", "201, 0202"),
+        ("enabled", "on"),
+    ];
+    let answer = app.post_form("/wakeups", &alice, &form).await;
+    assert_eq!(answer.header("location"), "/wakeups?done=created");
+    let data = app.backend.lock();
+    let created = data
+        .wakeups
+        .values()
+        .find(|w| w.spec.name == "Work")
+        .expect("created");
+    assert_eq!(created.owner, "201");
+    assert_eq!(created.spec.members, vec!["201", "0202"]);
+    assert!(
+        matches!(&created.spec.schedule, WakeupSchedule::Weekly { days, .. } if days.len() == 2)
+    );
+}
+
+#[tokio::test]
+async fn create_form_shows_field_errors() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "X"),
+                ("schedule", "once"),
+                ("date", "tomorrow"),
+                ("time", "25:99"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.body.contains("id=\"date-error\""));
+    assert!(answer.body.contains("id=\"time-error\""));
+}
+
+#[tokio::test]
+async fn create_form_shows_backend_validation_errors() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", ""),
+                ("schedule", "once"),
+                ("date", "2026-12-24"),
+                ("time", "07:00"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        answer
+            .body
+            .contains("id=\"name-error\">give the wakeup call a name")
+    );
+}
+
+#[tokio::test]
+async fn edit_page_shows_the_form_and_the_history() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/1", &alice).await;
+    assert!(page.body.contains("action=\"/wakeups/1\""));
+    assert!(
+        page.body
+            .contains("id=\"day-mon\" name=\"days\" value=\"mon\" checked")
+    );
+    assert!(page.body.contains("attempt-of-201"));
+}
+
+#[tokio::test]
+async fn edit_form_updates_the_wakeup() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let form = [
+        ("name", "Flight"),
+        ("schedule", "once"),
+        ("date", "2026-12-24"),
+        ("time", "04:10"),
+        ("members", "201"),
+    ];
+    let answer = app.post_form("/wakeups/1", &alice, &form).await;
+    assert_eq!(answer.header("location"), "/wakeups?done=saved");
+    let w = app.backend.lock().wakeups[&1].clone();
+    assert_eq!(w.spec.name, "Flight");
+    assert!(!w.spec.enabled);
+}
+
+#[tokio::test]
+async fn enable_toggle_and_delete_forms_act_on_own_wakeup() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let off = app
+        .post_form("/wakeups/1/enabled", &alice, &[("enabled", "0")])
+        .await;
+    assert_eq!(off.header("location"), "/wakeups?done=disabled");
+    assert!(!app.backend.lock().wakeups[&1].spec.enabled);
+    app.post_form("/wakeups/1/enabled", &alice, &[("enabled", "1")])
+        .await;
+    assert!(app.backend.lock().wakeups[&1].spec.enabled);
+    let del = app.post_form("/wakeups/1/delete", &alice, &[]).await;
+    assert_eq!(del.header("location"), "/wakeups?done=deleted");
+    assert!(!app.backend.lock().wakeups.contains_key(&1));
+}
+
+#[tokio::test]
+async fn api_creates_reads_updates_toggles_and_deletes() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let spec = json!({"name": "Gym", "prompt": "wakeup-call", "schedule": {"kind": "once", "date": "2026-12-01", "time": "06:00:00"},
+        "time_zone": "UTC", "members": ["201"], "enabled": true});
+    let created = app
+        .json(Method::POST, "/api/v1/wakeups", &alice, spec.clone())
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let id = created.json()["id"].as_i64().expect("id");
+    assert_eq!(created.json()["owner"], "201");
+    let path = format!("/api/v1/wakeups/{id}");
+    assert_eq!(app.get(&path, &alice).await.json()["name"], "Gym");
+    let mut changed = spec;
+    changed["name"] = json!("Gym later");
+    assert_eq!(
+        app.json(Method::PUT, &path, &alice, changed).await.json()["name"],
+        "Gym later"
+    );
+    let off = app
+        .json(
+            Method::PUT,
+            &format!("{path}/enabled"),
+            &alice,
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(off.json()["enabled"], false);
+    assert_eq!(
+        app.get("/api/v1/wakeups", &alice)
+            .await
+            .json()
+            .as_array()
+            .expect("list")
+            .len(),
+        2
+    );
+    assert_eq!(
+        app.delete(&path, &alice).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&path, &alice).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn api_lists_attempt_history() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let history = app.get("/api/v1/wakeups/1/attempts", &alice).await.json();
+    assert_eq!(history[0]["outcome"], "no_answer");
+    assert_eq!(history[0]["member"], "201");
+}
