@@ -12,6 +12,7 @@
 //! - [`config`]: settings from TOML and `RINGSIDE_*` environment variables.
 //! - [`daemon`]: the composition root: opens the store, connects Asterisk, starts every service.
 //! - [`ari`]: typed ARI REST client, event stream with reconnect, and an ARI simulator.
+//! - [`ami`]: the manager-interface link (voicemail message actions) and an AMI simulator.
 //! - [`agi`]: FastAGI server.
 //! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax) and the Stasis
 //!   dispatcher that routes calls and events to them.
@@ -23,6 +24,7 @@
 //! - [`atomic_file`]: the one writer of files others read (temp file, fsync, rename).
 
 pub mod agi;
+pub mod ami;
 pub mod ari;
 pub mod atomic_file;
 pub mod config;

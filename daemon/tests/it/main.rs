@@ -9,6 +9,7 @@ mod common;
 mod wakeup_support;
 
 mod agi_server;
+mod ami_client;
 mod architecture;
 mod ari_connection;
 mod ari_engine;
