@@ -16,7 +16,8 @@
 //! - [`agi`]: FastAGI server.
 //! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax) and the Stasis
 //!   dispatcher that routes calls and events to them.
-//! - [`voicemail`]: the greeting rule and the voicemail spool's greeting files.
+//! - [`voicemail`]: the greeting rule, the voicemail spool's greeting files, and the inbox of
+//!   recorded messages (read from the spool, changed through [`ami`]).
 //! - [`schedule`]: wakeup schedule math and the scheduler.
 //! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.

@@ -42,6 +42,7 @@ mod store_users;
 mod traces;
 mod transcode_inputs;
 mod transcode_quality;
+mod voicemail_inbox;
 mod wakeup_cli;
 mod wakeup_flow;
 mod wakeup_store;
