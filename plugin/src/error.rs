@@ -51,6 +51,8 @@ impl PortalError {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 BackendError::Conflict(_) => StatusCode::CONFLICT,
+                BackendError::Gone(_) => StatusCode::GONE,
+                BackendError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 BackendError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -74,6 +76,8 @@ impl PortalError {
                 BackendError::Validation(_) => "validation",
                 BackendError::Rejected(_) => "rejected",
                 BackendError::Conflict(_) => "conflict",
+                BackendError::Gone(_) => "gone",
+                BackendError::Unavailable(_) => "unavailable",
                 BackendError::Internal(_) => "internal",
             },
         }

@@ -11,6 +11,7 @@
 mod api;
 mod auth;
 mod backend;
+mod byte_range;
 mod csv_import;
 mod downloads;
 mod error;

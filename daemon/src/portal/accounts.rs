@@ -34,6 +34,7 @@ pub fn menu_access_to_api(a: store::MenuAccess) -> api::MenuAccess {
         greetings: access_to_api(a.greetings),
         wakeup: access_to_api(a.wakeup),
         fax: access_to_api(a.fax),
+        voicemail: access_to_api(a.voicemail),
     }
 }
 
@@ -44,6 +45,7 @@ pub fn menu_access_from_api(a: &api::MenuAccess) -> store::MenuAccess {
         greetings: access_from_api(a.greetings),
         wakeup: access_from_api(a.wakeup),
         fax: access_from_api(a.fax),
+        voicemail: access_from_api(a.voicemail),
     }
 }
 

@@ -71,15 +71,17 @@ pub enum Menu {
     Greetings,
     Wakeup,
     Fax,
+    Voicemail,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 5] = [
+    pub const ALL: [Menu; 6] = [
         Menu::Profile,
         Menu::Followme,
         Menu::Greetings,
         Menu::Wakeup,
         Menu::Fax,
+        Menu::Voicemail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +91,7 @@ impl Menu {
             Menu::Greetings => "greetings",
             Menu::Wakeup => "wakeup",
             Menu::Fax => "fax",
+            Menu::Voicemail => "voicemail",
         }
     }
 
@@ -100,6 +103,7 @@ impl Menu {
             Menu::Greetings => "access_greetings",
             Menu::Wakeup => "access_wakeup",
             Menu::Fax => "access_fax",
+            Menu::Voicemail => "access_voicemail",
         }
     }
 }
@@ -111,7 +115,7 @@ impl fmt::Display for Menu {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax")]
+#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail")]
 pub struct BadMenu(pub String);
 
 impl FromStr for Menu {
@@ -132,6 +136,13 @@ pub struct MenuAccess {
     pub greetings: Access,
     pub wakeup: Access,
     pub fax: Access,
+    /// Missing from defaults saved before the menu existed: full access, as every menu starts.
+    #[serde(default = "write_access")]
+    pub voicemail: Access,
+}
+
+fn write_access() -> Access {
+    Access::Write
 }
 
 impl MenuAccess {
@@ -143,6 +154,7 @@ impl MenuAccess {
             greetings: access,
             wakeup: access,
             fax: access,
+            voicemail: access,
         }
     }
 
@@ -153,6 +165,7 @@ impl MenuAccess {
             Menu::Greetings => self.greetings,
             Menu::Wakeup => self.wakeup,
             Menu::Fax => self.fax,
+            Menu::Voicemail => self.voicemail,
         }
     }
 
@@ -163,6 +176,7 @@ impl MenuAccess {
             Menu::Greetings => &mut self.greetings,
             Menu::Wakeup => &mut self.wakeup,
             Menu::Fax => &mut self.fax,
+            Menu::Voicemail => &mut self.voicemail,
         };
         *slot = access;
     }
@@ -205,7 +219,7 @@ mod tests {
         for m in Menu::ALL {
             assert_eq!(m.as_str().parse::<Menu>(), Ok(m));
         }
-        assert!("voicemail".parse::<Menu>().is_err());
+        assert!("inbox".parse::<Menu>().is_err());
     }
 
     #[test]
@@ -216,6 +230,15 @@ mod tests {
         for m in [Menu::Profile, Menu::Followme, Menu::Greetings, Menu::Wakeup] {
             assert_eq!(access.get(m), Access::Write);
         }
+    }
+
+    #[test]
+    fn defaults_saved_before_the_voicemail_menu_give_it_full_access() {
+        let old =
+            r#"{"profile":"write","followme":"read","greetings":"no","wakeup":"write","fax":"no"}"#;
+        let access: MenuAccess = serde_json::from_str(old).expect("old document");
+        assert_eq!(access.voicemail, Access::Write);
+        assert_eq!(access.greetings, Access::No);
     }
 
     #[test]

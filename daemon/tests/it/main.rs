@@ -33,6 +33,7 @@ mod greeting_files;
 mod migrations;
 mod portal_browser;
 mod portal_serve;
+mod portal_voicemail;
 mod real_asterisk;
 mod schedule_scheduler;
 mod store_harness;

@@ -35,15 +35,17 @@ pub enum Menu {
     Greetings,
     Wakeup,
     Fax,
+    Voicemail,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 5] = [
+    pub const ALL: [Menu; 6] = [
         Menu::Profile,
         Menu::Followme,
         Menu::Greetings,
         Menu::Wakeup,
         Menu::Fax,
+        Menu::Voicemail,
     ];
 
     /// The stable machine name (used in URLs, form fields and JSON).
@@ -54,6 +56,7 @@ impl Menu {
             Menu::Greetings => "greetings",
             Menu::Wakeup => "wakeup",
             Menu::Fax => "fax",
+            Menu::Voicemail => "voicemail",
         }
     }
 
@@ -65,6 +68,7 @@ impl Menu {
             Menu::Greetings => "Greetings",
             Menu::Wakeup => "Wakeup calls",
             Menu::Fax => "Fax",
+            Menu::Voicemail => "Voicemail",
         }
     }
 }
@@ -81,6 +85,10 @@ pub enum Access {
 }
 
 impl Access {
+    fn write() -> Access {
+        Access::Write
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Access::No => "no",
@@ -107,6 +115,10 @@ pub struct MenuAccess {
     pub greetings: Access,
     pub wakeup: Access,
     pub fax: Access,
+    /// Absent in documents written before the menu existed; such users get full access, as
+    /// every menu starts.
+    #[serde(default = "Access::write")]
+    pub voicemail: Access,
 }
 
 impl MenuAccess {
@@ -117,6 +129,7 @@ impl MenuAccess {
             greetings: access,
             wakeup: access,
             fax: access,
+            voicemail: access,
         }
     }
 
@@ -127,6 +140,7 @@ impl MenuAccess {
             Menu::Greetings => self.greetings,
             Menu::Wakeup => self.wakeup,
             Menu::Fax => self.fax,
+            Menu::Voicemail => self.voicemail,
         }
     }
 
@@ -137,6 +151,7 @@ impl MenuAccess {
             Menu::Greetings => self.greetings = access,
             Menu::Wakeup => self.wakeup = access,
             Menu::Fax => self.fax = access,
+            Menu::Voicemail => self.voicemail = access,
         }
     }
 }

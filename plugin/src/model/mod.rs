@@ -7,6 +7,7 @@ mod admin;
 mod fax;
 mod followme;
 mod greetings;
+mod voicemail;
 mod wakeup;
 
 pub use account::{Access, Menu, MenuAccess, Session, User};
@@ -19,4 +20,8 @@ pub use fax::{
 };
 pub use followme::{CallerIdChoice, FollowMe, FollowMeStep};
 pub use greetings::{CallReason, GreetingInfo, GreetingSlot, GreetingsOverview, HeardNow};
+pub use voicemail::{
+    FolderCount, VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage,
+    VoicemailPage, VoicemailQuery,
+};
 pub use wakeup::{Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec};
