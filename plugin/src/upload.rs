@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, header};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
+use crate::csrf::{CSRF_FIELD, CsrfInMultipart, media_type};
 use crate::error::PortalError;
-use crate::security::csrf::{CSRF_FIELD, CsrfInMultipart, media_type};
 use crate::security::token::constant_time_eq;
 
 /// Text fields of a multipart form are short; this bounds them.

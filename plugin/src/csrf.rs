@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::error::{PortalError, respond_for_path};
 use crate::security::token::constant_time_eq;
 use crate::state::AppState;
