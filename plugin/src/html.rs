@@ -208,6 +208,15 @@ pub fn format_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// `303 See Other` to `location` (after a form post, and to the login page).
+pub fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,13 +233,4 @@ mod tests {
     fn dom_id_turns_field_paths_into_ids() {
         assert_eq!(dom_id("steps[1].numbers"), "steps-1-numbers");
     }
-}
-
-/// `303 See Other` to `location` (after a form post, and to the login page).
-pub fn redirect(location: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }

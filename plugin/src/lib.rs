@@ -11,6 +11,8 @@
 mod api;
 mod auth;
 mod backend;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod csrf;
 mod csv_import;
 mod current_user;

@@ -1,7 +1,7 @@
 //! The decisions of one wakeup call, as a pure state machine: ARI events in, actions and the
 //! call's outcome out. No I/O; `flows::wakeup` executes the actions.
 //!
-//! Modelled on Asterisk 22 (`/work/shared/asterisk-ari/traces/originate-*.jsonl`): a channel
+//! Modelled on Asterisk 22 (the recorded traces `daemon/tests/traces/originate-*.jsonl`): a channel
 //! originated into the app gets StasisStart only once answered; busy and no answer end with
 //! ChannelDestroyed and no StasisStart (cause 17 / 19 on a phone; through a Local channel the
 //! originated half may carry cause 0, so the Dial event's status decides then).

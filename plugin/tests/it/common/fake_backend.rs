@@ -400,12 +400,7 @@ impl Backend for FakeBackend {
     }
 
     async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup> {
-        if spec.name.is_empty() {
-            return Err(BackendError::Validation(vec![FieldError::new(
-                "name",
-                "give the wakeup call a name",
-            )]));
-        }
+        check_wakeup(spec)?;
         let mut data = self.lock();
         data.next_id += 1;
         let w = Wakeup {
@@ -419,6 +414,7 @@ impl Backend for FakeBackend {
     }
 
     async fn update_wakeup(&self, id: WakeupId, spec: &WakeupSpec) -> BackendResult<Wakeup> {
+        check_wakeup(spec)?;
         let mut data = self.lock();
         let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
         w.spec = spec.clone();
@@ -555,6 +551,14 @@ impl Backend for FakeBackend {
     }
 
     async fn create_user(&self, new: &NewUser) -> BackendResult<CreatedUser> {
+        if !(2..=15).contains(&new.extension.len())
+            || !new.extension.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "extension",
+                "must be 2 to 15 digits",
+            )]));
+        }
         let mut data = self.lock();
         if data.accounts.contains_key(&new.extension) {
             return Err(BackendError::Conflict(format!(
@@ -677,5 +681,25 @@ impl Backend for FakeBackend {
             pending_wakeups: 7,
             version: "0.1.0-test".into(),
         })
+    }
+}
+
+/// Time zones the fake knows; the daemon reads the system's tz database.
+const KNOWN_ZONES: &[&str] = &["UTC", "Europe/Berlin", "Europe/London", "America/New_York"];
+
+/// The daemon's wakeup rules that the portal's tests rely on (the contract checks keep them
+/// in step): a name, and a time zone that exists.
+fn check_wakeup(spec: &WakeupSpec) -> BackendResult<()> {
+    let mut errors = Vec::new();
+    if spec.name.is_empty() {
+        errors.push(FieldError::new("name", "give the wakeup call a name"));
+    }
+    if !KNOWN_ZONES.contains(&spec.time_zone.as_str()) {
+        errors.push(FieldError::new("time_zone", "unknown time zone"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(BackendError::Validation(errors))
     }
 }
