@@ -7,6 +7,7 @@ mod access;
 mod admin;
 mod auth;
 mod fax;
+mod hardening;
 mod security;
 mod user_menus;
 mod wakeups;
