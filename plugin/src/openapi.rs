@@ -450,10 +450,22 @@ fn error_responses(method: &str, path: &str) -> Map<String, Value> {
             err("validation errors per field, or input that cannot be used"),
         );
     }
-    if path == "/api/v1/session" && method == "post" {
+    let checks_password = (path == "/api/v1/session" && method == "post")
+        || (path == "/api/v1/profile/password" && method == "put");
+    if checks_password {
         m.insert(
             "429".into(),
-            err("too many failed logins for this extension or address"),
+            err("too many failed password checks for this extension from this address; wait Retry-After seconds"),
+        );
+        m.insert(
+            "503".into(),
+            err("every password check is busy; try again after Retry-After seconds"),
+        );
+    }
+    if path.contains("/document/") {
+        m.insert(
+            "409".into(),
+            err("the fax has no document in this format (it could not be converted)"),
         );
     }
     m

@@ -31,6 +31,7 @@ mod greeting_cli;
 mod greeting_files;
 mod migrations;
 mod portal_browser;
+mod portal_security;
 mod portal_serve;
 mod real_asterisk;
 mod schedule_scheduler;
