@@ -13,32 +13,12 @@ use axum::response::Response;
 use chrono::Utc;
 
 use crate::backend::BackendError;
+use crate::current_user::CurrentUser;
 use crate::error::{PortalError, respond_for_path};
 use crate::model::{Access, Menu, Session, User};
 use crate::security::cookies::{SESSION_COOKIE, cookie_value};
 use crate::security::password_gate::Busy;
 use crate::state::AppState;
-
-/// The logged-in user of this request, with their session.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub user: User,
-    pub session: Session,
-}
-
-impl CurrentUser {
-    pub fn access(&self, menu: Menu) -> Access {
-        self.user.access.get(menu)
-    }
-
-    pub fn can_write(&self, menu: Menu) -> bool {
-        self.access(menu) == Access::Write
-    }
-
-    pub fn extension(&self) -> &str {
-        &self.user.extension
-    }
-}
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = PortalError;

@@ -150,7 +150,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let err = self.0;
         if matches!(err, PortalError::Unauthenticated) {
-            return crate::pages::redirect("/login");
+            return crate::html::redirect("/login");
         }
         let html = crate::html::error_page(err.status(), &err.user_message());
         let response = (err.status(), html).into_response();

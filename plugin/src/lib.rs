@@ -11,7 +11,9 @@
 mod api;
 mod auth;
 mod backend;
+mod csrf;
 mod csv_import;
+mod current_user;
 mod downloads;
 mod error;
 mod forms;

@@ -12,9 +12,9 @@ use axum::routing::MethodRouter;
 
 use crate::auth::{check_guard, load_session};
 use crate::backend::Backend;
+use crate::csrf::require_csrf;
 use crate::error::{PortalError, api_errors_as_json, respond_for_path};
 use crate::route::{BodyKind, Route};
-use crate::security::csrf::require_csrf;
 use crate::security::headers::add_security_headers;
 use crate::security::password_gate::PasswordGate;
 use crate::security::rate_limit::{Budget, LoginLimiter};

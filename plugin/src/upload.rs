@@ -1,7 +1,7 @@
 //! Reading uploads while enforcing their size cap as bytes arrive (413 as soon as the cap is
 //! passed, nothing buffered beyond it) and their declared content type (415). A multipart
 //! form's text fields are bounded too, in number and in total size, as they arrive. The CSRF
-//! token has been checked before the handler runs (see `security::csrf`).
+//! token has been checked before the handler runs (see `csrf`).
 
 use std::collections::HashMap;
 
@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, header};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
+use crate::csrf::{CSRF_FIELD, media_type};
 use crate::error::PortalError;
-use crate::security::csrf::{CSRF_FIELD, media_type};
 
 /// Text fields of a multipart form are short; this bounds them.
 const TEXT_FIELD_MAX: usize = 4096;

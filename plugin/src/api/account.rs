@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use crate::auth::{self, ClientIp, CurrentUser};
+use crate::auth::{self, ClientIp};
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::User;
 use crate::security::cookies::{SESSION_COOKIE, set_cookie};

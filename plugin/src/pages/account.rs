@@ -5,11 +5,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{DoneQuery, redirect};
-use crate::auth::{ClientIp, CurrentUser, log_in, log_out};
+use super::DoneQuery;
+use crate::auth::{ClientIp, log_in, log_out};
 use crate::backend::{BackendError, FieldError};
+use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
+use crate::html::redirect;
 use crate::html::{
     Section, csrf_input, disabled_unless, esc, field_error, home_href, notice, page, read_only_note,
 };

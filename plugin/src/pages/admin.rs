@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{DoneQuery, redirect};
-use crate::auth::CurrentUser;
+use super::DoneQuery;
 use crate::backend::{BackendError, FieldError};
+use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{self, Pairs};
+use crate::html::redirect;
 use crate::html::{Section, checked, csrf_input, esc, field_error, format_time, notice, page};
 use crate::model::{Access, ImportReport, LinkStatus, Menu, MenuAccess, User, UserQuery};
 use crate::state::AppState;

@@ -16,9 +16,9 @@ use axum::response::Response;
 use bytes::BytesMut;
 use futures_util::StreamExt;
 
-use super::multipart_token::{FirstPart, boundary, first_part};
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::error::{PortalError, respond_for_path};
+use crate::security::multipart_token::{FirstPart, boundary, first_part};
 use crate::security::token::constant_time_eq;
 use crate::state::AppState;
 
