@@ -118,6 +118,7 @@ impl Daemon {
             ari,
             agi,
         )
+        .with_limits(portal::PortalLimits::from_config(&self.config.portal))
     }
 
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.
@@ -215,9 +216,14 @@ impl Daemon {
                     secure_cookies: self.config.portal.secure_cookies,
                     ..PortalSettings::default()
                 };
+                let timeouts = portal::Timeouts {
+                    header_read: Duration::from_secs(self.config.portal.header_read_timeout_secs),
+                    idle: Duration::from_secs(self.config.portal.idle_timeout_secs),
+                };
+                let app = ringside_portal::router(backend, settings);
                 let stop = stop.clone();
                 services.spawn(async move {
-                    if let Err(err) = portal::serve(listener, backend, settings, stop).await {
+                    if let Err(err) = portal::serve_router(listener, app, timeouts, stop).await {
                         tracing::error!(%err, "portal stopped");
                     }
                 });
@@ -265,6 +271,7 @@ mod tests {
             portal: crate::config::PortalConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 secure_cookies: false,
+                ..Default::default()
             },
             ..Config::default()
         };
@@ -299,6 +306,7 @@ mod tests {
             portal: crate::config::PortalConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 secure_cookies: false,
+                ..Default::default()
             },
             agi: crate::config::AgiConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),

@@ -8,7 +8,7 @@ use ringside_portal::{BackendError, BackendResult};
 
 use super::PortalBackend;
 use super::errors;
-use crate::store::{self, PortalSession, StoreError};
+use crate::store::{self, PortalSession, StoreError, passwords};
 
 /// The store's access level as the portal names it.
 pub fn access_to_api(access: store::Access) -> api::Access {
@@ -57,6 +57,8 @@ pub fn user_to_api(user: store::User) -> api::User {
         portal_enabled: user.portal_enabled,
         disabled: !user.enabled,
         access: menu_access_to_api(user.access),
+        // Kept apart from the user row; filled in by [`PortalBackend::with_grants`].
+        wakeup_others: false,
     }
 }
 
@@ -85,7 +87,20 @@ impl PortalBackend {
 
     pub(super) async fn user_impl(&self, extension: &str) -> BackendResult<Option<api::User>> {
         let user = self.store.user(extension).await.map_err(errors::store)?;
-        Ok(user.map(user_to_api))
+        match user {
+            Some(user) => Ok(Some(self.with_grants(user_to_api(user)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The user with the grants an administrator gave them.
+    pub(super) async fn with_grants(&self, mut user: api::User) -> BackendResult<api::User> {
+        user.wakeup_others = self
+            .store
+            .may_wake_others(&user.extension)
+            .await
+            .map_err(errors::store)?;
+        Ok(user)
     }
 
     pub(super) async fn create_session_impl(
@@ -127,6 +142,10 @@ impl PortalBackend {
         old: &str,
         new: &str,
     ) -> BackendResult<()> {
+        // The new password's rules first: refusing it after checking the old one would tell a
+        // guesser that the old one was right without the guess being counted as a success.
+        passwords::check_password_rules(new)
+            .map_err(|e| errors::from_store(StoreError::Password(e), "new_password"))?;
         self.store
             .verify_password(extension, old)
             .await
@@ -135,6 +154,18 @@ impl PortalBackend {
             .set_password(extension, new)
             .await
             .map_err(|e| errors::from_store(e, "new_password"))
+    }
+
+    pub(super) async fn end_other_sessions_impl(
+        &self,
+        extension: &str,
+        keep: &str,
+    ) -> BackendResult<()> {
+        self.store
+            .delete_user_sessions_except(extension, keep)
+            .await
+            .map(|_| ())
+            .map_err(errors::store)
     }
 
     pub(super) async fn set_email_impl(&self, extension: &str, email: &str) -> BackendResult<()> {

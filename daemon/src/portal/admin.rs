@@ -76,12 +76,14 @@ pub fn report_to_api(report: store::ImportReport) -> ImportReport {
 
 impl PortalBackend {
     async fn stored_user(&self, extension: &str) -> BackendResult<User> {
-        self.store
+        let user = self
+            .store
             .user(extension)
             .await
             .map_err(errors::store)?
             .map(user_to_api)
-            .ok_or(BackendError::NotFound)
+            .ok_or(BackendError::NotFound)?;
+        self.with_grants(user).await
     }
 
     pub(super) async fn list_users_impl(&self, query: &UserQuery) -> BackendResult<UserPage> {
@@ -90,8 +92,12 @@ impl PortalBackend {
             .list_users(&page_window(query))
             .await
             .map_err(errors::store)?;
+        let mut users = Vec::with_capacity(page.users.len());
+        for user in page.users {
+            users.push(self.with_grants(user_to_api(user)).await?);
+        }
         Ok(UserPage {
-            users: page.users.into_iter().map(user_to_api).collect(),
+            users,
             total: page.total,
         })
     }
@@ -167,6 +173,12 @@ impl PortalBackend {
             .set_user_enabled(extension, !update.disabled)
             .await
             .map_err(errors::store)?;
+        if let Some(on) = update.wakeup_others {
+            self.store
+                .set_wake_others(extension, on)
+                .await
+                .map_err(errors::store)?;
+        }
         self.stored_user(extension).await
     }
 

@@ -13,13 +13,15 @@ mod fax;
 mod followme;
 mod greetings;
 mod housekeeping;
+mod limits;
 mod serve;
 mod status;
 mod wakeups;
 
 pub use fax::forward_fax_updates;
 pub use housekeeping::{SESSION_SWEEP_EVERY, sweep_expired_sessions};
-pub use serve::serve;
+pub use limits::PortalLimits;
+pub use serve::{IdleTimeout, Timeouts, serve, serve_router};
 pub use status::AgiStatus;
 
 use std::path::PathBuf;
@@ -67,6 +69,7 @@ pub struct PortalBackend {
     fax_progress: broadcast::Sender<FaxJob>,
     /// `None` when the daemon runs no fax service; fax calls then fail plainly.
     fax: Option<FaxAccess>,
+    limits: PortalLimits,
 }
 
 impl PortalBackend {
@@ -90,7 +93,14 @@ impl PortalBackend {
             agi,
             fax_progress,
             fax: None,
+            limits: PortalLimits::default(),
         }
+    }
+
+    /// Bounds what one user may ask of the PBX (wakeups, follow-me size).
+    pub fn with_limits(mut self, limits: PortalLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Lets the portal queue faxes and serve fax documents.
@@ -143,6 +153,10 @@ impl Backend for PortalBackend {
 
     async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()> {
         self.change_password_impl(extension, old, new).await
+    }
+
+    async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()> {
+        self.end_other_sessions_impl(extension, keep).await
     }
 
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()> {

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod user_fields;
 pub mod user_import;
 pub mod users;
+pub mod wakeup_grants;
 pub mod wakeups;
 
 pub use access::{Access, Menu, MenuAccess};

@@ -32,6 +32,7 @@ mod greeting_files;
 mod migrations;
 mod portal_browser;
 mod portal_contract;
+mod portal_security;
 mod portal_serve;
 mod real_asterisk;
 mod schedule_scheduler;

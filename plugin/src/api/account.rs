@@ -120,12 +120,10 @@ pub struct PasswordRequest {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     current: CurrentUser,
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> Result<StatusCode, PortalError> {
-    state
-        .backend
-        .change_password(current.extension(), &req.old_password, &req.new_password)
-        .await?;
+    auth::change_password(&state, &current, ip, &req.old_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

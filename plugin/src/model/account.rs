@@ -17,6 +17,10 @@ pub struct User {
     /// A disabled user cannot log in and loses every open session at once.
     pub disabled: bool,
     pub access: MenuAccess,
+    /// Granted by an administrator: the user's wakeup calls may ring other extensions (a
+    /// front desk). Without it they ring only the user's own extension.
+    #[serde(default)]
+    pub wakeup_others: bool,
 }
 
 impl User {

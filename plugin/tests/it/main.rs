@@ -8,6 +8,7 @@ mod admin;
 mod auth;
 mod contract;
 mod fax;
+mod hardening;
 mod security;
 mod user_menus;
 mod wakeups;
