@@ -13,9 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use ringside::schedule::{
-    CallResult, Outcome, Scheduler, SchedulerConfig, SystemClock, WakeupCall, WakeupDialer,
-};
+use ringside::flows::wakeup::{CallResult, Scheduler, SchedulerConfig, WakeupCall, WakeupDialer};
+use ringside::schedule::{Outcome, SystemClock};
 use ringside::store::Store;
 use tokio_util::sync::CancellationToken;
 

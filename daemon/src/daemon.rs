@@ -178,11 +178,11 @@ impl Daemon {
             Arc::new(move || registry.inbox()),
             crate::flows::wakeup::WakeupFlowConfig::from_config(&self.config),
         );
-        let scheduler = crate::schedule::Scheduler::new(
+        let scheduler = crate::flows::wakeup::Scheduler::new(
             self.store.clone(),
             Arc::new(crate::schedule::SystemClock),
             Arc::new(dialer),
-            crate::schedule::SchedulerConfig::from_config(&self.config.wakeup),
+            crate::flows::wakeup::SchedulerConfig::from_config(&self.config.wakeup),
         );
         services.spawn(scheduler.run(stop.clone()));
 

@@ -16,7 +16,7 @@
 //! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax) and the Stasis
 //!   dispatcher that routes calls and events to them.
 //! - [`voicemail`]: the greeting rule and the voicemail spool's greeting files.
-//! - [`schedule`]: wakeup schedule math and the scheduler.
+//! - [`schedule`]: wakeup schedule maths (pure); the scheduler loop is in `flows::wakeup`.
 //! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.
 //! - [`portal`]: the daemon's implementation of the portal's backend.

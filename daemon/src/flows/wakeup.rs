@@ -5,6 +5,11 @@
 //! hang up, and the two timers (ring time, call limit). It does not schedule anything.
 
 pub mod machine;
+pub mod scheduler;
+
+pub use scheduler::{
+    CallResult, Scheduler, SchedulerConfig, SchedulerHandle, WakeupCall, WakeupDialer,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::ari::{AriClient, AriError, HangupReason, Originate};
 use crate::flows::dispatch::{FlowCall, FlowFuture, FlowInput, Inbox};
-use crate::schedule::{CallResult, Outcome, WakeupCall, WakeupDialer};
+use crate::schedule::Outcome;
 use machine::{Action, CallMachine};
 
 /// The first Stasis argument of wakeup calls (`appArgs=wakeup,<id>,<member>`).

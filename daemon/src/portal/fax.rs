@@ -19,7 +19,6 @@ use super::greetings::staged_name;
 use crate::flows::fax::submit::DocumentKind;
 use crate::flows::fax::{DocumentLimits, SendRequest, SubmitError, fax_dir, submit_fax};
 use crate::store::fax::{self as stored, Direction, JobState};
-use crate::store::from_millis;
 
 fn state_to_api(job: &stored::FaxJob) -> FaxState {
     match job.state {
@@ -92,8 +91,8 @@ pub fn job_to_api(job: &stored::FaxJob) -> FaxJob {
         attempts: job.attempts,
         status: job.fax_status.clone().unwrap_or_default(),
         error: shown_error(&error),
-        created_at: from_millis(job.created_at),
-        updated_at: from_millis(job.updated_at),
+        created_at: job.created_at,
+        updated_at: job.updated_at,
     }
 }
 
@@ -103,7 +102,7 @@ pub fn received_to_api(job: &stored::FaxJob) -> ReceivedFax {
         owner: job.owner.clone(),
         from_number: job.caller_id.clone().unwrap_or_default(),
         pages: job.pages_sent.max(job.pages_total),
-        received_at: from_millis(job.created_at),
+        received_at: job.created_at,
     }
 }
 
@@ -404,7 +403,7 @@ mod tests {
             pages_sent: 1,
             attempts,
             max_attempts: 4,
-            next_attempt_at: 0,
+            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
             fax_status: None,
             fax_error: None,
             fax_status_string: None,
@@ -415,8 +414,8 @@ mod tests {
             cancel_requested: false,
             lease_owner: None,
             lease_until: None,
-            created_at: 0,
-            updated_at: 0,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
             finished_at: None,
         }
     }

@@ -10,12 +10,14 @@ pub mod csv;
 pub mod fax;
 pub mod followme;
 pub mod followme_rules;
+pub(crate) mod lease;
 pub mod passwords;
 pub mod sessions;
 pub mod settings;
 pub mod user_fields;
 pub mod user_import;
 pub mod users;
+pub mod wakeup_claims;
 pub mod wakeup_grants;
 pub mod wakeups;
 

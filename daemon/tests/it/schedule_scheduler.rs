@@ -7,7 +7,8 @@ use crate::wakeup_support;
 use std::sync::Arc;
 
 use chrono::Duration;
-use ringside::schedule::{Clock, ManualClock, Outcome, Scheduler, SchedulerConfig};
+use ringside::flows::wakeup::{Scheduler, SchedulerConfig};
+use ringside::schedule::{Clock, ManualClock, Outcome};
 use ringside::store::Store;
 use ringside::store::wakeups::WakeupSpec;
 use tokio_util::sync::CancellationToken;

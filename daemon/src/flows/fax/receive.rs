@@ -211,7 +211,7 @@ pub async fn record_received_fax(
                 remote_station_id: report.remote_station_id.clone(),
                 error,
             },
-            chrono::Utc::now().timestamp_millis(),
+            chrono::Utc::now(),
         )
         .await?;
     tracing::info!(job = job.id, owner = %job.owner, state = %job.state, pages = job.pages_total, "fax received");

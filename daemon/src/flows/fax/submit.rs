@@ -171,7 +171,7 @@ pub async fn submit_fax(
                 pages_total: pages,
                 max_attempts,
             },
-            chrono::Utc::now().timestamp_millis(),
+            chrono::Utc::now(),
         )
         .await;
     match job {

@@ -69,12 +69,13 @@ pub struct FaxWorker {
     settings: WorkerSettings,
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+/// A configured span as a span between instants (clamped: a century is "never").
+fn span(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(36_500))
 }
 
 /// The dial string for `number` from the `[dial] external` template.
@@ -134,8 +135,8 @@ impl FaxWorker {
     /// Recovers one abandoned job or works one due job to its next resting point (sent,
     /// failed, cancelled, or queued for a retry). `false` when there was nothing to do.
     pub async fn run_once(&self) -> Result<bool, WorkerError> {
-        let now = now_ms();
-        let lease_until = now + ms(self.settings.lease);
+        let now = now();
+        let lease_until = now + span(self.settings.lease);
         let id = &self.settings.worker_id;
         if let Some(job) = self
             .store
@@ -164,7 +165,7 @@ impl FaxWorker {
     ) -> Result<(), WorkerError> {
         let mut event = first;
         let result = loop {
-            let step = match machine::apply(&job, &event, now_ms(), ms(self.settings.retry_delay)) {
+            let step = match machine::apply(&job, &event, now(), span(self.settings.retry_delay)) {
                 Ok(step) => step,
                 Err(err) => {
                     tracing::warn!(job = job.id, error = %err, "fax job: event ignored");
@@ -358,7 +359,7 @@ impl FaxWorker {
     }
 
     async fn renew(&self, job: &FaxJob) {
-        let until = now_ms() + ms(self.settings.lease);
+        let until = now() + span(self.settings.lease);
         match self
             .store
             .renew_fax_lease(job.id, &self.settings.worker_id, until)
@@ -371,7 +372,7 @@ impl FaxWorker {
     }
 
     async fn save(&self, job: &FaxJob) -> Result<(), WorkerError> {
-        let now = now_ms();
+        let now = now();
         self.store
             .save_fax_job(job, &self.settings.worker_id, now)
             .await?;

@@ -6,8 +6,9 @@
 //! ChannelDestroyed and no StasisStart (cause 17 / 19 on a phone; through a Local channel the
 //! originated half may carry cause 0, so the Dial event's status decides then).
 
+use super::CallResult;
 use crate::ari::Event;
-use crate::schedule::{CallResult, Outcome};
+use crate::schedule::Outcome;
 
 /// What the flow must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]

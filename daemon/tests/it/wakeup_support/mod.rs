@@ -6,8 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use ringside::flows::wakeup::{CallResult, WakeupCall, WakeupDialer};
 use ringside::schedule::prompt::SoundDirs;
-use ringside::schedule::{CallResult, Clock, Outcome, Rule, WakeupCall, WakeupDialer};
+use ringside::schedule::{Clock, Outcome, Rule};
 use ringside::store::Store;
 use ringside::store::wakeups::WakeupSpec;
 use tokio::sync::mpsc;

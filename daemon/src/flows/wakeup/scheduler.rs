@@ -14,9 +14,9 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::clock::Clock;
-use super::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
-use crate::store::wakeups::{
+use crate::schedule::clock::Clock;
+use crate::schedule::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
+use crate::store::wakeup_claims::{
     AttemptRecord, CallEnd, CallRecord, DueWakeup, FireResolution, PendingCall,
 };
 use crate::store::{Store, StoreError};
