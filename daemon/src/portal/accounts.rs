@@ -10,43 +10,6 @@ use super::PortalBackend;
 use super::errors;
 use crate::store::{self, PortalSession, StoreError, passwords};
 
-/// The store's access level as the portal names it.
-pub fn access_to_api(access: store::Access) -> api::Access {
-    match access {
-        store::Access::No => api::Access::No,
-        store::Access::Read => api::Access::Read,
-        store::Access::Write => api::Access::Write,
-    }
-}
-
-pub fn access_from_api(access: api::Access) -> store::Access {
-    match access {
-        api::Access::No => store::Access::No,
-        api::Access::Read => store::Access::Read,
-        api::Access::Write => store::Access::Write,
-    }
-}
-
-pub fn menu_access_to_api(a: store::MenuAccess) -> api::MenuAccess {
-    api::MenuAccess {
-        profile: access_to_api(a.profile),
-        followme: access_to_api(a.followme),
-        greetings: access_to_api(a.greetings),
-        wakeup: access_to_api(a.wakeup),
-        fax: access_to_api(a.fax),
-    }
-}
-
-pub fn menu_access_from_api(a: &api::MenuAccess) -> store::MenuAccess {
-    store::MenuAccess {
-        profile: access_from_api(a.profile),
-        followme: access_from_api(a.followme),
-        greetings: access_from_api(a.greetings),
-        wakeup: access_from_api(a.wakeup),
-        fax: access_from_api(a.fax),
-    }
-}
-
 /// The stored user as the portal sees it.
 pub fn user_to_api(user: store::User) -> api::User {
     api::User {
@@ -56,7 +19,7 @@ pub fn user_to_api(user: store::User) -> api::User {
         is_admin: user.is_admin,
         portal_enabled: user.portal_enabled,
         disabled: !user.enabled,
-        access: menu_access_to_api(user.access),
+        access: user.access,
         // Kept apart from the user row; filled in by [`PortalBackend::with_grants`].
         wakeup_others: false,
     }
@@ -196,20 +159,12 @@ mod tests {
             portal_enabled: true,
             is_admin: false,
             enabled: false,
-            access: store::MenuAccess::uniform(store::Access::Read),
+            access: store::MenuAccess::all(store::Access::Read),
             created_at: Utc::now(),
         };
         let api = user_to_api(user);
         assert!(api.disabled);
         assert!(!api.may_log_in());
         assert_eq!(api.access, api::MenuAccess::all(api::Access::Read));
-    }
-
-    #[test]
-    fn menu_access_survives_the_round_trip_through_the_portal() {
-        let mut access = store::MenuAccess::uniform(store::Access::Write);
-        access.set(store::Menu::Followme, store::Access::Read);
-        access.set(store::Menu::Fax, store::Access::No);
-        assert_eq!(menu_access_from_api(&menu_access_to_api(access)), access);
     }
 }

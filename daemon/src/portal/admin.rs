@@ -9,7 +9,7 @@ use ringside_portal::model::{
 use ringside_portal::{BackendError, BackendResult};
 
 use super::PortalBackend;
-use super::accounts::{menu_access_from_api, menu_access_to_api, user_to_api};
+use super::accounts::user_to_api;
 use super::errors;
 use crate::store::csv::CsvRecord;
 use crate::store::passwords;
@@ -166,7 +166,7 @@ impl PortalBackend {
             .await
             .map_err(errors::store)?;
         self.store
-            .set_access(extension, &menu_access_from_api(&update.access))
+            .set_access(extension, &update.access)
             .await
             .map_err(errors::store)?;
         self.store
@@ -216,12 +216,12 @@ impl PortalBackend {
 
     pub(super) async fn access_defaults_impl(&self) -> BackendResult<MenuAccess> {
         let access = self.store.default_access().await.map_err(errors::store)?;
-        Ok(menu_access_to_api(access))
+        Ok(access)
     }
 
     pub(super) async fn set_access_defaults_impl(&self, access: &MenuAccess) -> BackendResult<()> {
         self.store
-            .set_default_access(&menu_access_from_api(access))
+            .set_default_access(access)
             .await
             .map_err(errors::store)
     }

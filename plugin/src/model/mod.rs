@@ -2,6 +2,7 @@
 //! [`Backend`](crate::Backend). They carry no behaviour beyond small, pure helpers and know
 //! nothing of how the backend stores them.
 
+mod access;
 mod account;
 mod admin;
 mod fax;
@@ -9,7 +10,8 @@ mod followme;
 mod greetings;
 mod wakeup;
 
-pub use account::{Access, Menu, MenuAccess, Session, User};
+pub use access::{Access, BadAccess, BadMenu, Menu, MenuAccess};
+pub use account::{Session, User};
 pub use admin::{
     CreatedUser, ImportAccepted, ImportRejected, ImportReport, ImportRow, LinkStatus, NewUser,
     PasswordChoice, SystemStatus, UserPage, UserQuery, UserUpdate,
