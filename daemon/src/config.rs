@@ -38,6 +38,7 @@ pub struct Config {
     pub portal: PortalConfig,
     pub dial: DialConfig,
     pub voicemail: VoicemailConfig,
+    pub ami: AmiConfig,
     pub fax: FaxConfig,
     pub wakeup: WakeupConfig,
 }
@@ -97,6 +98,35 @@ pub struct DialConfig {
     pub external: String,
 }
 
+/// The manager interface (AMI) login Ringside uses for voicemail message actions. With no
+/// secret the link is off: listing and playing messages still work, changing them does not.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AmiConfig {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub secret: String,
+}
+
+impl AmiConfig {
+    /// Whether a secret is set: Asterisk has no manager user without one.
+    pub fn is_configured(&self) -> bool {
+        !self.secret.is_empty()
+    }
+}
+
+impl Default for AmiConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 5038,
+            username: "ringside".into(),
+            secret: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct VoicemailConfig {
@@ -128,6 +158,7 @@ impl Default for Config {
             portal: PortalConfig::default(),
             dial: DialConfig::default(),
             voicemail: VoicemailConfig::default(),
+            ami: AmiConfig::default(),
             fax: FaxConfig::default(),
             wakeup: WakeupConfig::default(),
         }
@@ -311,6 +342,10 @@ impl Config {
             self.voicemail.spool_dir = PathBuf::from(v);
         }
         string!("RINGSIDE_VOICEMAIL_CONTEXT", self.voicemail.context);
+        string!("RINGSIDE_AMI_HOST", self.ami.host);
+        parse!("RINGSIDE_AMI_PORT", self.ami.port);
+        string!("RINGSIDE_AMI_USERNAME", self.ami.username);
+        string!("RINGSIDE_AMI_SECRET", self.ami.secret);
         parse!("RINGSIDE_FAX_RETRIES", self.fax.retries);
         parse!("RINGSIDE_FAX_RETRY_DELAY_SECS", self.fax.retry_delay_secs);
         parse!("RINGSIDE_WAKEUP_GRACE_SECS", self.wakeup.grace_secs);
@@ -438,6 +473,29 @@ mod tests {
             .expect("valid env");
         assert_eq!(c.ari.rest_transport, RestTransport::Websocket);
         assert_eq!(Config::default().ari.rest_transport, RestTransport::Auto);
+    }
+
+    #[test]
+    fn ami_defaults_to_the_local_manager_and_is_off_without_a_secret() {
+        let c = Config::default();
+        assert_eq!((c.ami.host.as_str(), c.ami.port), ("127.0.0.1", 5038));
+        assert_eq!(c.ami.username, "ringside");
+        assert!(!c.ami.is_configured());
+    }
+
+    #[test]
+    fn ami_settings_come_from_the_file_or_the_environment() {
+        let mut c = Config::from_toml("[ami]\nhost = \"pbx\"\nsecret = \"s\"\n").expect("valid");
+        assert!(c.ami.is_configured());
+        c.apply_env(env(&[
+            ("RINGSIDE_AMI_PORT", "15038"),
+            ("RINGSIDE_AMI_SECRET", "t"),
+        ]))
+        .expect("valid env");
+        assert_eq!(
+            (c.ami.host.as_str(), c.ami.port, c.ami.secret.as_str()),
+            ("pbx", 15038, "t")
+        );
     }
 
     #[test]

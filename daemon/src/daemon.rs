@@ -186,6 +186,28 @@ impl Daemon {
         );
         services.spawn(scheduler.run(stop.clone()));
 
+        // Manager link (AMI) for the voicemail inbox: listing and playing read the spool and
+        // work without it; a missing or refused login only disables changing messages.
+        let ami = if self.config.ami.is_configured() {
+            crate::ami::AmiClient::spawn(
+                self.config.ami.clone(),
+                crate::ami::Timers::default(),
+                stop.clone(),
+            )
+        } else {
+            tracing::warn!(
+                "no [ami] secret configured: voicemail messages can be listed and played, but not marked read, moved or deleted (manager link not available)"
+            );
+            crate::ami::AmiClient::unavailable()
+        };
+        let inbox = crate::voicemail::inbox::Inbox::new(
+            crate::voicemail::spool::Spool::new(
+                &self.config.voicemail.spool_dir,
+                &self.config.voicemail.context,
+            ),
+            ami,
+        );
+
         // Portal: web UI and JSON API. A port already taken is logged and leaves the call
         // services running.
         let agi_status = AgiStatus {
@@ -197,7 +219,8 @@ impl Daemon {
             .with_fax(FaxAccess {
                 converter: fax_documents,
                 max_attempts: self.config.fax.retries.saturating_add(1),
-            });
+            })
+            .with_voicemail(inbox);
         services.spawn(portal::forward_fax_updates(
             self.fax_updates.subscribe(),
             backend.fax_progress_sender(),

@@ -12,10 +12,12 @@
 //! - [`config`]: settings from TOML and `RINGSIDE_*` environment variables.
 //! - [`daemon`]: the composition root: opens the store, connects Asterisk, starts every service.
 //! - [`ari`]: typed ARI REST client, event stream with reconnect, and an ARI simulator.
+//! - [`ami`]: the manager-interface link (voicemail message actions) and an AMI simulator.
 //! - [`agi`]: FastAGI server.
 //! - [`flows`]: one module per call flow (follow-me, greeting, wakeup, fax) and the Stasis
 //!   dispatcher that routes calls and events to them.
-//! - [`voicemail`]: the greeting rule and the voicemail spool's greeting files.
+//! - [`voicemail`]: the greeting rule, the voicemail spool's greeting files, and the inbox of
+//!   recorded messages (read from the spool, changed through [`ami`]).
 //! - [`schedule`]: wakeup schedule maths (pure); the scheduler loop is in `flows::wakeup`.
 //! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.
@@ -23,6 +25,7 @@
 //! - [`atomic_file`]: the one writer of files others read (temp file, fsync, rename).
 
 pub mod agi;
+pub mod ami;
 pub mod ari;
 pub mod atomic_file;
 pub mod config;

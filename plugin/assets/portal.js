@@ -77,3 +77,24 @@
     if (!done) { poll(); }
   };
 })();
+
+// Live count of new voicemail messages in the navigation (server-sent events).
+(function () {
+  "use strict";
+  var badge = document.getElementById("voicemail-new");
+  if (!badge || !window.EventSource) {
+    return;
+  }
+  var source = new EventSource(badge.getAttribute("data-events"));
+  source.addEventListener("count", function (event) {
+    try {
+      var n = JSON.parse(event.data)["new"];
+      badge.textContent = n > 0 ? String(n) : "";
+    } catch (e) {
+      badge.textContent = "";
+    }
+  });
+  source.onerror = function () {
+    // The browser retries on its own; a page without the count still works.
+  };
+})();

@@ -16,6 +16,10 @@ use crate::model::{
     Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
     WakeupSpec,
 };
+use crate::model::{
+    VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage,
+    VoicemailQuery,
+};
 
 /// Why a backend call did not succeed. The portal maps each variant to an HTTP status and shows
 /// its text to the user, so messages must be plain words without internals (except `Internal`,
@@ -38,6 +42,14 @@ pub enum BackendError {
     /// The object already exists, e.g. an extension taken (409).
     #[error("{0}")]
     Conflict(String),
+    /// The object existed but is gone, e.g. a voicemail message deleted by phone meanwhile
+    /// (410); the message says so in plain words.
+    #[error("{0}")]
+    Gone(String),
+    /// A service the request needs is down or not set up, e.g. the link to Asterisk's manager
+    /// interface (503); the message says which and why.
+    #[error("{0}")]
+    Unavailable(String),
     /// Storage or another internal failure (500; details are logged, not shown).
     #[error("internal error: {0}")]
     Internal(String),
@@ -170,4 +182,68 @@ pub trait Backend: Send + Sync {
     async fn access_defaults(&self) -> BackendResult<MenuAccess>;
     async fn set_access_defaults(&self, access: &MenuAccess) -> BackendResult<()>;
     async fn system_status(&self) -> BackendResult<SystemStatus>;
+
+    // --- voicemail -------------------------------------------------------------------------
+    //
+    // The mailbox is always `extension`'s own; messages are named by app_voicemail's msg_id.
+    // A message that no longer exists is `Gone`; a change that needs Asterisk's manager link
+    // while it is down is `Unavailable`. The defaults say voicemail is not available, so a
+    // backend without it needs no code.
+
+    /// One page of a folder, newest first, with every folder's count.
+    async fn voicemail(
+        &self,
+        _extension: &str,
+        _query: &VoicemailQuery,
+    ) -> BackendResult<VoicemailPage> {
+        Err(voicemail_unavailable())
+    }
+    async fn voicemail_message(
+        &self,
+        _extension: &str,
+        _id: &str,
+    ) -> BackendResult<VoicemailMessage> {
+        Err(voicemail_unavailable())
+    }
+    /// The recording as a WAV any browser plays; `Rejected` when it is missing or not audio.
+    async fn voicemail_audio(
+        &self,
+        _extension: &str,
+        _id: &str,
+    ) -> BackendResult<Box<dyn VoicemailAudio>> {
+        Err(voicemail_unavailable())
+    }
+    async fn move_voicemail(
+        &self,
+        _extension: &str,
+        _id: &str,
+        _to: VoicemailFolder,
+    ) -> BackendResult<()> {
+        Err(voicemail_unavailable())
+    }
+    /// Read: a new message goes to Old (as when heard on a phone); unread: back to INBOX.
+    async fn mark_voicemail_read(
+        &self,
+        _extension: &str,
+        _id: &str,
+        _read: bool,
+    ) -> BackendResult<()> {
+        Err(voicemail_unavailable())
+    }
+    /// Deletes each; ids already gone are listed as such, not errors.
+    async fn delete_voicemail(
+        &self,
+        _extension: &str,
+        _ids: &[String],
+    ) -> BackendResult<VoicemailDeleteReport> {
+        Err(voicemail_unavailable())
+    }
+    /// New (unheard) messages, for the navigation's badge.
+    async fn voicemail_new_count(&self, _extension: &str) -> BackendResult<u32> {
+        Err(voicemail_unavailable())
+    }
+}
+
+fn voicemail_unavailable() -> BackendError {
+    BackendError::Unavailable("voicemail is not available on this server".into())
 }

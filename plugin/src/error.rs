@@ -57,6 +57,8 @@ impl PortalError {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 BackendError::Conflict(_) => StatusCode::CONFLICT,
+                BackendError::Gone(_) => StatusCode::GONE,
+                BackendError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 BackendError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
         }
@@ -81,6 +83,8 @@ impl PortalError {
                 BackendError::Validation(_) => "validation",
                 BackendError::Rejected(_) => "rejected",
                 BackendError::Conflict(_) => "conflict",
+                BackendError::Gone(_) => "gone",
+                BackendError::Unavailable(_) => "unavailable",
                 BackendError::Internal(_) => "internal",
             },
         }

@@ -39,6 +39,7 @@ fn menu_href(menu: Menu) -> &'static str {
         Menu::Greetings => "/greetings",
         Menu::Wakeup => "/wakeups",
         Menu::Fax => "/fax",
+        Menu::Voicemail => "/voicemail",
     }
 }
 
@@ -65,9 +66,18 @@ fn nav(current: &CurrentUser, section: Section) -> String {
     };
     for menu in Menu::ALL {
         if current.access(menu) != Access::No {
+            // The new-message count is filled in live by portal.js (server-sent events).
+            let label = if menu == Menu::Voicemail {
+                format!(
+                    "{} <span class=\"badge\" id=\"voicemail-new\" data-events=\"/api/v1/voicemail/events\" aria-label=\"new messages\"></span>",
+                    menu.label()
+                )
+            } else {
+                menu.label().to_owned()
+            };
             item(
                 menu_href(menu),
-                menu.label(),
+                &label,
                 menu.key(),
                 section == Section::Menu(menu),
             );

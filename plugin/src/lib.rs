@@ -11,6 +11,7 @@
 mod api;
 mod auth;
 mod backend;
+mod byte_range;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod csrf;

@@ -267,6 +267,72 @@ fn operations() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/voicemail",
+            "Own voicemail: one page of a folder, newest first, with every folder's count (query folder = INBOX|Old|Work|Family|Friends|Urgent, page, per_page)",
+            None,
+            ("200", JSON, r("VoicemailPage")),
+        ),
+        op(
+            "get",
+            "/api/v1/voicemail/count",
+            "Number of new (unheard) messages",
+            None,
+            ("200", JSON, obj(&[("new", int())])),
+        ),
+        op(
+            "get",
+            "/api/v1/voicemail/events",
+            "New-message count as server-sent events (event `count`, data {\"new\": n}) now and on every change",
+            None,
+            ("200", "text/event-stream", s()),
+        ),
+        op(
+            "post",
+            "/api/v1/voicemail/delete",
+            "Delete several messages; ids already gone are listed, not errors",
+            Some((
+                JSON,
+                obj(&[("ids", json!({"type": "array", "items": s()}))]),
+            )),
+            ("200", JSON, r("VoicemailDeleteReport")),
+        ),
+        op(
+            "get",
+            "/api/v1/voicemail/messages/{id}",
+            "One own message by msg_id (410 when it no longer exists)",
+            None,
+            ("200", JSON, r("VoicemailMessage")),
+        ),
+        op(
+            "delete",
+            "/api/v1/voicemail/messages/{id}",
+            "Delete a message (410 when it no longer exists, 503 when Asterisk's manager link is down)",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
+            "/api/v1/voicemail/messages/{id}/audio",
+            "The recording as 16-bit PCM WAV; honours Range (206); fetching from byte 0 marks a new message heard; query download=1 for an attachment",
+            None,
+            ("200", "audio/wav", binary()),
+        ),
+        op(
+            "put",
+            "/api/v1/voicemail/messages/{id}/folder",
+            "Move a message to another folder",
+            Some((JSON, obj(&[("folder", r("VoicemailFolder"))]))),
+            ("204", JSON, none()),
+        ),
+        op(
+            "put",
+            "/api/v1/voicemail/messages/{id}/read",
+            "Mark heard (to Old) or new (to INBOX)",
+            Some((JSON, obj(&[("read", b())]))),
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
             "/api/v1/admin/users",
             "Users (query q, page, per_page)",
             None,
@@ -352,8 +418,10 @@ fn schemas() -> Value {
         ("followme", access.clone()),
         ("greetings", access.clone()),
         ("wakeup", access.clone()),
-        ("fax", access),
+        ("fax", access.clone()),
+        ("voicemail", access),
     ]);
+    let folder = one_of(&["INBOX", "Old", "Work", "Family", "Friends", "Urgent"]);
     let slot = one_of(&["temp", "busy", "unavail", "greet"]);
     let link = obj(&[("up", b()), ("since", nullable(time()))]);
     let wakeup_spec_props = || {
@@ -415,6 +483,18 @@ fn schemas() -> Value {
             ("accepted", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("generated_password", nullable(s()))])})),
             ("rejected", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("reason", s())])})),
         ]),
+        "VoicemailFolder": folder,
+        "VoicemailMessage": obj(&[
+            ("id", s()), ("folder", r("VoicemailFolder")), ("caller_name", s()), ("caller_number", s()),
+            ("received_at", nullable(time())), ("duration_secs", nullable(int())), ("urgent", b()),
+        ]),
+        "VoicemailPage": obj(&[
+            ("folder", r("VoicemailFolder")),
+            ("folders", json!({"type": "array", "items": obj(&[("folder", r("VoicemailFolder")), ("count", int())])})),
+            ("messages", list("VoicemailMessage")),
+            ("page", int()), ("per_page", int()), ("total", int()), ("unreadable", int()),
+        ]),
+        "VoicemailDeleteReport": obj(&[("deleted", json!({"type": "array", "items": s()})), ("gone", json!({"type": "array", "items": s()}))]),
         "SystemStatus": obj(&[("ari", link.clone()), ("agi", link), ("agi_listen", s()), ("queued_fax_jobs", int()), ("pending_wakeups", int()), ("version", s())]),
     })
 }
@@ -448,6 +528,20 @@ fn error_responses(method: &str, path: &str) -> Map<String, Value> {
         m.insert(
             "422".into(),
             err("validation errors per field, or input that cannot be used"),
+        );
+    }
+    if path.starts_with("/api/v1/voicemail/messages/") {
+        m.insert(
+            "410".into(),
+            err("the message no longer exists (deleted or moved away meanwhile, e.g. by phone)"),
+        );
+    }
+    if path.starts_with("/api/v1/voicemail") {
+        m.insert(
+            "503".into(),
+            err(
+                "voicemail is not set up, or a change needs Asterisk's manager link and it is down",
+            ),
         );
     }
     let checks_password = (path == "/api/v1/session" && method == "post")

@@ -9,6 +9,7 @@ mod followme;
 mod greeting;
 mod serve;
 mod user;
+mod voicemail;
 mod wakeup;
 
 use std::path::PathBuf;
@@ -46,6 +47,8 @@ pub enum Command {
     Greeting(greeting::Args),
     /// Manage wakeup calls.
     Wakeup(wakeup::Args),
+    /// List, export, mark read, move and delete voicemail messages.
+    Voicemail(voicemail::Args),
     /// Send faxes and see fax jobs.
     Fax(fax::Args),
     /// Portal administrators.
@@ -86,6 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Followme(args) => followme::run(config, args),
         Command::Greeting(args) => greeting::run(config, args),
         Command::Wakeup(args) => wakeup::run(config, args),
+        Command::Voicemail(args) => voicemail::run(config, args),
         Command::Fax(args) => fax::run(config, args),
         Command::Admin(args) => admin::run(config, args),
         Command::AriSim(args) => ari_sim::run(args),

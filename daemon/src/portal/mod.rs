@@ -16,6 +16,7 @@ mod housekeeping;
 mod limits;
 mod serve;
 mod status;
+mod voicemail;
 mod wakeups;
 
 pub use fax::forward_fax_updates;
@@ -42,6 +43,7 @@ use crate::ari::connection::ConnectionState;
 use crate::flows::fax::DocumentConverter;
 use crate::store::Store;
 use crate::voicemail::greetings::{GreetingFiles, Transcoder};
+use crate::voicemail::inbox::Inbox;
 
 /// How many fax job changes a slow progress listener may lag behind before it misses some.
 const FAX_PROGRESS_CAPACITY: usize = 256;
@@ -70,6 +72,8 @@ pub struct PortalBackend {
     /// `None` when the daemon runs no fax service; fax calls then fail plainly.
     fax: Option<FaxAccess>,
     limits: PortalLimits,
+    /// `None` when the daemon runs no voicemail inbox; voicemail calls then fail plainly.
+    voicemail: Option<Inbox>,
 }
 
 impl PortalBackend {
@@ -94,12 +98,19 @@ impl PortalBackend {
             fax_progress,
             fax: None,
             limits: PortalLimits::default(),
+            voicemail: None,
         }
     }
 
     /// Bounds what one user may ask of the PBX (wakeups, follow-me size).
     pub fn with_limits(mut self, limits: PortalLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Lets the portal show and change the users' voicemail messages.
+    pub fn with_voicemail(mut self, inbox: Inbox) -> Self {
+        self.voicemail = Some(inbox);
         self
     }
 
@@ -293,5 +304,59 @@ impl Backend for PortalBackend {
 
     async fn system_status(&self) -> BackendResult<SystemStatus> {
         self.system_status_impl().await
+    }
+
+    async fn voicemail(
+        &self,
+        extension: &str,
+        query: &ringside_portal::model::VoicemailQuery,
+    ) -> BackendResult<ringside_portal::model::VoicemailPage> {
+        self.voicemail_impl(extension, query).await
+    }
+
+    async fn voicemail_message(
+        &self,
+        extension: &str,
+        id: &str,
+    ) -> BackendResult<ringside_portal::model::VoicemailMessage> {
+        self.voicemail_message_impl(extension, id).await
+    }
+
+    async fn voicemail_audio(
+        &self,
+        extension: &str,
+        id: &str,
+    ) -> BackendResult<Box<dyn ringside_portal::model::VoicemailAudio>> {
+        self.voicemail_audio_impl(extension, id).await
+    }
+
+    async fn move_voicemail(
+        &self,
+        extension: &str,
+        id: &str,
+        to: ringside_portal::model::VoicemailFolder,
+    ) -> BackendResult<()> {
+        self.move_voicemail_impl(extension, id, to).await
+    }
+
+    async fn mark_voicemail_read(
+        &self,
+        extension: &str,
+        id: &str,
+        read: bool,
+    ) -> BackendResult<()> {
+        self.mark_voicemail_read_impl(extension, id, read).await
+    }
+
+    async fn delete_voicemail(
+        &self,
+        extension: &str,
+        ids: &[String],
+    ) -> BackendResult<ringside_portal::model::VoicemailDeleteReport> {
+        self.delete_voicemail_impl(extension, ids).await
+    }
+
+    async fn voicemail_new_count(&self, extension: &str) -> BackendResult<u32> {
+        self.voicemail_new_count_impl(extension).await
     }
 }

@@ -8,6 +8,7 @@ mod fax;
 mod followme;
 mod greetings;
 mod json;
+pub mod voicemail;
 mod wakeups;
 
 use axum::Json;
@@ -30,6 +31,7 @@ pub fn routes() -> Vec<Route> {
         Guard::Menu(Menu::Profile),
         Guard::Admin,
     );
+    let vm = Guard::Menu(Menu::Voicemail);
     vec![
         Route::new(M::GET, "/api/v1/openapi.json", Guard::Public, openapi),
         Route::new(M::POST, "/api/v1/session", Guard::Public, account::log_in),
@@ -93,6 +95,45 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/fax/inbox/{id}/document/{format}",
             fx,
             fax::received_document,
+        ),
+        Route::new(M::GET, "/api/v1/voicemail", vm, voicemail::list),
+        Route::new(M::GET, "/api/v1/voicemail/count", vm, voicemail::count),
+        Route::new(M::GET, "/api/v1/voicemail/events", vm, voicemail::events),
+        Route::new(
+            M::POST,
+            "/api/v1/voicemail/delete",
+            vm,
+            voicemail::delete_many,
+        ),
+        Route::new(
+            M::GET,
+            "/api/v1/voicemail/messages/{id}",
+            vm,
+            voicemail::message,
+        ),
+        Route::new(
+            M::DELETE,
+            "/api/v1/voicemail/messages/{id}",
+            vm,
+            voicemail::delete,
+        ),
+        Route::new(
+            M::GET,
+            "/api/v1/voicemail/messages/{id}/audio",
+            vm,
+            voicemail::audio,
+        ),
+        Route::new(
+            M::PUT,
+            "/api/v1/voicemail/messages/{id}/folder",
+            vm,
+            voicemail::move_to,
+        ),
+        Route::new(
+            M::PUT,
+            "/api/v1/voicemail/messages/{id}/read",
+            vm,
+            voicemail::set_read,
         ),
         Route::new(M::GET, "/api/v1/admin/users", ad, admin::list_users),
         Route::new(M::POST, "/api/v1/admin/users", ad, admin::create_user),

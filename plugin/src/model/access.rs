@@ -15,15 +15,17 @@ pub enum Menu {
     Greetings,
     Wakeup,
     Fax,
+    Voicemail,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 5] = [
+    pub const ALL: [Menu; 6] = [
         Menu::Profile,
         Menu::Followme,
         Menu::Greetings,
         Menu::Wakeup,
         Menu::Fax,
+        Menu::Voicemail,
     ];
 
     /// The stable machine name (used in URLs, form fields, JSON and the database).
@@ -34,6 +36,7 @@ impl Menu {
             Menu::Greetings => "greetings",
             Menu::Wakeup => "wakeup",
             Menu::Fax => "fax",
+            Menu::Voicemail => "voicemail",
         }
     }
 
@@ -45,6 +48,7 @@ impl Menu {
             Menu::Greetings => "Greetings",
             Menu::Wakeup => "Wakeup calls",
             Menu::Fax => "Fax",
+            Menu::Voicemail => "Voicemail",
         }
     }
 }
@@ -56,7 +60,7 @@ impl fmt::Display for Menu {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax")]
+#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail")]
 pub struct BadMenu(pub String);
 
 impl FromStr for Menu {
@@ -132,6 +136,13 @@ pub struct MenuAccess {
     pub greetings: Access,
     pub wakeup: Access,
     pub fax: Access,
+    /// Missing from defaults saved before the menu existed: full access, as every menu starts.
+    #[serde(default = "write_access")]
+    pub voicemail: Access,
+}
+
+fn write_access() -> Access {
+    Access::Write
 }
 
 impl MenuAccess {
@@ -143,6 +154,7 @@ impl MenuAccess {
             greetings: access,
             wakeup: access,
             fax: access,
+            voicemail: access,
         }
     }
 
@@ -153,6 +165,7 @@ impl MenuAccess {
             Menu::Greetings => self.greetings,
             Menu::Wakeup => self.wakeup,
             Menu::Fax => self.fax,
+            Menu::Voicemail => self.voicemail,
         }
     }
 
@@ -163,6 +176,7 @@ impl MenuAccess {
             Menu::Greetings => &mut self.greetings,
             Menu::Wakeup => &mut self.wakeup,
             Menu::Fax => &mut self.fax,
+            Menu::Voicemail => &mut self.voicemail,
         };
         *slot = access;
     }
@@ -216,6 +230,15 @@ mod tests {
         for m in [Menu::Profile, Menu::Followme, Menu::Greetings, Menu::Wakeup] {
             assert_eq!(access.get(m), Access::Write);
         }
+    }
+
+    #[test]
+    fn defaults_saved_before_the_voicemail_menu_give_it_full_access() {
+        let old =
+            r#"{"profile":"write","followme":"read","greetings":"no","wakeup":"write","fax":"no"}"#;
+        let access: MenuAccess = serde_json::from_str(old).expect("old document");
+        assert_eq!(access.voicemail, Access::Write);
+        assert_eq!(access.greetings, Access::No);
     }
 
     #[test]

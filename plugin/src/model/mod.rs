@@ -8,6 +8,7 @@ mod admin;
 mod fax;
 mod followme;
 mod greetings;
+mod voicemail;
 mod wakeup;
 
 pub use access::{Access, BadAccess, BadMenu, Menu, MenuAccess};
@@ -21,4 +22,8 @@ pub use fax::{
 };
 pub use followme::{CallerIdChoice, FollowMe, FollowMeStep};
 pub use greetings::{CallReason, GreetingInfo, GreetingSlot, GreetingsOverview, HeardNow};
+pub use voicemail::{
+    FolderCount, VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage,
+    VoicemailPage, VoicemailQuery,
+};
 pub use wakeup::{Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec};

@@ -6,6 +6,7 @@ mod admin;
 mod fax;
 mod followme;
 mod greetings;
+mod voicemail;
 mod wakeups;
 
 use axum::extract::Query;
@@ -26,6 +27,7 @@ pub fn routes() -> Vec<Route> {
         Guard::Menu(Menu::Fax),
         Guard::Menu(Menu::Profile),
     );
+    let vm = Guard::Menu(Menu::Voicemail);
     vec![
         Route::new(M::GET, "/assets/portal.css", Guard::Public, stylesheet),
         Route::new(M::GET, "/assets/portal.js", Guard::Public, script),
@@ -59,6 +61,12 @@ pub fn routes() -> Vec<Route> {
             fx,
             fax::received_document,
         ),
+        Route::new(M::GET, "/voicemail", vm, voicemail::show),
+        Route::new(M::POST, "/voicemail/delete", vm, voicemail::delete_many),
+        Route::new(M::GET, "/voicemail/{id}/audio", vm, voicemail::audio),
+        Route::new(M::POST, "/voicemail/{id}/read", vm, voicemail::set_read),
+        Route::new(M::POST, "/voicemail/{id}/move", vm, voicemail::move_to),
+        Route::new(M::POST, "/voicemail/{id}/delete", vm, voicemail::delete),
         Route::new(M::GET, "/admin/users", Guard::Admin, admin::users),
         Route::new(
             M::GET,

@@ -1,0 +1,353 @@
+//! An in-process Asterisk manager for tests and demos, answering as Asterisk 22's recorded
+//! sessions do (`tests/ami-sessions/`): the `Asterisk Call Manager/11.0.0` banner, `\r\n`
+//! lines, `Response: Success/Error` with `Message`, `EventList: start` … `Complete`, the
+//! bare `\n` app_voicemail leaves in `Message move successful\n`, `Success` with
+//! `Message move failed` for a message that is gone, and a closed connection after a
+//! refused login.
+//!
+//! It implements app_voicemail's actions over a real spool directory laid out as
+//! app_voicemail lays it out ([`mailbox`]), so the inbox can be tested end to end: Login,
+//! Logoff, Ping, VoicemailBoxSummary, VoicemailMove, VoicemailRemove, VoicemailRefresh and
+//! MailboxCount. Faults can be scripted: drop the connection in the middle of the next list,
+//! or drop every connection now. Not modelled: events (`Events: off` is all Ringside asks
+//! for), challenge logins, and any other action (answered `Invalid/unknown command`).
+
+pub mod mailbox;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+
+use super::frame::{Decoder, Frame, Message};
+use mailbox::SimSpool;
+
+/// How to start a simulator.
+#[derive(Debug, Clone)]
+pub struct AmiSimConfig {
+    /// `127.0.0.1:0` picks a free port.
+    pub listen: SocketAddr,
+    pub username: String,
+    pub secret: String,
+    /// app_voicemail's spool (`…/voicemail`), holding `<context>/<mailbox>/<Folder>/`.
+    pub spool: PathBuf,
+}
+
+#[derive(Default)]
+struct Faults {
+    /// Close the connection after this many events of the next list.
+    drop_list_after: Option<usize>,
+}
+
+struct Shared {
+    config: AmiSimConfig,
+    faults: Mutex<Faults>,
+    /// Every action received after login, for tests to inspect.
+    actions: Mutex<Vec<Message>>,
+    /// Cancelled to drop the connections open now.
+    kick: Mutex<CancellationToken>,
+    logins: Mutex<usize>,
+}
+
+/// Handle to a running simulator; cheap to clone.
+#[derive(Clone)]
+pub struct AmiSimulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: CancellationToken,
+}
+
+impl AmiSimulator {
+    pub async fn start(config: AmiSimConfig) -> std::io::Result<AmiSimulator> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let sim = AmiSimulator {
+            shared: Arc::new(Shared {
+                config,
+                faults: Mutex::default(),
+                actions: Mutex::default(),
+                kick: Mutex::new(CancellationToken::new()),
+                logins: Mutex::new(0),
+            }),
+            addr,
+            stop: CancellationToken::new(),
+        };
+        let (shared, stop) = (sim.shared.clone(), sim.stop.clone());
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    _ = stop.cancelled() => break,
+                    a = listener.accept() => a,
+                };
+                let Ok((stream, _)) = accepted else { continue };
+                let kick = lock(&shared.kick).clone();
+                let (shared, stop) = (shared.clone(), stop.clone());
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = stop.cancelled() => {}
+                        _ = kick.cancelled() => {}
+                        _ = serve(stream, shared) => {}
+                    }
+                });
+            }
+        });
+        Ok(sim)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The next list answer stops after `events` events and the connection closes.
+    pub fn drop_next_list_after(&self, events: usize) {
+        lock(&self.shared.faults).drop_list_after = Some(events);
+    }
+
+    /// Closes every connection open now (new ones are accepted).
+    pub fn drop_connections(&self) {
+        let mut kick = lock(&self.shared.kick);
+        kick.cancel();
+        *kick = CancellationToken::new();
+    }
+
+    /// Actions received from logged-in clients, oldest first (Ping included).
+    pub fn actions(&self) -> Vec<Message> {
+        lock(&self.shared.actions).clone()
+    }
+
+    /// Successful logins so far.
+    pub fn logins(&self) -> usize {
+        *lock(&self.shared.logins)
+    }
+
+    pub fn shutdown(&self) {
+        self.stop.cancel();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes one message the way Asterisk's `astman_append` does.
+fn wire(headers: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (k, v) in headers {
+        out.push_str(k);
+        out.push_str(": ");
+        out.push_str(v);
+        out.push_str("\r\n");
+    }
+    out.push_str("\r\n");
+    out
+}
+
+async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    stream
+        .write_all(b"Asterisk Call Manager/11.0.0\r\n")
+        .await?;
+    let mut decoder = Decoder::without_banner();
+    let mut logged_in = false;
+    let mut buf = vec![0u8; 8192];
+    loop {
+        let message = loop {
+            match decoder.next_frame() {
+                Ok(Some(Frame::Message(m))) => break m,
+                Ok(Some(Frame::Banner(_))) => continue,
+                Ok(None) => {}
+                Err(_) => return Ok(()),
+            }
+            let n = stream.read(&mut buf).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            decoder.push(&buf[..n]);
+        };
+        let id = message.action_id().unwrap_or_default().to_owned();
+        let action = message
+            .get("Action")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if action == "login" {
+            let ok = message.get("Username") == Some(shared.config.username.as_str())
+                && message.get("Secret") == Some(shared.config.secret.as_str());
+            if ok {
+                logged_in = true;
+                *lock(&shared.logins) += 1;
+                let text = wire(&[
+                    ("Response", "Success"),
+                    ("ActionID", &id),
+                    ("Message", "Authentication accepted"),
+                ]);
+                stream.write_all(text.as_bytes()).await?;
+                continue;
+            }
+            let text = wire(&[
+                ("Response", "Error"),
+                ("ActionID", &id),
+                ("Message", "Authentication failed"),
+            ]);
+            stream.write_all(text.as_bytes()).await?;
+            // Asterisk closes the session after a failed login.
+            return Ok(());
+        }
+        if !logged_in {
+            let text = wire(&[
+                ("Response", "Error"),
+                ("ActionID", &id),
+                ("Message", "Authentication Required"),
+            ]);
+            stream.write_all(text.as_bytes()).await?;
+            continue;
+        }
+        lock(&shared.actions).push(message.clone());
+        let spool = SimSpool::new(&shared.config.spool);
+        match action.as_str() {
+            "logoff" => {
+                let text = wire(&[
+                    ("Response", "Goodbye"),
+                    ("ActionID", &id),
+                    ("Message", "Thanks for all the fish."),
+                ]);
+                stream.write_all(text.as_bytes()).await?;
+                return Ok(());
+            }
+            "ping" => {
+                let now = chrono::Utc::now();
+                let timestamp = format!("{}.{:06}", now.timestamp(), now.timestamp_subsec_micros());
+                let text = wire(&[
+                    ("Response", "Success"),
+                    ("ActionID", &id),
+                    ("Ping", "Pong"),
+                    ("Timestamp", &timestamp),
+                ]);
+                stream.write_all(text.as_bytes()).await?;
+            }
+            "voicemailboxsummary" => {
+                let context = message.get("Context").unwrap_or("default");
+                let mailbox = message.get("Mailbox").unwrap_or_default();
+                let Some(details) = spool.summary(context, mailbox) else {
+                    let text = wire(&[
+                        ("Response", "Success"),
+                        ("ActionID", &id),
+                        (
+                            "Message",
+                            "There is no voicemail user matching the given user.",
+                        ),
+                    ]);
+                    stream.write_all(text.as_bytes()).await?;
+                    continue;
+                };
+                let drop_after = lock(&shared.faults).drop_list_after.take();
+                let mut text = wire(&[
+                    ("Response", "Success"),
+                    ("ActionID", &id),
+                    ("EventList", "start"),
+                    ("Message", "Voicemail box detail will follow"),
+                ]);
+                for (i, d) in details.iter().enumerate() {
+                    if drop_after == Some(i) {
+                        stream.write_all(text.as_bytes()).await?;
+                        return Ok(());
+                    }
+                    let duration = d.duration_secs.unwrap_or_default().to_string();
+                    text.push_str(&wire(&[
+                        ("Event", "VoicemailBoxDetail"),
+                        ("ActionID", &id),
+                        ("Folder", &d.folder),
+                        ("CallerID", &d.caller_id),
+                        ("Date", &d.date),
+                        ("Duration", &duration),
+                        ("Flag", &d.flag),
+                        ("ID", &d.id),
+                    ]));
+                }
+                if drop_after.is_some() {
+                    stream.write_all(text.as_bytes()).await?;
+                    return Ok(());
+                }
+                let items = details.len().to_string();
+                text.push_str(&wire(&[
+                    ("Event", "VoicemailBoxDetailComplete"),
+                    ("ActionID", &id),
+                    ("EventList", "Complete"),
+                    ("ListItems", &items),
+                ]));
+                stream.write_all(text.as_bytes()).await?;
+            }
+            "voicemailmove" | "voicemailremove" => {
+                let get = |k: &str| message.get(k).unwrap_or_default().to_owned();
+                let (verb, done) = if action == "voicemailmove" {
+                    (
+                        "move",
+                        spool.move_message(
+                            &get("Context"),
+                            &get("Mailbox"),
+                            &get("Folder"),
+                            &get("ID"),
+                            &get("ToFolder"),
+                        ),
+                    )
+                } else {
+                    (
+                        "remove",
+                        spool.remove_message(
+                            &get("Context"),
+                            &get("Mailbox"),
+                            &get("Folder"),
+                            &get("ID"),
+                        ),
+                    )
+                };
+                let word = if done { "successful" } else { "failed" };
+                // app_voicemail passes "Message move successful\n" to astman_send_ack, so
+                // the line ends in a bare line feed before Asterisk's own \r\n.
+                let text = format!(
+                    "Response: Success\r\nActionID: {id}\r\nMessage: Message {verb} {word}\n\r\n\r\n"
+                );
+                stream.write_all(text.as_bytes()).await?;
+            }
+            "voicemailrefresh" => {
+                let text = wire(&[
+                    ("Response", "Success"),
+                    ("ActionID", &id),
+                    ("Message", "Refresh sent"),
+                ]);
+                stream.write_all(text.as_bytes()).await?;
+            }
+            "mailboxcount" => {
+                let target = message.get("Mailbox").unwrap_or_default().to_owned();
+                let (mailbox, context) = target.split_once('@').unwrap_or((&target, "default"));
+                let (urgent, new, old) = spool.counts(context, mailbox);
+                let (u, n, o) = (urgent.to_string(), new.to_string(), old.to_string());
+                let text = wire(&[
+                    ("Response", "Success"),
+                    ("ActionID", &id),
+                    ("Message", "Mailbox Message Count"),
+                    ("Mailbox", &target),
+                    ("UrgMessages", &u),
+                    ("NewMessages", &n),
+                    ("OldMessages", &o),
+                ]);
+                stream.write_all(text.as_bytes()).await?;
+            }
+            _ => {
+                let name = message.get("Action").unwrap_or_default();
+                let text = wire(&[
+                    ("Response", "Error"),
+                    ("ActionID", &id),
+                    (
+                        "Message",
+                        &format!(
+                            "Invalid/unknown command: {name}. Use Action: ListCommands to show available commands."
+                        ),
+                    ),
+                ]);
+                stream.write_all(text.as_bytes()).await?;
+            }
+        }
+    }
+}
