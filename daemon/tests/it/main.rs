@@ -44,3 +44,4 @@ mod transcode_quality;
 mod wakeup_cli;
 mod wakeup_flow;
 mod wakeup_store;
+mod wakeup_takeover;
