@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use ringside::flows::wakeup::{CallResult, Scheduler, SchedulerConfig, WakeupCall, WakeupDialer};
+use ringside::flows::wakeup::{
+    CallResult, Placed, Scheduler, SchedulerConfig, WakeupCall, WakeupDialer,
+};
 use ringside::schedule::{Outcome, SystemClock};
 use ringside::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -29,7 +31,8 @@ struct LatenessDialer {
 
 #[async_trait::async_trait]
 impl WakeupDialer for LatenessDialer {
-    async fn call(&self, call: WakeupCall) -> CallResult {
+    async fn call(&self, call: WakeupCall, placed: Placed) -> Option<CallResult> {
+        placed.placed();
         let late = (Utc::now() - call.due_at)
             .num_microseconds()
             .unwrap_or(i64::MAX);
@@ -38,7 +41,7 @@ impl WakeupDialer for LatenessDialer {
         if v.len() == DUE_AT_ONCE {
             self.done.notify_one();
         }
-        CallResult::new(Outcome::Acknowledged, "bench")
+        Some(CallResult::new(Outcome::Acknowledged, "bench"))
     }
 }
 

@@ -86,6 +86,10 @@ impl Daemon {
                 crate::flows::wakeup::ROUTE,
                 crate::flows::wakeup::orphan_handler,
             )
+            .adoptable(
+                crate::flows::wakeup::CHANNEL_PREFIX,
+                crate::flows::wakeup::ADOPTION_WAIT,
+            )
             .build()
     }
 

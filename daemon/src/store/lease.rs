@@ -124,9 +124,15 @@ impl LeasedTable {
         Ok(query.execute(executor).await?.rows_affected())
     }
 
-    /// Hands back every lease held under one of `holders` at once, so that another daemon (or
-    /// this one, restarted) can claim the rows without waiting for the leases to run out.
-    pub async fn release<'e, E>(&self, executor: E, holders: &[&str]) -> Result<u64, StoreError>
+    /// Hands back every lease held under one of `holders` (only row `id` when given) at
+    /// once, so that another daemon (or this one, restarted) can claim the rows without
+    /// waiting for the leases to run out; returns how many rows were released.
+    pub async fn release<'e, E>(
+        &self,
+        executor: E,
+        holders: &[&str],
+        id: Option<i64>,
+    ) -> Result<u64, StoreError>
     where
         E: Executor<'e, Database = sqlx::Any>,
     {
@@ -139,11 +145,18 @@ impl LeasedTable {
             until,
             ..
         } = self;
-        let list = placeholders(1, holders.len());
+        let (only, first) = match id {
+            Some(_) => ("id = $1 AND ", 2),
+            None => ("", 1),
+        };
+        let list = placeholders(first, holders.len());
         let sql = format!(
-            "UPDATE {table} SET {holder} = NULL, {until} = NULL WHERE {holder} IN ({list})"
+            "UPDATE {table} SET {holder} = NULL, {until} = NULL WHERE {only}{holder} IN ({list})"
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
         for h in holders {
             query = query.bind((*h).to_owned());
         }

@@ -27,7 +27,8 @@ const CALLS: LeasedTable = LeasedTable {
     holder: "claimed_by",
     until: "claimed_until",
     order_by: "due_at, id",
-    also_set: "",
+    // Counted so that a second claim, a takeover from a scheduler that died, is known.
+    also_set: ", claims = claims + 1",
 };
 
 /// A wakeup claimed because it is due.
@@ -52,6 +53,11 @@ pub struct PendingCall {
     pub retries: u32,
     pub retry_interval_mins: u32,
     pub snooze_mins: u32,
+    /// How many times the call has been claimed; more than once means a scheduler that held
+    /// it stopped without finishing it.
+    pub claims: u32,
+    /// The attempt recorded once Asterisk accepted the call's originate, if it was.
+    pub attempt_id: Option<i64>,
 }
 
 /// Whether the attempt of a call already has its row.
@@ -181,7 +187,7 @@ impl Store {
                 if r.fire {
                     sqlx::query(
                         "INSERT INTO wakeup_calls (wakeup_id, member, fire_at, due_at, retries_used, snoozes, \
-                         claimed_by, claimed_until) VALUES ($1, $2, $3, $3, 0, 0, $4, $5)",
+                         claimed_by, claimed_until, claims) VALUES ($1, $2, $3, $3, 0, 0, $4, $5, 1)",
                     )
                     .bind(r.wakeup_id)
                     .bind(member)
@@ -243,6 +249,27 @@ impl Store {
         };
         tx.commit().await?;
         Ok(calls)
+    }
+
+    /// Extends the leases of every call held under one of `tokens` to `until` (the heartbeat
+    /// of a scheduler whose calls are still ringing or playing); returns how many.
+    pub async fn renew_call_claims(
+        &self,
+        tokens: &[&str],
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        CALLS.renew(self.pool(), tokens, None, until).await
+    }
+
+    /// Hands back every call held under one of `tokens` (a scheduler stopping), so another
+    /// scheduler takes them over at once instead of when their leases end.
+    pub async fn release_call_claims(&self, tokens: &[&str]) -> Result<u64, StoreError> {
+        CALLS.release(self.pool(), tokens, None).await
+    }
+
+    /// Hands back one call held under `token`.
+    pub async fn hand_back_call(&self, id: i64, token: &str) -> Result<bool, StoreError> {
+        Ok(CALLS.release(self.pool(), &[token], Some(id)).await? == 1)
     }
 
     /// Records that a call to a member starts; returns the attempt id.
@@ -339,7 +366,14 @@ async fn begin_in(
     .bind(to_millis(started_at))
     .fetch_one(&mut **tx)
     .await?;
-    Ok(row.try_get("id")?)
+    let id: i64 = row.try_get("id")?;
+    // Noted on the pending call: a scheduler taking the call over then knows it was placed.
+    sqlx::query("UPDATE wakeup_calls SET attempt_id = $1 WHERE id = $2")
+        .bind(id)
+        .bind(call.id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
 }
 
 async fn finish_in(
@@ -404,7 +438,7 @@ async fn fetch_claimed_calls(
 ) -> Result<Vec<PendingCall>, StoreError> {
     let rows = sqlx::query(
         "SELECT c.id, c.wakeup_id, c.member, c.fire_at, c.due_at, c.retries_used, c.snoozes, \
-         w.prompt, w.ring_secs, w.retries, w.retry_interval_mins, w.snooze_mins \
+         c.claims, c.attempt_id, w.prompt, w.ring_secs, w.retries, w.retry_interval_mins, w.snooze_mins \
          FROM wakeup_calls c JOIN wakeups w ON w.id = c.wakeup_id WHERE c.claimed_by = $1 ORDER BY c.due_at, c.id",
     )
     .bind(token)
@@ -428,6 +462,8 @@ async fn fetch_claimed_calls(
                 retries: u32::try_from(retries).unwrap_or(0),
                 retry_interval_mins: u32_col(row, "retry_interval_mins")?,
                 snooze_mins: u32_col(row, "snooze_mins")?,
+                claims: u32_col(row, "claims")?,
+                attempt_id: row.try_get("attempt_id")?,
             })
         })
         .collect()

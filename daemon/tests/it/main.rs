@@ -49,3 +49,4 @@ mod voicemail_inbox;
 mod wakeup_cli;
 mod wakeup_flow;
 mod wakeup_store;
+mod wakeup_takeover;
