@@ -6,6 +6,7 @@
 //! a job is only touched under its lease, which the worker renews while a call lasts. Jobs a
 //! stopped daemon left behind are picked up once their lease runs out and requeued or failed.
 
+use crate::atomic_file::{AtomicFile, Durability};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -279,19 +280,16 @@ impl FaxWorker {
         };
         let dir = self.settings.sent_dir.clone();
         let final_path = dir.join(format!("{}.tif", job.id));
-        let partial = dir.join(format!(".{}.tif.part", job.id));
         let converter = Arc::clone(&self.converter);
         let target = final_path.clone();
         let mut conversion = tokio::task::spawn_blocking(move || -> Result<u32, String> {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            let pages = converter
-                .to_fax_tiff(&document, &partial)
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&partial);
-                })?;
-            std::fs::rename(&partial, &target)
-                .map_err(|e| format!("cannot store {}: {e}", target.display()))?;
+            let cannot_store =
+                |e: std::io::Error| format!("cannot store {}: {e}", target.display());
+            let file = AtomicFile::create(&target).map_err(cannot_store)?;
+            let pages = converter.to_fax_tiff(&document, file.temp_path())?;
+            file.commit(Durability::Durable).map_err(cannot_store)?;
             Ok(pages)
         });
         // A long document must not look abandoned to other daemons while it converts.
