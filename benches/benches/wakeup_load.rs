@@ -241,8 +241,8 @@ struct NoCalls;
 
 #[async_trait::async_trait]
 impl WakeupDialer for NoCalls {
-    async fn call(&self, _call: WakeupCall) -> CallResult {
-        CallResult::new(Outcome::Failed, "bench: no calls expected")
+    async fn call(&self, _call: WakeupCall, _placed: Placed) -> Option<CallResult> {
+        Some(CallResult::new(Outcome::Failed, "bench: no calls expected"))
     }
 }
 
