@@ -10,7 +10,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::lease::{Lease, LeasedTable};
+use super::lease::{Lease, LeasedTable, Pick};
 use super::{Store, StoreError, from_millis, to_millis};
 
 /// Where a fax job is in its life. `Sent`, `Received`, `Failed` and `Cancelled` are final.
@@ -375,7 +375,17 @@ impl Store {
             until: lease_until,
         };
         let rows = JOBS
-            .claim(self.pool(), self.dialect(), ready, &[], lease, 1, COLUMNS)
+            .claim(
+                self.pool(),
+                self.dialect(),
+                Pick {
+                    ready,
+                    values: &[],
+                    limit: 1,
+                    returning: COLUMNS,
+                },
+                lease,
+            )
             .await?;
         rows.first().map(job_from_row).transpose()
     }

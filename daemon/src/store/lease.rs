@@ -27,6 +27,17 @@ pub(crate) struct LeasedTable {
     pub also_set: &'static str,
 }
 
+/// Which rows a claim may take: `ready` (SQL over the table's columns, this crate's constant;
+/// it may use `$3`, now, and its own `values` from `$5` on), at most `limit` of them, and the
+/// columns to return.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pick<'a> {
+    pub ready: &'a str,
+    pub values: &'a [i64],
+    pub limit: u32,
+    pub returning: &'a str,
+}
+
 /// Who takes a lease, at which instant, and until when.
 #[derive(Debug, Clone, Copy)]
 pub struct Lease<'a> {
@@ -64,22 +75,19 @@ impl LeasedTable {
         &self,
         executor: E,
         dialect: Dialect,
-        ready: &str,
-        ready_values: &[i64],
+        pick: Pick<'_>,
         lease: Lease<'_>,
-        limit: u32,
-        returning: &str,
     ) -> Result<Vec<AnyRow>, StoreError>
     where
         E: Executor<'e, Database = sqlx::Any>,
     {
-        let sql = self.claim_sql(dialect, ready, returning);
+        let sql = self.claim_sql(dialect, pick.ready, pick.returning);
         let mut query = sqlx::query(AssertSqlSafe(sql))
             .bind(lease.holder.to_owned())
             .bind(to_millis(lease.until))
             .bind(to_millis(lease.now))
-            .bind(i64::from(limit));
-        for v in ready_values {
+            .bind(i64::from(pick.limit));
+        for v in pick.values {
             query = query.bind(*v);
         }
         Ok(query.fetch_all(executor).await?)

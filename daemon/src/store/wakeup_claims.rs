@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
-use super::lease::{Lease, LeasedTable};
+use super::lease::{Lease, LeasedTable, Pick};
 use super::wakeups::{WAKEUP_COLUMNS, Wakeup, u32_col, wakeup_from_row};
 use super::{Store, StoreError, from_millis, to_millis};
 use crate::schedule::policy::{CallProgress, Outcome};
@@ -126,11 +126,13 @@ impl Store {
             .claim(
                 &mut *tx,
                 self.dialect(),
-                "enabled = 1 AND next_fire_at <= $5",
-                &[to_millis(horizon)],
+                Pick {
+                    ready: "enabled = 1 AND next_fire_at <= $5",
+                    values: &[to_millis(horizon)],
+                    limit,
+                    returning: "id",
+                },
                 lease,
-                limit,
-                "id",
             )
             .await?;
         let rows = if claimed.is_empty() {
@@ -235,11 +237,13 @@ impl Store {
             .claim(
                 &mut *tx,
                 self.dialect(),
-                "due_at <= $5",
-                &[to_millis(horizon)],
+                Pick {
+                    ready: "due_at <= $5",
+                    values: &[to_millis(horizon)],
+                    limit,
+                    returning: "id",
+                },
                 lease,
-                limit,
-                "id",
             )
             .await?;
         let calls = if claimed.is_empty() {
