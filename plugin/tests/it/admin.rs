@@ -85,12 +85,13 @@ fn user_form<'a>(
     form
 }
 
-const ALL_WRITE: [(&str, &str); 5] = [
+const ALL_WRITE: [(&str, &str); 6] = [
     ("access_profile", "write"),
     ("access_followme", "write"),
     ("access_greetings", "write"),
     ("access_wakeup", "write"),
     ("access_fax", "write"),
+    ("access_voicemail", "write"),
 ];
 
 #[tokio::test]
@@ -303,6 +304,7 @@ async fn defaults_for_new_users_apply_to_users_created_afterwards() {
         ("access_greetings", "write"),
         ("access_wakeup", "no"),
         ("access_fax", "no"),
+        ("access_voicemail", "read"),
     ];
     assert_eq!(
         app.post_form("/admin/defaults", &admin, &form)
