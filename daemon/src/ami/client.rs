@@ -277,9 +277,7 @@ fn route(pending: &mut HashMap<String, Pending>, message: Message) -> Option<Mes
             // A second response for the same id: not an answer we understand; ignore it.
             return None;
         }
-        let Some(entry) = pending.remove(&id) else {
-            return None;
-        };
+        let entry = pending.remove(&id)?;
         if message
             .get("Response")
             .is_some_and(|r| r.eq_ignore_ascii_case("Error"))
