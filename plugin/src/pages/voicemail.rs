@@ -136,14 +136,18 @@ fn render(current: &CurrentUser, vm: &VoicemailPage, top: &str) -> Html<String> 
         )
     } else {
         format!(
-            "<form method=\"post\" action=\"/voicemail/delete\" id=\"bulk-delete\" data-confirm=\"Delete the selected messages?\">{csrf}<input type=\"hidden\" name=\"folder\" value=\"{folder_key}\"></form>\
-             <div class=\"table-wrap\"><table class=\"list\" id=\"messages\"><thead><tr><th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>\
+            "<div class=\"table-wrap\"><table class=\"list\" id=\"messages\"><thead><tr><th scope=\"col\"><span class=\"visually-hidden\">Select</span></th>\
              <th scope=\"col\">From</th><th scope=\"col\">Received</th><th scope=\"col\">Length</th><th scope=\"col\">Listen</th><th scope=\"col\">Actions</th></tr></thead>\
-             <tbody>{rows}</tbody></table></div>\
-             <p><button id=\"delete-selected\" class=\"btn btn-danger\" type=\"submit\" form=\"bulk-delete\"{dis}>Delete selected</button></p>",
-            dis = if writable { "" } else { " disabled" },
+             <tbody>{rows}</tbody></table></div>"
         )
     };
+    // The row checkboxes belong to this form through their `form` attribute.
+    let bulk = format!(
+        "<form method=\"post\" action=\"/voicemail/delete\" id=\"bulk-delete\" data-confirm=\"Delete the selected messages?\">{csrf}\
+         <input type=\"hidden\" name=\"folder\" value=\"{folder_key}\"><fieldset{dis}>\
+         <button id=\"delete-selected\" class=\"btn btn-danger\" type=\"submit\">Delete selected</button></fieldset></form>",
+        dis = disabled_unless(writable && !vm.messages.is_empty()),
+    );
     let pages = vm.total.div_ceil(vm.per_page.max(1)).max(1);
     let pager = if pages > 1 {
         let link = |p: u32, label: &str, id: &str| {
@@ -182,7 +186,7 @@ fn render(current: &CurrentUser, vm: &VoicemailPage, top: &str) -> Html<String> 
     };
     let body = format!(
         "{top}{ro}{damaged}<nav aria-label=\"Folders\"><ul class=\"tabs\" id=\"folders\">{tabs}</ul></nav>\
-         <section class=\"card\"><h2>{label}</h2>{table}{pager}</section>",
+         <section class=\"card\"><h2>{label}</h2>{table}{bulk}{pager}</section>",
         ro = read_only_note(writable),
         label = vm.folder.label(),
     );
@@ -201,10 +205,27 @@ pub async fn show(
     Query(query): Query<ShowQuery>,
 ) -> Result<Html<String>, PageError> {
     let resolved = query.list().resolve()?;
-    let vm = state
+    let vm = match state
         .backend
         .voicemail(current.extension(), &resolved)
-        .await?;
+        .await
+    {
+        Ok(vm) => vm,
+        // Not set up on this server: the menu still opens and says so.
+        Err(BackendError::Unavailable(reason)) => {
+            let empty = VoicemailPage {
+                folder: resolved.folder,
+                folders: Vec::new(),
+                messages: Vec::new(),
+                page: 1,
+                per_page: resolved.per_page,
+                total: 0,
+                unreadable: 0,
+            };
+            return Ok(render(&current, &empty, &notice("error", &reason)));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let text = done_text(&query.done);
     let kind = if query.done == "gone" {
         "error"
