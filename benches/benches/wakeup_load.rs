@@ -13,9 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use ringside::schedule::{
-    CallResult, Outcome, Scheduler, SchedulerConfig, SystemClock, WakeupCall, WakeupDialer,
+use ringside::flows::wakeup::{
+    CallResult, Placed, Scheduler, SchedulerConfig, WakeupCall, WakeupDialer,
 };
+use ringside::schedule::{Outcome, SystemClock};
 use ringside::store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -30,7 +31,8 @@ struct LatenessDialer {
 
 #[async_trait::async_trait]
 impl WakeupDialer for LatenessDialer {
-    async fn call(&self, call: WakeupCall) -> CallResult {
+    async fn call(&self, call: WakeupCall, placed: Placed) -> Option<CallResult> {
+        placed.placed();
         let late = (Utc::now() - call.due_at)
             .num_microseconds()
             .unwrap_or(i64::MAX);
@@ -39,7 +41,7 @@ impl WakeupDialer for LatenessDialer {
         if v.len() == DUE_AT_ONCE {
             self.done.notify_one();
         }
-        CallResult::new(Outcome::Acknowledged, "bench")
+        Some(CallResult::new(Outcome::Acknowledged, "bench"))
     }
 }
 
@@ -239,8 +241,8 @@ struct NoCalls;
 
 #[async_trait::async_trait]
 impl WakeupDialer for NoCalls {
-    async fn call(&self, _call: WakeupCall) -> CallResult {
-        CallResult::new(Outcome::Failed, "bench: no calls expected")
+    async fn call(&self, _call: WakeupCall, _placed: Placed) -> Option<CallResult> {
+        Some(CallResult::new(Outcome::Failed, "bench: no calls expected"))
     }
 }
 

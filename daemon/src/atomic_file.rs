@@ -162,63 +162,82 @@ mod tests {
 
     #[test]
     fn committed_file_replaces_the_target_whole() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let target = dir.path().join("greet.wav");
-        std::fs::write(&target, b"old").unwrap();
-        write(&target, b"new contents", Durability::Durable).unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"new contents");
+        std::fs::write(&target, b"old").expect("test file operation");
+        write(&target, b"new contents", Durability::Durable).expect("test file operation");
+        assert_eq!(
+            std::fs::read(&target).expect("test file operation"),
+            b"new contents"
+        );
         assert_eq!(names_in(dir.path()), vec!["greet.wav"]);
     }
 
     #[test]
     fn uncommitted_file_leaves_the_target_and_no_temporary_behind() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let target = dir.path().join("greet.wav");
-        std::fs::write(&target, b"old").unwrap();
+        std::fs::write(&target, b"old").expect("test file operation");
         {
-            let mut file = AtomicFile::create(&target).unwrap();
-            file.write_all(b"half of it").unwrap();
+            let mut file = AtomicFile::create(&target).expect("test file operation");
+            file.write_all(b"half of it").expect("test file operation");
             assert!(file.temp_path().exists());
         }
-        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        assert_eq!(std::fs::read(&target).expect("test file operation"), b"old");
         assert_eq!(names_in(dir.path()), vec!["greet.wav"]);
     }
 
     #[test]
     fn temporary_keeps_the_target_extension_and_stays_in_its_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = AtomicFile::create(dir.path().join("doc.pdf")).unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = AtomicFile::create(dir.path().join("doc.pdf")).expect("test file operation");
         assert_eq!(file.temp_path().parent(), Some(dir.path()));
-        assert_eq!(file.temp_path().extension().unwrap(), "pdf");
+        assert_eq!(
+            file.temp_path().extension().expect("test file operation"),
+            "pdf"
+        );
     }
 
     #[cfg(unix)]
     #[test]
     fn committed_file_gets_the_requested_mode() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let target = dir.path().join("a.wav");
-        let mut file = AtomicFile::create(&target).unwrap().with_mode(0o640);
-        file.write_all(b"x").unwrap();
-        file.commit(Durability::AtomicOnly).unwrap();
-        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        let mut file = AtomicFile::create(&target)
+            .expect("test file operation")
+            .with_mode(0o640);
+        file.write_all(b"x").expect("test file operation");
+        file.commit(Durability::AtomicOnly)
+            .expect("test file operation");
+        let mode = std::fs::metadata(&target)
+            .expect("test file operation")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o640);
     }
 
     #[test]
     fn copy_leaves_the_source_and_writes_the_target() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let source = dir.path().join("in.tif");
-        std::fs::write(&source, b"tiff bytes").unwrap();
+        std::fs::write(&source, b"tiff bytes").expect("test file operation");
         let target = dir.path().join("out.tif");
-        copy(&source, &target, Durability::Durable).unwrap();
-        assert_eq!(std::fs::read(&source).unwrap(), b"tiff bytes");
-        assert_eq!(std::fs::read(&target).unwrap(), b"tiff bytes");
+        copy(&source, &target, Durability::Durable).expect("test file operation");
+        assert_eq!(
+            std::fs::read(&source).expect("test file operation"),
+            b"tiff bytes"
+        );
+        assert_eq!(
+            std::fs::read(&target).expect("test file operation"),
+            b"tiff bytes"
+        );
     }
 
     #[test]
     fn copy_of_a_missing_source_fails_and_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("temp dir");
         let target = dir.path().join("out.tif");
         assert!(copy(&dir.path().join("missing"), &target, Durability::Durable).is_err());
         assert!(names_in(dir.path()).is_empty());

@@ -74,6 +74,19 @@ pub struct PortalConfig {
     pub listen: SocketAddr,
     /// Mark session cookies `Secure`; leave off when the portal is served over plain HTTP.
     pub secure_cookies: bool,
+    /// A request's headers must arrive within this many seconds (also between requests on a
+    /// kept-alive connection).
+    pub header_read_timeout_secs: u64,
+    /// A connection on which nothing is sent or received for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// Wakeup calls one user may have.
+    pub wakeups_per_user: usize,
+    /// Follow-me steps one user may set up.
+    pub followme_max_steps: usize,
+    /// Numbers rung at once in one follow-me step.
+    pub followme_max_numbers_per_step: usize,
+    /// Longest follow-me in total: the initial ring plus every step's ring time, in seconds.
+    pub followme_max_ring_secs: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -177,6 +190,12 @@ impl Default for PortalConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
+            header_read_timeout_secs: 15,
+            idle_timeout_secs: 60,
+            wakeups_per_user: 20,
+            followme_max_steps: 10,
+            followme_max_numbers_per_step: 10,
+            followme_max_ring_secs: 600,
         }
     }
 }
@@ -293,6 +312,30 @@ impl Config {
         parse!("RINGSIDE_AGI_LISTEN", self.agi.listen);
         parse!("RINGSIDE_PORTAL_LISTEN", self.portal.listen);
         parse!("RINGSIDE_PORTAL_SECURE_COOKIES", self.portal.secure_cookies);
+        parse!(
+            "RINGSIDE_PORTAL_HEADER_READ_TIMEOUT_SECS",
+            self.portal.header_read_timeout_secs
+        );
+        parse!(
+            "RINGSIDE_PORTAL_IDLE_TIMEOUT_SECS",
+            self.portal.idle_timeout_secs
+        );
+        parse!(
+            "RINGSIDE_PORTAL_WAKEUPS_PER_USER",
+            self.portal.wakeups_per_user
+        );
+        parse!(
+            "RINGSIDE_PORTAL_FOLLOWME_MAX_STEPS",
+            self.portal.followme_max_steps
+        );
+        parse!(
+            "RINGSIDE_PORTAL_FOLLOWME_MAX_NUMBERS_PER_STEP",
+            self.portal.followme_max_numbers_per_step
+        );
+        parse!(
+            "RINGSIDE_PORTAL_FOLLOWME_MAX_RING_SECS",
+            self.portal.followme_max_ring_secs
+        );
         string!("RINGSIDE_DIAL_EXTENSION", self.dial.extension);
         string!("RINGSIDE_DIAL_EXTERNAL", self.dial.external);
         if let Some(v) = get("RINGSIDE_VOICEMAIL_SPOOL_DIR") {

@@ -86,6 +86,10 @@ impl Daemon {
                 crate::flows::wakeup::ROUTE,
                 crate::flows::wakeup::orphan_handler,
             )
+            .adoptable(
+                crate::flows::wakeup::CHANNEL_PREFIX,
+                crate::flows::wakeup::ADOPTION_WAIT,
+            )
             .build()
     }
 
@@ -118,6 +122,7 @@ impl Daemon {
             ari,
             agi,
         )
+        .with_limits(portal::PortalLimits::from_config(&self.config.portal))
     }
 
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.
@@ -177,11 +182,11 @@ impl Daemon {
             Arc::new(move || registry.inbox()),
             crate::flows::wakeup::WakeupFlowConfig::from_config(&self.config),
         );
-        let scheduler = crate::schedule::Scheduler::new(
+        let scheduler = crate::flows::wakeup::Scheduler::new(
             self.store.clone(),
             Arc::new(crate::schedule::SystemClock),
             Arc::new(dialer),
-            crate::schedule::SchedulerConfig::from_config(&self.config.wakeup),
+            crate::flows::wakeup::SchedulerConfig::from_config(&self.config.wakeup),
         );
         services.spawn(scheduler.run(stop.clone()));
 
@@ -238,9 +243,14 @@ impl Daemon {
                     secure_cookies: self.config.portal.secure_cookies,
                     ..PortalSettings::default()
                 };
+                let timeouts = portal::Timeouts {
+                    header_read: Duration::from_secs(self.config.portal.header_read_timeout_secs),
+                    idle: Duration::from_secs(self.config.portal.idle_timeout_secs),
+                };
+                let app = ringside_portal::router(backend, settings);
                 let stop = stop.clone();
                 services.spawn(async move {
-                    if let Err(err) = portal::serve(listener, backend, settings, stop).await {
+                    if let Err(err) = portal::serve_router(listener, app, timeouts, stop).await {
                         tracing::error!(%err, "portal stopped");
                     }
                 });
@@ -288,6 +298,7 @@ mod tests {
             portal: crate::config::PortalConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 secure_cookies: false,
+                ..Default::default()
             },
             ..Config::default()
         };
@@ -322,6 +333,7 @@ mod tests {
             portal: crate::config::PortalConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 secure_cookies: false,
+                ..Default::default()
             },
             agi: crate::config::AgiConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),

@@ -18,7 +18,7 @@
 //!   dispatcher that routes calls and events to them.
 //! - [`voicemail`]: the greeting rule, the voicemail spool's greeting files, and the inbox of
 //!   recorded messages (read from the spool, changed through [`ami`]).
-//! - [`schedule`]: wakeup schedule math and the scheduler.
+//! - [`schedule`]: wakeup schedule maths (pure); the scheduler loop is in `flows::wakeup`.
 //! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.
 //! - [`portal`]: the daemon's implementation of the portal's backend.

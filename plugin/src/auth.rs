@@ -1,5 +1,6 @@
 //! Who is asking: loads the session named by the cookie, checks the route's guard (logged in,
-//! menu access level, admin), and logs users in and out (session cycling, rate limiting).
+//! menu access level, admin), logs users in and out (session cycling, login throttling) and
+//! changes passwords under the same throttle.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Instant;
@@ -11,31 +12,13 @@ use axum::middleware::Next;
 use axum::response::Response;
 use chrono::Utc;
 
+use crate::backend::BackendError;
+use crate::current_user::CurrentUser;
 use crate::error::{PortalError, respond_for_path};
 use crate::model::{Access, Menu, Session, User};
 use crate::security::cookies::{SESSION_COOKIE, cookie_value};
+use crate::security::password_gate::Busy;
 use crate::state::AppState;
-
-/// The logged-in user of this request, with their session.
-#[derive(Debug, Clone)]
-pub struct CurrentUser {
-    pub user: User,
-    pub session: Session,
-}
-
-impl CurrentUser {
-    pub fn access(&self, menu: Menu) -> Access {
-        self.user.access.get(menu)
-    }
-
-    pub fn can_write(&self, menu: Menu) -> bool {
-        self.access(menu) == Access::Write
-    }
-
-    pub fn extension(&self) -> &str {
-        &self.user.extension
-    }
-}
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = PortalError;
@@ -154,8 +137,20 @@ fn menu_verdict(access: Access, method: &Method) -> Result<(), PortalError> {
     }
 }
 
-/// Checks the credentials under the rate limits and opens a fresh session. Any session the
-/// client already had is deleted, so a session id never survives a login (no fixation).
+/// Whether `extension` names an administrator: their logins are exempt from the per-address
+/// budget, so strangers behind the same address cannot lock them out.
+async fn is_admin(state: &AppState, extension: &str) -> Result<bool, PortalError> {
+    Ok(state
+        .backend
+        .user(extension)
+        .await?
+        .is_some_and(|u| u.is_admin))
+}
+
+/// Checks the credentials under the login throttle and opens a fresh session. The attempt is
+/// reserved before the password is checked, so parallel guesses cannot outrun the count. Any
+/// session the client already had is deleted, so a session id never survives a login (no
+/// fixation).
 pub async fn log_in(
     state: &AppState,
     headers: &HeaderMap,
@@ -163,18 +158,31 @@ pub async fn log_in(
     extension: &str,
     password: &str,
 ) -> Result<(User, Session), PortalError> {
-    let now = Instant::now();
-    state
+    let admin = is_admin(state, extension).await?;
+    let attempt = state
         .limiter
-        .check(extension, ip, now)
+        .begin(extension, ip, admin, Instant::now())
         .map_err(|retry_after_secs| PortalError::RateLimited { retry_after_secs })?;
-    let user = state.backend.verify_login(extension, password).await?;
+    let verdict = match state.password_gate.enter().await {
+        Ok(_turn) => state.backend.verify_login(extension, password).await,
+        Err(Busy { retry_after_secs }) => {
+            attempt.not_checked(Instant::now());
+            return Err(PortalError::Busy { retry_after_secs });
+        }
+    };
+    let user = match verdict {
+        Ok(user) => user,
+        Err(e) => {
+            attempt.not_checked(Instant::now());
+            return Err(e.into());
+        }
+    };
     let Some(user) = user.filter(User::may_log_in) else {
-        state.limiter.record_failure(extension, ip, now);
+        attempt.failed(Instant::now());
         tracing::info!(extension, ?ip, "portal login refused");
         return Err(PortalError::BadCredentials);
     };
-    state.limiter.record_success(extension);
+    attempt.succeeded(Instant::now());
     if let Some(old) = cookie_value(headers, SESSION_COOKIE) {
         state.backend.delete_session(old).await?;
     }
@@ -184,6 +192,56 @@ pub async fn log_in(
         .await?;
     tracing::info!(extension, "portal login");
     Ok((user, session))
+}
+
+/// Changes the session user's password. The old password is a password guess like a login's,
+/// so it goes through the same throttle and bound on concurrent checks; after the change
+/// every other session of the user ends (whoever else held the old password is logged out),
+/// the current one stays.
+pub async fn change_password(
+    state: &AppState,
+    current: &CurrentUser,
+    ip: Option<IpAddr>,
+    old: &str,
+    new: &str,
+) -> Result<(), PortalError> {
+    let extension = current.extension();
+    let attempt = state
+        .limiter
+        .begin(extension, ip, current.user.is_admin, Instant::now())
+        .map_err(|retry_after_secs| PortalError::RateLimited { retry_after_secs })?;
+    let result = match state.password_gate.enter().await {
+        Ok(_turn) => state.backend.change_password(extension, old, new).await,
+        Err(Busy { retry_after_secs }) => {
+            attempt.not_checked(Instant::now());
+            return Err(PortalError::Busy { retry_after_secs });
+        }
+    };
+    match result {
+        Ok(()) => {
+            attempt.succeeded(Instant::now());
+            state
+                .backend
+                .end_other_sessions(extension, &current.session.id)
+                .await?;
+            tracing::info!(extension, "portal password changed; other sessions ended");
+            Ok(())
+        }
+        Err(BackendError::WrongPassword) => {
+            attempt.failed(Instant::now());
+            tracing::info!(
+                extension,
+                ?ip,
+                "portal password change with a wrong password"
+            );
+            Err(BackendError::WrongPassword.into())
+        }
+        Err(e) => {
+            // A new password the rules refuse is reported before the old one is checked.
+            attempt.not_checked(Instant::now());
+            Err(e.into())
+        }
+    }
 }
 
 /// Deletes the session named by the cookie, if any.

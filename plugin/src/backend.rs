@@ -96,8 +96,12 @@ pub trait Backend: Send + Sync {
     /// Deleting an unknown session is not an error.
     async fn delete_session(&self, id: &str) -> BackendResult<()>;
     /// [`BackendError::WrongPassword`] when `old` is wrong; `Validation` (field `new_password`)
-    /// when `new` is not acceptable.
+    /// when `new` is not acceptable. The new password's rules are checked first, so that a
+    /// `Validation` answer says nothing about the old password.
     async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()>;
+    /// Ends every session of `extension` except the one with id `keep` (after a password
+    /// change). Ending none is not an error.
+    async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()>;
     /// `Validation` (field `email`) when malformed; an empty string removes the address.
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()>;
 

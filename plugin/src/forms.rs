@@ -187,7 +187,8 @@ pub fn menu_access(pairs: &Pairs) -> Result<MenuAccess, Vec<FieldError>> {
     }
 }
 
-/// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled` and the access fields.
+/// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled`, `wakeup_others` and the
+/// access fields.
 pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
     Ok(UserUpdate {
         name: value(pairs, "name").trim().to_owned(),
@@ -196,6 +197,7 @@ pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
         portal_enabled: checked(pairs, "portal_enabled"),
         disabled: checked(pairs, "disabled"),
         access: menu_access(pairs)?,
+        wakeup_others: Some(checked(pairs, "wakeup_others")),
     })
 }
 

@@ -1,11 +1,11 @@
 //! Hand-written HTML building blocks: escaping, the page layout with its navigation, and small
 //! form helpers. Every dynamic value goes through [`esc`]. No inline script or style (CSP).
 
-use axum::http::StatusCode;
-use axum::response::Html;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 
-use crate::auth::CurrentUser;
 use crate::backend::FieldError;
+use crate::current_user::CurrentUser;
 use crate::model::{Access, Menu};
 
 /// Escapes text for HTML element content and double-quoted attribute values.
@@ -216,6 +216,15 @@ pub fn read_only_note(writable: bool) -> &'static str {
 
 pub fn format_time(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// `303 See Other` to `location` (after a form post, and to the login page).
+pub fn redirect(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
 }
 
 #[cfg(test)]

@@ -12,7 +12,11 @@ mod api;
 mod auth;
 mod backend;
 mod byte_range;
+#[cfg(feature = "contract")]
+pub mod contract;
+mod csrf;
 mod csv_import;
+mod current_user;
 mod downloads;
 mod error;
 mod forms;

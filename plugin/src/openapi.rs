@@ -403,6 +403,16 @@ fn operations() -> Vec<Op> {
 
 fn schemas() -> Value {
     let access = one_of(&["no", "read", "write"]);
+    // Optional: left out, the user's grant stays as it is.
+    let mut user_update = obj(&[
+        ("name", s()),
+        ("email", s()),
+        ("is_admin", b()),
+        ("portal_enabled", b()),
+        ("disabled", b()),
+        ("access", r("MenuAccess")),
+    ]);
+    user_update["properties"]["wakeup_others"] = b();
     let menu_access = obj(&[
         ("profile", access.clone()),
         ("followme", access.clone()),
@@ -444,7 +454,7 @@ fn schemas() -> Value {
         "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
         "FieldError": obj(&[("field", s()), ("message", s())]),
         "MenuAccess": menu_access,
-        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess"))]),
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b())]),
         "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
         "FollowMe": obj(&[
             ("enabled", b()), ("initial_ring_secs", int()),
@@ -468,7 +478,7 @@ fn schemas() -> Value {
         "ReceivedFax": obj(&[("id", int()), ("owner", s()), ("from_number", s()), ("pages", int()), ("received_at", time())]),
         "UserPage": obj(&[("users", list("User")), ("total", int())]),
         "NewUser": obj(&[("extension", s()), ("name", s()), ("email", s()), ("password", password), ("is_admin", b()), ("portal_enabled", b())]),
-        "UserUpdate": obj(&[("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess"))]),
+        "UserUpdate": user_update,
         "ImportReport": obj(&[
             ("accepted", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("generated_password", nullable(s()))])})),
             ("rejected", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("reason", s())])})),
@@ -534,10 +544,22 @@ fn error_responses(method: &str, path: &str) -> Map<String, Value> {
             ),
         );
     }
-    if path == "/api/v1/session" && method == "post" {
+    let checks_password = (path == "/api/v1/session" && method == "post")
+        || (path == "/api/v1/profile/password" && method == "put");
+    if checks_password {
         m.insert(
             "429".into(),
-            err("too many failed logins for this extension or address"),
+            err("too many failed password checks for this extension from this address; wait Retry-After seconds"),
+        );
+        m.insert(
+            "503".into(),
+            err("every password check is busy; try again after Retry-After seconds"),
+        );
+    }
+    if path.contains("/document/") {
+        m.insert(
+            "409".into(),
+            err("the fax has no document in this format (it could not be converted)"),
         );
     }
     m

@@ -1,7 +1,7 @@
 //! Loads objects named by an id in a URL and checks they belong to the session user. Another
 //! user's object answers 404, exactly like a missing one, so ids cannot be probed.
 
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{FaxJob, FaxJobId, ReceivedFax, ReceivedFaxId, Wakeup, WakeupId};
 use crate::state::AppState;

@@ -12,11 +12,12 @@ use axum::routing::MethodRouter;
 
 use crate::auth::{check_guard, load_session};
 use crate::backend::Backend;
-use crate::error::{PortalError, respond_for_path};
+use crate::csrf::require_csrf;
+use crate::error::{PortalError, api_errors_as_json, respond_for_path};
 use crate::route::{BodyKind, Route};
-use crate::security::csrf::require_csrf;
 use crate::security::headers::add_security_headers;
-use crate::security::rate_limit::LoginLimiter;
+use crate::security::password_gate::PasswordGate;
+use crate::security::rate_limit::{Budget, LoginLimiter};
 use crate::settings::PortalSettings;
 use crate::state::AppState;
 
@@ -33,9 +34,19 @@ pub fn all_routes() -> Vec<Route> {
 pub fn router(backend: Arc<dyn Backend>, settings: PortalSettings) -> Router {
     let state = AppState {
         limiter: Arc::new(LoginLimiter::new(
-            settings.login_failures_per_user,
-            settings.login_failures_per_ip,
+            Budget {
+                free: settings.login_failures_per_user,
+                max_delay: settings.login_max_delay,
+            },
+            Budget {
+                free: settings.login_failures_per_ip,
+                max_delay: settings.login_max_delay,
+            },
             settings.login_window,
+        )),
+        password_gate: Arc::new(PasswordGate::new(
+            settings.password_checks_at_once,
+            settings.password_check_wait,
         )),
         backend,
         settings: Arc::new(settings),
@@ -63,6 +74,7 @@ pub fn router(backend: Arc<dyn Backend>, settings: PortalSettings) -> Router {
         .layer(from_fn_with_state(state.clone(), require_csrf))
         .layer(from_fn_with_state(state.clone(), load_session))
         .layer(DefaultBodyLimit::max(state.settings.form_max_bytes))
+        .layer(from_fn(api_errors_as_json))
         .layer(from_fn(add_security_headers))
         .with_state(state)
 }

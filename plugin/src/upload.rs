@@ -1,5 +1,7 @@
 //! Reading uploads while enforcing their size cap as bytes arrive (413 as soon as the cap is
-//! passed, nothing buffered beyond it) and their declared content type (415).
+//! passed, nothing buffered beyond it) and their declared content type (415). A multipart
+//! form's text fields are bounded too, in number and in total size, as they arrive. The CSRF
+//! token has been checked before the handler runs (see `csrf`).
 
 use std::collections::HashMap;
 
@@ -9,12 +11,15 @@ use axum::http::{HeaderMap, header};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 
+use crate::csrf::{CSRF_FIELD, media_type};
 use crate::error::PortalError;
-use crate::security::csrf::{CSRF_FIELD, CsrfInMultipart, media_type};
-use crate::security::token::constant_time_eq;
 
 /// Text fields of a multipart form are short; this bounds them.
 const TEXT_FIELD_MAX: usize = 4096;
+/// Most text fields a multipart form may have (the portal's have a handful).
+const TEXT_FIELDS_MAX: usize = 32;
+/// Most bytes all text fields of a multipart form may have together.
+const TEXT_TOTAL_MAX: usize = 32 * 1024;
 /// Room for the multipart framing and text fields on top of the file cap.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
@@ -50,9 +55,9 @@ fn too_large_by_header(headers: &HeaderMap, limit: usize) -> bool {
         .is_some_and(|len| len > limit as u64)
 }
 
-/// Reads a `multipart/form-data` request. When the CSRF layer left the check to us, the first
-/// part must be a matching `csrf_token`; the file part is refused before reading when its
-/// content type is not accepted.
+/// Reads a `multipart/form-data` request (its `csrf_token` part was checked by the CSRF layer
+/// and is skipped here). The file part is refused before reading when its content type is not
+/// accepted; a second file part is refused.
 pub async fn read_multipart(
     request: Request,
     rule: FileRule<'_>,
@@ -67,28 +72,22 @@ pub async fn read_multipart(
             limit: rule.max_bytes,
         });
     }
-    let mut csrf = request.extensions().get::<CsrfInMultipart>().cloned();
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|e| PortalError::BadRequest(format!("the form could not be read: {e}")))?;
     let mut form = UploadForm::default();
+    let (mut text_fields, mut text_bytes) = (0usize, 0usize);
     let bad_form = |e: axum::extract::multipart::MultipartError| {
         PortalError::BadRequest(format!("the form could not be read: {e}"))
     };
     while let Some(mut field) = multipart.next_field().await.map_err(bad_form)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if let Some(CsrfInMultipart(expected)) = csrf.take() {
-            let given = if name == CSRF_FIELD {
-                read_field(&mut field, TEXT_FIELD_MAX).await?
-            } else {
-                Vec::new()
-            };
-            if !constant_time_eq(&String::from_utf8_lossy(&given), &expected) {
-                return Err(PortalError::Csrf);
+        if name == rule.field && field.file_name().is_some_and(|f| !f.is_empty()) {
+            if form.file.is_some() {
+                return Err(PortalError::BadRequest(
+                    "the form may carry only one file".into(),
+                ));
             }
-            continue;
-        }
-        if name == rule.field {
             let content_type = field
                 .content_type()
                 .map(|c| {
@@ -100,10 +99,6 @@ pub async fn read_multipart(
                 })
                 .unwrap_or_default();
             let file_name = field.file_name().unwrap_or_default().to_owned();
-            if file_name.is_empty() {
-                // A file input left empty still sends a part, with no file name.
-                continue;
-            }
             if !(rule.accept)(&content_type, &file_name) {
                 return Err(PortalError::UnsupportedMediaType(format!(
                     "files of type \"{content_type}\" are not accepted here; use {}",
@@ -117,13 +112,29 @@ pub async fn read_multipart(
                 bytes: Bytes::from(bytes),
             });
         } else {
-            let bytes = read_field(&mut field, TEXT_FIELD_MAX).await?;
-            form.fields
-                .insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            // Every other part counts as text, whatever it claims to be (an empty file input
+            // sends a part without a file name).
+            text_fields += 1;
+            if text_fields > TEXT_FIELDS_MAX {
+                return Err(PortalError::BadRequest(format!(
+                    "the form has too many fields (at most {TEXT_FIELDS_MAX})"
+                )));
+            }
+            let room = TEXT_FIELD_MAX.min(TEXT_TOTAL_MAX - text_bytes);
+            let bytes = read_field(&mut field, room).await.map_err(|e| match e {
+                PortalError::PayloadTooLarge { .. } if room < TEXT_FIELD_MAX => {
+                    PortalError::PayloadTooLarge {
+                        limit: TEXT_TOTAL_MAX,
+                    }
+                }
+                other => other,
+            })?;
+            text_bytes += bytes.len();
+            if name != CSRF_FIELD {
+                form.fields
+                    .insert(name, String::from_utf8_lossy(&bytes).into_owned());
+            }
         }
-    }
-    if csrf.is_some() {
-        return Err(PortalError::Csrf);
     }
     Ok(form)
 }

@@ -1,9 +1,9 @@
 //! Admin rules shared by the admin pages and the admin API: no self-lockout, and CSV import
 //! (parse here, import the well-formed rows in the backend, merge both rejection lists).
 
-use crate::auth::CurrentUser;
 use crate::backend::FieldError;
 use crate::csv_import::parse_users_csv;
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{ImportReport, UserUpdate};
 use crate::state::AppState;

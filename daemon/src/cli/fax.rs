@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ringside::flows::fax::{self, DocumentLimits, SendRequest};
+use ringside::store::Store;
 use ringside::store::fax::{CancelOutcome, Direction, FaxJob};
-use ringside::store::{Store, from_millis};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -88,20 +88,15 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
-            Command::Cancel { id } => {
-                match store
-                    .cancel_fax_job(id, chrono::Utc::now().timestamp_millis())
-                    .await?
-                {
-                    CancelOutcome::Cancelled => println!("fax job {id} cancelled"),
-                    CancelOutcome::Requested(state) => {
-                        println!("fax job {id} is {state}: the daemon hangs up and cancels it")
-                    }
-                    CancelOutcome::AlreadyFinal(state) => {
-                        anyhow::bail!("fax job {id} is already {state}; nothing to cancel")
-                    }
+            Command::Cancel { id } => match store.cancel_fax_job(id, chrono::Utc::now()).await? {
+                CancelOutcome::Cancelled => println!("fax job {id} cancelled"),
+                CancelOutcome::Requested(state) => {
+                    println!("fax job {id} is {state}: the daemon hangs up and cancels it")
                 }
-            }
+                CancelOutcome::AlreadyFinal(state) => {
+                    anyhow::bail!("fax job {id} is already {state}; nothing to cancel")
+                }
+            },
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -135,7 +130,7 @@ fn list_line(job: &FaxJob) -> String {
         pages(job),
         job.attempts,
         job.max_attempts,
-        from_millis(job.created_at).format("%Y-%m-%d %H:%M:%S"),
+        job.created_at.format("%Y-%m-%d %H:%M:%S"),
         job.error.as_deref().unwrap_or(""),
     )
 }
@@ -164,7 +159,7 @@ fn describe(job: &FaxJob) -> String {
         if job.state == ringside::store::fax::JobState::Queued && job.attempts > 0 {
             line(
                 "next attempt",
-                &from_millis(job.next_attempt_at)
+                &job.next_attempt_at
                     .format("%Y-%m-%d %H:%M:%S UTC")
                     .to_string(),
             );
@@ -186,16 +181,12 @@ fn describe(job: &FaxJob) -> String {
     line("pdf", job.pdf_path.as_deref().unwrap_or(""));
     line(
         "created",
-        &from_millis(job.created_at)
-            .format("%Y-%m-%d %H:%M:%S UTC")
-            .to_string(),
+        &job.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
     );
     if let Some(done) = job.finished_at {
         line(
             "finished",
-            &from_millis(done)
-                .format("%Y-%m-%d %H:%M:%S UTC")
-                .to_string(),
+            &done.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         );
     }
     out

@@ -54,6 +54,14 @@ enum Command {
     },
     /// Allow the user to log in again.
     Enable { extension: String },
+    /// Change what an administrator grants a user.
+    Set {
+        extension: String,
+        /// Wakeup calls for other extensions (a front desk): on or off. Without it, a user's
+        /// wakeups call only their own extension.
+        #[arg(long, value_parser = parse_on_off)]
+        wakeup_others: Option<bool>,
+    },
     /// Stop the user from logging in and end their portal sessions.
     Disable { extension: String },
     /// Delete a user and their settings.
@@ -65,6 +73,14 @@ enum Command {
         #[arg(long)]
         portal: bool,
     },
+}
+
+fn parse_on_off(raw: &str) -> Result<bool, String> {
+    match raw {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("{other:?}: use on or off")),
+    }
 }
 
 pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
@@ -135,6 +151,17 @@ pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
             Command::Enable { extension } => {
                 store.set_user_enabled(&extension, true).await?;
                 println!("user {extension} enabled");
+            }
+            Command::Set {
+                extension,
+                wakeup_others,
+            } => {
+                let Some(on) = wakeup_others else {
+                    anyhow::bail!("nothing to set: give --wakeup-others on|off");
+                };
+                store.set_wake_others(&extension, on).await?;
+                let state = if on { "may" } else { "may not" };
+                println!("user {extension} {state} schedule wakeup calls for other extensions");
             }
             Command::Disable { extension } => {
                 store.set_user_enabled(&extension, false).await?;

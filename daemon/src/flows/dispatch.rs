@@ -82,13 +82,23 @@ impl ChannelRegistry {
     }
 
     fn release(&self, ids: &[String]) {
+        self.release_held_by(ids, None);
+    }
+
+    /// Releases `ids`, but with `holder` only those still routed to it: a channel another
+    /// flow has claimed since (a call taken over) stays with that flow.
+    fn release_held_by(&self, ids: &[String], holder: Option<&Sender>) {
         let mut owners = self.lock();
         let now = Instant::now();
         owners
             .released
             .retain(|_, at| now.duration_since(*at) < RELEASED_MEMORY);
         for id in ids {
-            if owners.by_channel.remove(id).is_some() {
+            let held = owners
+                .by_channel
+                .get(id)
+                .is_some_and(|o| holder.is_none_or(|h| o.tx.same_channel(h)));
+            if held && owners.by_channel.remove(id).is_some() {
                 owners.released.insert(id.clone(), now);
             }
         }
@@ -222,9 +232,21 @@ impl Inbox {
     }
 }
 
+impl Inbox {
+    /// Whether events for `channel_id` still come to this inbox (another flow may have
+    /// claimed the channel since).
+    pub fn owns(&self, channel_id: &str) -> bool {
+        self.registry
+            .lock()
+            .by_channel
+            .get(channel_id)
+            .is_some_and(|o| o.tx.same_channel(&self.tx))
+    }
+}
+
 impl Drop for Inbox {
     fn drop(&mut self) {
-        self.registry.release(&self.claimed);
+        self.registry.release_held_by(&self.claimed, Some(&self.tx));
     }
 }
 
@@ -257,6 +279,7 @@ pub struct EngineBuilder {
     client: AriClient,
     routes: HashMap<String, Arc<dyn StasisHandler>>,
     registry: ChannelRegistry,
+    adoptable: Vec<(String, std::time::Duration)>,
 }
 
 impl EngineBuilder {
@@ -266,11 +289,20 @@ impl EngineBuilder {
         self
     }
 
+    /// Channels whose id starts with `prefix` that no flow owns after a (re)connect are left
+    /// for `wait` to a flow that adopts them (a call taken over from a daemon that died), and
+    /// hung up only if none has by then.
+    pub fn adoptable(mut self, prefix: &str, wait: std::time::Duration) -> Self {
+        self.adoptable.push((prefix.to_owned(), wait));
+        self
+    }
+
     pub fn build(self) -> Engine {
         Engine {
             client: self.client,
             routes: self.routes,
             registry: self.registry,
+            adoptable: Arc::new(self.adoptable),
             flows: tokio::task::JoinSet::new(),
         }
     }
@@ -281,6 +313,7 @@ pub struct Engine {
     routes: HashMap<String, Arc<dyn StasisHandler>>,
     registry: ChannelRegistry,
     flows: tokio::task::JoinSet<()>,
+    adoptable: Arc<Vec<(String, std::time::Duration)>>,
 }
 
 impl Engine {
@@ -289,6 +322,7 @@ impl Engine {
             client,
             routes: HashMap::new(),
             registry: ChannelRegistry::default(),
+            adoptable: Vec::new(),
         }
     }
 
@@ -388,8 +422,9 @@ impl Engine {
     fn spawn_reconcile(&mut self, reconnect: bool) {
         let client = self.client.clone();
         let registry = self.registry.clone();
+        let adoptable = self.adoptable.clone();
         self.flows.spawn(async move {
-            if let Err(e) = reconcile(&client, &registry, reconnect).await {
+            if let Err(e) = reconcile(&client, &registry, reconnect, &adoptable).await {
                 tracing::warn!(error = %e, "reconciling calls after connecting failed");
             }
         });
@@ -477,6 +512,7 @@ async fn reconcile(
     client: &AriClient,
     registry: &ChannelRegistry,
     reconnect: bool,
+    adoptable: &[(String, std::time::Duration)],
 ) -> Result<(), AriError> {
     // Listings are snapshots while calls go on: only channels that were live before and
     // are still owned after can have vanished; only channels owned neither before nor
@@ -522,13 +558,37 @@ async fn reconcile(
             "reconciling calls with Asterisk"
         );
     }
+    let mut later: Vec<(String, std::time::Duration)> = Vec::new();
     for id in &plan.orphans {
+        if let Some((_, wait)) = adoptable.iter().find(|(p, _)| id.starts_with(p.as_str())) {
+            later.push((id.clone(), *wait));
+            continue;
+        }
         tracing::info!(channel = %id, "hanging up a channel no flow owns");
         if let Err(e) = client.hangup(id, HangupReason::Normal).await {
             if !e.is_not_found() {
                 tracing::warn!(channel = %id, error = %e, "cannot hang up orphan channel");
             }
         }
+    }
+    if !later.is_empty() {
+        let client = client.clone();
+        let registry = registry.clone();
+        let listed = tokio::time::Instant::now();
+        tokio::spawn(async move {
+            for (id, wait) in later {
+                tokio::time::sleep_until(listed + wait).await;
+                if registry.is_owned(&id) {
+                    continue;
+                }
+                tracing::info!(channel = %id, "hanging up a channel no flow adopted");
+                if let Err(e) = client.hangup(&id, HangupReason::Normal).await {
+                    if !e.is_not_found() {
+                        tracing::warn!(channel = %id, error = %e, "cannot hang up orphan channel");
+                    }
+                }
+            }
+        });
     }
     for id in &plan.vanished {
         if let Some(tx) = registry.sender(id) {

@@ -4,4 +4,5 @@ pub mod dispatch;
 pub mod fax;
 pub mod followme;
 pub mod greeting;
+pub mod stasis_ready;
 pub mod wakeup;

@@ -5,6 +5,12 @@
 //! hang up, and the two timers (ring time, call limit). It does not schedule anything.
 
 pub mod machine;
+pub mod scheduler;
+
+pub use scheduler::{
+    CallResult, Placed, Scheduler, SchedulerConfig, SchedulerHandle, TAKEN_OVER, WakeupCall,
+    WakeupDialer,
+};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +19,7 @@ use tokio::time::Instant;
 
 use crate::ari::{AriClient, AriError, HangupReason, Originate};
 use crate::flows::dispatch::{FlowCall, FlowFuture, FlowInput, Inbox};
-use crate::schedule::{CallResult, Outcome, WakeupCall, WakeupDialer};
+use crate::schedule::Outcome;
 use machine::{Action, CallMachine};
 
 /// The first Stasis argument of wakeup calls (`appArgs=wakeup,<id>,<member>`).
@@ -83,49 +89,97 @@ impl AriWakeupDialer {
     }
 }
 
-/// Our channel id for one attempt: unique even when a call is retried or taken over.
+/// Our channel id for a pending call: one per call row (a retry or snooze is a new row), and
+/// the same for whichever scheduler places it, so one that takes the call over from a
+/// scheduler that died can ask Asterisk whether the call is already there.
 pub fn channel_id(call: &WakeupCall) -> String {
-    let nonce = uuid::Uuid::new_v4().simple().to_string();
-    format!("wakeup-{}-{}-{}", call.wakeup_id, call.call_id, &nonce[..8])
+    format!("{CHANNEL_PREFIX}{}-{}", call.wakeup_id, call.call_id)
+}
+
+/// How every wakeup call's channel id starts.
+pub const CHANNEL_PREFIX: &str = "wakeup-";
+
+/// What a scheduler taking a call over does with it, from what Asterisk says about its
+/// channel (pure).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Takeover {
+    /// The call is there: follow it (`answered`: it is up and in our app, the prompt plays).
+    Adopt { answered: bool },
+    /// No such channel and none was ever placed: place it now.
+    Place,
+    /// No such channel, but Asterisk had accepted it: it ended while no daemon watched.
+    EndedUnwatched,
+}
+
+pub fn takeover(channel: Option<&crate::ari::model::Channel>, placed_before: bool) -> Takeover {
+    match channel {
+        Some(c) => Takeover::Adopt {
+            answered: c.state == "Up",
+        },
+        None if placed_before => Takeover::EndedUnwatched,
+        None => Takeover::Place,
+    }
 }
 
 #[async_trait::async_trait]
 impl WakeupDialer for AriWakeupDialer {
-    async fn call(&self, call: WakeupCall) -> CallResult {
+    async fn call(&self, call: WakeupCall, placed: Placed) -> Option<CallResult> {
         let id = channel_id(&call);
-        let mut machine = CallMachine::new(&id, &call.prompt, self.config.max_plays);
         let mut inbox = (self.inboxes)();
-        // Claimed before originating: no event can arrive for an id nobody knows.
+        // Claimed before originating or looking: no event can arrive for an id nobody knows.
         inbox.claim(&id);
-        let request = Originate {
-            endpoint: self.config.endpoint_template.replace("{ext}", &call.member),
-            channel_id: Some(id.clone()),
-            app: Some(self.client.app().to_owned()),
-            app_args: Some(format!("{ROUTE},{},{}", call.wakeup_id, call.member)),
-            caller_id: Some(self.config.caller_id.clone()),
-            timeout_secs: Some(call.ring_secs),
-            ..Originate::default()
-        };
-        let originated = if self.client.rest_over_ws().is_attached() {
-            self.client.originate(&request).await
+        let decision = if call.taken_over {
+            match self.client.channel(&id).await {
+                Ok(channel) => takeover(Some(&channel), call.placed_before),
+                Err(AriError::NotFound(_)) => takeover(None, call.placed_before),
+                Err(e) => {
+                    tracing::warn!(channel = %id, error = %e, "cannot ask Asterisk about a wakeup call taken over");
+                    return Some(CallResult::new(
+                        Outcome::Failed,
+                        format!("cannot look for the call placed before: {e}"),
+                    ));
+                }
+            }
         } else {
-            match self.originates.acquire().await {
-                Ok(_permit) => self.client.originate(&request).await,
-                // Never closed; a closed semaphore would only mean the dialer is going away.
-                Err(_) => return CallResult::new(Outcome::Failed, "dialer stopped"),
+            Takeover::Place
+        };
+        let (mut machine, first) = match decision {
+            Takeover::EndedUnwatched => {
+                return Some(CallResult::new(
+                    Outcome::Failed,
+                    "the call ended while no daemon watched it",
+                ));
+            }
+            Takeover::Adopt { answered } => {
+                tracing::info!(channel = %id, answered, "adopting a wakeup call placed before a restart");
+                placed.placed();
+                CallMachine::taken_over(&id, &call.prompt, self.config.max_plays, answered)
+            }
+            Takeover::Place => {
+                let machine = CallMachine::new(&id, &call.prompt, self.config.max_plays);
+                if let Err(e) = self.originate(&call, &id).await {
+                    tracing::warn!(channel = %id, member = %call.member, error = %e, "wakeup originate refused");
+                    return Some(CallResult::new(
+                        Outcome::Failed,
+                        format!("originate refused: {e}"),
+                    ));
+                }
+                placed.placed();
+                (machine, Vec::new())
             }
         };
-        if let Err(e) = originated {
-            tracing::warn!(channel = %id, member = %call.member, error = %e, "wakeup originate refused");
-            return CallResult::new(Outcome::Failed, format!("originate refused: {e}"));
+        for action in first {
+            self.execute(&id, action, &mut machine).await;
         }
         let ring_deadline = Instant::now()
             + Duration::from_secs(u64::from(call.ring_secs))
             + self.config.ring_margin;
-        let mut call_deadline: Option<Instant> = None;
+        let mut call_deadline: Option<Instant> = machine
+            .is_answered()
+            .then(|| Instant::now() + self.config.call_limit);
         loop {
             if let Some(result) = machine.result() {
-                return result.clone();
+                return Some(result.clone());
             }
             let deadline = call_deadline.unwrap_or(ring_deadline);
             let actions = tokio::select! {
@@ -139,7 +193,9 @@ impl WakeupDialer for AriWakeupDialer {
                         actions
                     }
                     Some(FlowInput::Vanished { .. }) => machine.on_failure("channel vanished while ARI was disconnected"),
-                    Some(FlowInput::Shutdown) | None => machine.on_failure("daemon stopping"),
+                    // The call goes on in Asterisk; the scheduler hands its claim back and the
+                    // next one to take it adopts the call.
+                    Some(FlowInput::Shutdown) | None => return None,
                 },
                 () = tokio::time::sleep_until(deadline) => {
                     if machine.is_answered() { machine.on_call_limit() } else { machine.on_ring_timeout() }
@@ -148,6 +204,28 @@ impl WakeupDialer for AriWakeupDialer {
             for action in actions {
                 self.execute(&id, action, &mut machine).await;
             }
+        }
+    }
+}
+
+impl AriWakeupDialer {
+    async fn originate(&self, call: &WakeupCall, id: &str) -> Result<(), AriError> {
+        let request = Originate {
+            endpoint: self.config.endpoint_template.replace("{ext}", &call.member),
+            channel_id: Some(id.to_owned()),
+            app: Some(self.client.app().to_owned()),
+            app_args: Some(format!("{ROUTE},{},{}", call.wakeup_id, call.member)),
+            caller_id: Some(self.config.caller_id.clone()),
+            timeout_secs: Some(call.ring_secs),
+            ..Originate::default()
+        };
+        if self.client.rest_over_ws().is_attached() {
+            return self.client.originate(&request).await.map(|_| ());
+        }
+        match self.originates.acquire().await {
+            Ok(_permit) => self.client.originate(&request).await.map(|_| ()),
+            // Never closed; a closed semaphore would only mean the dialer is going away.
+            Err(_) => Err(AriError::Transport("dialer stopped".into())),
         }
     }
 }
@@ -182,18 +260,115 @@ impl AriWakeupDialer {
     }
 }
 
+/// How long a wakeup call no scheduler here placed is left for one to adopt: longer than a
+/// call lease, so that the scheduler taking over the calls of one that died finds it.
+pub const ADOPTION_WAIT: Duration = Duration::from_secs(30);
+
 /// The engine route for `Stasis(ringside,wakeup,…)` calls no flow here owns: wakeup calls are
-/// only ever originated by a scheduler, which claims its channel first, so such a call is left
-/// over from a daemon that stopped mid-call. It is hung up rather than left in the app.
+/// only ever originated by a scheduler, which claims its channel first, so such a call was
+/// placed by a daemon that stopped (or this one before a restart). The scheduler that takes
+/// the call over adopts it; a call nobody adopts within [`ADOPTION_WAIT`] is hung up rather
+/// than left in the app.
 pub fn orphan_handler(call: FlowCall) -> FlowFuture {
+    orphan_handler_waiting(call, ADOPTION_WAIT)
+}
+
+/// [`orphan_handler`] with its wait chosen (tests shorten it).
+pub fn orphan_handler_waiting(call: FlowCall, wait: Duration) -> FlowFuture {
     Box::pin(async move {
-        let id = call.start.channel.id.clone();
-        tracing::info!(channel = %id, args = ?call.start.args, "hanging up a wakeup call no scheduler here placed");
-        match call.client.hangup(&id, HangupReason::Normal).await {
+        let FlowCall {
+            client,
+            start,
+            mut inbox,
+            ..
+        } = call;
+        let id = start.channel.id.clone();
+        tracing::info!(channel = %id, args = ?start.args, "wakeup call no scheduler here placed; waiting for one to take it over");
+        let deadline = Instant::now() + wait;
+        loop {
+            tokio::select! {
+                input = inbox.recv() => match input {
+                    Some(FlowInput::Event { event, .. }) => {
+                        if matches!(*event, crate::ari::Event::ChannelDestroyed(_)) {
+                            return;
+                        }
+                    }
+                    Some(FlowInput::Vanished { .. }) | Some(FlowInput::Shutdown) | None => return,
+                },
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+            if !inbox.owns(&id) {
+                return;
+            }
+        }
+        if !inbox.owns(&id) {
+            return;
+        }
+        tracing::info!(channel = %id, "hanging up a wakeup call no scheduler took over");
+        match client.hangup(&id, HangupReason::Normal).await {
             Ok(()) | Err(AriError::NotFound(_)) => {}
             Err(e) => {
                 tracing::warn!(channel = %id, error = %e, "cannot hang up orphan wakeup call")
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ari::model::Channel;
+
+    fn channel(state: &str) -> Channel {
+        serde_json::from_value(
+            serde_json::json!({"id": "wakeup-1-2", "name": "PJSIP/1001-1", "state": state}),
+        )
+        .expect("channel json")
+    }
+
+    #[test]
+    fn a_call_still_ringing_is_adopted_unanswered() {
+        assert_eq!(
+            takeover(Some(&channel("Ringing")), true),
+            Takeover::Adopt { answered: false }
+        );
+    }
+
+    #[test]
+    fn a_call_that_is_up_is_adopted_answered() {
+        assert_eq!(
+            takeover(Some(&channel("Up")), false),
+            Takeover::Adopt { answered: true }
+        );
+    }
+
+    #[test]
+    fn a_call_never_placed_is_placed_by_the_scheduler_taking_over() {
+        assert_eq!(takeover(None, false), Takeover::Place);
+    }
+
+    #[test]
+    fn a_call_placed_and_gone_is_not_placed_again() {
+        assert_eq!(takeover(None, true), Takeover::EndedUnwatched);
+    }
+
+    #[test]
+    fn the_channel_id_is_the_same_for_every_scheduler() {
+        let call = WakeupCall {
+            call_id: 42,
+            wakeup_id: 7,
+            member: "1001".into(),
+            prompt: "p".into(),
+            ring_secs: 30,
+            due_at: chrono::DateTime::UNIX_EPOCH,
+            taken_over: false,
+            placed_before: false,
+        };
+        let again = WakeupCall {
+            taken_over: true,
+            ..call.clone()
+        };
+        assert_eq!(channel_id(&call), "wakeup-7-42");
+        assert_eq!(channel_id(&again), channel_id(&call));
+    }
 }

@@ -8,46 +8,7 @@ use ringside_portal::{BackendError, BackendResult};
 
 use super::PortalBackend;
 use super::errors;
-use crate::store::{self, PortalSession, StoreError};
-
-/// The store's access level as the portal names it.
-pub fn access_to_api(access: store::Access) -> api::Access {
-    match access {
-        store::Access::No => api::Access::No,
-        store::Access::Read => api::Access::Read,
-        store::Access::Write => api::Access::Write,
-    }
-}
-
-pub fn access_from_api(access: api::Access) -> store::Access {
-    match access {
-        api::Access::No => store::Access::No,
-        api::Access::Read => store::Access::Read,
-        api::Access::Write => store::Access::Write,
-    }
-}
-
-pub fn menu_access_to_api(a: store::MenuAccess) -> api::MenuAccess {
-    api::MenuAccess {
-        profile: access_to_api(a.profile),
-        followme: access_to_api(a.followme),
-        greetings: access_to_api(a.greetings),
-        wakeup: access_to_api(a.wakeup),
-        fax: access_to_api(a.fax),
-        voicemail: access_to_api(a.voicemail),
-    }
-}
-
-pub fn menu_access_from_api(a: &api::MenuAccess) -> store::MenuAccess {
-    store::MenuAccess {
-        profile: access_from_api(a.profile),
-        followme: access_from_api(a.followme),
-        greetings: access_from_api(a.greetings),
-        wakeup: access_from_api(a.wakeup),
-        fax: access_from_api(a.fax),
-        voicemail: access_from_api(a.voicemail),
-    }
-}
+use crate::store::{self, PortalSession, StoreError, passwords};
 
 /// The stored user as the portal sees it.
 pub fn user_to_api(user: store::User) -> api::User {
@@ -58,7 +19,9 @@ pub fn user_to_api(user: store::User) -> api::User {
         is_admin: user.is_admin,
         portal_enabled: user.portal_enabled,
         disabled: !user.enabled,
-        access: menu_access_to_api(user.access),
+        access: user.access,
+        // Kept apart from the user row; filled in by [`PortalBackend::with_grants`].
+        wakeup_others: false,
     }
 }
 
@@ -87,7 +50,20 @@ impl PortalBackend {
 
     pub(super) async fn user_impl(&self, extension: &str) -> BackendResult<Option<api::User>> {
         let user = self.store.user(extension).await.map_err(errors::store)?;
-        Ok(user.map(user_to_api))
+        match user {
+            Some(user) => Ok(Some(self.with_grants(user_to_api(user)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The user with the grants an administrator gave them.
+    pub(super) async fn with_grants(&self, mut user: api::User) -> BackendResult<api::User> {
+        user.wakeup_others = self
+            .store
+            .may_wake_others(&user.extension)
+            .await
+            .map_err(errors::store)?;
+        Ok(user)
     }
 
     pub(super) async fn create_session_impl(
@@ -129,6 +105,10 @@ impl PortalBackend {
         old: &str,
         new: &str,
     ) -> BackendResult<()> {
+        // The new password's rules first: refusing it after checking the old one would tell a
+        // guesser that the old one was right without the guess being counted as a success.
+        passwords::check_password_rules(new)
+            .map_err(|e| errors::from_store(StoreError::Password(e), "new_password"))?;
         self.store
             .verify_password(extension, old)
             .await
@@ -137,6 +117,18 @@ impl PortalBackend {
             .set_password(extension, new)
             .await
             .map_err(|e| errors::from_store(e, "new_password"))
+    }
+
+    pub(super) async fn end_other_sessions_impl(
+        &self,
+        extension: &str,
+        keep: &str,
+    ) -> BackendResult<()> {
+        self.store
+            .delete_user_sessions_except(extension, keep)
+            .await
+            .map(|_| ())
+            .map_err(errors::store)
     }
 
     pub(super) async fn set_email_impl(&self, extension: &str, email: &str) -> BackendResult<()> {
@@ -167,20 +159,12 @@ mod tests {
             portal_enabled: true,
             is_admin: false,
             enabled: false,
-            access: store::MenuAccess::uniform(store::Access::Read),
+            access: store::MenuAccess::all(store::Access::Read),
             created_at: Utc::now(),
         };
         let api = user_to_api(user);
         assert!(api.disabled);
         assert!(!api.may_log_in());
         assert_eq!(api.access, api::MenuAccess::all(api::Access::Read));
-    }
-
-    #[test]
-    fn menu_access_survives_the_round_trip_through_the_portal() {
-        let mut access = store::MenuAccess::uniform(store::Access::Write);
-        access.set(store::Menu::Followme, store::Access::Read);
-        access.set(store::Menu::Fax, store::Access::No);
-        assert_eq!(menu_access_from_api(&menu_access_to_api(access)), access);
     }
 }

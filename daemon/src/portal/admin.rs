@@ -9,7 +9,7 @@ use ringside_portal::model::{
 use ringside_portal::{BackendError, BackendResult};
 
 use super::PortalBackend;
-use super::accounts::{menu_access_from_api, menu_access_to_api, user_to_api};
+use super::accounts::user_to_api;
 use super::errors;
 use crate::store::csv::CsvRecord;
 use crate::store::passwords;
@@ -76,12 +76,14 @@ pub fn report_to_api(report: store::ImportReport) -> ImportReport {
 
 impl PortalBackend {
     async fn stored_user(&self, extension: &str) -> BackendResult<User> {
-        self.store
+        let user = self
+            .store
             .user(extension)
             .await
             .map_err(errors::store)?
             .map(user_to_api)
-            .ok_or(BackendError::NotFound)
+            .ok_or(BackendError::NotFound)?;
+        self.with_grants(user).await
     }
 
     pub(super) async fn list_users_impl(&self, query: &UserQuery) -> BackendResult<UserPage> {
@@ -90,8 +92,12 @@ impl PortalBackend {
             .list_users(&page_window(query))
             .await
             .map_err(errors::store)?;
+        let mut users = Vec::with_capacity(page.users.len());
+        for user in page.users {
+            users.push(self.with_grants(user_to_api(user)).await?);
+        }
         Ok(UserPage {
-            users: page.users.into_iter().map(user_to_api).collect(),
+            users,
             total: page.total,
         })
     }
@@ -160,13 +166,19 @@ impl PortalBackend {
             .await
             .map_err(errors::store)?;
         self.store
-            .set_access(extension, &menu_access_from_api(&update.access))
+            .set_access(extension, &update.access)
             .await
             .map_err(errors::store)?;
         self.store
             .set_user_enabled(extension, !update.disabled)
             .await
             .map_err(errors::store)?;
+        if let Some(on) = update.wakeup_others {
+            self.store
+                .set_wake_others(extension, on)
+                .await
+                .map_err(errors::store)?;
+        }
         self.stored_user(extension).await
     }
 
@@ -204,12 +216,12 @@ impl PortalBackend {
 
     pub(super) async fn access_defaults_impl(&self) -> BackendResult<MenuAccess> {
         let access = self.store.default_access().await.map_err(errors::store)?;
-        Ok(menu_access_to_api(access))
+        Ok(access)
     }
 
     pub(super) async fn set_access_defaults_impl(&self, access: &MenuAccess) -> BackendResult<()> {
         self.store
-            .set_default_access(&menu_access_from_api(access))
+            .set_default_access(access)
             .await
             .map_err(errors::store)
     }

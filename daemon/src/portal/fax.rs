@@ -19,7 +19,6 @@ use super::greetings::staged_name;
 use crate::flows::fax::submit::DocumentKind;
 use crate::flows::fax::{DocumentLimits, SendRequest, SubmitError, fax_dir, submit_fax};
 use crate::store::fax::{self as stored, Direction, JobState};
-use crate::store::from_millis;
 
 fn state_to_api(job: &stored::FaxJob) -> FaxState {
     match job.state {
@@ -38,6 +37,28 @@ fn extension_of(path: Option<&str>) -> &str {
     path.and_then(|p| Path::new(p).extension())
         .and_then(|e| e.to_str())
         .unwrap_or("pdf")
+}
+
+/// A job's error in the user's terms. The fax flow's own reasons ("busy", "no answer", the
+/// fax status Asterisk reports) are shown; a reason carrying operator internals (an ARI URL, a
+/// file path) becomes a plain sentence, keeping what the user can act on: whether it will be
+/// retried. The full text stays in the store and in the fax flow's log.
+pub fn shown_error(error: &str) -> String {
+    let internal = error.contains("://")
+        || error
+            .split_whitespace()
+            .any(|word| word.trim_start_matches(['(', '"', '\'']).starts_with('/'));
+    if !internal {
+        return error.to_owned();
+    }
+    let plain = "the fax could not be sent because of a problem on the phone system; \
+                 your administrator can find the details in the log";
+    let outcome = ["; will retry", " (gave up after"]
+        .iter()
+        .filter_map(|marker| error.rfind(marker))
+        .min()
+        .map_or("", |at| &error[at..]);
+    format!("{plain}{outcome}")
 }
 
 /// A sent job as the portal shows it.
@@ -69,9 +90,9 @@ pub fn job_to_api(job: &stored::FaxJob) -> FaxJob {
         pages_total: (job.pages_total > 0).then_some(job.pages_total),
         attempts: job.attempts,
         status: job.fax_status.clone().unwrap_or_default(),
-        error,
-        created_at: from_millis(job.created_at),
-        updated_at: from_millis(job.updated_at),
+        error: shown_error(&error),
+        created_at: job.created_at,
+        updated_at: job.updated_at,
     }
 }
 
@@ -81,7 +102,7 @@ pub fn received_to_api(job: &stored::FaxJob) -> ReceivedFax {
         owner: job.owner.clone(),
         from_number: job.caller_id.clone().unwrap_or_default(),
         pages: job.pages_sent.max(job.pages_total),
-        received_at: from_millis(job.created_at),
+        received_at: job.created_at,
     }
 }
 
@@ -328,6 +349,10 @@ impl PortalBackend {
                 .filter(|p| p.is_file())
                 .or(original.filter(|p| p.is_file()))
                 .ok_or(BackendError::NotFound)?;
+            let wanted = match format {
+                FaxFormat::Pdf => "PDF",
+                FaxFormat::Tiff => "fax TIFF",
+            };
             std::fs::create_dir_all(&staging_dir).map_err(|e| {
                 BackendError::Internal(format!("cannot create {}: {e}", staging_dir.display()))
             })?;
@@ -343,8 +368,15 @@ impl PortalBackend {
                 FaxFormat::Pdf => converter.fax_tiff_to_pdf(&source, out.path()),
                 FaxFormat::Tiff => converter.to_fax_tiff(&source, out.path()),
             };
+            // A document the fax flow could not turn into fax pages (it is why such a job
+            // failed) cannot be offered in that form either: that is the job's state, not a
+            // server fault.
             converted.map_err(|e| {
-                BackendError::Internal(format!("cannot convert fax {}: {e}", job.id))
+                tracing::warn!(job = job.id, error = %e, "fax document cannot be converted for download");
+                BackendError::Conflict(format!(
+                    "this fax has no {wanted} to download: its document could not be converted \
+                     to fax pages"
+                ))
             })?;
             read_file(out.path())
         })
@@ -371,7 +403,7 @@ mod tests {
             pages_sent: 1,
             attempts,
             max_attempts: 4,
-            next_attempt_at: 0,
+            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
             fax_status: None,
             fax_error: None,
             fax_status_string: None,
@@ -382,8 +414,8 @@ mod tests {
             cancel_requested: false,
             lease_owner: None,
             lease_until: None,
-            created_at: 0,
-            updated_at: 0,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
             finished_at: None,
         }
     }
@@ -408,6 +440,30 @@ mod tests {
         let shown = job_to_api(&failed);
         assert_eq!(shown.status, "FAILED");
         assert_eq!(shown.error, "remote channel hungup");
+    }
+
+    #[test]
+    fn error_with_the_ari_url_is_shown_in_plain_words_keeping_the_retry() {
+        let error = "originate failed: error sending request for url \
+                     (http://127.0.0.1:8088/ari/channels/fax-7-1); will retry (attempt 2 of 3)";
+        let shown = shown_error(error);
+        assert!(
+            !shown.contains("http") && !shown.contains("/ari"),
+            "{shown}"
+        );
+        assert!(shown.ends_with("; will retry (attempt 2 of 3)"), "{shown}");
+    }
+
+    #[test]
+    fn error_naming_a_file_path_is_shown_in_plain_words() {
+        let shown = shown_error("cannot read /var/lib/ringside/fax/7.tif: permission denied");
+        assert!(!shown.contains("/var"), "{shown}");
+    }
+
+    #[test]
+    fn the_fax_flows_own_reason_is_shown_as_it_is() {
+        let error = "the line was busy (gave up after 3 attempts)";
+        assert_eq!(shown_error(error), error);
     }
 
     #[test]

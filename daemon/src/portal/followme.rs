@@ -133,6 +133,10 @@ impl PortalBackend {
         extension: &str,
         followme: &FollowMe,
     ) -> BackendResult<()> {
+        let too_much = self.limits.check_followme(followme);
+        if !too_much.is_empty() {
+            return Err(BackendError::Validation(too_much));
+        }
         let settings = from_api(extension, followme).map_err(BackendError::Validation)?;
         self.store
             .set_followme(&settings)

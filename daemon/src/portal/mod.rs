@@ -13,6 +13,7 @@ mod fax;
 mod followme;
 mod greetings;
 mod housekeeping;
+mod limits;
 mod serve;
 mod status;
 mod voicemail;
@@ -20,7 +21,8 @@ mod wakeups;
 
 pub use fax::forward_fax_updates;
 pub use housekeeping::{SESSION_SWEEP_EVERY, sweep_expired_sessions};
-pub use serve::serve;
+pub use limits::PortalLimits;
+pub use serve::{IdleTimeout, Timeouts, serve, serve_router};
 pub use status::AgiStatus;
 
 use std::path::PathBuf;
@@ -69,6 +71,7 @@ pub struct PortalBackend {
     fax_progress: broadcast::Sender<FaxJob>,
     /// `None` when the daemon runs no fax service; fax calls then fail plainly.
     fax: Option<FaxAccess>,
+    limits: PortalLimits,
     /// `None` when the daemon runs no voicemail inbox; voicemail calls then fail plainly.
     voicemail: Option<Inbox>,
 }
@@ -94,17 +97,24 @@ impl PortalBackend {
             agi,
             fax_progress,
             fax: None,
+            limits: PortalLimits::default(),
             voicemail: None,
         }
     }
 
-    /// Lets the portal queue faxes and serve fax documents.
+    /// Bounds what one user may ask of the PBX (wakeups, follow-me size).
+    pub fn with_limits(mut self, limits: PortalLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Lets the portal show and change the users' voicemail messages.
     pub fn with_voicemail(mut self, inbox: Inbox) -> Self {
         self.voicemail = Some(inbox);
         self
     }
 
+    /// Lets the portal queue faxes and serve fax documents.
     pub fn with_fax(mut self, fax: FaxAccess) -> Self {
         self.fax = Some(fax);
         self
@@ -154,6 +164,10 @@ impl Backend for PortalBackend {
 
     async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()> {
         self.change_password_impl(extension, old, new).await
+    }
+
+    async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()> {
+        self.end_other_sessions_impl(extension, keep).await
     }
 
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()> {

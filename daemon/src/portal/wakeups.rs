@@ -12,7 +12,7 @@ use sqlx::Row;
 
 use super::PortalBackend;
 use super::errors;
-use crate::schedule::prompt::SoundDirs;
+use crate::schedule::prompt::{PromptCatalog, PromptError, SoundDirs};
 use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet, Zone};
 use crate::store::wakeups::{self as stored, WakeupError};
 
@@ -27,6 +27,63 @@ const HISTORY_LIMIT: u32 = 100;
 
 fn invalid(field: &str, message: impl Into<String>) -> BackendError {
     BackendError::Validation(vec![FieldError::new(field, message)])
+}
+
+/// The same words whether the extension does not exist or is not the user's to call, so that
+/// the answer does not tell which extensions exist.
+fn not_callable(member: &str) -> BackendError {
+    invalid(
+        "members",
+        format!("{member:?} is not an extension you may call"),
+    )
+}
+
+/// The extensions a user's wakeup calls: their own when none is given. Other extensions only
+/// with the administrator's grant (whether each exists is then checked by the store, with the
+/// same message); an extension listed twice is refused.
+pub fn members_for(
+    owner: &str,
+    requested: &[String],
+    may_wake_others: bool,
+) -> Result<Vec<String>, BackendError> {
+    let mut members: Vec<String> = Vec::new();
+    for member in requested.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        if members.iter().any(|m| m == member) {
+            return Err(invalid(
+                "members",
+                format!("extension {member:?} is listed twice"),
+            ));
+        }
+        if member != owner && !may_wake_others {
+            return Err(not_callable(member));
+        }
+        members.push(member.to_owned());
+    }
+    if members.is_empty() {
+        members.push(owner.to_owned());
+    }
+    Ok(members)
+}
+
+/// Prompts a user may choose: a name among the system's sounds and the prompts uploaded to the
+/// daemon, never a path (which could name any file the daemon can read, another user's
+/// voicemail included). A prompt the wakeup already has is kept as it is, so that a wakeup an
+/// operator set up with an uploaded file's path can still be edited.
+struct UserPrompts<'a> {
+    sounds: SoundDirs,
+    kept: Option<&'a str>,
+}
+
+impl PromptCatalog for UserPrompts<'_> {
+    fn check(&self, prompt: &str) -> Result<(), PromptError> {
+        if self.kept == Some(prompt) {
+            return Ok(());
+        }
+        if prompt.starts_with('/') || prompt.contains('\\') {
+            return Err(PromptError::BadName(prompt.to_owned()));
+        }
+        self.sounds.check(prompt)
+    }
 }
 
 /// The portal's spec as the store's, keeping `base`'s call settings.
@@ -60,6 +117,12 @@ pub fn spec_from_api(
         .map(|m| m.trim().to_owned())
         .filter(|m| !m.is_empty())
         .collect();
+    if spec.name.chars().any(char::is_control) {
+        return Err(invalid(
+            "name",
+            "the name must not contain control characters (such as a line break)",
+        ));
+    }
     Ok(stored::WakeupSpec {
         owner: owner.to_owned(),
         name: spec.name.trim().to_owned(),
@@ -124,9 +187,8 @@ pub fn error_to_api(err: WakeupError) -> BackendError {
         WakeupError::Rule(RuleError::Syntax(_)) => "schedule",
         WakeupError::Prompt(_) => "prompt",
         WakeupError::Name => "name",
-        WakeupError::NoMembers | WakeupError::TooManyMembers(_) | WakeupError::UnknownMember(_) => {
-            "members"
-        }
+        WakeupError::UnknownMember(member) => return not_callable(member),
+        WakeupError::NoMembers | WakeupError::TooManyMembers(_) => "members",
         WakeupError::NotFound(_) => return BackendError::NotFound,
         WakeupError::UnknownOwner(_) => return BackendError::Rejected(err.to_string()),
         // Call settings the portal does not edit: a stored value out of range is ours.
@@ -139,6 +201,23 @@ pub fn error_to_api(err: WakeupError) -> BackendError {
     invalid(field, err.to_string())
 }
 
+/// An attempt's detail in the user's terms. Hangup causes are the phone system's own words
+/// and are shown; anything else may carry operator internals (the ARI URL, file paths, error
+/// chains), which stay in the log the call flow writes, so the user gets a plain sentence.
+pub fn shown_detail(outcome: Outcome, detail: &str) -> String {
+    let detail = detail.trim();
+    if detail.is_empty() || (detail.starts_with("cause ") && !detail.contains("://")) {
+        return detail.to_owned();
+    }
+    match outcome {
+        Outcome::Missed => "the wakeup service was not running when the call was due".into(),
+        Outcome::Failed => "the call could not be made because of a problem on the phone \
+                            system; your administrator can find the details in the log"
+            .into(),
+        _ => String::new(),
+    }
+}
+
 fn attempts_to_api(attempts: Vec<stored::Attempt>) -> Vec<WakeupAttempt> {
     attempts
         .into_iter()
@@ -148,7 +227,7 @@ fn attempts_to_api(attempts: Vec<stored::Attempt>) -> Vec<WakeupAttempt> {
                 at: a.started_at,
                 member: a.member,
                 outcome: outcome_to_api(outcome),
-                detail: a.detail,
+                detail: shown_detail(outcome, &a.detail),
             })
         })
         .collect()
@@ -189,15 +268,42 @@ impl PortalBackend {
         }
     }
 
+    async fn may_wake_others(&self, extension: &str) -> BackendResult<bool> {
+        self.store
+            .may_wake_others(extension)
+            .await
+            .map_err(errors::store)
+    }
+
     pub(super) async fn create_wakeup_impl(
         &self,
         extension: &str,
         spec: &WakeupSpec,
     ) -> BackendResult<Wakeup> {
-        let spec = spec_from_api(extension, spec, None)?;
+        let mut spec = spec_from_api(extension, spec, None)?;
+        spec.members = members_for(
+            extension,
+            &spec.members,
+            self.may_wake_others(extension).await?,
+        )?;
+        let have = self
+            .store
+            .list_wakeups(extension)
+            .await
+            .map_err(error_to_api)?
+            .len();
+        if have >= self.limits.wakeups_per_user {
+            return Err(BackendError::Rejected(format!(
+                "you already have {have} wakeup calls, the most allowed; delete one first"
+            )));
+        }
+        let prompts = UserPrompts {
+            sounds: self.prompts(),
+            kept: None,
+        };
         let created = self
             .store
-            .create_wakeup(&spec, &self.prompts(), Utc::now())
+            .create_wakeup(&spec, &prompts, Utc::now())
             .await
             .map_err(error_to_api)?;
         Ok(wakeup_to_api(created))
@@ -209,10 +315,16 @@ impl PortalBackend {
         spec: &WakeupSpec,
     ) -> BackendResult<Wakeup> {
         let current = self.store.wakeup(None, id).await.map_err(error_to_api)?;
-        let spec = spec_from_api(&current.spec.owner, spec, Some(&current.spec))?;
+        let owner = current.spec.owner.as_str();
+        let mut spec = spec_from_api(owner, spec, Some(&current.spec))?;
+        spec.members = members_for(owner, &spec.members, self.may_wake_others(owner).await?)?;
+        let prompts = UserPrompts {
+            sounds: self.prompts(),
+            kept: Some(current.spec.prompt.as_str()),
+        };
         let updated = self
             .store
-            .update_wakeup(None, id, &spec, &self.prompts(), Utc::now())
+            .update_wakeup(None, id, &spec, &prompts, Utc::now())
             .await
             .map_err(error_to_api)?;
         Ok(wakeup_to_api(updated))
@@ -318,6 +430,79 @@ mod tests {
         };
         assert_eq!(fields[0].field, "date");
         assert!(fields[0].message.contains("past"), "{fields:?}");
+    }
+
+    #[test]
+    fn failed_call_detail_does_not_show_the_ari_url() {
+        let detail = "originate refused: error sending request for url \
+                      (http://127.0.0.1:8088/ari/channels?endpoint=PJSIP%2F201)";
+        let shown = shown_detail(Outcome::Failed, detail);
+        assert!(!shown.contains("http") && !shown.contains("ari"), "{shown}");
+        assert!(shown.contains("could not be made"), "{shown}");
+    }
+
+    #[test]
+    fn hangup_cause_is_shown_as_the_phone_system_gave_it() {
+        let detail = "cause 17 (User busy), dial status BUSY";
+        assert_eq!(shown_detail(Outcome::Busy, detail), detail);
+    }
+
+    #[test]
+    fn wakeup_name_with_a_control_character_is_refused_on_the_name() {
+        for name in ["Early\u{0}", "Early\u{1b}[31m", "Early\r\nX-Injected: 1"] {
+            let mut spec = weekly();
+            spec.name = name.into();
+            let Err(BackendError::Validation(fields)) = spec_from_api("201", &spec, None) else {
+                panic!("expected a validation error for {name:?}");
+            };
+            assert_eq!(fields[0].field, "name");
+        }
+    }
+
+    #[test]
+    fn members_default_to_the_owners_own_extension() {
+        assert_eq!(members_for("201", &[], false).expect("own"), ["201"]);
+    }
+
+    #[test]
+    fn another_extension_needs_the_grant() {
+        let others = ["202".to_owned()];
+        assert!(matches!(
+            members_for("201", &others, false),
+            Err(BackendError::Validation(_))
+        ));
+        assert_eq!(members_for("201", &others, true).expect("granted"), ["202"]);
+    }
+
+    #[test]
+    fn unknown_and_not_yours_read_the_same() {
+        let message = |e: BackendError| match e {
+            BackendError::Validation(f) => f[0].message.replace("9999", "X").replace("202", "X"),
+            other => panic!("unexpected {other:?}"),
+        };
+        let not_yours = members_for("201", &["202".to_owned()], false).expect_err("refused");
+        let unknown = error_to_api(WakeupError::UnknownMember("9999".into()));
+        assert_eq!(message(not_yours), message(unknown));
+    }
+
+    #[test]
+    fn a_member_listed_twice_is_refused() {
+        let twice = ["202".to_owned(), " 202".to_owned()];
+        assert!(members_for("201", &twice, true).is_err());
+    }
+
+    #[test]
+    fn a_prompt_given_as_a_path_is_refused() {
+        let prompts = UserPrompts {
+            sounds: SoundDirs::default(),
+            kept: None,
+        };
+        let path = "/var/spool/asterisk/voicemail/default/202/INBOX/msg0000";
+        assert_eq!(
+            prompts.check(path),
+            Err(PromptError::BadName(path.to_owned()))
+        );
+        assert_eq!(prompts.check("this-is-yr-wakeup-call"), Ok(()));
     }
 
     #[test]

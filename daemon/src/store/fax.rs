@@ -5,11 +5,13 @@
 //! send one job twice; every later write is guarded by that lease. This module is storage
 //! only: which state follows which is decided in `flows::fax::machine`.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Dialect, Store, StoreError};
+use super::lease::{Lease, LeasedTable, Pick};
+use super::{Store, StoreError, from_millis, to_millis};
 
 /// Where a fax job is in its life. `Sent`, `Received`, `Failed` and `Cancelled` are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -107,7 +109,7 @@ impl std::fmt::Display for Direction {
     }
 }
 
-/// One fax, sent or received, as stored. Times are Unix milliseconds.
+/// One fax, sent or received, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FaxJob {
     pub id: i64,
@@ -128,7 +130,7 @@ pub struct FaxJob {
     /// Calls made so far.
     pub attempts: u32,
     pub max_attempts: u32,
-    pub next_attempt_at: i64,
+    pub next_attempt_at: DateTime<Utc>,
     /// Asterisk's `FAXSTATUS` of the last call (`SUCCESS` / `FAILED`).
     pub fax_status: Option<String>,
     /// Asterisk's `FAXERROR` of the last call.
@@ -144,10 +146,10 @@ pub struct FaxJob {
     pub channel_id: Option<String>,
     pub cancel_requested: bool,
     pub lease_owner: Option<String>,
-    pub lease_until: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub finished_at: Option<i64>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// A fax to queue for sending.
@@ -194,6 +196,14 @@ const COLUMNS: &str = "id, owner, direction, number, state, document_path, tiff_
      fax_status_string, remote_station_id, caller_id, error, channel_id, cancel_requested, \
      lease_owner, lease_until, created_at, updated_at, finished_at";
 
+const JOBS: LeasedTable = LeasedTable {
+    table: "fax_jobs",
+    holder: "lease_owner",
+    until: "lease_until",
+    order_by: "next_attempt_at, id",
+    also_set: ", updated_at = $3",
+};
+
 /// Marks SQL assembled here as safe: its only variable parts are this module's constants
 /// (column list, claim conditions, lock clause); every value is a bind parameter.
 fn audited(sql: String) -> AssertSqlSafe<String> {
@@ -223,7 +233,7 @@ fn job_from_row(row: &AnyRow) -> Result<FaxJob, StoreError> {
         pages_sent: count(row, "pages_sent")?,
         attempts: count(row, "attempts")?,
         max_attempts: count(row, "max_attempts")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
+        next_attempt_at: from_millis(row.try_get("next_attempt_at")?),
         fax_status: row.try_get("fax_status")?,
         fax_error: row.try_get("fax_error")?,
         fax_status_string: row.try_get("fax_status_string")?,
@@ -233,16 +243,24 @@ fn job_from_row(row: &AnyRow) -> Result<FaxJob, StoreError> {
         channel_id: row.try_get("channel_id")?,
         cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
         lease_owner: row.try_get("lease_owner")?,
-        lease_until: row.try_get("lease_until")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        finished_at: row.try_get("finished_at")?,
+        lease_until: row
+            .try_get::<Option<i64>, _>("lease_until")?
+            .map(from_millis),
+        created_at: from_millis(row.try_get("created_at")?),
+        updated_at: from_millis(row.try_get("updated_at")?),
+        finished_at: row
+            .try_get::<Option<i64>, _>("finished_at")?
+            .map(from_millis),
     })
 }
 
 impl Store {
     /// Queues a fax for sending; it is due at once.
-    pub async fn insert_send_job(&self, new: &NewSendJob, now: i64) -> Result<FaxJob, StoreError> {
+    pub async fn insert_send_job(
+        &self,
+        new: &NewSendJob,
+        now: DateTime<Utc>,
+    ) -> Result<FaxJob, StoreError> {
         let row = sqlx::query(audited(format!(
             "INSERT INTO fax_jobs (owner, direction, number, state, document_path, tiff_path, \
              pages_total, max_attempts, next_attempt_at, created_at, updated_at) \
@@ -254,7 +272,7 @@ impl Store {
         .bind(new.tiff_path.as_deref())
         .bind(i64::from(new.pages_total))
         .bind(i64::from(new.max_attempts.max(1)))
-        .bind(now)
+        .bind(to_millis(now))
         .fetch_one(self.pool())
         .await?;
         job_from_row(&row)
@@ -264,7 +282,7 @@ impl Store {
     pub async fn insert_received_fax(
         &self,
         new: &NewReceivedFax,
-        now: i64,
+        now: DateTime<Utc>,
     ) -> Result<FaxJob, StoreError> {
         let row = sqlx::query(audited(format!(
             "INSERT INTO fax_jobs (owner, direction, state, tiff_path, pdf_path, pages_total, \
@@ -284,7 +302,7 @@ impl Store {
         .bind(&new.remote_station_id)
         .bind(&new.caller_id)
         .bind(new.error.as_deref())
-        .bind(now)
+        .bind(to_millis(now))
         .fetch_one(self.pool())
         .await?;
         job_from_row(&row)
@@ -312,18 +330,14 @@ impl Store {
     }
 
     /// Takes the next due queued job for `worker` until `lease_until`, or `None`.
-    ///
-    /// One statement picks and leases the row: in SQLite the write lock makes it atomic; in
-    /// PostgreSQL `FOR UPDATE SKIP LOCKED` lets concurrent daemons pass over each other's pick.
     pub async fn claim_due_fax_job(
         &self,
         worker: &str,
-        now: i64,
-        lease_until: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
     ) -> Result<Option<FaxJob>, StoreError> {
-        self.claim_where(
-            "state = 'queued' AND direction = 'sent' AND next_attempt_at <= $3 \
-             AND (lease_until IS NULL OR lease_until < $3)",
+        self.claim_fax_job(
+            "state = 'queued' AND direction = 'sent' AND next_attempt_at <= $3",
             worker,
             now,
             lease_until,
@@ -332,16 +346,15 @@ impl Store {
     }
 
     /// Takes a job a worker left in an active state (converting, dialing, sending) whose lease
-    /// ran out — its daemon died or restarted — so it can be requeued or failed.
+    /// ran out (its daemon died or restarted), so it can be requeued or failed.
     pub async fn claim_abandoned_fax_job(
         &self,
         worker: &str,
-        now: i64,
-        lease_until: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
     ) -> Result<Option<FaxJob>, StoreError> {
-        self.claim_where(
-            "state IN ('converting', 'dialing', 'sending') AND direction = 'sent' \
-             AND (lease_until IS NULL OR lease_until < $3)",
+        self.claim_fax_job(
+            "state IN ('converting', 'dialing', 'sending') AND direction = 'sent'",
             worker,
             now,
             lease_until,
@@ -349,28 +362,32 @@ impl Store {
         .await
     }
 
-    async fn claim_where(
+    async fn claim_fax_job(
         &self,
-        condition: &str,
+        ready: &str,
         worker: &str,
-        now: i64,
-        lease_until: i64,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
     ) -> Result<Option<FaxJob>, StoreError> {
-        let lock = match self.dialect() {
-            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
-            Dialect::Sqlite => "",
+        let lease = Lease {
+            holder: worker,
+            now,
+            until: lease_until,
         };
-        let row = sqlx::query(audited(format!(
-            "UPDATE fax_jobs SET lease_owner = $1, lease_until = $2, updated_at = $3 \
-             WHERE id = (SELECT id FROM fax_jobs WHERE {condition} \
-             ORDER BY next_attempt_at, id LIMIT 1{lock}) RETURNING {COLUMNS}"
-        )))
-        .bind(worker)
-        .bind(lease_until)
-        .bind(now)
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(job_from_row).transpose()
+        let rows = JOBS
+            .claim(
+                self.pool(),
+                self.dialect(),
+                Pick {
+                    ready,
+                    values: &[],
+                    limit: 1,
+                    returning: COLUMNS,
+                },
+                lease,
+            )
+            .await?;
+        rows.first().map(job_from_row).transpose()
     }
 
     /// Extends `worker`'s lease on a job; `false` when the worker no longer holds it.
@@ -378,16 +395,12 @@ impl Store {
         &self,
         id: i64,
         worker: &str,
-        lease_until: i64,
+        lease_until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE fax_jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3")
-                .bind(lease_until)
-                .bind(id)
-                .bind(worker)
-                .execute(self.pool())
-                .await?;
-        Ok(done.rows_affected() == 1)
+        let renewed = JOBS
+            .renew(self.pool(), &[worker], Some(id), lease_until)
+            .await?;
+        Ok(renewed == 1)
     }
 
     /// Writes a leased job's progress. When the job is final or back in the queue the lease
@@ -397,8 +410,9 @@ impl Store {
         &self,
         job: &FaxJob,
         worker: &str,
-        now: i64,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let now = to_millis(now);
         let release = job.state.is_final() || job.state == JobState::Queued;
         let done = sqlx::query(
             "UPDATE fax_jobs SET state = $1, tiff_path = $2, pages_total = $3, pages_sent = $4, \
@@ -414,7 +428,7 @@ impl Store {
         .bind(i64::from(job.pages_total))
         .bind(i64::from(job.pages_sent))
         .bind(i64::from(job.attempts))
-        .bind(job.next_attempt_at)
+        .bind(to_millis(job.next_attempt_at))
         .bind(job.fax_status.as_deref())
         .bind(job.fax_error.as_deref())
         .bind(job.fax_status_string.as_deref())
@@ -440,13 +454,17 @@ impl Store {
 
     /// Cancels a waiting job at once, or asks the worker holding it to hang up and cancel.
     /// A finished job is left as it is.
-    pub async fn cancel_fax_job(&self, id: i64, now: i64) -> Result<CancelOutcome, StoreError> {
+    pub async fn cancel_fax_job(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<CancelOutcome, StoreError> {
         let cancelled = sqlx::query(
             "UPDATE fax_jobs SET state = 'cancelled', error = 'cancelled by the user', \
              updated_at = $1, finished_at = $1, lease_owner = NULL, lease_until = NULL \
              WHERE id = $2 AND state = 'queued' AND lease_owner IS NULL",
         )
-        .bind(now)
+        .bind(to_millis(now))
         .bind(id)
         .execute(self.pool())
         .await?;
@@ -458,7 +476,7 @@ impl Store {
              WHERE id = $2 AND state IN ('queued', 'converting', 'dialing', 'sending') \
              RETURNING {COLUMNS}"
         )))
-        .bind(now)
+        .bind(to_millis(now))
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
@@ -491,6 +509,11 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// An instant given in Unix milliseconds, as these tests count.
+    fn at(ms: i64) -> DateTime<Utc> {
+        from_millis(ms)
+    }
+
     async fn store() -> Store {
         Store::connect("sqlite::memory:")
             .await
@@ -500,11 +523,11 @@ mod tests {
     /// A send job to 555, queued at 0 and claimed by `worker` with a lease until 100.
     async fn claimed_job(store: &Store, worker: &str) -> FaxJob {
         store
-            .insert_send_job(&send_job("555"), 0)
+            .insert_send_job(&send_job("555"), at(0))
             .await
             .expect("insert");
         store
-            .claim_due_fax_job(worker, 0, 100)
+            .claim_due_fax_job(worker, at(0), at(100))
             .await
             .expect("claim")
             .expect("due")
@@ -533,7 +556,7 @@ mod tests {
     async fn queued_job_is_stored_queued_with_its_number() {
         let store = store().await;
         let job = store
-            .insert_send_job(&send_job("0049301234"), 1_000)
+            .insert_send_job(&send_job("0049301234"), at(1_000))
             .await
             .expect("insert");
         let loaded = store.fax_job(job.id).await.expect("load").expect("exists");
@@ -541,23 +564,32 @@ mod tests {
         assert_eq!(loaded.direction, Direction::Sent);
         assert_eq!(loaded.number, "0049301234");
         assert_eq!(loaded.max_attempts, 4);
-        assert_eq!(loaded.next_attempt_at, 1_000);
+        assert_eq!(loaded.next_attempt_at, at(1_000));
     }
 
     #[tokio::test]
     async fn a_claimed_job_cannot_be_claimed_again_until_its_lease_ends() {
         let store = store().await;
         let job = store
-            .insert_send_job(&send_job("555"), 0)
+            .insert_send_job(&send_job("555"), at(0))
             .await
             .expect("insert");
-        let first = store.claim_due_fax_job("a", 10, 100).await.expect("claim");
+        let first = store
+            .claim_due_fax_job("a", at(10), at(100))
+            .await
+            .expect("claim");
         assert_eq!(first.map(|j| j.id), Some(job.id));
         assert_eq!(
-            store.claim_due_fax_job("b", 50, 150).await.expect("claim"),
+            store
+                .claim_due_fax_job("b", at(50), at(150))
+                .await
+                .expect("claim"),
             None
         );
-        let after_expiry = store.claim_due_fax_job("b", 101, 200).await.expect("claim");
+        let after_expiry = store
+            .claim_due_fax_job("b", at(101), at(200))
+            .await
+            .expect("claim");
         assert_eq!(after_expiry.and_then(|j| j.lease_owner), Some("b".into()));
     }
 
@@ -565,21 +597,30 @@ mod tests {
     async fn a_job_due_later_is_not_claimed_now() {
         let store = store().await;
         let job = store
-            .insert_send_job(&send_job("555"), 0)
+            .insert_send_job(&send_job("555"), at(0))
             .await
             .expect("insert");
         let mut claimed = store
-            .claim_due_fax_job("a", 0, 100)
+            .claim_due_fax_job("a", at(0), at(100))
             .await
             .expect("claim")
             .expect("due");
-        claimed.next_attempt_at = 500;
-        store.save_fax_job(&claimed, "a", 1).await.expect("save");
+        claimed.next_attempt_at = at(500);
+        store
+            .save_fax_job(&claimed, "a", at(1))
+            .await
+            .expect("save");
         assert_eq!(
-            store.claim_due_fax_job("a", 499, 600).await.expect("claim"),
+            store
+                .claim_due_fax_job("a", at(499), at(600))
+                .await
+                .expect("claim"),
             None
         );
-        let due = store.claim_due_fax_job("a", 500, 600).await.expect("claim");
+        let due = store
+            .claim_due_fax_job("a", at(500), at(600))
+            .await
+            .expect("claim");
         assert_eq!(due.map(|j| j.id), Some(job.id));
     }
 
@@ -588,7 +629,10 @@ mod tests {
         let store = store().await;
         let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Dialing;
-        let err = store.save_fax_job(&job, "b", 1).await.expect_err("not b's");
+        let err = store
+            .save_fax_job(&job, "b", at(1))
+            .await
+            .expect_err("not b's");
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
     }
 
@@ -597,10 +641,10 @@ mod tests {
         let store = store().await;
         let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Sent;
-        store.save_fax_job(&job, "a", 42).await.expect("save");
+        store.save_fax_job(&job, "a", at(42)).await.expect("save");
         let loaded = store.fax_job(job.id).await.expect("load").expect("exists");
         assert_eq!(loaded.lease_owner, None);
-        assert_eq!(loaded.finished_at, Some(42));
+        assert_eq!(loaded.finished_at, Some(at(42)));
     }
 
     #[tokio::test]
@@ -608,17 +652,17 @@ mod tests {
         let store = store().await;
         let mut job = claimed_job(&store, "dead").await;
         job.state = JobState::Sending;
-        store.save_fax_job(&job, "dead", 1).await.expect("save");
+        store.save_fax_job(&job, "dead", at(1)).await.expect("save");
         assert_eq!(
             store
-                .claim_abandoned_fax_job("new", 50, 200)
+                .claim_abandoned_fax_job("new", at(50), at(200))
                 .await
                 .expect("claim"),
             None,
             "lease still running"
         );
         let abandoned = store
-            .claim_abandoned_fax_job("new", 101, 200)
+            .claim_abandoned_fax_job("new", at(101), at(200))
             .await
             .expect("claim")
             .expect("abandoned");
@@ -630,17 +674,20 @@ mod tests {
     async fn cancelling_a_waiting_job_cancels_it_at_once() {
         let store = store().await;
         let job = store
-            .insert_send_job(&send_job("555"), 0)
+            .insert_send_job(&send_job("555"), at(0))
             .await
             .expect("insert");
         assert_eq!(
-            store.cancel_fax_job(job.id, 5).await.expect("cancel"),
+            store.cancel_fax_job(job.id, at(5)).await.expect("cancel"),
             CancelOutcome::Cancelled
         );
         let loaded = store.fax_job(job.id).await.expect("load").expect("exists");
         assert_eq!(loaded.state, JobState::Cancelled);
         assert_eq!(
-            store.claim_due_fax_job("a", 10, 20).await.expect("claim"),
+            store
+                .claim_due_fax_job("a", at(10), at(20))
+                .await
+                .expect("claim"),
             None
         );
     }
@@ -650,9 +697,9 @@ mod tests {
         let store = store().await;
         let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Dialing;
-        store.save_fax_job(&job, "a", 1).await.expect("save");
+        store.save_fax_job(&job, "a", at(1)).await.expect("save");
         assert_eq!(
-            store.cancel_fax_job(job.id, 2).await.expect("cancel"),
+            store.cancel_fax_job(job.id, at(2)).await.expect("cancel"),
             CancelOutcome::Requested(JobState::Dialing)
         );
         assert!(store.fax_cancel_requested(job.id).await.expect("flag"));
@@ -663,9 +710,9 @@ mod tests {
         let store = store().await;
         let mut job = claimed_job(&store, "a").await;
         job.state = JobState::Sent;
-        store.save_fax_job(&job, "a", 1).await.expect("save");
+        store.save_fax_job(&job, "a", at(1)).await.expect("save");
         assert_eq!(
-            store.cancel_fax_job(job.id, 2).await.expect("cancel"),
+            store.cancel_fax_job(job.id, at(2)).await.expect("cancel"),
             CancelOutcome::AlreadyFinal(JobState::Sent)
         );
     }
@@ -673,7 +720,7 @@ mod tests {
     #[tokio::test]
     async fn cancelling_an_unknown_job_says_not_found() {
         let store = store().await;
-        let err = store.cancel_fax_job(77, 2).await.expect_err("missing");
+        let err = store.cancel_fax_job(77, at(2)).await.expect_err("missing");
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
     }
 
@@ -695,7 +742,7 @@ mod tests {
                     remote_station_id: "REMOTE".into(),
                     error: Some("reception ended early".into()),
                 },
-                9,
+                at(9),
             )
             .await
             .expect("insert");

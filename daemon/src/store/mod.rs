@@ -5,22 +5,25 @@
 //! Unix milliseconds (`i64`). Each feature has its own repository file (`impl Store` blocks)
 //! and its own migration, kept per dialect in `daemon/migrations/{sqlite,postgres}`.
 
-pub mod access;
 pub mod csv;
 pub mod fax;
 pub mod followme;
 pub mod followme_rules;
+pub(crate) mod lease;
 pub mod passwords;
 pub mod sessions;
 pub mod settings;
 pub mod user_fields;
 pub mod user_import;
 pub mod users;
+pub mod wakeup_claims;
+pub mod wakeup_grants;
 pub mod wakeups;
 
-pub use access::{Access, Menu, MenuAccess};
 pub use followme::{CallerIdMode, FollowMeSettings, FollowMeStep};
 pub use followme_rules::{FollowMeProblem, InvalidFollowMe, check_followme};
+/// Menu access is the portal's concept; the store keeps it per user and as the defaults.
+pub use ringside_portal::model::{Access, Menu, MenuAccess};
 pub use sessions::PortalSession;
 pub use user_fields::FieldError;
 pub use user_import::{ImportError, ImportReport, ImportedUser, RejectedRow};

@@ -116,6 +116,21 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Ends every session of a user but the one with id `keep` (a password change: the user
+    /// stays logged in where they changed it); returns how many ended.
+    pub async fn delete_user_sessions_except(
+        &self,
+        extension: &str,
+        keep: &str,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM portal_sessions WHERE extension = $1 AND id <> $2")
+            .bind(extension)
+            .bind(passwords::token_digest(keep))
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Removes sessions that expired before `now`; returns how many.
     pub async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM portal_sessions WHERE expires_at <= $1")

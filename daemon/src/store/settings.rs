@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::access::MenuAccess;
+use super::MenuAccess;
 use super::{Store, StoreError};
 
 const DEFAULT_ACCESS_KEY: &str = "default_access";

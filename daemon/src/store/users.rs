@@ -9,8 +9,8 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::access::{Access, Menu, MenuAccess};
 use super::user_fields::{check_display_name, check_email, check_extension, check_login};
+use super::{Access, Menu, MenuAccess};
 use super::{Store, StoreError, from_millis, to_millis};
 use crate::store::passwords;
 
@@ -85,9 +85,9 @@ const USER_COLUMNS: &str = "extension, display_name, email, password_hash, porta
      access_fax, access_voicemail, created_at";
 
 fn access_column(row: &AnyRow, menu: Menu) -> Result<Access, StoreError> {
-    let text: String = row.try_get(menu.column())?;
+    let text: String = row.try_get(access_column_name(menu))?;
     text.parse()
-        .map_err(|e| StoreError::Corrupt(format!("{} of a user: {e}", menu.column())))
+        .map_err(|e| StoreError::Corrupt(format!("{} of a user: {e}", access_column_name(menu))))
 }
 
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
@@ -161,7 +161,7 @@ impl Store {
             email: String::new(),
             password: Some(password.to_owned()),
             portal_enabled: true,
-            access: Some(MenuAccess::uniform(Access::Write)),
+            access: Some(MenuAccess::all(Access::Write)),
         };
         self.insert_user(&new, true).await
     }
@@ -353,10 +353,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql = format!(
             "UPDATE users SET {} = $1 WHERE extension = $2",
-            menu.column()
+            access_column_name(menu)
         );
         let done = sqlx::query(AssertSqlSafe(sql))
-            .bind(access.as_str())
+            .bind(access.key())
             .bind(extension)
             .execute(self.pool())
             .await?;
@@ -369,12 +369,12 @@ impl Store {
             "UPDATE users SET access_profile = $1, access_followme = $2, access_greetings = $3, \
              access_wakeup = $4, access_fax = $5, access_voicemail = $6 WHERE extension = $7",
         )
-        .bind(access.profile.as_str())
-        .bind(access.followme.as_str())
-        .bind(access.greetings.as_str())
-        .bind(access.wakeup.as_str())
-        .bind(access.fax.as_str())
-        .bind(access.voicemail.as_str())
+        .bind(access.profile.key())
+        .bind(access.followme.key())
+        .bind(access.greetings.key())
+        .bind(access.wakeup.key())
+        .bind(access.fax.key())
+        .bind(access.voicemail.key())
         .bind(extension)
         .execute(self.pool())
         .await?;
@@ -460,17 +460,29 @@ where
     .bind(row.password_hash)
     .bind(i64::from(row.portal_enabled))
     .bind(i64::from(row.is_admin))
-    .bind(row.access.profile.as_str())
-    .bind(row.access.followme.as_str())
-    .bind(row.access.greetings.as_str())
-    .bind(row.access.wakeup.as_str())
-    .bind(row.access.fax.as_str())
-    .bind(row.access.voicemail.as_str())
+    .bind(row.access.profile.key())
+    .bind(row.access.followme.key())
+    .bind(row.access.greetings.key())
+    .bind(row.access.wakeup.key())
+    .bind(row.access.fax.key())
+    .bind(row.access.voicemail.key())
     .bind(to_millis(row.created_at))
     .execute(executor)
     .await
     .map_err(|e| conflict_on_unique(e, row.extension))?;
     Ok(())
+}
+
+/// The `users` column holding a menu's access.
+fn access_column_name(menu: Menu) -> &'static str {
+    match menu {
+        Menu::Profile => "access_profile",
+        Menu::Followme => "access_followme",
+        Menu::Greetings => "access_greetings",
+        Menu::Wakeup => "access_wakeup",
+        Menu::Fax => "access_fax",
+        Menu::Voicemail => "access_voicemail",
+    }
 }
 
 #[cfg(test)]

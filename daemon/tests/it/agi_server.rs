@@ -1,5 +1,5 @@
 //! The FastAGI server over real TCP, driven by a client that speaks as Asterisk 22 does
-//! (header and replies copied from `shared/asterisk-agi/fastagi-session.txt`).
+//! (header and replies copied from a FastAGI session recorded with a real Asterisk 22).
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -125,7 +125,7 @@ impl Rig {
                     pages_total: 3,
                     max_attempts,
                 },
-                0,
+                at(0),
             )
             .await
             .expect("queue")
@@ -328,7 +328,10 @@ async fn job_cancelled_while_dialing_hangs_up_the_call() {
                 .await,
             "call placed"
         );
-        rig.store.cancel_fax_job(job.id, 1).await.expect("cancel");
+        rig.store
+            .cancel_fax_job(job.id, at(1))
+            .await
+            .expect("cancel");
     };
     let (worked, ()) = tokio::join!(attempt, cancel);
     assert!(worked.expect("worker"));
@@ -369,4 +372,9 @@ async fn fax_call_answered_after_its_worker_is_gone_is_hung_up() {
         .destroyed("ringside-fax-99-1")
         .and_then(|(view, _)| view.continued);
     assert_eq!(continued, None, "not sent into the dialplan");
+}
+
+/// An instant given in Unix milliseconds, as these tests count.
+fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    ringside::store::from_millis(ms)
 }

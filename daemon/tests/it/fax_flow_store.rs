@@ -23,7 +23,7 @@ fn job(n: usize) -> NewSendJob {
 async fn claim_all(store: Store, worker: &'static str) -> Vec<i64> {
     let mut ids = Vec::new();
     while let Some(job) = store
-        .claim_due_fax_job(worker, 1_000, 1_000_000)
+        .claim_due_fax_job(worker, at(1_000), at(1_000_000))
         .await
         .expect("claim")
     {
@@ -36,7 +36,7 @@ async fn claim_all(store: Store, worker: &'static str) -> Vec<i64> {
 async fn concurrent_daemons_never_claim_the_same_job() {
     for_each_db(|store| async move {
         for n in 0..30 {
-            store.insert_send_job(&job(n), 0).await.expect("queue");
+            store.insert_send_job(&job(n), at(0)).await.expect("queue");
         }
         let (a, b, c) = tokio::join!(
             claim_all(store.clone(), "daemon-a"),
@@ -58,25 +58,25 @@ async fn concurrent_daemons_never_claim_the_same_job() {
 #[tokio::test]
 async fn job_of_a_stopped_daemon_is_reclaimed_only_after_its_lease() {
     for_each_db(|store| async move {
-        store.insert_send_job(&job(1), 0).await.expect("queue");
+        store.insert_send_job(&job(1), at(0)).await.expect("queue");
         let mut held = store
-            .claim_due_fax_job("stopped", 0, 5_000)
+            .claim_due_fax_job("stopped", at(0), at(5_000))
             .await
             .expect("claim")
             .expect("due");
         held.state = JobState::Dialing;
         held.attempts = 1;
         store
-            .save_fax_job(&held, "stopped", 10)
+            .save_fax_job(&held, "stopped", at(10))
             .await
             .expect("save");
         let early = store
-            .claim_abandoned_fax_job("restarted", 4_999, 9_000)
+            .claim_abandoned_fax_job("restarted", at(4_999), at(9_000))
             .await
             .expect("claim");
         assert_eq!(early, None);
         let late = store
-            .claim_abandoned_fax_job("restarted", 5_001, 9_000)
+            .claim_abandoned_fax_job("restarted", at(5_001), at(9_000))
             .await
             .expect("claim")
             .expect("abandoned");
@@ -88,9 +88,9 @@ async fn job_of_a_stopped_daemon_is_reclaimed_only_after_its_lease() {
 #[tokio::test]
 async fn saved_progress_reads_back_on_every_database() {
     for_each_db(|store| async move {
-        let queued = store.insert_send_job(&job(2), 0).await.expect("queue");
+        let queued = store.insert_send_job(&job(2), at(0)).await.expect("queue");
         let mut j = store
-            .claim_due_fax_job("w", 0, 100)
+            .claim_due_fax_job("w", at(0), at(100))
             .await
             .expect("claim")
             .expect("due");
@@ -102,7 +102,7 @@ async fn saved_progress_reads_back_on_every_database() {
         j.fax_status_string = Some("The call dropped prematurely".into());
         j.remote_station_id = Some("REMOTE".into());
         j.error = Some("fax failed: HANGUP".into());
-        store.save_fax_job(&j, "w", 50).await.expect("save");
+        store.save_fax_job(&j, "w", at(50)).await.expect("save");
         let read = store
             .fax_job(queued.id)
             .await
@@ -110,7 +110,7 @@ async fn saved_progress_reads_back_on_every_database() {
             .expect("exists");
         assert_eq!(read.state, JobState::Failed);
         assert_eq!(read.fax_error.as_deref(), Some("HANGUP"));
-        assert_eq!(read.finished_at, Some(50));
+        assert_eq!(read.finished_at, Some(at(50)));
         assert_eq!(read.lease_owner, None);
         assert_eq!(read.pages_sent, 1);
     })
@@ -135,14 +135,14 @@ async fn received_fax_reads_back_on_every_database() {
                     remote_station_id: "SENDER".into(),
                     error: None,
                 },
-                77,
+                at(77),
             )
             .await
             .expect("record");
         let listed = store.fax_jobs_of("1001").await.expect("list");
         assert_eq!(listed, vec![recorded.clone()]);
         assert_eq!(recorded.pages_total, 2);
-        assert_eq!(recorded.finished_at, Some(77));
+        assert_eq!(recorded.finished_at, Some(at(77)));
     })
     .await;
 }
@@ -150,19 +150,24 @@ async fn received_fax_reads_back_on_every_database() {
 #[tokio::test]
 async fn cancel_of_a_job_a_worker_holds_is_a_request_on_every_database() {
     for_each_db(|store| async move {
-        store.insert_send_job(&job(3), 0).await.expect("queue");
+        store.insert_send_job(&job(3), at(0)).await.expect("queue");
         let mut held = store
-            .claim_due_fax_job("w", 0, 100)
+            .claim_due_fax_job("w", at(0), at(100))
             .await
             .expect("claim")
             .expect("due");
         held.state = JobState::Sending;
-        store.save_fax_job(&held, "w", 1).await.expect("save");
+        store.save_fax_job(&held, "w", at(1)).await.expect("save");
         assert_eq!(
-            store.cancel_fax_job(held.id, 2).await.expect("cancel"),
+            store.cancel_fax_job(held.id, at(2)).await.expect("cancel"),
             ringside::store::fax::CancelOutcome::Requested(JobState::Sending)
         );
         assert!(store.fax_cancel_requested(held.id).await.expect("flag"));
     })
     .await;
+}
+
+/// An instant given in Unix milliseconds, as these tests count.
+fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    ringside::store::from_millis(ms)
 }

@@ -213,7 +213,7 @@ impl Rig {
                     pages_total: 3,
                     max_attempts,
                 },
-                0,
+                at(0),
             )
             .await
             .expect("queue")
@@ -320,7 +320,7 @@ async fn a_retry_waits_for_the_retry_delay() {
     let waiting = rig.job(job.id).await;
     assert_eq!(waiting.state, JobState::Queued);
     assert_eq!(waiting.attempts, 1);
-    assert!(waiting.next_attempt_at >= waiting.updated_at + 299_000);
+    assert!(waiting.next_attempt_at >= waiting.updated_at + chrono::Duration::seconds(299));
     assert!(
         waiting
             .error
@@ -451,7 +451,10 @@ async fn cancelling_while_dialing_hangs_up_and_cancels() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(dialing, "job reached dialing");
-    rig.store.cancel_fax_job(job.id, 1).await.expect("cancel");
+    rig.store
+        .cancel_fax_job(job.id, at(1))
+        .await
+        .expect("cancel");
     running.await.expect("join").expect("worker");
     let done = rig.job(job.id).await;
     assert_eq!(done.state, JobState::Cancelled);
@@ -472,7 +475,7 @@ async fn job_left_sending_by_a_stopped_daemon_is_hung_up_and_requeued() {
     // A daemon that claimed the job, started the call, and died (its lease has run out).
     let mut claimed = rig
         .store
-        .claim_due_fax_job("dead-daemon", 0, 1)
+        .claim_due_fax_job("dead-daemon", at(0), at(1))
         .await
         .expect("claim")
         .expect("due");
@@ -480,7 +483,7 @@ async fn job_left_sending_by_a_stopped_daemon_is_hung_up_and_requeued() {
     claimed.attempts = 1;
     claimed.channel_id = Some(format!("ringside-fax-{}-1", job.id));
     rig.store
-        .save_fax_job(&claimed, "dead-daemon", 1)
+        .save_fax_job(&claimed, "dead-daemon", at(1))
         .await
         .expect("save");
     assert!(rig.worker.run_once().await.expect("worker"));
@@ -505,13 +508,13 @@ async fn job_left_converting_by_a_stopped_daemon_is_converted_again() {
     let job = rig.queue(4).await;
     let mut claimed = rig
         .store
-        .claim_due_fax_job("dead-daemon", 0, 1)
+        .claim_due_fax_job("dead-daemon", at(0), at(1))
         .await
         .expect("claim")
         .expect("due");
     claimed.state = JobState::Converting;
     rig.store
-        .save_fax_job(&claimed, "dead-daemon", 1)
+        .save_fax_job(&claimed, "dead-daemon", at(1))
         .await
         .expect("save");
     rig.work().await;
@@ -535,10 +538,14 @@ async fn a_slow_conversion_keeps_its_lease_so_no_other_daemon_takes_the_job() {
     let mut stolen = None;
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(25)).await;
-        let now = chrono::Utc::now().timestamp_millis();
+        let now = chrono::Utc::now();
         stolen = rig
             .store
-            .claim_abandoned_fax_job("other-daemon", now, now + 300)
+            .claim_abandoned_fax_job(
+                "other-daemon",
+                now,
+                now + chrono::Duration::milliseconds(300),
+            )
             .await
             .expect("claim");
         if stolen.is_some() {
@@ -548,4 +555,9 @@ async fn a_slow_conversion_keeps_its_lease_so_no_other_daemon_takes_the_job() {
     running.await.expect("join").expect("worker");
     assert_eq!(stolen, None, "job taken while converting");
     assert_eq!(rig.job(job.id).await.state, JobState::Sent);
+}
+
+/// An instant given in Unix milliseconds, as these tests count.
+fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    ringside::store::from_millis(ms)
 }

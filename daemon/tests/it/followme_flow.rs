@@ -696,3 +696,37 @@ async fn call_for_an_unknown_flow_continues_in_the_dialplan() {
     assert_eq!(h.wait_continued(&caller).await.priority, 2);
     h.stop().await;
 }
+
+/// A loaded or just-restarted Asterisk answers `channels/create` before the leg's
+/// StasisStart; the `dial` that follows at once is refused with 409 "Channel not in Stasis
+/// application". The leg is dialled once it is in Stasis, and the call connects.
+#[tokio::test]
+async fn a_leg_whose_stasis_start_comes_late_is_still_dialled_and_bridged() {
+    let h = Harness::start(vec![settings(5, &[(&["2001"], 10)])], &["1001", "2001"]).await;
+    h.sim
+        .delay_stasis_start_after_create(Some(Duration::from_millis(150)));
+    h.sim.phone("1001", Script::answer_after_ms(30));
+    let caller = h.call("1001");
+    let callee = h.wait_bridged(&caller).await;
+    assert_eq!(h.leg_endpoint(&callee), "PJSIP/1001");
+    let dials = h.calls("POST", "/dial");
+    assert!(
+        dials.iter().any(|c| c.status == 409),
+        "the first dial met the race: {dials:?}"
+    );
+    assert_eq!(dials.last().map(|c| c.status), Some(204));
+    h.stop().await;
+}
+
+/// The usual order (StasisStart before the create's answer) dials once, at once.
+#[tokio::test]
+async fn a_leg_already_in_stasis_is_dialled_once() {
+    let h = Harness::start(vec![settings(5, &[(&["2001"], 10)])], &["1001", "2001"]).await;
+    h.sim.phone("1001", Script::answer_after_ms(30));
+    let caller = h.call("1001");
+    h.wait_bridged(&caller).await;
+    let dials = h.calls("POST", "/dial");
+    assert_eq!(dials.len(), 1, "{dials:?}");
+    assert_eq!(dials[0].status, 204);
+    h.stop().await;
+}

@@ -88,3 +88,33 @@ async fn sqlite_and_postgres_migrations_build_the_same_schema() {
     );
     assert_eq!(sqlite_indexes, pg_indexes, "indexes (table, name) differ");
 }
+
+fn migration_files(dialect: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("migrations folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn both_dialects_have_the_same_migration_files() {
+    let sqlite = migration_files("sqlite");
+    assert!(sqlite.len() >= 5, "{sqlite:?}");
+    assert_eq!(sqlite, migration_files("postgres"));
+}
+
+#[test]
+fn migration_versions_are_unique() {
+    let names = migration_files("sqlite");
+    let versions: BTreeSet<&str> = names.iter().filter_map(|n| n.split('_').next()).collect();
+    assert_eq!(
+        versions.len(),
+        names.len(),
+        "two migrations share a version: {names:?}"
+    );
+}

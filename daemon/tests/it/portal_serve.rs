@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-fn free_addr() -> SocketAddr {
+pub(crate) fn free_addr() -> SocketAddr {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
     probe.local_addr().expect("probe address")
 }
@@ -24,14 +24,14 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// A running daemon that is stopped when dropped.
-struct RunningDaemon {
-    base: String,
+pub(crate) struct RunningDaemon {
+    pub(crate) base: String,
     stop: CancellationToken,
     run: Option<JoinHandle<()>>,
 }
 
 impl RunningDaemon {
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         self.stop.cancel();
         if let Some(run) = self.run.take() {
             tokio::time::timeout(Duration::from_secs(10), run)
@@ -48,7 +48,7 @@ impl Drop for RunningDaemon {
     }
 }
 
-fn config(dir: &Path, portal: SocketAddr) -> Config {
+pub(crate) fn config(dir: &Path, portal: SocketAddr) -> Config {
     Config {
         data_dir: dir.to_owned(),
         // Nothing listens there: the portal must work while Asterisk is away.
@@ -62,6 +62,7 @@ fn config(dir: &Path, portal: SocketAddr) -> Config {
         portal: PortalConfig {
             listen: portal,
             secure_cookies: false,
+            ..Default::default()
         },
         voicemail: VoicemailConfig {
             spool_dir: dir.join("voicemail"),
@@ -72,12 +73,12 @@ fn config(dir: &Path, portal: SocketAddr) -> Config {
 }
 
 /// Opens the daemon's store for setup, then runs the daemon until the portal answers.
-async fn start(dir: &Path, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
+pub(crate) async fn start(dir: &Path, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
     let portal = free_addr();
     start_with(config(dir, portal), setup).await
 }
 
-async fn start_with(config: Config, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
+pub(crate) async fn start_with(config: Config, setup: impl AsyncFnOnce(&Store)) -> RunningDaemon {
     let portal = config.portal.listen;
     let daemon = Daemon::new(config).await.expect("daemon");
     setup(daemon.store()).await;
@@ -101,7 +102,7 @@ async fn start_with(config: Config, setup: impl AsyncFnOnce(&Store)) -> RunningD
     panic!("portal did not come up on {base}");
 }
 
-async fn add_user(store: &Store, ext: &str, password: &str) {
+pub(crate) async fn add_user(store: &Store, ext: &str, password: &str) {
     store
         .create_user(&NewUser {
             password: Some(password.into()),
@@ -113,7 +114,7 @@ async fn add_user(store: &Store, ext: &str, password: &str) {
 }
 
 /// A logged-in API client: the session cookie and CSRF token from `POST /api/v1/session`.
-struct ApiSession {
+pub(crate) struct ApiSession {
     base: String,
     client: reqwest::Client,
     cookie: String,
@@ -121,7 +122,7 @@ struct ApiSession {
 }
 
 impl ApiSession {
-    async fn log_in(base: &str, ext: &str, password: &str) -> ApiSession {
+    pub(crate) async fn log_in(base: &str, ext: &str, password: &str) -> ApiSession {
         let client = reqwest::Client::new();
         let response = client
             .post(format!("{base}/api/v1/session"))
@@ -147,14 +148,14 @@ impl ApiSession {
         }
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.base))
             .header("cookie", &self.cookie)
             .header("x-csrf-token", &self.csrf)
     }
 
-    async fn get_json(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = self
             .request(reqwest::Method::GET, path)
             .send()

@@ -85,6 +85,7 @@ async fn portal(secret: &str) -> Portal {
         portal: PortalConfig {
             listen,
             secure_cookies: false,
+            ..PortalConfig::default()
         },
         voicemail: VoicemailConfig {
             spool_dir: spool_root.clone(),

@@ -7,7 +7,8 @@ use crate::wakeup_support;
 use std::sync::Arc;
 
 use chrono::Duration;
-use ringside::schedule::{Clock, ManualClock, Outcome, Scheduler, SchedulerConfig};
+use ringside::flows::wakeup::{Scheduler, SchedulerConfig};
+use ringside::schedule::{Clock, ManualClock, Outcome};
 use ringside::store::Store;
 use ringside::store::wakeups::WakeupSpec;
 use tokio_util::sync::CancellationToken;
@@ -121,7 +122,7 @@ async fn wakeup_added_while_sleeping_is_picked_up_when_woken() {
     add_users(&store, &["1001"]).await;
     let now = t("2026-12-01T05:00:00Z");
     let mut run = start(&store, ManualClock::new(now));
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await; // the loop is asleep now
+    full_pass(&run.scheduler).await;
     let id = create(
         &store,
         &spec("1001", "once 2026-12-01 06:01", "Europe/Berlin"),
@@ -129,7 +130,7 @@ async fn wakeup_added_while_sleeping_is_picked_up_when_woken() {
     )
     .await;
     run.scheduler.handle().wake();
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    full_pass(&run.scheduler).await;
     run.clock.set(t("2026-12-01T05:01:00Z"));
     assert_eq!(next_call(&mut run.calls).await.call.wakeup_id, id);
 }
@@ -232,7 +233,7 @@ async fn no_answer_stops_after_the_retries_run_out() {
     })
     .await;
     run.clock.advance(Duration::hours(1));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    full_pass(&run.scheduler).await;
     assert_eq!(
         run.dialer.count(),
         2,
@@ -266,7 +267,7 @@ async fn snooze_calls_again_after_the_snooze_minutes() {
     })
     .await;
     run.clock.advance(Duration::minutes(9));
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    full_pass(&run.scheduler).await;
     assert_eq!(run.dialer.count(), 1, "not before the snooze time");
     run.clock.advance(Duration::minutes(1));
     assert_eq!(
@@ -355,7 +356,7 @@ async fn restart_catch_up_fires_within_grace_and_records_older_as_missed() {
         Some(t("2026-11-30T05:00:00Z")),
         "missed weekly moves to next week"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    full_pass(&run.scheduler).await;
     assert_eq!(run.dialer.count(), 1, "missed wakeups are not dialled");
 }
 
@@ -379,7 +380,7 @@ async fn claim_of_a_dead_daemon_is_taken_over_after_the_lease() {
     assert_eq!(claimed.len(), 1);
 
     let mut run = start(&store, ManualClock::new(due));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    full_pass(&run.scheduler).await;
     assert_eq!(run.dialer.count(), 0, "held by the other daemon's lease");
 
     run.clock.set(due + Duration::seconds(61));
@@ -407,7 +408,7 @@ async fn disabled_wakeup_does_not_fire() {
         .expect("disable");
     let run = start(&store, ManualClock::new(now));
     run.clock.set(t("2026-12-01T06:00:00Z"));
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    full_pass(&run.scheduler).await;
     assert_eq!(run.dialer.count(), 0);
 }
 
@@ -529,7 +530,7 @@ async fn retry_due_long_before_a_restart_is_recorded_missed_not_dialled() {
             ]
     })
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    full_pass(&run.scheduler).await;
     assert_eq!(run.dialer.count(), 0, "a missed retry is not dialled");
     assert_eq!(count(&store, "SELECT COUNT(*) FROM wakeup_calls").await, 0);
 }

@@ -290,9 +290,9 @@ async fn new_users_get_the_stored_default_access() {
     for_each_db(|store| async move {
         assert_eq!(
             store.default_access().await.expect("defaults"),
-            MenuAccess::uniform(Access::Write)
+            MenuAccess::all(Access::Write)
         );
-        let mut defaults = MenuAccess::uniform(Access::Read);
+        let mut defaults = MenuAccess::all(Access::Read);
         defaults.fax = Access::No;
         store
             .set_default_access(&defaults)
@@ -311,17 +311,17 @@ async fn new_users_get_the_stored_default_access() {
 async fn explicit_access_wins_over_the_defaults() {
     for_each_db(|store| async move {
         store
-            .set_default_access(&MenuAccess::uniform(Access::No))
+            .set_default_access(&MenuAccess::all(Access::No))
             .await
             .expect("set defaults");
         let user = store
             .create_user(&NewUser {
-                access: Some(MenuAccess::uniform(Access::Read)),
+                access: Some(MenuAccess::all(Access::Read)),
                 ..NewUser::new("1002", "Bob")
             })
             .await
             .expect("create");
-        assert_eq!(user.access, MenuAccess::uniform(Access::Read));
+        assert_eq!(user.access, MenuAccess::all(Access::Read));
     })
     .await;
 }
@@ -362,7 +362,7 @@ async fn admin_is_created_with_a_login_name_and_full_access() {
             .await
             .expect("create admin");
         assert!(admin.is_admin && admin.portal_enabled && admin.has_password);
-        assert_eq!(admin.access, MenuAccess::uniform(Access::Write));
+        assert_eq!(admin.access, MenuAccess::all(Access::Write));
         store
             .verify_password("root.admin", "admin-secret-1")
             .await

@@ -1,5 +1,5 @@
-//! The recorded Asterisk 22 traces (`/work/shared/asterisk-ari/traces`, copied under
-//! `tests/traces/`) checked against Ringside: every recorded event parses into a typed event,
+//! The traces recorded from a real Asterisk 22 (copied under
+//! `daemon/tests/traces/`) checked against Ringside: every recorded event parses into a typed event,
 //! recorded error answers become the right typed errors, and the simulator, driven through
 //! the same REST calls, emits the same events in the same order with the same key fields.
 //! Time in the simulator runs 50x faster than in the recordings.

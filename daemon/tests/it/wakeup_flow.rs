@@ -11,7 +11,8 @@ use ringside::ari::simulator::{Script, SimConfig, Simulator};
 use ringside::ari::{AriClient, connection};
 use ringside::flows::dispatch::Engine;
 use ringside::flows::wakeup::{self, AriWakeupDialer, WakeupFlowConfig};
-use ringside::schedule::{Clock, ManualClock, Outcome, Scheduler, SchedulerConfig};
+use ringside::flows::wakeup::{Scheduler, SchedulerConfig};
+use ringside::schedule::{Clock, ManualClock, Outcome};
 use ringside::store::Store;
 use tokio_util::sync::CancellationToken;
 use wakeup_support::*;
@@ -20,6 +21,7 @@ struct Rig {
     sim: Simulator,
     store: Store,
     clock: ManualClock,
+    scheduler: Arc<Scheduler>,
     stop: CancellationToken,
     _dir: tempfile::TempDir,
 }
@@ -46,7 +48,9 @@ async fn rig() -> Rig {
     let stop = CancellationToken::new();
     let conn = connection::spawn(client.clone(), stop.clone());
     let engine = Engine::builder(client.clone())
-        .route(wakeup::ROUTE, wakeup::orphan_handler)
+        .route(wakeup::ROUTE, |call| {
+            wakeup::orphan_handler_waiting(call, StdDuration::from_millis(200))
+        })
         .build();
     let registry = engine.registry();
     tokio::spawn(engine.run(conn.items, stop.clone()));
@@ -73,11 +77,12 @@ async fn rig() -> Rig {
         Arc::new(dialer),
         SchedulerConfig::default(),
     );
-    tokio::spawn(scheduler.run(stop.clone()));
+    tokio::spawn(scheduler.clone().run(stop.clone()));
     Rig {
         sim,
         store,
         clock,
+        scheduler,
         stop,
         _dir: dir,
     }
@@ -174,7 +179,7 @@ async fn snoozed_with_1_then_acknowledged_after_the_snooze() {
     rig.sim
         .phone("1001", Script::answer_after_ms(50).then_press("2", 150));
     rig.clock.advance(Duration::minutes(9));
-    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    full_pass(&rig.scheduler).await;
     assert_eq!(
         originates(&rig.sim).len(),
         1,
@@ -225,7 +230,7 @@ async fn no_answer_is_retried_until_the_retries_run_out() {
     })
     .await;
     rig.clock.advance(Duration::hours(2));
-    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    full_pass(&rig.scheduler).await;
     assert_eq!(
         originates(&rig.sim).len(),
         3,
@@ -244,7 +249,7 @@ async fn member_hanging_up_during_the_prompt_is_answered_not_retried() {
     let id = wakeup(&rig, 3).await;
     rig.clock.set(t(DUE));
     assert_eq!(finished(&rig, id, 1).await, [Outcome::Answered]);
-    tokio::time::sleep(StdDuration::from_millis(200)).await;
+    full_pass(&rig.scheduler).await;
     assert_eq!(
         pending_calls(&rig).await,
         0,
@@ -287,4 +292,92 @@ async fn wakeup_call_in_the_app_that_no_scheduler_placed_is_hung_up() {
         rig.sim.destroyed(&channel).is_some()
     })
     .await;
+}
+
+/// A daemon's ARI link, engine and scheduler, spawned on the current runtime.
+async fn daemon(sim_url: String, url: String, clock: ManualClock, stop: CancellationToken) {
+    let client = AriClient::new(&sim_url, "ringside", "secret", "ringside").expect("client");
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let engine = Engine::builder(client.clone())
+        .route(wakeup::ROUTE, wakeup::orphan_handler)
+        .adoptable(wakeup::CHANNEL_PREFIX, wakeup::ADOPTION_WAIT)
+        .build();
+    let registry = engine.registry();
+    tokio::spawn(engine.run(conn.items, stop.clone()));
+    let store = Store::connect(&url).await.expect("store");
+    let dialer = AriWakeupDialer::new(
+        client,
+        Arc::new(move || registry.inbox()),
+        WakeupFlowConfig {
+            max_plays: 3,
+            ..WakeupFlowConfig::default()
+        },
+    );
+    let shared: Arc<dyn Clock> = Arc::new(clock);
+    let scheduler = Scheduler::new(store, shared, Arc::new(dialer), SchedulerConfig::default());
+    scheduler.run(stop).await;
+}
+
+/// `kill -9` of the daemon while the member's phone rings, and a restart: the restarted
+/// daemon finds the call in Asterisk and follows it to its end instead of calling again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
+    let sim = Simulator::start(SimConfig {
+        second: StdDuration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    sim.set_default_media_duration(StdDuration::from_millis(100));
+    sim.phone("1001", Script::answer_after_ms(1500).then_press("2", 300));
+    let (store, url, _dir) = sqlite_store().await;
+    add_users(&store, &["1001"]).await;
+    let mut s = spec("1001", "once 2026-12-01 06:30", "Europe/Berlin");
+    // 300 simulated seconds: longer than the answer takes here.
+    s.ring_secs = 300;
+    let id = store
+        .create_wakeup(&s, &prompts(), t(START))
+        .await
+        .expect("valid wakeup")
+        .id;
+    let clock = ManualClock::new(t(DUE));
+
+    let doomed = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime of the doomed daemon");
+    doomed.spawn(daemon(
+        sim.base_url(),
+        url.clone(),
+        clock.clone(),
+        CancellationToken::new(),
+    ));
+    eventually("the call placed", || async { originates(&sim).len() == 1 }).await;
+    doomed.shutdown_background();
+
+    let stop = CancellationToken::new();
+    tokio::spawn(daemon(sim.base_url(), url, clock.clone(), stop.clone()));
+    eventually("restarted daemon connected", || async {
+        sim.is_connected("ringside")
+    })
+    .await;
+    clock.advance(SchedulerConfig::default().call_lease + Duration::seconds(1));
+    let h = {
+        eventually("the call finished", || async {
+            let h = store.wakeup_history(None, id, 10).await.expect("history");
+            h.len() == 1 && h[0].outcome.is_some()
+        })
+        .await;
+        store.wakeup_history(None, id, 10).await.expect("history")
+    };
+    assert_eq!(h[0].outcome, Some(Outcome::Acknowledged), "{}", h[0].detail);
+    assert!(
+        h[0].detail.starts_with(wakeup::TAKEN_OVER),
+        "{}",
+        h[0].detail
+    );
+    assert_eq!(originates(&sim).len(), 1, "placed once");
+    stop.cancel();
+    sim.shutdown();
 }

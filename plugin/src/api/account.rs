@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use crate::auth::{self, ClientIp, CurrentUser};
+use crate::auth::{self, ClientIp};
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::User;
 use crate::security::cookies::{SESSION_COOKIE, set_cookie};
@@ -119,12 +120,10 @@ pub struct PasswordRequest {
 
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     current: CurrentUser,
     ApiJson(req): ApiJson<PasswordRequest>,
 ) -> Result<StatusCode, PortalError> {
-    state
-        .backend
-        .change_password(current.extension(), &req.old_password, &req.new_password)
-        .await?;
+    auth::change_password(&state, &current, ip, &req.old_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

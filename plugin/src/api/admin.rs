@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::ApiJson;
-use crate::auth::CurrentUser;
 use crate::backend::BackendError;
+use crate::csrf::media_type;
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{
     CreatedUser, ImportReport, MenuAccess, NewUser, SystemStatus, User, UserPage, UserQuery,
     UserUpdate,
 };
-use crate::security::csrf::media_type;
 use crate::state::AppState;
 use crate::upload::{is_csv, read_capped};
 use crate::user_admin::{csv_text, run_import, self_lockout};

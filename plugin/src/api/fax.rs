@@ -13,14 +13,14 @@ use futures_util::Stream;
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
-use crate::auth::CurrentUser;
 use crate::backend::Backend;
+use crate::csrf::media_type;
+use crate::current_user::CurrentUser;
 use crate::downloads::document_response;
 use crate::error::PortalError;
 use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, FaxJobId, ReceivedFax};
 use crate::ownership::{own_fax_job, own_received_fax};
 use crate::params::{parse_fax_format, parse_id};
-use crate::security::csrf::media_type;
 use crate::state::AppState;
 use crate::upload::read_capped;
 

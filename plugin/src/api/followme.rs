@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 
 use super::ApiJson;
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::FollowMe;
 use crate::state::AppState;

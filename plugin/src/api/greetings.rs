@@ -7,12 +7,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::auth::CurrentUser;
+use crate::csrf::media_type;
+use crate::current_user::CurrentUser;
 use crate::downloads::wav_response;
 use crate::error::PortalError;
 use crate::model::{GreetingInfo, GreetingsOverview};
 use crate::params::parse_slot;
-use crate::security::csrf::media_type;
 use crate::state::AppState;
 use crate::upload::{is_audio, read_capped};
 

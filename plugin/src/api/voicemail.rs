@@ -15,8 +15,8 @@ use futures_util::Stream;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::auth::CurrentUser;
 use crate::byte_range::{self, Wanted};
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{
     Menu, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage, VoicemailQuery,

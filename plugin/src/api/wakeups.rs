@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::auth::CurrentUser;
+use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{Wakeup, WakeupAttempt, WakeupSpec};
 use crate::ownership::own_wakeup;

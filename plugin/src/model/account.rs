@@ -1,7 +1,9 @@
-//! Users, their per-menu access levels and login sessions.
+//! Users and their login sessions (their menu access is in `access`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::access::MenuAccess;
 
 /// A portal user, identified by their extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,142 +19,16 @@ pub struct User {
     /// A disabled user cannot log in and loses every open session at once.
     pub disabled: bool,
     pub access: MenuAccess,
+    /// Granted by an administrator: the user's wakeup calls may ring other extensions (a
+    /// front desk). Without it they ring only the user's own extension.
+    #[serde(default)]
+    pub wakeup_others: bool,
 }
 
 impl User {
     /// Whether this user may hold a portal session right now.
     pub fn may_log_in(&self) -> bool {
         self.portal_enabled && !self.disabled
-    }
-}
-
-/// The user menus that an administrator grants per user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Menu {
-    Profile,
-    Followme,
-    Greetings,
-    Wakeup,
-    Fax,
-    Voicemail,
-}
-
-impl Menu {
-    pub const ALL: [Menu; 6] = [
-        Menu::Profile,
-        Menu::Followme,
-        Menu::Greetings,
-        Menu::Wakeup,
-        Menu::Fax,
-        Menu::Voicemail,
-    ];
-
-    /// The stable machine name (used in URLs, form fields and JSON).
-    pub fn key(self) -> &'static str {
-        match self {
-            Menu::Profile => "profile",
-            Menu::Followme => "followme",
-            Menu::Greetings => "greetings",
-            Menu::Wakeup => "wakeup",
-            Menu::Fax => "fax",
-            Menu::Voicemail => "voicemail",
-        }
-    }
-
-    /// The label shown in navigation and on the admin pages.
-    pub fn label(self) -> &'static str {
-        match self {
-            Menu::Profile => "Profile",
-            Menu::Followme => "Follow-me",
-            Menu::Greetings => "Greetings",
-            Menu::Wakeup => "Wakeup calls",
-            Menu::Fax => "Fax",
-            Menu::Voicemail => "Voicemail",
-        }
-    }
-}
-
-/// How much of a menu a user may use (IP Office style "No / Read / Write").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Access {
-    /// The menu is hidden and its URLs answer 403.
-    No,
-    /// The menu is shown with its inputs disabled; every write answers 403.
-    Read,
-    Write,
-}
-
-impl Access {
-    fn write() -> Access {
-        Access::Write
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Access::No => "no",
-            Access::Read => "read",
-            Access::Write => "write",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Access> {
-        match s {
-            "no" => Some(Access::No),
-            "read" => Some(Access::Read),
-            "write" => Some(Access::Write),
-            _ => None,
-        }
-    }
-}
-
-/// One access level per menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MenuAccess {
-    pub profile: Access,
-    pub followme: Access,
-    pub greetings: Access,
-    pub wakeup: Access,
-    pub fax: Access,
-    /// Absent in documents written before the menu existed; such users get full access, as
-    /// every menu starts.
-    #[serde(default = "Access::write")]
-    pub voicemail: Access,
-}
-
-impl MenuAccess {
-    pub fn all(access: Access) -> MenuAccess {
-        MenuAccess {
-            profile: access,
-            followme: access,
-            greetings: access,
-            wakeup: access,
-            fax: access,
-            voicemail: access,
-        }
-    }
-
-    pub fn get(&self, menu: Menu) -> Access {
-        match menu {
-            Menu::Profile => self.profile,
-            Menu::Followme => self.followme,
-            Menu::Greetings => self.greetings,
-            Menu::Wakeup => self.wakeup,
-            Menu::Fax => self.fax,
-            Menu::Voicemail => self.voicemail,
-        }
-    }
-
-    pub fn set(&mut self, menu: Menu, access: Access) {
-        match menu {
-            Menu::Profile => self.profile = access,
-            Menu::Followme => self.followme = access,
-            Menu::Greetings => self.greetings = access,
-            Menu::Wakeup => self.wakeup = access,
-            Menu::Fax => self.fax = access,
-            Menu::Voicemail => self.voicemail = access,
-        }
     }
 }
 

@@ -55,6 +55,9 @@ pub struct UserUpdate {
     pub portal_enabled: bool,
     pub disabled: bool,
     pub access: MenuAccess,
+    /// Wakeup calls for other extensions; `None` (or left out) keeps the current grant.
+    #[serde(default)]
+    pub wakeup_others: Option<bool>,
 }
 
 /// One well-formed CSV row (`extension,name,email,password|generate`); `line` is 1-based in

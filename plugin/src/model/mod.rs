@@ -2,6 +2,7 @@
 //! [`Backend`](crate::Backend). They carry no behaviour beyond small, pure helpers and know
 //! nothing of how the backend stores them.
 
+mod access;
 mod account;
 mod admin;
 mod fax;
@@ -10,7 +11,8 @@ mod greetings;
 mod voicemail;
 mod wakeup;
 
-pub use account::{Access, Menu, MenuAccess, Session, User};
+pub use access::{Access, BadAccess, BadMenu, Menu, MenuAccess};
+pub use account::{Session, User};
 pub use admin::{
     CreatedUser, ImportAccepted, ImportRejected, ImportReport, ImportRow, LinkStatus, NewUser,
     PasswordChoice, SystemStatus, UserPage, UserQuery, UserUpdate,

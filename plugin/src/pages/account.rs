@@ -5,11 +5,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{DoneQuery, redirect};
-use crate::auth::{ClientIp, CurrentUser, log_in, log_out};
+use super::DoneQuery;
+use crate::auth::{ClientIp, log_in, log_out};
 use crate::backend::{BackendError, FieldError};
+use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
+use crate::html::redirect;
 use crate::html::{
     Section, csrf_input, disabled_unless, esc, field_error, home_href, notice, page, read_only_note,
 };
@@ -99,9 +101,15 @@ pub async fn login(
             );
             Ok(response)
         }
-        Err(e @ (PortalError::BadCredentials | PortalError::RateLimited { .. })) => {
+        Err(
+            e @ (PortalError::BadCredentials
+            | PortalError::RateLimited { .. }
+            | PortalError::Busy { .. }),
+        ) => {
             let mut response = login_response(&state, e.status(), extension, &e.to_string());
-            if let PortalError::RateLimited { retry_after_secs } = e {
+            if let PortalError::RateLimited { retry_after_secs }
+            | PortalError::Busy { retry_after_secs } = e
+            {
                 if let Ok(v) = retry_after_secs.to_string().parse() {
                     response.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -190,26 +198,27 @@ pub async fn set_email(
 
 pub async fn change_password(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     current: CurrentUser,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let result = state
-        .backend
-        .change_password(
-            current.extension(),
-            field(&form, "old_password"),
-            field(&form, "new_password"),
-        )
-        .await;
+    let result = crate::auth::change_password(
+        &state,
+        &current,
+        ip,
+        field(&form, "old_password"),
+        field(&form, "new_password"),
+    )
+    .await;
     let errors = match result {
         Ok(()) => return Ok(redirect("/profile?done=password")),
-        Err(BackendError::WrongPassword) => {
+        Err(PortalError::Backend(BackendError::WrongPassword)) => {
             vec![FieldError::new(
                 "old_password",
                 "the current password is wrong",
             )]
         }
-        Err(BackendError::Validation(errors)) => errors,
+        Err(PortalError::Backend(BackendError::Validation(errors))) => errors,
         Err(e) => return Err(e.into()),
     };
     let status = if errors.iter().any(|e| e.field == "old_password") {

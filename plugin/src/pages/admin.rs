@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{DoneQuery, redirect};
-use crate::auth::CurrentUser;
+use super::DoneQuery;
 use crate::backend::{BackendError, FieldError};
+use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{self, Pairs};
+use crate::html::redirect;
 use crate::html::{Section, checked, csrf_input, esc, field_error, format_time, notice, page};
 use crate::model::{Access, ImportReport, LinkStatus, Menu, MenuAccess, User, UserQuery};
 use crate::state::AppState;
@@ -245,6 +246,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
          <label class=\"switch\"><input type=\"checkbox\" id=\"portal_enabled\" name=\"portal_enabled\"{portal}> Portal enabled</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"is_admin\" name=\"is_admin\"{admin}> Administrator</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"disabled\" name=\"disabled\"{disabled}> Disabled (cannot log in)</label>{flag_err}\
+         <label class=\"switch\"><input type=\"checkbox\" id=\"wakeup_others\" name=\"wakeup_others\"{wakeup_others}> Wakeup calls for other extensions</label>\
          <h3>Menu access</h3>{access}\
          <button id=\"save-user\" class=\"btn\" type=\"submit\">Save user</button></form>\
          <form method=\"post\" action=\"/admin/users/{ext}/password\" id=\"reset-password-form\" class=\"card\">{csrf}<h2>Reset password</h2>\
@@ -258,6 +260,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
         email_err = field_error(errors, "email"),
         portal = checked(user.portal_enabled),
         admin = checked(user.is_admin),
+        wakeup_others = checked(user.wakeup_others),
         disabled = checked(user.disabled),
         flag_err = field_error(errors, "disabled"),
         access = access_table(&user.access, errors),

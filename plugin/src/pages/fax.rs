@@ -5,11 +5,12 @@ use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::{DoneQuery, redirect};
-use crate::auth::CurrentUser;
+use super::DoneQuery;
 use crate::backend::BackendError;
+use crate::current_user::CurrentUser;
 use crate::downloads::document_response;
 use crate::error::{PageError, PortalError};
+use crate::html::redirect;
 use crate::html::{
     Section, csrf_input, disabled_unless, esc, field_error, format_time, notice, page,
     read_only_note,

@@ -6,11 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::{DoneQuery, redirect};
-use crate::auth::CurrentUser;
+use super::DoneQuery;
 use crate::backend::{BackendError, FieldError};
+use crate::current_user::CurrentUser;
 use crate::error::PageError;
 use crate::forms::{self, Pairs};
+use crate::html::redirect;
 use crate::html::{
     Section, checked, csrf_input, disabled_unless, esc, field_error, page, read_only_note,
 };

@@ -10,7 +10,7 @@ mod voicemail;
 mod wakeups;
 
 use axum::extract::Query;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -109,15 +109,6 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::new(M::GET, "/admin/status", Guard::Admin, admin::status),
     ]
-}
-
-/// `303 See Other` to `location` (after a form post, and to the login page).
-pub fn redirect(location: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    response
 }
 
 /// `?done=…` after a redirect names one of a fixed set of notices; free text is never

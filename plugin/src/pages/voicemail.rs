@@ -8,12 +8,12 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use serde::Deserialize;
 
-use super::redirect;
 use crate::api::voicemail::{ListQuery, audio_response, parse_msg_id};
-use crate::auth::CurrentUser;
 use crate::backend::BackendError;
+use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
+use crate::html::redirect;
 use crate::html::{
     Section, csrf_input, disabled_unless, esc, format_time, notice, page, read_only_note,
 };

@@ -7,11 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 
-use super::{DoneQuery, redirect};
-use crate::auth::CurrentUser;
+use super::DoneQuery;
 use crate::backend::{BackendError, FieldError};
+use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{self, Pairs, WEEK, weekday_key};
+use crate::html::redirect;
 use crate::html::{
     Section, checked, csrf_input, disabled_unless, esc, field_error, format_time, notice, page,
     read_only_note,

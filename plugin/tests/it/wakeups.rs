@@ -115,6 +115,7 @@ async fn edit_form_updates_the_wakeup() {
         ("schedule", "once"),
         ("date", "2026-12-24"),
         ("time", "04:10"),
+        ("time_zone", "Europe/Berlin"),
         ("members", "201"),
     ];
     let answer = app.post_form("/wakeups/1", &alice, &form).await;

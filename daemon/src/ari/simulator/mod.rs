@@ -140,6 +140,13 @@ impl Simulator {
         self.world.lock().default_media_duration = duration;
     }
 
+    /// Channels made with `channels/create` enter Stasis `delay` after the create is
+    /// answered, as on a loaded or just-restarted Asterisk: a `dial` in between is refused
+    /// with 409 "Channel not in Stasis application". `None` (the default): at once.
+    pub fn delay_stasis_start_after_create(&self, delay: Option<Duration>) {
+        self.world.lock().stasis_start_delay = delay;
+    }
+
     /// Keep only metadata of sent events (benchmarks: thousands of calls).
     pub fn set_record_event_bodies(&self, on: bool) {
         self.world.lock().record_event_bodies = on;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::script::Reaction;
 use super::state::{
     ASTERISK_ID, Continued, OnAnswer, Origin, SimBridge, State, World, start_dial, start_originate,
-    start_playback, timestamp,
+    start_playback, timestamp, world_after,
 };
 use crate::ari::model::{Application, Bridge, CallerId, DialplanCep, cause};
 
@@ -91,7 +91,7 @@ pub(crate) fn handle(
             st.channels.values().map(|c| &c.chan).collect::<Vec<_>>()
         )),
         ("POST", ["channels"]) => originate(world, st, None, &p, vars),
-        ("POST", ["channels", "create"]) => create(st, &p, vars),
+        ("POST", ["channels", "create"]) => create(world, st, &p, vars),
         ("GET", ["channels", id]) => match st.channels.get(*id) {
             Some(c) => ok(json!(c.chan)),
             None => err(404, "Channel not found"),
@@ -266,7 +266,7 @@ fn in_stasis(st: &mut State, id: &str, f: impl FnOnce(&mut State) -> Reply) -> R
     }
 }
 
-fn create(st: &mut State, p: &Params<'_>, vars: BTreeMap<String, String>) -> Reply {
+fn create(world: &World, st: &mut State, p: &Params<'_>, vars: BTreeMap<String, String>) -> Reply {
     let Some(endpoint) = p.get("endpoint") else {
         return err(400, "Endpoint must be specified");
     };
@@ -326,7 +326,17 @@ fn create(st: &mut State, p: &Params<'_>, vars: BTreeMap<String, String>) -> Rep
         "ChannelDialplan",
         json!({"dialplan_app": "Stasis", "dialplan_app_data": app}),
     );
-    st.enter_stasis(&id, app, args, true);
+    match st.stasis_start_delay {
+        // A loaded or just-restarted Asterisk answers the create before the channel's
+        // StasisStart; until then the channel is not in the app.
+        Some(delay) => {
+            let app = app.to_owned();
+            world_after(world, st, &id, delay, move |_w, st, id| {
+                st.enter_stasis(id, &app, args, true)
+            });
+        }
+        None => st.enter_stasis(&id, app, args, true),
+    }
     ok(response)
 }
 
@@ -339,7 +349,8 @@ fn dial(world: &World, st: &mut State, id: &str, p: &Params<'_>) -> Reply {
         return err(409, "Channel is not in the 'Down' state");
     }
     if ch.stasis_app.is_none() {
-        return err(409, "Channel is not in a Stasis application");
+        // Asterisk 22's words (`find_control` in res/ari/resource_channels.c).
+        return err(409, "Channel not in Stasis application");
     }
     let timeout = match p.get("timeout").map(str::parse::<i64>) {
         Some(Ok(t)) if t > 0 => Some(st.second * t as u32),

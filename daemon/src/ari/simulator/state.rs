@@ -164,6 +164,8 @@ pub(crate) struct State {
     pub second: Duration,
     pub record_event_bodies: bool,
     pub refuse_websockets: bool,
+    /// How long after `channels/create` the channel enters Stasis (`None`: at once).
+    pub stasis_start_delay: Option<Duration>,
     /// `system.version` in `asterisk/info`; below 22.4 REST requests on the WebSocket are
     /// ignored, as those versions do.
     pub version: String,
@@ -204,6 +206,7 @@ impl World {
                 second,
                 record_event_bodies: true,
                 refuse_websockets: false,
+                stasis_start_delay: None,
                 version: "22.11.0".into(),
                 seq: 0,
                 epoch,

@@ -69,7 +69,7 @@ pub fn failure_from_cause(cause: i64, cause_txt: &str) -> CallFailure {
 
 /// Why a `RingsideFax` user event could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReportError {
+pub enum CallReportError {
     #[error("fax report has no {0:?} field")]
     Missing(&'static str),
     #[error("fax report field {field:?} is not valid: {value:?}")]
@@ -81,16 +81,16 @@ pub enum ReportError {
 /// in Asterisk's words cannot split the event's arguments.
 pub fn parse_fax_report(
     field: impl Fn(&str) -> Option<String>,
-) -> Result<(i64, FaxResult), ReportError> {
-    let get = |name: &'static str| -> Result<String, ReportError> {
-        let raw = field(name).ok_or(ReportError::Missing(name))?;
-        uri_decode(raw.trim()).ok_or(ReportError::Invalid {
+) -> Result<(i64, FaxResult), CallReportError> {
+    let get = |name: &'static str| -> Result<String, CallReportError> {
+        let raw = field(name).ok_or(CallReportError::Missing(name))?;
+        uri_decode(raw.trim()).ok_or(CallReportError::Invalid {
             field: name,
             value: raw,
         })
     };
     let job_text = get("job")?;
-    let job = job_text.parse().map_err(|_| ReportError::Invalid {
+    let job = job_text.parse().map_err(|_| CallReportError::Invalid {
         field: "job",
         value: job_text.clone(),
     })?;
@@ -98,7 +98,7 @@ pub fn parse_fax_report(
     let pages = if pages_text.is_empty() {
         0
     } else {
-        pages_text.parse().map_err(|_| ReportError::Invalid {
+        pages_text.parse().map_err(|_| CallReportError::Invalid {
             field: "pages",
             value: pages_text.clone(),
         })?
@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn report_without_job_is_rejected_by_field_name() {
         let err = parse_fax_report(fields(&[("status", "SUCCESS")])).expect_err("no job");
-        assert_eq!(err, ReportError::Missing("job"));
+        assert_eq!(err, CallReportError::Missing("job"));
     }
 
     #[test]
@@ -259,7 +259,10 @@ mod tests {
             ("pages", "two"),
         ]))
         .expect_err("bad pages");
-        assert!(matches!(err, ReportError::Invalid { field: "pages", .. }));
+        assert!(matches!(
+            err,
+            CallReportError::Invalid { field: "pages", .. }
+        ));
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! negotiation, a call that ended early) live here. It does not describe received faxes,
 //! which are recorded once, already final.
 
+use chrono::{DateTime, Utc};
+
 use crate::store::fax::{FaxJob, JobState};
 
 /// Why a call never reached the fax stage.
@@ -125,13 +127,13 @@ pub fn channel_id_for(job_id: i64, attempt: u32) -> String {
     format!("ringside-fax-{job_id}-{attempt}")
 }
 
-/// Applies `event` to `job` at instant `now` (Unix ms); a failed call is retried
-/// `retry_delay_ms` later while attempts remain.
+/// Applies `event` to `job` at instant `now`; a failed call is retried `retry_delay` later
+/// while attempts remain.
 pub fn apply(
     job: &FaxJob,
     event: &Event,
-    now: i64,
-    retry_delay_ms: i64,
+    now: DateTime<Utc>,
+    retry_delay: chrono::Duration,
 ) -> Result<Step, InvalidTransition> {
     let invalid = || InvalidTransition {
         state: job.state,
@@ -169,7 +171,7 @@ pub fn apply(
         }
         (JobState::Dialing, Event::CallFailed(failure)) => {
             next.channel_id = None;
-            retry_or_fail(&mut next, failure.describe(), now, retry_delay_ms);
+            retry_or_fail(&mut next, failure.describe(), now, retry_delay);
         }
         (JobState::Sending, Event::FaxFinished(result)) => {
             next.channel_id = None;
@@ -186,7 +188,7 @@ pub fn apply(
                 if result.is_permanent() {
                     fail(&mut next, why);
                 } else {
-                    retry_or_fail(&mut next, why, now, retry_delay_ms);
+                    retry_or_fail(&mut next, why, now, retry_delay);
                 }
             }
         }
@@ -196,7 +198,7 @@ pub fn apply(
                 &mut next,
                 "the call ended before the fax finished".into(),
                 now,
-                retry_delay_ms,
+                retry_delay,
             );
         }
         (JobState::Queued | JobState::Converting, Event::CancelRequested) => {
@@ -224,7 +226,7 @@ pub fn apply(
                 &mut next,
                 "the daemon stopped during the call".into(),
                 now,
-                retry_delay_ms,
+                retry_delay,
             );
         }
         _ => return Err(invalid()),
@@ -261,10 +263,10 @@ fn fail(job: &mut FaxJob, why: String) {
     job.error = Some(why);
 }
 
-fn retry_or_fail(job: &mut FaxJob, why: String, now: i64, retry_delay_ms: i64) {
+fn retry_or_fail(job: &mut FaxJob, why: String, now: DateTime<Utc>, retry_delay: chrono::Duration) {
     if job.attempts < job.max_attempts {
         job.state = JobState::Queued;
-        job.next_attempt_at = now + retry_delay_ms;
+        job.next_attempt_at = now + retry_delay;
         job.error = Some(format!(
             "{why}; will retry (attempt {} of {})",
             job.attempts + 1,
@@ -304,8 +306,12 @@ mod tests {
     use super::*;
     use crate::store::fax::Direction;
 
-    const DELAY: i64 = 300_000;
-    const NOW: i64 = 1_000_000;
+    const DELAY: chrono::Duration = chrono::Duration::minutes(5);
+
+    /// The instant every test applies its event at.
+    fn now() -> DateTime<Utc> {
+        crate::store::from_millis(1_000_000)
+    }
 
     fn job(state: JobState) -> FaxJob {
         FaxJob {
@@ -321,7 +327,7 @@ mod tests {
             pages_sent: 0,
             attempts: 0,
             max_attempts: 4,
-            next_attempt_at: 0,
+            next_attempt_at: DateTime::UNIX_EPOCH,
             fax_status: None,
             fax_error: None,
             fax_status_string: None,
@@ -331,9 +337,9 @@ mod tests {
             channel_id: None,
             cancel_requested: false,
             lease_owner: Some("w".into()),
-            lease_until: Some(NOW + 1),
-            created_at: 0,
-            updated_at: 0,
+            lease_until: Some(now() + chrono::Duration::milliseconds(1)),
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
             finished_at: None,
         }
     }
@@ -354,7 +360,7 @@ mod tests {
     }
 
     fn step(j: &FaxJob, e: Event) -> Step {
-        apply(j, &e, NOW, DELAY).expect("valid transition")
+        apply(j, &e, now(), DELAY).expect("valid transition")
     }
 
     fn failed_fax(error: &str, pages: u32) -> Event {
@@ -463,7 +469,7 @@ mod tests {
     fn busy_line_is_retried_after_the_delay() {
         let s = step(&dialing(1), Event::CallFailed(CallFailure::Busy));
         assert_eq!(s.job.state, JobState::Queued);
-        assert_eq!(s.job.next_attempt_at, NOW + DELAY);
+        assert_eq!(s.job.next_attempt_at, now() + DELAY);
         assert!(s.job.error.as_deref().unwrap_or("").contains("busy"));
         assert_eq!(s.job.channel_id, None);
     }
@@ -618,7 +624,7 @@ mod tests {
         let s = step(&job(JobState::Converting), Event::Abandoned);
         assert_eq!(s.job.state, JobState::Queued);
         assert_eq!(s.job.attempts, 0);
-        assert_eq!(s.job.next_attempt_at, NOW);
+        assert_eq!(s.job.next_attempt_at, now());
     }
 
     #[test]
@@ -647,7 +653,7 @@ mod tests {
             JobState::Cancelled,
             JobState::Received,
         ] {
-            let err = apply(&job(state), &Event::Answered, NOW, DELAY).expect_err("final");
+            let err = apply(&job(state), &Event::Answered, now(), DELAY).expect_err("final");
             assert_eq!(err.state, state);
         }
     }
@@ -655,7 +661,7 @@ mod tests {
     #[test]
     fn a_fax_result_while_dialing_is_rejected() {
         let err =
-            apply(&dialing(1), &failed_fax("HANGUP", 0), NOW, DELAY).expect_err("out of order");
+            apply(&dialing(1), &failed_fax("HANGUP", 0), now(), DELAY).expect_err("out of order");
         assert_eq!(err.event, "fax finished");
     }
 }

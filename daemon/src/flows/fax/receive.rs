@@ -6,6 +6,7 @@
 //!
 //! [`reception_outcome`] is the pure decision; [`record_received_fax`] does the file work.
 
+use crate::atomic_file::{self, AtomicFile, Durability};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ pub struct ReceivedFaxReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReportError {
+pub enum ReceivedReportError {
     #[error(
         "fax-received takes 2 to 8 arguments (recipient, tiff, status, pages, error, status string, remote station, caller id), got {0}"
     )]
@@ -58,10 +59,10 @@ pub enum ReceiveError {
 /// Reads the `fax-received` AGI arguments, each URI-encoded by the dialplan:
 /// recipient, TIFF path, FAXSTATUS, FAXPAGES, FAXERROR, FAXSTATUSSTRING, REMOTESTATIONID,
 /// caller id number.
-pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportError> {
+pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReceivedReportError> {
     // Asterisk may leave out empty trailing arguments; recipient and TIFF are required.
     if !(2..=8).contains(&args.len()) {
-        return Err(ReportError::ArgumentCount(args.len()));
+        return Err(ReceivedReportError::ArgumentCount(args.len()));
     }
     let mut args = args.to_vec();
     args.resize(8, String::new());
@@ -77,7 +78,7 @@ pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportE
     ];
     let mut decoded = Vec::with_capacity(8);
     for (name, raw) in names.into_iter().zip(&args) {
-        let value = uri_decode(raw.trim()).ok_or_else(|| ReportError::Invalid {
+        let value = uri_decode(raw.trim()).ok_or_else(|| ReceivedReportError::Invalid {
             name,
             value: raw.clone(),
         })?;
@@ -92,9 +93,10 @@ pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportE
         status_string,
         remote,
         caller,
-    ] = <[String; 8]>::try_from(decoded).map_err(|v| ReportError::ArgumentCount(v.len()))?;
+    ] = <[String; 8]>::try_from(decoded)
+        .map_err(|v| ReceivedReportError::ArgumentCount(v.len()))?;
     if recipient.is_empty() || !recipient.chars().all(|c| c.is_ascii_digit()) {
-        return Err(ReportError::Invalid {
+        return Err(ReceivedReportError::Invalid {
             name: "recipient",
             value: recipient,
         });
@@ -109,7 +111,7 @@ pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportE
             .components()
             .any(|c| matches!(c, std::path::Component::ParentDir))
     {
-        return Err(ReportError::Invalid {
+        return Err(ReceivedReportError::Invalid {
             name: "tiff",
             value: tiff,
         });
@@ -117,7 +119,7 @@ pub fn parse_agi_arguments(args: &[String]) -> Result<ReceivedFaxReport, ReportE
     let pages = if pages.is_empty() {
         0
     } else {
-        pages.parse().map_err(|_| ReportError::Invalid {
+        pages.parse().map_err(|_| ReceivedReportError::Invalid {
             name: "pages",
             value: pages.clone(),
         })?
@@ -211,7 +213,7 @@ pub async fn record_received_fax(
                 remote_station_id: report.remote_station_id.clone(),
                 error,
             },
-            chrono::Utc::now().timestamp_millis(),
+            chrono::Utc::now(),
         )
         .await?;
     tracing::info!(job = job.id, owner = %job.owner, state = %job.state, pages = job.pages_total, "fax received");
@@ -243,28 +245,20 @@ fn keep_and_convert(
     std::fs::create_dir_all(dir).map_err(storage)?;
     let stem = uuid::Uuid::new_v4().simple().to_string();
     let tiff = dir.join(format!("{stem}.tif"));
-    let partial = dir.join(format!(".{stem}.tif.part"));
-    // Copy, then rename into place: the spool may be on another file system.
-    if let Err(err) = std::fs::copy(spool, &partial).and_then(|_| std::fs::rename(&partial, &tiff))
-    {
-        let _ = std::fs::remove_file(&partial);
-        return Err(storage(err));
-    }
+    // A copy, not a rename: the spool may be on another file system.
+    atomic_file::copy(spool, &tiff, Durability::Durable).map_err(storage)?;
     if let Err(err) = std::fs::remove_file(spool) {
         tracing::warn!(path = %spool.display(), error = %err, "received fax left in the spool");
     }
     let pdf_path = dir.join(format!("{stem}.pdf"));
-    let pdf_partial = dir.join(format!(".{stem}.pdf.part"));
-    let pdf = converter
-        .fax_tiff_to_pdf(&tiff, &pdf_partial)
-        .and_then(|pages| {
-            std::fs::rename(&pdf_partial, &pdf_path)
-                .map(|()| pages)
+    let pdf = AtomicFile::create(&pdf_path)
+        .map_err(|e| e.to_string())
+        .and_then(|file| {
+            let pages = converter.fax_tiff_to_pdf(&tiff, file.temp_path())?;
+            file.commit(Durability::Durable)
+                .map(|_| pages)
                 .map_err(|e| e.to_string())
         });
-    if pdf.is_err() {
-        let _ = std::fs::remove_file(&pdf_partial);
-    }
     Ok(KeptFiles {
         tiff: Some(tiff),
         pdf_path: Some(pdf_path),
@@ -334,7 +328,7 @@ mod tests {
     fn wrong_argument_count_is_rejected() {
         assert_eq!(
             parse_agi_arguments(&args(&["1001"])),
-            Err(ReportError::ArgumentCount(1))
+            Err(ReceivedReportError::ArgumentCount(1))
         );
     }
 
@@ -344,7 +338,7 @@ mod tests {
             let err = parse_agi_arguments(&args(&["1001", path, "SUCCESS", "1", "", "", "", ""]))
                 .expect_err("bad path");
             assert!(
-                matches!(err, ReportError::Invalid { name: "tiff", .. }),
+                matches!(err, ReceivedReportError::Invalid { name: "tiff", .. }),
                 "{path}"
             );
         }
@@ -356,7 +350,7 @@ mod tests {
             .expect_err("bad recipient");
         assert!(matches!(
             err,
-            ReportError::Invalid {
+            ReceivedReportError::Invalid {
                 name: "recipient",
                 ..
             }

@@ -5,6 +5,7 @@
 //! with letters or none at all, a file that is neither PDF nor TIFF, a document with no pages,
 //! too many pages or too many bytes.
 
+use crate::atomic_file::{self, Durability};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -171,7 +172,7 @@ pub async fn submit_fax(
                 pages_total: pages,
                 max_attempts,
             },
-            chrono::Utc::now().timestamp_millis(),
+            chrono::Utc::now(),
         )
         .await;
     match job {
@@ -233,15 +234,7 @@ fn check_and_keep(
     std::fs::create_dir_all(outgoing_dir).map_err(keep_err)?;
     let name = format!("{}.{}", uuid::Uuid::new_v4().simple(), kind.extension());
     let kept = outgoing_dir.join(&name);
-    // Copy under a hidden name and rename, so a crash never leaves a half copy in place.
-    let partial = outgoing_dir.join(format!(".{name}.part"));
-    let copied = std::fs::copy(document, &partial)
-        .and_then(|_| std::fs::rename(&partial, &kept))
-        .map_err(keep_err);
-    if copied.is_err() {
-        let _ = std::fs::remove_file(&partial);
-    }
-    copied?;
+    atomic_file::copy(document, &kept, Durability::Durable).map_err(keep_err)?;
     Ok((kept, pages))
 }
 

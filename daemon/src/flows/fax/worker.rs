@@ -6,6 +6,7 @@
 //! a job is only touched under its lease, which the worker renews while a call lasts. Jobs a
 //! stopped daemon left behind are picked up once their lease runs out and requeued or failed.
 
+use crate::atomic_file::{AtomicFile, Durability};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,12 +70,13 @@ pub struct FaxWorker {
     settings: WorkerSettings,
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+/// A configured span as a span between instants (clamped: a century is "never").
+fn span(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(36_500))
 }
 
 /// The dial string for `number` from the `[dial] external` template.
@@ -134,8 +136,8 @@ impl FaxWorker {
     /// Recovers one abandoned job or works one due job to its next resting point (sent,
     /// failed, cancelled, or queued for a retry). `false` when there was nothing to do.
     pub async fn run_once(&self) -> Result<bool, WorkerError> {
-        let now = now_ms();
-        let lease_until = now + ms(self.settings.lease);
+        let now = now();
+        let lease_until = now + span(self.settings.lease);
         let id = &self.settings.worker_id;
         if let Some(job) = self
             .store
@@ -164,7 +166,7 @@ impl FaxWorker {
     ) -> Result<(), WorkerError> {
         let mut event = first;
         let result = loop {
-            let step = match machine::apply(&job, &event, now_ms(), ms(self.settings.retry_delay)) {
+            let step = match machine::apply(&job, &event, now(), span(self.settings.retry_delay)) {
                 Ok(step) => step,
                 Err(err) => {
                     tracing::warn!(job = job.id, error = %err, "fax job: event ignored");
@@ -278,19 +280,16 @@ impl FaxWorker {
         };
         let dir = self.settings.sent_dir.clone();
         let final_path = dir.join(format!("{}.tif", job.id));
-        let partial = dir.join(format!(".{}.tif.part", job.id));
         let converter = Arc::clone(&self.converter);
         let target = final_path.clone();
         let mut conversion = tokio::task::spawn_blocking(move || -> Result<u32, String> {
             std::fs::create_dir_all(&dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            let pages = converter
-                .to_fax_tiff(&document, &partial)
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&partial);
-                })?;
-            std::fs::rename(&partial, &target)
-                .map_err(|e| format!("cannot store {}: {e}", target.display()))?;
+            let cannot_store =
+                |e: std::io::Error| format!("cannot store {}: {e}", target.display());
+            let file = AtomicFile::create(&target).map_err(cannot_store)?;
+            let pages = converter.to_fax_tiff(&document, file.temp_path())?;
+            file.commit(Durability::Durable).map_err(cannot_store)?;
             Ok(pages)
         });
         // A long document must not look abandoned to other daemons while it converts.
@@ -358,7 +357,7 @@ impl FaxWorker {
     }
 
     async fn renew(&self, job: &FaxJob) {
-        let until = now_ms() + ms(self.settings.lease);
+        let until = now() + span(self.settings.lease);
         match self
             .store
             .renew_fax_lease(job.id, &self.settings.worker_id, until)
@@ -371,7 +370,7 @@ impl FaxWorker {
     }
 
     async fn save(&self, job: &FaxJob) -> Result<(), WorkerError> {
-        let now = now_ms();
+        let now = now();
         self.store
             .save_fax_job(job, &self.settings.worker_id, now)
             .await?;

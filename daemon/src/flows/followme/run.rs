@@ -425,7 +425,14 @@ impl<'a> Call<'a> {
                 }
                 // The step timer decides when ringing ends; Asterisk's own dial timeout is
                 // only a safety net should the daemon lose track of the leg.
-                match client.dial(&id, None, Some(ring_secs + DIAL_TIMEOUT_MARGIN_SECS)).await {
+                // A leg is in Stasis only once its StasisStart has come; a dial before that is
+                // refused with 409 and means "not yet", not "failed".
+                let dialled = crate::flows::stasis_ready::once_in_stasis(
+                    crate::flows::stasis_ready::PATIENCE,
+                    || client.dial(&id, None, Some(ring_secs + DIAL_TIMEOUT_MARGIN_SECS)),
+                )
+                .await;
+                match dialled {
                     Ok(()) => None,
                     Err(AriError::NotFound(_)) => Some(Input::LegGone { leg, cause: None }),
                     Err(e) => {

@@ -1,13 +1,14 @@
 //! The decisions of one wakeup call, as a pure state machine: ARI events in, actions and the
 //! call's outcome out. No I/O; `flows::wakeup` executes the actions.
 //!
-//! Modelled on Asterisk 22 (`/work/shared/asterisk-ari/traces/originate-*.jsonl`): a channel
+//! Modelled on Asterisk 22 (the recorded traces `daemon/tests/traces/originate-*.jsonl`): a channel
 //! originated into the app gets StasisStart only once answered; busy and no answer end with
 //! ChannelDestroyed and no StasisStart (cause 17 / 19 on a phone; through a Local channel the
 //! originated half may carry cause 0, so the Dial event's status decides then).
 
+use super::CallResult;
 use crate::ari::Event;
-use crate::schedule::{CallResult, Outcome};
+use crate::schedule::Outcome;
 
 /// What the flow must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,9 @@ enum Phase {
 #[derive(Debug, Clone)]
 pub struct CallMachine {
     channel_id: String,
+    /// Playback ids are `<prefix>-<n>`; distinct for a call taken over, whose first daemon's
+    /// playback may still be running.
+    playback_prefix: String,
     media: String,
     max_plays: u32,
     phase: Phase,
@@ -50,6 +54,7 @@ impl CallMachine {
     pub fn new(channel_id: &str, prompt: &str, max_plays: u32) -> Self {
         Self {
             channel_id: channel_id.to_owned(),
+            playback_prefix: format!("{channel_id}-play"),
             media: format!("sound:{prompt}"),
             max_plays: max_plays.max(1),
             phase: Phase::Ringing,
@@ -57,6 +62,24 @@ impl CallMachine {
             dial_status: None,
             outcome: None,
         }
+    }
+
+    /// A call placed by a scheduler that stopped, taken over: `answered` when its channel is
+    /// up (in the app), and then the prompt plays from the start. Returns the first actions.
+    pub fn taken_over(
+        channel_id: &str,
+        prompt: &str,
+        max_plays: u32,
+        answered: bool,
+    ) -> (Self, Vec<Action>) {
+        let mut m = Self::new(channel_id, prompt, max_plays);
+        m.playback_prefix = format!("{channel_id}-takeover-play");
+        if !answered {
+            return (m, Vec::new());
+        }
+        m.phase = Phase::Playing { heard: 0 };
+        let play = m.play();
+        (m, vec![play])
     }
 
     pub fn channel_id(&self) -> &str {
@@ -86,7 +109,7 @@ impl CallMachine {
     fn play(&mut self) -> Action {
         self.plays_started += 1;
         Action::Play {
-            playback_id: format!("{}-play-{}", self.channel_id, self.plays_started),
+            playback_id: format!("{}-{}", self.playback_prefix, self.plays_started),
             media: self.media.clone(),
         }
     }
@@ -108,7 +131,7 @@ impl CallMachine {
                 vec![self.play()]
             }
             (Event::PlaybackFinished(p), Phase::Playing { heard }) => {
-                if p.playback.id != format!("{}-play-{}", self.channel_id, self.plays_started) {
+                if p.playback.id != format!("{}-{}", self.playback_prefix, self.plays_started) {
                     return Vec::new();
                 }
                 let heard = heard + 1;
@@ -376,5 +399,35 @@ mod tests {
         m.on_event(&dtmf("1"));
         m.on_event(&destroyed(16, "Normal Clearing"));
         assert_eq!(outcome(&m), Some(Outcome::Snoozed));
+    }
+
+    #[test]
+    fn an_answered_call_taken_over_plays_the_prompt_at_once() {
+        let (m, actions) = CallMachine::taken_over(ID, "p", 3, true);
+        assert!(m.is_answered());
+        assert_eq!(
+            actions,
+            [Action::Play {
+                playback_id: format!("{ID}-takeover-play-1"),
+                media: "sound:p".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_ringing_call_taken_over_waits_for_the_answer() {
+        let (mut m, actions) = CallMachine::taken_over(ID, "p", 3, false);
+        assert!(actions.is_empty());
+        assert!(matches!(
+            m.on_event(&stasis_start()).as_slice(),
+            [Action::Play { .. }]
+        ));
+    }
+
+    #[test]
+    fn a_call_taken_over_is_acknowledged_with_2_like_any_other() {
+        let (mut m, _) = CallMachine::taken_over(ID, "p", 3, true);
+        assert_eq!(m.on_event(&dtmf("2")), [Action::Hangup]);
+        assert_eq!(outcome(&m), Some(Outcome::Acknowledged));
     }
 }

@@ -6,8 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use ringside::flows::wakeup::{CallResult, Placed, WakeupCall, WakeupDialer};
 use ringside::schedule::prompt::SoundDirs;
-use ringside::schedule::{CallResult, Clock, Outcome, Rule, WakeupCall, WakeupDialer};
+use ringside::schedule::{Clock, Outcome, Rule};
 use ringside::store::Store;
 use ringside::store::wakeups::WakeupSpec;
 use tokio::sync::mpsc;
@@ -64,10 +65,20 @@ pub struct Dialed {
     pub at: DateTime<Utc>,
 }
 
+/// Where a call of a member the dialer stalls on stops: as if the daemon died there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stall {
+    /// Claimed and handed to the dialer, never placed.
+    BeforePlacing,
+    /// Placed (Asterisk has it), never finished.
+    AfterPlacing,
+}
+
 /// A dialer whose calls end as scripted per member (default: acknowledged).
 pub struct ScriptedDialer {
     clock: Arc<dyn Clock>,
     script: Mutex<HashMap<String, VecDeque<Outcome>>>,
+    stall: Mutex<HashMap<String, Stall>>,
     pub dialed: Mutex<Vec<Dialed>>,
     tx: mpsc::UnboundedSender<Dialed>,
 }
@@ -79,6 +90,7 @@ impl ScriptedDialer {
             Arc::new(Self {
                 clock,
                 script: Mutex::new(HashMap::new()),
+                stall: Mutex::new(HashMap::new()),
                 dialed: Mutex::new(Vec::new()),
                 tx,
             }),
@@ -93,6 +105,14 @@ impl ScriptedDialer {
             .insert(member.into(), outcomes.iter().copied().collect());
     }
 
+    /// Calls to `member` never end (see [`Stall`]).
+    pub fn stall(&self, member: &str, at: Stall) {
+        self.stall
+            .lock()
+            .expect("stall lock")
+            .insert(member.into(), at);
+    }
+
     pub fn count(&self) -> usize {
         self.dialed.lock().expect("dialed lock").len()
     }
@@ -100,7 +120,16 @@ impl ScriptedDialer {
 
 #[async_trait::async_trait]
 impl WakeupDialer for ScriptedDialer {
-    async fn call(&self, call: WakeupCall) -> CallResult {
+    async fn call(&self, call: WakeupCall, placed: Placed) -> Option<CallResult> {
+        let stall = self
+            .stall
+            .lock()
+            .expect("stall lock")
+            .get(&call.member)
+            .copied();
+        if stall != Some(Stall::BeforePlacing) {
+            placed.placed();
+        }
         let outcome = self
             .script
             .lock()
@@ -117,7 +146,10 @@ impl WakeupDialer for ScriptedDialer {
             .expect("dialed lock")
             .push(dialed.clone());
         let _ = self.tx.send(dialed);
-        CallResult::new(outcome, "scripted")
+        if stall.is_some() {
+            std::future::pending::<()>().await;
+        }
+        Some(CallResult::new(outcome, "scripted"))
     }
 }
 
@@ -152,4 +184,22 @@ pub async fn count(store: &Store, sql: &'static str) -> i64 {
         .expect("count query")
         .try_get::<i64, _>(0)
         .expect("count value")
+}
+
+/// Wakes `scheduler` and waits until a pass that began after this call has ended: whatever
+/// was due by then has been claimed. Proves the loop ran, where a sleep would not.
+pub async fn full_pass(scheduler: &ringside::flows::wakeup::Scheduler) {
+    let mut passes = scheduler.passes();
+    // A pass already under way may have begun before the call: the second one has not.
+    for _ in 0..2 {
+        let seen = *passes.borrow_and_update();
+        scheduler.handle().wake();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            passes.wait_for(|n| *n > seen),
+        )
+        .await
+        .expect("the scheduler makes passes")
+        .expect("scheduler alive");
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -34,6 +35,25 @@ pub struct Data {
 pub struct FakeBackend {
     pub data: Mutex<Data>,
     pub progress: broadcast::Sender<FaxJob>,
+    /// Password checks made (login and password change).
+    pub password_checks: AtomicUsize,
+    /// Password checks in progress right now, and the most there ever were at once.
+    pub checks_running: AtomicUsize,
+    pub most_checks_at_once: AtomicUsize,
+    /// While true, password checks wait for a permit in `release_checks` (to hold them open).
+    pub hold_checks: AtomicBool,
+    pub release_checks: tokio::sync::Semaphore,
+    /// Told each time a password check starts.
+    pub check_started: tokio::sync::Notify,
+}
+
+/// Counts a password check while it runs; see [`FakeBackend::password_check`].
+struct Running<'a>(&'a AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub fn user(ext: &str, name: &str, access: Access) -> User {
@@ -45,6 +65,7 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
         portal_enabled: true,
         disabled: false,
         access: MenuAccess::all(access),
+        wakeup_others: false,
     }
 }
 
@@ -152,7 +173,33 @@ impl FakeBackend {
         FakeBackend {
             data: Mutex::new(data),
             progress,
+            password_checks: AtomicUsize::new(0),
+            checks_running: AtomicUsize::new(0),
+            most_checks_at_once: AtomicUsize::new(0),
+            hold_checks: AtomicBool::new(false),
+            release_checks: tokio::sync::Semaphore::new(0),
+            check_started: tokio::sync::Notify::new(),
         }
+    }
+
+    /// What the daemon's argon2 check costs, as far as the portal can see: it takes a while.
+    /// Counts the check and, while `hold_checks` is set, waits to be released.
+    async fn password_check(&self) {
+        self.password_checks.fetch_add(1, Ordering::SeqCst);
+        let now = self.checks_running.fetch_add(1, Ordering::SeqCst) + 1;
+        let _running = Running(&self.checks_running);
+        self.most_checks_at_once.fetch_max(now, Ordering::SeqCst);
+        self.check_started.notify_one();
+        if self.hold_checks.load(Ordering::SeqCst) {
+            if let Ok(permit) = self.release_checks.acquire().await {
+                permit.forget();
+            }
+        }
+    }
+
+    /// Lets `n` held password checks finish.
+    pub fn release(&self, n: usize) {
+        self.release_checks.add_permits(n);
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Data> {
@@ -193,6 +240,7 @@ fn valid_number(n: &str) -> bool {
 #[async_trait]
 impl Backend for FakeBackend {
     async fn verify_login(&self, extension: &str, password: &str) -> BackendResult<Option<User>> {
+        self.password_check().await;
         Ok(self
             .lock()
             .accounts
@@ -241,6 +289,13 @@ impl Backend for FakeBackend {
     }
 
     async fn change_password(&self, extension: &str, old: &str, new: &str) -> BackendResult<()> {
+        if new.len() < 8 {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "new_password",
+                "use at least 8 characters",
+            )]));
+        }
+        self.password_check().await;
         let mut data = self.lock();
         let account = data
             .accounts
@@ -249,13 +304,14 @@ impl Backend for FakeBackend {
         if account.password != old {
             return Err(BackendError::WrongPassword);
         }
-        if new.len() < 8 {
-            return Err(BackendError::Validation(vec![FieldError::new(
-                "new_password",
-                "use at least 8 characters",
-            )]));
-        }
         account.password = new.into();
+        Ok(())
+    }
+
+    async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()> {
+        self.lock()
+            .sessions
+            .retain(|id, s| s.extension != extension || id == keep);
         Ok(())
     }
 
@@ -400,12 +456,7 @@ impl Backend for FakeBackend {
     }
 
     async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup> {
-        if spec.name.is_empty() {
-            return Err(BackendError::Validation(vec![FieldError::new(
-                "name",
-                "give the wakeup call a name",
-            )]));
-        }
+        check_wakeup(spec)?;
         let mut data = self.lock();
         data.next_id += 1;
         let w = Wakeup {
@@ -419,6 +470,7 @@ impl Backend for FakeBackend {
     }
 
     async fn update_wakeup(&self, id: WakeupId, spec: &WakeupSpec) -> BackendResult<Wakeup> {
+        check_wakeup(spec)?;
         let mut data = self.lock();
         let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
         w.spec = spec.clone();
@@ -555,6 +607,14 @@ impl Backend for FakeBackend {
     }
 
     async fn create_user(&self, new: &NewUser) -> BackendResult<CreatedUser> {
+        if !(2..=15).contains(&new.extension.len())
+            || !new.extension.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(BackendError::Validation(vec![FieldError::new(
+                "extension",
+                "must be 2 to 15 digits",
+            )]));
+        }
         let mut data = self.lock();
         if data.accounts.contains_key(&new.extension) {
             return Err(BackendError::Conflict(format!(
@@ -571,6 +631,7 @@ impl Backend for FakeBackend {
             portal_enabled: new.portal_enabled,
             disabled: false,
             access,
+            wakeup_others: false,
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
@@ -605,6 +666,9 @@ impl Backend for FakeBackend {
         u.portal_enabled = update.portal_enabled;
         u.disabled = update.disabled;
         u.access = update.access;
+        if let Some(on) = update.wakeup_others {
+            u.wakeup_others = on;
+        }
         Ok(u.clone())
     }
 
@@ -677,5 +741,25 @@ impl Backend for FakeBackend {
             pending_wakeups: 7,
             version: "0.1.0-test".into(),
         })
+    }
+}
+
+/// Time zones the fake knows; the daemon reads the system's tz database.
+const KNOWN_ZONES: &[&str] = &["UTC", "Europe/Berlin", "Europe/London", "America/New_York"];
+
+/// The daemon's wakeup rules that the portal's tests rely on (the contract checks keep them
+/// in step): a name, and a time zone that exists.
+fn check_wakeup(spec: &WakeupSpec) -> BackendResult<()> {
+    let mut errors = Vec::new();
+    if spec.name.is_empty() {
+        errors.push(FieldError::new("name", "give the wakeup call a name"));
+    }
+    if !KNOWN_ZONES.contains(&spec.time_zone.as_str()) {
+        errors.push(FieldError::new("time_zone", "unknown time zone"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(BackendError::Validation(errors))
     }
 }

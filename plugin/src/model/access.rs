@@ -1,68 +1,12 @@
-//! Per-menu portal access (IP Office style: no / read / write for each portal menu).
-//!
-//! Pure types and parsing; storing them is done by `users.rs` (per user) and `settings.rs`
-//! (the defaults for new users). Enforcing them is the portal's job.
+//! Per-menu portal access, IP Office style: no / read / write for each user menu. The one
+//! definition of these types: the portal enforces them, the daemon's store keeps them.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// What a user may do with one portal menu.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Access {
-    /// The menu is hidden and its URLs answer 403.
-    No,
-    /// The menu is shown with its inputs disabled; writes answer 403.
-    Read,
-    /// Full use.
-    Write,
-}
-
-impl Access {
-    pub const ALL: [Access; 3] = [Access::No, Access::Read, Access::Write];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::No => "no",
-            Access::Read => "read",
-            Access::Write => "write",
-        }
-    }
-
-    pub fn can_read(self) -> bool {
-        self >= Access::Read
-    }
-
-    pub fn can_write(self) -> bool {
-        self == Access::Write
-    }
-}
-
-impl fmt::Display for Access {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("access {0:?} is not one of no, read, write")]
-pub struct BadAccess(pub String);
-
-impl FromStr for Access {
-    type Err = BadAccess;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "no" => Ok(Access::No),
-            "read" => Ok(Access::Read),
-            "write" => Ok(Access::Write),
-            other => Err(BadAccess(other.to_owned())),
-        }
-    }
-}
-
-/// The portal menus whose access is configurable.
+/// The user menus that an administrator grants per user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Menu {
@@ -84,7 +28,8 @@ impl Menu {
         Menu::Voicemail,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The stable machine name (used in URLs, form fields, JSON and the database).
+    pub fn key(self) -> &'static str {
         match self {
             Menu::Profile => "profile",
             Menu::Followme => "followme",
@@ -95,22 +40,22 @@ impl Menu {
         }
     }
 
-    /// The `users` column holding this menu's access.
-    pub(crate) fn column(self) -> &'static str {
+    /// The label shown in navigation and on the admin pages.
+    pub fn label(self) -> &'static str {
         match self {
-            Menu::Profile => "access_profile",
-            Menu::Followme => "access_followme",
-            Menu::Greetings => "access_greetings",
-            Menu::Wakeup => "access_wakeup",
-            Menu::Fax => "access_fax",
-            Menu::Voicemail => "access_voicemail",
+            Menu::Profile => "Profile",
+            Menu::Followme => "Follow-me",
+            Menu::Greetings => "Greetings",
+            Menu::Wakeup => "Wakeup calls",
+            Menu::Fax => "Fax",
+            Menu::Voicemail => "Voicemail",
         }
     }
 }
 
 impl fmt::Display for Menu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.key())
     }
 }
 
@@ -123,12 +68,67 @@ impl FromStr for Menu {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Menu::ALL
             .into_iter()
-            .find(|m| m.as_str() == s)
+            .find(|m| m.key() == s)
             .ok_or_else(|| BadMenu(s.to_owned()))
     }
 }
 
-/// Access to every menu.
+/// How much of a menu a user may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// The menu is hidden and its URLs answer 403.
+    No,
+    /// The menu is shown with its inputs disabled; every write answers 403.
+    Read,
+    /// Full use.
+    Write,
+}
+
+impl Access {
+    pub const ALL: [Access; 3] = [Access::No, Access::Read, Access::Write];
+
+    /// The stable machine name (forms, JSON, the database).
+    pub fn key(self) -> &'static str {
+        match self {
+            Access::No => "no",
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+
+    /// Reads a machine name; `None` for anything else (case matters).
+    pub fn parse(s: &str) -> Option<Access> {
+        Access::ALL.into_iter().find(|a| a.key() == s)
+    }
+
+    pub fn can_read(self) -> bool {
+        self >= Access::Read
+    }
+
+    pub fn can_write(self) -> bool {
+        self == Access::Write
+    }
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("access {0:?} is not one of no, read, write")]
+pub struct BadAccess(pub String);
+
+impl FromStr for Access {
+    type Err = BadAccess;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Access::parse(s).ok_or_else(|| BadAccess(s.to_owned()))
+    }
+}
+
+/// One access level per menu.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MenuAccess {
     pub profile: Access,
@@ -147,8 +147,8 @@ fn write_access() -> Access {
 
 impl MenuAccess {
     /// The same access to every menu.
-    pub const fn uniform(access: Access) -> Self {
-        Self {
+    pub const fn all(access: Access) -> MenuAccess {
+        MenuAccess {
             profile: access,
             followme: access,
             greetings: access,
@@ -185,7 +185,7 @@ impl MenuAccess {
 /// Until an admin changes the defaults, new users may use every menu.
 impl Default for MenuAccess {
     fn default() -> Self {
-        Self::uniform(Access::Write)
+        Self::all(Access::Write)
     }
 }
 
@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn access_parses_its_own_names() {
         for a in Access::ALL {
-            assert_eq!(a.as_str().parse::<Access>(), Ok(a));
+            assert_eq!(a.key().parse::<Access>(), Ok(a));
         }
     }
 
@@ -217,14 +217,14 @@ mod tests {
     #[test]
     fn menu_parses_its_own_names() {
         for m in Menu::ALL {
-            assert_eq!(m.as_str().parse::<Menu>(), Ok(m));
+            assert_eq!(m.key().parse::<Menu>(), Ok(m));
         }
-        assert!("inbox".parse::<Menu>().is_err());
+        assert!("billing".parse::<Menu>().is_err());
     }
 
     #[test]
     fn setting_one_menu_leaves_the_others() {
-        let mut access = MenuAccess::uniform(Access::Write);
+        let mut access = MenuAccess::all(Access::Write);
         access.set(Menu::Fax, Access::No);
         assert_eq!(access.get(Menu::Fax), Access::No);
         for m in [Menu::Profile, Menu::Followme, Menu::Greetings, Menu::Wakeup] {
@@ -243,7 +243,7 @@ mod tests {
 
     #[test]
     fn access_serializes_lowercase() {
-        let json = serde_json::to_string(&MenuAccess::uniform(Access::Read)).expect("json");
+        let json = serde_json::to_string(&MenuAccess::all(Access::Read)).expect("json");
         assert!(json.contains("\"followme\":\"read\""), "{json}");
     }
 }

@@ -1,10 +1,11 @@
 //! CSRF protection for state-changing requests of a logged-in user.
 //!
 //! The session's token must come either in the `X-CSRF-Token` header or as the form field
-//! `csrf_token`. For url-encoded forms the body is read (capped) and checked here; for
-//! multipart forms the check is left to the upload reader, which requires `csrf_token` to be the
-//! first part (browsers send parts in document order), so no file byte is read before the token
-//! is verified. Any other body needs the header.
+//! `csrf_token`, and it is checked here, before any handler runs, whatever the body. For
+//! url-encoded forms the body is read (capped) and checked; for multipart forms `csrf_token`
+//! must be the first part (browsers send parts in document order): only that part is read
+//! here, and the body is handed on with it, so an upload still streams to its handler and no
+//! file byte is read before the token is verified. Any other body needs the header.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,17 +13,20 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::auth::CurrentUser;
+use bytes::BytesMut;
+use futures_util::StreamExt;
+
+use crate::current_user::CurrentUser;
 use crate::error::{PortalError, respond_for_path};
+use crate::security::multipart_token::{FirstPart, boundary, first_part};
 use crate::security::token::constant_time_eq;
 use crate::state::AppState;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// Marks a multipart request whose token must be the first part; carries the expected token.
-#[derive(Debug, Clone)]
-pub struct CsrfInMultipart(pub String);
+/// How far into a multipart body the first part (the token) must have ended.
+const FIRST_PART_MAX: usize = 8 * 1024;
 
 /// The value of field `name` in an `application/x-www-form-urlencoded` body. Tokens are hex or
 /// base64url, which form encoding leaves as they are, so the raw value is compared.
@@ -92,13 +96,53 @@ pub async fn require_csrf(State(state): State<AppState>, request: Request, next:
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        "multipart/form-data" => {
-            let mut request = request;
-            request.extensions_mut().insert(CsrfInMultipart(expected));
-            next.run(request).await
-        }
+        "multipart/form-data" => match multipart_token_checked(request, &expected).await {
+            Ok(request) => next.run(request).await,
+            Err(e) => respond_for_path(&path, e),
+        },
         _ => respond_for_path(&path, PortalError::Csrf),
     }
+}
+
+/// Reads a multipart body up to the end of its first part, which must be a matching
+/// `csrf_token`, and gives back the request with the whole body still to be read.
+async fn multipart_token_checked(request: Request, expected: &str) -> Result<Request, PortalError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = boundary(content_type).ok_or(PortalError::Csrf)?;
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut received = BytesMut::new();
+    loop {
+        match first_part(&received, &boundary) {
+            FirstPart::Field { name, value } => {
+                let given = std::str::from_utf8(value).unwrap_or_default();
+                if name == CSRF_FIELD && constant_time_eq(given, expected) {
+                    break;
+                }
+                return Err(PortalError::Csrf);
+            }
+            FirstPart::Malformed => return Err(PortalError::Csrf),
+            FirstPart::NeedMore if received.len() > FIRST_PART_MAX => {
+                return Err(PortalError::Csrf);
+            }
+            FirstPart::NeedMore => match stream.next().await {
+                Some(Ok(chunk)) => received.extend_from_slice(&chunk),
+                Some(Err(e)) => {
+                    return Err(PortalError::BadRequest(format!(
+                        "the form could not be read: {e}"
+                    )));
+                }
+                None => return Err(PortalError::Csrf),
+            },
+        }
+    }
+    let head = futures_util::stream::once(std::future::ready(Ok(received.freeze())));
+    let body = Body::from_stream(head.chain(stream));
+    Ok(Request::from_parts(parts, body))
 }
 
 #[cfg(test)]

@@ -1,30 +1,38 @@
 //! The scheduler loop: claims due wakeups and due calls from the store, decides (with
-//! `policy`) whether each fires or was missed, hands every member's call to a
+//! `schedule::policy`) whether each fires or was missed, hands every member's call to a
 //! [`WakeupDialer`], records the outcome and stores the retry or snooze that follows.
 //!
 //! It sleeps until the next stored due time, and is woken early through [`SchedulerHandle`]
 //! when a wakeup is added or changed. Several schedulers (daemons) may share one database:
-//! claims with leases make each due wakeup and call go to exactly one of them. Time comes from
+//! claims with short leases make each due wakeup and call go to exactly one of them. A
+//! heartbeat renews the leases of the calls this scheduler is working on, so a scheduler that
+//! dies gives its calls up within one lease and another one (or itself, restarted) takes them
+//! over; one that is stopped hands them back at once. A call taken over is marked so, and the
+//! dialer adopts a call Asterisk already placed instead of placing it again. Time comes from
 //! an injected [`Clock`]; it never places calls itself.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
-use super::clock::Clock;
-use super::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
-use crate::store::wakeups::{
+use crate::schedule::clock::Clock;
+use crate::schedule::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
+use crate::store::wakeup_claims::{
     AttemptRecord, CallEnd, CallRecord, DueWakeup, FireResolution, PendingCall,
 };
 use crate::store::{Store, StoreError};
 
+/// The words the attempt history uses for a call that a daemon which took it over finished.
+pub const TAKEN_OVER: &str = "daemon restarted; call taken over";
+
 /// One call to place: a member of a wakeup, now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WakeupCall {
-    /// The pending call's id, unique across daemons (usable in a channel id).
+    /// The pending call's id, unique across daemons and never reused (part of the channel id).
     pub call_id: i64,
     pub wakeup_id: i64,
     pub member: String,
@@ -33,6 +41,11 @@ pub struct WakeupCall {
     pub ring_secs: u32,
     /// The instant this call was due (for lateness figures).
     pub due_at: DateTime<Utc>,
+    /// Another scheduler held this call before and stopped without finishing it: the call
+    /// may already be ringing or playing in Asterisk.
+    pub taken_over: bool,
+    /// Asterisk accepted an originate for this call before (its attempt is recorded).
+    pub placed_before: bool,
 }
 
 /// How a placed call ended, with a short reason for the history (cause, error text).
@@ -51,11 +64,31 @@ impl CallResult {
     }
 }
 
+/// Tells the scheduler that Asterisk has the call (originate accepted, or a call placed
+/// before found and adopted), so the attempt is recorded as started. Dropping it unsent means
+/// the call was never placed.
+#[derive(Debug)]
+pub struct Placed(oneshot::Sender<()>);
+
+impl Placed {
+    pub fn placed(self) {
+        // The scheduler stopped waiting only if it is shutting down: nothing to tell then.
+        let _ = self.0.send(());
+    }
+
+    /// A signal nobody listens to, for dialers driven outside a scheduler.
+    pub fn unobserved() -> Self {
+        Self(oneshot::channel().0)
+    }
+}
+
 /// Places one wakeup call and reports how it ended. The ARI flow implements it; tests use a
 /// scripted one.
 #[async_trait::async_trait]
 pub trait WakeupDialer: Send + Sync + 'static {
-    async fn call(&self, call: WakeupCall) -> CallResult;
+    /// `None`: the call was not finished here (the daemon is stopping); it is left to
+    /// whichever scheduler takes its claim over.
+    async fn call(&self, call: WakeupCall, placed: Placed) -> Option<CallResult>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,9 +98,11 @@ pub struct SchedulerConfig {
     /// How long a claim on a due wakeup holds before another daemon may take it over (the
     /// claim lasts one database round trip; the lease only matters if its holder dies).
     pub wakeup_lease: Duration,
-    /// The same for a call being placed: longer than any call (ring time plus prompt limit),
-    /// shorter than the grace window so a call taken over from a dead daemon still rings.
+    /// How long a claim on a call holds without renewal: how soon another daemon takes over
+    /// the calls of one that died.
     pub call_lease: Duration,
+    /// How often the leases of calls in progress are renewed (well within `call_lease`).
+    pub heartbeat: Duration,
     /// Claim this far ahead and dial at the exact instant, so database work is not lateness.
     pub lookahead: Duration,
     /// Rows claimed per statement.
@@ -90,8 +125,9 @@ impl Default for SchedulerConfig {
     fn default() -> Self {
         Self {
             grace: Duration::seconds(600),
-            wakeup_lease: Duration::seconds(60),
-            call_lease: Duration::minutes(8),
+            wakeup_lease: Duration::seconds(10),
+            call_lease: Duration::seconds(10),
+            heartbeat: Duration::seconds(3),
             lookahead: Duration::seconds(5),
             batch: 500,
             idle_poll: Duration::seconds(10),
@@ -121,6 +157,14 @@ pub struct Scheduler {
     round: AtomicU64,
     notify: Arc<Notify>,
     recorder: mpsc::UnboundedSender<RecordJob>,
+    /// Claim tokens with calls still being worked on, and how many: their leases are renewed.
+    live: Mutex<HashMap<String, usize>>,
+    /// Cancelled when the scheduler stops: calls not finished are handed back.
+    stopping: CancellationToken,
+    /// Passes completed (a test can wait for a pass instead of sleeping).
+    passes: watch::Sender<u64>,
+    /// Lease renewals completed.
+    heartbeats: watch::Sender<u64>,
 }
 
 type RecordReply = oneshot::Sender<Result<Option<i64>, StoreError>>;
@@ -133,6 +177,9 @@ struct RecordJob {
 
 /// Most records written in one transaction.
 const RECORD_BATCH: usize = 1000;
+
+/// Longest a stopping scheduler waits for its calls to finish recording.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Writes call starts and ends in batches: when thousands of calls start or end together,
 /// one commit per call would queue them on the database for many seconds.
@@ -182,6 +229,14 @@ pub struct Tick {
     pub more: bool,
 }
 
+/// How the work on one claimed call ended.
+enum Worked {
+    /// Recorded (or its record failed and the lease will run out).
+    Finished,
+    /// Not finished here: the claim goes back to the queue.
+    HandedBack,
+}
+
 impl Scheduler {
     /// Must be called inside a tokio runtime (it starts the recorder task).
     pub fn new(
@@ -201,6 +256,10 @@ impl Scheduler {
             id: format!("sched-{}", uuid::Uuid::new_v4().simple()),
             round: AtomicU64::new(0),
             notify: Arc::new(Notify::new()),
+            live: Mutex::new(HashMap::new()),
+            stopping: CancellationToken::new(),
+            passes: watch::Sender::new(0),
+            heartbeats: watch::Sender::new(0),
         })
     }
 
@@ -210,12 +269,27 @@ impl Scheduler {
         }
     }
 
-    /// Runs until `shutdown`; store errors are logged and retried, never fatal.
+    /// Passes over the queue completed so far, observable (tests wait for a pass instead of
+    /// sleeping).
+    pub fn passes(&self) -> watch::Receiver<u64> {
+        self.passes.subscribe()
+    }
+
+    /// Lease renewals completed so far.
+    pub fn heartbeats(&self) -> watch::Receiver<u64> {
+        self.heartbeats.subscribe()
+    }
+
+    /// Runs until `shutdown`; store errors are logged and retried, never fatal. On shutdown
+    /// the calls not finished are handed back so another scheduler can take them over at once.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
         tracing::info!(scheduler = %self.id, "wakeup scheduler started");
+        let heartbeat = tokio::spawn(Arc::clone(&self).renew_leases(shutdown.clone()));
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
-            let wait_until = match self.tick().await {
+            let result = self.tick().await;
+            self.passes.send_modify(|n| *n += 1);
+            let wait_until = match result {
                 Ok(tick) if tick.more => continue,
                 Ok(_) => {
                     failures = 0;
@@ -234,7 +308,67 @@ impl Scheduler {
                 () = self.clock.sleep_until(wait_until) => {}
             }
         }
+        self.hand_back().await;
+        heartbeat.abort();
         tracing::info!(scheduler = %self.id, "wakeup scheduler stopped");
+    }
+
+    /// Stops the calls still being worked on and releases their claims.
+    async fn hand_back(&self) {
+        let tokens: Vec<String> = self.live_tokens();
+        self.stopping.cancel();
+        let waited = tokio::time::timeout(STOP_WAIT, async {
+            while !self.live_tokens().is_empty() {
+                self.notify.notified().await;
+            }
+        })
+        .await;
+        if waited.is_err() {
+            tracing::warn!("wakeup scheduler: calls still recording at shutdown");
+        }
+        let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        match self.store.release_call_claims(&refs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(calls = n, "wakeup calls handed back for another scheduler"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot hand wakeup calls back; they return when their lease ends")
+            }
+        }
+    }
+
+    fn live_tokens(&self) -> Vec<String> {
+        self.live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// The heartbeat: keeps the leases of calls in progress from running out.
+    async fn renew_leases(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut next = self.clock.now();
+        loop {
+            // A steady cadence, not "an interval after the last renewal ended": a slow
+            // database must not stretch the gaps between renewals towards the lease.
+            next += self.config.heartbeat;
+            let now = self.clock.now();
+            if next + self.config.call_lease < now {
+                // The clock jumped (suspend, NTP): renew now rather than catch up beat by beat.
+                next = now;
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = self.clock.sleep_until(next) => {}
+            }
+            let tokens = self.live_tokens();
+            let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            let until = self.clock.now() + self.config.call_lease;
+            if let Err(e) = self.store.renew_call_claims(&refs, until).await {
+                tracing::warn!(error = %e, "wakeup scheduler: cannot renew call leases");
+            }
+            self.heartbeats.send_modify(|n| *n += 1);
+        }
     }
 
     /// When to look again: shortly before the next stored due instant, at the latest after
@@ -256,7 +390,8 @@ impl Scheduler {
         format!("{}:{}", self.id, self.round.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// One pass: fire or miss the due wakeups, then pick up due retries and snoozes.
+    /// One pass: fire or miss the due wakeups, then pick up due retries, snoozes and calls
+    /// whose holder's lease ran out.
     pub async fn tick(self: &Arc<Self>) -> Result<Tick, StoreError> {
         let mut tick = Tick::default();
         let now = self.clock.now();
@@ -293,11 +428,15 @@ impl Scheduler {
         for call in calls {
             if policy::lateness(call.due_at, now, self.config.grace) == Lateness::Missed {
                 tick.missed += 1;
+                let attempt = match call.attempt_id {
+                    Some(id) => AttemptRecord::Started(id),
+                    None => AttemptRecord::NotYet { started_at: now },
+                };
                 self.store
                     .finish_call(CallEnd {
                         token: token.clone(),
                         call,
-                        attempt: AttemptRecord::NotYet { started_at: now },
+                        attempt,
                         outcome: Outcome::Missed,
                         detail: "due while no scheduler was running".into(),
                         ended_at: now,
@@ -327,48 +466,110 @@ impl Scheduler {
         }
     }
 
+    fn hold(&self, token: &str) {
+        *self
+            .live
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(token.to_owned())
+            .or_default() += 1;
+    }
+
+    fn let_go(&self, token: &str) {
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = live.get_mut(token) {
+            *n -= 1;
+            if *n == 0 {
+                live.remove(token);
+            }
+        }
+    }
+
     fn dispatch(self: &Arc<Self>, token: String, call: PendingCall) {
+        self.hold(&token);
         let this = Arc::clone(self);
         tokio::spawn(async move {
-            this.clock.sleep_until(call.due_at).await;
-            if let Err(e) = this.place(&token, &call).await {
-                // The claim stays until its lease ends; then any scheduler takes the call again.
-                tracing::error!(wakeup = call.wakeup_id, member = %call.member, error = %e, "wakeup call not recorded");
+            let worked = tokio::select! {
+                () = this.stopping.cancelled() => Ok(Worked::HandedBack),
+                () = this.clock.sleep_until(call.due_at) => this.place(&token, &call).await,
+            };
+            match worked {
+                Ok(Worked::Finished) => {}
+                Ok(Worked::HandedBack) if !this.stopping.is_cancelled() => {
+                    // The dialer gave up without an outcome while this scheduler runs on
+                    // (its ARI link was torn down): let the next pass take the call over.
+                    if let Err(e) = this.store.hand_back_call(call.id, &token).await {
+                        tracing::warn!(wakeup = call.wakeup_id, error = %e, "cannot hand a wakeup call back");
+                    }
+                }
+                // Released with the others when the scheduler stops.
+                Ok(Worked::HandedBack) => {}
+                Err(e) => {
+                    // The claim stays until its lease ends; then any scheduler takes it again.
+                    tracing::error!(wakeup = call.wakeup_id, member = %call.member, error = %e, "wakeup call not recorded");
+                }
             }
+            this.let_go(&token);
             this.notify.notify_one();
         });
     }
 
-    async fn place(&self, token: &str, call: &PendingCall) -> Result<(), StoreError> {
+    async fn place(&self, token: &str, call: &PendingCall) -> Result<Worked, StoreError> {
         let started = self.clock.now();
-        tracing::info!(wakeup = call.wakeup_id, member = %call.member, "calling for wakeup");
-        // The attempt is written while the call is placed, not before: with thousands due
-        // at once, queueing on database writes would make every call late.
-        let (attempt, result) = tokio::join!(
-            self.record(CallRecord::Begin {
-                call: call.clone(),
-                started_at: started,
-            }),
-            self.dialer.call(WakeupCall {
+        let taken_over = call.claims > 1;
+        if taken_over {
+            tracing::info!(wakeup = call.wakeup_id, member = %call.member, "taking over a wakeup call from a scheduler that stopped");
+        } else {
+            tracing::info!(wakeup = call.wakeup_id, member = %call.member, "calling for wakeup");
+        }
+        let (placed, on_placed) = oneshot::channel();
+        let dial = self.dialer.call(
+            WakeupCall {
                 call_id: call.id,
                 wakeup_id: call.wakeup_id,
                 member: call.member.clone(),
                 prompt: call.prompt.clone(),
                 ring_secs: call.ring_secs,
                 due_at: call.due_at,
-            })
-        );
-        let attempt = match attempt {
-            Ok(Some(id)) => AttemptRecord::Started(id),
-            Ok(None) => AttemptRecord::NotYet {
-                started_at: started,
+                taken_over,
+                placed_before: call.attempt_id.is_some(),
             },
-            Err(e) => {
+            Placed(placed),
+        );
+        // The attempt is written once Asterisk has the call, while it rings: before the
+        // originate it would claim a call that may never be placed; waiting for the write
+        // before dialling would make thousands of calls due at once late.
+        let begin = async {
+            if call.attempt_id.is_some() || on_placed.await.is_err() {
+                return None;
+            }
+            Some(
+                self.record(CallRecord::Begin {
+                    call: call.clone(),
+                    started_at: started,
+                })
+                .await,
+            )
+        };
+        let stopping = self.stopping.cancelled();
+        let (result, begun) = tokio::select! {
+            both = async { tokio::join!(dial, begin) } => both,
+            () = stopping => return Ok(Worked::HandedBack),
+        };
+        let Some(result) = result else {
+            return Ok(Worked::HandedBack);
+        };
+        let attempt = match (call.attempt_id, begun) {
+            (Some(id), _) | (None, Some(Ok(Some(id)))) => AttemptRecord::Started(id),
+            (None, Some(Err(e))) => {
                 tracing::warn!(wakeup = call.wakeup_id, error = %e, "attempt start not recorded; recording it at the end");
                 AttemptRecord::NotYet {
                     started_at: started,
                 }
             }
+            (None, _) => AttemptRecord::NotYet {
+                started_at: started,
+            },
         };
         let ended = self.clock.now();
         let call_policy = CallPolicy {
@@ -381,18 +582,23 @@ impl Scheduler {
             FollowUp::Done => None,
             FollowUp::CallAgain { at, progress } => Some((at, progress)),
         };
-        tracing::info!(wakeup = call.wakeup_id, member = %call.member, outcome = %result.outcome, detail = %result.detail, "wakeup call ended");
+        let detail = if taken_over {
+            format!("{TAKEN_OVER}: {}", result.detail)
+        } else {
+            result.detail
+        };
+        tracing::info!(wakeup = call.wakeup_id, member = %call.member, outcome = %result.outcome, detail = %detail, "wakeup call ended");
         self.record(CallRecord::End(Box::new(CallEnd {
             token: token.to_owned(),
             call: call.clone(),
             attempt,
             outcome: result.outcome,
-            detail: result.detail,
+            detail,
             ended_at: ended,
             follow_up: next,
         })))
         .await
-        .map(|_| ())
+        .map(|_| Worked::Finished)
     }
 
     async fn record(&self, record: CallRecord) -> Result<Option<i64>, StoreError> {

@@ -1,0 +1,45 @@
+//! The daemon's portal backend keeps the Backend contract (the portal crate runs the same checks
+//! against its in-memory fake), on SQLite, with no Asterisk connected.
+
+use std::ops::Deref;
+
+use ringside::ari::connection::ConnectionState;
+use ringside::portal::{AgiStatus, PortalBackend};
+
+use crate::common::TestDb;
+
+/// The real backend with the database and data directory it lives on.
+struct RealBackend {
+    backend: PortalBackend,
+    _db: TestDb,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Deref for RealBackend {
+    type Target = PortalBackend;
+
+    fn deref(&self) -> &PortalBackend {
+        &self.backend
+    }
+}
+
+async fn real_backend() -> RealBackend {
+    let db = TestDb::sqlite().await;
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let (_, ari) = tokio::sync::watch::channel(ConnectionState::Connecting {
+        since: chrono::Utc::now(),
+        attempt: 0,
+    });
+    let agi = AgiStatus {
+        listen: "127.0.0.1:4573".into(),
+        up_since: None,
+    };
+    let backend = PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi);
+    RealBackend {
+        backend,
+        _db: db,
+        _data_dir: data_dir,
+    }
+}
+
+ringside_portal::backend_contract!(real_backend().await);

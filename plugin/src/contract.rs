@@ -1,0 +1,300 @@
+//! The [`Backend`] contract as executable checks, so that every implementation behaves alike:
+//! the daemon's real backend and the in-memory fake the portal's own tests run on. Without
+//! them the fake could drift from the daemon's rules and the portal's tests would pass against
+//! behaviour no user ever sees.
+//!
+//! Each check starts from a backend that has no user `3101` and panics with a message when the
+//! backend breaks the contract. [`backend_contract!`](crate::backend_contract) turns the list
+//! into one test per check. Compiled only with the `contract` feature (tests of both crates).
+//! Not here: HTTP behaviour (the router's tests) or rules the portal enforces itself
+//! (ownership, menu access).
+
+use chrono::NaiveTime;
+
+use crate::backend::{Backend, BackendError};
+use crate::model::{
+    CallerIdChoice, FollowMe, FollowMeStep, NewUser, PasswordChoice, WakeupSchedule, WakeupSpec,
+};
+
+/// The extension every check creates for itself.
+pub const EXTENSION: &str = "3101";
+/// Its password.
+pub const PASSWORD: &str = "contract-pass-1";
+
+async fn create_user(backend: &dyn Backend) {
+    let created = backend
+        .create_user(&NewUser {
+            extension: EXTENSION.into(),
+            name: "Contract User".into(),
+            email: "contract@example.org".into(),
+            password: PasswordChoice::Set(PASSWORD.into()),
+            is_admin: false,
+            portal_enabled: true,
+        })
+        .await
+        .expect("creating a valid user succeeds");
+    assert_eq!(created.user.extension, EXTENSION);
+    assert_eq!(
+        created.generated_password, None,
+        "a set password is not generated"
+    );
+}
+
+fn field_names(err: &BackendError) -> Vec<String> {
+    match err {
+        BackendError::Validation(fields) => fields.iter().map(|f| f.field.clone()).collect(),
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+fn followme(numbers: &[&str]) -> FollowMe {
+    FollowMe {
+        enabled: true,
+        initial_ring_secs: 10,
+        steps: vec![FollowMeStep {
+            numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+            ring_secs: 20,
+        }],
+        confirm: false,
+        moh: String::new(),
+        caller_id: CallerIdChoice::Caller,
+    }
+}
+
+fn wakeup(time_zone: &str) -> WakeupSpec {
+    WakeupSpec {
+        name: "Morning".into(),
+        prompt: "hello-world".into(),
+        schedule: WakeupSchedule::Weekly {
+            days: vec![chrono::Weekday::Mon],
+            time: NaiveTime::from_hms_opt(6, 30, 0).unwrap_or_default(),
+        },
+        time_zone: time_zone.into(),
+        members: vec![EXTENSION.into()],
+        enabled: true,
+    }
+}
+
+pub async fn login_accepts_only_the_right_password(backend: &dyn Backend) {
+    create_user(backend).await;
+    let user = backend
+        .verify_login(EXTENSION, PASSWORD)
+        .await
+        .expect("login check");
+    assert_eq!(user.map(|u| u.extension), Some(EXTENSION.to_owned()));
+    let wrong = backend.verify_login(EXTENSION, "not-the-password").await;
+    assert_eq!(
+        wrong.expect("login check"),
+        None,
+        "a wrong password logs in"
+    );
+    let unknown = backend.verify_login("3999", PASSWORD).await;
+    assert_eq!(
+        unknown.expect("login check"),
+        None,
+        "an unknown extension logs in"
+    );
+}
+
+pub async fn unknown_user_is_none(backend: &dyn Backend) {
+    assert_eq!(backend.user("3999").await.expect("lookup"), None);
+}
+
+pub async fn creating_an_existing_extension_is_a_conflict(backend: &dyn Backend) {
+    create_user(backend).await;
+    let again = backend
+        .create_user(&NewUser {
+            extension: EXTENSION.into(),
+            name: "Someone Else".into(),
+            email: String::new(),
+            password: PasswordChoice::Generate,
+            is_admin: false,
+            portal_enabled: true,
+        })
+        .await;
+    assert!(matches!(again, Err(BackendError::Conflict(_))), "{again:?}");
+}
+
+pub async fn extension_that_is_not_digits_is_refused_on_the_extension_field(backend: &dyn Backend) {
+    let result = backend
+        .create_user(&NewUser {
+            extension: "31a1".into(),
+            name: "Bad Extension".into(),
+            email: String::new(),
+            password: PasswordChoice::Set(PASSWORD.into()),
+            is_admin: false,
+            portal_enabled: true,
+        })
+        .await;
+    let err = result.expect_err("a non-digit extension is accepted");
+    assert_eq!(field_names(&err), vec!["extension"]);
+}
+
+pub async fn password_change_with_a_wrong_old_password_is_refused(backend: &dyn Backend) {
+    create_user(backend).await;
+    let result = backend
+        .change_password(EXTENSION, "not-the-password", "another-pass-2")
+        .await;
+    assert!(
+        matches!(result, Err(BackendError::WrongPassword)),
+        "{result:?}"
+    );
+    let still = backend
+        .verify_login(EXTENSION, PASSWORD)
+        .await
+        .expect("login check");
+    assert!(still.is_some(), "the old password stopped working");
+}
+
+pub async fn too_short_new_password_is_refused_on_the_new_password_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .change_password(EXTENSION, PASSWORD, "short")
+        .await
+        .expect_err("a 5-character password is accepted");
+    assert_eq!(field_names(&err), vec!["new_password"]);
+}
+
+pub async fn password_change_takes_effect(backend: &dyn Backend) {
+    create_user(backend).await;
+    backend
+        .change_password(EXTENSION, PASSWORD, "another-pass-2")
+        .await
+        .expect("a valid change");
+    let new = backend
+        .verify_login(EXTENSION, "another-pass-2")
+        .await
+        .expect("login check");
+    assert!(new.is_some(), "the new password does not log in");
+    let old = backend
+        .verify_login(EXTENSION, PASSWORD)
+        .await
+        .expect("login check");
+    assert!(old.is_none(), "the old password still logs in");
+}
+
+pub async fn email_that_is_not_an_address_is_refused_on_the_email_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .set_email(EXTENSION, "not an address")
+        .await
+        .expect_err("a non-address is accepted");
+    assert_eq!(field_names(&err), vec!["email"]);
+}
+
+pub async fn followme_is_stored_as_given(backend: &dyn Backend) {
+    create_user(backend).await;
+    let settings = followme(&["2001", "004930123456"]);
+    backend
+        .set_followme(EXTENSION, &settings)
+        .await
+        .expect("valid follow-me");
+    assert_eq!(
+        backend.followme(EXTENSION).await.expect("read back"),
+        settings
+    );
+}
+
+pub async fn followme_number_with_letters_is_refused_on_its_step(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .set_followme(EXTENSION, &followme(&["2001", "call-me"]))
+        .await
+        .expect_err("a number with letters is accepted");
+    assert_eq!(field_names(&err), vec!["steps[0].numbers"]);
+}
+
+pub async fn sessions_are_created_read_and_deleted(backend: &dyn Backend) {
+    create_user(backend).await;
+    let session = backend
+        .create_session(EXTENSION, std::time::Duration::from_secs(3600))
+        .await
+        .expect("create session");
+    assert_eq!(session.extension, EXTENSION);
+    let read = backend.session(&session.id).await.expect("read session");
+    assert_eq!(read.map(|s| s.extension), Some(EXTENSION.to_owned()));
+    backend
+        .delete_session(&session.id)
+        .await
+        .expect("delete session");
+    assert_eq!(
+        backend.session(&session.id).await.expect("read session"),
+        None
+    );
+    backend
+        .delete_session("no-such-session")
+        .await
+        .expect("deleting an unknown session is not an error");
+}
+
+pub async fn wakeup_is_created_for_its_owner_and_listed(backend: &dyn Backend) {
+    create_user(backend).await;
+    let created = backend
+        .create_wakeup(EXTENSION, &wakeup("Europe/Berlin"))
+        .await
+        .expect("valid wakeup");
+    assert_eq!(created.owner, EXTENSION);
+    assert_eq!(created.spec.name, "Morning");
+    let listed = backend.wakeups(EXTENSION).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|w| w.id).collect::<Vec<_>>(),
+        vec![created.id]
+    );
+    let fetched = backend.wakeup(created.id).await.expect("get");
+    assert_eq!(fetched.map(|w| w.owner), Some(EXTENSION.to_owned()));
+}
+
+pub async fn wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field(
+    backend: &dyn Backend,
+) {
+    create_user(backend).await;
+    let err = backend
+        .create_wakeup(EXTENSION, &wakeup("Mars/Olympus_Mons"))
+        .await
+        .expect_err("an unknown zone is accepted");
+    assert_eq!(field_names(&err), vec!["time_zone"]);
+}
+
+pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
+    create_user(backend).await;
+    let created = backend
+        .create_wakeup(EXTENSION, &wakeup("Europe/Berlin"))
+        .await
+        .expect("valid wakeup");
+    backend.delete_wakeup(created.id).await.expect("delete");
+    assert_eq!(backend.wakeup(created.id).await.expect("get"), None);
+    assert!(backend.wakeups(EXTENSION).await.expect("list").is_empty());
+}
+
+/// One `#[tokio::test]` per contract check, each on a fresh backend from `$make` (an async
+/// expression giving something that derefs to `dyn Backend`).
+#[macro_export]
+macro_rules! backend_contract {
+    ($make:expr) => {
+        $crate::backend_contract!(@checks $make;
+            login_accepts_only_the_right_password,
+            unknown_user_is_none,
+            creating_an_existing_extension_is_a_conflict,
+            extension_that_is_not_digits_is_refused_on_the_extension_field,
+            password_change_with_a_wrong_old_password_is_refused,
+            too_short_new_password_is_refused_on_the_new_password_field,
+            password_change_takes_effect,
+            email_that_is_not_an_address_is_refused_on_the_email_field,
+            followme_is_stored_as_given,
+            followme_number_with_letters_is_refused_on_its_step,
+            sessions_are_created_read_and_deleted,
+            wakeup_is_created_for_its_owner_and_listed,
+            wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
+            deleted_wakeup_is_gone,
+        );
+    };
+    (@checks $make:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let backend = $make;
+                $crate::contract::$check(&*backend).await;
+            }
+        )*
+    };
+}
