@@ -27,12 +27,19 @@ pub enum InboxError {
     #[error("message no longer exists")]
     MessageGone,
     /// The manager link is down, refused or not configured, or the action failed there.
-    #[error("{0}")]
+    #[error(transparent)]
     Manager(#[from] AmiError),
+    /// Not a `source`: the message already names the cause, and error chains would say it twice.
     #[error("cannot read the voicemail spool: {0}")]
-    Spool(#[from] std::io::Error),
+    Spool(std::io::Error),
     #[error(transparent)]
     Recording(#[from] RecordingError),
+}
+
+impl From<std::io::Error> for InboxError {
+    fn from(e: std::io::Error) -> Self {
+        InboxError::Spool(e)
+    }
 }
 
 /// One page of a folder.

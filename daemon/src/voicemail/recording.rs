@@ -34,8 +34,15 @@ pub enum RecordingError {
     NotAudio { file: String, reason: String },
     #[error("the recording {file} is in a format Ringside does not play: {reason}")]
     Unsupported { file: String, reason: String },
+    /// Not a `source`: the message already names the cause, and error chains would say it twice.
     #[error("cannot read the recording: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for RecordingError {
+    fn from(e: std::io::Error) -> Self {
+        RecordingError::Io(e)
+    }
 }
 
 /// How the samples are stored.

@@ -192,7 +192,9 @@ impl Spool {
                     info,
                 }),
                 Err(reason) => {
-                    tracing::warn!(file = %entry.path().display(), %reason, "voicemail message file skipped");
+                    // Reported to the caller with the listing; logging it on every look (the
+                    // portal polls) would flood the log.
+                    tracing::debug!(file = %entry.path().display(), %reason, "voicemail message file skipped");
                     contents.unreadable.push(Unreadable {
                         folder,
                         file: name.to_owned(),
