@@ -33,6 +33,7 @@ mod settings;
 mod state;
 mod upload;
 mod user_admin;
+mod voicemail;
 
 pub use backend::{Backend, BackendError, BackendResult, FieldError};
 pub use router::router;

@@ -8,7 +8,7 @@ mod fax;
 mod followme;
 mod greetings;
 mod json;
-pub mod voicemail;
+mod voicemail;
 mod wakeups;
 
 use axum::Json;

@@ -6,73 +6,22 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::byte_range::{self, Wanted};
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
-use crate::model::{
-    Menu, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage, VoicemailQuery,
-};
+use crate::model::{VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage};
 use crate::state::AppState;
+use crate::voicemail::{ListQuery, MAX_BULK, audio_response, parse_msg_id};
 
-/// Messages per page unless asked otherwise, and the most a page may hold.
-pub const DEFAULT_PER_PAGE: u32 = 20;
-pub const MAX_PER_PAGE: u32 = 200;
 /// How often the live new-message count looks again.
 pub const COUNT_POLL: Duration = Duration::from_secs(3);
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub folder: Option<String>,
-    #[serde(default)]
-    pub page: Option<u32>,
-    #[serde(default)]
-    pub per_page: Option<u32>,
-}
-
-impl ListQuery {
-    pub fn resolve(&self) -> Result<VoicemailQuery, PortalError> {
-        let folder = match self.folder.as_deref() {
-            None | Some("") => VoicemailFolder::Inbox,
-            Some(name) => VoicemailFolder::parse(name).ok_or_else(|| {
-                PortalError::BadRequest(format!(
-                    "unknown folder {name:?}: use INBOX, Old, Work, Family, Friends or Urgent"
-                ))
-            })?,
-        };
-        Ok(VoicemailQuery {
-            folder,
-            page: self.page.unwrap_or(1).max(1),
-            per_page: self
-                .per_page
-                .unwrap_or(DEFAULT_PER_PAGE)
-                .clamp(1, MAX_PER_PAGE),
-        })
-    }
-}
-
-/// msg_ids are plain: anything else is answered like a missing message.
-pub fn parse_msg_id(raw: &str) -> Result<&str, PortalError> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 64
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(raw)
-    } else {
-        Err(PortalError::NotFound)
-    }
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -97,57 +46,6 @@ pub async fn message(
             .voicemail_message(current.extension(), id)
             .await?,
     ))
-}
-
-/// The recording as WAV, whole or the requested range. Shared with the page route.
-pub async fn audio_response(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    headers: &HeaderMap,
-    download: bool,
-) -> Result<Response, PortalError> {
-    let id = parse_msg_id(id)?;
-    let audio = state
-        .backend
-        .voicemail_audio(current.extension(), id)
-        .await?;
-    let len = audio.len();
-    let wanted = byte_range::parse(
-        headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
-        len,
-    );
-    let range = match &wanted {
-        Wanted::Whole => 0..len,
-        Wanted::Part(r) => r.clone(),
-        Wanted::Unsatisfiable => 0..0,
-    };
-    // Playing from the start is listening; a seek or a resumed download is not news.
-    // The recording is already open, so the move app_voicemail makes (a rename) cannot cut
-    // the stream; it runs beside it so the first byte does not wait for Asterisk.
-    if range.start == 0 && len > 0 && current.can_write(Menu::Voicemail) {
-        let backend = state.backend.clone();
-        let (extension, id) = (current.user.extension.clone(), id.to_owned());
-        tokio::spawn(async move {
-            if let Err(err) = backend.mark_voicemail_read(&extension, &id, true).await {
-                tracing::warn!(%err, msg_id = %id, "could not mark the voicemail message read");
-            }
-        });
-    }
-    let body = if matches!(wanted, Wanted::Unsatisfiable) {
-        Body::empty()
-    } else {
-        Body::from_stream(audio.stream(range))
-    };
-    let mut response = byte_range::respond(&wanted, len, "audio/wav", body);
-    if download {
-        if let Ok(v) = format!("attachment; filename=\"voicemail-{id}.wav\"").parse() {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    Ok(response)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -226,9 +124,6 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The most messages one bulk delete may name.
-pub const MAX_BULK: usize = 500;
-
 #[derive(Debug, Deserialize)]
 pub struct DeleteBody {
     pub ids: Vec<String>,
@@ -299,56 +194,4 @@ pub async fn events(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_list_query_defaults_to_the_first_page_of_new_messages() {
-        let q = ListQuery::default().resolve().expect("valid");
-        assert_eq!(
-            (q.folder, q.page, q.per_page),
-            (VoicemailFolder::Inbox, 1, DEFAULT_PER_PAGE)
-        );
-    }
-
-    #[test]
-    fn page_size_is_capped() {
-        let q = ListQuery {
-            per_page: Some(100_000),
-            page: Some(0),
-            folder: Some("old".into()),
-        }
-        .resolve()
-        .expect("valid");
-        assert_eq!(
-            (q.folder, q.page, q.per_page),
-            (VoicemailFolder::Old, 1, MAX_PER_PAGE)
-        );
-    }
-
-    #[test]
-    fn an_unknown_folder_is_a_bad_request() {
-        let q = ListQuery {
-            folder: Some("Deleted".into()),
-            ..ListQuery::default()
-        };
-        assert!(matches!(q.resolve(), Err(PortalError::BadRequest(_))));
-    }
-
-    #[test]
-    fn ids_with_path_or_header_characters_are_not_found() {
-        for bad in ["", "../x", "a b", "1\r\n2", &"9".repeat(65)] {
-            assert!(
-                matches!(parse_msg_id(bad), Err(PortalError::NotFound)),
-                "{bad:?}"
-            );
-        }
-        assert_eq!(
-            parse_msg_id("1796510422-00000000").ok(),
-            Some("1796510422-00000000")
-        );
-    }
 }

@@ -8,7 +8,6 @@ use axum::http::HeaderMap;
 use axum::response::{Html, Response};
 use serde::Deserialize;
 
-use crate::api::voicemail::{ListQuery, audio_response, parse_msg_id};
 use crate::backend::BackendError;
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
@@ -19,6 +18,7 @@ use crate::html::{
 };
 use crate::model::{Menu, VoicemailFolder, VoicemailMessage, VoicemailPage};
 use crate::state::AppState;
+use crate::voicemail::{ListQuery, audio_response, parse_msg_id};
 
 fn caller_text(m: &VoicemailMessage) -> String {
     match (m.caller_name.as_str(), m.caller_number.as_str()) {
@@ -342,7 +342,7 @@ pub async fn delete_many(
     if ids.is_empty() {
         return Err(PortalError::BadRequest("select at least one message to delete".into()).into());
     }
-    if ids.len() > crate::api::voicemail::MAX_BULK {
+    if ids.len() > crate::voicemail::MAX_BULK {
         return Err(PortalError::BadRequest("too many messages selected at once".into()).into());
     }
     for id in &ids {
