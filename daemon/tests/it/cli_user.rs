@@ -2,27 +2,42 @@
 
 use crate::common;
 
-use common::cli::ringside;
+use std::path::Path;
+
+use common::cli::{Run, ringside};
+
+/// Runs `ringside ARGS` and asserts it succeeded (shared by the other CLI tests).
+pub(crate) fn succeeds(dir: &Path, args: &[&str], stdin: Option<&str>) -> Run {
+    let run = ringside(dir, args, stdin);
+    assert!(run.ok(), "{run:?}");
+    run
+}
+
+/// Runs `ringside ARGS` and asserts it failed with every one of `reasons` on stderr.
+pub(crate) fn fails_naming(dir: &Path, args: &[&str], stdin: Option<&str>, reasons: &[&str]) {
+    let run = ringside(dir, args, stdin);
+    assert!(!run.ok(), "{run:?}");
+    for reason in reasons {
+        assert!(run.stderr.contains(reason), "{reason}: {run:?}");
+    }
+}
+
+/// `ringside user add EXT --name NAME EXTRA…`, which must succeed.
+fn add_user_with(dir: &Path, ext: &str, name: &str, extra: &[&str], stdin: Option<&str>) -> Run {
+    let args = [&["user", "add", ext, "--name", name][..], extra].concat();
+    succeeds(dir, &args, stdin)
+}
+
+fn add_user(dir: &Path, ext: &str, name: &str) {
+    add_user_with(dir, ext, name, &[], None);
+}
 
 #[test]
 fn added_user_appears_in_the_list() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let add = ringside(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "1001",
-            "--name",
-            "Alice Example",
-            "--email",
-            "alice@example.com",
-        ],
-        None,
-    );
-    assert!(add.ok(), "{add:?}");
-    let list = ringside(dir.path(), &["user", "list"], None);
-    assert!(list.ok(), "{list:?}");
+    let email = ["--email", "alice@example.com"];
+    add_user_with(dir.path(), "1001", "Alice Example", &email, None);
+    let list = succeeds(dir.path(), &["user", "list"], None);
     assert!(list.stdout.contains("1001"), "{list:?}");
     assert!(list.stdout.contains("Alice Example"), "{list:?}");
     assert!(list.stdout.contains("alice@example.com"), "{list:?}");
@@ -32,7 +47,7 @@ fn added_user_appears_in_the_list() {
 fn list_as_json_carries_the_total() {
     let dir = tempfile::tempdir().expect("temp dir");
     for ext in ["1001", "1002"] {
-        assert!(ringside(dir.path(), &["user", "add", ext, "--name", "U"], None).ok());
+        add_user(dir.path(), ext, "U");
     }
     let list = ringside(
         dir.path(),
@@ -47,20 +62,9 @@ fn list_as_json_carries_the_total() {
 #[test]
 fn password_from_stdin_is_stored_hashed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let add = ringside(
-        dir.path(),
-        &[
-            "user",
-            "add",
-            "1001",
-            "--name",
-            "Alice",
-            "--password-stdin",
-            "--portal",
-        ],
-        Some("alice-secret\n"),
-    );
-    assert!(add.ok(), "{add:?}");
+    let flags = ["--password-stdin", "--portal"];
+    let stdin = Some("alice-secret\n");
+    let add = add_user_with(dir.path(), "1001", "Alice", &flags, stdin);
     assert!(!add.stdout.contains("alice-secret"));
     // The database file and its WAL/shared-memory companions.
     for entry in std::fs::read_dir(dir.path()).expect("data dir") {
@@ -80,41 +84,30 @@ fn password_from_stdin_is_stored_hashed() {
 #[test]
 fn bad_extension_is_named_and_exits_non_zero() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let add = ringside(dir.path(), &["user", "add", "10a1", "--name", "Bad"], None);
-    assert!(!add.ok(), "{add:?}");
-    assert!(
-        add.stderr.contains("extension") && add.stderr.contains("10a1"),
-        "{add:?}"
-    );
+    let add = ["user", "add", "10a1", "--name", "Bad"];
+    fails_naming(dir.path(), &add, None, &["extension", "10a1"]);
 }
 
 #[test]
 fn short_password_on_stdin_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let add = ringside(
-        dir.path(),
-        &["user", "add", "1001", "--name", "A", "--password-stdin"],
-        Some("short\n"),
-    );
-    assert!(!add.ok(), "{add:?}");
-    assert!(add.stderr.contains("too short"), "{add:?}");
+    let add = ["user", "add", "1001", "--name", "A", "--password-stdin"];
+    fails_naming(dir.path(), &add, Some("short\n"), &["too short"]);
 }
 
 #[test]
 fn duplicate_user_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert!(ringside(dir.path(), &["user", "add", "1001", "--name", "A"], None).ok());
-    let again = ringside(dir.path(), &["user", "add", "1001", "--name", "B"], None);
-    assert!(!again.ok(), "{again:?}");
-    assert!(again.stderr.contains("already exists"), "{again:?}");
+    add_user(dir.path(), "1001", "A");
+    let again = ["user", "add", "1001", "--name", "B"];
+    fails_naming(dir.path(), &again, None, &["already exists"]);
 }
 
 #[test]
 fn passwd_without_stdin_generates_and_prints_a_password() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert!(ringside(dir.path(), &["user", "add", "1001", "--name", "A"], None).ok());
-    let passwd = ringside(dir.path(), &["user", "passwd", "1001"], None);
-    assert!(passwd.ok(), "{passwd:?}");
+    add_user(dir.path(), "1001", "A");
+    let passwd = succeeds(dir.path(), &["user", "passwd", "1001"], None);
     let password = passwd
         .stdout
         .rsplit(": ")
@@ -127,31 +120,16 @@ fn passwd_without_stdin_generates_and_prints_a_password() {
 #[test]
 fn passwd_of_unknown_user_fails() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let passwd = ringside(
-        dir.path(),
-        &["user", "passwd", "1999", "--password-stdin"],
-        Some("long-enough-pw\n"),
-    );
-    assert!(!passwd.ok(), "{passwd:?}");
-    assert!(
-        passwd.stderr.contains("1999") && passwd.stderr.contains("not found"),
-        "{passwd:?}"
-    );
+    let passwd = ["user", "passwd", "1999", "--password-stdin"];
+    let stdin = Some("long-enough-pw\n");
+    fails_naming(dir.path(), &passwd, stdin, &["1999", "not found"]);
 }
 
 #[test]
 fn removed_user_is_no_longer_listed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    assert!(
-        ringside(
-            dir.path(),
-            &["user", "add", "1001", "--name", "Alice"],
-            None
-        )
-        .ok()
-    );
-    let rm = ringside(dir.path(), &["user", "rm", "1001"], None);
-    assert!(rm.ok(), "{rm:?}");
+    add_user(dir.path(), "1001", "Alice");
+    succeeds(dir.path(), &["user", "rm", "1001"], None);
     let list = ringside(dir.path(), &["user", "list"], None);
     assert!(!list.stdout.contains("Alice"), "{list:?}");
 }
@@ -162,8 +140,7 @@ fn import_reports_accepted_and_rejected_rows() {
     let csv = dir.path().join("users.csv");
     std::fs::write(&csv, "1001,Alice,,generate\nabc,Bad,,generate\n").expect("write csv");
     let csv = csv.to_str().expect("utf-8 path");
-    let run = ringside(dir.path(), &["user", "import", csv], None);
-    assert!(run.ok(), "{run:?}");
+    let run = succeeds(dir.path(), &["user", "import", csv], None);
     assert!(run.stdout.contains("1 imported, 1 rejected"), "{run:?}");
     assert!(run.stderr.contains("line 2"), "{run:?}");
 }

@@ -2,8 +2,9 @@
 
 use crate::common;
 
+use crate::store_users::user_count;
 use common::for_each_db;
-use ringside::store::{Dialect, NewUser, StoreError, UserQuery};
+use ringside::store::{Dialect, NewUser, StoreError};
 
 #[tokio::test]
 async fn valid_rows_are_imported_with_working_passwords() {
@@ -56,14 +57,7 @@ async fn bad_rows_are_reported_and_good_rows_still_imported() {
             "{:?}",
             report.rejected
         );
-        assert_eq!(
-            store
-                .list_users(&UserQuery::default())
-                .await
-                .expect("list")
-                .total,
-            2
-        );
+        assert_eq!(user_count(&store).await, 2);
     })
     .await;
 }
@@ -97,14 +91,7 @@ async fn malformed_csv_imports_nothing() {
             .expect_err("unclosed quote");
         assert!(matches!(err, StoreError::Import(_)), "{err}");
         assert!(err.to_string().contains("line 2"), "{err}");
-        assert_eq!(
-            store
-                .list_users(&UserQuery::default())
-                .await
-                .expect("list")
-                .total,
-            0
-        );
+        assert_eq!(user_count(&store).await, 0);
     })
     .await;
 }
@@ -142,14 +129,7 @@ async fn failure_during_insert_rolls_back_every_row() {
             .await
             .expect_err("third insert fails");
         assert!(err.to_string().contains("refused by test trigger"), "{err}");
-        assert_eq!(
-            store
-                .list_users(&UserQuery::default())
-                .await
-                .expect("list")
-                .total,
-            0
-        );
+        assert_eq!(user_count(&store).await, 0);
     })
     .await;
 }

@@ -14,6 +14,15 @@ fn alice() -> NewUser {
     }
 }
 
+/// How many users the store holds (also used by the import tests).
+pub(crate) async fn user_count(store: &ringside::store::Store) -> u64 {
+    store
+        .list_users(&UserQuery::default())
+        .await
+        .expect("list")
+        .total
+}
+
 #[tokio::test]
 async fn created_user_reads_back_with_its_fields() {
     for_each_db(|store| async move {
@@ -72,14 +81,7 @@ async fn invalid_extension_is_rejected_before_storing() {
             matches!(err, StoreError::Invalid(ref f) if f.field == "extension"),
             "{err}"
         );
-        assert_eq!(
-            store
-                .list_users(&UserQuery::default())
-                .await
-                .expect("list")
-                .total,
-            0
-        );
+        assert_eq!(user_count(&store).await, 0);
     })
     .await;
 }

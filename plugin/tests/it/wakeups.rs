@@ -48,49 +48,33 @@ async fn create_form_adds_a_weekly_wakeup() {
     );
 }
 
-#[tokio::test]
-async fn create_form_shows_field_errors() {
+/// Posts Alice's form for a one-off wakeup, asserts the portal refuses it with 422 and returns
+/// the page it shows instead.
+async fn refused_one_off(name: &str, date: &str, time: &str) -> String {
     let app = TestApp::new();
     let alice = app.alice().await;
-    let answer = app
-        .post_form(
-            "/wakeups",
-            &alice,
-            &[
-                ("name", "X"),
-                ("schedule", "once"),
-                ("date", "tomorrow"),
-                ("time", "25:99"),
-            ],
-        )
-        .await;
+    let form = [
+        ("name", name),
+        ("schedule", "once"),
+        ("date", date),
+        ("time", time),
+    ];
+    let answer = app.post_form("/wakeups", &alice, &form).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.body.contains("id=\"date-error\""));
-    assert!(answer.body.contains("id=\"time-error\""));
+    answer.body
+}
+
+#[tokio::test]
+async fn create_form_shows_field_errors() {
+    let page = refused_one_off("X", "tomorrow", "25:99").await;
+    assert!(page.contains("id=\"date-error\""));
+    assert!(page.contains("id=\"time-error\""));
 }
 
 #[tokio::test]
 async fn create_form_shows_backend_validation_errors() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let answer = app
-        .post_form(
-            "/wakeups",
-            &alice,
-            &[
-                ("name", ""),
-                ("schedule", "once"),
-                ("date", "2026-12-24"),
-                ("time", "07:00"),
-            ],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        answer
-            .body
-            .contains("id=\"name-error\">give the wakeup call a name")
-    );
+    let page = refused_one_off("", "2026-12-24", "07:00").await;
+    assert!(page.contains("id=\"name-error\">give the wakeup call a name"));
 }
 
 #[tokio::test]
