@@ -32,32 +32,6 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
-/// Runs `ringside wakeup ARGS`, asserts it succeeded and returns what it printed.
-fn succeeds(data_dir: &Path, args: &[&str]) -> String {
-    let out = ringside(data_dir, args);
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stderr}");
-    stdout
-}
-
-/// Runs `ringside wakeup ARGS` and asserts it failed with `message` on stderr.
-fn fails_with(data_dir: &Path, args: &[&str], message: &str) {
-    let out = ringside(data_dir, args);
-    let (_, stderr) = text(&out);
-    assert!(!out.status.success(), "{stderr}");
-    assert!(stderr.contains(message), "{stderr}");
-}
-
-/// `ringside wakeup add 1001 ARGS…`, which must fail with `message` on stderr.
-fn add_for_1001_fails_with(data_dir: &Path, args: &[&str], message: &str) {
-    fails_with(data_dir, &[&["add", "1001"][..], args].concat(), message);
-}
-
-/// What `ringside wakeup list 1001` prints.
-fn list_1001(data_dir: &Path) -> String {
-    succeeds(data_dir, &["list", "1001"])
-}
-
 async fn data_dir_with_users(users: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!(
@@ -73,11 +47,23 @@ async fn data_dir_with_users(users: &[&str]) -> tempfile::TempDir {
 #[tokio::test]
 async fn add_one_shot_then_list_shows_the_local_fire_time() {
     let dir = data_dir_with_users(&["1001"]).await;
-    let when = ["--at", "2030-12-01 06:30", "--tz", "Europe/Berlin"];
-    let args = [&["add", "1001"][..], &when, &["--name", "Flight"]].concat();
-    let stdout = succeeds(dir.path(), &args);
+    let out = ringside(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--at",
+            "2030-12-01 06:30",
+            "--tz",
+            "Europe/Berlin",
+            "--name",
+            "Flight",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
     assert!(stdout.starts_with("created wakeup "), "{stdout}");
-    let list = list_1001(dir.path());
+    let (list, _) = text(&ringside(dir.path(), &["list", "1001"]));
     assert!(list.contains("\"Flight\""), "{list}");
     assert!(list.contains("next Sun 2030-12-01 06:30 CET"), "{list}");
     assert!(list.contains("members 1001"), "{list}");
@@ -122,30 +108,31 @@ async fn zones_still_resolve_on_a_machine_without_a_system_zone_database() {
 #[tokio::test]
 async fn add_weekly_with_members_and_options() {
     let dir = data_dir_with_users(&["1001", "2001", "2002"]).await;
-    let when = [
-        "--days",
-        "mon,tue",
-        "--at",
-        "06:30",
-        "--tz",
-        "America/New_York",
-    ];
-    let who = ["--members", "2001,2002"];
-    let options = [
-        "--snooze",
-        "9",
-        "--retries",
-        "2",
-        "--retry-interval",
-        "3",
-        "--ring-time",
-        "45",
-    ];
-    succeeds(
+    let out = ringside(
         dir.path(),
-        &[&["add", "1001"][..], &when, &who, &options].concat(),
+        &[
+            "add",
+            "1001",
+            "--days",
+            "mon,tue",
+            "--at",
+            "06:30",
+            "--tz",
+            "America/New_York",
+            "--members",
+            "2001,2002",
+            "--snooze",
+            "9",
+            "--retries",
+            "2",
+            "--retry-interval",
+            "3",
+            "--ring-time",
+            "45",
+        ],
     );
-    let list = list_1001(dir.path());
+    assert!(out.status.success(), "{}", text(&out).1);
+    let (list, _) = text(&ringside(dir.path(), &["list", "1001"]));
     assert!(
         list.contains("weekly mon,tue 06:30 America/New_York members 2001,2002"),
         "{list}"
@@ -159,41 +146,93 @@ async fn add_weekly_with_members_and_options() {
 #[tokio::test]
 async fn february_30_fails_naming_the_date() {
     let dir = data_dir_with_users(&["1001"]).await;
-    let args = ["--at", "2030-02-30 06:30", "--tz", "UTC"];
-    add_for_1001_fails_with(dir.path(), &args, "\"2030-02-30\"");
+    let out = ringside(
+        dir.path(),
+        &["add", "1001", "--at", "2030-02-30 06:30", "--tz", "UTC"],
+    );
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("\"2030-02-30\""), "{stderr}");
 }
 
 #[tokio::test]
 async fn unknown_time_zone_fails_naming_it() {
     let dir = data_dir_with_users(&["1001"]).await;
-    let args = ["--at", "2030-12-01 06:30", "--tz", "Europe/Atlantis"];
-    add_for_1001_fails_with(dir.path(), &args, "unknown time zone \"Europe/Atlantis\"");
+    let out = ringside(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--at",
+            "2030-12-01 06:30",
+            "--tz",
+            "Europe/Atlantis",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out)
+            .1
+            .contains("unknown time zone \"Europe/Atlantis\""),
+        "{}",
+        text(&out).1
+    );
 }
 
 #[tokio::test]
 async fn negative_retries_fail_with_the_range() {
     let dir = data_dir_with_users(&["1001"]).await;
-    let args = ["--days", "mon", "--at", "06:30", "--retries", "-1"];
-    add_for_1001_fails_with(dir.path(), &args, "retries -1 out of range: 0 to 10");
+    let out = ringside(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--days",
+            "mon",
+            "--at",
+            "06:30",
+            "--retries",
+            "-1",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("retries -1 out of range: 0 to 10"),
+        "{}",
+        text(&out).1
+    );
 }
 
 #[tokio::test]
 async fn rm_deletes_and_a_second_rm_says_not_found() {
     let dir = data_dir_with_users(&["1001"]).await;
-    succeeds(
-        dir.path(),
-        &["add", "1001", "--days", "fri", "--at", "07:00"],
+    assert!(
+        ringside(
+            dir.path(),
+            &["add", "1001", "--days", "fri", "--at", "07:00"]
+        )
+        .status
+        .success()
     );
-    let list = list_1001(dir.path());
+    let list = text(&ringside(dir.path(), &["list", "1001"])).0;
     let id = list
         .split_whitespace()
         .next()
         .expect("an id column")
         .to_owned();
-    succeeds(dir.path(), &["rm", &id]);
-    let emptied = list_1001(dir.path());
-    assert!(emptied.contains("no wakeup calls"), "{emptied}");
-    fails_with(dir.path(), &["rm", &id], &format!("wakeup {id} not found"));
+    assert!(ringside(dir.path(), &["rm", &id]).status.success());
+    assert!(
+        text(&ringside(dir.path(), &["list", "1001"]))
+            .0
+            .contains("no wakeup calls")
+    );
+    let again = ringside(dir.path(), &["rm", &id]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again).1.contains(&format!("wakeup {id} not found")),
+        "{}",
+        text(&again).1
+    );
 }
 
 #[tokio::test]
@@ -213,26 +252,54 @@ async fn prompt_file_is_converted_into_the_prompt_directory() {
         w.write_sample(s).expect("sample");
     }
     w.finalize().expect("finish wav");
-    let prompt = input.to_str().expect("utf-8");
-    let args = [
-        "--days",
-        "mon",
-        "--at",
-        "06:30",
-        "--prompt",
-        "prompts/morning-news.wav",
-        "converted prompt",
-        "prompts/morning-news ",
-        "{list}",
-        "1001",
-        "add",
-        "1001",
-        "--days",
-        "mon",
-        "--at",
-        "06:30",
-        "--members",
-        "1001,4242",
-    ];
-    add_for_1001_fails_with(dir.path(), &args, "member \"4242\" is not an extension");
+    let out = ringside(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--days",
+            "mon",
+            "--at",
+            "06:30",
+            "--prompt",
+            input.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out).1);
+    let converted = dir.path().join("prompts/morning-news.wav");
+    let r = hound::WavReader::open(&converted).expect("converted prompt");
+    assert_eq!(
+        (
+            r.spec().sample_rate,
+            r.spec().channels,
+            r.spec().bits_per_sample
+        ),
+        (8000, 1, 16)
+    );
+    let list = text(&ringside(dir.path(), &["list", "1001"])).0;
+    assert!(list.contains("prompts/morning-news "), "{list}");
+}
+
+#[tokio::test]
+async fn member_that_is_not_an_extension_fails_naming_it() {
+    let dir = data_dir_with_users(&["1001"]).await;
+    let out = ringside(
+        dir.path(),
+        &[
+            "add",
+            "1001",
+            "--days",
+            "mon",
+            "--at",
+            "06:30",
+            "--members",
+            "1001,4242",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out).1.contains("member \"4242\" is not an extension"),
+        "{}",
+        text(&out).1
+    );
 }
