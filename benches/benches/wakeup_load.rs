@@ -129,9 +129,7 @@ async fn lateness_simulator_run() {
         .with_rest_transport(transport);
     let stop = CancellationToken::new();
     let conn = connection::spawn(client.clone(), stop.clone());
-    let engine = Engine::builder(client.clone())
-        .route(wakeup::ROUTE, wakeup::orphan_handler)
-        .build();
+    let engine = wakeup::engine_routes(Engine::builder(client.clone())).build();
     let registry = engine.registry();
     tokio::spawn(engine.run(conn.items, stop.clone()));
     let mut state = conn.state.clone();

@@ -60,9 +60,9 @@ async fn run_daemon(base_url: String, db_url: String, stop: CancellationToken) {
         .expect("client")
         .with_rest_transport(ringside_benches::sim_process::rest_transport_from_env());
     let conn = connection::spawn(client.clone(), stop.clone());
-    let engine = Engine::builder(client.clone())
-        .route(wakeup::ROUTE, wakeup::orphan_handler)
-        .build();
+    // Built as the daemon builds it: a restarted daemon leaves the calls its predecessor
+    // placed in the app for its scheduler to adopt.
+    let engine = wakeup::engine_routes(Engine::builder(client.clone())).build();
     let registry = engine.registry();
     tokio::spawn(engine.run(conn.items, stop.clone()));
     let mut state = conn.state.clone();

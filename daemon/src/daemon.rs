@@ -79,18 +79,10 @@ impl Daemon {
             moh_class: None,
             latency: None,
         });
-        Engine::builder(self.client.clone())
+        let builder = Engine::builder(self.client.clone())
             .route("followme", followme)
-            .route(fax::ari_line::STASIS_ROUTE, fax::service::stale_call)
-            .route(
-                crate::flows::wakeup::ROUTE,
-                crate::flows::wakeup::orphan_handler,
-            )
-            .adoptable(
-                crate::flows::wakeup::CHANNEL_PREFIX,
-                crate::flows::wakeup::ADOPTION_WAIT,
-            )
-            .build()
+            .route(fax::ari_line::STASIS_ROUTE, fax::service::stale_call);
+        crate::flows::wakeup::engine_routes(builder).build()
     }
 
     /// The FastAGI server with every script registered.

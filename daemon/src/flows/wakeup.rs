@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::ari::{AriClient, AriError, HangupReason, Originate};
-use crate::flows::dispatch::{FlowCall, FlowFuture, FlowInput, Inbox};
+use crate::flows::dispatch::{EngineBuilder, FlowCall, FlowFuture, FlowInput, Inbox};
 use crate::schedule::Outcome;
 use machine::{Action, CallMachine};
 
@@ -263,6 +263,17 @@ impl AriWakeupDialer {
 /// How long a wakeup call no scheduler here placed is left for one to adopt: longer than a
 /// call lease, so that the scheduler taking over the calls of one that died finds it.
 pub const ADOPTION_WAIT: Duration = Duration::from_secs(30);
+
+/// What a Stasis dispatcher needs for the wakeup calls of a daemon that places them: the route
+/// for calls no scheduler here placed, and the wait that leaves such calls for the scheduler
+/// taking them over. Without the wait, a daemon restarted after a crash would hang up every
+/// call its predecessor left answered in the app, and its scheduler would then call the
+/// member again; the daemon, its tests and its benchmarks all build their engine through this.
+pub fn engine_routes(builder: EngineBuilder) -> EngineBuilder {
+    builder
+        .route(ROUTE, orphan_handler)
+        .adoptable(CHANNEL_PREFIX, ADOPTION_WAIT)
+}
 
 /// The engine route for `Stasis(ringside,wakeup,…)` calls no flow here owns: wakeup calls are
 /// only ever originated by a scheduler, which claims its channel first, so such a call was

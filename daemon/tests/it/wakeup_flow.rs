@@ -298,10 +298,7 @@ async fn wakeup_call_in_the_app_that_no_scheduler_placed_is_hung_up() {
 async fn daemon(sim_url: String, url: String, clock: ManualClock, stop: CancellationToken) {
     let client = AriClient::new(&sim_url, "ringside", "secret", "ringside").expect("client");
     let conn = connection::spawn(client.clone(), stop.clone());
-    let engine = Engine::builder(client.clone())
-        .route(wakeup::ROUTE, wakeup::orphan_handler)
-        .adoptable(wakeup::CHANNEL_PREFIX, wakeup::ADOPTION_WAIT)
-        .build();
+    let engine = wakeup::engine_routes(Engine::builder(client.clone())).build();
     let registry = engine.registry();
     tokio::spawn(engine.run(conn.items, stop.clone()));
     let store = Store::connect(&url).await.expect("store");
@@ -377,6 +374,79 @@ async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
         "{}",
         h[0].detail
     );
+    assert_eq!(originates(&sim).len(), 1, "placed once");
+    stop.cancel();
+    sim.shutdown();
+}
+
+/// `kill -9` just after the originate, and the member answers while no daemon runs: the call
+/// sits answered in the app. The restarted daemon leaves it there for its scheduler, which
+/// adopts it and plays the prompt; the member is not called a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_answered_while_no_daemon_ran_is_adopted_not_placed_again() {
+    let sim = Simulator::start(SimConfig {
+        second: StdDuration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    sim.set_default_media_duration(StdDuration::from_millis(100));
+    sim.phone("1001", Script::answer_after_ms(50));
+    let (store, url, _dir) = sqlite_store().await;
+    add_users(&store, &["1001"]).await;
+    let id = store
+        .create_wakeup(
+            &spec("1001", "once 2026-12-01 06:30", "Europe/Berlin"),
+            &prompts(),
+            t(START),
+        )
+        .await
+        .expect("valid wakeup")
+        .id;
+    let clock = ManualClock::new(t(DUE));
+
+    let doomed = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime of the doomed daemon");
+    doomed.spawn(daemon(
+        sim.base_url(),
+        url.clone(),
+        clock.clone(),
+        CancellationToken::new(),
+    ));
+    eventually("the call placed", || async { originates(&sim).len() == 1 }).await;
+    doomed.shutdown_background();
+    eventually("the member answered while no daemon ran", || async {
+        !sim.channels_in_app("ringside").is_empty()
+    })
+    .await;
+
+    let stop = CancellationToken::new();
+    tokio::spawn(daemon(sim.base_url(), url, clock.clone(), stop.clone()));
+    eventually("restarted daemon connected", || async {
+        sim.is_connected("ringside")
+    })
+    .await;
+    clock.advance(SchedulerConfig::default().call_lease + Duration::seconds(1));
+    eventually("the call finished", || async {
+        let h = store.wakeup_history(None, id, 10).await.expect("history");
+        h.len() == 1 && h[0].outcome.is_some()
+    })
+    .await;
+    let h = store.wakeup_history(None, id, 10).await.expect("history");
+    assert!(
+        h[0].detail.starts_with(wakeup::TAKEN_OVER),
+        "{}",
+        h[0].detail
+    );
+    let plays = sim
+        .rest_calls()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.contains("/play/"))
+        .count();
+    assert!(plays >= 1, "the adopting daemon played the prompt");
     assert_eq!(originates(&sim).len(), 1, "placed once");
     stop.cancel();
     sim.shutdown();
