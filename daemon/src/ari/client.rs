@@ -534,6 +534,27 @@ impl AriClient {
         self.call(Method::GET, "/asterisk/info", &Vec::new(), None)
             .await
     }
+
+    /// A global dialplan variable's value; `""` when it is not set (Asterisk does not tell
+    /// the two apart).
+    pub async fn global_var(&self, name: &str) -> Result<String, AriError> {
+        let q: Query = vec![("variable", name.to_owned())];
+        let v: Value = self
+            .call(Method::GET, "/asterisk/variable", &q, None)
+            .await?;
+        Ok(v.get("value")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// Sets a global dialplan variable, or removes it when `value` is `None`.
+    pub async fn set_global_var(&self, name: &str, value: Option<&str>) -> Result<(), AriError> {
+        let mut q: Query = vec![("variable", name.to_owned())];
+        push_opt(&mut q, "value", &value.map(str::to_owned));
+        self.call_empty(Method::POST, "/asterisk/variable", &q)
+            .await
+    }
 }
 
 fn push_opt(q: &mut Query, key: &'static str, value: &Option<String>) {

@@ -36,10 +36,14 @@ impl DocumentConverter for CopyConverter {
 }
 
 struct Rig {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     client: AriClient,
     sim: Simulator,
     store: Store,
+    line: Arc<AriFaxLine>,
+    signals: CallSignals,
+    published: broadcast::Sender<FaxJob>,
+    lease: Duration,
     worker: FaxWorker,
     updates: broadcast::Receiver<FaxJob>,
     document: std::path::PathBuf,
@@ -54,6 +58,10 @@ impl Drop for Rig {
 }
 
 async fn rig() -> Rig {
+    rig_with_lease(Duration::from_secs(30)).await
+}
+
+async fn rig_with_lease(lease: Duration) -> Rig {
     let sim = Simulator::start(SimConfig {
         second: Duration::from_millis(20),
         ..SimConfig::default()
@@ -81,31 +89,20 @@ async fn rig() -> Rig {
     ))
     .await
     .expect("store");
-    let (tx, updates) = broadcast::channel(64);
-    let worker = FaxWorker::new(
-        store.clone(),
-        Arc::new(line),
-        Arc::new(CopyConverter),
-        signals,
-        tx,
-        WorkerSettings {
-            worker_id: "daemon-1".into(),
-            retry_delay: Duration::ZERO,
-            lease: Duration::from_secs(30),
-            poll: Duration::from_millis(20),
-            dial_template: "Local/{number}@ringside-outbound".into(),
-            dial_timeout_secs: 5,
-            max_send_per_page: Duration::from_secs(5),
-            sent_dir: dir.path().join("fax/sent"),
-        },
-    );
+    let (published, updates) = broadcast::channel(64);
     let document = dir.path().join("doc.pdf");
     std::fs::write(&document, b"%PDF-1.4 three pages").expect("document");
+    let line = Arc::new(line);
+    let worker = new_worker(&store, &line, &signals, &published, lease, &dir, "daemon-1");
     Rig {
-        _dir: dir,
+        dir,
         client,
         sim,
         store,
+        line,
+        signals,
+        published,
+        lease,
         worker,
         updates,
         document,
@@ -113,7 +110,72 @@ async fn rig() -> Rig {
     }
 }
 
+fn new_worker(
+    store: &Store,
+    line: &Arc<AriFaxLine>,
+    signals: &CallSignals,
+    published: &broadcast::Sender<FaxJob>,
+    lease: Duration,
+    dir: &tempfile::TempDir,
+    worker_id: &str,
+) -> FaxWorker {
+    FaxWorker::new(
+        store.clone(),
+        line.clone(),
+        Arc::new(CopyConverter),
+        signals.clone(),
+        published.clone(),
+        WorkerSettings {
+            worker_id: worker_id.into(),
+            retry_delay: Duration::ZERO,
+            lease,
+            poll: Duration::from_millis(20),
+            dial_template: "Local/{number}@ringside-outbound".into(),
+            dial_timeout_secs: 5,
+            max_send_per_page: Duration::from_secs(5),
+            sent_dir: dir.path().join("fax/sent"),
+        },
+    )
+}
+
 impl Rig {
+    /// Another daemon's worker on the same line and database.
+    fn other_worker(&self, worker_id: &str) -> FaxWorker {
+        new_worker(
+            &self.store,
+            &self.line,
+            &self.signals,
+            &self.published,
+            self.lease,
+            &self.dir,
+            worker_id,
+        )
+    }
+
+    /// Starts one claim on a worker that is then killed as soon as the job is sending: its
+    /// task stops at once, nothing cleaned up, its lease left to run out.
+    async fn kill_worker_while_sending(&self, job: i64) {
+        let doomed = self.other_worker("doomed");
+        let running = tokio::spawn(async move { doomed.run_once().await });
+        assert!(
+            wait_for(Duration::from_secs(5), || async {
+                self.job(job).await.state == JobState::Sending
+            })
+            .await,
+            "the fax started"
+        );
+        running.abort();
+        let _ = running.await;
+    }
+
+    fn fax_out_runs(&self) -> usize {
+        self.sim
+            .rest_calls()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with("/continue"))
+            .count()
+    }
+
     async fn queue(&self, max_attempts: u32) -> FaxJob {
         self.store
             .insert_send_job(
@@ -372,6 +434,84 @@ async fn fax_call_answered_after_its_worker_is_gone_is_hung_up() {
         .destroyed("ringside-fax-99-1")
         .and_then(|(view, _)| view.continued);
     assert_eq!(continued, None, "not sent into the dialplan");
+}
+
+/// The fax's report comes while no daemon listens (its daemon was killed mid-transfer). The
+/// daemon that takes the job over reads the report Asterisk kept: the job is sent, the fax is
+/// not sent a second time, and the kept report is dropped.
+#[tokio::test]
+async fn fax_finished_while_its_daemon_was_down_is_sent_once() {
+    let rig = rig_with_lease(Duration::from_millis(300)).await;
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_millis(300), receives(3));
+    let job = rig.queue(4).await;
+    rig.kill_worker_while_sending(job.id).await;
+    let channel = format!("ringside-fax-{}-1", job.id);
+    assert!(
+        rig.sim
+            .wait_until(Duration::from_secs(5), |s| s.destroyed(&channel).is_some())
+            .await,
+        "the fax call ended with nobody listening"
+    );
+    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
+
+    let successor = rig.other_worker("daemon-2");
+    assert!(
+        successor.run_once().await.expect("worker"),
+        "job taken over"
+    );
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Sent, "{done:?}");
+    assert_eq!(done.pages_sent, 3);
+    assert_eq!(done.attempts, 1);
+    assert_eq!(rig.fax_out_runs(), 1, "the fax went out once");
+    let kept = rig
+        .client
+        .global_var(&ringside::flows::fax::call::report_variable(&channel))
+        .await
+        .expect("global variable");
+    assert_eq!(kept, "", "kept report dropped once saved");
+}
+
+/// Killed mid-transfer with the call still up and no report: the daemon taking over hangs
+/// the call up (the far end never gets a whole fax from it) and sends the fax again.
+#[tokio::test]
+async fn fax_cut_off_while_its_daemon_was_down_is_hung_up_and_sent_again() {
+    let rig = rig_with_lease(Duration::from_millis(300)).await;
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_secs(3), receives(3));
+    let job = rig.queue(4).await;
+    rig.kill_worker_while_sending(job.id).await;
+    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
+
+    let successor = rig.other_worker("daemon-2");
+    assert!(
+        successor.run_once().await.expect("worker"),
+        "job taken over"
+    );
+    let first = format!("ringside-fax-{}-1", job.id);
+    assert!(rig.sim.destroyed(&first).is_some(), "orphaned call hung up");
+    let requeued = rig.job(job.id).await;
+    assert_eq!(requeued.state, JobState::Queued, "{requeued:?}");
+    assert!(successor.run_once().await.expect("worker"), "sent again");
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Sent, "{done:?}");
+    assert_eq!(done.attempts, 2);
+}
+
+async fn wait_for<F, Fut>(limit: Duration, mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
 }
 
 /// An instant given in Unix milliseconds, as these tests count.

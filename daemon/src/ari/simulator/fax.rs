@@ -3,7 +3,8 @@
 //! fax machine.
 //!
 //! Observable behaviour, as the context in `dialplan/extensions_ringside.conf` produces it:
-//! `SendFAX` runs for a while, then the hangup handler sends `UserEvent(RingsideFax, …)` with
+//! `SendFAX` runs for a while, then the hangup handler keeps the report in the global variable
+//! the channel's `RINGSIDE_FAX_REPORT_VAR` names and sends `UserEvent(RingsideFax, …)` with
 //! the `FAX*` variables URI-encoded, and the channel is destroyed (cause 16). A far end that
 //! hangs up mid-transfer gives the same sequence with `FAILED`/`HANGUP` and the pages that got
 //! through. Busy and no answer need no fax machine: script the number with [`Script`].
@@ -62,6 +63,21 @@ impl FarFax {
     }
 }
 
+/// The channel variable naming the global the hangup handler keeps the report in.
+const REPORT_VARIABLE_CHANNEL_VAR: &str = "RINGSIDE_FAX_REPORT_VAR";
+
+/// The report as the hangup handler keeps it: the event's fields as `name=value&…`.
+fn kept_report(fields: &Map<String, Value>) -> String {
+    ["job", "status", "error", "statusstring", "pages", "remote"]
+        .iter()
+        .map(|k| {
+            let v = fields.get(*k).and_then(Value::as_str).unwrap_or_default();
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Asterisk's `URIENCODE`: everything but unreserved characters as `%XX`.
 fn uri_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -116,6 +132,13 @@ impl Simulator {
                     started.insert(id.clone());
                     let fields = far.fields(&job);
                     world_after(&world, &mut st, &id, transfer, move |_w, st, id| {
+                        let kept = st
+                            .channels
+                            .get(id)
+                            .and_then(|c| c.vars.get(REPORT_VARIABLE_CHANNEL_VAR).cloned());
+                        if let Some(name) = kept {
+                            st.globals.insert(name, kept_report(&fields));
+                        }
                         st.emit(id, "ChannelHangupRequest", json!({"cause": 16}));
                         st.emit(
                             id,

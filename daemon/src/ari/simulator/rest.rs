@@ -87,6 +87,21 @@ pub(crate) fn handle(
         })
         .unwrap_or_default();
     match (method, segs.as_slice()) {
+        ("GET", ["asterisk", "variable"]) => match p.get("variable") {
+            Some(name) => ok(json!({"value": st.globals.get(name).cloned().unwrap_or_default()})),
+            None => err(400, "Variable name is required"),
+        },
+        ("POST", ["asterisk", "variable"]) => match p.get("variable") {
+            Some(name) => {
+                // No `value`: Asterisk removes the variable; an empty one sets it empty.
+                match p.get("value") {
+                    Some(value) => st.globals.insert(name.to_owned(), value.to_owned()),
+                    None => st.globals.remove(name),
+                };
+                no_content()
+            }
+            None => err(400, "Variable name is required"),
+        },
         ("GET", ["channels"]) => ok(json!(
             st.channels.values().map(|c| &c.chan).collect::<Vec<_>>()
         )),

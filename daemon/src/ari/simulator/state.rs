@@ -169,6 +169,8 @@ pub(crate) struct State {
     /// `system.version` in `asterisk/info`; below 22.4 REST requests on the WebSocket are
     /// ignored, as those versions do.
     pub version: String,
+    /// Global dialplan variables (`GLOBAL()` in the dialplan, `asterisk/variable` in ARI).
+    pub globals: BTreeMap<String, String>,
     pub seq: u64,
     pub epoch: u64,
 }
@@ -208,6 +210,7 @@ impl World {
                 refuse_websockets: false,
                 stasis_start_delay: None,
                 version: "22.11.0".into(),
+                globals: BTreeMap::new(),
                 seq: 0,
                 epoch,
             })),

@@ -17,7 +17,11 @@ use std::collections::BTreeMap;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::call::{CallSignal, FAX_USER_EVENT, parse_fax_report};
+use super::call::{
+    CallSignal, FAX_USER_EVENT, REPORT_VARIABLE_CHANNEL_VAR, parse_fax_report, parse_kept_report,
+    report_variable,
+};
+use super::machine::FaxResult;
 use super::ports::{CallSignals, FaxCall, FaxLine, LineError};
 use crate::ari::{AriClient, AriError, DialplanTarget, Event, HangupReason, Originate};
 use crate::flows::dispatch::{FlowInput, Inbox};
@@ -146,6 +150,10 @@ impl FaxLine for AriFaxLine {
                 "RINGSIDE_FAX_FILE".to_owned(),
                 call.tiff_path.display().to_string(),
             ),
+            (
+                REPORT_VARIABLE_CHANNEL_VAR.to_owned(),
+                report_variable(&call.channel_id),
+            ),
         ]);
         let request = Originate {
             endpoint: call.endpoint.clone(),
@@ -190,6 +198,30 @@ impl FaxLine for AriFaxLine {
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(line_error("cannot hang up the fax call", e)),
         }
+    }
+
+    async fn kept_report(&self, channel_id: &str) -> Result<Option<FaxResult>, LineError> {
+        let text = self
+            .client
+            .global_var(&report_variable(channel_id))
+            .await
+            .map_err(|e| line_error("cannot read the kept fax report", e))?;
+        match parse_kept_report(&text) {
+            Ok(Some((_, result))) => Ok(Some(result)),
+            Ok(None) => Ok(None),
+            Err(err) => {
+                // Unreadable is as good as absent: the call counts as abandoned mid-fax.
+                tracing::warn!(channel = %channel_id, error = %err, "unreadable kept fax report");
+                Ok(None)
+            }
+        }
+    }
+
+    async fn forget_report(&self, channel_id: &str) -> Result<(), LineError> {
+        self.client
+            .set_global_var(&report_variable(channel_id), None)
+            .await
+            .map_err(|e| line_error("cannot drop the kept fax report", e))
     }
 }
 

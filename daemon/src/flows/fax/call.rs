@@ -115,6 +115,38 @@ pub fn parse_fax_report(
     ))
 }
 
+/// The channel variable that names, for the fax-out context, the global variable its hangup
+/// handler leaves the report in.
+pub const REPORT_VARIABLE_CHANNEL_VAR: &str = "RINGSIDE_FAX_REPORT_VAR";
+
+/// The global variable that keeps the report of the call on `channel_id` until the daemon
+/// has saved the outcome: the `RingsideFax` event reaches only a daemon that is listening,
+/// and one restarted mid-fax finds the outcome here instead of sending the fax again.
+/// Asterisk's variable names are kept to letters, digits and `_`.
+pub fn report_variable(channel_id: &str) -> String {
+    let key: String = channel_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("RINGSIDE_FAX_REPORT_{key}")
+}
+
+/// Reads a kept report: the user event's fields as `name=value` pairs joined by `&`, each
+/// value URI-encoded as in the event. `None` when nothing was kept (Asterisk answers an unset
+/// variable with an empty value).
+pub fn parse_kept_report(text: &str) -> Result<Option<(i64, FaxResult)>, CallReportError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let field = |name: &str| {
+        text.split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| k.trim() == name)
+            .map(|(_, v)| v.to_owned())
+    };
+    parse_fax_report(field).map(Some)
+}
+
 /// Decodes `%XX` escapes (Asterisk's `URIENCODE`); `None` on a broken escape or non-UTF-8.
 pub fn uri_decode(s: &str) -> Option<String> {
     let bytes = s.as_bytes();
@@ -269,5 +301,37 @@ mod tests {
     fn broken_escape_does_not_decode() {
         assert_eq!(uri_decode("abc%2"), None);
         assert_eq!(uri_decode("%zz"), None);
+    }
+
+    #[test]
+    fn kept_report_reads_like_the_event() {
+        let (job, result) = parse_kept_report(
+            "job=7&status=SUCCESS&error=&statusstring=OK&pages=3&remote=%2B1%20555%20123",
+        )
+        .expect("valid")
+        .expect("kept");
+        assert_eq!(job, 7);
+        assert!(result.succeeded());
+        assert_eq!(result.pages, 3);
+        assert_eq!(result.remote_station_id, "+1 555 123");
+    }
+
+    #[test]
+    fn an_unset_report_variable_means_nothing_was_kept() {
+        assert_eq!(parse_kept_report("").expect("valid"), None);
+    }
+
+    #[test]
+    fn a_kept_report_without_status_is_rejected() {
+        let err = parse_kept_report("job=7&pages=3").expect_err("no status");
+        assert_eq!(err, CallReportError::Missing("status"));
+    }
+
+    #[test]
+    fn report_variables_are_plain_asterisk_names() {
+        assert_eq!(
+            report_variable("ringside-fax-7-1"),
+            "RINGSIDE_FAX_REPORT_ringside_fax_7_1"
+        );
     }
 }

@@ -77,6 +77,9 @@ pub enum Event {
     CancelRequested,
     /// The job was found active with an expired lease: its worker's daemon stopped.
     Abandoned,
+    /// As [`Event::Abandoned`], but the call had ended and Asterisk kept its `SendFAX`
+    /// report: the outcome is known, nothing is sent again.
+    AbandonedWithReport(FaxResult),
 }
 
 impl Event {
@@ -91,6 +94,7 @@ impl Event {
             Event::CallEnded => "call ended",
             Event::CancelRequested => "cancel requested",
             Event::Abandoned => "abandoned",
+            Event::AbandonedWithReport(_) => "abandoned with a report",
         }
     }
 }
@@ -173,24 +177,11 @@ pub fn apply(
             next.channel_id = None;
             retry_or_fail(&mut next, failure.describe(), now, retry_delay);
         }
-        (JobState::Sending, Event::FaxFinished(result)) => {
-            next.channel_id = None;
-            next.fax_status = Some(result.status.clone());
-            next.fax_error = Some(result.error.clone());
-            next.fax_status_string = Some(result.status_string.clone());
-            next.remote_station_id = Some(result.remote_station_id.clone());
-            next.pages_sent = result.pages;
-            if result.succeeded() {
-                next.state = JobState::Sent;
-                next.error = None;
-            } else {
-                let why = describe_fax_failure(result);
-                if result.is_permanent() {
-                    fail(&mut next, why);
-                } else {
-                    retry_or_fail(&mut next, why, now, retry_delay);
-                }
-            }
+        (JobState::Sending, Event::FaxFinished(result))
+        | (JobState::Dialing | JobState::Sending, Event::AbandonedWithReport(result)) => {
+            // A report kept for a job still "dialing": the call was answered and the fax
+            // ran while no daemon watched it.
+            finish_with_report(&mut next, result, now, retry_delay);
         }
         (JobState::Sending, Event::CallEnded) => {
             next.channel_id = None;
@@ -232,6 +223,32 @@ pub fn apply(
         _ => return Err(invalid()),
     }
     Ok(Step { job: next, actions })
+}
+
+/// The job after `SendFAX` reported: sent, or failed for good, or queued for another try.
+fn finish_with_report(
+    next: &mut FaxJob,
+    result: &FaxResult,
+    now: DateTime<Utc>,
+    retry_delay: chrono::Duration,
+) {
+    next.channel_id = None;
+    next.fax_status = Some(result.status.clone());
+    next.fax_error = Some(result.error.clone());
+    next.fax_status_string = Some(result.status_string.clone());
+    next.remote_station_id = Some(result.remote_station_id.clone());
+    next.pages_sent = result.pages;
+    if result.succeeded() {
+        next.state = JobState::Sent;
+        next.error = None;
+    } else {
+        let why = describe_fax_failure(result);
+        if result.is_permanent() {
+            fail(next, why);
+        } else {
+            retry_or_fail(next, why, now, retry_delay);
+        }
+    }
 }
 
 fn current_channel(job: &FaxJob) -> String {
@@ -637,6 +654,38 @@ mod tests {
                 channel_id: "ringside-fax-7-1".into()
             }]
         );
+    }
+
+    fn kept_report(status: &str, error: &str, pages: u32) -> Event {
+        Event::AbandonedWithReport(FaxResult {
+            status: status.into(),
+            error: error.into(),
+            status_string: String::new(),
+            pages,
+            remote_station_id: "REMOTE".into(),
+        })
+    }
+
+    #[test]
+    fn abandoned_call_whose_fax_went_through_is_sent_not_sent_again() {
+        let s = step(&sending(1), kept_report("SUCCESS", "", 3));
+        assert_eq!(s.job.state, JobState::Sent);
+        assert_eq!(s.job.pages_sent, 3);
+        assert!(s.actions.is_empty(), "nothing to hang up or dial");
+    }
+
+    #[test]
+    fn abandoned_dialing_job_with_a_report_was_answered_and_sent() {
+        let s = step(&dialing(1), kept_report("SUCCESS", "", 3));
+        assert_eq!(s.job.state, JobState::Sent);
+    }
+
+    #[test]
+    fn abandoned_call_whose_fax_failed_is_retried_by_the_usual_rule() {
+        let s = step(&sending(1), kept_report("FAILED", "HANGUP", 1));
+        assert_eq!(s.job.state, JobState::Queued);
+        assert_eq!(s.job.pages_sent, 1);
+        assert!(s.actions.is_empty());
     }
 
     #[test]

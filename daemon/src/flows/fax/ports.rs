@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use super::call::CallSignal;
+use super::machine::FaxResult;
 
 /// An outgoing fax call to place.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +41,18 @@ pub trait FaxLine: Send + Sync {
     async fn start_send_fax(&self, channel_id: &str, job_id: i64) -> Result<(), LineError>;
     /// Hangs the call up; a call that is already gone is not an error.
     async fn hangup(&self, channel_id: &str) -> Result<(), LineError>;
+
+    /// The `SendFAX` report of a call that ended while no worker listened (its daemon
+    /// stopped), if the line kept one. A line that keeps none answers `None`, and the job is
+    /// treated as abandoned mid-call.
+    async fn kept_report(&self, _channel_id: &str) -> Result<Option<FaxResult>, LineError> {
+        Ok(None)
+    }
+
+    /// Drops the kept report of a call whose outcome is saved.
+    async fn forget_report(&self, _channel_id: &str) -> Result<(), LineError> {
+        Ok(())
+    }
 }
 
 /// Converts documents. Blocking; the flow calls it on a blocking thread.

@@ -145,7 +145,8 @@ impl FaxWorker {
             .await?
         {
             tracing::warn!(job = job.id, state = %job.state, "fax job abandoned by a stopped daemon");
-            self.drive(job, Event::Abandoned, None).await?;
+            let event = self.abandoned(&job).await;
+            self.drive(job, event, None).await?;
             return Ok(true);
         }
         match self.store.claim_due_fax_job(id, now, lease_until).await? {
@@ -154,6 +155,27 @@ impl FaxWorker {
                 Ok(true)
             }
             None => Ok(false),
+        }
+    }
+
+    /// What a job found abandoned means: if its call ended and Asterisk kept the report,
+    /// the fax's outcome (so a fax that went through is not sent again); otherwise a call
+    /// cut off mid-way.
+    async fn abandoned(&self, job: &FaxJob) -> Event {
+        let in_call = matches!(job.state, JobState::Dialing | JobState::Sending);
+        let Some(channel) = job.channel_id.as_deref().filter(|_| in_call) else {
+            return Event::Abandoned;
+        };
+        match self.line.kept_report(channel).await {
+            Ok(Some(result)) => {
+                tracing::info!(job = job.id, channel = %channel, status = %result.status, "fax job: its call ended while no daemon watched; report recovered");
+                Event::AbandonedWithReport(result)
+            }
+            Ok(None) => Event::Abandoned,
+            Err(err) => {
+                tracing::warn!(job = job.id, error = %err, "fax job: cannot look for a kept report");
+                Event::Abandoned
+            }
         }
     }
 
@@ -174,6 +196,10 @@ impl FaxWorker {
                 }
             };
             let before = job.state;
+            let reported_channel = match &event {
+                Event::FaxFinished(_) | Event::AbandonedWithReport(_) => job.channel_id.clone(),
+                _ => None,
+            };
             job = step.job;
             if let Err(err) = self.save(&job).await {
                 // Someone else holds the job now; stop touching its call.
@@ -183,6 +209,12 @@ impl FaxWorker {
                 break Err(err);
             }
             tracing::info!(job = job.id, from = %before, to = %job.state, "fax job");
+            if let Some(channel) = reported_channel {
+                // Saved: the copy Asterisk kept for a restarted daemon is no longer needed.
+                if let Err(err) = self.line.forget_report(&channel).await {
+                    tracing::debug!(job = job.id, error = %err, "fax job: kept report not dropped");
+                }
+            }
             let mut next = None;
             for action in step.actions {
                 next = self.perform(&job, action, &mut call).await;
