@@ -315,10 +315,8 @@ async fn daemon(sim_url: String, url: String, clock: ManualClock, stop: Cancella
     scheduler.run(stop).await;
 }
 
-/// `kill -9` of the daemon while the member's phone rings, and a restart: the restarted
-/// daemon finds the call in Asterisk and follows it to its end instead of calling again.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
+/// A simulator whose "second" is 20 ms and whose prompts last 100 ms, with `1001` scripted.
+async fn fast_simulator(phone: Script) -> Simulator {
     let sim = Simulator::start(SimConfig {
         second: StdDuration::from_millis(20),
         ..SimConfig::default()
@@ -326,7 +324,70 @@ async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
     .await
     .expect("simulator");
     sim.set_default_media_duration(StdDuration::from_millis(100));
-    sim.phone("1001", Script::answer_after_ms(1500).then_press("2", 300));
+    sim.phone("1001", phone);
+    sim
+}
+
+/// Starts a daemon in a runtime of its own and kills it (as `kill -9`: every task stops at
+/// once, nothing cleaned up) as soon as Asterisk has accepted its call.
+async fn daemon_killed_after_its_originate(sim: &Simulator, url: &str, clock: &ManualClock) {
+    let doomed = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime of the doomed daemon");
+    doomed.spawn(daemon(
+        sim.base_url(),
+        url.to_owned(),
+        clock.clone(),
+        CancellationToken::new(),
+    ));
+    eventually("the call placed", || async { originates(sim).len() == 1 }).await;
+    doomed.shutdown_background();
+}
+
+/// Restarts the daemon and lets the dead one's call lease run out.
+async fn restart(sim: &Simulator, url: &str, clock: &ManualClock) -> CancellationToken {
+    let stop = CancellationToken::new();
+    tokio::spawn(daemon(
+        sim.base_url(),
+        url.to_owned(),
+        clock.clone(),
+        stop.clone(),
+    ));
+    eventually("restarted daemon connected", || async {
+        sim.is_connected("ringside")
+    })
+    .await;
+    clock.advance(SchedulerConfig::default().call_lease + Duration::seconds(1));
+    stop
+}
+
+/// The wakeup's one attempt, once it has ended.
+async fn the_one_attempt(store: &Store, id: i64) -> ringside::store::wakeups::Attempt {
+    eventually("the call finished", || async {
+        let h = store.wakeup_history(None, id, 10).await.expect("history");
+        h.len() == 1 && h[0].outcome.is_some()
+    })
+    .await;
+    let mut h = store.wakeup_history(None, id, 10).await.expect("history");
+    h.remove(0)
+}
+
+fn prompts_played(sim: &Simulator) -> usize {
+    sim.rest_calls()
+        .iter()
+        .filter(|c| c.method == "POST" && c.path.contains("/play/"))
+        .count()
+}
+
+/// `kill -9` of the daemon while the member's phone rings, and a restart: the restarted
+/// daemon finds the call in Asterisk and follows it to its end instead of calling again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
+    let sim = fast_simulator(Script::answer_after_ms(1500)).await;
+    // Prompts long enough for the key press below to land while one plays.
+    sim.set_default_media_duration(StdDuration::from_secs(1));
     let (store, url, _dir) = sqlite_store().await;
     add_users(&store, &["1001"]).await;
     let mut s = spec("1001", "once 2026-12-01 06:30", "Europe/Berlin");
@@ -339,40 +400,26 @@ async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
         .id;
     let clock = ManualClock::new(t(DUE));
 
-    let doomed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime of the doomed daemon");
-    doomed.spawn(daemon(
-        sim.base_url(),
-        url.clone(),
-        clock.clone(),
-        CancellationToken::new(),
-    ));
-    eventually("the call placed", || async { originates(&sim).len() == 1 }).await;
-    doomed.shutdown_background();
-
-    let stop = CancellationToken::new();
-    tokio::spawn(daemon(sim.base_url(), url, clock.clone(), stop.clone()));
-    eventually("restarted daemon connected", || async {
-        sim.is_connected("ringside")
-    })
-    .await;
-    clock.advance(SchedulerConfig::default().call_lease + Duration::seconds(1));
-    let h = {
-        eventually("the call finished", || async {
-            let h = store.wakeup_history(None, id, 10).await.expect("history");
-            h.len() == 1 && h[0].outcome.is_some()
-        })
-        .await;
-        store.wakeup_history(None, id, 10).await.expect("history")
-    };
-    assert_eq!(h[0].outcome, Some(Outcome::Acknowledged), "{}", h[0].detail);
-    assert!(
-        h[0].detail.starts_with(wakeup::TAKEN_OVER),
+    daemon_killed_after_its_originate(&sim, &url, &clock).await;
+    let stop = restart(&sim, &url, &clock).await;
+    // The member presses 2 once the adopting daemon plays the prompt.
+    eventually("the prompt playing", || async { prompts_played(&sim) >= 1 }).await;
+    let channel = originates(&sim)[0]
+        .path
+        .trim_start_matches("/channels/")
+        .to_owned();
+    assert!(sim.press(&channel, "2"), "the call is up");
+    let attempt = the_one_attempt(&store, id).await;
+    assert_eq!(
+        attempt.outcome,
+        Some(Outcome::Acknowledged),
         "{}",
-        h[0].detail
+        attempt.detail
+    );
+    assert!(
+        attempt.detail.starts_with(wakeup::TAKEN_OVER),
+        "{}",
+        attempt.detail
     );
     assert_eq!(originates(&sim).len(), 1, "placed once");
     stop.cancel();
@@ -384,14 +431,7 @@ async fn a_call_ringing_when_its_daemon_died_is_adopted_not_placed_again() {
 /// adopts it and plays the prompt; the member is not called a second time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_answered_while_no_daemon_ran_is_adopted_not_placed_again() {
-    let sim = Simulator::start(SimConfig {
-        second: StdDuration::from_millis(20),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
-    sim.set_default_media_duration(StdDuration::from_millis(100));
-    sim.phone("1001", Script::answer_after_ms(50));
+    let sim = fast_simulator(Script::answer_after_ms(50)).await;
     let (store, url, _dir) = sqlite_store().await;
     add_users(&store, &["1001"]).await;
     let id = store
@@ -405,48 +445,22 @@ async fn a_call_answered_while_no_daemon_ran_is_adopted_not_placed_again() {
         .id;
     let clock = ManualClock::new(t(DUE));
 
-    let doomed = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime of the doomed daemon");
-    doomed.spawn(daemon(
-        sim.base_url(),
-        url.clone(),
-        clock.clone(),
-        CancellationToken::new(),
-    ));
-    eventually("the call placed", || async { originates(&sim).len() == 1 }).await;
-    doomed.shutdown_background();
+    daemon_killed_after_its_originate(&sim, &url, &clock).await;
     eventually("the member answered while no daemon ran", || async {
         !sim.channels_in_app("ringside").is_empty()
     })
     .await;
-
-    let stop = CancellationToken::new();
-    tokio::spawn(daemon(sim.base_url(), url, clock.clone(), stop.clone()));
-    eventually("restarted daemon connected", || async {
-        sim.is_connected("ringside")
-    })
-    .await;
-    clock.advance(SchedulerConfig::default().call_lease + Duration::seconds(1));
-    eventually("the call finished", || async {
-        let h = store.wakeup_history(None, id, 10).await.expect("history");
-        h.len() == 1 && h[0].outcome.is_some()
-    })
-    .await;
-    let h = store.wakeup_history(None, id, 10).await.expect("history");
+    let stop = restart(&sim, &url, &clock).await;
+    let attempt = the_one_attempt(&store, id).await;
     assert!(
-        h[0].detail.starts_with(wakeup::TAKEN_OVER),
+        attempt.detail.starts_with(wakeup::TAKEN_OVER),
         "{}",
-        h[0].detail
+        attempt.detail
     );
-    let plays = sim
-        .rest_calls()
-        .iter()
-        .filter(|c| c.method == "POST" && c.path.contains("/play/"))
-        .count();
-    assert!(plays >= 1, "the adopting daemon played the prompt");
+    assert!(
+        prompts_played(&sim) >= 1,
+        "the adopting daemon played the prompt"
+    );
     assert_eq!(originates(&sim).len(), 1, "placed once");
     stop.cancel();
     sim.shutdown();
