@@ -8,14 +8,8 @@ use ringside::store::passwords;
 
 use super::user::{block_on, read_password_stdin};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, clap::Subcommand)]
-enum Command {
+pub enum Command {
     /// Create an administrator whose portal login is NAME.
     Create {
         /// Login: a name (letters, digits, '.', '_', '-') or an extension.
@@ -29,12 +23,12 @@ enum Command {
     },
 }
 
-pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
     let Command::Create {
         name,
         display_name,
         password_stdin,
-    } = args.command;
+    } = command;
     // Read before opening the database so a missing password fails without side effects.
     let (password, generated) = if password_stdin {
         (read_password_stdin()?, false)

@@ -10,14 +10,8 @@ use ringside::flows::fax::{self, DocumentLimits, SendRequest};
 use ringside::store::Store;
 use ringside::store::fax::{CancelOutcome, Direction, FaxJob};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, clap::Subcommand)]
-enum Command {
+pub enum Command {
     /// Queue a PDF or TIFF for sending; prints the job id on the last line.
     Send {
         /// The sender's extension.
@@ -37,14 +31,14 @@ enum Command {
     Cancel { id: i64 },
 }
 
-pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let store = Store::connect(&config.database_url())
             .await
             .context("cannot open the database")?;
-        match args.command {
+        match command {
             Command::Send { from, to, document } => {
                 let job = fax::submit_fax(
                     &store,

@@ -13,14 +13,8 @@ use ringside::store::{
 
 use super::user::block_on;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum CallerId {
+pub enum CallerId {
     /// External legs show the original caller's number.
     Caller,
     /// External legs show the user's extension.
@@ -28,7 +22,7 @@ enum CallerId {
 }
 
 #[derive(Debug, clap::Subcommand)]
-enum Command {
+pub enum Command {
     /// Turn follow-me on with these settings (replacing earlier ones).
     Set {
         extension: String,
@@ -53,9 +47,9 @@ enum Command {
     Off { extension: String },
 }
 
-pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
     block_on(config, |store| async move {
-        match args.command {
+        match command {
             Command::Set {
                 extension,
                 initial_ring,

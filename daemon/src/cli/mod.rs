@@ -1,4 +1,5 @@
-//! Command-line interface. Each subcommand lives in its own module with its `Args` and `run`.
+//! Command-line interface. Each subcommand lives in its own module with its `run` and what it parses: `Args` (flags)
+//! or a `Command` enum (its own subcommands).
 
 mod admin;
 mod ari_sim;
@@ -40,19 +41,24 @@ pub enum Command {
     /// Convert a PDF/TIFF to a fax TIFF, or a fax TIFF to PDF (direction from OUT's extension).
     FaxConvert(fax_convert::Args),
     /// Manage users (extensions).
-    User(user::Args),
+    #[command(subcommand)]
+    User(user::Command),
     /// Show and change follow-me settings.
-    Followme(followme::Args),
+    #[command(subcommand)]
+    Followme(followme::Command),
     /// Manage voicemail greetings.
     Greeting(greeting::Args),
     /// Manage wakeup calls.
-    Wakeup(wakeup::Args),
+    #[command(subcommand)]
+    Wakeup(wakeup::Command),
     /// List, export, mark read, move and delete voicemail messages.
     Voicemail(voicemail::Args),
     /// Send faxes and see fax jobs.
-    Fax(fax::Args),
+    #[command(subcommand)]
+    Fax(fax::Command),
     /// Portal administrators.
-    Admin(admin::Args),
+    #[command(subcommand)]
+    Admin(admin::Command),
     /// Run the built-in ARI simulator (for demos and tests without Asterisk).
     #[command(hide = true)]
     AriSim(ari_sim::Args),

@@ -9,14 +9,8 @@ use anyhow::Context;
 use ringside::store::passwords;
 use ringside::store::{NewUser, Store, User, UserQuery};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, clap::Subcommand)]
-enum Command {
+pub enum Command {
     /// Create a user (extension).
     Add {
         /// Extension number, 2–15 digits.
@@ -83,9 +77,9 @@ fn parse_on_off(raw: &str) -> Result<bool, String> {
     }
 }
 
-pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
     block_on(config, |store| async move {
-        match args.command {
+        match command {
             Command::Add {
                 extension,
                 name,

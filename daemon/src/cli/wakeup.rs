@@ -13,14 +13,8 @@ use ringside::schedule::rule::{self, Rule};
 use ringside::store::Store;
 use ringside::store::wakeups::{Wakeup, WakeupSpec};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
 #[derive(Debug, clap::Subcommand)]
-enum Command {
+pub enum Command {
     /// Schedule a wakeup call for an extension.
     Add(AddArgs),
     /// List an extension's wakeup calls.
@@ -43,7 +37,7 @@ enum Command {
 }
 
 #[derive(Debug, clap::Args)]
-struct AddArgs {
+pub struct AddArgs {
     /// The owner's extension.
     extension: String,
     /// "YYYY-MM-DD HH:MM" for a one-shot wakeup, or HH:MM with --days.
@@ -80,21 +74,21 @@ struct AddArgs {
     disabled: bool,
 }
 
-pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
     let config = super::load_config(config)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run_async(config, args))
+    runtime.block_on(run_async(config, command))
 }
 
-async fn run_async(config: Config, args: Args) -> anyhow::Result<ExitCode> {
+async fn run_async(config: Config, command: Command) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&config.database_url())
         .await
         .context("cannot open the database")?;
     let now = Utc::now();
-    match args.command {
+    match command {
         Command::Add(add) => {
             let catalog = SoundDirs::standard(&config.data_dir);
             let prompt = prompt_name(&config, &add.prompt)?;
@@ -141,7 +135,7 @@ async fn run_async(config: Config, args: Args) -> anyhow::Result<ExitCode> {
             println!("deleted wakeup {id}");
         }
         Command::Enable { id } | Command::Disable { id } => {
-            let on = matches!(args.command, Command::Enable { .. });
+            let on = matches!(command, Command::Enable { .. });
             let w = store.set_wakeup_enabled(None, id, on, now).await?;
             println!("wakeup {id}: {}", describe(&w));
         }
