@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Cursor};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ringside::media::fax::{
     Compression, FaxError, FaxOptions, Paper, Resolution, count_pages, document_to_fax_tiff,
@@ -16,15 +16,7 @@ use tiff::encoder::{
 };
 use tiff::tags::{ResolutionUnit, Tag};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../media-fixtures/fax")
-        .join(name)
-}
-
-const RECEIVED: &str = "received-fax-spandsp-g3-2d-fine-2p.tif";
-
-fn no_progress(_: u32, _: u32) {}
+use crate::common::fax_fixtures::{RECEIVED, fixture, no_progress};
 
 fn convert(input: &Path, output: &Path, opts: &FaxOptions) -> Result<u32, FaxError> {
     document_to_fax_tiff(input, output, opts, &no_progress).map(|r| r.pages)

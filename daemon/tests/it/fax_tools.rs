@@ -2,22 +2,14 @@
 //! poppler (`pdftoppm`), ghostscript and tesseract OCR. Each test prints why and returns
 //! early when its tool is not installed, and fails under CI (which installs all of them).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use ringside::media::fax::{
     Compression, FaxOptions, Paper, Resolution, document_to_fax_tiff, fax_tiff_to_pdf,
 };
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../media-fixtures/fax")
-        .join(name)
-}
-
-const RECEIVED: &str = "received-fax-spandsp-g3-2d-fine-2p.tif";
-
-fn no_progress(_: u32, _: u32) {}
+use crate::common::fax_fixtures::{RECEIVED, fixture, no_progress};
 
 fn have(tool: &str) -> bool {
     let found = Command::new(tool).arg("--version").output().is_ok()

@@ -4,48 +4,16 @@
 use crate::common;
 use crate::wakeup_support;
 
-use std::sync::Arc;
-
 use chrono::Duration;
-use ringside::flows::wakeup::{Scheduler, SchedulerConfig};
-use ringside::schedule::{Clock, ManualClock, Outcome};
+use ringside::schedule::{ManualClock, Outcome};
 use ringside::store::Store;
 use ringside::store::wakeups::WakeupSpec;
-use tokio_util::sync::CancellationToken;
 use wakeup_support::*;
 
-struct Running {
-    clock: ManualClock,
-    dialer: Arc<ScriptedDialer>,
-    calls: tokio::sync::mpsc::UnboundedReceiver<Dialed>,
-    scheduler: Arc<Scheduler>,
-    stop: CancellationToken,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
+type Running = RunningScheduler;
 
 fn start(store: &Store, clock: ManualClock) -> Running {
-    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-    let (dialer, calls) = ScriptedDialer::new(shared.clone());
-    let scheduler = Scheduler::new(
-        store.clone(),
-        shared,
-        dialer.clone(),
-        SchedulerConfig::default(),
-    );
-    let stop = CancellationToken::new();
-    tokio::spawn(scheduler.clone().run(stop.clone()));
-    Running {
-        clock,
-        dialer,
-        calls,
-        scheduler,
-        stop,
-    }
+    RunningScheduler::start(store, &clock)
 }
 
 async fn create(store: &Store, spec: &WakeupSpec, now: chrono::DateTime<chrono::Utc>) -> i64 {

@@ -57,46 +57,7 @@ impl Doomed {
 }
 
 /// A scheduler in the test's runtime.
-struct Survivor {
-    dialer: Arc<ScriptedDialer>,
-    calls: mpsc::UnboundedReceiver<Dialed>,
-    scheduler: Arc<Scheduler>,
-    stop: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Survivor {
-    fn start(store: &Store, clock: &ManualClock) -> Self {
-        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
-        let (dialer, calls) = ScriptedDialer::new(shared.clone());
-        let scheduler = Scheduler::new(
-            store.clone(),
-            shared,
-            dialer.clone(),
-            SchedulerConfig::default(),
-        );
-        let stop = CancellationToken::new();
-        let task = tokio::spawn(scheduler.clone().run(stop.clone()));
-        Self {
-            dialer,
-            calls,
-            scheduler,
-            stop,
-            task,
-        }
-    }
-
-    /// Wakes the scheduler and waits until a pass that began after this call has ended.
-    async fn full_pass(&self) {
-        full_pass(&self.scheduler).await;
-    }
-}
-
-impl Drop for Survivor {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
+type Survivor = RunningScheduler;
 
 async fn due_wakeup(db: &DbUnderTest) -> i64 {
     add_users(&db.store, &["1001"]).await;

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod fax_fixtures;
 
 /// Says that a dependency a test needs (a database, a tool it compares against, Chromium) is
 /// missing. Outside CI the caller then skips its check. Under CI (`CI` set, as CI runs

@@ -203,3 +203,47 @@ pub async fn full_pass(scheduler: &ringside::flows::wakeup::Scheduler) {
         .expect("scheduler alive");
     }
 }
+
+/// A scheduler with a scripted dialer, running on the test's runtime until dropped.
+pub struct RunningScheduler {
+    pub clock: ringside::schedule::ManualClock,
+    pub dialer: Arc<ScriptedDialer>,
+    pub calls: mpsc::UnboundedReceiver<Dialed>,
+    pub scheduler: Arc<ringside::flows::wakeup::Scheduler>,
+    pub stop: tokio_util::sync::CancellationToken,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningScheduler {
+    pub fn start(store: &Store, clock: &ringside::schedule::ManualClock) -> Self {
+        let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+        let (dialer, calls) = ScriptedDialer::new(shared.clone());
+        let scheduler = ringside::flows::wakeup::Scheduler::new(
+            store.clone(),
+            shared,
+            dialer.clone(),
+            ringside::flows::wakeup::SchedulerConfig::default(),
+        );
+        let stop = tokio_util::sync::CancellationToken::new();
+        let task = tokio::spawn(scheduler.clone().run(stop.clone()));
+        Self {
+            clock: clock.clone(),
+            dialer,
+            calls,
+            scheduler,
+            stop,
+            task,
+        }
+    }
+
+    /// Wakes the scheduler and waits until a pass that began after this call has ended.
+    pub async fn full_pass(&self) {
+        full_pass(&self.scheduler).await;
+    }
+}
+
+impl Drop for RunningScheduler {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
