@@ -277,24 +277,30 @@ mod tests {
         assert_eq!(parsed, expected);
     }
 
-    #[tokio::test]
-    async fn daemon_stops_when_asked_even_without_asterisk() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = Config {
-            data_dir: dir.path().to_owned(),
+    /// A daemon's config with no Asterisk to reach and its portal on a free port, so parallel
+    /// tests never contend for the default one.
+    fn offline_config(data_dir: &std::path::Path) -> Config {
+        Config {
+            data_dir: data_dir.to_owned(),
             ari: crate::config::AriConfig {
                 url: "http://127.0.0.1:9/ari".into(),
                 ..Default::default()
             },
-            // A free port, so parallel tests never contend for the default one.
             portal: crate::config::PortalConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 secure_cookies: false,
                 ..Default::default()
             },
             ..Config::default()
-        };
-        let daemon = Daemon::new(config).await.expect("daemon");
+        }
+    }
+
+    #[tokio::test]
+    async fn daemon_stops_when_asked_even_without_asterisk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let daemon = Daemon::new(offline_config(dir.path()))
+            .await
+            .expect("daemon");
         let stop = CancellationToken::new();
         let run = tokio::spawn(daemon.run(stop.clone()));
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -316,17 +322,6 @@ mod tests {
             probe.local_addr().expect("addr").port()
         };
         let config = Config {
-            data_dir: dir.path().to_owned(),
-            ari: crate::config::AriConfig {
-                url: "http://127.0.0.1:9/ari".into(),
-                ..Default::default()
-            },
-            // A free port, so parallel tests never contend for the default one.
-            portal: crate::config::PortalConfig {
-                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-                secure_cookies: false,
-                ..Default::default()
-            },
             agi: crate::config::AgiConfig {
                 listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
             },
@@ -334,7 +329,7 @@ mod tests {
                 spool_dir: dir.path().join("voicemail"),
                 context: "default".into(),
             },
-            ..Config::default()
+            ..offline_config(dir.path())
         };
         let daemon = Daemon::new(config).await.expect("daemon");
         let stop = CancellationToken::new();

@@ -329,12 +329,7 @@ async fn greetings_are_always_the_session_users_own() {
         app.delete("/api/v1/greetings/busy", &alice).await.status,
         StatusCode::NOT_FOUND
     );
-    assert!(
-        app.backend
-            .lock()
-            .greetings
-            .contains_key(&("202".into(), GreetingSlot::Busy))
-    );
+    assert!(app.has_greeting("202", GreetingSlot::Busy));
 }
 
 #[tokio::test]

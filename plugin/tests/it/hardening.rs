@@ -256,12 +256,7 @@ async fn multipart_post_without_the_token_does_not_delete_a_greeting() {
         ))
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(
-        app.backend
-            .lock()
-            .greetings
-            .contains_key(&("202".into(), GreetingSlot::Busy))
-    );
+    assert!(app.has_greeting("202", GreetingSlot::Busy));
 }
 
 #[tokio::test]
@@ -315,18 +310,8 @@ async fn upload_with_the_token_first_still_reaches_its_handler_whole() {
     let alice = app.alice().await;
     let mut audio = WAV.to_vec();
     audio.resize(200_000, 7);
-    let file = Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: &audio,
-    };
     let answer = app
-        .post_multipart(
-            "/greetings/temp",
-            &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
-        )
+        .upload_greeting(&alice, "temp", "g.wav", "audio/wav", &audio)
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let stored = app.backend.lock().greetings[&("201".into(), GreetingSlot::Temp)].clone();
@@ -351,12 +336,7 @@ async fn a_form_with_too_many_text_fields_is_refused_and_stores_nothing() {
     let answer = app.post_multipart("/greetings/temp", &alice, &parts).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("too many fields"), "{}", answer.body);
-    assert!(
-        !app.backend
-            .lock()
-            .greetings
-            .contains_key(&("201".into(), GreetingSlot::Temp))
-    );
+    assert!(!app.has_greeting("201", GreetingSlot::Temp));
 }
 
 #[tokio::test]

@@ -103,12 +103,7 @@ async fn multipart_upload_must_start_with_the_csrf_token() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(
-        !app.backend
-            .lock()
-            .greetings
-            .contains_key(&("201".into(), GreetingSlot::Temp))
-    );
+    assert!(!app.has_greeting("201", GreetingSlot::Temp));
 }
 
 #[tokio::test]
@@ -214,18 +209,8 @@ async fn greeting_upload_form_over_the_cap_answers_413_and_keeps_the_old_greetin
     );
     let alice = app.alice().await;
     let big = [WAV, &[0u8; 2000]].concat();
-    let file = Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: &big,
-    };
     let answer = app
-        .post_multipart(
-            "/greetings/temp",
-            &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
-        )
+        .upload_greeting(&alice, "temp", "g.wav", "audio/wav", &big)
         .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(
@@ -307,18 +292,8 @@ async fn oversized_json_body_answers_413() {
 async fn greeting_upload_of_a_non_audio_type_answers_415() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "x.exe",
-        content_type: "application/octet-stream",
-        bytes: WAV,
-    };
     let answer = app
-        .post_multipart(
-            "/greetings/temp",
-            &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
-        )
+        .upload_greeting(&alice, "temp", "x.exe", "application/octet-stream", WAV)
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(answer.body.contains("audio"));

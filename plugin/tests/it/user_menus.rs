@@ -218,44 +218,19 @@ async fn greetings_page_shows_slots_players_and_what_callers_hear() {
 async fn greeting_upload_form_stores_audio_and_redirects() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "hello.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    };
     let answer = app
-        .post_multipart(
-            "/greetings/unavail",
-            &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
-        )
+        .upload_greeting(&alice, "unavail", "hello.wav", "audio/wav", WAV)
         .await;
     assert_eq!(answer.header("location"), "/greetings?done=uploaded");
-    assert!(
-        app.backend
-            .lock()
-            .greetings
-            .contains_key(&("201".into(), GreetingSlot::Unavail))
-    );
+    assert!(app.has_greeting("201", GreetingSlot::Unavail));
 }
 
 #[tokio::test]
 async fn greeting_conversion_error_is_shown_in_plain_words() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "broken.mp3",
-        content_type: "audio/mpeg",
-        bytes: b"garbage",
-    };
     let answer = app
-        .post_multipart(
-            "/greetings/temp",
-            &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
-        )
+        .upload_greeting(&alice, "temp", "broken.mp3", "audio/mpeg", b"garbage")
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(answer.body.contains(
@@ -287,12 +262,7 @@ async fn greeting_delete_form_removes_the_slot() {
     let alice = app.alice().await;
     let answer = app.post_form("/greetings/temp/delete", &alice, &[]).await;
     assert_eq!(answer.header("location"), "/greetings?done=deleted");
-    assert!(
-        !app.backend
-            .lock()
-            .greetings
-            .contains_key(&("201".into(), GreetingSlot::Temp))
-    );
+    assert!(!app.has_greeting("201", GreetingSlot::Temp));
 }
 
 #[tokio::test]
@@ -351,17 +321,13 @@ async fn greetings_api_reports_conversion_errors_as_422() {
 async fn raw_ulaw_upload_sent_as_octet_stream_reaches_the_backend() {
     let app = TestApp::new();
     let alice = app.alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "prompt.ulaw",
-        content_type: "application/octet-stream",
-        bytes: WAV,
-    };
     let answer = app
-        .post_multipart(
-            "/greetings/greet",
+        .upload_greeting(
             &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
+            "greet",
+            "prompt.ulaw",
+            "application/octet-stream",
+            WAV,
         )
         .await;
     assert_eq!(answer.header("location"), "/greetings?done=uploaded");

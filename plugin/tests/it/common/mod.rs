@@ -221,6 +221,42 @@ impl TestApp {
     pub async fn post_multipart(&self, path: &str, client: &Client, parts: &[Part<'_>]) -> Answer {
         self.send(multipart_request(path, client, parts)).await
     }
+
+    /// Whether the backend holds greeting `slot` of `extension`.
+    pub fn has_greeting(
+        &self,
+        extension: &str,
+        slot: ringside_portal::model::GreetingSlot,
+    ) -> bool {
+        self.backend
+            .lock()
+            .greetings
+            .contains_key(&(extension.to_owned(), slot))
+    }
+
+    /// Uploads `bytes` as greeting `slot` through the greetings form, with the client's token.
+    pub async fn upload_greeting(
+        &self,
+        client: &Client,
+        slot: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Answer {
+        let file = Part::File {
+            name: "audio",
+            file_name,
+            content_type,
+            bytes,
+        };
+        let path = format!("/greetings/{slot}");
+        self.post_multipart(
+            &path,
+            client,
+            &[Part::Text("csrf_token", &client.csrf), file],
+        )
+        .await
+    }
 }
 
 pub fn session_cookie(answer: &Answer) -> Option<String> {
