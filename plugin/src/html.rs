@@ -103,6 +103,11 @@ pub fn csrf_input(current: &CurrentUser) -> String {
     )
 }
 
+/// A page of one of the user's menus, with that menu marked in the navigation.
+pub fn menu_page(title: &str, current: &CurrentUser, menu: Menu, body: &str) -> Html<String> {
+    page(title, Some(current), Section::Menu(menu), "", body)
+}
+
 /// A complete page. `head` may add elements to `<head>` (e.g. a refresh fallback).
 pub fn page(
     title: &str,

@@ -13,7 +13,8 @@ use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
 use crate::html::redirect;
 use crate::html::{
-    Section, csrf_input, disabled_unless, esc, field_error, home_href, notice, page, read_only_note,
+    Section, csrf_input, disabled_unless, esc, field_error, home_href, menu_page, notice, page,
+    read_only_note,
 };
 use crate::model::Menu;
 use crate::security::cookies::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, cookie_value, set_cookie};
@@ -165,13 +166,7 @@ fn profile_page(
         old_err = field_error(errors, "old_password"),
         new_err = field_error(errors, "new_password"),
     );
-    page(
-        "Profile",
-        Some(current),
-        Section::Menu(Menu::Profile),
-        "",
-        &body,
-    )
+    menu_page("Profile", current, Menu::Profile, &body)
 }
 
 pub async fn profile(current: CurrentUser, done: DoneQuery) -> axum::response::Html<String> {

@@ -12,7 +12,7 @@ use crate::downloads::document_response;
 use crate::error::{PageError, PortalError};
 use crate::html::redirect;
 use crate::html::{
-    Section, csrf_input, disabled_unless, esc, field_error, format_time, notice, page,
+    Section, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice, page,
     read_only_note,
 };
 use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, Menu};
@@ -108,13 +108,7 @@ async fn render(
             "No faxes received yet."
         ),
     );
-    Ok(page(
-        "Fax",
-        Some(current),
-        Section::Menu(Menu::Fax),
-        "",
-        &body,
-    ))
+    Ok(menu_page("Fax", current, Menu::Fax, &body))
 }
 
 pub async fn show(

@@ -13,7 +13,7 @@ use crate::error::PageError;
 use crate::forms::{self, Pairs};
 use crate::html::redirect;
 use crate::html::{
-    Section, checked, csrf_input, disabled_unless, esc, field_error, page, read_only_note,
+    checked, csrf_input, disabled_unless, esc, field_error, menu_page, read_only_note,
 };
 use crate::model::{CallerIdChoice, FollowMe, FollowMeStep, Menu};
 use crate::state::AppState;
@@ -94,13 +94,7 @@ fn render(current: &CurrentUser, fm: &FollowMe, top: &str, errors: &[FieldError]
         r2 = radio(CallerIdChoice::Extension, "My extension"),
         cerr = field_error(errors, "caller_id"),
     );
-    page(
-        "Follow-me",
-        Some(current),
-        Section::Menu(Menu::Followme),
-        "",
-        &body,
-    )
+    menu_page("Follow-me", current, Menu::Followme, &body)
 }
 
 pub async fn show(

@@ -11,7 +11,7 @@ use crate::current_user::CurrentUser;
 use crate::downloads::wav_response;
 use crate::error::{PageError, PortalError};
 use crate::html::redirect;
-use crate::html::{Section, csrf_input, disabled_unless, esc, notice, page, read_only_note};
+use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only_note};
 use crate::model::{GreetingsOverview, Menu};
 use crate::params::parse_slot;
 use crate::state::AppState;
@@ -85,13 +85,7 @@ fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Htm
          <div class=\"grid\">{cards}</div>",
         ro = read_only_note(writable),
     );
-    page(
-        "Greetings",
-        Some(current),
-        Section::Menu(Menu::Greetings),
-        "",
-        &body,
-    )
+    menu_page("Greetings", current, Menu::Greetings, &body)
 }
 
 pub async fn show(

@@ -14,7 +14,7 @@ use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
 use crate::html::redirect;
 use crate::html::{
-    Section, csrf_input, disabled_unless, esc, format_time, notice, page, read_only_note,
+    csrf_input, disabled_unless, esc, format_time, menu_page, notice, read_only_note,
 };
 use crate::model::{Menu, VoicemailFolder, VoicemailMessage, VoicemailPage};
 use crate::state::AppState;
@@ -190,13 +190,7 @@ fn render(current: &CurrentUser, vm: &VoicemailPage, top: &str) -> Html<String> 
         ro = read_only_note(writable),
         label = vm.folder.label(),
     );
-    page(
-        "Voicemail",
-        Some(current),
-        Section::Menu(Menu::Voicemail),
-        "",
-        &body,
-    )
+    menu_page("Voicemail", current, Menu::Voicemail, &body)
 }
 
 pub async fn show(

@@ -14,7 +14,7 @@ use crate::error::{PageError, PortalError};
 use crate::forms::{self, Pairs, WEEK, weekday_key};
 use crate::html::redirect;
 use crate::html::{
-    Section, checked, csrf_input, disabled_unless, esc, field_error, format_time, notice, page,
+    checked, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice,
     read_only_note,
 };
 use crate::model::{Menu, WakeupId, WakeupSchedule, WakeupSpec};
@@ -82,13 +82,7 @@ pub async fn list(
         done.notice(),
         read_only_note(writable)
     );
-    Ok(page(
-        "Wakeup calls",
-        Some(&current),
-        Section::Menu(Menu::Wakeup),
-        "",
-        &body,
-    ))
+    Ok(menu_page("Wakeup calls", &current, Menu::Wakeup, &body))
 }
 
 fn default_spec(current: &CurrentUser) -> WakeupSpec {
@@ -184,7 +178,7 @@ fn form_page(
         read_only_note(current.can_write(Menu::Wakeup)),
         form_html(current, action, spec, errors)
     );
-    page(title, Some(current), Section::Menu(Menu::Wakeup), "", &body)
+    menu_page(title, current, Menu::Wakeup, &body)
 }
 
 pub async fn new_form(current: CurrentUser) -> Html<String> {
