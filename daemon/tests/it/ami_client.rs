@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::common::ami::config;
 use ringside::ami::frame::{Decoder, Frame};
 use ringside::ami::{AmiClient, AmiError, LinkState, Message, Outcome, Timers};
-use ringside::config::AmiConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -183,21 +183,8 @@ async fn replay(name: &str) -> (std::net::SocketAddr, tokio::task::JoinHandle<()
     (addr, task)
 }
 
-fn config(addr: std::net::SocketAddr, secret: &str) -> AmiConfig {
-    AmiConfig {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        username: "ringside".into(),
-        secret: secret.into(),
-    }
-}
-
 fn timers() -> Timers {
-    Timers {
-        keepalive: Duration::from_secs(3600),
-        action_timeout: Duration::from_secs(5),
-        backoff: (Duration::from_millis(50), Duration::from_secs(5)),
-    }
+    crate::common::ami::timers((Duration::from_millis(50), Duration::from_secs(5)))
 }
 
 async fn connected(name: &str) -> (AmiClient, CancellationToken) {

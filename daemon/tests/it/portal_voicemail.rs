@@ -2,13 +2,14 @@
 //! lays it out, the AMI simulator as Asterisk's manager, and plain HTTP against the JSON API
 //! and the page.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
+use ringside::ami::simulator::AmiSimulator;
 use ringside::ami::simulator::mailbox::{SimSpool, sample_message};
-use ringside::ami::simulator::{AmiSimConfig, AmiSimulator};
-use ringside::config::{AgiConfig, AmiConfig, AriConfig, Config, PortalConfig, VoicemailConfig};
+use ringside::config::{Config, VoicemailConfig};
+
+use crate::common::ami::{simulator, speech_wav};
 use ringside::daemon::Daemon;
 use ringside::store::{NewUser, Store};
 use serde_json::{Value, json};
@@ -19,17 +20,7 @@ const A: &str = "1796510000-00000000";
 const B: &str = "1796510060-00000001";
 const OTHER: &str = "1796510120-00000002";
 
-fn free_addr() -> SocketAddr {
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe port");
-    probe.local_addr().expect("probe address")
-}
-
-fn speech_wav() -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../media-fixtures/audio/speech-8k.wav"),
-    )
-    .expect("fixture")
-}
+use crate::portal_serve::free_addr;
 
 struct Portal {
     base: String,
@@ -64,40 +55,15 @@ async fn portal(secret: &str) -> Portal {
             )
             .expect("deposit");
     }
-    let sim = AmiSimulator::start(AmiSimConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        username: "ringside".into(),
-        secret: SECRET.into(),
-        spool: spool_root.clone(),
-    })
-    .await
-    .expect("simulator");
+    let sim = simulator(&spool_root, SECRET).await;
     let listen = free_addr();
     let config = Config {
-        data_dir: dir.path().to_owned(),
-        ari: AriConfig {
-            url: "http://127.0.0.1:9/ari".into(),
-            ..Default::default()
-        },
-        agi: AgiConfig {
-            listen: free_addr(),
-        },
-        portal: PortalConfig {
-            listen,
-            secure_cookies: false,
-            ..PortalConfig::default()
-        },
         voicemail: VoicemailConfig {
             spool_dir: spool_root.clone(),
             context: "default".into(),
         },
-        ami: AmiConfig {
-            host: "127.0.0.1".into(),
-            port: sim.addr().port(),
-            username: "ringside".into(),
-            secret: secret.into(),
-        },
-        ..Config::default()
+        ami: crate::common::ami::config(sim.addr(), secret),
+        ..crate::portal_serve::config(dir.path(), listen)
     };
     let daemon = Daemon::new(config).await.expect("daemon");
     for ext in ["1001", "1002"] {

@@ -1,13 +1,12 @@
 //! The voicemail inbox end to end: a spool laid out as app_voicemail lays it out, the AMI
 //! simulator changing it as app_voicemail would, and the inbox reading and acting on it.
 
-use std::path::Path;
 use std::time::Duration;
 
+use crate::common::ami::{config, simulator, speech_wav};
+use ringside::ami::simulator::AmiSimulator;
 use ringside::ami::simulator::mailbox::{SimSpool, sample_message};
-use ringside::ami::simulator::{AmiSimConfig, AmiSimulator};
 use ringside::ami::{AmiClient, AmiError, Timers};
-use ringside::config::AmiConfig;
 use ringside::voicemail::inbox::{Inbox, InboxError, mailbox};
 use ringside::voicemail::spool::{Folder, MailboxNumber, Spool};
 use tokio_util::sync::CancellationToken;
@@ -30,28 +29,8 @@ impl Drop for World {
     }
 }
 
-fn speech_wav() -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../media-fixtures/audio/speech-8k.wav"),
-    )
-    .expect("fixture")
-}
-
-fn config(addr: std::net::SocketAddr, secret: &str) -> AmiConfig {
-    AmiConfig {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        username: "ringside".into(),
-        secret: secret.into(),
-    }
-}
-
 fn timers() -> Timers {
-    Timers {
-        keepalive: Duration::from_secs(3600),
-        action_timeout: Duration::from_secs(5),
-        backoff: (Duration::from_millis(20), Duration::from_millis(200)),
-    }
+    crate::common::ami::timers((Duration::from_millis(20), Duration::from_millis(200)))
 }
 
 /// Mailbox 1001 with three INBOX messages (a, b, c; c newest) and one Old (o).
@@ -85,14 +64,7 @@ async fn world() -> World {
             Some(("wav", &wav)),
         )
         .expect("deposit");
-    let sim = AmiSimulator::start(AmiSimConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        username: "ringside".into(),
-        secret: SECRET.into(),
-        spool: root.clone(),
-    })
-    .await
-    .expect("simulator");
+    let sim = simulator(&root, SECRET).await;
     let stop = CancellationToken::new();
     let client = AmiClient::spawn(config(sim.addr(), SECRET), timers(), stop.clone());
     assert!(client.wait_connected(Duration::from_secs(5)).await);

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod ami;
 pub mod cli;
 pub mod fax_fixtures;
 
