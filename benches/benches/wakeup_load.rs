@@ -18,6 +18,7 @@ use ringside::flows::wakeup::{
 };
 use ringside::schedule::{Outcome, SystemClock};
 use ringside::store::Store;
+use ringside_benches::wakeup_figures::percentile_ms;
 use tokio_util::sync::CancellationToken;
 
 const DUE_AT_ONCE: usize = 10_000;
@@ -77,18 +78,20 @@ async fn seed(store: &Store, count: usize, due: impl Fn(usize) -> DateTime<Utc>)
     tx.commit().await.expect("commit");
 }
 
-fn percentile(sorted: &[i64], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx] as f64 / 1000.0
-}
-
-async fn lateness_run() {
+/// A fresh SQLite store with [`DUE_AT_ONCE`] wakeups all due at one whole second, 8 s from
+/// now (time to connect and claim before they fall due).
+async fn due_at_once() -> (tempfile::TempDir, Store, DateTime<Utc>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store = Store::connect(&url).await.expect("store");
     let due = Utc::now() + Duration::seconds(8);
     let due = DateTime::from_timestamp(due.timestamp(), 0).expect("whole second");
     seed(&store, DUE_AT_ONCE, |_| due).await;
+    (dir, store, due)
+}
+
+async fn lateness_run() {
+    let (_dir, store, _due) = due_at_once().await;
     let dialer = Arc::new(LatenessDialer {
         lateness_us: Mutex::new(Vec::new()),
         done: tokio::sync::Notify::new(),
@@ -111,9 +114,9 @@ async fn lateness_run() {
     println!(
         "wakeup_load: {} wakeups due at once: call start lateness p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms (target p99 < 1000 ms)",
         v.len(),
-        percentile(&v, 0.50),
-        percentile(&v, 0.99),
-        percentile(&v, 1.0)
+        percentile_ms(&v, 0.50),
+        percentile_ms(&v, 0.99),
+        percentile_ms(&v, 1.0)
     );
 }
 
@@ -138,12 +141,7 @@ async fn lateness_simulator_run() {
         .await
         .expect("connected");
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let store = Store::connect(&url).await.expect("store");
-    let due = Utc::now() + Duration::seconds(8);
-    let due = DateTime::from_timestamp(due.timestamp(), 0).expect("whole second");
-    seed(&store, DUE_AT_ONCE, |_| due).await;
+    let (_dir, store, due) = due_at_once().await;
     let dialer = AriWakeupDialer::new(
         client,
         Arc::new(move || registry.inbox()),
@@ -198,28 +196,16 @@ async fn lateness_simulator_run() {
         .map(|a| a.arrived_unix_us - due.timestamp_micros())
         .collect();
     v.sort_unstable();
-    let outcomes =
-        sqlx::query("SELECT outcome, COUNT(*) AS n FROM wakeup_attempts GROUP BY outcome")
-            .fetch_all(store.pool())
-            .await
-            .expect("outcomes");
-    let summary: Vec<String> = outcomes
-        .iter()
-        .map(|r| {
-            let o: String = sqlx::Row::try_get(r, "outcome").unwrap_or_default();
-            let n: i64 = sqlx::Row::try_get(r, "n").unwrap_or_default();
-            format!("{o} {n}")
-        })
-        .collect();
+    let summary = ringside_benches::wakeup_figures::outcome_summary(&store).await;
     println!(
         "wakeup_load: {} wakeups due at once through ARI (simulator in its own process, {} of {} wakeup requests over the WebSocket): originate arrival lateness p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; outcomes: {} (target p99 < 1000 ms)",
         v.len(),
         over_ws,
         arrivals.len(),
-        percentile(&v, 0.50),
-        percentile(&v, 0.99),
-        percentile(&v, 1.0),
-        summary.join(", ")
+        percentile_ms(&v, 0.50),
+        percentile_ms(&v, 0.99),
+        percentile_ms(&v, 1.0),
+        summary
     );
     drop(sim);
 }

@@ -21,6 +21,7 @@ use ringside::flows::wakeup::{
 };
 use ringside::schedule::SystemClock;
 use ringside::store::Store;
+use ringside_benches::wakeup_figures::percentile_ms;
 use tokio_util::sync::CancellationToken;
 
 const WAKEUPS: usize = 1_000;
@@ -91,14 +92,6 @@ async fn scalar(store: &Store, sql: &'static str) -> i64 {
         .await
         .expect("count");
     sqlx::Row::try_get(&row, 0).expect("a number")
-}
-
-fn percentile(sorted: &[i64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx] as f64 / 1000.0
 }
 
 #[derive(serde::Deserialize)]
@@ -216,19 +209,7 @@ async fn restart_run() {
             .expect("taken over");
         sqlx::Row::try_get(&row, 0).expect("a number")
     };
-    let outcomes =
-        sqlx::query("SELECT outcome, COUNT(*) AS n FROM wakeup_attempts GROUP BY outcome")
-            .fetch_all(store.pool())
-            .await
-            .expect("outcomes");
-    let summary: Vec<String> = outcomes
-        .iter()
-        .map(|r| {
-            let o: String = sqlx::Row::try_get(r, "outcome").unwrap_or_default();
-            let n: i64 = sqlx::Row::try_get(r, "n").unwrap_or_default();
-            format!("{o} {n}")
-        })
-        .collect();
+    let summary = ringside_benches::wakeup_figures::outcome_summary(&store).await;
     println!(
         "wakeup_restart: {WAKEUPS} wakeups due at once, daemon killed {} ms after, restarted {} ms later: \
          called {called} (target {WAKEUPS}), called twice {twice} (target 0); \
@@ -239,11 +220,11 @@ async fn restart_run() {
         KILL_AFTER_DUE.as_millis(),
         RESTART_AFTER_KILL.as_millis(),
         after.len(),
-        percentile(&after, 0.50),
-        percentile(&after, 0.99),
-        percentile(&after, 1.0),
+        percentile_ms(&after, 0.50),
+        percentile_ms(&after, 0.99),
+        percentile_ms(&after, 1.0),
         SchedulerConfig::default().call_lease.num_seconds(),
-        summary.join(", ")
+        summary
     );
     drop(sim);
 }

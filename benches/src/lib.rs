@@ -2,3 +2,4 @@
 //! compare the media path with sox, ffmpeg and ghostscript. Not part of the daemon.
 
 pub mod sim_process;
+pub mod wakeup_figures;
