@@ -520,3 +520,89 @@ async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
     shoot(&page, "fax").await;
     sim.shutdown();
 }
+
+/// A message app_voicemail left in 201's INBOX: the user plays it in the browser (a WAV the
+/// player decodes) and deletes it; the deletion goes through the manager interface, and the
+/// message is gone from the spool and from the page.
+#[tokio::test]
+async fn user_plays_a_voicemail_message_and_deletes_it() {
+    use ringside::ami::simulator::mailbox::{SimSpool, sample_message};
+
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    let spool_root = portal.data_dir.path().join("voicemail");
+    let message = "1796510000-00000001";
+    SimSpool::new(&spool_root)
+        .deposit(
+            "default",
+            "201",
+            "INBOX",
+            &sample_message(message, "5550123", 1_796_510_000, 3),
+            Some(("wav", &common::ami::speech_wav())),
+        )
+        .expect("deposit a message");
+    let ami = common::ami::simulator(&spool_root, "browser-ami-secret").await;
+    portal.env.extend([
+        ("RINGSIDE_AMI_HOST", "127.0.0.1".to_owned()),
+        ("RINGSIDE_AMI_PORT", ami.addr().port().to_string()),
+        ("RINGSIDE_AMI_USERNAME", "ringside".to_owned()),
+        ("RINGSIDE_AMI_SECRET", "browser-ami-secret".to_owned()),
+    ]);
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/voicemail"))
+        .await
+        .expect("voicemail page");
+    let row = format!("#msg-{message}");
+    if let Err(err) = page
+        .wait_for(&format!("document.querySelector('{row}') !== null"), WAIT)
+        .await
+    {
+        panic!(
+            "message not listed ({err}): {}\n{}",
+            page.text("body").await.unwrap_or_default(),
+            portal.serve_log()
+        );
+    }
+    let player = format!("#play-{message}");
+    let answer = page
+        .eval(&format!(
+            "fetch(document.querySelector('{player}').src)\
+             .then(r => r.status + ' ' + r.headers.get('content-type'))"
+        ))
+        .await
+        .expect("fetch audio");
+    assert_eq!(answer, "200 audio/wav");
+    let duration = page
+        .eval(&format!(
+            "new Promise((ok, fail) => {{ const a = document.querySelector('{player}'); \
+             a.preload = 'auto'; a.addEventListener('loadedmetadata', () => ok(a.duration)); \
+             a.addEventListener('error', () => fail('cannot decode')); a.load(); \
+             setTimeout(() => fail('no metadata'), 10000); }})"
+        ))
+        .await
+        .expect("audio metadata");
+    let seconds = duration.as_f64().expect("duration in seconds");
+    assert!(seconds > 1.0, "message lasts {seconds} s");
+    shoot(&page, "voicemail").await;
+
+    // The page asks before deleting; the user says yes.
+    page.eval("window.confirm = () => true; true")
+        .await
+        .expect("answer the confirmation");
+    page.click_and_wait(&format!("#delete-{message}"))
+        .await
+        .expect("delete");
+    page.wait_for(&format!("document.querySelector('{row}') === null"), WAIT)
+        .await
+        .expect("message gone from the page");
+    let left = std::fs::read_dir(spool_root.join("default/201/INBOX"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "message files removed from the spool");
+    drop(ami);
+}

@@ -39,7 +39,7 @@ pub async fn simulator(spool: &Path, secret: &str) -> AmiSimulator {
     .expect("simulator")
 }
 
-/// Eight seconds of recorded speech, 8 kHz: what a voicemail message holds.
+/// Three seconds of recorded speech, 8 kHz: what a voicemail message holds.
 pub fn speech_wav() -> Vec<u8> {
     std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../media-fixtures/audio/speech-8k.wav"),
