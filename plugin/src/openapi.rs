@@ -591,7 +591,7 @@ pub fn document() -> Value {
         entry[op.method] = operation;
     }
     json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "Ringside portal API",
             "version": env!("CARGO_PKG_VERSION"),

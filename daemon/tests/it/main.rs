@@ -31,6 +31,7 @@ mod greeting_choice;
 mod greeting_cli;
 mod greeting_files;
 mod migrations;
+mod openapi_document;
 mod portal_browser;
 mod portal_contract;
 mod portal_security;

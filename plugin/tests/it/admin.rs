@@ -417,6 +417,6 @@ async fn openapi_document_is_served_and_describes_the_api() {
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     let doc = answer.json();
-    assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/v1/followme"]["put"].is_object());
 }
