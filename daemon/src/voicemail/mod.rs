@@ -13,5 +13,6 @@ pub mod greeting_rule;
 pub mod greetings;
 pub mod inbox;
 pub mod message_file;
+pub mod parsed_cache;
 pub mod recording;
 pub mod spool;

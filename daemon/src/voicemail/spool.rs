@@ -10,6 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::message_file::{self, MessageInfo};
+use super::parsed_cache::{FileVersion, FolderFiles, ParsedCache};
 
 /// The folders app_voicemail keeps and Ringside shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -132,6 +133,7 @@ pub fn message_number(file_name: &str) -> Option<u32> {
 pub struct Spool {
     root: PathBuf,
     context: String,
+    parsed: ParsedCache,
 }
 
 impl Spool {
@@ -140,6 +142,7 @@ impl Spool {
         Spool {
             root: root.into(),
             context: context.into(),
+            parsed: ParsedCache::default(),
         }
     }
 
@@ -178,6 +181,8 @@ impl Spool {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(contents),
             Err(e) => return Err(e),
         };
+        let mut known = self.parsed.take(&dir);
+        let mut seen = FolderFiles::with_capacity(known.len());
         for entry in entries {
             let entry = entry?;
             let name = entry.file_name();
@@ -185,12 +190,26 @@ impl Spool {
             let Some(number) = message_number(name) else {
                 continue;
             };
-            match read_message_file(&entry.path()) {
-                Ok(info) => contents.messages.push(SpoolMessage {
-                    folder,
-                    number,
-                    info,
-                }),
+            let version = entry.metadata().ok().map(|m| FileVersion::of(&m));
+            let cached = match (known.remove(name), version) {
+                (Some((was, info)), Some(now)) if was == now => Some(info),
+                _ => None,
+            };
+            let parsed = match cached {
+                Some(info) => Ok(info),
+                None => read_message_file(&entry.path()),
+            };
+            match parsed {
+                Ok(info) => {
+                    if let Some(version) = version {
+                        seen.insert(name.to_owned(), (version, info.clone()));
+                    }
+                    contents.messages.push(SpoolMessage {
+                        folder,
+                        number,
+                        info,
+                    })
+                }
                 Err(reason) => {
                     // Reported to the caller with the listing; logging it on every look (the
                     // portal polls) would flood the log.
@@ -203,6 +222,7 @@ impl Spool {
                 }
             }
         }
+        self.parsed.put(dir, seen);
         Ok(contents)
     }
 
@@ -327,5 +347,56 @@ mod tests {
         sort_newest_first(&mut list);
         let order: Vec<u32> = list.iter().map(|m| m.number).collect();
         assert_eq!(order, vec![3, 1, 0, 2]);
+    }
+
+    fn write_message(dir: &Path, number: u32, msg_id: &str, caller: &str) {
+        std::fs::create_dir_all(dir).expect("folder");
+        std::fs::write(
+            dir.join(format!("msg{number:04}.txt")),
+            format!(
+                ";\n; Message Information file\n;\n[message]\norigmailbox=1001\ncontext=default\n\
+                 callerid=\"{caller}\" <5551234>\norigtime=1796510000\nmsg_id={msg_id}\nduration=3\nflag=\n"
+            ),
+        )
+        .expect("message file");
+    }
+
+    fn callers(spool: &Spool, mailbox: &MailboxNumber) -> Vec<(u32, String)> {
+        let mut list: Vec<(u32, String)> = spool
+            .read_folder(mailbox, Folder::Inbox)
+            .expect("read")
+            .messages
+            .into_iter()
+            .map(|m| (m.number, m.info.caller_name))
+            .collect();
+        list.sort();
+        list
+    }
+
+    #[test]
+    fn a_message_file_rewritten_in_place_is_read_again() {
+        let root = tempfile::tempdir().expect("tmp");
+        let spool = Spool::new(root.path(), "default");
+        let mailbox = MailboxNumber::parse("1001").expect("mailbox");
+        let dir = root.path().join("default/1001/INBOX");
+        write_message(&dir, 0, "m-0", "Alice");
+        assert_eq!(callers(&spool, &mailbox), vec![(0, "Alice".into())]);
+        write_message(&dir, 0, "m-0", "Bobby");
+        assert_eq!(callers(&spool, &mailbox), vec![(0, "Bobby".into())]);
+    }
+
+    #[test]
+    fn renumbered_and_deleted_messages_are_listed_as_they_are_now() {
+        let root = tempfile::tempdir().expect("tmp");
+        let spool = Spool::new(root.path(), "default");
+        let mailbox = MailboxNumber::parse("1001").expect("mailbox");
+        let dir = root.path().join("default/1001/INBOX");
+        write_message(&dir, 0, "m-0", "Alice");
+        write_message(&dir, 1, "m-1", "Bobby");
+        assert_eq!(callers(&spool, &mailbox).len(), 2);
+        // app_voicemail deletes msg0000 and renumbers msg0001 to msg0000.
+        std::fs::remove_file(dir.join("msg0000.txt")).expect("delete");
+        std::fs::rename(dir.join("msg0001.txt"), dir.join("msg0000.txt")).expect("renumber");
+        assert_eq!(callers(&spool, &mailbox), vec![(0, "Bobby".into())]);
     }
 }
