@@ -342,3 +342,242 @@ async fn fax_sent_through_asterisk_arrives_in_the_receivers_inbox() {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
+
+/// `ringside serve` on `data` against this Asterisk, phones as `Local/<ext>@test-phones`,
+/// faxes to `Local/<number>@test-fax`.
+fn serve_command(url: &str, data: &std::path::Path) -> std::process::Command {
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_ringside"));
+    serve
+        .arg("serve")
+        .env("RINGSIDE_DATA_DIR", data)
+        .env("RUST_LOG", "info")
+        .env("RINGSIDE_ARI_URL", url)
+        .env("RINGSIDE_ARI_USERNAME", "ringside")
+        .env("RINGSIDE_ARI_PASSWORD", "ringside-test")
+        .env("RINGSIDE_DIAL_EXTENSION", "Local/{ext}@test-phones")
+        .env("RINGSIDE_DIAL_EXTERNAL", "Local/{number}@test-fax")
+        // [ringside-fax-in] reports to FastAGI on 127.0.0.1:4573.
+        .env("RINGSIDE_AGI_LISTEN", "127.0.0.1:4573")
+        .env("RINGSIDE_PORTAL_LISTEN", "127.0.0.1:0")
+        .stdout(std::process::Stdio::null())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(data.join("serve.log"))
+                .expect("serve log"),
+        );
+    serve
+}
+
+/// Starts `ringside serve` and waits until it says its ARI link is up (the application stays
+/// registered in Asterisk after a daemon dies, so asking Asterisk would not tell).
+async fn start_serve(url: &str, data: &std::path::Path) -> Serve {
+    let log = data.join("serve.log");
+    let before = std::fs::read_to_string(&log)
+        .map(|t| t.matches("ARI connected").count())
+        .unwrap_or(0);
+    let serve = Serve(
+        serve_command(url, data)
+            .spawn()
+            .expect("ringside serve starts"),
+    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now = std::fs::read_to_string(&log)
+            .map(|t| t.matches("ARI connected").count())
+            .unwrap_or(0);
+        if now > before {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "serve never connected"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    serve
+}
+
+/// `kill -9`: the process ends at once, nothing handed back.
+fn kill_9(mut serve: Serve) {
+    let _ = serve.0.kill();
+    let _ = serve.0.wait();
+    std::mem::forget(serve);
+}
+
+/// Every wakeup call Asterisk created, by wakeup id: the `;1` halves `wakeup-<wakeup>-<call>`.
+fn wakeup_calls_created(observer: &Observer) -> std::collections::BTreeMap<String, usize> {
+    let mut calls = std::collections::BTreeMap::new();
+    for e in observer.events.lock().expect("events").iter() {
+        if e["type"] != "ChannelCreated" {
+            continue;
+        }
+        let id = e["channel"]["id"].as_str().unwrap_or_default();
+        let Some(rest) = id.strip_prefix("wakeup-") else {
+            continue;
+        };
+        if id.contains(';') {
+            continue;
+        }
+        let wakeup = rest.split('-').next().unwrap_or_default().to_owned();
+        *calls.entry(wakeup).or_insert(0) += 1;
+    }
+    calls
+}
+
+/// Ten wakeups fall due together; the daemon is killed 50 ms after the due instant and
+/// restarted 0.5 s later. Every member's phone rings once: the calls placed before the kill
+/// are adopted, the others placed by the restarted daemon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wakeups_due_when_the_daemon_is_killed_ring_once_each_after_a_restart() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    const WAKEUPS: usize = 10;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    assert!(common::cli::ringside(data, &["user", "add", "2001", "--name", "Guest"], None).ok());
+    let store = ringside::store::Store::connect(&format!(
+        "sqlite://{}",
+        data.join("ringside.db").display()
+    ))
+    .await
+    .expect("store");
+    let observer = Observer::start(&url).await;
+    let first = start_serve(&url, data).await;
+
+    let due = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let mut sql = String::from(
+        "INSERT INTO wakeups (owner, name, enabled, prompt, rule, tz, members, ring_secs, retries, \
+         retry_interval_mins, snooze_mins, next_fire_at, created_at, updated_at) VALUES ",
+    );
+    for i in 0..WAKEUPS {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "('2001', 'w{i}', 1, 'beep', 'once {}', 'UTC', '2001', 30, 0, 1, 5, {}, 0, 0)",
+            due.format("%Y-%m-%d %H:%M"),
+            due.timestamp_millis()
+        ));
+    }
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(store.pool())
+        .await
+        .expect("wakeups");
+
+    let kill_at = due + chrono::Duration::milliseconds(50);
+    tokio::time::sleep((kill_at - chrono::Utc::now()).to_std().unwrap_or_default()).await;
+    kill_9(first);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _second = start_serve(&url, data).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let row = sqlx::query("SELECT COUNT(*) FROM wakeup_attempts WHERE outcome IS NOT NULL")
+            .fetch_one(store.pool())
+            .await
+            .expect("attempts");
+        let ended: i64 = sqlx::Row::try_get(&row, 0).expect("count");
+        if ended as usize >= WAKEUPS {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "only {ended} of {WAKEUPS} wakeups ended; calls: {:?}\n{}",
+            wakeup_calls_created(&observer),
+            std::fs::read_to_string(data.join("serve.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let calls = wakeup_calls_created(&observer);
+    assert_eq!(calls.len(), WAKEUPS, "every wakeup called: {calls:?}");
+    assert!(
+        calls.values().all(|&n| n == 1),
+        "a wakeup called twice: {calls:?}"
+    );
+}
+
+/// The daemon is killed while the fax goes out and restarted at once. The transmission goes
+/// on in Asterisk's dialplan; the restarted daemon takes the job over and ends it `sent`
+/// (from the report Asterisk kept, or by sending again if the call was cut), and the
+/// receiver has the fax once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fax_whose_daemon_is_killed_mid_transmission_arrives_once() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    assert!(common::cli::ringside(data, &["user", "add", "1001", "--name", "Alice"], None).ok());
+    let first = start_serve(&url, data).await;
+    let pdf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../media-fixtures/fax/text-10pt.pdf"
+    );
+    let queued = common::cli::ringside(
+        data,
+        &["fax", "send", "--from", "1001", "--to", "5550100", pdf],
+        None,
+    );
+    assert!(queued.ok(), "{queued:?}");
+    let rows = |data: &std::path::Path| -> Vec<Vec<String>> {
+        common::cli::ringside(data, &["fax", "list", "1001"], None)
+            .stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !rows(data).iter().any(|r| {
+        r.get(1).map(String::as_str) == Some("sent")
+            && r.get(2).map(String::as_str) == Some("sending")
+    }) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never sending: {:?}",
+            rows(data)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // A few seconds into the transmission.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    kill_9(first);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _second = start_serve(&url, data).await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let list = rows(data);
+        let sent = list
+            .iter()
+            .find(|r| r.get(1).map(String::as_str) == Some("sent"))
+            .cloned();
+        let received: Vec<Vec<String>> = list
+            .iter()
+            .filter(|r| r.get(1).map(String::as_str) == Some("received"))
+            .filter(|r| r.get(4).is_some_and(|p| !p.starts_with('0')))
+            .cloned()
+            .collect();
+        if let Some(sent) = &sent
+            && sent.get(2).map(String::as_str) == Some("sent")
+            && !received.is_empty()
+        {
+            // Give a second copy, had one gone out, time to arrive before counting.
+            tokio::time::sleep(Duration::from_secs(40)).await;
+            let received = rows(data)
+                .into_iter()
+                .filter(|r| r.get(1).map(String::as_str) == Some("received"))
+                .filter(|r| r.get(4).is_some_and(|p| !p.starts_with('0')))
+                .count();
+            assert_eq!(received, 1, "the fax arrived once: {:?}", rows(data));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fax not through in time: {list:?}\n{}",
+            std::fs::read_to_string(data.join("serve.log")).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}

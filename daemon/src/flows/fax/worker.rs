@@ -44,7 +44,9 @@ impl WorkerSettings {
         Self {
             worker_id,
             retry_delay: Duration::from_secs(config.fax.retry_delay_secs),
-            lease: Duration::from_secs(90),
+            // Renewed every third of it while a job is worked on: a daemon that dies gives its
+            // jobs up within 15 s, as it gives up its wakeup calls.
+            lease: Duration::from_secs(15),
             poll: Duration::from_millis(500),
             dial_template: config.dial.external.clone(),
             dial_timeout_secs: 60,
