@@ -15,22 +15,28 @@ const SOUND_EXTENSIONS: &[&str] = &[
     "wav", "wav16", "sln", "sln16", "ulaw", "alaw", "gsm", "g722", "g729",
 ];
 
-/// Core English sounds shipped with every Asterisk install (`asterisk-core-sounds-en`), accepted
-/// even where this host has no sounds directory (the daemon may run beside a remote Asterisk).
+/// Core English sounds (`asterisk-core-sounds-en`, Debian's `asterisk-core-sounds-en-gsm`),
+/// accepted even where this host has no sounds directory (the daemon may run beside a remote
+/// Asterisk).
 const CORE_SOUNDS: &[&str] = &[
-    "this-is-yr-wakeup-call",
-    "rqsted-wakeup-for",
-    "wakeup-call-cancelled",
-    "to-snooze-for",
-    "press-1",
-    "press-2",
     "minutes",
     "hello-world",
     "beep",
     "goodbye",
     "vm-goodbye",
-    "good-morning",
     "tt-monkeys",
+];
+
+/// Asterisk's wakeup prompts. They are in its *extra* sounds, which many installs lack
+/// (Debian packages only the core set); they are accepted by name because they are what a
+/// wakeup service plays, and a call whose prompt is missing at call time plays a tone instead
+/// (`flows::wakeup::machine::FALLBACK_MEDIA`), so a guest is never woken by silence.
+const EXTRA_WAKEUP_SOUNDS: &[&str] = &[
+    "this-is-yr-wakeup-call",
+    "rqsted-wakeup-for",
+    "wakeup-call-cancelled",
+    "to-snooze-for",
+    "good-morning",
 ];
 
 pub trait PromptCatalog: Send + Sync {
@@ -98,6 +104,7 @@ impl PromptCatalog for SoundDirs {
             Self::has_file(Path::new(prompt))
         } else {
             CORE_SOUNDS.contains(&prompt)
+                || EXTRA_WAKEUP_SOUNDS.contains(&prompt)
                 || self.dirs.iter().any(|d| Self::has_file(&d.join(prompt)))
         };
         if found {
@@ -120,6 +127,11 @@ mod tests {
 
     #[test]
     fn core_sound_is_accepted_without_a_sounds_directory() {
+        assert_eq!(SoundDirs::default().check("beep"), Ok(()));
+    }
+
+    #[test]
+    fn the_default_wakeup_prompt_is_accepted_without_a_sounds_directory() {
         assert_eq!(SoundDirs::default().check(DEFAULT_PROMPT), Ok(()));
     }
 

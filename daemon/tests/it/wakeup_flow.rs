@@ -163,6 +163,40 @@ async fn answered_and_acknowledged_with_2() {
     assert_eq!(pending_calls(&rig).await, 0);
 }
 
+/// On an Asterisk without the prompt's sound file (Debian's core sounds lack the wakeup
+/// prompts), the prompt fails at once; the fallback tone plays instead, and a key pressed well
+/// after the failed prompt still counts.
+#[tokio::test]
+async fn a_missing_prompt_plays_the_fallback_tone_and_still_takes_keys() {
+    let rig = rig().await;
+    rig.sim.set_media_missing("sound:this-is-yr-wakeup-call");
+    // Three 100 ms plays would be over long before the key without the fallback.
+    rig.sim.set_media_duration(
+        wakeup::machine::FALLBACK_MEDIA,
+        StdDuration::from_millis(400),
+    );
+    rig.sim
+        .phone("1001", Script::answer_after_ms(50).then_press("2", 700));
+    let id = wakeup(&rig, 0).await;
+    rig.clock.set(t(DUE));
+    assert_eq!(finished(&rig, id, 1).await, [Outcome::Acknowledged]);
+    let tone_played = rig.sim.rest_calls().into_iter().any(|c| {
+        c.path.contains("/play/")
+            && c.query.get("media").map(String::as_str) == Some(wakeup::machine::FALLBACK_MEDIA)
+    });
+    assert!(tone_played, "the fallback tone was played");
+    let h = rig
+        .store
+        .wakeup_history(None, id, 10)
+        .await
+        .expect("history");
+    assert!(
+        h[0].detail.contains("a tone played instead"),
+        "{}",
+        h[0].detail
+    );
+}
+
 #[tokio::test]
 async fn snoozed_with_1_then_acknowledged_after_the_snooze() {
     let rig = rig().await;

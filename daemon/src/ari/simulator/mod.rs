@@ -136,6 +136,11 @@ impl Simulator {
             .insert(media.to_owned(), duration);
     }
 
+    /// Makes `media` (e.g. `sound:this-is-yr-wakeup-call`) a sound this Asterisk lacks.
+    pub fn set_media_missing(&self, media: &str) {
+        self.world.lock().missing_media.insert(media.to_owned());
+    }
+
     pub fn set_default_media_duration(&self, duration: Duration) {
         self.world.lock().default_media_duration = duration;
     }

@@ -159,6 +159,8 @@ pub(crate) struct State {
     pub failures: Vec<InjectedFailure>,
     pub context_hooks: HashMap<String, ContextHook>,
     pub media_durations: HashMap<String, Duration>,
+    /// Media this Asterisk does not have (a sound file missing): playing it fails at once.
+    pub missing_media: HashSet<String>,
     pub default_media_duration: Duration,
     /// Length of one "second" in dial and originate timeouts (tests shrink it).
     pub second: Duration,
@@ -204,6 +206,7 @@ impl World {
                 failures: Vec::new(),
                 context_hooks: HashMap::new(),
                 media_durations: HashMap::new(),
+                missing_media: HashSet::new(),
                 default_media_duration: Duration::from_millis(500),
                 second,
                 record_event_bodies: true,
@@ -835,10 +838,17 @@ pub(crate) fn start_playback(
     st.deliver(&[app.to_owned()], Value::Object(m));
     let w = world.clone();
     let pid = playback_id.to_owned();
+    // A missing sound file: Asterisk starts the playback, cannot open the file and ends it
+    // at once with state "failed".
+    let (duration, end_state) = if st.missing_media.contains(media) {
+        (Duration::ZERO, "failed")
+    } else {
+        (duration, "done")
+    };
     let handle = tokio::spawn(async move {
         tokio::time::sleep(duration).await;
         let mut guard = w.lock();
-        guard.finish_playback(&pid, "done");
+        guard.finish_playback(&pid, end_state);
     });
     st.playbacks.insert(
         playback_id.to_owned(),

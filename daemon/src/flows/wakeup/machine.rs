@@ -40,9 +40,17 @@ pub struct CallMachine {
     max_plays: u32,
     phase: Phase,
     plays_started: u32,
+    /// The prompt could not be played and the fallback tone plays instead.
+    fallback: bool,
     dial_status: Option<String>,
     outcome: Option<CallResult>,
 }
+
+/// Played instead of a prompt Asterisk cannot play (a sound file missing: Debian's core sounds
+/// lack the usual wakeup prompts): three rising notes and three seconds of silence, made by
+/// Asterisk's tone generator, so it needs no file. Each `!` part plays once, so it ends like a
+/// prompt and the member has the usual number of plays to press a key.
+pub const FALLBACK_MEDIA: &str = "tone:!950/330,!1400/330,!1800/330,!0/3000";
 
 /// Keys the member presses while the prompt plays.
 pub const SNOOZE_DIGIT: &str = "1";
@@ -59,6 +67,7 @@ impl CallMachine {
             max_plays: max_plays.max(1),
             phase: Phase::Ringing,
             plays_started: 0,
+            fallback: false,
             dial_status: None,
             outcome: None,
         }
@@ -101,6 +110,10 @@ impl CallMachine {
 
     fn finish(&mut self, outcome: Outcome, detail: impl Into<String>) {
         if self.outcome.is_none() {
+            let mut detail = detail.into();
+            if self.fallback {
+                detail.push_str(" (the prompt could not be played; a tone played instead)");
+            }
             self.outcome = Some(CallResult::new(outcome, detail));
         }
         self.phase = Phase::Done;
@@ -133,6 +146,12 @@ impl CallMachine {
             (Event::PlaybackFinished(p), Phase::Playing { heard }) => {
                 if p.playback.id != format!("{}-{}", self.playback_prefix, self.plays_started) {
                     return Vec::new();
+                }
+                if p.playback.state == "failed" && !self.fallback {
+                    // Not heard: the member gets every play again, of a sound that exists.
+                    self.fallback = true;
+                    self.media = FALLBACK_MEDIA.to_owned();
+                    return vec![self.play()];
                 }
                 let heard = heard + 1;
                 self.phase = Phase::Playing { heard };
@@ -253,6 +272,11 @@ mod tests {
             "id": format!("{ID}-play-{n}"), "media_uri": "sound:x", "target_uri": format!("channel:{ID}"), "state": "done"}}))
     }
 
+    fn failed(n: u32) -> Event {
+        ev(serde_json::json!({"type": "PlaybackFinished", "playback": {
+            "id": format!("{ID}-play-{n}"), "media_uri": "sound:x", "target_uri": format!("channel:{ID}"), "state": "failed"}}))
+    }
+
     fn dtmf(d: &str) -> Event {
         ev(
             serde_json::json!({"type": "ChannelDtmfReceived", "digit": d, "duration_ms": 100, "channel": channel()}),
@@ -285,6 +309,52 @@ mod tests {
                 media: "sound:this-is-yr-wakeup-call".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_prompt_that_cannot_be_played_is_replaced_by_the_fallback_tone() {
+        let mut m = CallMachine::new(ID, "this-is-yr-wakeup-call", 3);
+        m.on_event(&stasis_start());
+        assert_eq!(
+            m.on_event(&failed(1)),
+            [Action::Play {
+                playback_id: format!("{ID}-play-2"),
+                media: FALLBACK_MEDIA.into()
+            }]
+        );
+        assert_eq!(outcome(&m), None, "the call goes on");
+    }
+
+    #[test]
+    fn the_fallback_tone_gives_every_play_and_keys_still_count() {
+        let mut m = CallMachine::new(ID, "missing", 2);
+        m.on_event(&stasis_start());
+        m.on_event(&failed(1));
+        assert!(matches!(
+            m.on_event(&finished(2)).as_slice(),
+            [Action::Play { media, .. }] if media == FALLBACK_MEDIA
+        ));
+        assert_eq!(m.on_event(&dtmf("1")), [Action::Hangup]);
+        let result = m.result().expect("ended");
+        assert_eq!(result.outcome, Outcome::Snoozed);
+        assert!(
+            result.detail.contains("a tone played instead"),
+            "{}",
+            result.detail
+        );
+    }
+
+    #[test]
+    fn a_failing_fallback_ends_the_call_instead_of_looping() {
+        let mut m = CallMachine::new(ID, "missing", 2);
+        m.on_event(&stasis_start());
+        m.on_event(&failed(1));
+        assert!(matches!(
+            m.on_event(&failed(2)).as_slice(),
+            [Action::Play { .. }]
+        ));
+        assert_eq!(m.on_event(&failed(3)), [Action::Hangup]);
+        assert_eq!(outcome(&m), Some(Outcome::Answered));
     }
 
     #[test]
