@@ -168,6 +168,8 @@ impl Daemon {
             stop.clone(),
         ));
 
+        warn_if_default_prompt_missing(&self.config.data_dir);
+
         // Wakeup scheduler: places due calls through the engine.
         let dialer = crate::flows::wakeup::AriWakeupDialer::new(
             self.client.clone(),
@@ -259,6 +261,18 @@ impl Daemon {
         while services.join_next().await.is_some() {}
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Says at start when this host's Asterisk sounds lack the default wakeup prompt (it is in
+/// Asterisk's extra sounds, which many installs do not have): calls then play a tone.
+fn warn_if_default_prompt_missing(data_dir: &std::path::Path) {
+    use crate::schedule::prompt::{DEFAULT_PROMPT, SoundDirs};
+    if SoundDirs::standard(data_dir).has_sound_file(DEFAULT_PROMPT) == Some(false) {
+        tracing::warn!(
+            prompt = DEFAULT_PROMPT,
+            "the default wakeup prompt is not among this host's Asterisk sounds (it is in the extra sounds); wakeups without a prompt of their own will play a tone: install Asterisk's extra English sounds or give wakeups an uploaded prompt"
+        );
     }
 }
 

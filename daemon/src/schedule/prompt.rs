@@ -72,6 +72,16 @@ impl SoundDirs {
         }
     }
 
+    /// Whether `prompt` (a sound name) is a file in one of these directories; names known
+    /// without a file do not count. `None` when none of the directories exists (Asterisk runs
+    /// on another host, or keeps its sounds elsewhere): nothing can be told from here.
+    pub fn has_sound_file(&self, prompt: &str) -> Option<bool> {
+        if !self.dirs.iter().any(|d| d.is_dir()) {
+            return None;
+        }
+        Some(valid_name(prompt) && self.dirs.iter().any(|d| Self::has_file(&d.join(prompt))))
+    }
+
     fn has_file(base: &Path) -> bool {
         SOUND_EXTENSIONS
             .iter()
@@ -175,5 +185,16 @@ mod tests {
             SoundDirs::default().check("beep.wav"),
             Err(PromptError::BadName(_))
         ));
+    }
+
+    #[test]
+    fn a_sound_file_is_found_only_where_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("beep.gsm"), b"x").expect("write");
+        let here = catalog(dir.path());
+        assert_eq!(here.has_sound_file("beep"), Some(true));
+        assert_eq!(here.has_sound_file(DEFAULT_PROMPT), Some(false));
+        let nowhere = catalog(&dir.path().join("absent"));
+        assert_eq!(nowhere.has_sound_file("beep"), None);
     }
 }
