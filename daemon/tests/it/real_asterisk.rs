@@ -447,24 +447,30 @@ async fn wakeups_due_when_the_daemon_is_killed_ring_once_each_after_a_restart() 
     let first = start_serve(&url, data).await;
 
     let due = chrono::Utc::now() + chrono::Duration::seconds(4);
-    let mut sql = String::from(
-        "INSERT INTO wakeups (owner, name, enabled, prompt, rule, tz, members, ring_secs, retries, \
-         retry_interval_mins, snooze_mins, next_fire_at, created_at, updated_at) VALUES ",
-    );
     for i in 0..WAKEUPS {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "('2001', 'w{i}', 1, 'beep', 'once {}', 'UTC', '2001', 30, 0, 1, 5, {}, 0, 0)",
-            due.format("%Y-%m-%d %H:%M"),
-            due.timestamp_millis()
-        ));
+        let mut spec = crate::wakeup_support::spec(
+            "2001",
+            &format!(
+                "once {}",
+                (due + chrono::Duration::days(1)).format("%Y-%m-%d %H:%M")
+            ),
+            "UTC",
+        );
+        spec.name = format!("w{i}");
+        spec.prompt = "beep".into();
+        spec.retries = 0;
+        let wakeup = store
+            .create_wakeup(&spec, &crate::wakeup_support::prompts(), chrono::Utc::now())
+            .await
+            .expect("wakeup");
+        // Due at this very instant, to the millisecond (rules speak in minutes).
+        sqlx::query("UPDATE wakeups SET next_fire_at = $1 WHERE id = $2")
+            .bind(due.timestamp_millis())
+            .bind(wakeup.id)
+            .execute(store.pool())
+            .await
+            .expect("due now");
     }
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(store.pool())
-        .await
-        .expect("wakeups");
 
     let kill_at = due + chrono::Duration::milliseconds(50);
     tokio::time::sleep((kill_at - chrono::Utc::now()).to_std().unwrap_or_default()).await;
