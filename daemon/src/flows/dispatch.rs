@@ -564,6 +564,17 @@ async fn reconcile(
             later.push((id.clone(), *wait));
             continue;
         }
+        // An application also lists the channels it only watches: a call still ringing, or
+        // one continued into the dialplan (a fax being sent). Those are not stuck in the app;
+        // hanging them up would cut a fax mid-page. Only a channel in Stasis is an orphan.
+        match client.channel(id).await {
+            Ok(channel) if channel.dialplan.app_name != "Stasis" => {
+                tracing::info!(channel = %id, running = %channel.dialplan.app_name, "leaving a watched channel that is not in the app");
+                continue;
+            }
+            Err(e) if e.is_not_found() => continue,
+            _ => {}
+        }
         tracing::info!(channel = %id, "hanging up a channel no flow owns");
         if let Err(e) = client.hangup(id, HangupReason::Normal).await {
             if !e.is_not_found() {

@@ -249,11 +249,13 @@ pub(crate) fn handle(
     }
 }
 
+/// As Asterisk lists an application: its channels are those in it and those it is subscribed
+/// to (an originated call still ringing, a call continued into the dialplan but watched).
 fn application(st: &State, name: &str) -> Application {
     let mut channel_ids: Vec<String> = st
         .channels
         .iter()
-        .filter(|(_, c)| c.stasis_app.as_deref() == Some(name))
+        .filter(|(_, c)| c.stasis_app.as_deref() == Some(name) || c.subscribers.contains(name))
         .map(|(id, _)| id.clone())
         .collect();
     channel_ids.sort();
