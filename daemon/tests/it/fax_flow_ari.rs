@@ -473,45 +473,6 @@ async fn fax_finished_while_its_daemon_was_down_is_sent_once() {
     assert_eq!(kept, "", "kept report dropped once saved");
 }
 
-/// The daemon is killed while the far end takes the pages and a new one connects at once.
-/// Asterisk lists the fax call among the app's channels (the app still watches it, while it
-/// runs SendFAX in the dialplan); the new daemon's reconciliation leaves it alone because it
-/// is not in Stasis, so the transmission finishes and the job ends sent on its first attempt.
-#[tokio::test]
-async fn a_restarted_daemon_does_not_cut_a_fax_being_sent() {
-    let rig = rig_with_lease(Duration::from_millis(300)).await;
-    rig.sim
-        .fax_machine(NUMBER, 30, Duration::from_millis(1500), receives(3));
-    let job = rig.queue(4).await;
-    rig.kill_worker_while_sending(job.id).await;
-
-    // The restarted daemon's ARI side: a new connection and engine, which reconcile.
-    let client =
-        AriClient::new(&rig.sim.base_url(), "ringside", "secret", "ringside").expect("client");
-    let stop = rig.stop.child_token();
-    let conn = connection::spawn(client.clone(), stop.clone());
-    let engine = Engine::builder(client)
-        .route("fax", ringside::flows::fax::service::stale_call)
-        .build();
-    tokio::spawn(engine.run(conn.items, stop));
-    let channel = format!("ringside-fax-{}-1", job.id);
-    assert!(
-        rig.sim
-            .wait_until(Duration::from_secs(5), |s| s.destroyed(&channel).is_some())
-            .await,
-        "the fax call ended"
-    );
-    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
-    let successor = rig.other_worker("daemon-2");
-    assert!(
-        successor.run_once().await.expect("worker"),
-        "job taken over"
-    );
-    let done = rig.job(job.id).await;
-    assert_eq!(done.state, JobState::Sent, "{done:?}");
-    assert_eq!(done.attempts, 1, "not sent a second time");
-}
-
 /// Killed mid-transfer with the call still up and no report: the daemon taking over hangs
 /// the call up (the far end never gets a whole fax from it) and sends the fax again.
 #[tokio::test]
