@@ -4,5 +4,6 @@ pub mod dispatch;
 pub mod fax;
 pub mod followme;
 pub mod greeting;
+pub mod inbound;
 pub mod stasis_ready;
 pub mod wakeup;

@@ -38,6 +38,7 @@ mod portal_serve;
 mod portal_voicemail;
 mod real_asterisk;
 mod schedule_scheduler;
+mod store_call_handling;
 mod store_harness;
 mod store_import;
 mod store_sessions;
