@@ -3,9 +3,11 @@
 mod admin;
 mod ari_sim;
 mod convert;
+mod dnd;
 mod fax;
 mod fax_convert;
 mod followme;
+mod forward;
 mod greeting;
 mod serve;
 mod user;
@@ -43,6 +45,10 @@ pub enum Command {
     User(user::Args),
     /// Show and change follow-me settings.
     Followme(followme::Args),
+    /// Do-not-disturb: on, off, show.
+    Dnd(dnd::Args),
+    /// Call forwarding (always, busy, no answer): set, off, show.
+    Forward(forward::Args),
     /// Manage voicemail greetings.
     Greeting(greeting::Args),
     /// Manage wakeup calls.
@@ -87,6 +93,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::FaxConvert(args) => fax_convert::run(args),
         Command::User(args) => user::run(config, args),
         Command::Followme(args) => followme::run(config, args),
+        Command::Dnd(args) => dnd::run(config, args),
+        Command::Forward(args) => forward::run(config, args),
         Command::Greeting(args) => greeting::run(config, args),
         Command::Wakeup(args) => wakeup::run(config, args),
         Command::Voicemail(args) => voicemail::run(config, args),

@@ -17,6 +17,7 @@ mod ari_rest_transport;
 mod ari_serve;
 mod ari_simulator;
 mod cli_admin;
+mod cli_call_handling;
 mod cli_followme;
 mod cli_user;
 mod fax_convert;
