@@ -16,6 +16,7 @@ mod ari_engine;
 mod ari_rest_transport;
 mod ari_serve;
 mod ari_simulator;
+mod call_handling_flow;
 mod cli_admin;
 mod cli_call_handling;
 mod cli_followme;
