@@ -28,6 +28,7 @@ mod fax_flow_receive;
 mod fax_flow_store;
 mod fax_flow_worker;
 mod fax_tools;
+mod feature_codes;
 mod followme_flow;
 mod greeting_choice;
 mod greeting_cli;
