@@ -41,6 +41,44 @@ pub struct Config {
     pub ami: AmiConfig,
     pub fax: FaxConfig,
     pub wakeup: WakeupConfig,
+    pub features: FeaturesConfig,
+}
+
+/// Feature codes dialled from phones (`[features]`); the dialplan context `ringside-features`
+/// must route the same codes to the `feature` FastAGI script. An empty code is off.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeaturesConfig {
+    pub dnd_toggle: String,
+    pub dnd_on: String,
+    pub dnd_off: String,
+    /// Followed by the number to forward to.
+    pub forward_always_on: String,
+    pub forward_always_off: String,
+    /// Followed by the number to forward to.
+    pub forward_busy_on: String,
+    pub forward_busy_off: String,
+    /// Followed by the number to forward to.
+    pub forward_no_answer_on: String,
+    pub forward_no_answer_off: String,
+    pub followme_toggle: String,
+}
+
+impl Default for FeaturesConfig {
+    fn default() -> Self {
+        Self {
+            dnd_toggle: "*76".into(),
+            dnd_on: "*78".into(),
+            dnd_off: "*79".into(),
+            forward_always_on: "*72".into(),
+            forward_always_off: "*73".into(),
+            forward_busy_on: "*90".into(),
+            forward_busy_off: "*91".into(),
+            forward_no_answer_on: "*52".into(),
+            forward_no_answer_off: "*53".into(),
+            followme_toggle: "*21".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -161,6 +199,7 @@ impl Default for Config {
             ami: AmiConfig::default(),
             fax: FaxConfig::default(),
             wakeup: WakeupConfig::default(),
+            features: FeaturesConfig::default(),
         }
     }
 }

@@ -38,7 +38,12 @@ pub struct Daemon {
     store: Store,
     client: AriClient,
     fax_updates: fax::service::FaxUpdates,
+    /// Told when do-not-disturb changed, so its lamps follow at once.
+    dnd_changed: Arc<tokio::sync::Notify>,
 }
+
+/// How often the do-not-disturb lamps are compared with the settings.
+const DND_LAMP_TICK: Duration = Duration::from_secs(15);
 
 impl Daemon {
     /// Opens the database (migrating it) and prepares the ARI client; connects nothing yet.
@@ -50,6 +55,7 @@ impl Daemon {
             store,
             client,
             fax_updates: fax::service::FaxUpdates::default(),
+            dnd_changed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -79,7 +85,9 @@ impl Daemon {
             moh_class: None,
             latency: None,
         });
+        // Both names run the one inbound flow; the dialplan uses `followme`.
         let builder = Engine::builder(self.client.clone())
+            .route("inbound", followme.clone())
             .route("followme", followme)
             .route(fax::ari_line::STASIS_ROUTE, fax::service::stale_call);
         crate::flows::wakeup::engine_routes(builder).build()
@@ -95,6 +103,14 @@ impl Daemon {
         };
         Ok(AgiServer::new(&self.config.agi)
             .route("greeting", GreetingHandler::new(greetings))
+            .route(
+                "feature",
+                crate::flows::features::FeatureHandler::new(
+                    self.store.clone(),
+                    self.config.features.clone(),
+                    self.dnd_changed.clone(),
+                ),
+            )
             .route(fax::agi::AGI_SCRIPT, fax_received))
     }
 
@@ -154,6 +170,15 @@ impl Daemon {
             },
             Err(err) => tracing::error!(%err, "FastAGI server not started"),
         }
+
+        // Do-not-disturb lamps: device states that follow the settings and their time rules.
+        services.spawn(crate::flows::dnd_lamps::run(
+            self.client.clone(),
+            self.store.clone(),
+            self.dnd_changed.clone(),
+            DND_LAMP_TICK,
+            stop.clone(),
+        ));
 
         // Fax: the outgoing queue's worker on the ARI fax line; the portal shows its progress.
         let fax_documents: Arc<dyn fax::DocumentConverter> =

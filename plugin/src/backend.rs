@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
+use crate::model::{CallHandlingSettings, CallHandlingStatus};
 use crate::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
     GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
@@ -110,6 +111,20 @@ pub trait Backend: Send + Sync {
     async fn followme(&self, extension: &str) -> BackendResult<FollowMe>;
     /// Validates and stores; `Validation` names the fields documented on [`FollowMe`].
     async fn set_followme(&self, extension: &str, followme: &FollowMe) -> BackendResult<()>;
+
+    // --- call handling ---------------------------------------------------------------------
+
+    /// The user's call handling; the empty settings when none were ever saved.
+    async fn call_handling(&self, extension: &str) -> BackendResult<CallHandlingSettings>;
+    /// Validates and stores; `Validation` names the fields documented on
+    /// [`CallHandlingSettings`].
+    async fn set_call_handling(
+        &self,
+        extension: &str,
+        settings: &CallHandlingSettings,
+    ) -> BackendResult<()>;
+    /// Do-not-disturb, each forward that is on, and follow-me, for the first page.
+    async fn call_handling_status(&self, extension: &str) -> BackendResult<CallHandlingStatus>;
 
     // --- greetings -------------------------------------------------------------------------
 

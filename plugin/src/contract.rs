@@ -13,7 +13,8 @@ use chrono::NaiveTime;
 
 use crate::backend::{Backend, BackendError};
 use crate::model::{
-    CallerIdChoice, FollowMe, FollowMeStep, NewUser, PasswordChoice, WakeupSchedule, WakeupSpec,
+    CallHandlingSettings, CallerIdChoice, FollowMe, FollowMeStep, ForwardSetting, NewUser,
+    PasswordChoice, TimeRuleSetting, WakeupSchedule, WakeupSpec,
 };
 
 /// The extension every check creates for itself.
@@ -266,6 +267,121 @@ pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
     assert!(backend.wakeups(EXTENSION).await.expect("list").is_empty());
 }
 
+fn forward(number: &str) -> ForwardSetting {
+    ForwardSetting {
+        enabled: true,
+        number: number.into(),
+        schedule: None,
+    }
+}
+
+pub async fn call_handling_is_empty_until_saved(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert_eq!(
+        backend.call_handling(EXTENSION).await.expect("read"),
+        CallHandlingSettings::empty()
+    );
+}
+
+pub async fn call_handling_is_stored_as_given(backend: &dyn Backend) {
+    create_user(backend).await;
+    let settings = CallHandlingSettings {
+        dnd: true,
+        dnd_allow: vec!["05551234".into()],
+        dnd_schedule: Some(TimeRuleSetting {
+            window: "mon,tue,wed,thu,fri,08:00-18:00".into(),
+            outside: true,
+        }),
+        forward_busy: forward("0170555"),
+        forward_no_answer: ForwardSetting {
+            enabled: false,
+            ..forward("3102")
+        },
+        ring_secs: Some(25),
+        time_zone: "Europe/Berlin".into(),
+        ..CallHandlingSettings::empty()
+    };
+    backend
+        .set_call_handling(EXTENSION, &settings)
+        .await
+        .expect("valid settings");
+    assert_eq!(
+        backend.call_handling(EXTENSION).await.expect("read"),
+        settings
+    );
+}
+
+pub async fn forward_to_oneself_is_refused_on_its_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let settings = CallHandlingSettings {
+        forward_always: forward(EXTENSION),
+        ..CallHandlingSettings::empty()
+    };
+    let err = backend
+        .set_call_handling(EXTENSION, &settings)
+        .await
+        .expect_err("a forward to oneself is accepted");
+    assert_eq!(field_names(&err), vec!["forward_always"]);
+}
+
+pub async fn allow_list_entry_that_is_not_a_number_is_refused_on_dnd_allow(backend: &dyn Backend) {
+    create_user(backend).await;
+    let settings = CallHandlingSettings {
+        dnd_allow: vec!["boss".into()],
+        ..CallHandlingSettings::empty()
+    };
+    let err = backend
+        .set_call_handling(EXTENSION, &settings)
+        .await
+        .expect_err("a name in the allow-list is accepted");
+    assert_eq!(field_names(&err), vec!["dnd_allow"]);
+}
+
+pub async fn schedule_that_does_not_parse_is_refused_on_its_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let settings = CallHandlingSettings {
+        forward_busy: ForwardSetting {
+            schedule: Some(TimeRuleSetting {
+                window: "weekdays 8-18".into(),
+                outside: false,
+            }),
+            ..forward("0170555")
+        },
+        ..CallHandlingSettings::empty()
+    };
+    let err = backend
+        .set_call_handling(EXTENSION, &settings)
+        .await
+        .expect_err("an unreadable schedule is accepted");
+    assert_eq!(field_names(&err), vec!["forward_busy.schedule"]);
+}
+
+pub async fn status_shows_dnd_and_the_forwards_that_are_on(backend: &dyn Backend) {
+    create_user(backend).await;
+    let settings = CallHandlingSettings {
+        dnd: true,
+        forward_busy: forward("0170555"),
+        forward_no_answer: ForwardSetting {
+            enabled: false,
+            ..forward("3102")
+        },
+        ..CallHandlingSettings::empty()
+    };
+    backend
+        .set_call_handling(EXTENSION, &settings)
+        .await
+        .expect("valid settings");
+    let status = backend
+        .call_handling_status(EXTENSION)
+        .await
+        .expect("status");
+    assert!(status.dnd);
+    assert_eq!(status.forward_busy.as_deref(), Some("0170555"));
+    assert_eq!(status.forward_no_answer, None);
+    assert_eq!(status.forward_always, None);
+    assert!(!status.followme);
+}
+
 /// One `#[tokio::test]` per contract check, each on a fresh backend from `$make` (an async
 /// expression giving something that derefs to `dyn Backend`).
 #[macro_export]
@@ -286,6 +402,12 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            call_handling_is_empty_until_saved,
+            call_handling_is_stored_as_given,
+            forward_to_oneself_is_refused_on_its_field,
+            allow_list_entry_that_is_not_a_number_is_refused_on_dnd_allow,
+            schedule_that_does_not_parse_is_refused_on_its_field,
+            status_shows_dnd_and_the_forwards_that_are_on,
         );
     };
     (@checks $make:expr; $($check:ident),* $(,)?) => {

@@ -8,6 +8,7 @@ use crate::model::{
     Access, CallerIdChoice, FollowMe, FollowMeStep, Menu, MenuAccess, NewUser, PasswordChoice,
     UserUpdate, WakeupSchedule, WakeupSpec,
 };
+use crate::model::{CallHandlingSettings, ForwardSetting, TimeRuleSetting};
 
 pub type Pairs = Vec<(String, String)>;
 
@@ -217,6 +218,50 @@ pub fn new_user(pairs: &Pairs) -> NewUser {
         is_admin: checked(pairs, "is_admin"),
         portal_enabled: checked(pairs, "portal_enabled"),
     }
+}
+
+/// The form names of the three forwards, as the API names them.
+pub const FORWARDS: [&str; 3] = ["forward_always", "forward_busy", "forward_no_answer"];
+
+fn time_rule(pairs: &Pairs, prefix: &str) -> Option<TimeRuleSetting> {
+    let window = value(pairs, &format!("{prefix}_schedule")).trim();
+    (!window.is_empty()).then(|| TimeRuleSetting {
+        window: window.to_owned(),
+        outside: checked(pairs, &format!("{prefix}_outside")),
+    })
+}
+
+/// Fields: `dnd`, `dnd_allow` (numbers separated by commas), `dnd_schedule`, `dnd_outside`;
+/// per forward `<name>_enabled`, `<name>_number`, `<name>_schedule`, `<name>_outside`;
+/// `ring_secs` (empty = the default) and `time_zone`. The settings as read, with one message
+/// per field that could not be read (none: the settings can be saved).
+pub fn call_handling(pairs: &Pairs) -> (CallHandlingSettings, Vec<FieldError>) {
+    let mut errors = Vec::new();
+    let ring_raw = value(pairs, "ring_secs").trim();
+    let ring_secs = if ring_raw.is_empty() {
+        None
+    } else {
+        Some(seconds(ring_raw, "ring_secs", &mut errors))
+    };
+    let forward = |name: &str| ForwardSetting {
+        enabled: checked(pairs, &format!("{name}_enabled")),
+        number: value(pairs, &format!("{name}_number"))
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect(),
+        schedule: time_rule(pairs, name),
+    };
+    let settings = CallHandlingSettings {
+        dnd: checked(pairs, "dnd"),
+        dnd_allow: split_numbers(value(pairs, "dnd_allow")),
+        dnd_schedule: time_rule(pairs, "dnd"),
+        forward_always: forward(FORWARDS[0]),
+        forward_busy: forward(FORWARDS[1]),
+        forward_no_answer: forward(FORWARDS[2]),
+        ring_secs,
+        time_zone: value(pairs, "time_zone").trim().to_owned(),
+    };
+    (settings, errors)
 }
 
 pub fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {

@@ -134,6 +134,27 @@ fn operations() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/call-handling",
+            "Own call handling: do-not-disturb, forwarding, ring time, time rules",
+            None,
+            ("200", JSON, r("CallHandling")),
+        ),
+        op(
+            "put",
+            "/api/v1/call-handling",
+            "Replace own call handling",
+            Some((JSON, r("CallHandling"))),
+            ("200", JSON, r("CallHandling")),
+        ),
+        op(
+            "get",
+            "/api/v1/call-handling/status",
+            "Own do-not-disturb, forwards that are on, and follow-me, at a glance",
+            None,
+            ("200", JSON, r("CallHandlingStatus")),
+        ),
+        op(
+            "get",
             "/api/v1/greetings",
             "Greeting slots and which one callers hear now",
             None,
@@ -419,7 +440,14 @@ fn schemas() -> Value {
         ("greetings", access.clone()),
         ("wakeup", access.clone()),
         ("fax", access.clone()),
-        ("voicemail", access),
+        ("voicemail", access.clone()),
+        ("call_handling", access),
+    ]);
+    let time_rule = nullable(obj(&[("window", s()), ("outside", b())]));
+    let forward = obj(&[
+        ("enabled", b()),
+        ("number", s()),
+        ("schedule", time_rule.clone()),
     ]);
     let folder = one_of(&["INBOX", "Old", "Work", "Family", "Friends", "Urgent"]);
     let slot = one_of(&["temp", "busy", "unavail", "greet"]);
@@ -460,6 +488,15 @@ fn schemas() -> Value {
             ("enabled", b()), ("initial_ring_secs", int()),
             ("steps", json!({"type": "array", "items": obj(&[("numbers", json!({"type": "array", "items": s()})), ("ring_secs", int())])})),
             ("confirm", b()), ("moh", s()), ("caller_id", one_of(&["caller", "extension"])),
+        ]),
+        "CallHandling": obj(&[
+            ("dnd", b()), ("dnd_allow", json!({"type": "array", "items": s()})), ("dnd_schedule", time_rule),
+            ("forward_always", forward.clone()), ("forward_busy", forward.clone()), ("forward_no_answer", forward),
+            ("ring_secs", nullable(int())), ("time_zone", s()),
+        ]),
+        "CallHandlingStatus": obj(&[
+            ("dnd", b()), ("forward_always", nullable(s())), ("forward_busy", nullable(s())),
+            ("forward_no_answer", nullable(s())), ("followme", b()),
         ]),
         "GreetingInfo": obj(&[("slot", slot.clone()), ("exists", b()), ("duration_ms", nullable(int()))]),
         "GreetingsOverview": obj(&[

@@ -444,6 +444,13 @@ impl AriClient {
     }
 
     /// Every channel Asterisk has (not only this app's).
+    /// Sets an ARI-controlled device state (`Stasis:<name>`), e.g. for a busy-lamp key.
+    pub async fn set_device_state(&self, device: &str, state: &str) -> Result<(), AriError> {
+        let q: Query = vec![("deviceState", state.to_owned())];
+        let path = format!("/deviceStates/{}", seg(device));
+        self.call_empty(Method::PUT, &path, &q).await
+    }
+
     pub async fn channels(&self) -> Result<Vec<Channel>, AriError> {
         self.call(Method::GET, "/channels", &Vec::new(), None).await
     }

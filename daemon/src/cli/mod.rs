@@ -4,9 +4,11 @@
 mod admin;
 mod ari_sim;
 mod convert;
+mod dnd;
 mod fax;
 mod fax_convert;
 mod followme;
+mod forward;
 mod greeting;
 mod serve;
 mod user;
@@ -46,6 +48,12 @@ pub enum Command {
     /// Show and change follow-me settings.
     #[command(subcommand)]
     Followme(followme::Command),
+    /// Do-not-disturb: on, off, show.
+    #[command(subcommand)]
+    Dnd(dnd::Command),
+    /// Call forwarding (always, busy, no answer): set, off, show.
+    #[command(subcommand)]
+    Forward(forward::Command),
     /// Manage voicemail greetings.
     Greeting(greeting::Args),
     /// Manage wakeup calls.
@@ -93,6 +101,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::FaxConvert(args) => fax_convert::run(args),
         Command::User(args) => user::run(config, args),
         Command::Followme(args) => followme::run(config, args),
+        Command::Dnd(args) => dnd::run(config, args),
+        Command::Forward(args) => forward::run(config, args),
         Command::Greeting(args) => greeting::run(config, args),
         Command::Wakeup(args) => wakeup::run(config, args),
         Command::Voicemail(args) => voicemail::run(config, args),

@@ -55,6 +55,9 @@ pub enum Command {
         /// wakeups call only their own extension.
         #[arg(long, value_parser = parse_on_off)]
         wakeup_others: Option<bool>,
+        /// Seconds the user's own device rings before a call counts as not answered (1-300).
+        #[arg(long, value_name = "SECONDS")]
+        ring_time: Option<u32>,
     },
     /// Stop the user from logging in and end their portal sessions.
     Disable { extension: String },
@@ -149,13 +152,25 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
             Command::Set {
                 extension,
                 wakeup_others,
+                ring_time,
             } => {
-                let Some(on) = wakeup_others else {
-                    anyhow::bail!("nothing to set: give --wakeup-others on|off");
-                };
-                store.set_wake_others(&extension, on).await?;
-                let state = if on { "may" } else { "may not" };
-                println!("user {extension} {state} schedule wakeup calls for other extensions");
+                if wakeup_others.is_none() && ring_time.is_none() {
+                    anyhow::bail!(
+                        "nothing to set: give --wakeup-others on|off or --ring-time SECONDS"
+                    );
+                }
+                if let Some(secs) = ring_time {
+                    store
+                        .update_call_handling(&extension, |h| h.ring_secs = Some(secs))
+                        .await
+                        .map_err(|e| anyhow::anyhow!("--ring-time: {e}"))?;
+                    println!("user {extension}: own device rings {secs} s");
+                }
+                if let Some(on) = wakeup_others {
+                    store.set_wake_others(&extension, on).await?;
+                    let state = if on { "may" } else { "may not" };
+                    println!("user {extension} {state} schedule wakeup calls for other extensions");
+                }
             }
             Command::Disable { extension } => {
                 store.set_user_enabled(&extension, false).await?;

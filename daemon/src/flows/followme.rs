@@ -5,8 +5,10 @@
 //!
 //! - [`plan`]: settings -> ordered steps of legs (pure).
 //! - [`machine`]: the call's decisions as a state machine (pure).
-//! - [`run`]: executes one call against ARI.
-//! - [`source`]: where settings and known extensions come from.
+//! - [`run`]: executes one inbound call against ARI: it walks the call plan of
+//!   [`crate::flows::inbound`] (do-not-disturb, forwards, follow-me, own device) and rings each
+//!   stage with the machine above; follow-me is one stage of that plan.
+//! - [`source`]: where settings, call handling and known extensions come from.
 
 pub mod machine;
 pub mod plan;
@@ -16,4 +18,4 @@ pub mod source;
 pub use machine::{Action, FollowMe, Input, VoicemailReason};
 pub use plan::{Caller, DialTemplates, Plan, PlanError, PlannedLeg, PlannedStep};
 pub use run::{CONFIRM_PROMPT, FollowMeFlow, LatencyRecorder, VOICEMAIL_CONTEXT};
-pub use source::{FollowMeSource, StaticSource};
+pub use source::{FollowMeSource, StaticHandlingSource, StaticSource};

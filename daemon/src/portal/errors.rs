@@ -27,6 +27,13 @@ pub fn from_store(err: StoreError, password_field: &str) -> BackendError {
         }
         StoreError::InvalidCredentials => BackendError::WrongPassword,
         StoreError::Import(problem) => BackendError::Rejected(problem.to_string()),
+        StoreError::InvalidCallHandling(invalid) => BackendError::Validation(
+            invalid
+                .problems
+                .iter()
+                .map(|p| FieldError::new(p.field(), p.to_string()))
+                .collect(),
+        ),
         other => BackendError::Internal(other.to_string()),
     }
 }

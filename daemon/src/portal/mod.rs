@@ -8,6 +8,7 @@
 
 mod accounts;
 mod admin;
+mod call_handling;
 mod errors;
 mod fax;
 mod followme;
@@ -180,6 +181,28 @@ impl Backend for PortalBackend {
 
     async fn set_followme(&self, extension: &str, followme: &FollowMe) -> BackendResult<()> {
         self.set_followme_impl(extension, followme).await
+    }
+
+    async fn call_handling(
+        &self,
+        extension: &str,
+    ) -> BackendResult<ringside_portal::model::CallHandlingSettings> {
+        self.call_handling_impl(extension).await
+    }
+
+    async fn set_call_handling(
+        &self,
+        extension: &str,
+        settings: &ringside_portal::model::CallHandlingSettings,
+    ) -> BackendResult<()> {
+        self.set_call_handling_impl(extension, settings).await
+    }
+
+    async fn call_handling_status(
+        &self,
+        extension: &str,
+    ) -> BackendResult<ringside_portal::model::CallHandlingStatus> {
+        self.call_handling_status_impl(extension).await
     }
 
     async fn greetings(&self, extension: &str) -> BackendResult<GreetingsOverview> {

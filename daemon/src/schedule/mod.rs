@@ -8,9 +8,11 @@ pub mod clock;
 pub mod policy;
 pub mod prompt;
 pub mod rule;
+pub mod window;
 pub mod zone;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use policy::Outcome;
 pub use rule::{Rule, RuleError, WeekdaySet};
+pub use window::{WeeklyWindow, WindowError};
 pub use zone::Zone;

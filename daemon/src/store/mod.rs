@@ -5,6 +5,8 @@
 //! Unix milliseconds (`i64`). Each feature has its own repository file (`impl Store` blocks)
 //! and its own migration, kept per dialect in `daemon/migrations/{sqlite,postgres}`.
 
+pub mod call_handling;
+pub mod call_handling_rules;
 pub mod csv;
 pub mod fax;
 pub mod followme;
@@ -20,6 +22,8 @@ pub mod wakeup_claims;
 pub mod wakeup_grants;
 pub mod wakeups;
 
+pub use call_handling::{CallHandling, DEFAULT_RING_SECS, Forward, ForwardKind, TimeRule};
+pub use call_handling_rules::{CallHandlingProblem, InvalidCallHandling, check_call_handling};
 pub use followme::{CallerIdMode, FollowMeSettings, FollowMeStep};
 pub use followme_rules::{FollowMeProblem, InvalidFollowMe, check_followme};
 /// Menu access is the portal's concept; the store keeps it per user and as the defaults.
@@ -70,6 +74,8 @@ pub enum StoreError {
     InvalidCredentials,
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error(transparent)]
+    InvalidCallHandling(#[from] InvalidCallHandling),
     #[error("background task failed: {0}")]
     Blocking(String),
 }

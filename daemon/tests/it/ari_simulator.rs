@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use ringside::ari::simulator::{ContextAction, Script, SimConfig, Simulator};
+use ringside::ari::simulator::{ContextAction, LegEventOrder, Script, SimConfig, Simulator};
 use ringside::ari::{AriClient, AriError, CreateChannel, Event, Originate};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
@@ -268,4 +268,102 @@ async fn dropped_websocket_loses_events_sent_meanwhile() {
             .filter(|e| e.channel_id.as_deref() == Some("x"))
             .all(|e| !e.delivered)
     );
+}
+
+async fn dial_unreachable_leg(sim: &Simulator, client: &AriClient, order: LegEventOrder) {
+    sim.set_leg_event_order(order);
+    sim.phone("2009", Script::hangs_up_with(20));
+    client
+        .create_channel(&CreateChannel {
+            endpoint: "PJSIP/2009".into(),
+            app: "ringside".into(),
+            channel_id: Some("leg".into()),
+            ..CreateChannel::default()
+        })
+        .await
+        .expect("create");
+    client.dial("leg", None, None).await.expect("dial");
+}
+
+fn leg_dial_statuses(sim: &Simulator) -> Vec<String> {
+    sim.events()
+        .into_iter()
+        .filter(|e| e.kind == "Dial")
+        .filter_map(|e| e.json["dialstatus"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn device_hanging_up_with_a_cause_reports_chanunavail_then_leaves_with_that_cause() {
+    let (sim, client, _socket) = setup().await;
+    dial_unreachable_leg(&sim, &client, LegEventOrder::AsItHappens).await;
+    assert!(sim.wait_until(WAIT, |s| s.destroyed("leg").is_some()).await);
+    assert_eq!(leg_dial_statuses(&sim), ["", "CHANUNAVAIL"]);
+    assert_eq!(sim.destroyed("leg").map(|(_, c)| c), Some(20));
+}
+
+#[tokio::test]
+async fn events_first_order_delivers_a_legs_events_before_the_dial_answer() {
+    let (sim, client, mut socket) = setup().await;
+    // Each frame's arrival time, read while the dial is under way.
+    let reader = tokio::spawn(async move {
+        loop {
+            let e = next_event(&mut socket).await;
+            if e.kind() == "ChannelDestroyed" {
+                return std::time::Instant::now();
+            }
+        }
+    });
+    dial_unreachable_leg(&sim, &client, LegEventOrder::EventsFirst).await;
+    let answered = std::time::Instant::now();
+    let destroyed = tokio::time::timeout(WAIT, reader)
+        .await
+        .expect("ChannelDestroyed in time")
+        .expect("reader");
+    assert!(
+        destroyed < answered,
+        "the leg's end arrived after the dial's answer"
+    );
+}
+
+#[tokio::test]
+async fn answer_first_order_sends_a_legs_events_after_the_dial_answer() {
+    let (sim, client, _socket) = setup().await;
+    dial_unreachable_leg(&sim, &client, LegEventOrder::AnswerFirst).await;
+    assert!(
+        leg_dial_statuses(&sim).is_empty(),
+        "Dial sent before the answer"
+    );
+    assert!(sim.wait_until(WAIT, |s| s.destroyed("leg").is_some()).await);
+    assert_eq!(leg_dial_statuses(&sim), ["", "CHANUNAVAIL"]);
+}
+
+#[tokio::test]
+async fn stasis_device_state_can_be_set_and_read() {
+    let (sim, client, _socket) = setup().await;
+    client
+        .set_device_state("Stasis:DND1001", "BUSY")
+        .await
+        .expect("set");
+    assert_eq!(sim.device_state("Stasis:DND1001").as_deref(), Some("BUSY"));
+}
+
+#[tokio::test]
+async fn device_state_outside_the_stasis_scheme_is_refused_as_uncontrolled() {
+    let (_sim, client, _socket) = setup().await;
+    let err = client
+        .set_device_state("Custom:DND1001", "BUSY")
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, AriError::Conflict(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn unknown_device_state_value_is_a_bad_request() {
+    let (_sim, client, _socket) = setup().await;
+    let err = client
+        .set_device_state("Stasis:DND1001", "ASLEEP")
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, AriError::BadRequest(_)), "{err:?}");
 }

@@ -18,8 +18,10 @@ use ringside::ari::connection;
 use ringside::ari::{AriClient, AriError, Originate};
 use ringside::config::RestTransport;
 use ringside::flows::dispatch::Engine;
-use ringside::flows::followme::{DialTemplates, FollowMeFlow, StaticSource};
-use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep};
+use ringside::flows::followme::{
+    DialTemplates, FollowMeFlow, FollowMeSource, StaticHandlingSource, StaticSource,
+};
+use ringside::store::{CallHandling, CallerIdMode, FollowMeSettings, FollowMeStep, Forward};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -97,15 +99,23 @@ struct Daemon {
 
 impl Daemon {
     async fn start(url: &str, settings: FollowMeSettings, extensions: &[&str]) -> Self {
+        Self::start_with(url, Arc::new(static_source(vec![settings], extensions))).await
+    }
+
+    /// Call handling settings (no follow-me) for users `extensions`.
+    async fn start_handling(url: &str, handling: Vec<CallHandling>, extensions: &[&str]) -> Self {
+        let source = StaticHandlingSource {
+            base: static_source(Vec::new(), extensions),
+            handling,
+            now: chrono::Utc::now(),
+        };
+        Self::start_with(url, Arc::new(source)).await
+    }
+
+    async fn start_with(url: &str, source: Arc<dyn FollowMeSource>) -> Self {
         let client = ringside_client(url);
         let flow = Arc::new(FollowMeFlow {
-            source: Arc::new(StaticSource {
-                settings: vec![settings],
-                extensions: extensions
-                    .iter()
-                    .map(|e| (*e).to_owned())
-                    .collect::<HashSet<_>>(),
-            }),
+            source,
             templates: DialTemplates {
                 extension: "Local/{ext}@test-phones".into(),
                 external: "Local/{number}@ringside-outbound".into(),
@@ -158,6 +168,35 @@ impl Daemon {
         self.stop.cancel();
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+}
+
+fn static_source(settings: Vec<FollowMeSettings>, extensions: &[&str]) -> StaticSource {
+    StaticSource {
+        settings,
+        extensions: extensions
+            .iter()
+            .map(|e| (*e).to_owned())
+            .collect::<HashSet<_>>(),
+    }
+}
+
+/// Waits until the caller is in `[ringside-voicemail]` for `mailbox` with `reason`.
+async fn wait_voicemail(observer: &Observer, caller: &str, mailbox: &str, reason: &str) {
+    observer
+        .wait_for("RINGSIDE_REASON on the caller", |e| {
+            e["type"] == "ChannelVarset"
+                && e["channel"]["id"] == caller
+                && e["variable"] == "RINGSIDE_REASON"
+                && e["value"] == reason
+        })
+        .await;
+    observer
+        .wait_for("caller in [ringside-voicemail]", |e| {
+            e["channel"]["id"] == caller
+                && e["channel"]["dialplan"]["context"] == "ringside-voicemail"
+                && e["channel"]["dialplan"]["exten"] == mailbox
+        })
+        .await;
 }
 
 fn one_step(ext: &str, numbers: &[&str]) -> FollowMeSettings {
@@ -586,4 +625,54 @@ async fn a_fax_whose_daemon_is_killed_mid_transmission_arrives_once() {
         );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+}
+
+#[tokio::test]
+async fn dnd_sends_the_caller_to_voicemail_busy_through_ringsides_dialplan() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let observer = Observer::start(&url).await;
+    let mut h = CallHandling::new("2001");
+    h.dnd = true;
+    let daemon = Daemon::start_handling(&url, vec![h], &["2001"]).await;
+    let caller = daemon.call("2001", "e2e-ch-dnd").await;
+    wait_voicemail(&observer, &caller, "2001", "busy").await;
+    daemon.finish(&[&caller]).await;
+}
+
+#[tokio::test]
+async fn forward_busy_rings_the_forward_target_through_ringsides_dialplan() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let observer = Observer::start(&url).await;
+    let mut h = CallHandling::new("2002");
+    h.forward_busy = Forward::to("2001");
+    let daemon = Daemon::start_handling(&url, vec![h], &["2001", "2002"]).await;
+    let caller = daemon.call("2002", "e2e-ch-busy").await;
+    let forwarded = format!("{caller}-s1-fm0");
+    observer
+        .wait_for("caller bridged with the forward target", |e| {
+            e["type"] == "ChannelEnteredBridge" && e["channel"]["id"] == forwarded.as_str()
+        })
+        .await;
+    daemon.finish(&[&caller, &forwarded]).await;
+}
+
+#[tokio::test]
+async fn forward_no_answer_rings_the_forward_target_after_the_ring_time() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let observer = Observer::start(&url).await;
+    let mut h = CallHandling::new("2003");
+    h.forward_no_answer = Forward::to("2001");
+    h.ring_secs = Some(3);
+    let daemon = Daemon::start_handling(&url, vec![h], &["2001", "2003"]).await;
+    let caller = daemon.call("2003", "e2e-ch-noanswer").await;
+    let forwarded = format!("{caller}-s1-fm0");
+    observer
+        .wait_for("caller bridged with the forward target", |e| {
+            e["type"] == "ChannelEnteredBridge" && e["channel"]["id"] == forwarded.as_str()
+        })
+        .await;
+    daemon.finish(&[&caller, &forwarded]).await;
 }

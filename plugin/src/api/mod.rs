@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod call_handling;
 mod fax;
 mod followme;
 mod greetings;
@@ -32,6 +33,7 @@ pub fn routes() -> Vec<Route> {
         Guard::Admin,
     );
     let vm = Guard::Menu(Menu::Voicemail);
+    let ch = Guard::Menu(Menu::CallHandling);
     vec![
         Route::new(M::GET, "/api/v1/openapi.json", Guard::Public, openapi),
         Route::new(M::POST, "/api/v1/session", Guard::Public, account::log_in),
@@ -49,6 +51,14 @@ pub fn routes() -> Vec<Route> {
             "/api/v1/profile/password",
             pr,
             account::change_password,
+        ),
+        Route::new(M::GET, "/api/v1/call-handling", ch, call_handling::get),
+        Route::new(M::PUT, "/api/v1/call-handling", ch, call_handling::put),
+        Route::new(
+            M::GET,
+            "/api/v1/call-handling/status",
+            ch,
+            call_handling::status,
         ),
         Route::new(M::GET, "/api/v1/followme", fm, followme::get),
         Route::new(M::PUT, "/api/v1/followme", fm, followme::put),

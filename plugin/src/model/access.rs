@@ -16,16 +16,19 @@ pub enum Menu {
     Wakeup,
     Fax,
     Voicemail,
+    #[serde(rename = "call_handling")]
+    CallHandling,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 6] = [
+    pub const ALL: [Menu; 7] = [
         Menu::Profile,
         Menu::Followme,
         Menu::Greetings,
         Menu::Wakeup,
         Menu::Fax,
         Menu::Voicemail,
+        Menu::CallHandling,
     ];
 
     /// The stable machine name (used in URLs, form fields, JSON and the database).
@@ -37,6 +40,7 @@ impl Menu {
             Menu::Wakeup => "wakeup",
             Menu::Fax => "fax",
             Menu::Voicemail => "voicemail",
+            Menu::CallHandling => "call_handling",
         }
     }
 
@@ -49,6 +53,7 @@ impl Menu {
             Menu::Wakeup => "Wakeup calls",
             Menu::Fax => "Fax",
             Menu::Voicemail => "Voicemail",
+            Menu::CallHandling => "Call handling",
         }
     }
 }
@@ -60,7 +65,9 @@ impl fmt::Display for Menu {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail")]
+#[error(
+    "menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail, call_handling"
+)]
 pub struct BadMenu(pub String);
 
 impl FromStr for Menu {
@@ -139,6 +146,9 @@ pub struct MenuAccess {
     /// Missing from defaults saved before the menu existed: full access, as every menu starts.
     #[serde(default = "write_access")]
     pub voicemail: Access,
+    /// Missing from defaults saved before the menu existed: full access, as every menu starts.
+    #[serde(default = "write_access")]
+    pub call_handling: Access,
 }
 
 fn write_access() -> Access {
@@ -155,6 +165,7 @@ impl MenuAccess {
             wakeup: access,
             fax: access,
             voicemail: access,
+            call_handling: access,
         }
     }
 
@@ -166,6 +177,7 @@ impl MenuAccess {
             Menu::Wakeup => self.wakeup,
             Menu::Fax => self.fax,
             Menu::Voicemail => self.voicemail,
+            Menu::CallHandling => self.call_handling,
         }
     }
 
@@ -177,6 +189,7 @@ impl MenuAccess {
             Menu::Wakeup => &mut self.wakeup,
             Menu::Fax => &mut self.fax,
             Menu::Voicemail => &mut self.voicemail,
+            Menu::CallHandling => &mut self.call_handling,
         };
         *slot = access;
     }
@@ -239,6 +252,23 @@ mod tests {
         let access: MenuAccess = serde_json::from_str(old).expect("old document");
         assert_eq!(access.voicemail, Access::Write);
         assert_eq!(access.greetings, Access::No);
+    }
+
+    #[test]
+    fn defaults_saved_before_the_call_handling_menu_give_it_full_access() {
+        let old = r#"{"profile":"write","followme":"read","greetings":"no","wakeup":"write","fax":"no","voicemail":"read"}"#;
+        let access: MenuAccess = serde_json::from_str(old).expect("old document");
+        assert_eq!(access.call_handling, Access::Write);
+        assert_eq!(access.voicemail, Access::Read);
+    }
+
+    #[test]
+    fn call_handling_menu_key_is_snake_case_everywhere() {
+        assert_eq!(Menu::CallHandling.key(), "call_handling");
+        assert_eq!(
+            serde_json::to_string(&Menu::CallHandling).expect("json"),
+            "\"call_handling\""
+        );
     }
 
     #[test]

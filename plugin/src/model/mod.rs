@@ -5,6 +5,7 @@
 mod access;
 mod account;
 mod admin;
+mod call_handling;
 mod fax;
 mod followme;
 mod greetings;
@@ -16,6 +17,9 @@ pub use account::{Session, User};
 pub use admin::{
     CreatedUser, ImportAccepted, ImportRejected, ImportReport, ImportRow, LinkStatus, NewUser,
     PasswordChoice, SystemStatus, UserPage, UserQuery, UserUpdate,
+};
+pub use call_handling::{
+    CallHandlingSettings, CallHandlingStatus, ForwardSetting, TimeRuleSetting,
 };
 pub use fax::{
     FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, ReceivedFax, ReceivedFaxId,

@@ -169,9 +169,27 @@ fn profile_page(
     menu_page("Profile", current, Menu::Profile, &body)
 }
 
-pub async fn profile(current: CurrentUser, done: DoneQuery) -> axum::response::Html<String> {
+/// The first page: the profile, with the call handling status above it for users who may
+/// see that menu.
+pub async fn profile(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    done: DoneQuery,
+) -> axum::response::Html<String> {
     let email = current.user.email.clone();
-    profile_page(&current, &done.notice(), &[], &email)
+    let mut top = done.notice();
+    if current.access(Menu::CallHandling).can_read() {
+        match state
+            .backend
+            .call_handling_status(current.extension())
+            .await
+        {
+            Ok(status) => top.push_str(&super::call_handling::status_panel(&status)),
+            // The profile stays usable when the status cannot be read.
+            Err(e) => tracing::warn!(error = %e, "call handling status unavailable"),
+        }
+    }
+    profile_page(&current, &top, &[], &email)
 }
 
 pub async fn set_email(

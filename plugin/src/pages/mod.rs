@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod call_handling;
 mod fax;
 mod followme;
 mod greetings;
@@ -28,6 +29,7 @@ pub fn routes() -> Vec<Route> {
         Guard::Menu(Menu::Profile),
     );
     let vm = Guard::Menu(Menu::Voicemail);
+    let ch = Guard::Menu(Menu::CallHandling);
     vec![
         Route::new(M::GET, "/assets/portal.css", Guard::Public, stylesheet),
         Route::new(M::GET, "/assets/portal.js", Guard::Public, script),
@@ -38,6 +40,8 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/profile", pr, account::profile),
         Route::new(M::POST, "/profile/email", pr, account::set_email),
         Route::new(M::POST, "/profile/password", pr, account::change_password),
+        Route::new(M::GET, "/call-handling", ch, call_handling::show),
+        Route::new(M::POST, "/call-handling", ch, call_handling::save),
         Route::new(M::GET, "/followme", fm, followme::show),
         Route::new(M::POST, "/followme", fm, followme::save),
         Route::new(M::GET, "/greetings", gr, greetings::show),

@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod admin;
 mod auth;
+mod call_handling;
 mod contract;
 mod fax;
 mod hardening;

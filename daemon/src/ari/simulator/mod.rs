@@ -19,7 +19,7 @@ mod state;
 
 pub use fax::FarFax;
 pub use script::{ContextAction, ContextCall, ContextHook, Reaction, Script};
-pub use state::{ChannelView, Continued, RestCall, SentEvent};
+pub use state::{ChannelView, Continued, LegEventOrder, RestCall, SentEvent};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -150,6 +150,16 @@ impl Simulator {
     /// with 409 "Channel not in Stasis application". `None` (the default): at once.
     pub fn delay_stasis_start_after_create(&self, delay: Option<Duration>) {
         self.world.lock().stasis_start_delay = delay;
+    }
+
+    /// In which order dialled legs' events and the answers to their `dial` reach clients.
+    pub fn set_leg_event_order(&self, order: LegEventOrder) {
+        self.world.lock().leg_event_order = order;
+    }
+
+    /// A device state as last set through `PUT /deviceStates/{name}`.
+    pub fn device_state(&self, name: &str) -> Option<String> {
+        self.world.lock().device_states.get(name).cloned()
     }
 
     /// Keep only metadata of sent events (benchmarks: thousands of calls).

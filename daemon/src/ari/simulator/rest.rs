@@ -233,6 +233,50 @@ pub(crate) fn handle(
                 None => err(422, "Event source does not exist"),
             }
         }
+        ("GET", ["deviceStates"]) => ok(json!(
+            st.device_states
+                .iter()
+                .map(|(name, state)| json!({"name": name, "state": state}))
+                .collect::<Vec<_>>()
+        )),
+        ("GET", ["deviceStates", name]) => ok(json!({
+            "name": name,
+            "state": st.device_states.get(*name).map(String::as_str).unwrap_or("UNKNOWN"),
+        })),
+        ("PUT", ["deviceStates", name]) => {
+            const STATES: [&str; 8] = [
+                "NOT_INUSE",
+                "INUSE",
+                "BUSY",
+                "INVALID",
+                "UNAVAILABLE",
+                "RINGING",
+                "RINGINUSE",
+                "ONHOLD",
+            ];
+            let Some(state) = p.get("deviceState") else {
+                return err(400, "deviceState: Missing required field");
+            };
+            if !STATES.contains(&state) {
+                return err(400, "deviceState: Invalid value");
+            }
+            // Asterisk lets ARI control only devices of its own `Stasis:` scheme.
+            if !name.starts_with("Stasis:") {
+                return err(409, "Uncontrolled device specified");
+            }
+            st.device_states
+                .insert((*name).to_owned(), state.to_owned());
+            no_content()
+        }
+        ("DELETE", ["deviceStates", name]) => {
+            if !name.starts_with("Stasis:") {
+                return err(409, "Uncontrolled device specified");
+            }
+            match st.device_states.remove(*name) {
+                Some(_) => no_content(),
+                None => err(404, "Device name is missing"),
+            }
+        }
         ("GET", ["asterisk", "ping"]) => ok(json!({
             "asterisk_id": ASTERISK_ID, "ping": "pong", "timestamp": timestamp()
         })),
@@ -374,7 +418,16 @@ fn dial(world: &World, st: &mut State, id: &str, p: &Params<'_>) -> Reply {
         Some(Err(_)) => return err(400, "timeout must be an integer"),
         _ => None,
     };
-    start_dial(world, st, id, timeout);
+    if st.leg_event_order == super::state::LegEventOrder::AnswerFirst {
+        if let Some(c) = st.channels.get_mut(id) {
+            c.dialed = true;
+        }
+        world_after(world, st, id, super::state::ORDER_GAP, move |w, st, id| {
+            start_dial(w, st, id, timeout)
+        });
+    } else {
+        start_dial(world, st, id, timeout);
+    }
     no_content()
 }
 

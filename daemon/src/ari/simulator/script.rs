@@ -27,6 +27,9 @@ pub enum Reaction {
     /// Cannot be allocated at all (e.g. an unregistered PJSIP endpoint): `create`/originate
     /// answers 500 `Allocation failed`.
     Unreachable,
+    /// Ends the call at once with this cause, as the dialplan's `Hangup(20)` does: `Dial`
+    /// CHANUNAVAIL, then the channel leaves with the cause (20 "subscriber absent", ...).
+    HangupCause(i64),
 }
 
 /// One endpoint's behaviour.
@@ -67,6 +70,10 @@ impl Script {
     }
     pub fn unreachable() -> Self {
         Self::of(Reaction::Unreachable)
+    }
+    /// Dialled, it hangs up at once with `cause` (e.g. 20, "subscriber absent").
+    pub fn hangs_up_with(cause: i64) -> Self {
+        Self::of(Reaction::HangupCause(cause))
     }
     /// After answering, waits `after_ms` and presses `digits`.
     pub fn then_press(mut self, digits: &str, after_ms: u64) -> Self {

@@ -118,6 +118,10 @@ async fn rest(
         arrived,
         false,
     );
+    let events_first = sim.world.lock().leg_event_order == super::state::LegEventOrder::EventsFirst;
+    if events_first && method == Method::POST && path.ends_with("/dial") {
+        tokio::time::sleep(super::state::ORDER_GAP).await;
+    }
     json_response(reply.status, reply.body)
 }
 

@@ -66,6 +66,23 @@ pub(crate) struct InjectedFailure {
     pub remaining: u32,
 }
 
+/// In which order a client receives a dialled leg's events and the answer to the `dial` that
+/// caused them. On a real Asterisk both orders happen; tests pin one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LegEventOrder {
+    /// Events are sent while the request is handled, the answer right after, on another
+    /// connection: usually the answer wins, not always.
+    #[default]
+    AsItHappens,
+    /// The answer is held back until the leg's first events have reached the client.
+    EventsFirst,
+    /// The leg's events start only after the answer has reached the client.
+    AnswerFirst,
+}
+
+/// How long one side waits for the other when a [`LegEventOrder`] is pinned.
+pub(crate) const ORDER_GAP: Duration = Duration::from_millis(40);
+
 /// How a channel came to exist; decides which events follow StasisEnd.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
@@ -168,6 +185,9 @@ pub(crate) struct State {
     pub refuse_websockets: bool,
     /// How long after `channels/create` the channel enters Stasis (`None`: at once).
     pub stasis_start_delay: Option<Duration>,
+    pub leg_event_order: LegEventOrder,
+    /// Device states set through `PUT /deviceStates/{name}` (name -> state).
+    pub device_states: BTreeMap<String, String>,
     /// `system.version` in `asterisk/info`; below 22.4 REST requests on the WebSocket are
     /// ignored, as those versions do.
     pub version: String,
@@ -212,6 +232,8 @@ impl World {
                 record_event_bodies: true,
                 refuse_websockets: false,
                 stasis_start_delay: None,
+                leg_event_order: LegEventOrder::default(),
+                device_states: BTreeMap::new(),
                 version: "22.11.0".into(),
                 globals: BTreeMap::new(),
                 seq: 0,
@@ -655,6 +677,15 @@ fn progress(world: &World, st: &mut State, id: &str, script: &Script, dialstring
                 "Dial",
                 json!({"dialstatus": "CONGESTION", "forward": "", "dialstring": dialstring}),
             );
+        }
+        Reaction::HangupCause(c) => {
+            let c = *c;
+            st.emit(
+                id,
+                "Dial",
+                json!({"dialstatus": "CHANUNAVAIL", "forward": "", "dialstring": dialstring}),
+            );
+            st.hangup(id, Some((c, false)), c);
         }
         Reaction::Missing | Reaction::Unreachable => {}
     }

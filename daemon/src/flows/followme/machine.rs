@@ -19,6 +19,27 @@ pub enum VoicemailReason {
     Unavailable,
 }
 
+impl From<VoicemailReason> for crate::voicemail::greeting_rule::Reason {
+    fn from(r: VoicemailReason) -> Self {
+        use crate::voicemail::greeting_rule::Reason;
+        match r {
+            VoicemailReason::Busy => Reason::Busy,
+            VoicemailReason::NoAnswer => Reason::NoAnswer,
+            VoicemailReason::Unavailable => Reason::Unavailable,
+        }
+    }
+}
+
+/// Hang-up causes that say the device could not be reached (not "it rang and nobody took
+/// it"), whenever they come: no route (3), subscriber absent (20), out of order (27).
+pub fn is_unreachable_cause(cause: i64) -> bool {
+    use crate::ari::model::cause as c;
+    matches!(
+        cause,
+        c::NO_ROUTE_DESTINATION | c::SUBSCRIBER_ABSENT | c::DESTINATION_OUT_OF_ORDER
+    )
+}
+
 impl VoicemailReason {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -468,6 +489,9 @@ impl FollowMe {
             (_, Some(c::USER_BUSY)) => LegStatus::Busy,
             (_, Some(c::CONGESTION)) => LegStatus::Congested,
             (_, Some(c::NO_ANSWER | c::NO_USER_RESPONSE)) => LegStatus::NoAnswer,
+            // The cause, not how far the leg had got, says it was unreachable: its events may
+            // come before or after the answer to the dial that caused them.
+            (_, Some(cause)) if is_unreachable_cause(cause) => LegStatus::Unreachable,
             // Gone before it ever rang: the device could not be reached.
             (LegStatus::Dialing, _) => LegStatus::Unreachable,
             _ => LegStatus::NoAnswer,
@@ -684,6 +708,96 @@ mod tests {
             cause: Some(16),
         });
         assert_eq!(m.leg_status(0), Some(LegStatus::Unreachable));
+    }
+
+    /// Own device alone for 20 s, as the inbound plan rings a user without follow-me.
+    fn own_device_only() -> FollowMe {
+        FollowMe::new(Plan {
+            extension: "1001".into(),
+            steps: vec![PlannedStep {
+                legs: vec![leg("1001", true)],
+                ring_secs: 20,
+            }],
+            confirm: false,
+            moh: false,
+        })
+    }
+
+    fn voicemail_reason(actions: &[Action]) -> Option<VoicemailReason> {
+        actions.iter().find_map(|a| match a {
+            Action::ToVoicemail(r) => Some(*r),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn subscriber_absent_after_ringing_is_unavailable_not_no_answer() {
+        let mut m = own_device_only();
+        m.handle(Input::Start);
+        m.handle(Input::LegRinging(0));
+        let a = m.handle(Input::LegGone {
+            leg: 0,
+            cause: Some(20),
+        });
+        assert_eq!(voicemail_reason(&a), Some(VoicemailReason::Unavailable));
+    }
+
+    #[test]
+    fn destination_out_of_order_is_unavailable() {
+        let mut m = own_device_only();
+        m.handle(Input::Start);
+        m.handle(Input::LegRinging(0));
+        let a = m.handle(Input::LegGone {
+            leg: 0,
+            cause: Some(27),
+        });
+        assert_eq!(voicemail_reason(&a), Some(VoicemailReason::Unavailable));
+    }
+
+    #[test]
+    fn no_route_to_destination_is_unavailable() {
+        let mut m = own_device_only();
+        m.handle(Input::Start);
+        m.handle(Input::LegRinging(0));
+        let a = m.handle(Input::LegGone {
+            leg: 0,
+            cause: Some(3),
+        });
+        assert_eq!(voicemail_reason(&a), Some(VoicemailReason::Unavailable));
+    }
+
+    #[test]
+    fn chanunavail_after_ringing_is_unavailable() {
+        let mut m = own_device_only();
+        m.handle(Input::Start);
+        m.handle(Input::LegRinging(0));
+        let a = m.handle(Input::LegUnavailable(0));
+        assert_eq!(voicemail_reason(&a), Some(VoicemailReason::Unavailable));
+    }
+
+    #[test]
+    fn destroyed_after_chanunavail_keeps_unavailable() {
+        let mut m = own_device_only();
+        m.handle(Input::Start);
+        let first = m.handle(Input::LegUnavailable(0));
+        let later = m.handle(Input::LegGone {
+            leg: 0,
+            cause: Some(20),
+        });
+        assert_eq!(voicemail_reason(&first), Some(VoicemailReason::Unavailable));
+        assert!(later.is_empty());
+    }
+
+    #[test]
+    fn normal_clearing_after_ringing_is_no_answer() {
+        let mut m = own_device_only();
+        m.handle(Input::Start);
+        m.handle(Input::LegRinging(0));
+        let a = m.handle(Input::LegGone {
+            leg: 0,
+            cause: Some(16),
+        });
+        assert_eq!(voicemail_reason(&a), Some(VoicemailReason::NoAnswer));
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! one-by-one is one number per step). A number that is a known extension is dialled with the
 //! extension template, anything else with the external template. External legs show the
 //! caller ID the settings ask for; extension legs always show the original caller.
+//!
+//! [`plan_stage`] plans any ringing stage of the inbound call plan the same way: follow-me,
+//! a user's own device alone, or a forward to an external number.
 
+use crate::flows::inbound::Ringing;
 use crate::store::{CallerIdMode, FollowMeSettings};
 
 /// Dial string templates (`[dial]` in the config).
@@ -184,6 +188,69 @@ pub fn plan(
         steps,
         confirm: settings.confirm,
         moh: settings.moh,
+    })
+}
+
+/// Plans one ringing stage of the inbound call plan.
+pub fn plan_stage(
+    ringing: &Ringing,
+    caller: &Caller,
+    templates: &DialTemplates,
+    is_extension: impl Fn(&str) -> bool,
+) -> Result<Plan, PlanError> {
+    let (extension, leg, ring_secs) = match ringing {
+        Ringing::FollowMe(settings) => return plan(settings, caller, templates, is_extension),
+        Ringing::Device {
+            extension,
+            ring_secs,
+        } => {
+            let leg = PlannedLeg {
+                number: extension.clone(),
+                endpoint: templates.extension_endpoint(extension),
+                caller_id: Some((caller.number.clone(), caller.name.clone())),
+                own_device: true,
+            };
+            (extension, leg, *ring_secs)
+        }
+        Ringing::External {
+            number,
+            ring_secs,
+            forwarded_by,
+            caller_id,
+        } => {
+            let shown = match caller_id {
+                CallerIdMode::Caller => (caller.number.clone(), caller.name.clone()),
+                CallerIdMode::Extension => (forwarded_by.clone(), caller.name.clone()),
+            };
+            let leg = PlannedLeg {
+                number: number.clone(),
+                endpoint: templates.external_endpoint(number),
+                caller_id: Some(shown),
+                own_device: false,
+            };
+            (forwarded_by, leg, *ring_secs)
+        }
+    };
+    if !is_dialable(&leg.number) {
+        return Err(PlanError::BadNumber {
+            extension: extension.clone(),
+            number: leg.number,
+        });
+    }
+    if ring_secs == 0 {
+        return Err(PlanError::ZeroRingTime {
+            extension: extension.clone(),
+            step: 1,
+        });
+    }
+    Ok(Plan {
+        extension: extension.clone(),
+        steps: vec![PlannedStep {
+            legs: vec![leg],
+            ring_secs,
+        }],
+        confirm: false,
+        moh: false,
     })
 }
 
@@ -392,6 +459,51 @@ mod tests {
                 step: 2
             }
         );
+    }
+
+    #[test]
+    fn own_device_stage_rings_the_device_for_its_ring_time_with_the_original_caller() {
+        let ringing = Ringing::Device {
+            extension: "1002".into(),
+            ring_secs: 25,
+        };
+        let p = plan_stage(&ringing, &caller(), &templates(), is_ext).expect("plan");
+        assert_eq!(p.extension, "1002");
+        assert_eq!(p.steps.len(), 1);
+        assert_eq!(p.steps[0].ring_secs, 25);
+        let leg = &p.steps[0].legs[0];
+        assert_eq!(leg.endpoint, "PJSIP/1002");
+        assert!(leg.own_device);
+        assert_eq!(leg.caller_id, Some(("5551234".into(), "Bob".into())));
+    }
+
+    #[test]
+    fn external_forward_stage_shows_the_forwarding_extension_when_asked() {
+        let ringing = Ringing::External {
+            number: "0170555".into(),
+            ring_secs: 60,
+            forwarded_by: "1001".into(),
+            caller_id: CallerIdMode::Extension,
+        };
+        let p = plan_stage(&ringing, &caller(), &templates(), is_ext).expect("plan");
+        let leg = &p.steps[0].legs[0];
+        assert_eq!(leg.endpoint, "Local/0170555@ringside-outbound");
+        assert!(!leg.own_device);
+        assert_eq!(leg.caller_id, Some(("1001".into(), "Bob".into())));
+    }
+
+    #[test]
+    fn external_forward_stage_to_an_undialable_number_is_refused() {
+        let ringing = Ringing::External {
+            number: "0170&PJSIP/666".into(),
+            ring_secs: 60,
+            forwarded_by: "1001".into(),
+            caller_id: CallerIdMode::Caller,
+        };
+        assert!(matches!(
+            plan_stage(&ringing, &caller(), &templates(), is_ext),
+            Err(PlanError::BadNumber { .. })
+        ));
     }
 
     #[test]

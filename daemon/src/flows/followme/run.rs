@@ -1,6 +1,9 @@
-//! Runs one follow-me call against ARI: turns events into [`Input`]s for the state machine
-//! and its [`Action`]s into REST calls, keeps the timers, and makes sure the caller always
-//! ends somewhere (bridged, voicemail, or back in the dialplan) even when ARI misbehaves.
+//! Runs one inbound call against ARI: reads the settings of the called user (and of the
+//! users its forwards lead to), asks the inbound planner for the call's tree, and walks it.
+//! Each ringing stage (follow-me, the own device, a forward) is one [`FollowMe`] machine: ARI
+//! events become [`Input`]s and its [`Action`]s REST calls, with the timers kept here. The
+//! caller always ends somewhere (bridged, voicemail, or back in the dialplan) even when ARI
+//! misbehaves.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -8,14 +11,18 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 
-use super::machine::{Action, FollowMe, Input, LegId, Timer};
-use super::plan::{Caller, DialTemplates, plan};
+use super::machine::{Action, FollowMe, Input, LegId, Timer, VoicemailReason};
+use super::plan::{Caller, DialTemplates, plan_stage};
 use super::source::FollowMeSource;
 use crate::ari::model::DialStatus;
 use crate::ari::{AriClient, AriError, CreateChannel, DialplanTarget, Event, HangupReason};
 use crate::flows::dispatch::{
     FlowCall, FlowFuture, FlowInput, Inbox, StasisHandler, continue_or_hang_up,
 };
+use crate::flows::inbound::plan::route;
+use crate::flows::inbound::{self, ChainStop, MAX_HOPS, Ring, Ringing, Route, UserSettings};
+use crate::store::{ForwardKind, StoreError};
+use crate::voicemail::greeting_rule::Reason;
 
 /// Context the caller continues to when nobody takes the call.
 pub const VOICEMAIL_CONTEXT: &str = "ringside-voicemail";
@@ -70,33 +77,14 @@ impl FollowMeFlow {
         } = call;
         let caller_id = start.channel.id.clone();
         let Some(extension) = start.args.get(1).cloned() else {
-            tracing::warn!(channel = %caller_id, "follow-me call without an extension argument; continuing in the dialplan");
+            tracing::warn!(channel = %caller_id, "inbound call without an extension argument; continuing in the dialplan");
             continue_or_hang_up(&client, &caller_id).await;
             return;
         };
-        let settings = match self.source.settings(&extension).await {
-            Ok(Some(s)) if s.enabled => s,
-            Ok(_) => {
-                tracing::debug!(channel = %caller_id, %extension, "follow-me off; continuing in the dialplan");
-                self.record(received_at);
-                continue_or_hang_up(&client, &caller_id).await;
-                return;
-            }
+        let users = match self.gather(&extension).await {
+            Ok(users) => users,
             Err(e) => {
-                tracing::error!(channel = %caller_id, %extension, error = %e, "cannot read follow-me settings; continuing in the dialplan");
-                continue_or_hang_up(&client, &caller_id).await;
-                return;
-            }
-        };
-        let numbers: Vec<String> = settings
-            .steps
-            .iter()
-            .flat_map(|s| s.numbers.iter().map(|n| n.trim().to_owned()))
-            .collect();
-        let known = match self.source.known_extensions(&numbers).await {
-            Ok(k) => k,
-            Err(e) => {
-                tracing::error!(channel = %caller_id, error = %e, "cannot look up extensions; continuing in the dialplan");
+                tracing::error!(channel = %caller_id, %extension, error = %e, "cannot read call settings; continuing in the dialplan");
                 continue_or_hang_up(&client, &caller_id).await;
                 return;
             }
@@ -105,24 +93,214 @@ impl FollowMeFlow {
             number: start.channel.caller.number.clone(),
             name: start.channel.caller.name.clone(),
         };
-        let plan = match plan(&settings, &caller, &self.templates, |n| known.contains(n)) {
-            Ok(p) => p,
+        let planned = route(
+            &inbound::plan::Call {
+                extension: &extension,
+                caller: &caller.number,
+                now: self.source.now(),
+            },
+            &|n: &str| users.get(n).cloned(),
+        );
+        let root = match planned {
+            Ok(Route::Dialplan) => {
+                tracing::debug!(channel = %caller_id, %extension, "no call handling or follow-me; continuing in the dialplan");
+                self.record(received_at);
+                continue_or_hang_up(&client, &caller_id).await;
+                return;
+            }
+            Ok(root) => root,
             Err(e) => {
-                tracing::warn!(channel = %caller_id, error = %e, "follow-me cannot be planned; continuing in the dialplan");
+                tracing::warn!(channel = %caller_id, error = %e, "call handling cannot be applied; continuing in the dialplan");
                 continue_or_hang_up(&client, &caller_id).await;
                 return;
             }
         };
-        let mut call = Call::new(
-            self,
+        let mut walk = Walk {
             client,
             caller_id,
-            extension,
+            caller,
+            inbox: Some(inbox),
+            received_at: Some(received_at),
+            stage: 0,
+            indication: None,
+            caller_answered: false,
+        };
+        self.walk(&mut walk, root).await;
+    }
+
+    /// Settings of the called user and of every user a forward may lead to, as far as a
+    /// chain may go.
+    async fn gather(&self, extension: &str) -> Result<HashMap<String, UserSettings>, StoreError> {
+        let mut users: HashMap<String, UserSettings> = HashMap::new();
+        let mut frontier = vec![extension.to_owned()];
+        for _ in 0..=MAX_HOPS {
+            frontier.retain(|n| !users.contains_key(n));
+            if frontier.is_empty() {
+                break;
+            }
+            let known = self.source.known_extensions(&frontier).await?;
+            let mut next = Vec::new();
+            for number in std::mem::take(&mut frontier) {
+                let followme = self.source.settings(&number).await?;
+                let handling = self.source.call_handling(&number).await?;
+                let is_user = number == extension
+                    || known.contains(&number)
+                    || followme.is_some()
+                    || handling.is_some();
+                if !is_user {
+                    continue;
+                }
+                if let Some(h) = &handling {
+                    for kind in ForwardKind::ALL {
+                        let f = h.forward(kind);
+                        if f.enabled && !f.number.is_empty() {
+                            next.push(f.number.clone());
+                        }
+                    }
+                }
+                users.insert(number, UserSettings { handling, followme });
+            }
+            frontier = next;
+        }
+        Ok(users)
+    }
+
+    /// Walks the planned tree: rings each stage, follows what its outcome leads to, and
+    /// ends the caller in a bridge, a voicemail or the dialplan.
+    async fn walk(&self, w: &mut Walk, mut route: Route) {
+        loop {
+            match route {
+                Route::Dialplan => {
+                    self.stop_indication(w).await;
+                    continue_or_hang_up(&w.client, &w.caller_id).await;
+                    return;
+                }
+                Route::Voicemail { mailbox, reason } => {
+                    self.to_voicemail(w, &mailbox, reason).await;
+                    return;
+                }
+                Route::Stopped {
+                    mailbox,
+                    reason,
+                    why,
+                } => {
+                    match &why {
+                        ChainStop::Loop(chain) => {
+                            tracing::warn!(channel = %w.caller_id, chain = %chain.join(" -> "), "call forwarding loop; caller to the first user's voicemail")
+                        }
+                        ChainStop::TooManyHops(chain) => {
+                            tracing::warn!(channel = %w.caller_id, chain = %chain.join(" -> "), max = MAX_HOPS, "too many call forwards; caller to the first user's voicemail")
+                        }
+                    }
+                    self.to_voicemail(w, &mailbox, reason).await;
+                    return;
+                }
+                Route::Ring(ring) => {
+                    let Some(reason) = self.ring(w, &ring).await else {
+                        return;
+                    };
+                    route = ring.next(reason.into()).clone();
+                    w.stage += 1;
+                }
+            }
+        }
+    }
+
+    /// Rings one stage; `Some(reason)` when it ended unanswered and the call goes on.
+    async fn ring(&self, w: &mut Walk, ring: &Ring) -> Option<VoicemailReason> {
+        let numbers: Vec<String> = match &ring.ringing {
+            Ringing::FollowMe(settings) => settings
+                .steps
+                .iter()
+                .flat_map(|s| s.numbers.iter().map(|n| n.trim().to_owned()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let known = match self.source.known_extensions(&numbers).await {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::error!(channel = %w.caller_id, error = %e, "cannot look up extensions; continuing in the dialplan");
+                self.stop_indication(w).await;
+                continue_or_hang_up(&w.client, &w.caller_id).await;
+                return None;
+            }
+        };
+        let plan = match plan_stage(&ring.ringing, &w.caller, &self.templates, |n| {
+            known.contains(n)
+        }) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(channel = %w.caller_id, error = %e, "call cannot be planned; continuing in the dialplan");
+                self.stop_indication(w).await;
+                continue_or_hang_up(&w.client, &w.caller_id).await;
+                return None;
+            }
+        };
+        let inbox = w.inbox.take()?;
+        let moh = plan.moh;
+        let mut call = Call::new(
+            self,
+            w.client.clone(),
+            w.caller_id.clone(),
+            ring.user.clone(),
             FollowMe::new(plan),
             inbox,
+            w.stage,
         );
-        call.pending_event = Some(received_at);
+        call.caller_answered = w.caller_answered;
+        call.pending_event = w.received_at.take();
         call.run().await;
+        w.caller_answered = call.caller_answered;
+        if call.indicated {
+            w.indication = Some(moh);
+        }
+        let unanswered = call.unanswered;
+        w.inbox = Some(call.inbox);
+        unanswered
+    }
+
+    async fn stop_indication(&self, w: &Walk) {
+        let result = match w.indication {
+            None => return,
+            Some(true) => w.client.stop_moh(&w.caller_id).await,
+            Some(false) => w.client.ring_stop(&w.caller_id).await,
+        };
+        if let Err(e) = result {
+            tracing::debug!(channel = %w.caller_id, error = %e, "stopping ringing/music failed");
+        }
+    }
+
+    async fn to_voicemail(&self, w: &mut Walk, mailbox: &str, reason: Reason) {
+        if let Some(at) = w.received_at.take() {
+            self.record(at);
+        }
+        self.stop_indication(w).await;
+        let reason = reason.as_str();
+        match w
+            .client
+            .set_variable(&w.caller_id, "RINGSIDE_REASON", reason)
+            .await
+        {
+            Ok(()) => {}
+            Err(AriError::NotFound(_)) => return,
+            Err(e) => {
+                tracing::warn!(channel = %w.caller_id, error = %e, "cannot set RINGSIDE_REASON")
+            }
+        }
+        let target = DialplanTarget {
+            context: Some(VOICEMAIL_CONTEXT.to_owned()),
+            extension: Some(mailbox.to_owned()),
+            priority: Some(1),
+            label: None,
+        };
+        tracing::info!(channel = %w.caller_id, %mailbox, reason, "caller to voicemail");
+        match w.client.continue_in_dialplan(&w.caller_id, &target).await {
+            Ok(()) | Err(AriError::NotFound(_)) => {}
+            Err(e) => {
+                tracing::error!(channel = %w.caller_id, error = %e, "cannot send the caller to voicemail; continuing in the dialplan");
+                continue_or_hang_up(&w.client, &w.caller_id).await;
+            }
+        }
     }
 
     fn record(&self, received_at: Instant) {
@@ -130,6 +308,21 @@ impl FollowMeFlow {
             l.record(received_at.elapsed());
         }
     }
+}
+
+/// One inbound call across its stages.
+struct Walk {
+    client: AriClient,
+    caller_id: String,
+    caller: Caller,
+    /// Lent to each stage in turn.
+    inbox: Option<Inbox>,
+    /// When the StasisStart arrived; consumed by the first REST call.
+    received_at: Option<Instant>,
+    stage: usize,
+    /// What the caller hears while stages ring: `Some(true)` music, `Some(false)` ringing.
+    indication: Option<bool>,
+    caller_answered: bool,
 }
 
 struct Call<'a> {
@@ -149,6 +342,10 @@ struct Call<'a> {
     pending_event: Option<Instant>,
     done: bool,
     shutting_down: bool,
+    /// Set when nobody took the call: the inbound plan decides what follows.
+    unanswered: Option<VoicemailReason>,
+    /// The caller was told to ring or hear music.
+    indicated: bool,
 }
 
 impl<'a> Call<'a> {
@@ -159,9 +356,14 @@ impl<'a> Call<'a> {
         extension: String,
         machine: FollowMe,
         mut inbox: Inbox,
+        stage: usize,
     ) -> Self {
+        // Later stages get their own ids: a leg of an earlier stage may still be ending.
         let leg_ids: Vec<String> = (0..machine.leg_count())
-            .map(|i| format!("{caller}-fm{i}"))
+            .map(|i| match stage {
+                0 => format!("{caller}-fm{i}"),
+                n => format!("{caller}-s{n}-fm{i}"),
+            })
             .collect();
         let mut leg_by_id = HashMap::new();
         for (i, id) in leg_ids.iter().enumerate() {
@@ -186,6 +388,8 @@ impl<'a> Call<'a> {
             pending_event: None,
             done: false,
             shutting_down: false,
+            unanswered: None,
+            indicated: false,
         }
     }
 
@@ -262,7 +466,7 @@ impl<'a> Call<'a> {
                 leg,
                 cause: Some(d.cause),
             }),
-            Event::StasisEnd(_) => Some(Input::LegGone { leg, cause: None }),
+            // ChannelDestroyed follows with the cause, which says why the leg ended.
             _ => None,
         }
     }
@@ -290,11 +494,17 @@ impl<'a> Call<'a> {
         match action {
             Action::IndicateRinging => {
                 self.rest_starting();
+                self.indicated = true;
                 self.on_caller(self.client.ring(&self.caller).await, "ring")
             }
             Action::StartMoh => {
                 self.rest_starting();
-                let mut follow = self.on_caller(self.client.answer(&self.caller).await, "answer");
+                self.indicated = true;
+                let mut follow = if self.caller_answered {
+                    Vec::new()
+                } else {
+                    self.on_caller(self.client.answer(&self.caller).await, "answer")
+                };
                 self.caller_answered = true;
                 if follow.is_empty() {
                     let class = self.flow.moh_class.clone();
@@ -358,7 +568,7 @@ impl<'a> Call<'a> {
             }
             Action::ToVoicemail(reason) => {
                 self.rest_starting();
-                self.send_to_voicemail(reason.as_str()).await;
+                self.unanswered = Some(reason);
                 Vec::new()
             }
             Action::ToDialplan => {
@@ -433,8 +643,9 @@ impl<'a> Call<'a> {
                 )
                 .await;
                 match dialled {
-                    Ok(()) => None,
-                    Err(AriError::NotFound(_)) => Some(Input::LegGone { leg, cause: None }),
+                    // Gone already: its ChannelDestroyed, queued or on its way, carries the
+                    // cause that says why, whichever order the two arrive in.
+                    Ok(()) | Err(AriError::NotFound(_)) => None,
                     Err(e) => {
                         tracing::warn!(channel = %id, error = %e, "follow-me leg cannot be dialled");
                         let _ = client.hangup(&id, HangupReason::Normal).await;
@@ -494,39 +705,6 @@ impl<'a> Call<'a> {
         };
         if let Err(e) = result {
             tracing::debug!(channel = %self.caller, error = %e, "stopping ringing/music failed");
-        }
-    }
-
-    async fn send_to_voicemail(&mut self, reason: &str) {
-        self.stop_indication().await;
-        match self
-            .client
-            .set_variable(&self.caller, "RINGSIDE_REASON", reason)
-            .await
-        {
-            Ok(()) => {}
-            Err(AriError::NotFound(_)) => return,
-            Err(e) => {
-                tracing::warn!(channel = %self.caller, error = %e, "cannot set RINGSIDE_REASON")
-            }
-        }
-        let target = DialplanTarget {
-            context: Some(VOICEMAIL_CONTEXT.to_owned()),
-            extension: Some(self.extension.clone()),
-            priority: Some(1),
-            label: None,
-        };
-        tracing::info!(channel = %self.caller, extension = %self.extension, reason, "follow-me unanswered; caller to voicemail");
-        match self
-            .client
-            .continue_in_dialplan(&self.caller, &target)
-            .await
-        {
-            Ok(()) | Err(AriError::NotFound(_)) => {}
-            Err(e) => {
-                tracing::error!(channel = %self.caller, error = %e, "cannot send the caller to voicemail; continuing in the dialplan");
-                continue_or_hang_up(&self.client, &self.caller).await;
-            }
         }
     }
 

@@ -22,6 +22,7 @@ pub struct Data {
     pub accounts: HashMap<String, Account>,
     pub sessions: HashMap<String, Session>,
     pub followme: HashMap<String, FollowMe>,
+    pub call_handling: HashMap<String, CallHandlingSettings>,
     pub greetings: HashMap<(String, GreetingSlot), Bytes>,
     pub wakeups: HashMap<WakeupId, Wakeup>,
     pub attempts: HashMap<WakeupId, Vec<WakeupAttempt>>,
@@ -360,6 +361,79 @@ impl Backend for FakeBackend {
             .followme
             .insert(extension.into(), followme.clone());
         Ok(())
+    }
+
+    async fn call_handling(&self, extension: &str) -> BackendResult<CallHandlingSettings> {
+        Ok(self
+            .lock()
+            .call_handling
+            .get(extension)
+            .cloned()
+            .unwrap_or_else(CallHandlingSettings::empty))
+    }
+
+    /// The daemon's rules that the portal's tests rely on: numbers are digits, no forward to
+    /// oneself, a schedule has days and a time range.
+    async fn set_call_handling(
+        &self,
+        extension: &str,
+        settings: &CallHandlingSettings,
+    ) -> BackendResult<()> {
+        let mut errors = Vec::new();
+        if !settings.dnd_allow.iter().all(|n| valid_number(n)) {
+            errors.push(FieldError::new("dnd_allow", "not a number"));
+        }
+        let schedule_ok = |rule: &Option<TimeRuleSetting>| {
+            rule.as_ref().is_none_or(|r| {
+                r.window
+                    .rsplit_once(',')
+                    .is_some_and(|(_, range)| range.contains('-') && range.contains(':'))
+            })
+        };
+        if !schedule_ok(&settings.dnd_schedule) {
+            errors.push(FieldError::new("dnd_schedule", "not a schedule"));
+        }
+        for (name, f) in [
+            ("forward_always", &settings.forward_always),
+            ("forward_busy", &settings.forward_busy),
+            ("forward_no_answer", &settings.forward_no_answer),
+        ] {
+            if (f.enabled || !f.number.is_empty()) && !valid_number(&f.number) {
+                errors.push(FieldError::new(name, "not a number"));
+            } else if f.number == extension {
+                errors.push(FieldError::new(name, "the extension itself"));
+            }
+            if !schedule_ok(&f.schedule) {
+                errors.push(FieldError::new(
+                    format!("{name}.schedule"),
+                    "not a schedule",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(BackendError::Validation(errors));
+        }
+        self.lock()
+            .call_handling
+            .insert(extension.into(), settings.clone());
+        Ok(())
+    }
+
+    async fn call_handling_status(&self, extension: &str) -> BackendResult<CallHandlingStatus> {
+        let data = self.lock();
+        let s = data
+            .call_handling
+            .get(extension)
+            .cloned()
+            .unwrap_or_else(CallHandlingSettings::empty);
+        let on = |f: &ForwardSetting| f.enabled.then(|| f.number.clone());
+        Ok(CallHandlingStatus {
+            dnd: s.dnd,
+            forward_always: on(&s.forward_always),
+            forward_busy: on(&s.forward_busy),
+            forward_no_answer: on(&s.forward_no_answer),
+            followme: data.followme.get(extension).is_some_and(|f| f.enabled),
+        })
     }
 
     async fn greetings(&self, extension: &str) -> BackendResult<GreetingsOverview> {

@@ -1,0 +1,150 @@
+//! `ringside dnd on|off|show EXT [--allow NUMBER]...`: a user's do-not-disturb from the shell.
+//! The rules (allow-list entries are numbers, time rules parse) are the store's.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use ringside::schedule::WeeklyWindow;
+use ringside::store::{CallHandling, TimeRule};
+
+use super::user::block_on;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Turn do-not-disturb on: callers go to voicemail (busy), except those allowed.
+    On {
+        extension: String,
+        /// A caller number that still rings through; repeat for more. Replaces the list.
+        #[arg(long = "allow", value_name = "NUMBER")]
+        allow: Vec<String>,
+        /// Only during (or with --outside, outside) this weekly window, e.g. mon-fri,08:00-18:00.
+        #[arg(long, value_name = "DAYS,HH:MM-HH:MM")]
+        schedule: Option<String>,
+        /// The schedule says when do-not-disturb does NOT apply.
+        #[arg(long, requires = "schedule")]
+        outside: bool,
+        /// IANA time zone the schedule is read in (kept when not given; UTC at first).
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+    },
+    /// Turn do-not-disturb off (the allow-list is kept).
+    Off { extension: String },
+    /// Print the user's do-not-disturb and forwarding.
+    Show { extension: String },
+}
+
+pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
+    block_on(config, |store| async move {
+        match command {
+            Command::On {
+                extension,
+                allow,
+                schedule,
+                outside,
+                tz,
+            } => {
+                let rule = parse_rule(schedule.as_deref(), outside)?;
+                let h = store
+                    .update_call_handling(&extension, |h| {
+                        h.dnd = true;
+                        if !allow.is_empty() {
+                            h.dnd_allow = allow;
+                        }
+                        h.dnd_rule = rule;
+                        if let Some(tz) = tz {
+                            h.time_zone = canonical_zone(tz);
+                        }
+                    })
+                    .await?;
+                println!("do-not-disturb for {extension}: {}", dnd_state(&h));
+            }
+            Command::Off { extension } => {
+                let h = store
+                    .update_call_handling(&extension, |h| h.dnd = false)
+                    .await?;
+                println!("do-not-disturb for {extension}: {}", dnd_state(&h));
+            }
+            Command::Show { extension } => {
+                if store.user(&extension).await?.is_none() {
+                    anyhow::bail!("user {extension:?} not found");
+                }
+                let h = store.call_handling_or_default(&extension).await?;
+                print!("{}", describe(&h));
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `--schedule` and `--outside` as a time rule; an unparsable schedule names the argument.
+pub(super) fn parse_rule(
+    schedule: Option<&str>,
+    outside: bool,
+) -> anyhow::Result<Option<TimeRule>> {
+    match schedule {
+        None => Ok(None),
+        Some(text) => {
+            let window: WeeklyWindow = text
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
+            Ok(Some(TimeRule { window, outside }))
+        }
+    }
+}
+
+/// A zone as its own spelling (`europe/berlin` -> `Europe/Berlin`); an unknown one is kept
+/// as typed so the store's rule names it.
+pub(super) fn canonical_zone(tz: String) -> String {
+    ringside::schedule::Zone::parse(tz.trim())
+        .map(|z| z.name().to_owned())
+        .unwrap_or(tz)
+}
+
+fn dnd_state(h: &CallHandling) -> String {
+    let mut s = if h.dnd { "on" } else { "off" }.to_owned();
+    if let Some(rule) = &h.dnd_rule {
+        s.push_str(&format!(" ({rule}, {})", h.time_zone));
+    }
+    s
+}
+
+fn forward_state(f: &ringside::store::Forward, zone: &str) -> String {
+    let mut s = match (f.enabled, f.number.is_empty()) {
+        (_, true) => "off".to_owned(),
+        (true, false) => format!("on to {}", f.number),
+        (false, false) => format!("off (was {})", f.number),
+    };
+    if let Some(rule) = &f.rule {
+        s.push_str(&format!(" ({rule}, {zone})"));
+    }
+    s
+}
+
+/// Everything call handling has for one user, one setting per line.
+pub(super) fn describe(h: &CallHandling) -> String {
+    let allow = if h.dnd_allow.is_empty() {
+        "none".to_owned()
+    } else {
+        h.dnd_allow.join(", ")
+    };
+    let ring = match h.ring_secs {
+        Some(s) => format!("{s} s"),
+        None => format!("{} s (default)", ringside::store::DEFAULT_RING_SECS),
+    };
+    format!(
+        "call handling for {ext}:\n\
+         do-not-disturb: {dnd}\n\
+         allowed callers: {allow}\n\
+         forward always: {always}\n\
+         forward busy: {busy}\n\
+         forward no answer: {na}\n\
+         ring time: {ring}\n\
+         time zone: {tz}\n",
+        ext = h.extension,
+        dnd = dnd_state(h),
+        always = forward_state(&h.forward_always, &h.time_zone),
+        busy = forward_state(&h.forward_busy, &h.time_zone),
+        na = forward_state(&h.forward_no_answer, &h.time_zone),
+        tz = h.time_zone,
+    )
+}

@@ -1,0 +1,251 @@
+//! `ringside dnd …`, `ringside forward …` and `ringside user set --ring-time` run as a real
+//! process against a temp data dir.
+
+use std::path::Path;
+
+use crate::cli_user::{fails_naming, succeeds};
+use crate::common::cli::Run;
+
+fn dir_with_user() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    succeeds(
+        dir.path(),
+        &["user", "add", "1001", "--name", "Alice"],
+        None,
+    );
+    dir
+}
+
+fn show(dir: &Path) -> Run {
+    succeeds(dir, &["forward", "show", "1001"], None)
+}
+
+fn shows(dir: &Path, line: &str) {
+    let run = show(dir);
+    assert!(run.stdout.contains(line), "missing {line:?} in {run:?}");
+}
+
+#[test]
+fn dnd_on_with_allowed_callers_shows_them() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &[
+            "dnd", "on", "1001", "--allow", "5551234", "--allow", "5550001",
+        ],
+        None,
+    );
+    let run = succeeds(dir.path(), &["dnd", "show", "1001"], None);
+    assert!(run.stdout.contains("do-not-disturb: on"), "{run:?}");
+    assert!(
+        run.stdout.contains("allowed callers: 5551234, 5550001"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn dnd_off_keeps_the_allow_list() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &["dnd", "on", "1001", "--allow", "5551234"],
+        None,
+    );
+    succeeds(dir.path(), &["dnd", "off", "1001"], None);
+    shows(dir.path(), "do-not-disturb: off");
+    shows(dir.path(), "allowed callers: 5551234");
+}
+
+#[test]
+fn dnd_allow_entry_that_is_not_a_number_is_refused_naming_it() {
+    let dir = dir_with_user();
+    fails_naming(
+        dir.path(),
+        &["dnd", "on", "1001", "--allow", "boss"],
+        None,
+        &["allow-list", "\"boss\""],
+    );
+    shows(dir.path(), "do-not-disturb: off");
+}
+
+#[test]
+fn dnd_with_a_schedule_shows_the_window_and_zone() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &[
+            "dnd",
+            "on",
+            "1001",
+            "--schedule",
+            "sat,sun,00:00-24:00",
+            "--tz",
+            "Europe/Berlin",
+        ],
+        None,
+    );
+    shows(
+        dir.path(),
+        "do-not-disturb: on (inside sat,sun,00:00-24:00, Europe/Berlin)",
+    );
+}
+
+#[test]
+fn dnd_for_an_unknown_user_fails() {
+    let dir = dir_with_user();
+    fails_naming(dir.path(), &["dnd", "on", "1999"], None, &["1999"]);
+}
+
+#[test]
+fn forward_set_always_then_show() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &["forward", "set", "1001", "--always", "01705550000"],
+        None,
+    );
+    shows(dir.path(), "forward always: on to 01705550000");
+    shows(dir.path(), "forward busy: off");
+}
+
+#[test]
+fn forward_with_schedule_outside_is_shown_as_outside() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &[
+            "forward",
+            "set",
+            "1001",
+            "--no-answer",
+            "0170555",
+            "--schedule",
+            "mon-fri,08:00-18:00",
+            "--outside",
+        ],
+        None,
+    );
+    shows(
+        dir.path(),
+        "forward no answer: on to 0170555 (outside mon,tue,wed,thu,fri,08:00-18:00, UTC)",
+    );
+}
+
+#[test]
+fn forward_to_an_invalid_number_is_refused_naming_the_option_and_number() {
+    let dir = dir_with_user();
+    fails_naming(
+        dir.path(),
+        &["forward", "set", "1001", "--busy", "12ab"],
+        None,
+        &["--busy", "\"12ab\""],
+    );
+}
+
+#[test]
+fn forward_to_oneself_is_refused() {
+    let dir = dir_with_user();
+    fails_naming(
+        dir.path(),
+        &["forward", "set", "1001", "--always", "1001"],
+        None,
+        &["--always", "extension itself"],
+    );
+}
+
+#[test]
+fn forward_schedule_that_does_not_parse_is_refused_naming_it() {
+    let dir = dir_with_user();
+    fails_naming(
+        dir.path(),
+        &[
+            "forward",
+            "set",
+            "1001",
+            "--always",
+            "2001",
+            "--schedule",
+            "weekdays,8-18",
+        ],
+        None,
+        &["--schedule", "\"weekdays,8-18\""],
+    );
+    shows(dir.path(), "forward always: off");
+}
+
+#[test]
+fn forward_off_one_kind_leaves_the_others_on() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &["forward", "set", "1001", "--busy", "2001"],
+        None,
+    );
+    succeeds(
+        dir.path(),
+        &["forward", "set", "1001", "--no-answer", "2002"],
+        None,
+    );
+    succeeds(dir.path(), &["forward", "off", "1001", "--busy"], None);
+    shows(dir.path(), "forward busy: off (was 2001)");
+    shows(dir.path(), "forward no answer: on to 2002");
+}
+
+#[test]
+fn forward_off_without_a_kind_turns_every_forward_off() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &["forward", "set", "1001", "--busy", "2001"],
+        None,
+    );
+    succeeds(
+        dir.path(),
+        &["forward", "set", "1001", "--always", "2002"],
+        None,
+    );
+    succeeds(dir.path(), &["forward", "off", "1001"], None);
+    shows(dir.path(), "forward busy: off (was 2001)");
+    shows(dir.path(), "forward always: off (was 2002)");
+}
+
+#[test]
+fn forward_set_needs_exactly_one_kind() {
+    let dir = dir_with_user();
+    fails_naming(
+        dir.path(),
+        &[
+            "forward", "set", "1001", "--busy", "2001", "--always", "2002",
+        ],
+        None,
+        &["--always"],
+    );
+}
+
+#[test]
+fn user_set_ring_time_is_shown() {
+    let dir = dir_with_user();
+    succeeds(
+        dir.path(),
+        &["user", "set", "1001", "--ring-time", "25"],
+        None,
+    );
+    shows(dir.path(), "ring time: 25 s");
+}
+
+#[test]
+fn ring_time_out_of_range_is_refused_naming_the_option() {
+    let dir = dir_with_user();
+    fails_naming(
+        dir.path(),
+        &["user", "set", "1001", "--ring-time", "0"],
+        None,
+        &["--ring-time", "out of range"],
+    );
+}
+
+#[test]
+fn ring_time_defaults_to_twenty_seconds() {
+    let dir = dir_with_user();
+    shows(dir.path(), "ring time: 20 s (default)");
+}
