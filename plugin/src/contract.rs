@@ -13,7 +13,8 @@ use chrono::NaiveTime;
 
 use crate::backend::{Backend, BackendError};
 use crate::model::{
-    CallerIdChoice, FollowMe, FollowMeStep, NewUser, PasswordChoice, WakeupSchedule, WakeupSpec,
+    CallViewer, CallerIdChoice, CallsFilter, CallsQuery, FollowMe, FollowMeStep, NewUser,
+    PasswordChoice, ReplayRight, WakeupSchedule, WakeupSpec,
 };
 
 /// The extension every check creates for itself.
@@ -266,6 +267,75 @@ pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
     assert!(backend.wakeups(EXTENSION).await.expect("list").is_empty());
 }
 
+fn own_view() -> CallViewer {
+    CallViewer {
+        extension: EXTENSION.into(),
+        admin_view: false,
+    }
+}
+
+fn first_page(tz: &str) -> CallsQuery {
+    CallsQuery {
+        filter: CallsFilter {
+            tz: tz.into(),
+            ..CallsFilter::default()
+        },
+        page: 1,
+        per_page: 25,
+    }
+}
+
+pub async fn replay_right_starts_at_own_calls_and_can_be_changed(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert_eq!(backend.replay_right(EXTENSION).await, Ok(ReplayRight::Own));
+    backend
+        .set_replay_right(EXTENSION, ReplayRight::All)
+        .await
+        .expect("setting a replay right succeeds");
+    assert_eq!(backend.replay_right(EXTENSION).await, Ok(ReplayRight::All));
+}
+
+pub async fn replay_right_of_an_unknown_user_is_not_found(backend: &dyn Backend) {
+    assert_eq!(
+        backend.set_replay_right(EXTENSION, ReplayRight::None).await,
+        Err(BackendError::NotFound)
+    );
+}
+
+pub async fn call_history_of_a_user_without_calls_is_empty(backend: &dyn Backend) {
+    create_user(backend).await;
+    let page = backend
+        .calls(&own_view(), &first_page(""))
+        .await
+        .expect("listing succeeds");
+    assert!(page.calls.is_empty());
+    assert!(!page.has_more);
+}
+
+pub async fn an_unknown_call_is_not_found(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert_eq!(
+        backend.call_detail(&own_view(), "", "1796511030.999").await,
+        Err(BackendError::NotFound)
+    );
+    let recording = backend.call_recording(&own_view(), "1796511030.999").await;
+    assert!(
+        matches!(recording, Err(BackendError::NotFound)),
+        "{recording:?}"
+    );
+}
+
+pub async fn call_history_in_an_unknown_time_zone_is_rejected(backend: &dyn Backend) {
+    create_user(backend).await;
+    let answer = backend
+        .calls(&own_view(), &first_page("Mars/Olympus_Mons"))
+        .await;
+    assert!(
+        matches!(answer, Err(BackendError::Rejected(_))),
+        "{answer:?}"
+    );
+}
+
 /// One `#[tokio::test]` per contract check, each on a fresh backend from `$make` (an async
 /// expression giving something that derefs to `dyn Backend`).
 #[macro_export]
@@ -286,6 +356,11 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            replay_right_starts_at_own_calls_and_can_be_changed,
+            replay_right_of_an_unknown_user_is_not_found,
+            call_history_of_a_user_without_calls_is_empty,
+            an_unknown_call_is_not_found,
+            call_history_in_an_unknown_time_zone_is_rejected,
         );
     };
     (@checks $make:expr; $($check:ident),* $(,)?) => {

@@ -40,6 +40,7 @@ fn menu_href(menu: Menu) -> &'static str {
         Menu::Wakeup => "/wakeups",
         Menu::Fax => "/fax",
         Menu::Voicemail => "/voicemail",
+        Menu::Calls => "/calls",
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod admin;
 mod ari_sim;
+mod calls;
 mod convert;
 mod fax;
 mod fax_convert;
@@ -51,6 +52,8 @@ pub enum Command {
     Voicemail(voicemail::Args),
     /// Send faxes and see fax jobs.
     Fax(fax::Args),
+    /// List and export an extension's call history.
+    Calls(calls::Args),
     /// Portal administrators.
     Admin(admin::Args),
     /// Run the built-in ARI simulator (for demos and tests without Asterisk).
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Wakeup(args) => wakeup::run(config, args),
         Command::Voicemail(args) => voicemail::run(config, args),
         Command::Fax(args) => fax::run(config, args),
+        Command::Calls(args) => calls::run(config, args),
         Command::Admin(args) => admin::run(config, args),
         Command::AriSim(args) => ari_sim::run(args),
     }

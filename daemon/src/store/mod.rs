@@ -5,6 +5,7 @@
 //! Unix milliseconds (`i64`). Each feature has its own repository file (`impl Store` blocks)
 //! and its own migration, kept per dialect in `daemon/migrations/{sqlite,postgres}`.
 
+pub mod calls;
 pub mod csv;
 pub mod fax;
 pub mod followme;

@@ -82,7 +82,7 @@ pub struct UserPage {
 // placeholder numbers); every value goes through a bind parameter.
 const USER_COLUMNS: &str = "extension, display_name, email, password_hash, portal_enabled, \
      is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-     access_fax, access_voicemail, created_at";
+     access_fax, access_voicemail, access_calls, created_at";
 
 fn access_column(row: &AnyRow, menu: Menu) -> Result<Access, StoreError> {
     let text: String = row.try_get(access_column_name(menu))?;
@@ -107,6 +107,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             wakeup: access_column(row, Menu::Wakeup)?,
             fax: access_column(row, Menu::Fax)?,
             voicemail: access_column(row, Menu::Voicemail)?,
+            calls: access_column(row, Menu::Calls)?,
         },
         created_at: from_millis(row.try_get("created_at")?),
     })
@@ -367,7 +368,8 @@ impl Store {
     pub async fn set_access(&self, extension: &str, access: &MenuAccess) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE users SET access_profile = $1, access_followme = $2, access_greetings = $3, \
-             access_wakeup = $4, access_fax = $5, access_voicemail = $6 WHERE extension = $7",
+             access_wakeup = $4, access_fax = $5, access_voicemail = $6, access_calls = $7 \
+             WHERE extension = $8",
         )
         .bind(access.profile.key())
         .bind(access.followme.key())
@@ -375,6 +377,7 @@ impl Store {
         .bind(access.wakeup.key())
         .bind(access.fax.key())
         .bind(access.voicemail.key())
+        .bind(access.calls.key())
         .bind(extension)
         .execute(self.pool())
         .await?;
@@ -451,8 +454,8 @@ where
     sqlx::query(
         "INSERT INTO users (extension, display_name, email, password_hash, portal_enabled, \
          is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-         access_fax, access_voicemail, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13)",
+         access_fax, access_voicemail, access_calls, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(row.extension)
     .bind(row.display_name)
@@ -466,6 +469,7 @@ where
     .bind(row.access.wakeup.key())
     .bind(row.access.fax.key())
     .bind(row.access.voicemail.key())
+    .bind(row.access.calls.key())
     .bind(to_millis(row.created_at))
     .execute(executor)
     .await
@@ -482,6 +486,7 @@ fn access_column_name(menu: Menu) -> &'static str {
         Menu::Wakeup => "access_wakeup",
         Menu::Fax => "access_fax",
         Menu::Voicemail => "access_voicemail",
+        Menu::Calls => "access_calls",
     }
 }
 

@@ -16,16 +16,18 @@ pub enum Menu {
     Wakeup,
     Fax,
     Voicemail,
+    Calls,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 6] = [
+    pub const ALL: [Menu; 7] = [
         Menu::Profile,
         Menu::Followme,
         Menu::Greetings,
         Menu::Wakeup,
         Menu::Fax,
         Menu::Voicemail,
+        Menu::Calls,
     ];
 
     /// The stable machine name (used in URLs, form fields, JSON and the database).
@@ -37,6 +39,7 @@ impl Menu {
             Menu::Wakeup => "wakeup",
             Menu::Fax => "fax",
             Menu::Voicemail => "voicemail",
+            Menu::Calls => "calls",
         }
     }
 
@@ -49,6 +52,7 @@ impl Menu {
             Menu::Wakeup => "Wakeup calls",
             Menu::Fax => "Fax",
             Menu::Voicemail => "Voicemail",
+            Menu::Calls => "Call history",
         }
     }
 }
@@ -60,7 +64,7 @@ impl fmt::Display for Menu {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail")]
+#[error("menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail, calls")]
 pub struct BadMenu(pub String);
 
 impl FromStr for Menu {
@@ -139,6 +143,9 @@ pub struct MenuAccess {
     /// Missing from defaults saved before the menu existed: full access, as every menu starts.
     #[serde(default = "write_access")]
     pub voicemail: Access,
+    /// Missing from defaults saved before the menu existed: full access, as every menu starts.
+    #[serde(default = "write_access")]
+    pub calls: Access,
 }
 
 fn write_access() -> Access {
@@ -155,6 +162,7 @@ impl MenuAccess {
             wakeup: access,
             fax: access,
             voicemail: access,
+            calls: access,
         }
     }
 
@@ -166,6 +174,7 @@ impl MenuAccess {
             Menu::Wakeup => self.wakeup,
             Menu::Fax => self.fax,
             Menu::Voicemail => self.voicemail,
+            Menu::Calls => self.calls,
         }
     }
 
@@ -177,6 +186,7 @@ impl MenuAccess {
             Menu::Wakeup => &mut self.wakeup,
             Menu::Fax => &mut self.fax,
             Menu::Voicemail => &mut self.voicemail,
+            Menu::Calls => &mut self.calls,
         };
         *slot = access;
     }
@@ -239,6 +249,14 @@ mod tests {
         let access: MenuAccess = serde_json::from_str(old).expect("old document");
         assert_eq!(access.voicemail, Access::Write);
         assert_eq!(access.greetings, Access::No);
+    }
+
+    #[test]
+    fn defaults_saved_before_the_call_history_menu_give_it_full_access() {
+        let old = r#"{"profile":"write","followme":"read","greetings":"no","wakeup":"write","fax":"no","voicemail":"read"}"#;
+        let access: MenuAccess = serde_json::from_str(old).expect("old document");
+        assert_eq!(access.calls, Access::Write);
+        assert_eq!(access.voicemail, Access::Read);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 mod access;
 mod account;
 mod admin;
+mod calls;
 mod fax;
 mod followme;
 mod greetings;
@@ -16,6 +17,10 @@ pub use account::{Session, User};
 pub use admin::{
     CreatedUser, ImportAccepted, ImportRejected, ImportReport, ImportRow, LinkStatus, NewUser,
     PasswordChoice, SystemStatus, UserPage, UserQuery, UserUpdate,
+};
+pub use calls::{
+    CallDetail, CallDirection, CallEntry, CallExportFormat, CallFile, CallRecord,
+    CallRecordingInfo, CallStatus, CallViewer, CallsFilter, CallsPage, CallsQuery, ReplayRight,
 };
 pub use fax::{
     FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, ReceivedFax, ReceivedFaxId,

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod calls;
 mod fax;
 mod followme;
 mod greetings;
@@ -28,7 +29,23 @@ pub fn routes() -> Vec<Route> {
         Guard::Menu(Menu::Profile),
     );
     let vm = Guard::Menu(Menu::Voicemail);
+    let ch = Guard::Menu(Menu::Calls);
+    let ad = Guard::Admin;
     vec![
+        Route::new(M::GET, "/calls", ch, calls::show),
+        Route::new(M::POST, "/calls/export", ch, calls::export),
+        Route::new(M::GET, "/calls/{id}", ch, calls::detail),
+        Route::new(M::GET, "/calls/{id}/recording", ch, calls::recording),
+        Route::new(M::GET, "/admin/calls", ad, calls::admin_list),
+        Route::new(M::POST, "/admin/calls/export", ad, calls::admin_export),
+        Route::new(M::POST, "/admin/calls/replay", ad, calls::admin_set_replay),
+        Route::new(M::GET, "/admin/calls/{id}", ad, calls::admin_detail),
+        Route::new(
+            M::GET,
+            "/admin/calls/{id}/recording",
+            ad,
+            calls::admin_recording,
+        ),
         Route::new(M::GET, "/assets/portal.css", Guard::Public, stylesheet),
         Route::new(M::GET, "/assets/portal.js", Guard::Public, script),
         Route::new(M::GET, "/", Guard::LoggedIn, account::home),

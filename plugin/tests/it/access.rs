@@ -17,6 +17,7 @@ fn menu_routes(menu: Menu) -> (&'static str, &'static str, &'static str) {
         Menu::Wakeup => ("/wakeups", "/api/v1/wakeups", "/wakeups/1/delete"),
         Menu::Fax => ("/fax", "/api/v1/fax/jobs", "/fax/send"),
         Menu::Voicemail => ("/voicemail", "/api/v1/voicemail", "/voicemail/delete"),
+        Menu::Calls => ("/calls", "/api/v1/calls", "/calls/export"),
     }
 }
 

@@ -85,13 +85,14 @@ fn user_form<'a>(
     form
 }
 
-const ALL_WRITE: [(&str, &str); 6] = [
+const ALL_WRITE: [(&str, &str); 7] = [
     ("access_profile", "write"),
     ("access_followme", "write"),
     ("access_greetings", "write"),
     ("access_wakeup", "write"),
     ("access_fax", "write"),
     ("access_voicemail", "write"),
+    ("access_calls", "write"),
 ];
 
 #[tokio::test]
@@ -305,6 +306,7 @@ async fn defaults_for_new_users_apply_to_users_created_afterwards() {
         ("access_wakeup", "no"),
         ("access_fax", "no"),
         ("access_voicemail", "read"),
+        ("access_calls", "read"),
     ];
     assert_eq!(
         app.post_form("/admin/defaults", &admin, &form)

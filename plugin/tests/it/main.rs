@@ -6,6 +6,7 @@ mod common;
 mod access;
 mod admin;
 mod auth;
+mod calls;
 mod contract;
 mod fax;
 mod hardening;
