@@ -203,3 +203,25 @@ async fn a_missing_csv_file_leaves_live_events_working() {
     emit_all(&w.sim, &events).await;
     assert_eq!(wait_for_count(&w.store, 7).await, 7);
 }
+
+#[tokio::test]
+async fn without_a_manager_link_the_csv_is_still_caught_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("Master.csv");
+    let lines: String = recorded_events_with_mappings()
+        .iter()
+        .map(|e| master_csv_line(e, true))
+        .collect();
+    std::fs::write(&csv, lines).expect("write csv");
+    let db = TestDb::sqlite().await;
+    let stop = CancellationToken::new();
+    let config = IngestConfig::new(Some(csv), Zone::utc(), 100_000);
+    tokio::spawn(run(
+        db.store.clone(),
+        AmiClient::unavailable(),
+        config,
+        stop.clone(),
+    ));
+    assert_eq!(wait_for_count(&db.store, 7).await, 7);
+    stop.cancel();
+}

@@ -35,6 +35,7 @@ mod greeting_cli;
 mod greeting_files;
 mod migrations;
 mod portal_browser;
+mod portal_calls;
 mod portal_contract;
 mod portal_security;
 mod portal_serve;
