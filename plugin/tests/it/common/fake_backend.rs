@@ -977,7 +977,7 @@ fn calls_matching(
         .filter(|e| f.since.is_none_or(|d| e.started.date_naive() >= d))
         .filter(|e| f.until.is_none_or(|d| e.started.date_naive() <= d))
         .collect();
-    out.sort_by(|a, b| b.started.cmp(&a.started));
+    out.sort_by_key(|c| std::cmp::Reverse(c.started));
     Ok(out)
 }
 
