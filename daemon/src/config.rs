@@ -42,6 +42,7 @@ pub struct Config {
     pub fax: FaxConfig,
     pub wakeup: WakeupConfig,
     pub features: FeaturesConfig,
+    pub calls: CallsConfig,
 }
 
 /// Feature codes dialled from phones (`[features]`); the dialplan context `ringside-features`
@@ -179,6 +180,32 @@ pub struct FaxConfig {
     pub retry_delay_secs: u64,
 }
 
+/// Call history: CDRs from the manager's `Cdr` events, caught up from `cdr_csv`'s file.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallsConfig {
+    /// Calls older than this many days are deleted (checked daily).
+    pub keep_days: u32,
+    /// `cdr_csv`'s master file, read after any gap in the manager's events; empty for none.
+    pub master_csv: PathBuf,
+    /// The IANA zone Asterisk writes CDR times in (its local time); empty for this
+    /// machine's zone.
+    pub cdr_time_zone: String,
+    /// Where MixMonitor writes recordings; a CDR's recording is a path inside it.
+    pub recordings_dir: PathBuf,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        Self {
+            keep_days: 365,
+            master_csv: PathBuf::from("/var/log/asterisk/cdr-csv/Master.csv"),
+            cdr_time_zone: String::new(),
+            recordings_dir: PathBuf::from("/var/spool/asterisk/monitor"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct WakeupConfig {
@@ -200,6 +227,7 @@ impl Default for Config {
             fax: FaxConfig::default(),
             wakeup: WakeupConfig::default(),
             features: FeaturesConfig::default(),
+            calls: CallsConfig::default(),
         }
     }
 }
@@ -388,6 +416,14 @@ impl Config {
         parse!("RINGSIDE_FAX_RETRIES", self.fax.retries);
         parse!("RINGSIDE_FAX_RETRY_DELAY_SECS", self.fax.retry_delay_secs);
         parse!("RINGSIDE_WAKEUP_GRACE_SECS", self.wakeup.grace_secs);
+        parse!("RINGSIDE_CALLS_KEEP_DAYS", self.calls.keep_days);
+        if let Some(v) = get("RINGSIDE_CALLS_MASTER_CSV") {
+            self.calls.master_csv = PathBuf::from(v);
+        }
+        string!("RINGSIDE_CALLS_CDR_TIME_ZONE", self.calls.cdr_time_zone);
+        if let Some(v) = get("RINGSIDE_CALLS_RECORDINGS_DIR") {
+            self.calls.recordings_dir = PathBuf::from(v);
+        }
         Ok(())
     }
 

@@ -223,6 +223,35 @@ impl Daemon {
             );
             crate::ami::AmiClient::unavailable()
         };
+        // Call history: live Cdr events over the same link, caught up from Master.csv.
+        let calls_access = match crate::calls::cdr_zone(&self.config.calls.cdr_time_zone) {
+            Ok(zone) => {
+                let csv = Some(self.config.calls.master_csv.clone())
+                    .filter(|p| !p.as_os_str().is_empty());
+                services.spawn(crate::calls::ingest::run(
+                    self.store.clone(),
+                    ami.clone(),
+                    crate::calls::ingest::IngestConfig::new(
+                        csv,
+                        zone.clone(),
+                        self.config.calls.keep_days,
+                    ),
+                    stop.clone(),
+                ));
+                Some(portal::CallsAccess {
+                    recordings_dir: self.config.calls.recordings_dir.clone(),
+                    default_zone: zone,
+                    export_dir: self.config.data_dir.join("exports"),
+                })
+            }
+            Err(err) => {
+                tracing::error!(
+                    %err,
+                    "[calls] cdr_time_zone is not a time zone: call history is not recorded"
+                );
+                None
+            }
+        };
         let inbox = crate::voicemail::inbox::Inbox::new(
             crate::voicemail::spool::Spool::new(
                 &self.config.voicemail.spool_dir,
@@ -244,6 +273,10 @@ impl Daemon {
                 max_attempts: self.config.fax.retries.saturating_add(1),
             })
             .with_voicemail(inbox);
+        let backend = match calls_access {
+            Some(access) => backend.with_calls(access),
+            None => backend,
+        };
         services.spawn(portal::forward_fax_updates(
             self.fax_updates.subscribe(),
             backend.fax_progress_sender(),

@@ -18,6 +18,8 @@
 //!   dispatcher that routes calls and events to them.
 //! - [`voicemail`]: the greeting rule, the voicemail spool's greeting files, and the inbox of
 //!   recorded messages (read from the spool, changed through [`ami`]).
+//! - [`calls`]: call history's I/O: CDR ingestion, exports, recordings.
+//! - [`cdr`]: call detail records and the calls they make up (pure).
 //! - [`schedule`]: wakeup schedule maths (pure); the scheduler loop is in `flows::wakeup`.
 //! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.
@@ -28,6 +30,8 @@ pub mod agi;
 pub mod ami;
 pub mod ari;
 pub mod atomic_file;
+pub mod calls;
+pub mod cdr;
 pub mod config;
 pub mod daemon;
 pub mod flows;

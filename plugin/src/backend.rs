@@ -10,6 +10,10 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
+use crate::model::{
+    CallDetail, CallExportFormat, CallFile, CallViewer, CallsFilter, CallsPage, CallsQuery,
+    ReplayRight,
+};
 use crate::model::{CallHandlingSettings, CallHandlingStatus};
 use crate::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
@@ -257,6 +261,52 @@ pub trait Backend: Send + Sync {
     async fn voicemail_new_count(&self, _extension: &str) -> BackendResult<u32> {
         Err(voicemail_unavailable())
     }
+
+    // --- call history ----------------------------------------------------------------------
+    //
+    // A viewer who is not in the admin view sees only calls they were on (any other call is
+    // `NotFound`, like a missing one) and the filter's extension is ignored; the admin view
+    // sees every call, or one extension's. A filter's time zone the backend does not know is
+    // `Rejected`. A recording the viewer may not replay is `NotFound`; one that is named but
+    // missing is `Gone`. The defaults say call history is not available.
+
+    /// One page of calls, newest first.
+    async fn calls(&self, _viewer: &CallViewer, _query: &CallsQuery) -> BackendResult<CallsPage> {
+        Err(calls_unavailable())
+    }
+    /// One call with its CDR rows; times shown in `tz` (empty: the server's zone).
+    async fn call_detail(
+        &self,
+        _viewer: &CallViewer,
+        _tz: &str,
+        _id: &str,
+    ) -> BackendResult<CallDetail> {
+        Err(calls_unavailable())
+    }
+    /// The call's recording, streamed.
+    async fn call_recording(&self, _viewer: &CallViewer, _id: &str) -> BackendResult<CallFile> {
+        Err(calls_unavailable())
+    }
+    /// Every call the filter selects, as a CSV or XLSX file, streamed.
+    async fn export_calls(
+        &self,
+        _viewer: &CallViewer,
+        _filter: &CallsFilter,
+        _format: CallExportFormat,
+    ) -> BackendResult<CallFile> {
+        Err(calls_unavailable())
+    }
+    /// Who may replay recordings (admin setting per user); `NotFound` for an unknown user.
+    async fn replay_right(&self, _extension: &str) -> BackendResult<ReplayRight> {
+        Err(calls_unavailable())
+    }
+    async fn set_replay_right(&self, _extension: &str, _right: ReplayRight) -> BackendResult<()> {
+        Err(calls_unavailable())
+    }
+}
+
+fn calls_unavailable() -> BackendError {
+    BackendError::Unavailable("call history is not available on this server".into())
 }
 
 fn voicemail_unavailable() -> BackendError {

@@ -13,8 +13,9 @@ use chrono::NaiveTime;
 
 use crate::backend::{Backend, BackendError};
 use crate::model::{
-    CallHandlingSettings, CallerIdChoice, FollowMe, FollowMeStep, ForwardSetting, NewUser,
-    PasswordChoice, TimeRuleSetting, WakeupSchedule, WakeupSpec,
+    CallHandlingSettings, CallViewer, CallerIdChoice, CallsFilter, CallsQuery, FollowMe,
+    FollowMeStep, ForwardSetting, NewUser, PasswordChoice, ReplayRight, TimeRuleSetting,
+    WakeupSchedule, WakeupSpec,
 };
 
 /// The extension every check creates for itself.
@@ -382,6 +383,75 @@ pub async fn status_shows_dnd_and_the_forwards_that_are_on(backend: &dyn Backend
     assert!(!status.followme);
 }
 
+fn own_view() -> CallViewer {
+    CallViewer {
+        extension: EXTENSION.into(),
+        admin_view: false,
+    }
+}
+
+fn first_page(tz: &str) -> CallsQuery {
+    CallsQuery {
+        filter: CallsFilter {
+            tz: tz.into(),
+            ..CallsFilter::default()
+        },
+        page: 1,
+        per_page: 25,
+    }
+}
+
+pub async fn replay_right_starts_at_own_calls_and_can_be_changed(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert_eq!(backend.replay_right(EXTENSION).await, Ok(ReplayRight::Own));
+    backend
+        .set_replay_right(EXTENSION, ReplayRight::All)
+        .await
+        .expect("setting a replay right succeeds");
+    assert_eq!(backend.replay_right(EXTENSION).await, Ok(ReplayRight::All));
+}
+
+pub async fn replay_right_of_an_unknown_user_is_not_found(backend: &dyn Backend) {
+    assert_eq!(
+        backend.set_replay_right(EXTENSION, ReplayRight::None).await,
+        Err(BackendError::NotFound)
+    );
+}
+
+pub async fn call_history_of_a_user_without_calls_is_empty(backend: &dyn Backend) {
+    create_user(backend).await;
+    let page = backend
+        .calls(&own_view(), &first_page(""))
+        .await
+        .expect("listing succeeds");
+    assert!(page.calls.is_empty());
+    assert!(!page.has_more);
+}
+
+pub async fn an_unknown_call_is_not_found(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert_eq!(
+        backend.call_detail(&own_view(), "", "1796511030.999").await,
+        Err(BackendError::NotFound)
+    );
+    let recording = backend.call_recording(&own_view(), "1796511030.999").await;
+    assert!(
+        matches!(recording, Err(BackendError::NotFound)),
+        "{recording:?}"
+    );
+}
+
+pub async fn call_history_in_an_unknown_time_zone_is_rejected(backend: &dyn Backend) {
+    create_user(backend).await;
+    let answer = backend
+        .calls(&own_view(), &first_page("Mars/Olympus_Mons"))
+        .await;
+    assert!(
+        matches!(answer, Err(BackendError::Rejected(_))),
+        "{answer:?}"
+    );
+}
+
 /// One `#[tokio::test]` per contract check, each on a fresh backend from `$make` (an async
 /// expression giving something that derefs to `dyn Backend`).
 #[macro_export]
@@ -408,6 +478,11 @@ macro_rules! backend_contract {
             allow_list_entry_that_is_not_a_number_is_refused_on_dnd_allow,
             schedule_that_does_not_parse_is_refused_on_its_field,
             status_shows_dnd_and_the_forwards_that_are_on,
+            replay_right_starts_at_own_calls_and_can_be_changed,
+            replay_right_of_an_unknown_user_is_not_found,
+            call_history_of_a_user_without_calls_is_empty,
+            an_unknown_call_is_not_found,
+            call_history_in_an_unknown_time_zone_is_rejected,
         );
     };
     (@checks $make:expr; $($check:ident),* $(,)?) => {

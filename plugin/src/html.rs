@@ -41,6 +41,7 @@ fn menu_href(menu: Menu) -> &'static str {
         Menu::Fax => "/fax",
         Menu::Voicemail => "/voicemail",
         Menu::CallHandling => "/call-handling",
+        Menu::Calls => "/calls",
     }
 }
 

@@ -12,6 +12,7 @@ mod api;
 mod auth;
 mod backend;
 mod byte_range;
+mod calls;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod csrf;

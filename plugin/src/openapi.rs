@@ -414,6 +414,76 @@ fn operations() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/calls",
+            "Own call history, newest first (query since, until = YYYY-MM-DD in tz, status = answered|missed|busy|failed, direction = incoming|outgoing|internal, number, tz = IANA zone, page, per_page); a value that does not parse is a 400",
+            None,
+            ("200", JSON, r("CallsPage")),
+        ),
+        op(
+            "post",
+            "/api/v1/calls/export",
+            "Own calls the filter selects as a file (write access to the menu) (query since, until = YYYY-MM-DD in tz, status = answered|missed|busy|failed, direction = incoming|outgoing|internal, number, tz = IANA zone, format = csv|xlsx)",
+            None,
+            ("200", "text/csv", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/calls/{id}",
+            "One own call with its CDR rows and whether its recording may be replayed (query tz)",
+            None,
+            ("200", JSON, r("CallDetail")),
+        ),
+        op(
+            "get",
+            "/api/v1/calls/{id}/recording",
+            "The call's recording (query download to save it); 404 without the replay right, 410 when the file is missing",
+            None,
+            ("200", "audio/wav", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/calls",
+            "Every call, or one extension's (query since, until = YYYY-MM-DD in tz, status = answered|missed|busy|failed, direction = incoming|outgoing|internal, number, tz = IANA zone, extension, page, per_page)",
+            None,
+            ("200", JSON, r("CallsPage")),
+        ),
+        op(
+            "post",
+            "/api/v1/admin/calls/export",
+            "Every call the filter selects as a file (query since, until = YYYY-MM-DD in tz, status = answered|missed|busy|failed, direction = incoming|outgoing|internal, number, tz = IANA zone, extension, format = csv|xlsx)",
+            None,
+            ("200", "text/csv", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/calls/{id}",
+            "Any call with its CDR rows (query tz)",
+            None,
+            ("200", JSON, r("CallDetail")),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/calls/{id}/recording",
+            "Any call's recording; 410 when the file is missing",
+            None,
+            ("200", "audio/wav", binary()),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/users/{ext}/replay",
+            "Who may replay recordings: none, own (calls the user was on) or all",
+            None,
+            ("200", JSON, r("ReplayRight")),
+        ),
+        op(
+            "put",
+            "/api/v1/admin/users/{ext}/replay",
+            "Set the user's replay right",
+            Some((JSON, r("ReplayRight"))),
+            ("200", JSON, r("ReplayRight")),
+        ),
+        op(
+            "get",
             "/api/v1/admin/status",
             "System status",
             None,
@@ -441,7 +511,8 @@ fn schemas() -> Value {
         ("wakeup", access.clone()),
         ("fax", access.clone()),
         ("voicemail", access.clone()),
-        ("call_handling", access),
+        ("call_handling", access.clone()),
+        ("calls", access),
     ]);
     let time_rule = nullable(obj(&[("window", s()), ("outside", b())]));
     let forward = obj(&[
@@ -532,6 +603,24 @@ fn schemas() -> Value {
             ("page", int()), ("per_page", int()), ("total", int()), ("unreadable", int()),
         ]),
         "VoicemailDeleteReport": obj(&[("deleted", json!({"type": "array", "items": s()})), ("gone", json!({"type": "array", "items": s()}))]),
+        "CallEntry": obj(&[
+            ("id", s()), ("started", time()), ("ended", time()), ("started_local", s()),
+            ("caller", s()), ("caller_name", s()), ("callee", s()),
+            ("status", one_of(&["answered", "missed", "busy", "failed"])),
+            ("direction", nullable(one_of(&["incoming", "outgoing", "internal"]))),
+            ("extension", s()), ("answered_by", s()), ("talk_secs", int()), ("duration_secs", int()), ("recorded", b()),
+        ]),
+        "CallsPage": obj(&[("calls", list("CallEntry")), ("page", int()), ("per_page", int()), ("has_more", b())]),
+        "CallRecord": obj(&[
+            ("start", time()), ("answer", nullable(time())), ("end", time()), ("source", s()), ("destination", s()),
+            ("caller_id", s()), ("channel", s()), ("destination_channel", s()), ("application", s()), ("data", s()),
+            ("disposition", s()), ("duration_secs", int()), ("billable_secs", int()), ("unique_id", s()),
+        ]),
+        "CallDetail": obj(&[
+            ("call", r("CallEntry")), ("records", list("CallRecord")),
+            ("recording", nullable(obj(&[("available", b()), ("may_replay", b())]))),
+        ]),
+        "ReplayRight": obj(&[("right", one_of(&["none", "own", "all"]))]),
         "SystemStatus": obj(&[("ari", link.clone()), ("agi", link), ("agi_listen", s()), ("queued_fax_jobs", int()), ("pending_wakeups", int()), ("version", s())]),
     })
 }

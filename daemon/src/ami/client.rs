@@ -482,7 +482,8 @@ async fn connect_and_login(
             .with("Action", "Login")
             .with("Username", config.username.clone())
             .with("Secret", config.secret.clone())
-            .with("Events", "off")
+            // Only CDRs: the call history stores them; voicemail reads answers, not events.
+            .with("Events", "cdr")
             .with("ActionID", "login-1");
         let bytes = frame::encode(&login).map_err(|e| e.to_string())?;
         stream

@@ -28,10 +28,103 @@ pub struct MessageWaiting {
     pub old: Option<u32>,
 }
 
+/// `Cdr`: one call detail record as `cdr_manager` sends it, every value as text. Times are
+/// the server's local time (`2026-12-05 22:50:30`, empty when the leg never answered);
+/// `LinkedID` and `Sequence` come only when `cdr_manager.conf`'s `[mappings]` add them
+/// (Asterisk 22 sends neither by default), and any other mapped variable stays in `extra`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CdrEvent {
+    pub account_code: String,
+    pub source: String,
+    pub destination: String,
+    pub destination_context: String,
+    pub caller_id: String,
+    pub channel: String,
+    pub destination_channel: String,
+    pub last_application: String,
+    pub last_data: String,
+    pub start_time: String,
+    pub answer_time: String,
+    pub end_time: String,
+    pub duration: String,
+    pub billable_seconds: String,
+    pub disposition: String,
+    pub ama_flags: String,
+    pub unique_id: String,
+    pub user_field: String,
+    pub linked_id: Option<String>,
+    pub sequence: Option<String>,
+    /// Headers not listed above (other `[mappings]`), in their order.
+    pub extra: Vec<(String, String)>,
+}
+
+/// The headers `cdr_manager` always sends, in its order.
+const CDR_HEADERS: [&str; 20] = [
+    "Event",
+    "Privilege",
+    "AccountCode",
+    "Source",
+    "Destination",
+    "DestinationContext",
+    "CallerID",
+    "Channel",
+    "DestinationChannel",
+    "LastApplication",
+    "LastData",
+    "StartTime",
+    "AnswerTime",
+    "EndTime",
+    "Duration",
+    "BillableSeconds",
+    "Disposition",
+    "AMAFlags",
+    "UniqueID",
+    "UserField",
+];
+
+impl CdrEvent {
+    fn from_message(m: &Message) -> CdrEvent {
+        let extra = m
+            .headers
+            .iter()
+            .filter(|(k, _)| {
+                !CDR_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(k))
+                    && !k.eq_ignore_ascii_case("LinkedID")
+                    && !k.eq_ignore_ascii_case("Sequence")
+            })
+            .cloned()
+            .collect();
+        CdrEvent {
+            account_code: text(m, "AccountCode"),
+            source: text(m, "Source"),
+            destination: text(m, "Destination"),
+            destination_context: text(m, "DestinationContext"),
+            caller_id: text(m, "CallerID"),
+            channel: text(m, "Channel"),
+            destination_channel: text(m, "DestinationChannel"),
+            last_application: text(m, "LastApplication"),
+            last_data: text(m, "LastData"),
+            start_time: text(m, "StartTime"),
+            answer_time: text(m, "AnswerTime"),
+            end_time: text(m, "EndTime"),
+            duration: text(m, "Duration"),
+            billable_seconds: text(m, "BillableSeconds"),
+            disposition: text(m, "Disposition"),
+            ama_flags: text(m, "AMAFlags"),
+            unique_id: text(m, "UniqueID"),
+            user_field: text(m, "UserField"),
+            linked_id: m.get("LinkedID").map(str::to_owned),
+            sequence: m.get("Sequence").map(str::to_owned),
+            extra,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     VoicemailBoxDetail(VoicemailBoxDetail),
     MessageWaiting(MessageWaiting),
+    Cdr(Box<CdrEvent>),
     /// Any other event, as received.
     Other(Message),
 }
@@ -61,6 +154,7 @@ impl Event {
                 new: number(&m, "New"),
                 old: number(&m, "Old"),
             }),
+            "Cdr" => Event::Cdr(Box::new(CdrEvent::from_message(&m))),
             _ => Event::Other(m),
         }
     }
@@ -69,6 +163,7 @@ impl Event {
         match self {
             Event::VoicemailBoxDetail(_) => "VoicemailBoxDetail",
             Event::MessageWaiting(_) => "MessageWaiting",
+            Event::Cdr(_) => "Cdr",
             Event::Other(m) => m.get("Event").unwrap_or_default(),
         }
     }
@@ -97,13 +192,44 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_event_is_kept_raw() {
+    fn a_cdr_event_is_typed_with_its_mapped_linkedid_and_sequence() {
         let m = Message::new()
             .with("Event", "Cdr")
-            .with("Disposition", "ANSWERED");
+            .with("Privilege", "cdr,all")
+            .with("Source", "1001")
+            .with("Channel", "Local/2001@phones-000000cd;2")
+            .with("AnswerTime", "")
+            .with("Disposition", "NO ANSWER")
+            .with("UniqueID", "1796511030.411")
+            .with("LinkedID", "1796511030.408")
+            .with("Sequence", "17")
+            .with("Recording", "x.wav");
+        let Event::Cdr(c) = Event::from_message(m) else {
+            panic!("not typed")
+        };
+        assert_eq!(c.source, "1001");
+        assert_eq!(c.answer_time, "");
+        assert_eq!(c.disposition, "NO ANSWER");
+        assert_eq!(c.linked_id.as_deref(), Some("1796511030.408"));
+        assert_eq!(c.sequence.as_deref(), Some("17"));
+        assert_eq!(c.extra, vec![("Recording".to_owned(), "x.wav".to_owned())]);
+    }
+
+    #[test]
+    fn a_cdr_event_without_mappings_has_no_linkedid() {
+        let m = Message::new().with("Event", "Cdr").with("UniqueID", "1.2");
+        let Event::Cdr(c) = Event::from_message(m) else {
+            panic!("not typed")
+        };
+        assert_eq!((c.linked_id, c.sequence), (None, None));
+    }
+
+    #[test]
+    fn an_unknown_event_is_kept_raw() {
+        let m = Message::new().with("Event", "Hangup").with("Cause", "16");
         let event = Event::from_message(m.clone());
         assert_eq!(event, Event::Other(m));
-        assert_eq!(event.name(), "Cdr");
+        assert_eq!(event.name(), "Hangup");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod admin;
 mod ari_sim;
+mod calls;
 mod convert;
 mod dnd;
 mod fax;
@@ -64,6 +65,8 @@ pub enum Command {
     /// Send faxes and see fax jobs.
     #[command(subcommand)]
     Fax(fax::Command),
+    /// List and export an extension's call history.
+    Calls(calls::Args),
     /// Portal administrators.
     #[command(subcommand)]
     Admin(admin::Command),
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Wakeup(args) => wakeup::run(config, args),
         Command::Voicemail(args) => voicemail::run(config, args),
         Command::Fax(args) => fax::run(config, args),
+        Command::Calls(args) => calls::run(config, args),
         Command::Admin(args) => admin::run(config, args),
         Command::AriSim(args) => ari_sim::run(args),
     }

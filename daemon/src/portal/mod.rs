@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod call_handling;
+mod calls;
 mod errors;
 mod fax;
 mod followme;
@@ -20,6 +21,7 @@ mod status;
 mod voicemail;
 mod wakeups;
 
+pub use calls::CallsAccess;
 pub use fax::forward_fax_updates;
 pub use housekeeping::{SESSION_SWEEP_EVERY, sweep_expired_sessions};
 pub use limits::PortalLimits;
@@ -31,6 +33,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use ringside_portal::model::{
+    CallDetail, CallExportFormat, CallFile, CallViewer, CallsFilter, CallsPage, CallsQuery,
+    ReplayRight,
+};
 use ringside_portal::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
     GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
@@ -75,6 +81,8 @@ pub struct PortalBackend {
     limits: PortalLimits,
     /// `None` when the daemon runs no voicemail inbox; voicemail calls then fail plainly.
     voicemail: Option<Inbox>,
+    /// `None` when the daemon keeps no call history; call-history calls then fail plainly.
+    calls: Option<CallsAccess>,
 }
 
 impl PortalBackend {
@@ -100,6 +108,7 @@ impl PortalBackend {
             fax: None,
             limits: PortalLimits::default(),
             voicemail: None,
+            calls: None,
         }
     }
 
@@ -116,6 +125,12 @@ impl PortalBackend {
     }
 
     /// Lets the portal queue faxes and serve fax documents.
+    /// Lets the portal show the users' call history and recordings.
+    pub fn with_calls(mut self, calls: CallsAccess) -> Self {
+        self.calls = Some(calls);
+        self
+    }
+
     pub fn with_fax(mut self, fax: FaxAccess) -> Self {
         self.fax = Some(fax);
         self
@@ -381,5 +396,39 @@ impl Backend for PortalBackend {
 
     async fn voicemail_new_count(&self, extension: &str) -> BackendResult<u32> {
         self.voicemail_new_count_impl(extension).await
+    }
+
+    async fn calls(&self, viewer: &CallViewer, query: &CallsQuery) -> BackendResult<CallsPage> {
+        calls::list(self, viewer, query).await
+    }
+
+    async fn call_detail(
+        &self,
+        viewer: &CallViewer,
+        tz: &str,
+        id: &str,
+    ) -> BackendResult<CallDetail> {
+        calls::detail(self, viewer, tz, id).await
+    }
+
+    async fn call_recording(&self, viewer: &CallViewer, id: &str) -> BackendResult<CallFile> {
+        calls::recording(self, viewer, id).await
+    }
+
+    async fn export_calls(
+        &self,
+        viewer: &CallViewer,
+        filter: &CallsFilter,
+        format: CallExportFormat,
+    ) -> BackendResult<CallFile> {
+        calls::export(self, viewer, filter, format).await
+    }
+
+    async fn replay_right(&self, extension: &str) -> BackendResult<ReplayRight> {
+        calls::replay_right(self, extension).await
+    }
+
+    async fn set_replay_right(&self, extension: &str, right: ReplayRight) -> BackendResult<()> {
+        calls::set_replay_right(self, extension, right).await
     }
 }

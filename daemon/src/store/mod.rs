@@ -7,6 +7,7 @@
 
 pub mod call_handling;
 pub mod call_handling_rules;
+pub mod calls;
 pub mod csv;
 pub mod fax;
 pub mod followme;

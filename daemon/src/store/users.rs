@@ -82,7 +82,7 @@ pub struct UserPage {
 // placeholder numbers); every value goes through a bind parameter.
 const USER_COLUMNS: &str = "extension, display_name, email, password_hash, portal_enabled, \
      is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-     access_fax, access_voicemail, access_call_handling, created_at";
+     access_fax, access_voicemail, access_call_handling, access_calls, created_at";
 
 fn access_column(row: &AnyRow, menu: Menu) -> Result<Access, StoreError> {
     let text: String = row.try_get(access_column_name(menu))?;
@@ -108,6 +108,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             fax: access_column(row, Menu::Fax)?,
             voicemail: access_column(row, Menu::Voicemail)?,
             call_handling: access_column(row, Menu::CallHandling)?,
+            calls: access_column(row, Menu::Calls)?,
         },
         created_at: from_millis(row.try_get("created_at")?),
     })
@@ -369,7 +370,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE users SET access_profile = $1, access_followme = $2, access_greetings = $3, \
              access_wakeup = $4, access_fax = $5, access_voicemail = $6, \
-             access_call_handling = $7 WHERE extension = $8",
+             access_call_handling = $7, access_calls = $8 WHERE extension = $9",
         )
         .bind(access.profile.key())
         .bind(access.followme.key())
@@ -378,6 +379,7 @@ impl Store {
         .bind(access.fax.key())
         .bind(access.voicemail.key())
         .bind(access.call_handling.key())
+        .bind(access.calls.key())
         .bind(extension)
         .execute(self.pool())
         .await?;
@@ -454,8 +456,8 @@ where
     sqlx::query(
         "INSERT INTO users (extension, display_name, email, password_hash, portal_enabled, \
          is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-         access_fax, access_voicemail, access_call_handling, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14)",
+         access_fax, access_voicemail, access_call_handling, access_calls, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(row.extension)
     .bind(row.display_name)
@@ -470,6 +472,7 @@ where
     .bind(row.access.fax.key())
     .bind(row.access.voicemail.key())
     .bind(row.access.call_handling.key())
+    .bind(row.access.calls.key())
     .bind(to_millis(row.created_at))
     .execute(executor)
     .await
@@ -487,6 +490,7 @@ fn access_column_name(menu: Menu) -> &'static str {
         Menu::Fax => "access_fax",
         Menu::Voicemail => "access_voicemail",
         Menu::CallHandling => "access_call_handling",
+        Menu::Calls => "access_calls",
     }
 }
 

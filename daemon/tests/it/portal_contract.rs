@@ -4,7 +4,8 @@
 use std::ops::Deref;
 
 use ringside::ari::connection::ConnectionState;
-use ringside::portal::{AgiStatus, PortalBackend};
+use ringside::portal::{AgiStatus, CallsAccess, PortalBackend};
+use ringside::schedule::zone::Zone;
 
 use crate::common::TestDb;
 
@@ -34,7 +35,13 @@ async fn real_backend() -> RealBackend {
         listen: "127.0.0.1:4573".into(),
         up_since: None,
     };
-    let backend = PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi);
+    let backend = PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi).with_calls(
+        CallsAccess {
+            recordings_dir: data_dir.path().join("monitor"),
+            default_zone: Zone::utc(),
+            export_dir: data_dir.path().join("exports"),
+        },
+    );
     RealBackend {
         backend,
         _db: db,

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod call_handling;
+mod calls;
 mod fax;
 mod followme;
 mod greetings;
@@ -33,8 +34,44 @@ pub fn routes() -> Vec<Route> {
         Guard::Admin,
     );
     let vm = Guard::Menu(Menu::Voicemail);
-    let ch = Guard::Menu(Menu::CallHandling);
+    let handling = Guard::Menu(Menu::CallHandling);
+    let ch = Guard::Menu(Menu::Calls);
     vec![
+        Route::new(M::GET, "/api/v1/calls", ch, calls::list),
+        Route::new(M::POST, "/api/v1/calls/export", ch, calls::export),
+        Route::new(M::GET, "/api/v1/calls/{id}", ch, calls::get),
+        Route::new(
+            M::GET,
+            "/api/v1/calls/{id}/recording",
+            ch,
+            calls::get_recording,
+        ),
+        Route::new(M::GET, "/api/v1/admin/calls", ad, calls::admin_list),
+        Route::new(
+            M::POST,
+            "/api/v1/admin/calls/export",
+            ad,
+            calls::admin_export,
+        ),
+        Route::new(M::GET, "/api/v1/admin/calls/{id}", ad, calls::admin_get),
+        Route::new(
+            M::GET,
+            "/api/v1/admin/calls/{id}/recording",
+            ad,
+            calls::admin_get_recording,
+        ),
+        Route::new(
+            M::GET,
+            "/api/v1/admin/users/{ext}/replay",
+            ad,
+            calls::get_replay,
+        ),
+        Route::new(
+            M::PUT,
+            "/api/v1/admin/users/{ext}/replay",
+            ad,
+            calls::put_replay,
+        ),
         Route::new(M::GET, "/api/v1/openapi.json", Guard::Public, openapi),
         Route::new(M::POST, "/api/v1/session", Guard::Public, account::log_in),
         Route::new(M::GET, "/api/v1/session", Guard::LoggedIn, account::session),
@@ -52,12 +89,22 @@ pub fn routes() -> Vec<Route> {
             pr,
             account::change_password,
         ),
-        Route::new(M::GET, "/api/v1/call-handling", ch, call_handling::get),
-        Route::new(M::PUT, "/api/v1/call-handling", ch, call_handling::put),
+        Route::new(
+            M::GET,
+            "/api/v1/call-handling",
+            handling,
+            call_handling::get,
+        ),
+        Route::new(
+            M::PUT,
+            "/api/v1/call-handling",
+            handling,
+            call_handling::put,
+        ),
         Route::new(
             M::GET,
             "/api/v1/call-handling/status",
-            ch,
+            handling,
             call_handling::status,
         ),
         Route::new(M::GET, "/api/v1/followme", fm, followme::get),

@@ -18,10 +18,11 @@ pub enum Menu {
     Voicemail,
     #[serde(rename = "call_handling")]
     CallHandling,
+    Calls,
 }
 
 impl Menu {
-    pub const ALL: [Menu; 7] = [
+    pub const ALL: [Menu; 8] = [
         Menu::Profile,
         Menu::Followme,
         Menu::Greetings,
@@ -29,6 +30,7 @@ impl Menu {
         Menu::Fax,
         Menu::Voicemail,
         Menu::CallHandling,
+        Menu::Calls,
     ];
 
     /// The stable machine name (used in URLs, form fields, JSON and the database).
@@ -41,6 +43,7 @@ impl Menu {
             Menu::Fax => "fax",
             Menu::Voicemail => "voicemail",
             Menu::CallHandling => "call_handling",
+            Menu::Calls => "calls",
         }
     }
 
@@ -54,6 +57,7 @@ impl Menu {
             Menu::Fax => "Fax",
             Menu::Voicemail => "Voicemail",
             Menu::CallHandling => "Call handling",
+            Menu::Calls => "Call history",
         }
     }
 }
@@ -66,7 +70,7 @@ impl fmt::Display for Menu {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail, call_handling"
+    "menu {0:?} is not one of profile, followme, greetings, wakeup, fax, voicemail, call_handling, calls"
 )]
 pub struct BadMenu(pub String);
 
@@ -149,6 +153,7 @@ pub struct MenuAccess {
     /// Missing from defaults saved before the menu existed: full access, as every menu starts.
     #[serde(default = "write_access")]
     pub call_handling: Access,
+    pub calls: Access,
 }
 
 fn write_access() -> Access {
@@ -166,6 +171,7 @@ impl MenuAccess {
             fax: access,
             voicemail: access,
             call_handling: access,
+            calls: access,
         }
     }
 
@@ -178,6 +184,7 @@ impl MenuAccess {
             Menu::Fax => self.fax,
             Menu::Voicemail => self.voicemail,
             Menu::CallHandling => self.call_handling,
+            Menu::Calls => self.calls,
         }
     }
 
@@ -190,6 +197,7 @@ impl MenuAccess {
             Menu::Fax => &mut self.fax,
             Menu::Voicemail => &mut self.voicemail,
             Menu::CallHandling => &mut self.call_handling,
+            Menu::Calls => &mut self.calls,
         };
         *slot = access;
     }
@@ -259,6 +267,13 @@ mod tests {
         let old = r#"{"profile":"write","followme":"read","greetings":"no","wakeup":"write","fax":"no","voicemail":"read"}"#;
         let access: MenuAccess = serde_json::from_str(old).expect("old document");
         assert_eq!(access.call_handling, Access::Write);
+    }
+
+    #[test]
+    fn defaults_saved_before_the_call_history_menu_give_it_full_access() {
+        let old = r#"{"profile":"write","followme":"read","greetings":"no","wakeup":"write","fax":"no","voicemail":"read"}"#;
+        let access: MenuAccess = serde_json::from_str(old).expect("old document");
+        assert_eq!(access.calls, Access::Write);
         assert_eq!(access.voicemail, Access::Read);
     }
 

@@ -6,6 +6,7 @@ mod access;
 mod account;
 mod admin;
 mod call_handling;
+mod calls;
 mod fax;
 mod followme;
 mod greetings;
@@ -20,6 +21,10 @@ pub use admin::{
 };
 pub use call_handling::{
     CallHandlingSettings, CallHandlingStatus, ForwardSetting, TimeRuleSetting,
+};
+pub use calls::{
+    CallDetail, CallDirection, CallEntry, CallExportFormat, CallFile, CallRecord,
+    CallRecordingInfo, CallStatus, CallViewer, CallsFilter, CallsPage, CallsQuery, ReplayRight,
 };
 pub use fax::{
     FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, ReceivedFax, ReceivedFaxId,

@@ -20,11 +20,17 @@ use crate::upload::{FileRule, is_csv, read_multipart};
 use crate::user_admin::{csv_text, run_import, self_lockout};
 
 /// The admin area's tabs; `tab` is the id of the current one.
-fn admin_page(current: &CurrentUser, tab: &str, title: &str, body: &str) -> Html<String> {
+pub(crate) fn admin_page(
+    current: &CurrentUser,
+    tab: &str,
+    title: &str,
+    body: &str,
+) -> Html<String> {
     let tabs: String = [
         ("users", "/admin/users", "Users"),
         ("import", "/admin/import", "Import"),
         ("defaults", "/admin/defaults", "Defaults"),
+        ("calls", "/admin/calls", "Calls"),
         ("status", "/admin/status", "Status"),
     ]
     .iter()

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod call_handling;
+mod calls;
 mod fax;
 mod followme;
 mod greetings;
@@ -29,8 +30,24 @@ pub fn routes() -> Vec<Route> {
         Guard::Menu(Menu::Profile),
     );
     let vm = Guard::Menu(Menu::Voicemail);
-    let ch = Guard::Menu(Menu::CallHandling);
+    let handling = Guard::Menu(Menu::CallHandling);
+    let ch = Guard::Menu(Menu::Calls);
+    let ad = Guard::Admin;
     vec![
+        Route::new(M::GET, "/calls", ch, calls::show),
+        Route::new(M::POST, "/calls/export", ch, calls::export),
+        Route::new(M::GET, "/calls/{id}", ch, calls::detail),
+        Route::new(M::GET, "/calls/{id}/recording", ch, calls::recording),
+        Route::new(M::GET, "/admin/calls", ad, calls::admin_list),
+        Route::new(M::POST, "/admin/calls/export", ad, calls::admin_export),
+        Route::new(M::POST, "/admin/calls/replay", ad, calls::admin_set_replay),
+        Route::new(M::GET, "/admin/calls/{id}", ad, calls::admin_detail),
+        Route::new(
+            M::GET,
+            "/admin/calls/{id}/recording",
+            ad,
+            calls::admin_recording,
+        ),
         Route::new(M::GET, "/assets/portal.css", Guard::Public, stylesheet),
         Route::new(M::GET, "/assets/portal.js", Guard::Public, script),
         Route::new(M::GET, "/", Guard::LoggedIn, account::home),
@@ -40,8 +57,8 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/profile", pr, account::profile),
         Route::new(M::POST, "/profile/email", pr, account::set_email),
         Route::new(M::POST, "/profile/password", pr, account::change_password),
-        Route::new(M::GET, "/call-handling", ch, call_handling::show),
-        Route::new(M::POST, "/call-handling", ch, call_handling::save),
+        Route::new(M::GET, "/call-handling", handling, call_handling::show),
+        Route::new(M::POST, "/call-handling", handling, call_handling::save),
         Route::new(M::GET, "/followme", fm, followme::show),
         Route::new(M::POST, "/followme", fm, followme::save),
         Route::new(M::GET, "/greetings", gr, greetings::show),

@@ -18,6 +18,7 @@ fn menu_routes(menu: Menu) -> (&'static str, &'static str, &'static str) {
         Menu::Fax => ("/fax", "/api/v1/fax/jobs", "/fax/send"),
         Menu::Voicemail => ("/voicemail", "/api/v1/voicemail", "/voicemail/delete"),
         Menu::CallHandling => ("/call-handling", "/api/v1/call-handling", "/call-handling"),
+        Menu::Calls => ("/calls", "/api/v1/calls", "/calls/export"),
     }
 }
 

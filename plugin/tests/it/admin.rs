@@ -85,7 +85,7 @@ fn user_form<'a>(
     form
 }
 
-const ALL_WRITE: [(&str, &str); 7] = [
+const ALL_WRITE: [(&str, &str); 8] = [
     ("access_profile", "write"),
     ("access_followme", "write"),
     ("access_greetings", "write"),
@@ -93,6 +93,7 @@ const ALL_WRITE: [(&str, &str); 7] = [
     ("access_fax", "write"),
     ("access_voicemail", "write"),
     ("access_call_handling", "write"),
+    ("access_calls", "write"),
 ];
 
 #[tokio::test]
@@ -307,6 +308,7 @@ async fn defaults_for_new_users_apply_to_users_created_afterwards() {
         ("access_fax", "no"),
         ("access_voicemail", "read"),
         ("access_call_handling", "write"),
+        ("access_calls", "read"),
     ];
     assert_eq!(
         app.post_form("/admin/defaults", &admin, &form)

@@ -401,6 +401,7 @@ async fn admin_grants_wakeup_calls_for_other_extensions_on_the_user_page() {
         ("access_fax", "write"),
         ("access_voicemail", "write"),
         ("access_call_handling", "write"),
+        ("access_calls", "write"),
     ];
     let answer = app.post_form("/admin/users/201", &root, &fields).await;
     assert!(answer.status.is_success() || answer.status.is_redirection());

@@ -7,6 +7,7 @@ mod access;
 mod admin;
 mod auth;
 mod call_handling;
+mod calls;
 mod contract;
 mod fax;
 mod hardening;

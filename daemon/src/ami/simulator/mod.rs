@@ -9,9 +9,12 @@
 //! app_voicemail lays it out ([`mailbox`]), so the inbox can be tested end to end: Login,
 //! Logoff, Ping, VoicemailBoxSummary, VoicemailMove, VoicemailRemove, VoicemailRefresh and
 //! MailboxCount. Faults can be scripted: drop the connection in the middle of the next list,
-//! or drop every connection now. Not modelled: events (`Events: off` is all Ringside asks
-//! for), challenge logins, and any other action (answered `Invalid/unknown command`).
+//! or drop every connection now. `Cdr` events ([`cdr`]) are sent, as `cdr_manager` sends
+//! them, to the sessions whose login asked for the `cdr` class (`Events: cdr`, `on` or
+//! `all`). Not modelled: other events, challenge logins, and any other action (answered
+//! `Invalid/unknown command`).
 
+pub mod cdr;
 pub mod mailbox;
 
 use std::net::SocketAddr;
@@ -50,6 +53,8 @@ struct Shared {
     /// Cancelled to drop the connections open now.
     kick: Mutex<CancellationToken>,
     logins: Mutex<usize>,
+    /// Events for the sessions that asked for them.
+    events: tokio::sync::broadcast::Sender<Message>,
 }
 
 /// Handle to a running simulator; cheap to clone.
@@ -71,6 +76,7 @@ impl AmiSimulator {
                 actions: Mutex::default(),
                 kick: Mutex::new(CancellationToken::new()),
                 logins: Mutex::new(0),
+                events: tokio::sync::broadcast::channel(1024).0,
             }),
             addr,
             stop: CancellationToken::new(),
@@ -123,6 +129,12 @@ impl AmiSimulator {
         *lock(&self.shared.logins)
     }
 
+    /// Sends a `Cdr` event (headers as `cdr_manager` writes them) to every session logged in
+    /// with the `cdr` class; returns how many sessions it went to.
+    pub fn emit(&self, event: &Message) -> usize {
+        self.shared.events.send(event.clone()).unwrap_or(0)
+    }
+
     pub fn shutdown(&self) {
         self.stop.cancel();
     }
@@ -152,6 +164,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
     let mut decoder = Decoder::without_banner();
     let mut logged_in = false;
     let mut buf = vec![0u8; 8192];
+    let mut events: Option<tokio::sync::broadcast::Receiver<Message>> = None;
     loop {
         let message = loop {
             match decoder.next_frame() {
@@ -160,7 +173,30 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
                 Ok(None) => {}
                 Err(_) => return Ok(()),
             }
-            let n = stream.read(&mut buf).await?;
+            let read = async {
+                match events.as_mut() {
+                    Some(rx) => tokio::select! {
+                        n = stream.read(&mut buf) => Ok(n),
+                        e = rx.recv() => Err(e),
+                    },
+                    None => Ok(stream.read(&mut buf).await),
+                }
+            };
+            let n = match read.await {
+                Ok(n) => n,
+                Err(Ok(event)) => {
+                    let headers: Vec<(&str, &str)> = event
+                        .headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect();
+                    stream.write_all(wire(&headers).as_bytes()).await?;
+                    continue;
+                }
+                // Lagged or closed: Asterisk drops events a slow session cannot take.
+                Err(Err(_)) => continue,
+            };
+            let n = n?;
             if n == 0 {
                 return Ok(());
             }
@@ -176,6 +212,13 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
                 && message.get("Secret") == Some(shared.config.secret.as_str());
             if ok {
                 logged_in = true;
+                let mask = message.get("Events").unwrap_or("on").to_ascii_lowercase();
+                let wants_cdr = mask
+                    .split(',')
+                    .any(|c| matches!(c.trim(), "cdr" | "on" | "all" | "yes"));
+                if wants_cdr {
+                    events = Some(shared.events.subscribe());
+                }
                 *lock(&shared.logins) += 1;
                 let text = wire(&[
                     ("Response", "Success"),

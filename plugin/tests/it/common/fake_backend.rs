@@ -31,7 +31,58 @@ pub struct Data {
     pub defaults: Option<MenuAccess>,
     pub next_id: i64,
     pub imported: Vec<ImportRow>,
+    pub calls: Vec<FakeCall>,
+    pub replay: HashMap<String, ReplayRight>,
 }
+
+/// A call the fake keeps: its entry, the extensions on it, and its recording when it has one
+/// (`Some(true)`: the file exists; `Some(false)`: named but missing).
+#[derive(Clone)]
+pub struct FakeCall {
+    pub entry: CallEntry,
+    pub parties: Vec<(String, CallDirection)>,
+    pub recording: Option<bool>,
+}
+
+pub fn call(
+    id: &str,
+    caller: &str,
+    callee: &str,
+    status: CallStatus,
+    day: u32,
+    recording: Option<bool>,
+) -> FakeCall {
+    let started = Utc
+        .with_ymd_and_hms(2026, 12, day, 10, 0, 0)
+        .single()
+        .expect("valid time");
+    FakeCall {
+        entry: CallEntry {
+            id: id.into(),
+            started,
+            ended: started,
+            started_local: started.format("%Y-%m-%d %H:%M:%S").to_string(),
+            caller: caller.into(),
+            caller_name: String::new(),
+            callee: callee.into(),
+            status,
+            direction: None,
+            extension: String::new(),
+            answered_by: String::new(),
+            talk_secs: 42,
+            duration_secs: 50,
+            recorded: recording.is_some(),
+        },
+        parties: vec![
+            (caller.into(), CallDirection::Outgoing),
+            (callee.into(), CallDirection::Incoming),
+        ],
+        recording,
+    }
+}
+
+/// The recording bytes the fake serves.
+pub const RECORDING: &[u8] = b"RIFF-fake-recording";
 
 pub struct FakeBackend {
     pub data: Mutex<Data>,
@@ -166,6 +217,13 @@ impl FakeBackend {
                 },
             );
         }
+        // Calls: 1.1 from 201 to an outside number (recorded), 2.1 from outside to 202
+        // (missed, recorded but the file is missing), 3.1 from 201 to 202 (busy).
+        data.calls = vec![
+            call("1.1", "201", "5551234", CallStatus::Answered, 1, Some(true)),
+            call("2.1", "5559876", "202", CallStatus::Missed, 2, Some(false)),
+            call("3.1", "201", "202", CallStatus::Busy, 3, None),
+        ];
         data.greetings.insert(
             ("202".into(), GreetingSlot::Busy),
             Bytes::from_static(b"RIFF-bob-busy"),
@@ -800,6 +858,113 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
+    async fn calls(&self, viewer: &CallViewer, query: &CallsQuery) -> BackendResult<CallsPage> {
+        let all = calls_matching(&self.lock(), viewer, &query.filter)?;
+        let per_page = query.per_page.max(1) as usize;
+        let skip = (query.page.max(1) as usize - 1) * per_page;
+        Ok(CallsPage {
+            calls: all.iter().skip(skip).take(per_page).cloned().collect(),
+            page: query.page.max(1),
+            per_page: per_page as u32,
+            has_more: all.len() > skip + per_page,
+        })
+    }
+
+    async fn call_detail(
+        &self,
+        viewer: &CallViewer,
+        tz: &str,
+        id: &str,
+    ) -> BackendResult<CallDetail> {
+        if !tz.is_empty() && !KNOWN_ZONES.contains(&tz) {
+            return Err(BackendError::Rejected(format!("unknown time zone {tz:?}")));
+        }
+        let (call, own) = self.visible_call(viewer, id)?;
+        let entry = view_of(&call, own.then_some(viewer.extension.as_str()))
+            .unwrap_or_else(|| call.entry.clone());
+        Ok(CallDetail {
+            records: vec![CallRecord {
+                start: entry.started,
+                answer: None,
+                end: entry.ended,
+                source: entry.caller.clone(),
+                destination: entry.callee.clone(),
+                caller_id: String::new(),
+                channel: format!("PJSIP/{}-00000001", entry.caller),
+                destination_channel: format!("PJSIP/{}-00000002", entry.callee),
+                application: "Dial".into(),
+                data: String::new(),
+                disposition: "ANSWERED".into(),
+                duration_secs: entry.duration_secs,
+                billable_secs: entry.talk_secs,
+                unique_id: call.entry.id.clone(),
+            }],
+            recording: call.recording.map(|available| CallRecordingInfo {
+                available,
+                may_replay: self.may_replay(viewer, own),
+            }),
+            call: entry,
+        })
+    }
+
+    async fn call_recording(&self, viewer: &CallViewer, id: &str) -> BackendResult<CallFile> {
+        let (call, own) = self.visible_call(viewer, id)?;
+        match call.recording {
+            None => Err(BackendError::NotFound),
+            Some(_) if !self.may_replay(viewer, own) => Err(BackendError::NotFound),
+            Some(false) => Err(BackendError::Gone(
+                "the recording of this call is missing from the server".into(),
+            )),
+            Some(true) => Ok(file(
+                "audio/wav",
+                &format!("call-{id}.wav"),
+                RECORDING.to_vec(),
+            )),
+        }
+    }
+
+    async fn export_calls(
+        &self,
+        viewer: &CallViewer,
+        filter: &CallsFilter,
+        format: CallExportFormat,
+    ) -> BackendResult<CallFile> {
+        let all = calls_matching(&self.lock(), viewer, filter)?;
+        let mut text = String::from("start,status,from,to,call id\n");
+        for c in &all {
+            text.push_str(&format!(
+                "{},{},{},{},{}\n",
+                c.started_local,
+                c.status.key(),
+                c.caller,
+                c.callee,
+                c.id
+            ));
+        }
+        Ok(file(
+            format.content_type(),
+            &format!("calls.{}", format.extension()),
+            text.into_bytes(),
+        ))
+    }
+
+    async fn replay_right(&self, extension: &str) -> BackendResult<ReplayRight> {
+        let data = self.lock();
+        if !data.accounts.contains_key(extension) {
+            return Err(BackendError::NotFound);
+        }
+        Ok(data.replay.get(extension).copied().unwrap_or_default())
+    }
+
+    async fn set_replay_right(&self, extension: &str, right: ReplayRight) -> BackendResult<()> {
+        let mut data = self.lock();
+        if !data.accounts.contains_key(extension) {
+            return Err(BackendError::NotFound);
+        }
+        data.replay.insert(extension.to_owned(), right);
+        Ok(())
+    }
+
     async fn system_status(&self) -> BackendResult<SystemStatus> {
         Ok(SystemStatus {
             ari: LinkStatus {
@@ -815,6 +980,90 @@ impl Backend for FakeBackend {
             pending_wakeups: 7,
             version: "0.1.0-test".into(),
         })
+    }
+}
+
+impl FakeBackend {
+    fn visible_call(&self, viewer: &CallViewer, id: &str) -> BackendResult<(FakeCall, bool)> {
+        let data = self.lock();
+        let call = data
+            .calls
+            .iter()
+            .find(|c| c.entry.id == id)
+            .cloned()
+            .ok_or(BackendError::NotFound)?;
+        let own = call.parties.iter().any(|(e, _)| *e == viewer.extension);
+        if !own && !viewer.admin_view {
+            return Err(BackendError::NotFound);
+        }
+        Ok((call, own))
+    }
+
+    fn may_replay(&self, viewer: &CallViewer, own: bool) -> bool {
+        viewer.admin_view
+            || self
+                .lock()
+                .replay
+                .get(&viewer.extension)
+                .copied()
+                .unwrap_or_default()
+                .allows(own)
+    }
+}
+
+fn view_of(call: &FakeCall, extension: Option<&str>) -> Option<CallEntry> {
+    let mut entry = call.entry.clone();
+    if let Some(ext) = extension {
+        let (_, direction) = call.parties.iter().find(|(e, _)| e == ext)?;
+        entry.direction = Some(*direction);
+        entry.extension = ext.to_owned();
+    }
+    Some(entry)
+}
+
+fn calls_matching(
+    data: &Data,
+    viewer: &CallViewer,
+    f: &CallsFilter,
+) -> BackendResult<Vec<CallEntry>> {
+    if !f.tz.is_empty() && !KNOWN_ZONES.contains(&f.tz.as_str()) {
+        return Err(BackendError::Rejected(format!(
+            "unknown time zone {:?}",
+            f.tz
+        )));
+    }
+    let extension = if viewer.admin_view {
+        f.extension.clone()
+    } else {
+        Some(viewer.extension.clone())
+    };
+    let mut out: Vec<CallEntry> = data
+        .calls
+        .iter()
+        .filter_map(|c| view_of(c, extension.as_deref()))
+        .filter(|e| f.status.is_none_or(|s| e.status == s))
+        .filter(|e| f.direction.is_none_or(|d| e.direction == Some(d)))
+        .filter(|e| {
+            f.number
+                .as_deref()
+                .is_none_or(|n| e.caller.contains(n) || e.callee.contains(n))
+        })
+        .filter(|e| f.since.is_none_or(|d| e.started.date_naive() >= d))
+        .filter(|e| f.until.is_none_or(|d| e.started.date_naive() <= d))
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.started));
+    Ok(out)
+}
+
+fn file(content_type: &str, name: &str, bytes: Vec<u8>) -> CallFile {
+    let length = bytes.len() as u64;
+    CallFile {
+        content_type: content_type.into(),
+        file_name: name.into(),
+        length: Some(length),
+        body: Box::pin(futures_util::stream::once(
+            async move { Ok(Bytes::from(bytes)) },
+        )),
     }
 }
 

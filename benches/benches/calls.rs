@@ -1,0 +1,230 @@
+//! Call history at scale, on SQLite: ingestion rate of CDRs (batches as a catch-up from
+//! Master.csv stores them), a user's filtered page (date range + number) with 1,000,000 CDRs
+//! stored, and exporting 100,000 calls to CSV and to XLSX (time and peak RSS of the export
+//! alone: the peak is reset before each through `/proc/self/clear_refs`).
+//!
+//! `cargo bench -p ringside-benches --bench calls`; `RINGSIDE_BENCH_CDRS` changes the number
+//! of records (default 1,000,000).
+
+use std::time::{Duration, Instant};
+
+use ringside::calls::export::{ExportFormat, ExportView, export_to_file};
+use ringside::cdr::Cdr;
+use ringside::cdr::record::RawCdr;
+use ringside::schedule::zone::Zone;
+use ringside::store::Store;
+use ringside::store::calls::{CallQuery, Via};
+
+const USERS: u64 = 1_000;
+const DAYS: u64 = 365;
+
+/// A small deterministic generator (no dependency, same data every run).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn cdr(i: u64, rng: &mut Lcg, start_day: chrono::NaiveDate) -> Cdr {
+    let ext = 1000 + rng.next() % USERS;
+    let other = format!("0{}", 300_000_000 + rng.next() % 699_999_999);
+    let incoming = rng.next() % 2 == 0;
+    let day = start_day + chrono::Days::new(rng.next() % DAYS);
+    let secs = rng.next() % 86_000;
+    let start =
+        day.and_hms_opt(0, 0, 0).expect("midnight") + chrono::Duration::seconds(secs as i64);
+    let (disposition, talk) = match rng.next() % 10 {
+        0..=5 => ("ANSWERED", 1 + rng.next() % 300),
+        6..=7 => ("NO ANSWER", 0),
+        8 => ("BUSY", 0),
+        _ => ("FAILED", 0),
+    };
+    let ring = rng.next() % 20;
+    let start_s = start.format("%Y-%m-%d %H:%M:%S").to_string();
+    let answer_s = (start + chrono::Duration::seconds(ring as i64))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let end_s = (start + chrono::Duration::seconds((ring + talk) as i64))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let ext_s = ext.to_string();
+    let (src, dst, chan, dchan) = if incoming {
+        (
+            other.clone(),
+            ext_s.clone(),
+            "PJSIP/trunk-00000001".to_owned(),
+            format!("PJSIP/{ext}-0000a{i:x}"),
+        )
+    } else {
+        (
+            ext_s.clone(),
+            other.clone(),
+            format!("PJSIP/{ext}-0000b{i:x}"),
+            "PJSIP/trunk-00000002".to_owned(),
+        )
+    };
+    let unique = format!("1796000000.{i}");
+    let clid = format!("\"Caller {src}\" <{src}>");
+    let duration = (ring + talk).to_string();
+    let billable = talk.to_string();
+    RawCdr {
+        source: &src,
+        destination: &dst,
+        destination_context: "phones",
+        caller_id: &clid,
+        channel: &chan,
+        destination_channel: &dchan,
+        last_application: "Dial",
+        last_data: "PJSIP/x,30",
+        start: &start_s,
+        answer: if talk > 0 { &answer_s } else { "" },
+        end: &end_s,
+        duration: &duration,
+        billable: &billable,
+        disposition,
+        ama_flags: "DOCUMENTATION",
+        unique_id: &unique,
+        ..RawCdr::default()
+    }
+    .check(&Zone::utc())
+    .expect("generated record is valid")
+}
+
+fn proc_status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary without it,
+    // and a million records are no test.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!(
+            "call history benchmark: run it with `cargo bench -p ringside-benches --bench calls`"
+        );
+        return;
+    }
+    let total: u64 = std::env::var("RINGSIDE_BENCH_CDRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("bench.db").display()
+    );
+    let store = Store::connect(&url).await.expect("store");
+    let first_day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    let mut rng = Lcg(42);
+
+    println!("calls: {total} CDRs on SQLite ({USERS} users, {DAYS} days)");
+    let batch_size = 5_000;
+    let started = Instant::now();
+    let mut i = 0;
+    while i < total {
+        let n = batch_size.min(total - i);
+        let batch: Vec<Cdr> = (i..i + n).map(|k| cdr(k, &mut rng, first_day)).collect();
+        store.insert_cdrs(&batch, Via::Csv).await.expect("insert");
+        i += n;
+    }
+    let took = started.elapsed();
+    println!(
+        "  ingestion                  {:>10.0} CDRs/s ({total} in {:.1} s, batches of {batch_size})",
+        total as f64 / took.as_secs_f64(),
+        took.as_secs_f64()
+    );
+
+    // A user's page: 30 days, number contains 3 digits, 50 rows.
+    let mut times = Vec::new();
+    let mut rows = 0;
+    for k in 0..300u64 {
+        let ext = 1000 + (k * 37) % USERS;
+        let from_day = first_day + chrono::Days::new((k * 11) % (DAYS - 30));
+        let from = from_day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        let q = CallQuery {
+            extension: Some(ext.to_string()),
+            from: Some(from),
+            to: Some(from + chrono::Duration::days(30)),
+            number: Some(format!("{}", 100 + k % 900)),
+            limit: 50,
+            ..CallQuery::default()
+        };
+        let t = Instant::now();
+        let (page, _) = store.calls_page(&q).await.expect("page");
+        times.push(t.elapsed());
+        rows += page.len();
+    }
+    times.sort();
+    println!(
+        "  user page (30 days + number, 50 rows): p50 {:.2} ms, p99 {:.2} ms ({} rows over {} pages)",
+        percentile(&times, 0.5).as_secs_f64() * 1e3,
+        percentile(&times, 0.99).as_secs_f64() * 1e3,
+        rows,
+        times.len()
+    );
+
+    // Export: the most recent 100,000 calls of all users (the admin view).
+    let (newest, _) = store
+        .calls_page(&CallQuery {
+            limit: 1,
+            offset: 99_999.min(total as u32 - 1),
+            ..CallQuery::default()
+        })
+        .await
+        .expect("page");
+    let from = newest.first().map(|c| c.started);
+    let q = CallQuery {
+        from,
+        ..CallQuery::default()
+    };
+    for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
+        reset_peak_rss();
+        let before = proc_status_kb("VmHWM:");
+        let out = dir.path().join(format!("export.{}", format.extension()));
+        let t = Instant::now();
+        let n = export_to_file(
+            &store,
+            &q,
+            &ExportView {
+                zone: Zone::utc(),
+                detail: false,
+            },
+            format,
+            &out,
+        )
+        .await
+        .expect("export");
+        let took = t.elapsed();
+        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "  export {:<4} {n} calls       {:>8.2} s, peak RSS {:.1} MB (before {:.1} MB), file {:.1} MB",
+            format.extension(),
+            took.as_secs_f64(),
+            proc_status_kb("VmHWM:") as f64 / 1024.0,
+            before as f64 / 1024.0,
+            size as f64 / 1e6
+        );
+    }
+}

@@ -1,0 +1,384 @@
+//! A call history exported to CSV or to XLSX (a real spreadsheet, `rust_xlsxwriter` in
+//! constant-memory mode): the filtered calls, newest first, read from the store a page at a
+//! time so memory stays bounded whatever the number of calls, written to a temporary file
+//! beside the target and renamed over it when complete.
+//!
+//! In detail mode each call is followed by its CDR rows. Times are shown in the reader's
+//! zone. Not here: which calls a user may export (callers build the query).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+use crate::atomic_file::{AtomicFile, Durability};
+use crate::schedule::zone::Zone;
+use crate::store::calls::{CallQuery, CallRow};
+use crate::store::{Store, StoreError};
+
+/// Rows read from the store per page.
+pub const PAGE: u32 = 1_000;
+/// Excel's last row.
+pub const XLSX_MAX_ROWS: u32 = 1_048_576;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" => Some(ExportFormat::Csv),
+            "xlsx" => Some(ExportFormat::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot build the spreadsheet: {0}")]
+    Xlsx(#[from] XlsxError),
+    #[error(
+        "more than {XLSX_MAX_ROWS} rows do not fit in a spreadsheet: narrow the filter or export CSV"
+    )]
+    TooManyRows,
+}
+
+/// How an export looks.
+#[derive(Debug, Clone)]
+pub struct ExportView {
+    /// The zone times are shown in.
+    pub zone: Zone,
+    /// Each call followed by its CDR rows.
+    pub detail: bool,
+}
+
+/// The columns of a call row.
+pub const CALL_HEADER: [&str; 12] = [
+    "start",
+    "direction",
+    "status",
+    "from",
+    "from name",
+    "to",
+    "answered by",
+    "talk seconds",
+    "duration seconds",
+    "recording",
+    "extension",
+    "call id",
+];
+
+/// The columns of a CDR row in detail mode (after an empty first column).
+const CDR_HEADER: [&str; 12] = [
+    "cdr start",
+    "disposition",
+    "source",
+    "caller id",
+    "destination",
+    "channel",
+    "destination channel",
+    "application",
+    "data",
+    "billable seconds",
+    "duration seconds",
+    "uniqueid",
+];
+
+fn local(t: DateTime<Utc>, zone: &Zone) -> String {
+    t.with_timezone(zone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn call_cells(c: &CallRow, zone: &Zone) -> [String; 12] {
+    [
+        local(c.started, zone),
+        c.direction.map(|d| d.key()).unwrap_or_default().to_owned(),
+        c.status.key().to_owned(),
+        c.caller.clone(),
+        c.caller_name.clone(),
+        c.callee.clone(),
+        c.answered_by.clone(),
+        c.talk_secs.to_string(),
+        c.duration_secs.to_string(),
+        c.recording.clone().unwrap_or_default(),
+        c.extension.clone(),
+        c.call_id.clone(),
+    ]
+}
+
+fn cdr_cells(r: &crate::cdr::Cdr, zone: &Zone) -> [String; 12] {
+    [
+        local(r.start, zone),
+        r.disposition.as_str().to_owned(),
+        r.source.clone(),
+        r.caller_id.clone(),
+        r.destination.clone(),
+        r.channel.clone(),
+        r.destination_channel.clone(),
+        r.last_application.clone(),
+        r.last_data.clone(),
+        r.billable_secs.to_string(),
+        r.duration_secs.to_string(),
+        r.unique_id.clone(),
+    ]
+}
+
+/// One CSV field: quoted when needed; a leading `=`, `@`, or `+`/`-` not followed by a digit
+/// gets a `'`, so a caller name cannot become a formula in a spreadsheet.
+pub fn csv_field(value: &str) -> String {
+    let mut chars = value.chars();
+    let first = chars.next();
+    let second = chars.next();
+    let formula = match first {
+        Some('=') | Some('@') => true,
+        Some('+') | Some('-') => !second.is_some_and(|c| c.is_ascii_digit()),
+        _ => false,
+    };
+    let value = if formula {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+fn csv_line<const N: usize>(cells: &[String; N], prefix: bool) -> String {
+    let mut line = String::new();
+    if prefix {
+        line.push(',');
+    }
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            line.push(',');
+        }
+        line.push_str(&csv_field(c));
+    }
+    line.push_str("\r\n");
+    line
+}
+
+/// Where rows go.
+trait Sink: Send {
+    fn row(
+        &mut self,
+        cells: &[String; 12],
+        numbers: &[usize],
+        time: Option<&DateTime<Utc>>,
+        detail: bool,
+    ) -> Result<(), ExportError>;
+}
+
+struct CsvSink<'a, W: Write> {
+    out: W,
+    path: &'a Path,
+}
+
+impl<W: Write + Send> Sink for CsvSink<'_, W> {
+    fn row(
+        &mut self,
+        cells: &[String; 12],
+        _: &[usize],
+        _: Option<&DateTime<Utc>>,
+        detail: bool,
+    ) -> Result<(), ExportError> {
+        self.out
+            .write_all(csv_line(cells, detail).as_bytes())
+            .map_err(|source| ExportError::Io {
+                path: self.path.to_owned(),
+                source,
+            })
+    }
+}
+
+struct XlsxSink<'a> {
+    sheet: &'a mut Worksheet,
+    row: u32,
+    date: Format,
+    zone: Zone,
+}
+
+impl Sink for XlsxSink<'_> {
+    fn row(
+        &mut self,
+        cells: &[String; 12],
+        numbers: &[usize],
+        time: Option<&DateTime<Utc>>,
+        detail: bool,
+    ) -> Result<(), ExportError> {
+        if self.row >= XLSX_MAX_ROWS {
+            return Err(ExportError::TooManyRows);
+        }
+        let shift = u16::from(detail);
+        for (i, cell) in cells.iter().enumerate() {
+            let col = i as u16 + shift;
+            if i == 0 {
+                if let Some(t) = time {
+                    let l = t.with_timezone(&self.zone).naive_local();
+                    use chrono::{Datelike, Timelike};
+                    let dt =
+                        ExcelDateTime::from_ymd(l.year() as u16, l.month() as u8, l.day() as u8)?
+                            .and_hms(l.hour() as u16, l.minute() as u8, l.second())?;
+                    self.sheet
+                        .write_datetime_with_format(self.row, col, &dt, &self.date)?;
+                    continue;
+                }
+            }
+            match numbers
+                .contains(&i)
+                .then(|| cell.parse::<f64>().ok())
+                .flatten()
+            {
+                Some(n) => self.sheet.write_number(self.row, col, n)?,
+                None => self.sheet.write_string(self.row, col, cell)?,
+            };
+        }
+        self.row += 1;
+        Ok(())
+    }
+}
+
+async fn write_rows(
+    store: &Store,
+    query: &CallQuery,
+    view: &ExportView,
+    sink: &mut (dyn Sink + Send),
+) -> Result<u64, ExportError> {
+    let header: [String; 12] = CALL_HEADER.map(str::to_owned);
+    sink.row(&header, &[], None, false)?;
+    if view.detail {
+        sink.row(&CDR_HEADER.map(str::to_owned), &[], None, true)?;
+    }
+    let mut q = CallQuery {
+        limit: PAGE,
+        offset: 0,
+        ..query.clone()
+    };
+    let mut count = 0;
+    loop {
+        let (calls, more) = store.calls_page(&q).await?;
+        for c in &calls {
+            sink.row(&call_cells(c, &view.zone), &[7, 8], Some(&c.started), false)?;
+            count += 1;
+            if view.detail {
+                if let Some((_, cdrs)) = store.call_detail(&c.call_id).await? {
+                    for r in &cdrs {
+                        sink.row(&cdr_cells(r, &view.zone), &[9, 10], Some(&r.start), true)?;
+                    }
+                }
+            }
+        }
+        match calls.last() {
+            Some(last) if more => q.before = Some((last.started, last.call_id.clone())),
+            _ => break,
+        }
+    }
+    Ok(count)
+}
+
+/// Exports the calls `query` selects (its limit and offset are ignored) to `target`, which
+/// appears only when complete. Returns the number of calls written.
+pub async fn export_to_file(
+    store: &Store,
+    query: &CallQuery,
+    view: &ExportView,
+    format: ExportFormat,
+    target: &Path,
+) -> Result<u64, ExportError> {
+    let io = |source| ExportError::Io {
+        path: target.to_owned(),
+        source,
+    };
+    let mut file = AtomicFile::create(target).map_err(io)?;
+    let count = match format {
+        ExportFormat::Csv => {
+            let mut sink = CsvSink {
+                out: std::io::BufWriter::new(file.file_mut()),
+                path: target,
+            };
+            let n = write_rows(store, query, view, &mut sink).await?;
+            sink.out.flush().map_err(io)?;
+            n
+        }
+        ExportFormat::Xlsx => {
+            let mut workbook = Workbook::new();
+            // Constant-memory sheets spill rows to temporary files: keep them beside the target.
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                workbook.set_tempdir(dir)?;
+            }
+            let sheet = workbook.add_worksheet_with_constant_memory();
+            sheet.set_name("Calls")?;
+            let mut sink = XlsxSink {
+                sheet,
+                row: 0,
+                date: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+                zone: view.zone.clone(),
+            };
+            let n = write_rows(store, query, view, &mut sink).await?;
+            workbook.save_to_writer(std::io::BufWriter::new(file.file_mut()))?;
+            n
+        }
+    };
+    file.commit(Durability::AtomicOnly).map_err(io)?;
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_with_a_comma_or_quote_is_quoted() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("\"Alice\" <1001>"), "\"\"\"Alice\"\" <1001>\"");
+    }
+
+    #[test]
+    fn a_formula_like_name_is_defused() {
+        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("-x"), "'-x");
+    }
+
+    #[test]
+    fn an_international_number_stays_as_it_is() {
+        assert_eq!(csv_field("+4930123456"), "+4930123456");
+    }
+
+    #[test]
+    fn formats_are_read_by_name() {
+        assert_eq!(ExportFormat::parse("XLSX"), Some(ExportFormat::Xlsx));
+        assert_eq!(ExportFormat::parse("pdf"), None);
+    }
+}

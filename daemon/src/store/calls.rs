@@ -1,0 +1,519 @@
+//! Call history: CDRs stored once each, the calls they make up, who each call belongs to,
+//! and how far a CDR file has been read.
+//!
+//! Every batch of records is one transaction: the records new to the store are inserted
+//! (a record already there by its key is counted as a duplicate), then each call they touch
+//! is summarized again from all of its records (`cdr::grouping`) and its parties rewritten.
+//! A record first stored without a linkedid that arrives again with one is moved to its
+//! call. Not here: where records come from, or what a user may see.
+
+use std::collections::{BTreeSet, HashSet};
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Store, StoreError, from_millis, to_millis};
+use crate::cdr::grouping::summarize;
+use crate::cdr::{Cdr, Direction, Disposition, Status};
+/// Replay rights are the portal's concept; the store keeps them per user.
+pub use ringside_portal::model::ReplayRight;
+
+/// Which way a record reached the store (kept for the operator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Ami,
+    Csv,
+}
+
+impl Via {
+    fn as_str(self) -> &'static str {
+        match self {
+            Via::Ami => "ami",
+            Via::Csv => "csv",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InsertReport {
+    pub inserted: usize,
+    pub duplicates: usize,
+}
+
+/// One call in a history list, as one party (or, in the admin view, nobody in particular)
+/// sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRow {
+    pub call_id: String,
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub caller: String,
+    pub caller_name: String,
+    pub callee: String,
+    pub status: Status,
+    /// The party's view; `None` in the view over all calls.
+    pub direction: Option<Direction>,
+    /// The party the row was found for; empty in the view over all calls.
+    pub extension: String,
+    pub internal: bool,
+    pub answered_by: String,
+    pub talk_secs: i64,
+    pub duration_secs: i64,
+    pub recording: Option<String>,
+    pub cdr_count: i64,
+}
+
+/// What a history list asks for. Instants are already in UTC; `before` continues a list
+/// after its last row (newest first), for exports that stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallQuery {
+    /// One party's calls, or every call when `None`.
+    pub extension: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub status: Option<Status>,
+    pub direction: Option<Direction>,
+    pub number: Option<String>,
+    pub before: Option<(DateTime<Utc>, String)>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// The most rows one query returns.
+pub const MAX_PAGE: u32 = 5_000;
+
+fn status_key(s: &str) -> Result<Status, StoreError> {
+    Status::parse(s).map_err(|_| StoreError::Corrupt(format!("call status {s:?}")))
+}
+
+fn direction_key(s: &str) -> Result<Direction, StoreError> {
+    Direction::parse(s).map_err(|_| StoreError::Corrupt(format!("call direction {s:?}")))
+}
+
+fn cdr_from_row(row: &AnyRow) -> Result<Cdr, StoreError> {
+    let disposition: String = row.try_get("disposition")?;
+    Ok(Cdr {
+        account_code: row.try_get("account_code")?,
+        source: row.try_get("source")?,
+        destination: row.try_get("destination")?,
+        destination_context: row.try_get("destination_context")?,
+        caller_id: row.try_get("caller_id")?,
+        channel: row.try_get("channel")?,
+        destination_channel: row.try_get("destination_channel")?,
+        last_application: row.try_get("last_application")?,
+        last_data: row.try_get("last_data")?,
+        start: from_millis(row.try_get("start_at")?),
+        answer: row.try_get::<Option<i64>, _>("answer_at")?.map(from_millis),
+        end: from_millis(row.try_get("end_at")?),
+        duration_secs: row.try_get("duration_secs")?,
+        billable_secs: row.try_get("billable_secs")?,
+        disposition: Disposition::parse(&disposition)
+            .ok_or_else(|| StoreError::Corrupt(format!("CDR disposition {disposition:?}")))?,
+        ama_flags: row.try_get("ama_flags")?,
+        unique_id: row.try_get("unique_id")?,
+        user_field: row.try_get("user_field")?,
+        peer_account: row.try_get("peer_account")?,
+        linked_id: row.try_get("linked_id")?,
+        sequence: row.try_get("sequence")?,
+    })
+}
+
+fn call_from_row(row: &AnyRow, with_party: bool) -> Result<CallRow, StoreError> {
+    let status: String = row.try_get("status")?;
+    let (direction, extension) = if with_party {
+        let d: String = row.try_get("direction")?;
+        (Some(direction_key(&d)?), row.try_get("extension")?)
+    } else {
+        (None, String::new())
+    };
+    Ok(CallRow {
+        call_id: row.try_get("call_id")?,
+        started: from_millis(row.try_get("started_at")?),
+        ended: from_millis(row.try_get("ended_at")?),
+        caller: row.try_get("caller")?,
+        caller_name: row.try_get("caller_name")?,
+        callee: row.try_get("callee")?,
+        status: status_key(&status)?,
+        direction,
+        extension,
+        internal: row.try_get::<i64, _>("internal")? != 0,
+        answered_by: row.try_get("answered_by")?,
+        talk_secs: row.try_get("talk_secs")?,
+        duration_secs: row.try_get("duration_secs")?,
+        recording: row.try_get("recording")?,
+        cdr_count: row.try_get("cdr_count")?,
+    })
+}
+
+const CALL_COLUMNS: &str = "c.call_id, c.started_at, c.ended_at, c.caller, c.caller_name, \
+     c.callee, c.status, c.internal, c.answered_by, c.talk_secs, c.duration_secs, c.recording, \
+     c.cdr_count";
+
+impl Store {
+    /// Stores a batch of records in one transaction; records already stored are skipped.
+    pub async fn insert_cdrs(&self, cdrs: &[Cdr], via: Via) -> Result<InsertReport, StoreError> {
+        let mut report = InsertReport::default();
+        if cdrs.is_empty() {
+            return Ok(report);
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut touched = BTreeSet::new();
+        for cdr in cdrs {
+            let key = cdr.dedup_key();
+            let done = sqlx::query(
+                "INSERT INTO cdrs (cdr_key, call_id, unique_id, linked_id, sequence, start_at, \
+                 answer_at, end_at, duration_secs, billable_secs, source, destination, \
+                 destination_context, caller_id, channel, destination_channel, last_application, \
+                 last_data, disposition, account_code, ama_flags, user_field, peer_account, \
+                 recording, received_via) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+                 $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+                 ON CONFLICT (cdr_key) DO NOTHING",
+            )
+            .bind(&key)
+            .bind(cdr.call_id())
+            .bind(&cdr.unique_id)
+            .bind(cdr.linked_id.clone())
+            .bind(cdr.sequence)
+            .bind(to_millis(cdr.start))
+            .bind(cdr.answer.map(to_millis))
+            .bind(to_millis(cdr.end))
+            .bind(cdr.duration_secs)
+            .bind(cdr.billable_secs)
+            .bind(&cdr.source)
+            .bind(&cdr.destination)
+            .bind(&cdr.destination_context)
+            .bind(&cdr.caller_id)
+            .bind(&cdr.channel)
+            .bind(&cdr.destination_channel)
+            .bind(&cdr.last_application)
+            .bind(&cdr.last_data)
+            .bind(cdr.disposition.as_str())
+            .bind(&cdr.account_code)
+            .bind(&cdr.ama_flags)
+            .bind(&cdr.user_field)
+            .bind(&cdr.peer_account)
+            .bind(cdr.recording().map(str::to_owned))
+            .bind(via.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() > 0 {
+                report.inserted += 1;
+                touched.insert(cdr.call_id().to_owned());
+                continue;
+            }
+            report.duplicates += 1;
+            if let Some(linked) = &cdr.linked_id {
+                // Stored before without its linkedid: it now joins its call.
+                let moved = sqlx::query(
+                    "UPDATE cdrs SET linked_id = $1, call_id = $1, sequence = $2 \
+                     WHERE cdr_key = $3 AND linked_id IS NULL",
+                )
+                .bind(linked)
+                .bind(cdr.sequence)
+                .bind(&key)
+                .execute(&mut *tx)
+                .await?;
+                if moved.rows_affected() > 0 {
+                    touched.insert(cdr.unique_id.clone());
+                    touched.insert(linked.clone());
+                }
+            }
+        }
+        if !touched.is_empty() {
+            let users: HashSet<String> = sqlx::query("SELECT extension FROM users")
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("extension"))
+                .collect::<Result<_, _>>()?;
+            let is_user = |n: &str| users.contains(n);
+            for call_id in &touched {
+                let rows = sqlx::query("SELECT * FROM cdrs WHERE call_id = $1")
+                    .bind(call_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(cdr_from_row)
+                    .collect::<Result<Vec<_>, _>>()?;
+                sqlx::query("DELETE FROM call_parties WHERE call_id = $1")
+                    .bind(call_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let Some(call) = summarize(&rows, &is_user) else {
+                    sqlx::query("DELETE FROM calls WHERE call_id = $1")
+                        .bind(call_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    continue;
+                };
+                sqlx::query(
+                    "INSERT INTO calls (call_id, started_at, ended_at, caller, caller_name, \
+                     callee, status, internal, answered_by, talk_secs, duration_secs, recording, \
+                     cdr_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                     ON CONFLICT (call_id) DO UPDATE SET started_at = excluded.started_at, \
+                     ended_at = excluded.ended_at, caller = excluded.caller, \
+                     caller_name = excluded.caller_name, callee = excluded.callee, \
+                     status = excluded.status, internal = excluded.internal, \
+                     answered_by = excluded.answered_by, talk_secs = excluded.talk_secs, \
+                     duration_secs = excluded.duration_secs, recording = excluded.recording, \
+                     cdr_count = excluded.cdr_count",
+                )
+                .bind(call_id)
+                .bind(to_millis(call.started))
+                .bind(to_millis(call.ended))
+                .bind(&call.caller)
+                .bind(&call.caller_name)
+                .bind(&call.callee)
+                .bind(call.status.key())
+                .bind(i64::from(call.internal))
+                .bind(&call.answered_by)
+                .bind(call.talk_secs)
+                .bind(call.duration_secs)
+                .bind(call.recording.clone())
+                .bind(call.cdr_count as i64)
+                .execute(&mut *tx)
+                .await?;
+                for party in &call.parties {
+                    sqlx::query(
+                        "INSERT INTO call_parties (call_id, extension, direction, status, \
+                         started_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(call_id)
+                    .bind(&party.extension)
+                    .bind(party.direction.key())
+                    .bind(call.status.key())
+                    .bind(to_millis(call.started))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// A page of calls, newest first, and whether more follow.
+    pub async fn calls_page(&self, q: &CallQuery) -> Result<(Vec<CallRow>, bool), StoreError> {
+        let limit = q.limit.clamp(1, MAX_PAGE);
+        let party = q.extension.is_some();
+        let mut sql = String::new();
+        let mut args: Vec<Arg> = Vec::new();
+        let mut n = 0;
+        let mut next = |args: &mut Vec<Arg>, a: Arg| {
+            args.push(a);
+            n += 1;
+            format!("${n}")
+        };
+        let (time_col, id_col) = if party {
+            sql.push_str(&format!(
+                "SELECT {CALL_COLUMNS}, p.direction, p.extension FROM call_parties p \
+                 JOIN calls c ON c.call_id = p.call_id WHERE p.extension = "
+            ));
+            let ext = next(
+                &mut args,
+                Arg::Text(q.extension.clone().unwrap_or_default()),
+            );
+            sql.push_str(&ext);
+            ("p.started_at", "p.call_id")
+        } else {
+            sql.push_str(&format!("SELECT {CALL_COLUMNS} FROM calls c WHERE 1 = 1"));
+            ("c.started_at", "c.call_id")
+        };
+        if let Some(from) = q.from {
+            let p = next(&mut args, Arg::Int(to_millis(from)));
+            sql.push_str(&format!(" AND {time_col} >= {p}"));
+        }
+        if let Some(to) = q.to {
+            let p = next(&mut args, Arg::Int(to_millis(to)));
+            sql.push_str(&format!(" AND {time_col} < {p}"));
+        }
+        if let Some(status) = q.status {
+            let p = next(&mut args, Arg::Text(status.key().into()));
+            let col = if party { "p.status" } else { "c.status" };
+            sql.push_str(&format!(" AND {col} = {p}"));
+        }
+        if let Some(direction) = q.direction {
+            if party {
+                let p = next(&mut args, Arg::Text(direction.key().into()));
+                sql.push_str(&format!(" AND p.direction = {p}"));
+            } else if direction == Direction::Internal {
+                sql.push_str(" AND c.internal = 1");
+            } else {
+                sql.push_str(" AND c.internal = 0");
+            }
+        }
+        if let Some(number) = &q.number {
+            // The filter's characters exclude LIKE's wildcards (`cdr::filter::parse_number`).
+            let p = next(&mut args, Arg::Text(format!("%{}%", number.to_lowercase())));
+            sql.push_str(&format!(
+                " AND (c.caller LIKE {p} OR c.callee LIKE {p} OR LOWER(c.caller_name) LIKE {p})"
+            ));
+        }
+        if let Some((at, id)) = &q.before {
+            let t = next(&mut args, Arg::Int(to_millis(*at)));
+            let i = next(&mut args, Arg::Text(id.clone()));
+            sql.push_str(&format!(
+                " AND ({time_col} < {t} OR ({time_col} = {t} AND {id_col} < {i}))"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY {time_col} DESC, {id_col} DESC LIMIT {} OFFSET {}",
+            limit + 1,
+            q.offset
+        ));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for a in args {
+            query = match a {
+                Arg::Int(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+            };
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let more = rows.len() > limit as usize;
+        let calls = rows
+            .iter()
+            .take(limit as usize)
+            .map(|r| call_from_row(r, party))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((calls, more))
+    }
+
+    /// One call and its records in the order they happened; `None` when unknown.
+    pub async fn call_detail(
+        &self,
+        call_id: &str,
+    ) -> Result<Option<(CallRow, Vec<Cdr>)>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CALL_COLUMNS} FROM calls c WHERE c.call_id = $1"
+        )))
+        .bind(call_id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let call = call_from_row(&row, false)?;
+        let mut cdrs = sqlx::query("SELECT * FROM cdrs WHERE call_id = $1")
+            .bind(call_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(cdr_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::cdr::grouping::order(&mut cdrs);
+        Ok(Some((call, cdrs)))
+    }
+
+    /// Whether `extension` is a party of the call.
+    pub async fn call_has_party(&self, call_id: &str, extension: &str) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query("SELECT 1 AS one FROM call_parties WHERE call_id = $1 AND extension = $2")
+                .bind(call_id)
+                .bind(extension)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Deletes calls that started before `before`, with their records; returns how many.
+    pub async fn prune_calls(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let cutoff = to_millis(before);
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "DELETE FROM cdrs WHERE call_id IN (SELECT call_id FROM calls WHERE started_at < $1)",
+        )
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM call_parties WHERE started_at < $1")
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM calls WHERE started_at < $1")
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// How far the CDR file `source` has been read (0 if never).
+    pub async fn cdr_cursor(&self, source: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT position FROM cdr_cursors WHERE source = $1")
+            .bind(source)
+            .fetch_optional(self.pool())
+            .await?;
+        match row {
+            None => Ok(0),
+            Some(r) => {
+                let p: i64 = r.try_get("position")?;
+                u64::try_from(p).map_err(|_| StoreError::Corrupt(format!("CDR cursor {p}")))
+            }
+        }
+    }
+
+    pub async fn set_cdr_cursor(&self, source: &str, position: u64) -> Result<(), StoreError> {
+        let position = i64::try_from(position)
+            .map_err(|_| StoreError::Corrupt(format!("CDR cursor {position}")))?;
+        sqlx::query(
+            "INSERT INTO cdr_cursors (source, position, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (source) DO UPDATE SET position = excluded.position, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(source)
+        .bind(position)
+        .bind(to_millis(Utc::now()))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// How many CDR records are stored (for operators and tests).
+    pub async fn cdr_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM cdrs")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+impl Store {
+    /// Who may replay recordings: the user's right (`own` unless an admin changed it).
+    pub async fn replay_right(&self, extension: &str) -> Result<ReplayRight, StoreError> {
+        let row = sqlx::query("SELECT recording_replay FROM users WHERE extension = $1")
+            .bind(extension)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound {
+                what: "user",
+                key: extension.to_owned(),
+            });
+        };
+        let v: String = row.try_get("recording_replay")?;
+        ReplayRight::parse(&v).ok_or_else(|| StoreError::Corrupt(format!("replay right {v:?}")))
+    }
+
+    pub async fn set_replay_right(
+        &self,
+        extension: &str,
+        right: ReplayRight,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET recording_replay = $1 WHERE extension = $2")
+            .bind(right.key())
+            .bind(extension)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "user",
+                key: extension.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,251 @@
+//! What the call-history page and API share: reading the filter from a query string (every
+//! value that does not parse is a 400 naming it), checking a call id from a URL, and
+//! answering with a file (an export or a recording). Not here: routes, HTML or JSON shapes.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::current_user::CurrentUser;
+use crate::error::PortalError;
+use crate::model::{
+    CallDirection, CallExportFormat, CallFile, CallStatus, CallViewer, CallsFilter, CallsQuery,
+};
+use crate::state::AppState;
+
+pub const DEFAULT_PER_PAGE: u32 = 25;
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// The query string of the list, the export and the API, all as text.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CallsParams {
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub direction: Option<String>,
+    #[serde(default)]
+    pub number: Option<String>,
+    #[serde(default)]
+    pub tz: Option<String>,
+    #[serde(default)]
+    pub extension: Option<String>,
+    #[serde(default)]
+    pub page: Option<String>,
+    #[serde(default)]
+    pub per_page: Option<String>,
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+fn text(v: &Option<String>) -> &str {
+    v.as_deref().map(str::trim).unwrap_or_default()
+}
+
+fn bad(message: String) -> PortalError {
+    PortalError::BadRequest(message)
+}
+
+fn date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, PortalError> {
+    let v = text(v);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| bad(format!("{field} {v:?} is not a date like 2026-12-05")))
+}
+
+fn count(field: &str, v: &Option<String>, default: u32) -> Result<u32, PortalError> {
+    let v = text(v);
+    if v.is_empty() {
+        return Ok(default);
+    }
+    v.parse()
+        .map_err(|_| bad(format!("{field} {v:?} is not a whole number")))
+}
+
+/// An extension or number as typed: plain characters only.
+fn plain(field: &str, v: &Option<String>) -> Result<Option<String>, PortalError> {
+    let v = text(v);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let ok = v.chars().count() <= 40
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || " +*#.-@".contains(c));
+    if ok {
+        Ok(Some(v.to_owned()))
+    } else {
+        Err(bad(format!(
+            "{field} {v:?} may hold only digits, letters, spaces and + * # . - @ (at most 40 characters)"
+        )))
+    }
+}
+
+impl CallsParams {
+    /// The filter; `admin` keeps the extension filter (a user's view is always their own).
+    pub fn filter(&self, admin: bool) -> Result<CallsFilter, PortalError> {
+        let status = match text(&self.status) {
+            "" => None,
+            s => Some(CallStatus::parse(s).ok_or_else(|| {
+                bad(format!(
+                    "status {s:?} is not one of answered, missed, busy, failed"
+                ))
+            })?),
+        };
+        let direction = match text(&self.direction) {
+            "" => None,
+            d => Some(CallDirection::parse(d).ok_or_else(|| {
+                bad(format!(
+                    "direction {d:?} is not one of incoming, outgoing, internal"
+                ))
+            })?),
+        };
+        let tz = text(&self.tz);
+        let tz_ok = tz.len() <= 64
+            && tz
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c));
+        if !tz_ok {
+            return Err(bad(format!(
+                "time zone {tz:?} is not a zone name like Europe/Berlin"
+            )));
+        }
+        let filter = CallsFilter {
+            since: date("since", &self.since)?,
+            until: date("until", &self.until)?,
+            status,
+            direction,
+            number: plain("number", &self.number)?,
+            tz: tz.to_owned(),
+            extension: if admin {
+                plain("extension", &self.extension)?
+            } else {
+                None
+            },
+        };
+        if let (Some(since), Some(until)) = (filter.since, filter.until) {
+            if until < since {
+                return Err(bad(format!(
+                    "the date range ends ({until}) before it starts ({since})"
+                )));
+            }
+        }
+        Ok(filter)
+    }
+
+    pub fn query(&self, admin: bool) -> Result<CallsQuery, PortalError> {
+        Ok(CallsQuery {
+            filter: self.filter(admin)?,
+            page: count("page", &self.page, 1)?.max(1),
+            per_page: count("per_page", &self.per_page, DEFAULT_PER_PAGE)?.clamp(1, MAX_PER_PAGE),
+        })
+    }
+
+    /// This query string again without paging, for links that keep the filter.
+    pub fn filter_query_string(&self) -> String {
+        let pairs = [
+            ("since", &self.since),
+            ("until", &self.until),
+            ("status", &self.status),
+            ("direction", &self.direction),
+            ("number", &self.number),
+            ("tz", &self.tz),
+            ("extension", &self.extension),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !text(v).is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(text(v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Percent-encodes a value for a query string.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Call ids are Asterisk linkedids (`1796511030.408`): anything else is a missing call.
+pub fn parse_call_id(raw: &str) -> Result<&str, PortalError> {
+    let ok = !raw.is_empty()
+        && raw.len() <= 64
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(raw)
+    } else {
+        Err(PortalError::NotFound)
+    }
+}
+
+/// Streams a file; `attachment` asks the browser to save it.
+pub fn file_response(file: CallFile, attachment: bool) -> Response {
+    let mut response = Response::new(Body::from_stream(file.body));
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&file.content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if let Some(len) = file.length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    let kind = if attachment { "attachment" } else { "inline" };
+    // File names are built by the backend from ids and dates, never from user input; anything
+    // unexpected is left out rather than sent.
+    let name: String = file
+        .file_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("{kind}; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// An export of the filtered calls as the viewer may see them, sent as an attachment.
+pub async fn export_response(
+    state: &AppState,
+    current: &CurrentUser,
+    p: &CallsParams,
+    admin: bool,
+) -> Result<Response, PortalError> {
+    let format = match p.format.as_deref().map(str::trim) {
+        None | Some("") => CallExportFormat::Csv,
+        Some(f) => CallExportFormat::parse(f).ok_or_else(|| {
+            PortalError::BadRequest(format!("format {f:?} is not one of csv, xlsx"))
+        })?,
+    };
+    let filter = p.filter(admin)?;
+    let file = state
+        .backend
+        .export_calls(&viewer(current, admin), &filter, format)
+        .await?;
+    Ok(file_response(file, true))
+}
+
+fn viewer(current: &CurrentUser, admin_view: bool) -> CallViewer {
+    CallViewer {
+        extension: current.extension().to_owned(),
+        admin_view,
+    }
+}
