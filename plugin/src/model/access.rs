@@ -153,6 +153,8 @@ pub struct MenuAccess {
     /// Missing from defaults saved before the menu existed: full access, as every menu starts.
     #[serde(default = "write_access")]
     pub call_handling: Access,
+    /// Missing from defaults saved before the menu existed: full access, as every menu starts.
+    #[serde(default = "write_access")]
     pub calls: Access,
 }
 
