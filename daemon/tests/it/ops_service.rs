@@ -96,7 +96,7 @@ async fn json_log_format_writes_one_json_object_per_line() {
         &[("RINGSIDE_LOG_FORMAT", "json")],
     );
     scrape(served.metrics).await;
-    let line = served.wait_for_line(&["portal listening"]);
+    let line = served.wait_for_line(&["wakeup scheduler started"]);
     let mut lines = vec![line];
     lines.extend(served.log_lines());
     for line in &lines {
