@@ -43,6 +43,8 @@ pub struct Config {
     pub wakeup: WakeupConfig,
     pub features: FeaturesConfig,
     pub calls: CallsConfig,
+    pub metrics: MetricsConfig,
+    pub log: LogConfig,
 }
 
 /// Feature codes dialled from phones (`[features]`); the dialplan context `ringside-features`
@@ -213,6 +215,43 @@ pub struct WakeupConfig {
     pub grace_secs: u64,
 }
 
+/// Prometheus metrics, `/healthz` and `/readyz` on a listener of their own; off unless set.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    pub listen: Option<SocketAddr>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+}
+
+/// How log lines are written: for a person (`text`) or for a log shipper (`json`, one object
+/// per line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            other => Err(format!(
+                "unknown log format {other:?} (expected text or json)"
+            )),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -228,6 +267,8 @@ impl Default for Config {
             wakeup: WakeupConfig::default(),
             features: FeaturesConfig::default(),
             calls: CallsConfig::default(),
+            metrics: MetricsConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -424,6 +465,14 @@ impl Config {
         if let Some(v) = get("RINGSIDE_CALLS_RECORDINGS_DIR") {
             self.calls.recordings_dir = PathBuf::from(v);
         }
+        if let Some(v) = get("RINGSIDE_METRICS_LISTEN") {
+            self.metrics.listen = if v.trim().is_empty() {
+                None
+            } else {
+                Some(parsed("RINGSIDE_METRICS_LISTEN", v)?)
+            };
+        }
+        parse!("RINGSIDE_LOG_FORMAT", self.log.format);
         Ok(())
     }
 
@@ -548,6 +597,39 @@ mod tests {
             .expect("valid env");
         assert_eq!(c.ari.rest_transport, RestTransport::Websocket);
         assert_eq!(Config::default().ari.rest_transport, RestTransport::Auto);
+    }
+
+    #[test]
+    fn metrics_listener_is_off_unless_set_in_the_file_or_the_environment() {
+        assert_eq!(Config::default().metrics.listen, None);
+        let mut c = Config::from_toml("[metrics]\nlisten = \"127.0.0.1:9464\"\n").expect("valid");
+        assert_eq!(c.metrics.listen.map(|a| a.port()), Some(9464));
+        c.apply_env(env(&[("RINGSIDE_METRICS_LISTEN", "0.0.0.0:9100")]))
+            .expect("valid env");
+        assert_eq!(c.metrics.listen.map(|a| a.port()), Some(9100));
+        c.apply_env(env(&[("RINGSIDE_METRICS_LISTEN", "")]))
+            .expect("valid env");
+        assert_eq!(c.metrics.listen, None);
+    }
+
+    #[test]
+    fn bad_metrics_listen_address_is_an_error_naming_the_variable() {
+        let mut c = Config::default();
+        let err = c
+            .apply_env(env(&[("RINGSIDE_METRICS_LISTEN", "nowhere")]))
+            .expect_err("invalid address");
+        assert!(err.to_string().contains("RINGSIDE_METRICS_LISTEN"), "{err}");
+    }
+
+    #[test]
+    fn log_format_is_text_unless_json_is_asked_for() {
+        assert_eq!(Config::default().log.format, LogFormat::Text);
+        let mut c = Config::from_toml("[log]\nformat = \"json\"\n").expect("valid");
+        assert_eq!(c.log.format, LogFormat::Json);
+        c.apply_env(env(&[("RINGSIDE_LOG_FORMAT", "text")]))
+            .expect("valid env");
+        assert_eq!(c.log.format, LogFormat::Text);
+        assert!(Config::from_toml("[log]\nformat = \"xml\"\n").is_err());
     }
 
     #[test]

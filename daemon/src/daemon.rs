@@ -140,6 +140,15 @@ impl Daemon {
         // ARI: event connection (retries until Asterisk is up) and the engine.
         let connection = connection::spawn(self.client.clone(), stop.clone());
         let ari_state: watch::Receiver<ConnectionState> = connection.state.clone();
+        let health = crate::ops::Health::new(self.store.clone(), ari_state.clone());
+        crate::ops::spawn_metrics(
+            &self.config.metrics,
+            health.clone(),
+            self.fax_updates.subscribe(),
+            &mut services,
+            stop.clone(),
+        )
+        .await;
         let engine = self.engine();
         let registry = engine.registry();
         let fax_inbox = engine.inbox();
@@ -252,6 +261,7 @@ impl Daemon {
                 None
             }
         };
+        services.spawn(crate::ops::watch::watch_ami(ami.state(), stop.clone()));
         let inbox = crate::voicemail::inbox::Inbox::new(
             crate::voicemail::spool::Spool::new(
                 &self.config.voicemail.spool_dir,
@@ -299,7 +309,10 @@ impl Daemon {
                     header_read: Duration::from_secs(self.config.portal.header_read_timeout_secs),
                     idle: Duration::from_secs(self.config.portal.idle_timeout_secs),
                 };
-                let app = ringside_portal::router(backend, settings);
+                let app = crate::ops::portal::instrument(
+                    ringside_portal::router(backend, settings),
+                    health,
+                );
                 let stop = stop.clone();
                 services.spawn(async move {
                     if let Err(err) = portal::serve_router(listener, app, timeouts, stop).await {
@@ -313,6 +326,9 @@ impl Daemon {
                 "cannot listen for the portal"
             ),
         }
+
+        // Both listeners are bound (or reported as failed): the service manager may go on.
+        crate::ops::notify::ready();
 
         stop.cancelled().await;
         tracing::info!("shutting down: no new calls; calls in progress are left to Asterisk");

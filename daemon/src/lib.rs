@@ -24,6 +24,8 @@
 //! - [`media`]: prompt transcoding and fax document conversion (pure, synchronous).
 //! - [`store`]: sqlx repositories and migrations (SQLite default, PostgreSQL), password hashing.
 //! - [`portal`]: the daemon's implementation of the portal's backend.
+//! - [`telemetry`]: the Prometheus metric names and the calls that record them.
+//! - [`ops`]: metrics listener, health and readiness, service-manager readiness, SIGHUP.
 //! - [`atomic_file`]: the one writer of files others read (temp file, fsync, rename).
 
 pub mod agi;
@@ -36,7 +38,9 @@ pub mod config;
 pub mod daemon;
 pub mod flows;
 pub mod media;
+pub mod ops;
 pub mod portal;
 pub mod schedule;
 pub mod store;
+pub mod telemetry;
 pub mod voicemail;

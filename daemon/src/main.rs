@@ -9,7 +9,12 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    cli::init_tracing(cli.verbose, matches!(cli.command, cli::Command::Serve(_)));
+    let log_format = cli::log_format(cli.config.as_deref());
+    cli::init_tracing(
+        cli.verbose,
+        matches!(cli.command, cli::Command::Serve(_)),
+        log_format,
+    );
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

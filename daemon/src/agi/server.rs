@@ -128,8 +128,10 @@ impl AgiServer {
                 continue;
             };
             let routes = Arc::clone(&routes);
+            let counted = crate::telemetry::fastagi_session();
             sessions.spawn(async move {
                 run_session(stream, &routes, limits.session, peer).await;
+                drop(counted);
                 drop(permit);
             });
         }

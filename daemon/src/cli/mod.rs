@@ -77,7 +77,7 @@ pub enum Command {
 
 /// `serve` logs at info by default; one-shot commands only warn, so their own output (and
 /// nothing from the codecs' chatter) is what the operator sees.
-pub fn init_tracing(verbose: u8, serving: bool) {
+pub fn init_tracing(verbose: u8, serving: bool, format: ringside::config::LogFormat) {
     let default = match verbose {
         0 if serving => "info",
         0 => "warn",
@@ -86,10 +86,21 @@ pub fn init_tracing(verbose: u8, serving: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        ringside::config::LogFormat::Text => logs.init(),
+        ringside::config::LogFormat::Json => logs.json().init(),
+    }
+}
+
+/// The log format the settings ask for; settings that cannot be read log as text (the
+/// command reports why when it loads them).
+pub fn log_format(cli_path: Option<&std::path::Path>) -> ringside::config::LogFormat {
+    Config::load(cli_path)
+        .map(|config| config.log.format)
+        .unwrap_or_default()
 }
 
 pub fn load_config(cli_path: Option<&std::path::Path>) -> anyhow::Result<Config> {

@@ -1,4 +1,5 @@
-//! `ringside serve`: runs the daemon until SIGTERM or SIGINT.
+//! `ringside serve`: runs the daemon until SIGTERM or SIGINT; SIGHUP says what a restart
+//! would change.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -9,13 +10,17 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-pub fn run(config: Option<&Path>, _args: Args) -> anyhow::Result<ExitCode> {
-    let config = super::load_config(config)?;
+pub fn run(config_path: Option<&Path>, _args: Args) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(config_path)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let path = config_path.map(Path::to_owned);
     runtime.block_on(async move {
+        let running = config.clone();
         let daemon = ringside::daemon::Daemon::new(config).await?;
         let stop = CancellationToken::new();
         tokio::spawn(stop_on_signal(stop.clone()));
+        #[cfg(unix)]
+        tokio::spawn(report_on_hangup(running, path, stop.clone()));
         daemon.run(stop).await?;
         Ok(ExitCode::SUCCESS)
     })
@@ -44,4 +49,31 @@ async fn stop_on_signal(stop: CancellationToken) {
         let _ = ctrl_c.await;
     }
     stop.cancel();
+}
+
+/// On each SIGHUP, reads the settings again and logs what changed (nothing is applied while
+/// running; see `ops::reload`).
+#[cfg(unix)]
+async fn report_on_hangup(
+    running: ringside::config::Config,
+    path: Option<std::path::PathBuf>,
+    stop: CancellationToken,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangup = match signal(SignalKind::hangup()) {
+        Ok(hangup) => hangup,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP");
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            received = hangup.recv() => if received.is_none() { return },
+        }
+        ringside::ops::reload::on_hangup(&running, || {
+            ringside::config::Config::load(path.as_deref())
+        });
+    }
 }

@@ -416,7 +416,12 @@ impl Engine {
             received_at,
             inbox,
         };
-        self.flows.spawn(handler.start(call));
+        let in_progress = crate::telemetry::call_in_progress(&route);
+        let flow = handler.start(call);
+        self.flows.spawn(async move {
+            flow.await;
+            drop(in_progress);
+        });
     }
 
     fn spawn_reconcile(&mut self, reconnect: bool) {

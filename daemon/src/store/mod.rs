@@ -12,6 +12,7 @@ pub mod csv;
 pub mod fax;
 pub mod followme;
 pub mod followme_rules;
+pub mod health;
 pub(crate) mod lease;
 pub mod passwords;
 pub mod sessions;

@@ -105,7 +105,10 @@ impl Converter for Transcoder {
             format: crate::media::OutputFormat::Wav,
             ..self.options.clone()
         };
-        crate::media::transcode_file(input, output, &options)?;
+        let started = std::time::Instant::now();
+        let result = crate::media::transcode_file(input, output, &options);
+        crate::telemetry::conversion("wav", started.elapsed(), result.is_ok());
+        result?;
         Ok(())
     }
 }

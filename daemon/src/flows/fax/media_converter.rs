@@ -17,14 +17,26 @@ impl DocumentConverter for MediaConverter {
     }
 
     fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
-        document_to_fax_tiff(document, output, &self.options, &|_, _| {})
-            .map(|r| r.pages)
-            .map_err(|e| e.to_string())
+        timed("fax_tiff", || {
+            document_to_fax_tiff(document, output, &self.options, &|_, _| {})
+                .map(|r| r.pages)
+                .map_err(|e| e.to_string())
+        })
     }
 
     fn fax_tiff_to_pdf(&self, tiff: &Path, output: &Path) -> Result<u32, String> {
-        fax_tiff_to_pdf(tiff, output, &|_, _| {})
-            .map(|r| r.pages)
-            .map_err(|e| e.to_string())
+        timed("pdf", || {
+            fax_tiff_to_pdf(tiff, output, &|_, _| {})
+                .map(|r| r.pages)
+                .map_err(|e| e.to_string())
+        })
     }
+}
+
+/// Runs one conversion and counts it, with its time, under `format`.
+fn timed<T, E>(format: &'static str, convert: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let started = std::time::Instant::now();
+    let result = convert();
+    crate::telemetry::conversion(format, started.elapsed(), result.is_ok());
+    result
 }

@@ -217,6 +217,7 @@ pub async fn record_received_fax(
         )
         .await?;
     tracing::info!(job = job.id, owner = %job.owner, state = %job.state, pages = job.pages_total, "fax received");
+    crate::telemetry::fax_pages(crate::telemetry::FaxDirection::Received, report.pages);
     Ok(job)
 }
 

@@ -304,8 +304,10 @@ impl FollowMeFlow {
     }
 
     fn record(&self, received_at: Instant) {
+        let latency = received_at.elapsed();
+        crate::telemetry::followme_event_action(latency);
         if let Some(l) = &self.latency {
-            l.record(received_at.elapsed());
+            l.record(latency);
         }
     }
 }

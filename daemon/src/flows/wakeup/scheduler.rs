@@ -408,7 +408,9 @@ impl Scheduler {
         if !due.is_empty() {
             let resolutions: Vec<FireResolution> =
                 due.iter().map(|d| self.resolve(d, now)).collect();
-            tick.missed += resolutions.iter().filter(|r| !r.fire).count();
+            let missed = resolutions.iter().filter(|r| !r.fire).count();
+            tick.missed += missed;
+            (0..missed).for_each(|_| crate::telemetry::wakeup_outcome(Outcome::Missed.as_str()));
             let calls = self
                 .store
                 .resolve_fires(&token, now, call_lease, &resolutions)
@@ -428,6 +430,7 @@ impl Scheduler {
         for call in calls {
             if policy::lateness(call.due_at, now, self.config.grace) == Lateness::Missed {
                 tick.missed += 1;
+                crate::telemetry::wakeup_outcome(Outcome::Missed.as_str());
                 let attempt = match call.attempt_id {
                     Some(id) => AttemptRecord::Started(id),
                     None => AttemptRecord::NotYet { started_at: now },
@@ -516,6 +519,9 @@ impl Scheduler {
 
     async fn place(&self, token: &str, call: &PendingCall) -> Result<Worked, StoreError> {
         let started = self.clock.now();
+        let _in_progress = crate::telemetry::call_in_progress("wakeup");
+        let late = started.signed_duration_since(call.due_at);
+        crate::telemetry::wakeup_fired(late.num_milliseconds() as f64 / 1000.0);
         let taken_over = call.claims > 1;
         if taken_over {
             tracing::info!(wakeup = call.wakeup_id, member = %call.member, "taking over a wakeup call from a scheduler that stopped");
@@ -588,6 +594,7 @@ impl Scheduler {
             result.detail
         };
         tracing::info!(wakeup = call.wakeup_id, member = %call.member, outcome = %result.outcome, detail = %detail, "wakeup call ended");
+        crate::telemetry::wakeup_outcome(result.outcome.as_str());
         self.record(CallRecord::End(Box::new(CallEnd {
             token: token.to_owned(),
             call: call.clone(),
