@@ -243,9 +243,26 @@ pub async fn export_response(
     Ok(file_response(file, true))
 }
 
-fn viewer(current: &CurrentUser, admin_view: bool) -> CallViewer {
+/// Who is looking: the current user, in their own view or (administrators) over everyone.
+pub fn viewer(current: &CurrentUser, admin_view: bool) -> CallViewer {
     CallViewer {
         extension: current.extension().to_owned(),
         admin_view,
     }
+}
+
+/// A call's recording as a download or for the player, if the viewer may replay it.
+pub async fn recording_response(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    download: bool,
+    admin: bool,
+) -> Result<Response, PortalError> {
+    let id = parse_call_id(id)?;
+    let file = state
+        .backend
+        .call_recording(&viewer(current, admin), id)
+        .await?;
+    Ok(file_response(file, download))
 }

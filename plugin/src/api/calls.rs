@@ -8,18 +8,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::calls::{CallsParams, export_response, file_response, parse_call_id};
+use crate::calls::{CallsParams, export_response, parse_call_id, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
-use crate::model::{CallDetail, CallViewer, CallsPage, ReplayRight};
+use crate::model::{CallDetail, CallsPage, ReplayRight};
 use crate::state::AppState;
-
-fn viewer(current: &CurrentUser, admin_view: bool) -> CallViewer {
-    CallViewer {
-        extension: current.extension().to_owned(),
-        admin_view,
-    }
-}
 
 async fn page(
     state: &AppState,
@@ -63,21 +56,6 @@ async fn detail(
     ))
 }
 
-async fn recording(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    q: &DetailQuery,
-    admin: bool,
-) -> Result<Response, PortalError> {
-    let id = parse_call_id(id)?;
-    let file = state
-        .backend
-        .call_recording(&viewer(current, admin), id)
-        .await?;
-    Ok(file_response(file, q.download.is_some()))
-}
-
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -109,7 +87,7 @@ pub async fn get_recording(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, PortalError> {
-    recording(&state, &current, &id, &q, false).await
+    recording_response(&state, &current, &id, q.download.is_some(), false).await
 }
 
 pub async fn admin_list(
@@ -143,7 +121,7 @@ pub async fn admin_get_recording(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Response, PortalError> {
-    recording(&state, &current, &id, &q, true).await
+    recording_response(&state, &current, &id, q.download.is_some(), true).await
 }
 
 #[derive(Debug, serde::Serialize, Deserialize)]

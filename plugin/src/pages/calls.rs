@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 
-use crate::calls::{CallsParams, file_response, parse_call_id};
+use crate::calls::{CallsParams, parse_call_id, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
@@ -16,16 +16,9 @@ use crate::html::{
     Section, csrf_input, disabled_unless, esc, notice, page, read_only_note, redirect,
 };
 use crate::model::{
-    CallDetail, CallDirection, CallEntry, CallStatus, CallViewer, CallsPage, Menu, ReplayRight,
+    CallDetail, CallDirection, CallEntry, CallStatus, CallsPage, Menu, ReplayRight,
 };
 use crate::state::AppState;
-
-fn viewer(current: &CurrentUser, admin_view: bool) -> CallViewer {
-    CallViewer {
-        extension: current.extension().to_owned(),
-        admin_view,
-    }
-}
 
 fn duration(secs: i64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
@@ -332,28 +325,13 @@ pub async fn detail(
     ))
 }
 
-async fn recording_response(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    p: &DetailParams,
-    admin: bool,
-) -> Result<Response, PortalError> {
-    let id = parse_call_id(id)?;
-    let file = state
-        .backend
-        .call_recording(&viewer(current, admin), id)
-        .await?;
-    Ok(file_response(file, p.download.is_some()))
-}
-
 pub async fn recording(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
     Query(p): Query<DetailParams>,
 ) -> Result<Response, PageError> {
-    Ok(recording_response(&state, &current, &id, &p, false).await?)
+    Ok(recording_response(&state, &current, &id, p.download.is_some(), false).await?)
 }
 
 pub async fn export(
@@ -429,7 +407,7 @@ pub async fn admin_recording(
     Path(id): Path<String>,
     Query(p): Query<DetailParams>,
 ) -> Result<Response, PageError> {
-    Ok(recording_response(&state, &current, &id, &p, true).await?)
+    Ok(recording_response(&state, &current, &id, p.download.is_some(), true).await?)
 }
 
 pub async fn admin_export(
