@@ -125,21 +125,7 @@ impl Harness {
     }
 
     async fn wait_continued(&self, caller: &str) -> Continued {
-        let ok = self
-            .sim
-            .wait_until(WAIT, |s| {
-                s.channel(caller).is_some_and(|c| c.continued.is_some())
-            })
-            .await;
-        assert!(
-            ok,
-            "caller {caller} never left Stasis: {:#?}",
-            self.sim.channel(caller)
-        );
-        self.sim
-            .channel(caller)
-            .and_then(|c| c.continued)
-            .expect("continued")
+        crate::common::sim_calls::wait_continued(&self.sim, caller, WAIT).await
     }
 
     /// The mailbox and reason the caller was sent to voicemail with.

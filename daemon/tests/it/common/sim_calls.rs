@@ -1,0 +1,22 @@
+//! Waiting on the ARI simulator for what a flow did with an inbound call.
+
+use std::time::Duration;
+
+use ringside::ari::simulator::{Continued, Simulator};
+
+/// Where `caller` was sent back into the dialplan, once it has left Stasis (within `wait`).
+pub async fn wait_continued(sim: &Simulator, caller: &str, wait: Duration) -> Continued {
+    let ok = sim
+        .wait_until(wait, |s| {
+            s.channel(caller).is_some_and(|c| c.continued.is_some())
+        })
+        .await;
+    assert!(
+        ok,
+        "caller {caller} never left Stasis: {:#?}",
+        sim.channel(caller)
+    );
+    sim.channel(caller)
+        .and_then(|c| c.continued)
+        .expect("continued")
+}
