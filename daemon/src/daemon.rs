@@ -131,6 +131,7 @@ impl Daemon {
             agi,
         )
         .with_limits(portal::PortalLimits::from_config(&self.config.portal))
+        .with_call_handling_changes(self.dnd_changed.clone())
     }
 
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.

@@ -142,7 +142,11 @@ impl PortalBackend {
         self.store
             .set_call_handling(&h)
             .await
-            .map_err(errors::store)
+            .map_err(errors::store)?;
+        if let Some(changed) = &self.call_handling_changed {
+            changed.notify_one();
+        }
+        Ok(())
     }
 
     pub(super) async fn call_handling_status_impl(

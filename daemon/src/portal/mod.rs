@@ -83,6 +83,9 @@ pub struct PortalBackend {
     voicemail: Option<Inbox>,
     /// `None` when the daemon keeps no call history; call-history calls then fail plainly.
     calls: Option<CallsAccess>,
+    /// Told after a user's call handling changes, so the do-not-disturb lamps follow at once
+    /// rather than on their next tick.
+    call_handling_changed: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl PortalBackend {
@@ -109,6 +112,7 @@ impl PortalBackend {
             limits: PortalLimits::default(),
             voicemail: None,
             calls: None,
+            call_handling_changed: None,
         }
     }
 
@@ -124,13 +128,19 @@ impl PortalBackend {
         self
     }
 
-    /// Lets the portal queue faxes and serve fax documents.
     /// Lets the portal show the users' call history and recordings.
     pub fn with_calls(mut self, calls: CallsAccess) -> Self {
         self.calls = Some(calls);
         self
     }
 
+    /// Tells `changed` after every call-handling change made in the portal.
+    pub fn with_call_handling_changes(mut self, changed: Arc<tokio::sync::Notify>) -> Self {
+        self.call_handling_changed = Some(changed);
+        self
+    }
+
+    /// Lets the portal queue faxes and serve fax documents.
     pub fn with_fax(mut self, fax: FaxAccess) -> Self {
         self.fax = Some(fax);
         self

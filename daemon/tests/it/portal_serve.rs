@@ -662,3 +662,52 @@ async fn admin_with_a_bad_email_is_refused_and_not_created() {
     assert_eq!(status, 404, "nothing half created");
     daemon.stop().await;
 }
+
+#[tokio::test]
+async fn do_not_disturb_set_in_the_portal_lights_its_lamp_without_waiting_for_the_tick() {
+    let sim = ringside::ari::simulator::Simulator::start_default()
+        .await
+        .expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = config(dir.path(), free_addr());
+    config.ari.url = sim.base_url();
+    let daemon = start_with(config, async |store: &Store| {
+        add_user(store, "1001", "correct horse battery").await;
+    })
+    .await;
+    assert!(
+        sim.wait_connected("ringside", Duration::from_secs(10))
+            .await
+    );
+    let lamp_is = |state: &'static str| {
+        move |s: &ringside::ari::simulator::Simulator| {
+            s.device_state("Stasis:DND1001").as_deref() == Some(state)
+        }
+    };
+    assert_ne!(sim.device_state("Stasis:DND1001").as_deref(), Some("BUSY"));
+    let session = ApiSession::log_in(&daemon.base, "1001", "correct horse battery").await;
+    let status = session
+        .request(reqwest::Method::PUT, "/api/v1/call-handling")
+        .json(&json!({
+            "dnd": true,
+            "dnd_allow": [],
+            "dnd_schedule": null,
+            "forward_always": {"enabled": false, "number": "", "schedule": null},
+            "forward_busy": {"enabled": false, "number": "", "schedule": null},
+            "forward_no_answer": {"enabled": false, "number": "", "schedule": null},
+            "ring_secs": 25,
+            "time_zone": "UTC",
+        }))
+        .send()
+        .await
+        .expect("put")
+        .status();
+    assert_eq!(status, 200);
+    // The lamps' tick is 15 s: a lamp lit well before that was nudged by the change.
+    assert!(
+        sim.wait_until(Duration::from_secs(3), lamp_is("BUSY"))
+            .await,
+        "lamp still {:?}",
+        sim.device_state("Stasis:DND1001")
+    );
+}

@@ -395,6 +395,24 @@ async fn the_page_lists_messages_with_players_and_the_count_in_the_navigation() 
 }
 
 #[tokio::test]
+async fn the_first_page_status_panel_counts_new_voicemail() {
+    let p = portal(SECRET).await;
+    let s = Session::log_in(&p.base, "1001").await;
+    let html = s
+        .request(reqwest::Method::GET, "/profile")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("<dd id=\"status-voicemail\"><a href=\"/voicemail\">2</a></dd>"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
 async fn the_voicemail_api_is_in_the_openapi_document() {
     let p = portal(SECRET).await;
     let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", p.base))

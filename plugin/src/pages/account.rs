@@ -184,7 +184,20 @@ pub async fn profile(
             .call_handling_status(current.extension())
             .await
         {
-            Ok(status) => top.push_str(&super::call_handling::status_panel(&status)),
+            Ok(status) => {
+                let new_voicemail = if current.access(Menu::Voicemail).can_read() {
+                    // The count is a convenience: without the manager link or the spool the
+                    // panel simply leaves it out.
+                    state
+                        .backend
+                        .voicemail_new_count(current.extension())
+                        .await
+                        .ok()
+                } else {
+                    None
+                };
+                top.push_str(&super::call_handling::status_panel(&status, new_voicemail))
+            }
             // The profile stays usable when the status cannot be read.
             Err(e) => tracing::warn!(error = %e, "call handling status unavailable"),
         }

@@ -147,12 +147,19 @@ pub async fn save(
         .into_response())
 }
 
-/// The at-a-glance panel of the first page: do-not-disturb, each forward, follow-me.
-pub fn status_panel(status: &CallHandlingStatus) -> String {
+/// The at-a-glance panel of the first page: do-not-disturb, each forward, follow-me, and the
+/// number of new voicemail messages when the user may open the inbox and it can be read.
+pub fn status_panel(status: &CallHandlingStatus, new_voicemail: Option<u32>) -> String {
     let on_off = |on: bool| if on { "on" } else { "off" };
     let forward = |f: &Option<String>| match f {
         Some(n) => format!("to {}", esc(n)),
         None => "off".to_owned(),
+    };
+    let voicemail = match new_voicemail {
+        Some(n) => format!(
+            "<dt>New voicemail</dt><dd id=\"status-voicemail\"><a href=\"/voicemail\">{n}</a></dd>"
+        ),
+        None => String::new(),
     };
     format!(
         "<section class=\"card\" id=\"call-handling-status\" aria-labelledby=\"call-handling-status-title\">\
@@ -161,7 +168,7 @@ pub fn status_panel(status: &CallHandlingStatus) -> String {
          <dt>Forward every call</dt><dd id=\"status-forward-always\">{a}</dd>\
          <dt>Forward when busy</dt><dd id=\"status-forward-busy\">{b}</dd>\
          <dt>Forward when not answered</dt><dd id=\"status-forward-no-answer\">{n}</dd>\
-         <dt>Follow-me</dt><dd id=\"status-followme\">{fm}</dd></dl></section>",
+         <dt>Follow-me</dt><dd id=\"status-followme\">{fm}</dd>{voicemail}</dl></section>",
         dnd = on_off(status.dnd),
         a = forward(&status.forward_always),
         b = forward(&status.forward_busy),
