@@ -6,6 +6,10 @@
 //! `RINGSIDE_BENCH_TALK_MS` later, default 4000), 3002 (never answers) and 3003 (busy)
 //! together. The calls arrive evenly over `RINGSIDE_BENCH_SPREAD_MS` (default 2000; 0 = all at
 //! once), so with the defaults every call is up at the same time; the peak is reported.
+//! The settings come from a SQLite store as in the daemon, and 1001 has call handling that the
+//! planner must weigh on every call: do-not-disturb on but limited to a time rule that never
+//! applies (outside a whole-week window), forwards on busy and on no answer (neither taken:
+//! 3001 answers).
 //! Reported: latency from an ARI event's frame being read to the first REST call it causes
 //! leaving (p50/p99 over every such pair), daemon CPU time per call, daemon peak RSS.
 //! Run: `cargo bench -p ringside-benches --bench followme`.
@@ -17,8 +21,10 @@ use ringside::ari::AriClient;
 use ringside::ari::connection;
 use ringside::ari::simulator::Script;
 use ringside::flows::dispatch::Engine;
-use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder, StaticSource};
-use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep};
+use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder};
+use ringside::store::{
+    CallHandling, CallerIdMode, FollowMeSettings, FollowMeStep, Forward, NewUser, Store, TimeRule,
+};
 use tokio_util::sync::CancellationToken;
 
 const CALLS: usize = 1000;
@@ -91,6 +97,48 @@ fn percentile(sorted: &[u32], p: f64) -> u32 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// The bench's users and their settings, in a SQLite store as the daemon keeps them.
+async fn settings_store(dir: &std::path::Path) -> Store {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("ringside.db").display());
+    let store = Store::connect(&url).await.expect("store");
+    for ext in ["1001", "3001", "3002", "3003"] {
+        store
+            .create_user(&NewUser::new(ext, format!("User {ext}")))
+            .await
+            .expect("user");
+    }
+    store
+        .set_followme(&FollowMeSettings {
+            extension: "1001".into(),
+            enabled: true,
+            initial_ring_secs: 0,
+            steps: vec![FollowMeStep {
+                numbers: vec!["3001".into(), "3002".into(), "3003".into()],
+                ring_secs: 20,
+            }],
+            confirm: false,
+            moh: false,
+            caller_id: CallerIdMode::Caller,
+        })
+        .await
+        .expect("follow-me");
+    store
+        .set_call_handling(&CallHandling {
+            dnd: true,
+            dnd_rule: Some(TimeRule {
+                window: "mon-sun,00:00-24:00".parse().expect("window"),
+                outside: true,
+            }),
+            forward_busy: Forward::to("0170555"),
+            forward_no_answer: Forward::to("0170666"),
+            time_zone: "Europe/Berlin".into(),
+            ..CallHandling::new("1001")
+        })
+        .await
+        .expect("call handling");
+    store
+}
+
 async fn run_daemon() {
     let sim = ringside_benches::sim_process::SimProcess::start().await;
     let addr = sim.addr.clone();
@@ -100,26 +148,11 @@ async fn run_daemon() {
         .expect("client")
         .with_rest_transport(transport);
 
+    let db_dir = tempfile::tempdir().expect("tempdir");
+    let store = settings_store(db_dir.path()).await;
     let latency = LatencyRecorder::default();
     let flow = Arc::new(FollowMeFlow {
-        source: Arc::new(StaticSource {
-            settings: vec![FollowMeSettings {
-                extension: "1001".into(),
-                enabled: true,
-                initial_ring_secs: 0,
-                steps: vec![FollowMeStep {
-                    numbers: vec!["3001".into(), "3002".into(), "3003".into()],
-                    ring_secs: 20,
-                }],
-                confirm: false,
-                moh: false,
-                caller_id: CallerIdMode::Caller,
-            }],
-            extensions: ["3001", "3002", "3003"]
-                .map(String::from)
-                .into_iter()
-                .collect(),
-        }),
+        source: Arc::new(store),
         templates: DialTemplates {
             extension: "PJSIP/{ext}".into(),
             external: "Local/{number}@ringside-outbound".into(),

@@ -202,6 +202,28 @@ impl Store {
             .ok_or_else(|| not_found(&new.extension))
     }
 
+    /// Which of `numbers` are users' extensions, in one query.
+    pub async fn known_extensions(
+        &self,
+        numbers: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        if numbers.is_empty() {
+            return Ok(Default::default());
+        }
+        let sql = format!(
+            "SELECT extension FROM users WHERE extension IN ({})",
+            super::lease::placeholders(1, numbers.len())
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for number in numbers {
+            query = query.bind(number.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| row.try_get::<String, _>("extension").map_err(Into::into))
+            .collect()
+    }
+
     /// The user with this login, if any.
     pub async fn user(&self, extension: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!(

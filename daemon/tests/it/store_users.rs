@@ -482,3 +482,21 @@ async fn search_treats_like_wildcards_literally() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn known_extensions_are_the_numbers_that_are_users() {
+    for_each_db(|store| async move {
+        store.create_user(&alice()).await.expect("create");
+        store
+            .create_user(&NewUser::new("1002", "Bob"))
+            .await
+            .expect("create");
+        let numbers = ["1002", "0170555", "1001", "1003"].map(String::from);
+        let known = store.known_extensions(&numbers).await.expect("known");
+        let mut known: Vec<_> = known.into_iter().collect();
+        known.sort();
+        assert_eq!(known, ["1001", "1002"]);
+        assert!(store.known_extensions(&[]).await.expect("none").is_empty());
+    })
+    .await;
+}

@@ -33,17 +33,7 @@ impl FollowMeSource for Store {
     }
 
     async fn known_extensions(&self, numbers: &[String]) -> Result<HashSet<String>, StoreError> {
-        let mut known = HashSet::new();
-        for number in numbers {
-            let row = sqlx::query("SELECT extension FROM users WHERE extension = $1")
-                .bind(number)
-                .fetch_optional(self.pool())
-                .await?;
-            if row.is_some() {
-                known.insert(number.clone());
-            }
-        }
-        Ok(known)
+        Store::known_extensions(self, numbers).await
     }
 
     async fn call_handling(&self, extension: &str) -> Result<Option<CallHandling>, StoreError> {
