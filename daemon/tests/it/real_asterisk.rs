@@ -676,3 +676,139 @@ async fn forward_no_answer_rings_the_forward_target_after_the_ring_time() {
         .await;
     daemon.finish(&[&caller, &forwarded]).await;
 }
+
+/// The spool directory of the Asterisk under test (`start-asterisk.sh` prints it).
+fn asterisk_spool() -> Option<std::path::PathBuf> {
+    match std::env::var("RINGSIDE_TEST_ASTERISK_SPOOL") {
+        Ok(dir) if !dir.is_empty() => Some(dir.into()),
+        _ => {
+            eprintln!("skipped: set RINGSIDE_TEST_ASTERISK_SPOOL to the spool of that Asterisk");
+            None
+        }
+    }
+}
+
+/// Ringside's manager user in `daemon/tests/real_asterisk/etc/manager.conf`.
+fn asterisk_ami() -> ringside::config::AmiConfig {
+    ringside::config::AmiConfig {
+        host: "127.0.0.1".into(),
+        port: 15038,
+        username: "ringside".into(),
+        secret: "ringside-test".into(),
+    }
+}
+
+/// What app_voicemail itself says mailbox 1003 holds, asked over the manager interface.
+async fn mailbox_1003(ami: &ringside::ami::AmiClient) -> (u32, u32) {
+    let counts = ami
+        .mailbox_count("default", "1003")
+        .await
+        .expect("MailboxCount");
+    (counts.new, counts.old)
+}
+
+#[tokio::test]
+async fn a_voicemail_left_on_asterisk_is_listed_played_marked_heard_and_deleted_in_the_portal() {
+    let Some(url) = ari_url() else { return };
+    let Some(spool) = asterisk_spool() else {
+        return;
+    };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let stop = CancellationToken::new();
+    let ami = ringside::ami::AmiClient::spawn(
+        asterisk_ami(),
+        common::ami::timers((Duration::from_millis(200), Duration::from_secs(1))),
+        stop.clone(),
+    );
+    assert!(ami.wait_connected(WAIT).await, "manager login refused");
+    let (new_before, old_before) = mailbox_1003(&ami).await;
+
+    // A caller leaves a short message: VoiceMail() on one half of a Local channel, a prompt
+    // played into it from the other.
+    let left = reqwest::Client::new()
+        .post(format!("{url}/channels"))
+        .basic_auth("ringside", Some("ringside-test"))
+        .query(&[
+            ("endpoint", "Local/1003@test-leave-vm"),
+            ("context", "test-vm-speaker"),
+            ("extension", "s"),
+            ("priority", "1"),
+        ])
+        .send()
+        .await
+        .expect("originate");
+    assert!(left.status().is_success(), "{left:?}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while mailbox_1003(&ami).await.0 == new_before {
+        assert!(tokio::time::Instant::now() < deadline, "no message left");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = crate::portal_serve::config(dir.path(), crate::portal_serve::free_addr());
+    config.voicemail.spool_dir = spool.join("voicemail");
+    config.ami = asterisk_ami();
+    let daemon = crate::portal_serve::start_with(config, async |store: &ringside::store::Store| {
+        crate::portal_serve::add_user(store, "1003", "voicemail tester pass").await;
+    })
+    .await;
+    let user =
+        crate::portal_serve::ApiSession::log_in(&daemon.base, "1003", "voicemail tester pass")
+            .await;
+    let mut listed = Value::Null;
+    for _ in 0..100 {
+        listed = user.get_json("/api/v1/voicemail").await.1;
+        if listed["folders"][0]["count"] == new_before + 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(listed["folders"][0]["folder"], "INBOX", "{listed}");
+    assert_eq!(listed["folders"][0]["count"], new_before + 1, "{listed}");
+    let newest = &listed["messages"][0];
+    let id = newest["id"].as_str().expect("message id").to_owned();
+    assert!(newest["duration_secs"].as_u64().is_some(), "{newest}");
+
+    let audio = user
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/v1/voicemail/messages/{id}/audio"),
+        )
+        .send()
+        .await
+        .expect("audio");
+    assert_eq!(audio.status(), 200);
+    let wav = audio.bytes().await.expect("audio body");
+    assert_eq!(&wav[..4], b"RIFF");
+    assert!(wav.len() > 8_000, "a second or more of 8 kHz audio");
+    // Listening from the start marks it heard: app_voicemail moves it to Old.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while mailbox_1003(&ami).await != (new_before, old_before + 1) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not marked heard: {:?}",
+            mailbox_1003(&ami).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, message) = user
+        .get_json(&format!("/api/v1/voicemail/messages/{id}"))
+        .await;
+    assert_eq!(message["folder"], "Old", "{message}");
+
+    let deleted = user
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/voicemail/messages/{id}"),
+        )
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(mailbox_1003(&ami).await, (new_before, old_before));
+    let (status, _) = user
+        .get_json(&format!("/api/v1/voicemail/messages/{id}"))
+        .await;
+    assert_eq!(status, 410, "a deleted message is gone, and says so");
+    stop.cancel();
+}

@@ -2,7 +2,10 @@
 # Starts an installed Asterisk 22 (not part of this repository) with the configuration of the
 # real-Asterisk test suite, in a scratch directory, for `cargo test -p ringside --test it real_asterisk::`.
 #   sh daemon/tests/real_asterisk/start-asterisk.sh /opt/asterisk /tmp/ringside-asterisk
-# then: RINGSIDE_TEST_ASTERISK_ARI_URL=http://127.0.0.1:18088/ari cargo test -p ringside --test it real_asterisk::
+# then: RINGSIDE_TEST_ASTERISK_ARI_URL=http://127.0.0.1:18088/ari \
+#       RINGSIDE_TEST_ASTERISK_SPOOL=/tmp/ringside-asterisk/spool \
+#       cargo test -p ringside --test it real_asterisk:: -- --test-threads=1
+# (the manager interface listens on 127.0.0.1:15038 for the voicemail test)
 # Stop it with: <prefix>/sbin/asterisk -C <workdir>/etc/asterisk.conf -rx 'core stop now'
 set -eu
 PREFIX=$1
@@ -32,7 +35,7 @@ CONF
 "$PREFIX/sbin/asterisk" -C "$WORK/etc/asterisk.conf" -f -n >"$WORK/log/console.log" 2>&1 &
 for _ in $(seq 100); do
   if curl -fs -u ringside:ringside-test http://127.0.0.1:18088/ari/asterisk/ping >/dev/null 2>&1; then
-    echo "Asterisk ARI up at http://127.0.0.1:18088/ari"
+    echo "Asterisk ARI up at http://127.0.0.1:18088/ari, spool $WORK/spool"
     exit 0
   fi
   sleep 0.2
