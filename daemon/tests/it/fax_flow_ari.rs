@@ -473,15 +473,49 @@ async fn fax_finished_while_its_daemon_was_down_is_sent_once() {
     assert_eq!(kept, "", "kept report dropped once saved");
 }
 
-/// Killed mid-transfer with the call still up and no report: the daemon taking over hangs
-/// the call up (the far end never gets a whole fax from it) and sends the fax again.
+/// Killed mid-transfer with `SendFAX` still running: the daemon taking over watches the call
+/// to its end and records its outcome; cutting it off would send part of the fax twice.
 #[tokio::test]
-async fn fax_cut_off_while_its_daemon_was_down_is_hung_up_and_sent_again() {
+async fn fax_still_sending_when_its_daemon_died_is_watched_to_its_end_and_sent_once() {
     let rig = rig_with_lease(Duration::from_millis(300)).await;
     rig.sim
-        .fax_machine(NUMBER, 30, Duration::from_secs(3), receives(3));
+        .fax_machine(NUMBER, 30, Duration::from_millis(1500), receives(3));
     let job = rig.queue(4).await;
     rig.kill_worker_while_sending(job.id).await;
+    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
+    let first = format!("ringside-fax-{}-1", job.id);
+    assert!(rig.sim.destroyed(&first).is_none(), "still sending");
+
+    let successor = rig.other_worker("daemon-2");
+    assert!(
+        successor.run_once().await.expect("worker"),
+        "job taken over"
+    );
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Sent, "{done:?}");
+    assert_eq!(done.attempts, 1);
+    assert_eq!(done.pages_sent, 3);
+    assert_eq!(rig.fax_out_runs(), 1, "the fax went out once");
+    assert!(
+        !rig.sim
+            .rest_calls()
+            .iter()
+            .any(|c| c.method == "DELETE" && c.path == format!("/channels/{first}")),
+        "the call was left to finish"
+    );
+}
+
+/// Killed mid-transfer, and the call gone with no report kept (Asterisk restarted): nobody
+/// knows how far the fax got, so it is sent again.
+#[tokio::test]
+async fn fax_whose_call_vanished_with_its_daemon_is_sent_again() {
+    let rig = rig_with_lease(Duration::from_millis(300)).await;
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_secs(30), receives(3));
+    let job = rig.queue(4).await;
+    rig.kill_worker_while_sending(job.id).await;
+    let first = format!("ringside-fax-{}-1", job.id);
+    assert!(rig.sim.hang_up(&first), "the call was up");
     tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
 
     let successor = rig.other_worker("daemon-2");
@@ -489,10 +523,10 @@ async fn fax_cut_off_while_its_daemon_was_down_is_hung_up_and_sent_again() {
         successor.run_once().await.expect("worker"),
         "job taken over"
     );
-    let first = format!("ringside-fax-{}-1", job.id);
-    assert!(rig.sim.destroyed(&first).is_some(), "orphaned call hung up");
     let requeued = rig.job(job.id).await;
     assert_eq!(requeued.state, JobState::Queued, "{requeued:?}");
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_millis(100), receives(3));
     assert!(successor.run_once().await.expect("worker"), "sent again");
     let done = rig.job(job.id).await;
     assert_eq!(done.state, JobState::Sent, "{done:?}");

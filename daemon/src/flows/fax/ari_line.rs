@@ -217,6 +217,24 @@ impl FaxLine for AriFaxLine {
         }
     }
 
+    async fn adopt(&self, channel_id: &str) -> Result<bool, LineError> {
+        self.claim(channel_id).await?;
+        // The app's subscription may have gone with the daemon that made it; a call already
+        // gone cannot be subscribed to, which the look-up below says plainly.
+        if let Err(err) = self
+            .client
+            .subscribe(self.client.app(), &format!("channel:{channel_id}"))
+            .await
+        {
+            tracing::debug!(channel = %channel_id, error = %err, "fax call not subscribed on adoption");
+        }
+        match self.client.channel(channel_id).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(line_error("cannot look the fax call up", e)),
+        }
+    }
+
     async fn forget_report(&self, channel_id: &str) -> Result<(), LineError> {
         self.client
             .set_global_var(&report_variable(channel_id), None)

@@ -49,6 +49,13 @@ pub trait FaxLine: Send + Sync {
         Ok(None)
     }
 
+    /// Takes over a call placed by a daemon that stopped: its events reach this line from
+    /// now on. `true` while the call is still up. A line that cannot adopt answers `false`,
+    /// and the job is treated as abandoned mid-call.
+    async fn adopt(&self, _channel_id: &str) -> Result<bool, LineError> {
+        Ok(false)
+    }
+
     /// Drops the kept report of a call whose outcome is saved.
     async fn forget_report(&self, _channel_id: &str) -> Result<(), LineError> {
         Ok(())

@@ -161,23 +161,65 @@ impl FaxWorker {
     }
 
     /// What a job found abandoned means: if its call ended and Asterisk kept the report,
-    /// the fax's outcome (so a fax that went through is not sent again); otherwise a call
-    /// cut off mid-way.
+    /// the fax's outcome (so a fax that went through is not sent again); if `SendFAX` is still
+    /// transmitting, that call's outcome, watched to its end (cutting it off would send part
+    /// of the fax twice); otherwise a call cut off mid-way.
     async fn abandoned(&self, job: &FaxJob) -> Event {
         let in_call = matches!(job.state, JobState::Dialing | JobState::Sending);
         let Some(channel) = job.channel_id.as_deref().filter(|_| in_call) else {
             return Event::Abandoned;
         };
+        match self.kept_report(job, channel).await {
+            Some(event) => event,
+            None if job.state == JobState::Sending => self.adopt(job, channel).await,
+            None => Event::Abandoned,
+        }
+    }
+
+    /// The report Asterisk kept for `channel`'s call, as the event it means.
+    async fn kept_report(&self, job: &FaxJob, channel: &str) -> Option<Event> {
         match self.line.kept_report(channel).await {
             Ok(Some(result)) => {
                 tracing::info!(job = job.id, channel = %channel, status = %result.status, "fax job: its call ended while no daemon watched; report recovered");
-                Event::AbandonedWithReport(result)
+                Some(Event::AbandonedWithReport(result))
             }
-            Ok(None) => Event::Abandoned,
+            Ok(None) => None,
             Err(err) => {
                 tracing::warn!(job = job.id, error = %err, "fax job: cannot look for a kept report");
-                Event::Abandoned
+                None
             }
+        }
+    }
+
+    /// Watches a call still sending when its daemon stopped until it ends.
+    async fn adopt(&self, job: &FaxJob, channel: &str) -> Event {
+        // Registered before the look-up, so an end that comes right after it is not missed.
+        let mut signals = self.signals.register(channel);
+        let up = match self.line.adopt(channel).await {
+            Ok(up) => up,
+            Err(err) => {
+                tracing::warn!(job = job.id, error = %err, "fax job: cannot take its call over");
+                false
+            }
+        };
+        let event = if up {
+            tracing::info!(job = job.id, channel = %channel, "fax job: its call is still sending; watching it to its end");
+            let limit =
+                self.settings.max_send_per_page * job.pages_total.max(1) + Duration::from_secs(60);
+            self.wait(job, channel, &mut signals, Phase::Sending, limit)
+                .await
+        } else {
+            Event::Abandoned
+        };
+        self.signals.unregister(channel);
+        match event {
+            // The call may have ended between two looks, or its report event been lost on
+            // the way: the copy Asterisk keeps says how the fax went.
+            Event::CallEnded | Event::Abandoned => self
+                .kept_report(job, channel)
+                .await
+                .unwrap_or(Event::Abandoned),
+            other => other,
         }
     }
 
