@@ -157,51 +157,34 @@ impl Store {
         if cdrs.is_empty() {
             return Ok(report);
         }
-        let mut tx = self.pool().begin().await?;
-        let mut touched = BTreeSet::new();
+        // A batch may carry one record twice (both sources): the first is inserted, the
+        // others are duplicates, handled after it.
+        let mut keys = HashSet::new();
+        let mut fresh: Vec<(&Cdr, String)> = Vec::with_capacity(cdrs.len());
+        let mut repeats = Vec::new();
         for cdr in cdrs {
             let key = cdr.dedup_key();
-            let done = sqlx::query(
-                "INSERT INTO cdrs (cdr_key, call_id, unique_id, linked_id, sequence, start_at, \
-                 answer_at, end_at, duration_secs, billable_secs, source, destination, \
-                 destination_context, caller_id, channel, destination_channel, last_application, \
-                 last_data, disposition, account_code, ama_flags, user_field, peer_account, \
-                 recording, received_via) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-                 $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
-                 ON CONFLICT (cdr_key) DO NOTHING",
-            )
-            .bind(&key)
-            .bind(cdr.call_id())
-            .bind(&cdr.unique_id)
-            .bind(cdr.linked_id.clone())
-            .bind(cdr.sequence)
-            .bind(to_millis(cdr.start))
-            .bind(cdr.answer.map(to_millis))
-            .bind(to_millis(cdr.end))
-            .bind(cdr.duration_secs)
-            .bind(cdr.billable_secs)
-            .bind(&cdr.source)
-            .bind(&cdr.destination)
-            .bind(&cdr.destination_context)
-            .bind(&cdr.caller_id)
-            .bind(&cdr.channel)
-            .bind(&cdr.destination_channel)
-            .bind(&cdr.last_application)
-            .bind(&cdr.last_data)
-            .bind(cdr.disposition.as_str())
-            .bind(&cdr.account_code)
-            .bind(&cdr.ama_flags)
-            .bind(&cdr.user_field)
-            .bind(&cdr.peer_account)
-            .bind(cdr.recording().map(str::to_owned))
-            .bind(via.as_str())
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() > 0 {
-                report.inserted += 1;
-                touched.insert(cdr.call_id().to_owned());
-                continue;
+            if keys.insert(key.clone()) {
+                fresh.push((cdr, key));
+            } else {
+                repeats.push((cdr, key));
             }
+        }
+        let mut tx = self.pool().begin().await?;
+        let mut touched = BTreeSet::new();
+        let mut duplicates = repeats;
+        for chunk in fresh.chunks(CDRS_PER_STATEMENT) {
+            let inserted = insert_new_cdrs(&mut tx, chunk, via).await?;
+            for (cdr, key) in chunk {
+                if inserted.contains(key) {
+                    report.inserted += 1;
+                    touched.insert(cdr.call_id().to_owned());
+                } else {
+                    duplicates.push((cdr, key.clone()));
+                }
+            }
+        }
+        for (cdr, key) in duplicates {
             report.duplicates += 1;
             if let Some(linked) = &cdr.linked_id {
                 // Stored before without its linkedid: it now joins its call.
@@ -211,7 +194,7 @@ impl Store {
                 )
                 .bind(linked)
                 .bind(cdr.sequence)
-                .bind(&key)
+                .bind(key)
                 .execute(&mut *tx)
                 .await?;
                 if moved.rows_affected() > 0 {
@@ -227,66 +210,9 @@ impl Store {
                 .iter()
                 .map(|r| r.try_get::<String, _>("extension"))
                 .collect::<Result<_, _>>()?;
-            let is_user = |n: &str| users.contains(n);
-            for call_id in &touched {
-                let rows = sqlx::query("SELECT * FROM cdrs WHERE call_id = $1")
-                    .bind(call_id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .iter()
-                    .map(cdr_from_row)
-                    .collect::<Result<Vec<_>, _>>()?;
-                sqlx::query("DELETE FROM call_parties WHERE call_id = $1")
-                    .bind(call_id)
-                    .execute(&mut *tx)
-                    .await?;
-                let Some(call) = summarize(&rows, &is_user) else {
-                    sqlx::query("DELETE FROM calls WHERE call_id = $1")
-                        .bind(call_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    continue;
-                };
-                sqlx::query(
-                    "INSERT INTO calls (call_id, started_at, ended_at, caller, caller_name, \
-                     callee, status, internal, answered_by, talk_secs, duration_secs, recording, \
-                     cdr_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-                     ON CONFLICT (call_id) DO UPDATE SET started_at = excluded.started_at, \
-                     ended_at = excluded.ended_at, caller = excluded.caller, \
-                     caller_name = excluded.caller_name, callee = excluded.callee, \
-                     status = excluded.status, internal = excluded.internal, \
-                     answered_by = excluded.answered_by, talk_secs = excluded.talk_secs, \
-                     duration_secs = excluded.duration_secs, recording = excluded.recording, \
-                     cdr_count = excluded.cdr_count",
-                )
-                .bind(call_id)
-                .bind(to_millis(call.started))
-                .bind(to_millis(call.ended))
-                .bind(&call.caller)
-                .bind(&call.caller_name)
-                .bind(&call.callee)
-                .bind(call.status.key())
-                .bind(i64::from(call.internal))
-                .bind(&call.answered_by)
-                .bind(call.talk_secs)
-                .bind(call.duration_secs)
-                .bind(call.recording.clone())
-                .bind(call.cdr_count as i64)
-                .execute(&mut *tx)
-                .await?;
-                for party in &call.parties {
-                    sqlx::query(
-                        "INSERT INTO call_parties (call_id, extension, direction, status, \
-                         started_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(call_id)
-                    .bind(&party.extension)
-                    .bind(party.direction.key())
-                    .bind(call.status.key())
-                    .bind(to_millis(call.started))
-                    .execute(&mut *tx)
-                    .await?;
-                }
+            let touched: Vec<String> = touched.into_iter().collect();
+            for ids in touched.chunks(CALLS_PER_STATEMENT) {
+                summarize_calls(&mut tx, ids, &users).await?;
             }
         }
         tx.commit().await?;
@@ -515,5 +441,194 @@ impl Store {
             });
         }
         Ok(())
+    }
+}
+
+/// Records per `INSERT`: 25 values each, well under SQLite's 32,766 and PostgreSQL's 65,535
+/// parameters, and large enough that a catch-up pays per statement only now and then.
+const CDRS_PER_STATEMENT: usize = 400;
+/// Calls summarized per round of statements (13 values per call row).
+const CALLS_PER_STATEMENT: usize = 400;
+/// Party rows per `INSERT` (5 values each).
+const PARTIES_PER_STATEMENT: usize = 1000;
+
+/// `($1, …, $n), ($n+1, …)`: `rows` groups of `columns` numbered placeholders.
+fn value_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let first = r * columns + 1;
+            let cells: Vec<String> = (first..first + columns).map(|i| format!("${i}")).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts the records whose key is not stored yet; answers the keys it inserted.
+async fn insert_new_cdrs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    chunk: &[(&Cdr, String)],
+    via: Via,
+) -> Result<HashSet<String>, StoreError> {
+    let sql = format!(
+        "INSERT INTO cdrs (cdr_key, call_id, unique_id, linked_id, sequence, start_at, \
+         answer_at, end_at, duration_secs, billable_secs, source, destination, \
+         destination_context, caller_id, channel, destination_channel, last_application, \
+         last_data, disposition, account_code, ama_flags, user_field, peer_account, \
+         recording, received_via) VALUES {} ON CONFLICT (cdr_key) DO NOTHING RETURNING cdr_key",
+        value_rows(chunk.len(), 25)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (cdr, key) in chunk {
+        query = query
+            .bind(key.clone())
+            .bind(cdr.call_id().to_owned())
+            .bind(cdr.unique_id.clone())
+            .bind(cdr.linked_id.clone())
+            .bind(cdr.sequence)
+            .bind(to_millis(cdr.start))
+            .bind(cdr.answer.map(to_millis))
+            .bind(to_millis(cdr.end))
+            .bind(cdr.duration_secs)
+            .bind(cdr.billable_secs)
+            .bind(cdr.source.clone())
+            .bind(cdr.destination.clone())
+            .bind(cdr.destination_context.clone())
+            .bind(cdr.caller_id.clone())
+            .bind(cdr.channel.clone())
+            .bind(cdr.destination_channel.clone())
+            .bind(cdr.last_application.clone())
+            .bind(cdr.last_data.clone())
+            .bind(cdr.disposition.as_str())
+            .bind(cdr.account_code.clone())
+            .bind(cdr.ama_flags.clone())
+            .bind(cdr.user_field.clone())
+            .bind(cdr.peer_account.clone())
+            .bind(cdr.recording().map(str::to_owned))
+            .bind(via.as_str());
+    }
+    query
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("cdr_key").map_err(Into::into))
+        .collect()
+}
+
+/// Summarizes the calls `ids` again from all of their records and rewrites their parties.
+async fn summarize_calls(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ids: &[String],
+    users: &HashSet<String>,
+) -> Result<(), StoreError> {
+    let is_user = |n: &str| users.contains(n);
+    let list = super::lease::placeholders(1, ids.len());
+    let bind_ids = |sql: String| {
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(id.clone());
+        }
+        query
+    };
+    let mut records: std::collections::HashMap<String, Vec<Cdr>> = std::collections::HashMap::new();
+    for row in bind_ids(format!("SELECT * FROM cdrs WHERE call_id IN ({list})"))
+        .fetch_all(&mut **tx)
+        .await?
+    {
+        let cdr = cdr_from_row(&row)?;
+        records
+            .entry(cdr.call_id().to_owned())
+            .or_default()
+            .push(cdr);
+    }
+    bind_ids(format!(
+        "DELETE FROM call_parties WHERE call_id IN ({list})"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    let mut calls = Vec::with_capacity(ids.len());
+    let mut emptied = Vec::new();
+    for id in ids {
+        match records.get(id).and_then(|rows| summarize(rows, &is_user)) {
+            Some(call) => calls.push((id, call)),
+            None => emptied.push(id.clone()),
+        }
+    }
+    if !emptied.is_empty() {
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM calls WHERE call_id IN ({})",
+            super::lease::placeholders(1, emptied.len())
+        )));
+        for id in emptied {
+            query = query.bind(id);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO calls (call_id, started_at, ended_at, caller, caller_name, \
+         callee, status, internal, answered_by, talk_secs, duration_secs, recording, \
+         cdr_count) VALUES {} \
+         ON CONFLICT (call_id) DO UPDATE SET started_at = excluded.started_at, \
+         ended_at = excluded.ended_at, caller = excluded.caller, \
+         caller_name = excluded.caller_name, callee = excluded.callee, \
+         status = excluded.status, internal = excluded.internal, \
+         answered_by = excluded.answered_by, talk_secs = excluded.talk_secs, \
+         duration_secs = excluded.duration_secs, recording = excluded.recording, \
+         cdr_count = excluded.cdr_count",
+        value_rows(calls.len(), 13)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (id, call) in &calls {
+        query = query
+            .bind((*id).clone())
+            .bind(to_millis(call.started))
+            .bind(to_millis(call.ended))
+            .bind(call.caller.clone())
+            .bind(call.caller_name.clone())
+            .bind(call.callee.clone())
+            .bind(call.status.key())
+            .bind(i64::from(call.internal))
+            .bind(call.answered_by.clone())
+            .bind(call.talk_secs)
+            .bind(call.duration_secs)
+            .bind(call.recording.clone())
+            .bind(call.cdr_count as i64);
+    }
+    query.execute(&mut **tx).await?;
+    let parties: Vec<_> = calls
+        .iter()
+        .flat_map(|(id, call)| call.parties.iter().map(move |party| (*id, call, party)))
+        .collect();
+    for chunk in parties.chunks(PARTIES_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO call_parties (call_id, extension, direction, status, started_at) \
+             VALUES {}",
+            value_rows(chunk.len(), 5)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (id, call, party) in chunk {
+            query = query
+                .bind((*id).clone())
+                .bind(party.extension.clone())
+                .bind(party.direction.key())
+                .bind(call.status.key())
+                .bind(to_millis(call.started));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_rows_number_every_cell_once_row_after_row() {
+        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(value_rows(1, 1), "($1)");
     }
 }
