@@ -8,12 +8,18 @@ use crate::common::cli::Run;
 
 fn dir_with_user() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    succeeds(
-        dir.path(),
-        &["user", "add", "1001", "--name", "Alice"],
-        None,
-    );
+    run_ok(&dir, &["user", "add", "1001", "--name", "Alice"]);
     dir
+}
+
+/// Runs `args` on `dir`'s data and expects success.
+fn run_ok(dir: &tempfile::TempDir, args: &[&str]) -> Run {
+    succeeds(dir.path(), args, None)
+}
+
+/// Runs `args` on `dir`'s data and expects a failure naming each of `names`.
+fn refused_naming(dir: &tempfile::TempDir, args: &[&str], names: &[&str]) {
+    fails_naming(dir.path(), args, None, names);
 }
 
 fn show(dir: &Path) -> Run {
@@ -28,14 +34,13 @@ fn shows(dir: &Path, line: &str) {
 #[test]
 fn dnd_on_with_allowed_callers_shows_them() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
+    run_ok(
+        &dir,
         &[
             "dnd", "on", "1001", "--allow", "5551234", "--allow", "5550001",
         ],
-        None,
     );
-    let run = succeeds(dir.path(), &["dnd", "show", "1001"], None);
+    let run = run_ok(&dir, &["dnd", "show", "1001"]);
     assert!(run.stdout.contains("do-not-disturb: on"), "{run:?}");
     assert!(
         run.stdout.contains("allowed callers: 5551234, 5550001"),
@@ -46,12 +51,8 @@ fn dnd_on_with_allowed_callers_shows_them() {
 #[test]
 fn dnd_off_keeps_the_allow_list() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
-        &["dnd", "on", "1001", "--allow", "5551234"],
-        None,
-    );
-    succeeds(dir.path(), &["dnd", "off", "1001"], None);
+    run_ok(&dir, &["dnd", "on", "1001", "--allow", "5551234"]);
+    run_ok(&dir, &["dnd", "off", "1001"]);
     shows(dir.path(), "do-not-disturb: off");
     shows(dir.path(), "allowed callers: 5551234");
 }
@@ -59,10 +60,9 @@ fn dnd_off_keeps_the_allow_list() {
 #[test]
 fn dnd_allow_entry_that_is_not_a_number_is_refused_naming_it() {
     let dir = dir_with_user();
-    fails_naming(
-        dir.path(),
+    refused_naming(
+        &dir,
         &["dnd", "on", "1001", "--allow", "boss"],
-        None,
         &["allow-list", "\"boss\""],
     );
     shows(dir.path(), "do-not-disturb: off");
@@ -71,8 +71,8 @@ fn dnd_allow_entry_that_is_not_a_number_is_refused_naming_it() {
 #[test]
 fn dnd_with_a_schedule_shows_the_window_and_zone() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
+    run_ok(
+        &dir,
         &[
             "dnd",
             "on",
@@ -82,7 +82,6 @@ fn dnd_with_a_schedule_shows_the_window_and_zone() {
             "--tz",
             "Europe/Berlin",
         ],
-        None,
     );
     shows(
         dir.path(),
@@ -93,17 +92,13 @@ fn dnd_with_a_schedule_shows_the_window_and_zone() {
 #[test]
 fn dnd_for_an_unknown_user_fails() {
     let dir = dir_with_user();
-    fails_naming(dir.path(), &["dnd", "on", "1999"], None, &["1999"]);
+    refused_naming(&dir, &["dnd", "on", "1999"], &["1999"]);
 }
 
 #[test]
 fn forward_set_always_then_show() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
-        &["forward", "set", "1001", "--always", "01705550000"],
-        None,
-    );
+    run_ok(&dir, &["forward", "set", "1001", "--always", "01705550000"]);
     shows(dir.path(), "forward always: on to 01705550000");
     shows(dir.path(), "forward busy: off");
 }
@@ -111,8 +106,8 @@ fn forward_set_always_then_show() {
 #[test]
 fn forward_with_schedule_outside_is_shown_as_outside() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
+    run_ok(
+        &dir,
         &[
             "forward",
             "set",
@@ -123,7 +118,6 @@ fn forward_with_schedule_outside_is_shown_as_outside() {
             "mon-fri,08:00-18:00",
             "--outside",
         ],
-        None,
     );
     shows(
         dir.path(),
@@ -134,10 +128,9 @@ fn forward_with_schedule_outside_is_shown_as_outside() {
 #[test]
 fn forward_to_an_invalid_number_is_refused_naming_the_option_and_number() {
     let dir = dir_with_user();
-    fails_naming(
-        dir.path(),
+    refused_naming(
+        &dir,
         &["forward", "set", "1001", "--busy", "12ab"],
-        None,
         &["--busy", "\"12ab\""],
     );
 }
@@ -145,10 +138,9 @@ fn forward_to_an_invalid_number_is_refused_naming_the_option_and_number() {
 #[test]
 fn forward_to_oneself_is_refused() {
     let dir = dir_with_user();
-    fails_naming(
-        dir.path(),
+    refused_naming(
+        &dir,
         &["forward", "set", "1001", "--always", "1001"],
-        None,
         &["--always", "extension itself"],
     );
 }
@@ -156,8 +148,8 @@ fn forward_to_oneself_is_refused() {
 #[test]
 fn forward_schedule_that_does_not_parse_is_refused_naming_it() {
     let dir = dir_with_user();
-    fails_naming(
-        dir.path(),
+    refused_naming(
+        &dir,
         &[
             "forward",
             "set",
@@ -167,7 +159,6 @@ fn forward_schedule_that_does_not_parse_is_refused_naming_it() {
             "--schedule",
             "weekdays,8-18",
         ],
-        None,
         &["--schedule", "\"weekdays,8-18\""],
     );
     shows(dir.path(), "forward always: off");
@@ -176,17 +167,9 @@ fn forward_schedule_that_does_not_parse_is_refused_naming_it() {
 #[test]
 fn forward_off_one_kind_leaves_the_others_on() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
-        &["forward", "set", "1001", "--busy", "2001"],
-        None,
-    );
-    succeeds(
-        dir.path(),
-        &["forward", "set", "1001", "--no-answer", "2002"],
-        None,
-    );
-    succeeds(dir.path(), &["forward", "off", "1001", "--busy"], None);
+    run_ok(&dir, &["forward", "set", "1001", "--busy", "2001"]);
+    run_ok(&dir, &["forward", "set", "1001", "--no-answer", "2002"]);
+    run_ok(&dir, &["forward", "off", "1001", "--busy"]);
     shows(dir.path(), "forward busy: off (was 2001)");
     shows(dir.path(), "forward no answer: on to 2002");
 }
@@ -194,17 +177,9 @@ fn forward_off_one_kind_leaves_the_others_on() {
 #[test]
 fn forward_off_without_a_kind_turns_every_forward_off() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
-        &["forward", "set", "1001", "--busy", "2001"],
-        None,
-    );
-    succeeds(
-        dir.path(),
-        &["forward", "set", "1001", "--always", "2002"],
-        None,
-    );
-    succeeds(dir.path(), &["forward", "off", "1001"], None);
+    run_ok(&dir, &["forward", "set", "1001", "--busy", "2001"]);
+    run_ok(&dir, &["forward", "set", "1001", "--always", "2002"]);
+    run_ok(&dir, &["forward", "off", "1001"]);
     shows(dir.path(), "forward busy: off (was 2001)");
     shows(dir.path(), "forward always: off (was 2002)");
 }
@@ -212,12 +187,11 @@ fn forward_off_without_a_kind_turns_every_forward_off() {
 #[test]
 fn forward_set_needs_exactly_one_kind() {
     let dir = dir_with_user();
-    fails_naming(
-        dir.path(),
+    refused_naming(
+        &dir,
         &[
             "forward", "set", "1001", "--busy", "2001", "--always", "2002",
         ],
-        None,
         &["--always"],
     );
 }
@@ -225,21 +199,16 @@ fn forward_set_needs_exactly_one_kind() {
 #[test]
 fn user_set_ring_time_is_shown() {
     let dir = dir_with_user();
-    succeeds(
-        dir.path(),
-        &["user", "set", "1001", "--ring-time", "25"],
-        None,
-    );
+    run_ok(&dir, &["user", "set", "1001", "--ring-time", "25"]);
     shows(dir.path(), "ring time: 25 s");
 }
 
 #[test]
 fn ring_time_out_of_range_is_refused_naming_the_option() {
     let dir = dir_with_user();
-    fails_naming(
-        dir.path(),
+    refused_naming(
+        &dir,
         &["user", "set", "1001", "--ring-time", "0"],
-        None,
         &["--ring-time", "out of range"],
     );
 }

@@ -66,6 +66,29 @@ fn nothing_queued(dir: &Path) {
     assert!(list.stdout.contains("no faxes"), "{}", list.stdout);
 }
 
+/// `ringside fax send --from 1001 --to <to> <doc>`.
+fn send_from_1001(data_dir: &Path, to: &str, doc: &Path) -> Run {
+    ringside(
+        data_dir,
+        &[
+            "fax",
+            "send",
+            "--from",
+            "1001",
+            "--to",
+            to,
+            &doc.display().to_string(),
+        ],
+    )
+}
+
+/// The command failed saying `why`, and the queue is still empty.
+fn refused_and_nothing_queued(dir: &Path, run: &Run, why: &str) {
+    assert!(!run.ok);
+    assert!(run.stderr.contains(why), "{}", run.stderr);
+    nothing_queued(dir);
+}
+
 fn last_line(s: &str) -> &str {
     s.lines().last().unwrap_or("")
 }
@@ -74,18 +97,7 @@ fn last_line(s: &str) -> &str {
 fn send_queues_and_prints_the_job_id_on_the_last_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = text_pdf();
-    let sent = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "5551234",
-            &doc.display().to_string(),
-        ],
-    );
+    let sent = send_from_1001(dir.path(), "5551234", &doc);
     assert!(sent.ok, "{}", sent.stderr);
     let id: i64 = last_line(&sent.stdout)
         .parse()
@@ -105,18 +117,7 @@ fn send_queues_and_prints_the_job_id_on_the_last_line() {
 fn list_shows_direction_state_number_and_pages() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = text_pdf();
-    let sent = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "5551234",
-            &doc.display().to_string(),
-        ],
-    );
+    let sent = send_from_1001(dir.path(), "5551234", &doc);
     assert!(sent.ok, "{}", sent.stderr);
     let list = ringside(dir.path(), &["fax", "list", "1001"]);
     assert!(list.ok, "{}", list.stderr);
@@ -136,71 +137,24 @@ fn list_shows_direction_state_number_and_pages() {
 fn destination_with_letters_is_refused_by_name() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = text_pdf();
-    let run = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "555FAX",
-            &doc.display().to_string(),
-        ],
-    );
-    assert!(!run.ok);
-    assert!(
-        run.stderr.contains("\"555FAX\" is not a phone number"),
-        "{}",
-        run.stderr
-    );
-    nothing_queued(dir.path());
+    let run = send_from_1001(dir.path(), "555FAX", &doc);
+    refused_and_nothing_queued(dir.path(), &run, "\"555FAX\" is not a phone number");
 }
 
 #[test]
 fn empty_destination_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = text_pdf();
-    let run = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "",
-            &doc.display().to_string(),
-        ],
-    );
-    assert!(!run.ok);
-    assert!(
-        run.stderr.contains("destination number is empty"),
-        "{}",
-        run.stderr
-    );
-    nothing_queued(dir.path());
+    let run = send_from_1001(dir.path(), "", &doc);
+    refused_and_nothing_queued(dir.path(), &run, "destination number is empty");
 }
 
 #[test]
 fn zero_page_pdf_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = zero_page_pdf(dir.path());
-    let run = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "5551234",
-            &doc.display().to_string(),
-        ],
-    );
-    assert!(!run.ok);
-    assert!(run.stderr.contains("no pages"), "{}", run.stderr);
-    nothing_queued(dir.path());
+    let run = send_from_1001(dir.path(), "5551234", &doc);
+    refused_and_nothing_queued(dir.path(), &run, "no pages");
 }
 
 #[test]
@@ -209,21 +163,8 @@ fn document_over_the_size_limit_is_refused_before_it_is_read() {
     let doc = dir.path().join("huge.pdf");
     let file = std::fs::File::create(&doc).expect("create");
     file.set_len(21 * 1024 * 1024).expect("sparse 21 MB");
-    let run = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "5551234",
-            &doc.display().to_string(),
-        ],
-    );
-    assert!(!run.ok);
-    assert!(run.stderr.contains("over the limit"), "{}", run.stderr);
-    nothing_queued(dir.path());
+    let run = send_from_1001(dir.path(), "5551234", &doc);
+    refused_and_nothing_queued(dir.path(), &run, "over the limit");
 }
 
 #[test]
@@ -231,43 +172,15 @@ fn file_that_is_not_a_document_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = dir.path().join("notes.pdf");
     std::fs::write(&doc, "just some text").expect("write");
-    let run = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "5551234",
-            &doc.display().to_string(),
-        ],
-    );
-    assert!(!run.ok);
-    assert!(
-        run.stderr.contains("neither a PDF nor a TIFF"),
-        "{}",
-        run.stderr
-    );
-    nothing_queued(dir.path());
+    let run = send_from_1001(dir.path(), "5551234", &doc);
+    refused_and_nothing_queued(dir.path(), &run, "neither a PDF nor a TIFF");
 }
 
 #[test]
 fn queued_fax_can_be_cancelled_and_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
     let doc = text_pdf();
-    let sent = ringside(
-        dir.path(),
-        &[
-            "fax",
-            "send",
-            "--from",
-            "1001",
-            "--to",
-            "5551234",
-            &doc.display().to_string(),
-        ],
-    );
+    let sent = send_from_1001(dir.path(), "5551234", &doc);
     let id = last_line(&sent.stdout).to_owned();
     let cancel = ringside(dir.path(), &["fax", "cancel", &id]);
     assert!(cancel.ok, "{}", cancel.stderr);

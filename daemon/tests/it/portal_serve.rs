@@ -156,11 +156,12 @@ impl ApiSession {
     }
 
     pub(crate) async fn get_json(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .request(reqwest::Method::GET, path)
-            .send()
-            .await
-            .expect("GET");
+        self.json(reqwest::Method::GET, path).await
+    }
+
+    /// A request without a body; the status and the JSON answer (`Null` when there is none).
+    pub(crate) async fn json(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
+        let response = self.request(method, path).send().await.expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }

@@ -10,10 +10,9 @@ use ringside::ami::simulator::mailbox::{SimSpool, sample_message};
 use ringside::config::{Config, VoicemailConfig};
 
 use crate::common::ami::{simulator, speech_wav};
-use ringside::daemon::Daemon;
-use ringside::store::{NewUser, Store};
+use crate::portal_serve::{ApiSession, RunningDaemon, add_user, start_with};
+use ringside::store::Store;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 const SECRET: &str = "ringside-ami-secret";
 const A: &str = "1796510000-00000000";
@@ -25,16 +24,19 @@ use crate::portal_serve::free_addr;
 struct Portal {
     base: String,
     spool: PathBuf,
-    stop: CancellationToken,
     sim: AmiSimulator,
+    _daemon: RunningDaemon,
     _dir: tempfile::TempDir,
 }
 
 impl Drop for Portal {
     fn drop(&mut self) {
-        self.stop.cancel();
         self.sim.shutdown();
     }
+}
+
+fn password(ext: &str) -> String {
+    format!("secret-{ext}-pass")
 }
 
 /// Mailbox 1001 holds A (older) and B in INBOX; mailbox 1002 holds OTHER. Users 1001 and
@@ -65,90 +67,22 @@ async fn portal(secret: &str) -> Portal {
         ami: crate::common::ami::config(sim.addr(), secret),
         ..crate::portal_serve::config(dir.path(), listen)
     };
-    let daemon = Daemon::new(config).await.expect("daemon");
-    for ext in ["1001", "1002"] {
-        add_user(daemon.store(), ext).await;
-    }
-    let stop = CancellationToken::new();
-    let task_stop = stop.clone();
-    tokio::spawn(async move {
-        let _ = daemon.run(task_stop).await;
-    });
-    let base = format!("http://{listen}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/login")).await.is_ok() {
-            break;
+    let daemon = start_with(config, async |store: &Store| {
+        for ext in ["1001", "1002"] {
+            add_user(store, ext, &password(ext)).await;
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    })
+    .await;
     Portal {
-        base,
+        base: daemon.base.clone(),
         spool: spool_root,
-        stop,
         sim,
+        _daemon: daemon,
         _dir: dir,
     }
 }
 
-async fn add_user(store: &Store, ext: &str) {
-    store
-        .create_user(&NewUser {
-            password: Some(format!("secret-{ext}-pass")),
-            portal_enabled: true,
-            ..NewUser::new(ext, format!("User {ext}"))
-        })
-        .await
-        .expect("create user");
-}
-
-struct Session {
-    base: String,
-    client: reqwest::Client,
-    cookie: String,
-    csrf: String,
-}
-
-impl Session {
-    async fn log_in(base: &str, ext: &str) -> Session {
-        let client = reqwest::Client::new();
-        let response = client
-            .post(format!("{base}/api/v1/session"))
-            .json(&json!({"extension": ext, "password": format!("secret-{ext}-pass")}))
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(response.status(), 200);
-        let cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .expect("cookie")
-            .to_owned();
-        let body: Value = response.json().await.expect("json");
-        Session {
-            base: base.to_owned(),
-            client,
-            cookie,
-            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
-        }
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, format!("{}{path}", self.base))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-    }
-
-    async fn json(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
-        let response = self.request(method, path).send().await.expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-}
-
-async fn folder_of(session: &Session, id: &str) -> Option<String> {
+async fn folder_of(session: &ApiSession, id: &str) -> Option<String> {
     let (status, body) = session
         .json(
             reqwest::Method::GET,
@@ -161,7 +95,7 @@ async fn folder_of(session: &Session, id: &str) -> Option<String> {
 #[tokio::test]
 async fn the_inbox_lists_own_messages_newest_first_with_counts() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let (status, page) = s.json(reqwest::Method::GET, "/api/v1/voicemail").await;
     assert_eq!(status, 200, "{page}");
     let ids: Vec<&str> = page["messages"]
@@ -182,7 +116,7 @@ async fn the_inbox_lists_own_messages_newest_first_with_counts() {
 #[tokio::test]
 async fn audio_answers_a_range_with_206_and_the_same_bytes_as_the_whole_file() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let path = format!("/api/v1/voicemail/messages/{A}/audio");
     let whole = s
         .request(reqwest::Method::GET, &path)
@@ -211,7 +145,7 @@ async fn audio_answers_a_range_with_206_and_the_same_bytes_as_the_whole_file() {
 #[tokio::test]
 async fn listening_from_the_start_marks_the_message_heard() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let response = s
         .request(
             reqwest::Method::GET,
@@ -240,7 +174,7 @@ async fn listening_from_the_start_marks_the_message_heard() {
 #[tokio::test]
 async fn a_seek_does_not_mark_the_message_heard() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let response = s
         .request(
             reqwest::Method::GET,
@@ -258,7 +192,7 @@ async fn a_seek_does_not_mark_the_message_heard() {
 #[tokio::test]
 async fn deleting_twice_says_the_message_no_longer_exists() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let path = format!("/api/v1/voicemail/messages/{A}");
     let (status, _) = s.json(reqwest::Method::DELETE, &path).await;
     assert_eq!(status, 204);
@@ -272,7 +206,7 @@ async fn deleting_twice_says_the_message_no_longer_exists() {
 #[tokio::test]
 async fn moving_and_marking_new_go_through_the_manager() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let response = s
         .request(
             reqwest::Method::PUT,
@@ -306,7 +240,7 @@ async fn moving_and_marking_new_go_through_the_manager() {
 #[tokio::test]
 async fn another_users_message_cannot_be_seen_or_deleted() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let (status, _) = s
         .json(
             reqwest::Method::GET,
@@ -321,7 +255,7 @@ async fn another_users_message_cannot_be_seen_or_deleted() {
         )
         .await;
     assert_eq!(status, 410);
-    let owner = Session::log_in(&p.base, "1002").await;
+    let owner = ApiSession::log_in(&p.base, "1002", &password("1002")).await;
     assert_eq!(folder_of(&owner, OTHER).await.as_deref(), Some("INBOX"));
     assert!(
         !p.sim
@@ -335,7 +269,7 @@ async fn another_users_message_cannot_be_seen_or_deleted() {
 #[tokio::test]
 async fn deleting_several_reports_the_ones_gone() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let response = s
         .request(reqwest::Method::POST, "/api/v1/voicemail/delete")
         .json(&json!({"ids": [A, "1796599999-00000099"]}))
@@ -353,7 +287,7 @@ async fn deleting_several_reports_the_ones_gone() {
 #[tokio::test]
 async fn a_refused_manager_login_leaves_listing_and_says_why_changes_fail() {
     let p = portal("wrong-secret").await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let (status, _) = s.json(reqwest::Method::GET, "/api/v1/voicemail").await;
     assert_eq!(status, 200);
     let (status, body) = s
@@ -379,7 +313,7 @@ async fn a_refused_manager_login_leaves_listing_and_says_why_changes_fail() {
 #[tokio::test]
 async fn the_page_lists_messages_with_players_and_the_count_in_the_navigation() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let html = s
         .request(reqwest::Method::GET, "/voicemail")
         .send()
@@ -397,7 +331,7 @@ async fn the_page_lists_messages_with_players_and_the_count_in_the_navigation() 
 #[tokio::test]
 async fn the_first_page_status_panel_counts_new_voicemail() {
     let p = portal(SECRET).await;
-    let s = Session::log_in(&p.base, "1001").await;
+    let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
     let html = s
         .request(reqwest::Method::GET, "/profile")
         .send()

@@ -812,3 +812,111 @@ async fn a_voicemail_left_on_asterisk_is_listed_played_marked_heard_and_deleted_
     assert_eq!(status, 410, "a deleted message is gone, and says so");
     stop.cancel();
 }
+
+/// `ringside calls list EXT` on `data`: one line per call.
+fn call_lines(data: &std::path::Path, ext: &str) -> Vec<String> {
+    common::cli::ringside(data, &["calls", "list", ext], None)
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" -> "))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_call_between_two_users_is_in_both_histories_once_across_a_restart() {
+    let Some(url) = ari_url() else { return };
+    let Some(spool) = asterisk_spool() else {
+        return;
+    };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let master_csv = spool.join("../log/cdr-csv/Master.csv");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path();
+    for (ext, name) in [("1001", "Alice"), ("2005", "Bob")] {
+        assert!(common::cli::ringside(data, &["user", "add", ext, "--name", name], None).ok());
+    }
+    let with_history = |mut serve: std::process::Command| {
+        serve
+            .env("RINGSIDE_AMI_PORT", "15038")
+            .env("RINGSIDE_AMI_SECRET", "ringside-test")
+            .env("RINGSIDE_CALLS_MASTER_CSV", &master_csv);
+        serve
+    };
+    let first = Serve(
+        with_history(serve_command(&url, data))
+            .spawn()
+            .expect("ringside serve starts"),
+    );
+    // Connected to the manager: its Cdr events are what this call is recorded from.
+    let log = data.join("serve.log");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("manager link up")) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no manager link: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // 1001 dials 2005 through a Local channel pair; 2005 talks for a second.
+    let placed = reqwest::Client::new()
+        .post(format!("{url}/channels"))
+        .basic_auth("ringside", Some("ringside-test"))
+        .query(&[
+            ("endpoint", "Local/2005@test-internal"),
+            ("context", "test-caller"),
+            ("extension", "s"),
+            ("priority", "1"),
+        ])
+        .send()
+        .await
+        .expect("originate");
+    assert!(placed.status().is_success(), "{placed:?}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while call_lines(data, "1001").is_empty() || call_lines(data, "2005").is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "call not in the history: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let alice = call_lines(data, "1001");
+    let bob = call_lines(data, "2005");
+    assert_eq!(alice.len(), 1, "{alice:?}");
+    assert_eq!(bob.len(), 1, "{bob:?}");
+    assert!(
+        alice[0].contains("internal") && alice[0].contains("answered"),
+        "{alice:?}"
+    );
+    assert!(
+        alice[0].contains("1001") && alice[0].contains("-> 2005"),
+        "{alice:?}"
+    );
+    assert!(bob[0].contains("answered"), "{bob:?}");
+
+    // Killed and restarted: the catch-up from Master.csv finds the same call and stores
+    // nothing twice.
+    kill_9(first);
+    let _second = Serve(
+        with_history(serve_command(&url, data))
+            .spawn()
+            .expect("ringside serve starts again"),
+    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while std::fs::read_to_string(&log)
+        .map(|t| t.matches("manager link up").count())
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no manager link after restart"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(call_lines(data, "1001"), alice);
+    assert_eq!(call_lines(data, "2005"), bob);
+}

@@ -24,6 +24,19 @@ async fn create(store: &Store, spec: &WakeupSpec, now: chrono::DateTime<chrono::
         .id
 }
 
+/// Waits until the scheduler has stored the next retry (a call nobody claims yet).
+async fn retry_stored(store: &Store, what: &str) {
+    eventually(what, || async {
+        count(
+            store,
+            "SELECT COUNT(*) FROM wakeup_calls WHERE claimed_by IS NULL",
+        )
+        .await
+            == 1
+    })
+    .await;
+}
+
 async fn outcomes(store: &Store, id: i64) -> Vec<(String, Option<Outcome>)> {
     let mut h = store.wakeup_history(None, id, 100).await.expect("history");
     h.reverse();
@@ -121,29 +134,13 @@ async fn busy_is_retried_after_the_interval_until_answered() {
     );
     run.clock.set(t("2026-12-01T05:30:00Z"));
     next_call(&mut run.calls).await;
-    eventually("retry stored", || async {
-        count(
-            &store,
-            "SELECT COUNT(*) FROM wakeup_calls WHERE claimed_by IS NULL",
-        )
-        .await
-            == 1
-    })
-    .await;
+    retry_stored(&store, "retry stored").await;
     run.clock.advance(Duration::minutes(5));
     assert_eq!(
         next_call(&mut run.calls).await.at,
         t("2026-12-01T05:35:00Z")
     );
-    eventually("second retry stored", || async {
-        count(
-            &store,
-            "SELECT COUNT(*) FROM wakeup_calls WHERE claimed_by IS NULL",
-        )
-        .await
-            == 1
-    })
-    .await;
+    retry_stored(&store, "second retry stored").await;
     run.clock.advance(Duration::minutes(5));
     assert_eq!(
         next_call(&mut run.calls).await.at,
@@ -184,15 +181,7 @@ async fn no_answer_stops_after_the_retries_run_out() {
     );
     run.clock.set(t("2026-12-01T05:30:00Z"));
     next_call(&mut run.calls).await;
-    eventually("retry stored", || async {
-        count(
-            &store,
-            "SELECT COUNT(*) FROM wakeup_calls WHERE claimed_by IS NULL",
-        )
-        .await
-            == 1
-    })
-    .await;
+    retry_stored(&store, "retry stored").await;
     run.clock.advance(Duration::minutes(5));
     next_call(&mut run.calls).await;
     eventually("done", || async {
@@ -225,15 +214,7 @@ async fn snooze_calls_again_after_the_snooze_minutes() {
         .script("1001", &[Outcome::Snoozed, Outcome::Acknowledged]);
     run.clock.set(t("2026-12-01T05:30:00Z"));
     next_call(&mut run.calls).await;
-    eventually("snooze stored", || async {
-        count(
-            &store,
-            "SELECT COUNT(*) FROM wakeup_calls WHERE claimed_by IS NULL",
-        )
-        .await
-            == 1
-    })
-    .await;
+    retry_stored(&store, "snooze stored").await;
     run.clock.advance(Duration::minutes(9));
     full_pass(&run.scheduler).await;
     assert_eq!(run.dialer.count(), 1, "not before the snooze time");

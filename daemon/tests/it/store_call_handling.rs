@@ -4,7 +4,7 @@ use crate::common;
 
 use common::for_each_db;
 use ringside::store::{
-    CallHandling, CallHandlingProblem, Forward, ForwardKind, NewUser, StoreError, TimeRule,
+    CallHandling, CallHandlingProblem, Forward, ForwardKind, NewUser, Store, StoreError, TimeRule,
 };
 
 fn full_settings() -> CallHandling {
@@ -28,13 +28,24 @@ fn full_settings() -> CallHandling {
     h
 }
 
+async fn add_user(store: &Store, ext: &str) {
+    store
+        .create_user(&NewUser::new(ext, format!("User {ext}")))
+        .await
+        .expect("user");
+}
+
+async fn dnd_on(store: &Store, ext: &str) {
+    store
+        .update_call_handling(ext, |h| h.dnd = true)
+        .await
+        .expect("save");
+}
+
 #[tokio::test]
 async fn call_handling_round_trips_every_field() {
     for_each_db(|store| async move {
-        store
-            .create_user(&NewUser::new("1001", "Alice"))
-            .await
-            .expect("user");
+        add_user(&store, "1001").await;
         store
             .set_call_handling(&full_settings())
             .await
@@ -50,10 +61,7 @@ async fn call_handling_round_trips_every_field() {
 #[tokio::test]
 async fn user_without_call_handling_has_none() {
     for_each_db(|store| async move {
-        store
-            .create_user(&NewUser::new("1001", "Alice"))
-            .await
-            .expect("user");
+        add_user(&store, "1001").await;
         assert_eq!(store.call_handling("1001").await.expect("read"), None);
     })
     .await;
@@ -62,10 +70,7 @@ async fn user_without_call_handling_has_none() {
 #[tokio::test]
 async fn saving_again_replaces_the_settings() {
     for_each_db(|store| async move {
-        store
-            .create_user(&NewUser::new("1001", "Alice"))
-            .await
-            .expect("user");
+        add_user(&store, "1001").await;
         store
             .set_call_handling(&full_settings())
             .await
@@ -97,10 +102,7 @@ async fn call_handling_of_a_missing_user_is_not_found() {
 #[tokio::test]
 async fn update_refuses_a_forward_to_oneself_and_saves_nothing() {
     for_each_db(|store| async move {
-        store
-            .create_user(&NewUser::new("1001", "Alice"))
-            .await
-            .expect("user");
+        add_user(&store, "1001").await;
         let err = store
             .update_call_handling("1001", |h| h.forward_busy = Forward::to("1001"))
             .await
@@ -123,14 +125,8 @@ async fn update_refuses_a_forward_to_oneself_and_saves_nothing() {
 #[tokio::test]
 async fn deleting_the_user_deletes_the_call_handling() {
     for_each_db(|store| async move {
-        store
-            .create_user(&NewUser::new("1001", "Alice"))
-            .await
-            .expect("user");
-        store
-            .update_call_handling("1001", |h| h.dnd = true)
-            .await
-            .expect("save");
+        add_user(&store, "1001").await;
+        dnd_on(&store, "1001").await;
         store.delete_user("1001").await.expect("delete");
         assert!(store.all_call_handling().await.expect("list").is_empty());
     })
@@ -165,14 +161,8 @@ async fn all_call_handling_lists_every_user_by_extension() {
 #[tokio::test]
 async fn stored_schedule_that_does_not_parse_is_reported_as_corrupt() {
     for_each_db(|store| async move {
-        store
-            .create_user(&NewUser::new("1001", "Alice"))
-            .await
-            .expect("user");
-        store
-            .update_call_handling("1001", |h| h.dnd = true)
-            .await
-            .expect("save");
+        add_user(&store, "1001").await;
+        dnd_on(&store, "1001").await;
         sqlx::query("UPDATE call_handling SET dnd_schedule = 'whenever' WHERE extension = $1")
             .bind("1001")
             .execute(store.pool())

@@ -4,7 +4,7 @@ use crate::common;
 
 use chrono::{Duration, TimeZone, Utc};
 use common::{TestDb, for_each_db};
-use ringside::store::{NewUser, Store, StoreError};
+use ringside::store::{NewUser, PortalSession, Store, StoreError};
 
 fn t0() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
@@ -19,18 +19,22 @@ async fn with_user(store: &Store, ext: &str) {
         .expect("create user");
 }
 
+/// A session for `ext` created at [`t0`] that lives `ttl`.
+async fn session_at_t0(store: &Store, ext: &str, ttl: Duration) -> PortalSession {
+    store.create_session(ext, ttl, t0()).await.expect("session")
+}
+
+/// The session with `id` as the store sees it at `at`.
+async fn found(store: &Store, id: &str, at: chrono::DateTime<Utc>) -> Option<PortalSession> {
+    store.session(id, at).await.expect("get")
+}
+
 #[tokio::test]
 async fn new_session_has_random_256_bit_id_and_csrf_token() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let a = store
-            .create_session("1001", Duration::hours(1), t0())
-            .await
-            .expect("session");
-        let b = store
-            .create_session("1001", Duration::hours(1), t0())
-            .await
-            .expect("session");
+        let a = session_at_t0(&store, "1001", Duration::hours(1)).await;
+        let b = session_at_t0(&store, "1001", Duration::hours(1)).await;
         assert_eq!(a.id.len(), 64);
         assert_eq!(a.csrf_token.len(), 64);
         assert_ne!(a.id, b.id);
@@ -44,20 +48,13 @@ async fn new_session_has_random_256_bit_id_and_csrf_token() {
 async fn session_is_found_before_expiry_and_not_after() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let s = store
-            .create_session("1001", Duration::minutes(30), t0())
-            .await
-            .expect("session");
-        let found = store
-            .session(&s.id, t0() + Duration::minutes(29))
-            .await
-            .expect("get");
-        assert_eq!(found, Some(s.clone()));
+        let s = session_at_t0(&store, "1001", Duration::minutes(30)).await;
         assert_eq!(
-            store
-                .session(&s.id, t0() + Duration::minutes(30))
-                .await
-                .expect("get"),
+            found(&store, &s.id, t0() + Duration::minutes(29)).await,
+            Some(s.clone())
+        );
+        assert_eq!(
+            found(&store, &s.id, t0() + Duration::minutes(30)).await,
             None
         );
     })
@@ -67,7 +64,7 @@ async fn session_is_found_before_expiry_and_not_after() {
 #[tokio::test]
 async fn unknown_session_id_is_none() {
     for_each_db(|store| async move {
-        assert_eq!(store.session("nope", t0()).await.expect("get"), None);
+        assert_eq!(found(&store, "nope", t0()).await, None);
     })
     .await;
 }
@@ -88,10 +85,7 @@ async fn session_for_unknown_user_is_refused() {
 async fn touch_extends_a_live_session() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let s = store
-            .create_session("1001", Duration::minutes(30), t0())
-            .await
-            .expect("session");
+        let s = session_at_t0(&store, "1001", Duration::minutes(30)).await;
         let later = t0() + Duration::minutes(20);
         assert!(
             store
@@ -99,12 +93,10 @@ async fn touch_extends_a_live_session() {
                 .await
                 .expect("touch")
         );
-        let found = store
-            .session(&s.id, t0() + Duration::minutes(45))
+        let touched = found(&store, &s.id, t0() + Duration::minutes(45))
             .await
-            .expect("get")
             .expect("still valid");
-        assert_eq!(found.expires_at, later + Duration::minutes(30));
+        assert_eq!(touched.expires_at, later + Duration::minutes(30));
     })
     .await;
 }
@@ -113,10 +105,7 @@ async fn touch_extends_a_live_session() {
 async fn touch_does_not_revive_an_expired_session() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let s = store
-            .create_session("1001", Duration::minutes(30), t0())
-            .await
-            .expect("session");
+        let s = session_at_t0(&store, "1001", Duration::minutes(30)).await;
         let late = t0() + Duration::minutes(31);
         assert!(
             !store
@@ -124,7 +113,7 @@ async fn touch_does_not_revive_an_expired_session() {
                 .await
                 .expect("touch")
         );
-        assert_eq!(store.session(&s.id, late).await.expect("get"), None);
+        assert_eq!(found(&store, &s.id, late).await, None);
     })
     .await;
 }
@@ -133,12 +122,9 @@ async fn touch_does_not_revive_an_expired_session() {
 async fn deleted_session_is_gone() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let s = store
-            .create_session("1001", Duration::hours(1), t0())
-            .await
-            .expect("session");
+        let s = session_at_t0(&store, "1001", Duration::hours(1)).await;
         assert!(store.delete_session(&s.id).await.expect("delete"));
-        assert_eq!(store.session(&s.id, t0()).await.expect("get"), None);
+        assert_eq!(found(&store, &s.id, t0()).await, None);
         assert!(!store.delete_session(&s.id).await.expect("delete again"));
     })
     .await;
@@ -154,7 +140,7 @@ async fn deleting_a_users_sessions_leaves_other_users_logged_in() {
         store.create_session("1001", ttl, t0()).await.expect("a2");
         let bob = store.create_session("1002", ttl, t0()).await.expect("b");
         assert_eq!(store.delete_user_sessions("1001").await.expect("delete"), 2);
-        assert!(store.session(&bob.id, t0()).await.expect("get").is_some());
+        assert!(found(&store, &bob.id, t0()).await.is_some());
     })
     .await;
 }
@@ -163,15 +149,12 @@ async fn deleting_a_users_sessions_leaves_other_users_logged_in() {
 async fn disabling_a_user_ends_their_sessions() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let s = store
-            .create_session("1001", Duration::hours(1), t0())
-            .await
-            .expect("session");
+        let s = session_at_t0(&store, "1001", Duration::hours(1)).await;
         store
             .set_user_enabled("1001", false)
             .await
             .expect("disable");
-        assert_eq!(store.session(&s.id, t0()).await.expect("get"), None);
+        assert_eq!(found(&store, &s.id, t0()).await, None);
     })
     .await;
 }
@@ -203,11 +186,7 @@ async fn expired_sessions_are_swept() {
 async fn session_survives_reopening_the_database() {
     let db = TestDb::sqlite().await;
     with_user(&db.store, "1001").await;
-    let s = db
-        .store
-        .create_session("1001", Duration::hours(1), t0())
-        .await
-        .expect("session");
+    let s = session_at_t0(&db.store, "1001", Duration::hours(1)).await;
     db.store.pool().close().await;
     let reopened = Store::connect(&db.url).await.expect("reopen");
     assert_eq!(reopened.session(&s.id, t0()).await.expect("get"), Some(s));
@@ -219,23 +198,14 @@ async fn session_survives_reopening_the_database() {
 async fn stored_row_does_not_contain_the_session_id() {
     for_each_db(|store| async move {
         with_user(&store, "1001").await;
-        let s = store
-            .create_session("1001", Duration::hours(1), t0())
-            .await
-            .expect("session");
+        let s = session_at_t0(&store, "1001", Duration::hours(1)).await;
         let stored: Vec<String> = sqlx::query_scalar("SELECT id FROM portal_sessions")
             .fetch_all(store.pool())
             .await
             .expect("ids");
         assert_eq!(stored.len(), 1);
         assert_ne!(stored[0], s.id);
-        assert!(
-            store
-                .session(&stored[0], t0())
-                .await
-                .expect("get")
-                .is_none()
-        );
+        assert!(found(&store, &stored[0], t0()).await.is_none());
     })
     .await;
 }

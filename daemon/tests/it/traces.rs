@@ -135,6 +135,23 @@ async fn settle() {
     tokio::time::sleep(scaled(1.0)).await;
 }
 
+/// The simulator's events so far carry the same keys, in the same order, as the trace's.
+fn assert_matches_trace(sim: &Simulator, trace: &str) {
+    assert_eq!(
+        keys(&sim_events(sim), &same),
+        keys(&recorded_events(trace), &same)
+    );
+}
+
+/// The app hangs the leg up and the simulator's last events come.
+async fn app_hangs_up_the_leg(client: &AriClient) {
+    client
+        .hangup("leg-c23925", HangupReason::Normal)
+        .await
+        .expect("hangup");
+    settle().await;
+}
+
 fn same(id: &str) -> String {
     id.to_owned()
 }
@@ -195,18 +212,8 @@ async fn answer_then_app_hangup_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2001", 10).await;
     until(&sim, |s| logged(s, "Dial", "dialstatus", "ANSWER")).await;
-    client
-        .hangup("leg-c23925", HangupReason::Normal)
-        .await
-        .expect("hangup");
-    settle().await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("create-dial-answer-then-app-hangup.jsonl"),
-            &same
-        )
-    );
+    app_hangs_up_the_leg(&client).await;
+    assert_matches_trace(&sim, "create-dial-answer-then-app-hangup.jsonl");
 }
 
 #[tokio::test]
@@ -214,18 +221,8 @@ async fn callee_pressing_1_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2005", 15).await;
     until(&sim, |s| logged(s, "ChannelDtmfReceived", "", "")).await;
-    client
-        .hangup("leg-c23925", HangupReason::Normal)
-        .await
-        .expect("hangup");
-    settle().await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("create-dial-answer-callee-presses-1.jsonl"),
-            &same
-        )
-    );
+    app_hangs_up_the_leg(&client).await;
+    assert_matches_trace(&sim, "create-dial-answer-callee-presses-1.jsonl");
 }
 
 #[tokio::test]
@@ -233,13 +230,7 @@ async fn busy_leg_stays_until_the_dial_timeout_as_in_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2002", 4).await;
     until(&sim, |s| gone(s, "leg-c23925")).await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("create-dial-busy-left-alone-until-dial-timeout.jsonl"),
-            &same
-        )
-    );
+    assert_matches_trace(&sim, "create-dial-busy-left-alone-until-dial-timeout.jsonl");
 }
 
 #[tokio::test]
@@ -252,13 +243,7 @@ async fn busy_leg_hung_up_by_the_app_matches_the_trace() {
         .await
         .expect("hangup");
     settle().await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("create-dial-busy-then-app-hangup.jsonl"),
-            &same
-        )
-    );
+    assert_matches_trace(&sim, "create-dial-busy-then-app-hangup.jsonl");
 }
 
 #[tokio::test]
@@ -266,15 +251,8 @@ async fn congestion_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2004", 10).await;
     until(&sim, |s| logged(s, "Dial", "dialstatus", "CONGESTION")).await;
-    client
-        .hangup("leg-c23925", HangupReason::Normal)
-        .await
-        .expect("hangup");
-    settle().await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(&recorded_events("create-dial-congestion.jsonl"), &same)
-    );
+    app_hangs_up_the_leg(&client).await;
+    assert_matches_trace(&sim, "create-dial-congestion.jsonl");
 }
 
 #[tokio::test]
@@ -282,13 +260,7 @@ async fn no_answer_until_dial_timeout_matches_the_trace() {
     let (sim, client) = simulator().await;
     create_and_dial(&client, "2003", 4).await;
     until(&sim, |s| gone(s, "leg-c23925")).await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("create-dial-noanswer-dial-timeout.jsonl"),
-            &same
-        )
-    );
+    assert_matches_trace(&sim, "create-dial-noanswer-dial-timeout.jsonl");
 }
 
 #[tokio::test]
@@ -298,13 +270,7 @@ async fn nonexistent_extension_matches_the_trace() {
     until(&sim, |s| gone(s, "leg-c23925")).await;
     let late = client.hangup("leg-c23925", HangupReason::Normal).await;
     assert_eq!(late, Err(AriError::NotFound("Channel not found".into())));
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("create-dial-nonexistent-extension.jsonl"),
-            &same
-        )
-    );
+    assert_matches_trace(&sim, "create-dial-nonexistent-extension.jsonl");
 }
 
 fn originate(number: &str, args: &str, timeout: Option<u32>) -> Originate {
@@ -331,10 +297,7 @@ async fn originate_answered_enters_stasis_only_on_answer_as_in_the_trace() {
         .await
         .expect("hangup");
     settle().await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(&recorded_events("originate-app-answer.jsonl"), &same)
-    );
+    assert_matches_trace(&sim, "originate-app-answer.jsonl");
 }
 
 #[tokio::test]
@@ -345,10 +308,7 @@ async fn originate_busy_never_enters_stasis_as_in_the_trace() {
         .await
         .expect("originate");
     settle().await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(&recorded_events("originate-app-busy.jsonl"), &same)
-    );
+    assert_matches_trace(&sim, "originate-app-busy.jsonl");
 }
 
 #[tokio::test]
@@ -359,13 +319,7 @@ async fn originate_unanswered_times_out_as_in_the_trace() {
         .await
         .expect("originate");
     until(&sim, |s| gone(s, "orig-c23925")).await;
-    assert_eq!(
-        keys(&sim_events(&sim), &same),
-        keys(
-            &recorded_events("originate-app-noanswer-timeout.jsonl"),
-            &same
-        )
-    );
+    assert_matches_trace(&sim, "originate-app-noanswer-timeout.jsonl");
 }
 
 /// Recorded inbound caller ids -> "caller".
@@ -424,11 +378,7 @@ async fn inbound_call_bridged_then_caller_hangs_up_matches_the_trace() {
     tokio::time::sleep(scaled(2.0)).await;
     assert!(sim.hang_up(&caller));
     tokio::time::sleep(scaled(3.0)).await;
-    client
-        .hangup("leg-c23925", HangupReason::Normal)
-        .await
-        .expect("hangup");
-    settle().await;
+    app_hangs_up_the_leg(&client).await;
     let ours = caller_named(Box::leak(caller.clone().into_boxed_str()));
     assert_eq!(
         keys(&sim_events(&sim), &ours),

@@ -12,9 +12,9 @@ PREFIX=$1
 WORK=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
-mkdir -p "$WORK/etc" "$WORK/lib" "$WORK/spool/fax/incoming" "$WORK/run" "$WORK/log" "$WORK/keys"
+mkdir -p "$WORK/etc" "$WORK/lib" "$WORK/spool/fax/incoming" "$WORK/run" "$WORK/log/cdr-csv" "$WORK/keys"
 cp "$HERE"/etc/*.conf "$WORK/etc/"
-cp "$REPO/dialplan/extensions_ringside.conf" "$WORK/etc/"
+cp "$REPO/dialplan/extensions_ringside.conf" "$REPO/dialplan/cdr.conf" "$REPO/dialplan/cdr_manager.conf" "$WORK/etc/"
 cat > "$WORK/etc/asterisk.conf" <<CONF
 [directories]
 astetcdir => $WORK/etc
