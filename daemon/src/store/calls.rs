@@ -279,8 +279,9 @@ impl Store {
         if let Some((at, id)) = &q.before {
             let t = next(&mut args, Arg::Int(to_millis(*at)));
             let i = next(&mut args, Arg::Text(id.clone()));
+            // The `<=` bound lets the index start at the cursor rather than filter up to it.
             sql.push_str(&format!(
-                " AND ({time_col} < {t} OR ({time_col} = {t} AND {id_col} < {i}))"
+                " AND {time_col} <= {t} AND ({time_col} < {t} OR {id_col} < {i})"
             ));
         }
         sql.push_str(&format!(
