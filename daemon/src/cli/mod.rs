@@ -4,6 +4,7 @@
 mod admin;
 mod ari_sim;
 mod calls;
+mod check;
 mod convert;
 mod dnd;
 mod fax;
@@ -70,6 +71,9 @@ pub enum Command {
     /// Portal administrators.
     #[command(subcommand)]
     Admin(admin::Command),
+    /// Check the setup (database, ARI, dialplan, directories, ports) and print the fix for
+    /// each failure; exits non-zero when anything failed.
+    Check(check::Args),
     /// Run the built-in ARI simulator (for demos and tests without Asterisk).
     #[command(hide = true)]
     AriSim(ari_sim::Args),
@@ -123,6 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fax(args) => fax::run(config, args),
         Command::Calls(args) => calls::run(config, args),
         Command::Admin(args) => admin::run(config, args),
+        Command::Check(args) => check::run(config, args),
         Command::AriSim(args) => ari_sim::run(args),
     }
 }

@@ -22,6 +22,7 @@ mod calls_store;
 mod cli_admin;
 mod cli_call_handling;
 mod cli_calls;
+mod cli_check;
 mod cli_followme;
 mod cli_user;
 mod fax_convert;
