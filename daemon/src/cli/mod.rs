@@ -3,6 +3,7 @@
 
 mod admin;
 mod ari_sim;
+mod backup;
 mod calls;
 mod check;
 mod convert;
@@ -12,6 +13,7 @@ mod fax_convert;
 mod followme;
 mod forward;
 mod greeting;
+mod restore;
 mod serve;
 mod user;
 mod voicemail;
@@ -74,6 +76,10 @@ pub enum Command {
     /// Check the setup (database, ARI, dialplan, directories, ports) and print the fix for
     /// each failure; exits non-zero when anything failed.
     Check(check::Args),
+    /// Write the SQLite database and the data dir's files to one archive.
+    Backup(backup::Args),
+    /// Put a backup archive back into an empty data dir (or replace one with --force).
+    Restore(restore::Args),
     /// Run the built-in ARI simulator (for demos and tests without Asterisk).
     #[command(hide = true)]
     AriSim(ari_sim::Args),
@@ -128,6 +134,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calls(args) => calls::run(config, args),
         Command::Admin(args) => admin::run(config, args),
         Command::Check(args) => check::run(config, args),
+        Command::Backup(args) => backup::run(config, args),
+        Command::Restore(args) => restore::run(config, args),
         Command::AriSim(args) => ari_sim::run(args),
     }
 }

@@ -5,6 +5,7 @@
 //! Not here: metric names (`telemetry`, which every layer records through) and any decision
 //! about calls. This module only observes the others and reports.
 
+pub mod backup;
 pub mod check;
 pub mod exporter;
 pub mod health;

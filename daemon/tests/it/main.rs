@@ -20,6 +20,7 @@ mod call_handling_flow;
 mod calls_ingest;
 mod calls_store;
 mod cli_admin;
+mod cli_backup;
 mod cli_call_handling;
 mod cli_calls;
 mod cli_check;
