@@ -42,6 +42,7 @@ mod migrations;
 mod openapi_document;
 mod ops_health;
 mod ops_metrics;
+mod ops_package;
 mod ops_service;
 mod portal_browser;
 mod portal_calls;
