@@ -394,3 +394,40 @@ fn writable(dir: &Path) -> Result<(), String> {
         .map(drop)
         .map_err(|e| format!("not writable: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_database_url_hides_its_password() {
+        assert_eq!(
+            redact("postgres://ringside:s3cret@db.example:5432/ringside"),
+            "postgres://ringside:…@db.example:5432/ringside"
+        );
+    }
+
+    #[test]
+    fn a_sqlite_url_is_printed_as_it_is() {
+        let url = "sqlite:///var/lib/ringside/ringside.db?mode=rwc";
+        assert_eq!(redact(url), url);
+    }
+
+    #[test]
+    fn an_agi_call_elsewhere_is_named_in_the_failure() {
+        let calls = [(
+            "ringside-voicemail".to_owned(),
+            "agi://127.0.0.1:4573/greeting,${EXTEN}".to_owned(),
+        )];
+        let item = agi_address("127.0.0.1:4600".parse().expect("address"), &calls);
+        match item.status {
+            crate::ops::check::Status::Fail { problem, .. } => {
+                assert!(
+                    problem.contains("ringside-voicemail calls agi://127.0.0.1:4573"),
+                    "{problem}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
