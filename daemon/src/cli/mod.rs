@@ -3,7 +3,9 @@
 
 mod admin;
 mod ari_sim;
+mod backup;
 mod calls;
+mod check;
 mod convert;
 mod dnd;
 mod fax;
@@ -11,6 +13,7 @@ mod fax_convert;
 mod followme;
 mod forward;
 mod greeting;
+mod restore;
 mod serve;
 mod user;
 mod voicemail;
@@ -70,6 +73,13 @@ pub enum Command {
     /// Portal administrators.
     #[command(subcommand)]
     Admin(admin::Command),
+    /// Check the setup (database, ARI, dialplan, directories, ports) and print the fix for
+    /// each failure; exits non-zero when anything failed.
+    Check(check::Args),
+    /// Write the SQLite database and the data dir's files to one archive.
+    Backup(backup::Args),
+    /// Put a backup archive back into an empty data dir (or replace one with --force).
+    Restore(restore::Args),
     /// Run the built-in ARI simulator (for demos and tests without Asterisk).
     #[command(hide = true)]
     AriSim(ari_sim::Args),
@@ -123,6 +133,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fax(args) => fax::run(config, args),
         Command::Calls(args) => calls::run(config, args),
         Command::Admin(args) => admin::run(config, args),
+        Command::Check(args) => check::run(config, args),
+        Command::Backup(args) => backup::run(config, args),
+        Command::Restore(args) => restore::run(config, args),
         Command::AriSim(args) => ari_sim::run(args),
     }
 }

@@ -1,10 +1,12 @@
 //! Running Ringside as a service: the metrics listener, health and readiness answers, the
 //! watchers that turn link states and job changes into metrics, the service manager's
-//! readiness message, and what a `SIGHUP` can and cannot change.
+//! readiness message, what a `SIGHUP` can and cannot change, and `ringside check`.
 //!
 //! Not here: metric names (`telemetry`, which every layer records through) and any decision
 //! about calls. This module only observes the others and reports.
 
+pub mod backup;
+pub mod check;
 pub mod exporter;
 pub mod health;
 pub mod notify;

@@ -14,6 +14,7 @@ pub mod followme;
 pub mod followme_rules;
 pub mod health;
 pub(crate) mod lease;
+pub mod maintenance;
 pub mod passwords;
 pub mod sessions;
 pub mod settings;

@@ -5,6 +5,10 @@
 //! `Message move failed` for a message that is gone, and a closed connection after a
 //! refused login.
 //!
+//! `ShowDialPlan` for one context answers from a dialplan the test sets
+//! ([`AmiSimulator::set_dialplan`]), as `pbx_config` would list it; a context not set is
+//! `Did not find context …`, as in the recorded session.
+//!
 //! It implements app_voicemail's actions over a real spool directory laid out as
 //! app_voicemail lays it out ([`mailbox`]), so the inbox can be tested end to end: Login,
 //! Logoff, Ping, VoicemailBoxSummary, VoicemailMove, VoicemailRemove, VoicemailRefresh and
@@ -27,6 +31,16 @@ use tokio_util::sync::CancellationToken;
 
 use super::frame::{Decoder, Frame, Message};
 use mailbox::SimSpool;
+
+/// One dialplan priority as `ShowDialPlan` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialplanLine {
+    pub context: String,
+    pub extension: String,
+    pub priority: u32,
+    pub application: String,
+    pub app_data: String,
+}
 
 /// How to start a simulator.
 #[derive(Debug, Clone)]
@@ -55,6 +69,7 @@ struct Shared {
     logins: Mutex<usize>,
     /// Events for the sessions that asked for them.
     events: tokio::sync::broadcast::Sender<Message>,
+    dialplan: Mutex<Vec<DialplanLine>>,
 }
 
 /// Handle to a running simulator; cheap to clone.
@@ -77,6 +92,7 @@ impl AmiSimulator {
                 kick: Mutex::new(CancellationToken::new()),
                 logins: Mutex::new(0),
                 events: tokio::sync::broadcast::channel(1024).0,
+                dialplan: Mutex::default(),
             }),
             addr,
             stop: CancellationToken::new(),
@@ -133,6 +149,11 @@ impl AmiSimulator {
     /// with the `cdr` class; returns how many sessions it went to.
     pub fn emit(&self, event: &Message) -> usize {
         self.shared.events.send(event.clone()).unwrap_or(0)
+    }
+
+    /// The dialplan `ShowDialPlan` lists from now on.
+    pub fn set_dialplan(&self, lines: Vec<DialplanLine>) {
+        *lock(&self.shared.dialplan) = lines;
     }
 
     pub fn shutdown(&self) {
@@ -249,6 +270,10 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
         lock(&shared.actions).push(message.clone());
         let spool = SimSpool::new(&shared.config.spool);
         match action.as_str() {
+            "showdialplan" => {
+                let text = show_dialplan(&shared, &id, message.get("Context"));
+                stream.write_all(text.as_bytes()).await?;
+            }
             "logoff" => {
                 let text = wire(&[
                     ("Response", "Goodbye"),
@@ -393,4 +418,51 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
             }
         }
     }
+}
+
+/// `ShowDialPlan` for one context (or all of them), framed as Asterisk 22 sends it.
+fn show_dialplan(shared: &Shared, id: &str, context: Option<&str>) -> String {
+    let dialplan = lock(&shared.dialplan);
+    let lines: Vec<&DialplanLine> = dialplan
+        .iter()
+        .filter(|l| context.is_none_or(|c| l.context == c))
+        .collect();
+    if lines.is_empty() {
+        let message = match context {
+            Some(c) => format!("Did not find context {c}"),
+            None => "No dialplan".to_owned(),
+        };
+        return wire(&[
+            ("Response", "Error"),
+            ("ActionID", id),
+            ("Message", &message),
+        ]);
+    }
+    let mut out = wire(&[
+        ("Response", "Success"),
+        ("ActionID", id),
+        ("EventList", "start"),
+        ("Message", "DialPlan list will follow"),
+    ]);
+    for line in &lines {
+        let priority = line.priority.to_string();
+        out.push_str(&wire(&[
+            ("Event", "ListDialplan"),
+            ("ActionID", id),
+            ("Context", &line.context),
+            ("Extension", &line.extension),
+            ("Priority", &priority),
+            ("Application", &line.application),
+            ("AppData", &line.app_data),
+            ("Registrar", "pbx_config"),
+        ]));
+    }
+    let items = lines.len().to_string();
+    out.push_str(&wire(&[
+        ("Event", "ShowDialPlanComplete"),
+        ("ActionID", id),
+        ("EventList", "Complete"),
+        ("ListItems", &items),
+    ]));
+    out
 }
