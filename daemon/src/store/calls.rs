@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Store, StoreError, from_millis, to_millis};
+use super::{Dialect, Store, StoreError, from_millis, to_millis};
 use crate::cdr::grouping::summarize;
 use crate::cdr::{Cdr, Direction, Disposition, Status};
 /// Replay rights are the portal's concept; the store keeps them per user.
@@ -174,7 +174,7 @@ impl Store {
         let mut touched = BTreeSet::new();
         let mut duplicates = repeats;
         for chunk in fresh.chunks(CDRS_PER_STATEMENT) {
-            let inserted = insert_new_cdrs(&mut tx, chunk, via).await?;
+            let inserted = insert_new_cdrs(&mut tx, self.dialect(), chunk, via).await?;
             for (cdr, key) in chunk {
                 if inserted.contains(key) {
                     report.inserted += 1;
@@ -212,7 +212,7 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             let touched: Vec<String> = touched.into_iter().collect();
             for ids in touched.chunks(CALLS_PER_STATEMENT) {
-                summarize_calls(&mut tx, ids, &users).await?;
+                summarize_calls(&mut tx, self.dialect(), ids, &users).await?;
             }
         }
         tx.commit().await?;
@@ -445,29 +445,43 @@ impl Store {
     }
 }
 
-/// Records per `INSERT`: 25 values each, well under SQLite's 32,766 and PostgreSQL's 65,535
-/// parameters, and large enough that a catch-up pays per statement only now and then.
-const CDRS_PER_STATEMENT: usize = 400;
+/// Rows per multi-row statement: about 1,000 parameters, beyond which a statement saves
+/// nothing more.
+/// Records per `INSERT` (25 values each).
+const CDRS_PER_STATEMENT: usize = 40;
 /// Calls summarized per round of statements (13 values per call row).
-const CALLS_PER_STATEMENT: usize = 400;
+const CALLS_PER_STATEMENT: usize = 80;
 /// Party rows per `INSERT` (5 values each).
-const PARTIES_PER_STATEMENT: usize = 1000;
+const PARTIES_PER_STATEMENT: usize = 200;
 
-/// `($1, …, $n), ($n+1, …)`: `rows` groups of `columns` numbered placeholders.
-fn value_rows(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let first = r * columns + 1;
-            let cells: Vec<String> = (first..first + columns).map(|i| format!("${i}")).collect();
-            format!("({})", cells.join(", "))
-        })
+/// `n` parameters counted from 1. SQLite gets anonymous `?`: it looks a numbered parameter
+/// up by name in a list as long as the statement's parameters, so binding numbered ones
+/// costs the square of their number.
+fn params(dialect: Dialect, n: usize) -> impl Iterator<Item = String> {
+    (1..=n).map(move |i| match dialect {
+        Dialect::Sqlite => "?".to_owned(),
+        Dialect::Postgres => format!("${i}"),
+    })
+}
+
+/// `(p1, p2), (p3, p4)`: `rows` groups of `columns` parameters.
+fn value_rows(dialect: Dialect, rows: usize, columns: usize) -> String {
+    let all: Vec<String> = params(dialect, rows * columns).collect();
+    all.chunks(columns.max(1))
+        .map(|row| format!("({})", row.join(", ")))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// `p1, p2, …` for an `IN` list.
+fn in_list(dialect: Dialect, n: usize) -> String {
+    params(dialect, n).collect::<Vec<_>>().join(", ")
 }
 
 /// Inserts the records whose key is not stored yet; answers the keys it inserted.
 async fn insert_new_cdrs(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    dialect: Dialect,
     chunk: &[(&Cdr, String)],
     via: Via,
 ) -> Result<HashSet<String>, StoreError> {
@@ -477,7 +491,7 @@ async fn insert_new_cdrs(
          destination_context, caller_id, channel, destination_channel, last_application, \
          last_data, disposition, account_code, ama_flags, user_field, peer_account, \
          recording, received_via) VALUES {} ON CONFLICT (cdr_key) DO NOTHING RETURNING cdr_key",
-        value_rows(chunk.len(), 25)
+        value_rows(dialect, chunk.len(), 25)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for (cdr, key) in chunk {
@@ -519,11 +533,12 @@ async fn insert_new_cdrs(
 /// Summarizes the calls `ids` again from all of their records and rewrites their parties.
 async fn summarize_calls(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    dialect: Dialect,
     ids: &[String],
     users: &HashSet<String>,
 ) -> Result<(), StoreError> {
     let is_user = |n: &str| users.contains(n);
-    let list = super::lease::placeholders(1, ids.len());
+    let list = in_list(dialect, ids.len());
     let bind_ids = |sql: String| {
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for id in ids {
@@ -558,7 +573,7 @@ async fn summarize_calls(
     if !emptied.is_empty() {
         let mut query = sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM calls WHERE call_id IN ({})",
-            super::lease::placeholders(1, emptied.len())
+            in_list(dialect, emptied.len())
         )));
         for id in emptied {
             query = query.bind(id);
@@ -579,7 +594,7 @@ async fn summarize_calls(
          answered_by = excluded.answered_by, talk_secs = excluded.talk_secs, \
          duration_secs = excluded.duration_secs, recording = excluded.recording, \
          cdr_count = excluded.cdr_count",
-        value_rows(calls.len(), 13)
+        value_rows(dialect, calls.len(), 13)
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for (id, call) in &calls {
@@ -607,7 +622,7 @@ async fn summarize_calls(
         let sql = format!(
             "INSERT INTO call_parties (call_id, extension, direction, status, started_at) \
              VALUES {}",
-            value_rows(chunk.len(), 5)
+            value_rows(dialect, chunk.len(), 5)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (id, call, party) in chunk {
@@ -628,8 +643,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn value_rows_number_every_cell_once_row_after_row() {
-        assert_eq!(value_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(value_rows(1, 1), "($1)");
+    fn value_rows_number_every_cell_once_row_after_row_on_postgres() {
+        assert_eq!(
+            value_rows(Dialect::Postgres, 2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(value_rows(Dialect::Postgres, 1, 1), "($1)");
+    }
+
+    #[test]
+    fn value_rows_are_anonymous_on_sqlite() {
+        assert_eq!(value_rows(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
+        assert_eq!(in_list(Dialect::Sqlite, 3), "?, ?, ?");
     }
 }

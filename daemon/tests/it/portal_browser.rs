@@ -606,3 +606,113 @@ async fn user_plays_a_voicemail_message_and_deletes_it() {
     assert_eq!(left, 0, "message files removed from the spool");
     drop(ami);
 }
+
+/// Two calls to 201 as `cdr_csv` writes them (Asterisk 22, `newcdrcolumns`): one answered from
+/// 5550123, one from 5550999 that nobody answered.
+const TWO_CALLS_CSV: &str = concat!(
+    "\"\",\"5550123\",\"201\",\"from-trunk\",\"\"\"Ann\"\" <5550123>\",\"PJSIP/trunk-00000001\",\"PJSIP/201-00000002\",\"Dial\",\"PJSIP/201,20\",\"2026-12-01 09:00:00\",\"2026-12-01 09:00:05\",\"2026-12-01 09:02:05\",125,120,\"ANSWERED\",\"DOCUMENTATION\",\"1796461200.1\",\"\",\"\",\"1796461200.1\",1\n",
+    "\"\",\"5550999\",\"201\",\"from-trunk\",\"\"\"Bob\"\" <5550999>\",\"PJSIP/trunk-00000003\",\"PJSIP/201-00000004\",\"Dial\",\"PJSIP/201,20\",\"2026-12-02 10:00:00\",\"\",\"2026-12-02 10:00:20\",20,0,\"NO ANSWER\",\"DOCUMENTATION\",\"1796551200.3\",\"\",\"\",\"1796551200.3\",1\n",
+);
+
+#[tokio::test]
+async fn user_filters_the_call_history_and_exports_it_to_a_spreadsheet() {
+    use calamine::{Reader, Xlsx};
+
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    let master_csv = portal.data_dir.path().join("Master.csv");
+    std::fs::write(&master_csv, TWO_CALLS_CSV).expect("Master.csv");
+    portal.env.extend([
+        (
+            "RINGSIDE_CALLS_MASTER_CSV",
+            master_csv.display().to_string(),
+        ),
+        ("RINGSIDE_CALLS_CDR_TIME_ZONE", "UTC".to_owned()),
+    ]);
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    // The catch-up from Master.csv runs as the daemon starts.
+    let rows = "document.querySelectorAll('#calls tr.call').length";
+    let mut listed = false;
+    for _ in 0..50 {
+        page.goto(&portal.url("/calls")).await.expect("calls page");
+        if page.eval(rows).await.expect("rows") == 2 {
+            listed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        listed,
+        "calls not listed: {}\n{}",
+        page.text("body").await.unwrap_or_default(),
+        portal.serve_log()
+    );
+
+    page.fill("#number", "5550999")
+        .await
+        .expect("number filter");
+    page.click_and_wait("#apply-filter").await.expect("filter");
+    assert_eq!(page.eval(rows).await.expect("rows"), 1);
+    assert_eq!(
+        page.eval("document.querySelector('#calls tr.call').dataset.status")
+            .await
+            .expect("status"),
+        "missed"
+    );
+    shoot(&page, "calls").await;
+
+    // What "Export XLSX" submits, fetched by the page itself so the bytes can be read here.
+    let encoded = page
+        .eval(
+            "(() => { const f = document.querySelector('#export'); const d = new FormData(f); \
+             d.set('format', 'xlsx'); \
+             return fetch(f.action, {method: 'POST', body: new URLSearchParams(d)}) \
+             .then(r => r.arrayBuffer()) \
+             .then(b => { let s = ''; for (const x of new Uint8Array(b)) s += String.fromCharCode(x); \
+             return btoa(s); }); })()",
+        )
+        .await
+        .expect("export");
+    let bytes = base64_decode(encoded.as_str().expect("base64 text"));
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("a real spreadsheet");
+    let sheet = book.worksheet_range("Calls").expect("sheet Calls");
+    let cells: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        cells.len(),
+        2,
+        "the header and the one call the filter kept: {cells:?}"
+    );
+    assert_eq!(cells[0][0], "start");
+    assert_eq!(cells[1][2], "missed", "{cells:?}");
+    assert_eq!(cells[1][3], "5550999", "{cells:?}");
+}
+
+/// Standard base64 (what the browser's `btoa` writes).
+fn base64_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for byte in text.bytes().filter(|b| *b != b'=') {
+        let value = ALPHABET
+            .iter()
+            .position(|a| *a == byte)
+            .expect("base64 character") as u32;
+        acc = (acc << 6) | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
