@@ -159,6 +159,17 @@ impl ApiSession {
         self.json(reqwest::Method::GET, path).await
     }
 
+    /// A page of the portal as the browser gets it.
+    pub(crate) async fn html(&self, path: &str) -> String {
+        self.request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html")
+    }
+
     /// A request without a body; the status and the JSON answer (`Null` when there is none).
     pub(crate) async fn json(&self, method: reqwest::Method, path: &str) -> (u16, Value) {
         let response = self.request(method, path).send().await.expect("request");

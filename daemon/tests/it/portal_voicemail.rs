@@ -314,14 +314,7 @@ async fn a_refused_manager_login_leaves_listing_and_says_why_changes_fail() {
 async fn the_page_lists_messages_with_players_and_the_count_in_the_navigation() {
     let p = portal(SECRET).await;
     let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
-    let html = s
-        .request(reqwest::Method::GET, "/voicemail")
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = s.html("/voicemail").await;
     assert!(html.contains(&format!("id=\"play-{A}\"")), "{html}");
     assert!(html.contains(&format!("src=\"/voicemail/{B}/audio\"")));
     assert!(html.contains("id=\"voicemail-new\""));
@@ -332,14 +325,7 @@ async fn the_page_lists_messages_with_players_and_the_count_in_the_navigation() 
 async fn the_first_page_status_panel_counts_new_voicemail() {
     let p = portal(SECRET).await;
     let s = ApiSession::log_in(&p.base, "1001", &password("1001")).await;
-    let html = s
-        .request(reqwest::Method::GET, "/profile")
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = s.html("/profile").await;
     assert!(
         html.contains("<dd id=\"status-voicemail\"><a href=\"/voicemail\">2</a></dd>"),
         "{html}"
