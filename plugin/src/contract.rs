@@ -32,6 +32,7 @@ async fn create_user(backend: &dyn Backend) {
             password: PasswordChoice::Set(PASSWORD.into()),
             is_admin: false,
             portal_enabled: true,
+            time_zone: String::new(),
         })
         .await
         .expect("creating a valid user succeeds");
@@ -112,6 +113,7 @@ pub async fn creating_an_existing_extension_is_a_conflict(backend: &dyn Backend)
             password: PasswordChoice::Generate,
             is_admin: false,
             portal_enabled: true,
+            time_zone: String::new(),
         })
         .await;
     assert!(matches!(again, Err(BackendError::Conflict(_))), "{again:?}");
@@ -126,6 +128,7 @@ pub async fn extension_that_is_not_digits_is_refused_on_the_extension_field(back
             password: PasswordChoice::Set(PASSWORD.into()),
             is_admin: false,
             portal_enabled: true,
+            time_zone: String::new(),
         })
         .await;
     let err = result.expect_err("a non-digit extension is accepted");
@@ -252,6 +255,25 @@ pub async fn wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field(
     create_user(backend).await;
     let err = backend
         .create_wakeup(EXTENSION, &wakeup("Mars/Olympus_Mons"))
+        .await
+        .expect_err("an unknown zone is accepted");
+    assert_eq!(field_names(&err), vec!["time_zone"]);
+}
+
+pub async fn own_time_zone_is_saved_in_its_canonical_spelling(backend: &dyn Backend) {
+    create_user(backend).await;
+    backend
+        .set_time_zone(EXTENSION, "europe/berlin")
+        .await
+        .expect("a known zone is accepted");
+    let user = backend.user(EXTENSION).await.expect("lookup");
+    assert_eq!(user.map(|u| u.time_zone), Some("Europe/Berlin".to_owned()));
+}
+
+pub async fn unknown_own_time_zone_is_refused_on_the_time_zone_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .set_time_zone(EXTENSION, "Mars/Olympus_Mons")
         .await
         .expect_err("an unknown zone is accepted");
     assert_eq!(field_names(&err), vec!["time_zone"]);
@@ -472,6 +494,8 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            own_time_zone_is_saved_in_its_canonical_spelling,
+            unknown_own_time_zone_is_refused_on_the_time_zone_field,
             call_handling_is_empty_until_saved,
             call_handling_is_stored_as_given,
             forward_to_oneself_is_refused_on_its_field,

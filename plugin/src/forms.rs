@@ -188,8 +188,8 @@ pub fn menu_access(pairs: &Pairs) -> Result<MenuAccess, Vec<FieldError>> {
     }
 }
 
-/// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled`, `wakeup_others` and the
-/// access fields.
+/// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled`, `wakeup_others`,
+/// `time_zone` (left out: unchanged) and the access fields.
 pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
     Ok(UserUpdate {
         name: value(pairs, "name").trim().to_owned(),
@@ -199,11 +199,15 @@ pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
         disabled: checked(pairs, "disabled"),
         access: menu_access(pairs)?,
         wakeup_others: Some(checked(pairs, "wakeup_others")),
+        time_zone: pairs
+            .iter()
+            .any(|(k, _)| k == "time_zone")
+            .then(|| value(pairs, "time_zone").trim().to_owned()),
     })
 }
 
 /// Fields: `extension`, `name`, `email`, `password` (empty = generate), `is_admin`,
-/// `portal_enabled`.
+/// `portal_enabled`, `time_zone` (empty = the server's default).
 pub fn new_user(pairs: &Pairs) -> NewUser {
     let password = value(pairs, "password");
     NewUser {
@@ -217,6 +221,7 @@ pub fn new_user(pairs: &Pairs) -> NewUser {
         },
         is_admin: checked(pairs, "is_admin"),
         portal_enabled: checked(pairs, "portal_enabled"),
+        time_zone: value(pairs, "time_zone").trim().to_owned(),
     }
 }
 

@@ -101,8 +101,21 @@ fn operations() -> Vec<Op> {
             (
                 "200",
                 JSON,
-                obj(&[("extension", s()), ("name", s()), ("email", s())]),
+                obj(&[
+                    ("extension", s()),
+                    ("name", s()),
+                    ("email", s()),
+                    ("time_zone", s()),
+                ]),
             ),
+        ),
+        op(
+            "put",
+            "/api/v1/profile/time-zone",
+            "Change own time zone (an IANA name; empty: the server's default); every time is \
+             shown in it and new wakeups start in it",
+            Some((JSON, obj(&[("time_zone", s())]))),
+            ("204", JSON, none()),
         ),
         op(
             "put",
@@ -504,6 +517,7 @@ fn schemas() -> Value {
         ("access", r("MenuAccess")),
     ]);
     user_update["properties"]["wakeup_others"] = b();
+    user_update["properties"]["time_zone"] = s();
     let menu_access = obj(&[
         ("profile", access.clone()),
         ("followme", access.clone()),
@@ -549,11 +563,21 @@ fn schemas() -> Value {
         obj(&[("kind", one_of(&["set"])), ("value", s())]),
         obj(&[("kind", one_of(&["generate"]))]),
     ]});
+    let mut new_user = obj(&[
+        ("extension", s()),
+        ("name", s()),
+        ("email", s()),
+        ("password", password.clone()),
+        ("is_admin", b()),
+        ("portal_enabled", b()),
+    ]);
+    // Optional: left out, the user follows the server's default zone.
+    new_user["properties"]["time_zone"] = s();
     json!({
         "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
         "FieldError": obj(&[("field", s()), ("message", s())]),
         "MenuAccess": menu_access,
-        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b())]),
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s())]),
         "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
         "FollowMe": obj(&[
             ("enabled", b()), ("initial_ring_secs", int()),
@@ -585,7 +609,7 @@ fn schemas() -> Value {
         ]),
         "ReceivedFax": obj(&[("id", int()), ("owner", s()), ("from_number", s()), ("pages", int()), ("received_at", time())]),
         "UserPage": obj(&[("users", list("User")), ("total", int())]),
-        "NewUser": obj(&[("extension", s()), ("name", s()), ("email", s()), ("password", password), ("is_admin", b()), ("portal_enabled", b())]),
+        "NewUser": new_user,
         "UserUpdate": user_update,
         "ImportReport": obj(&[
             ("accepted", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("generated_password", nullable(s()))])})),

@@ -48,6 +48,7 @@ use tokio::sync::{broadcast, watch};
 
 use crate::ari::connection::ConnectionState;
 use crate::flows::fax::DocumentConverter;
+use crate::schedule::zone::{UnknownZone, Zone};
 use crate::store::Store;
 use crate::voicemail::greetings::{GreetingFiles, Transcoder};
 use crate::voicemail::inbox::Inbox;
@@ -83,6 +84,15 @@ pub struct PortalBackend {
     voicemail: Option<Inbox>,
     /// `None` when the daemon keeps no call history; call-history calls then fail plainly.
     calls: Option<CallsAccess>,
+    /// The zone (IANA name) of users who chose none of their own.
+    default_zone: String,
+}
+
+/// The zone of users who chose none: `name` (the `[portal] default_time_zone` setting), or
+/// this machine's zone when it is empty. An unknown name is an error for the operator.
+pub fn default_user_zone(name: &str) -> Result<Zone, UnknownZone> {
+    // The same rule as the zone Asterisk writes CDR times in: the setting, else the host's.
+    crate::calls::cdr_zone(name)
 }
 
 impl PortalBackend {
@@ -109,7 +119,17 @@ impl PortalBackend {
             limits: PortalLimits::default(),
             voicemail: None,
             calls: None,
+            default_zone: default_user_zone("")
+                .unwrap_or_else(|_| Zone::utc())
+                .name()
+                .to_owned(),
         }
+    }
+
+    /// The zone of users who chose none of their own.
+    pub fn with_default_zone(mut self, zone: &Zone) -> Self {
+        self.default_zone = zone.name().to_owned();
+        self
     }
 
     /// Bounds what one user may ask of the PBX (wakeups, follow-me size).
@@ -188,6 +208,10 @@ impl Backend for PortalBackend {
 
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()> {
         self.set_email_impl(extension, email).await
+    }
+
+    async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
+        self.set_time_zone_impl(extension, zone).await
     }
 
     async fn followme(&self, extension: &str) -> BackendResult<FollowMe> {

@@ -1,4 +1,5 @@
-//! Rules for the fields of a user record: extension, admin login name, display name, email.
+//! Rules for the fields of a user record: extension, admin login name, display name, email,
+//! time zone.
 //!
 //! Pure checks with errors that name the field and the bad value; the repository functions in
 //! `users.rs` call them before touching the database, and the CLI and portal show their text.
@@ -106,9 +107,43 @@ pub fn check_email(email: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// A user's time zone: empty (follow the portal's default) or an IANA name, returned in its
+/// canonical spelling (`europe/berlin` → `Europe/Berlin`).
+pub fn check_time_zone(zone: &str) -> Result<String, FieldError> {
+    let zone = zone.trim();
+    if zone.is_empty() {
+        return Ok(String::new());
+    }
+    crate::schedule::zone::Zone::parse(zone)
+        .map(|z| z.name().to_owned())
+        .map_err(|_| {
+            bad(
+                "time_zone",
+                zone,
+                "is not a time zone name such as Europe/Berlin",
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_zone_is_kept_in_its_canonical_spelling() {
+        assert_eq!(
+            check_time_zone(" europe/berlin "),
+            Ok("Europe/Berlin".into())
+        );
+        assert_eq!(check_time_zone(""), Ok(String::new()));
+    }
+
+    #[test]
+    fn unknown_time_zone_is_rejected_on_the_time_zone_field() {
+        let err = check_time_zone("Mars/Olympus").expect_err("unknown zone");
+        assert_eq!(err.field, "time_zone");
+        assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+    }
 
     #[test]
     fn extension_of_digits_with_leading_zero_is_accepted() {

@@ -462,6 +462,42 @@ async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
     shoot(&page, "wakeups").await;
 }
 
+/// The zone chosen in the profile is where a new wakeup starts, and its next call is shown on
+/// that zone's wall clock with the zone's abbreviation.
+#[tokio::test]
+async fn user_chooses_a_time_zone_and_sees_the_next_wakeup_in_it() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/profile")).await.expect("profile");
+    page.fill("#time_zone", "Asia/Tokyo").await.expect("zone");
+    page.click_and_wait("#save-time-zone")
+        .await
+        .expect("save zone");
+    assert_eq!(value_of(&page, "#time_zone").await, "Asia/Tokyo");
+
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    assert_eq!(value_of(&page, "#time_zone").await, "Asia/Tokyo");
+    page.fill("#name", "Tokyo alarm").await.expect("name");
+    page.fill("#time", "06:30").await.expect("time");
+    page.click_and_wait("#save-wakeup").await.expect("save");
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    let next = page
+        .text("#wakeups tbody tr:first-child td:nth-child(3)")
+        .await
+        .expect("next call cell");
+    assert!(next.contains("06:30 JST"), "next call shown: {next}");
+    shoot(&page, "wakeups-own-zone").await;
+}
+
 #[tokio::test]
 async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
     let Some((_browser, page)) = open_browser().await else {

@@ -85,8 +85,15 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::PUT, "/api/v1/profile/email", pr, account::set_email),
         Route::new(
             M::PUT,
-            "/api/v1/profile/password",
+            "/api/v1/profile/time-zone",
             pr,
+            account::set_time_zone,
+        ),
+        // One's own password needs no menu access.
+        Route::new(
+            M::PUT,
+            "/api/v1/profile/password",
+            Guard::LoggedIn,
             account::change_password,
         ),
         Route::new(

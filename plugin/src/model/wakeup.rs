@@ -14,11 +14,23 @@ pub struct WakeupSpec {
     /// A system sound or an uploaded prompt name.
     pub prompt: String,
     pub schedule: WakeupSchedule,
-    /// IANA zone name, e.g. `Europe/Berlin`.
+    /// IANA zone name, e.g. `Europe/Berlin`; empty (or left out) when creating: the owner's
+    /// own zone.
+    #[serde(default)]
     pub time_zone: String,
     /// Extensions called at the due instant.
     pub members: Vec<String>,
     pub enabled: bool,
+}
+
+impl WakeupSpec {
+    /// The spec with `zone` where it names none (a new wakeup starts in its owner's zone).
+    pub fn in_zone_by_default(mut self, zone: &str) -> WakeupSpec {
+        if self.time_zone.trim().is_empty() {
+            self.time_zone = zone.to_owned();
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

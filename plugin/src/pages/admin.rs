@@ -180,6 +180,7 @@ fn new_user_html(
          <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required value=\"{name}\">{name_err}\
          <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" value=\"{email}\">{email_err}\
          <label for=\"password\">Password (leave empty to generate one)</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\">{pw_err}\
+         <label for=\"time_zone\">Time zone (leave empty for the server's default)</label><input id=\"time_zone\" name=\"time_zone\" placeholder=\"Europe/Berlin\" value=\"{tz}\">{tz_err}\
          <label class=\"switch\"><input type=\"checkbox\" id=\"portal_enabled\" name=\"portal_enabled\" checked> Portal enabled</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"is_admin\" name=\"is_admin\"{admin}> Administrator</label>\
          <p class=\"hint\">Menu access starts from the defaults for new users.</p>\
@@ -192,6 +193,8 @@ fn new_user_html(
         email = f("email"),
         email_err = field_error(errors, "email"),
         pw_err = field_error(errors, "password"),
+        tz = f("time_zone"),
+        tz_err = field_error(errors, "time_zone"),
         admin = checked(!forms::field(form, "is_admin").is_empty()),
     );
     admin_page(current, "users", "New user", &body)
@@ -249,6 +252,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
          <h2>Extension {ext}</h2>\
          <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required value=\"{name}\">{name_err}\
          <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" value=\"{email}\">{email_err}\
+         <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" placeholder=\"Europe/Berlin\" value=\"{tz}\">{tz_err}\
          <label class=\"switch\"><input type=\"checkbox\" id=\"portal_enabled\" name=\"portal_enabled\"{portal}> Portal enabled</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"is_admin\" name=\"is_admin\"{admin}> Administrator</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"disabled\" name=\"disabled\"{disabled}> Disabled (cannot log in)</label>{flag_err}\
@@ -264,6 +268,8 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
         name_err = field_error(errors, "name"),
         email = esc(&user.email),
         email_err = field_error(errors, "email"),
+        tz = esc(&user.time_zone),
+        tz_err = field_error(errors, "time_zone"),
         portal = checked(user.portal_enabled),
         admin = checked(user.is_admin),
         wakeup_others = checked(user.wakeup_others),
@@ -378,7 +384,7 @@ fn import_html(current: &CurrentUser, report: Option<&ImportReport>, top: &str) 
         .unwrap_or_default();
     let body = format!(
         "{top}<form method=\"post\" action=\"/admin/import\" enctype=\"multipart/form-data\" id=\"import-form\" class=\"card\">{csrf}\
-         <p class=\"hint\">One user per line: <code>extension,name,email,password</code>. Write <code>generate</code> as the password to have one generated. \
+         <p class=\"hint\">One user per line: <code>extension,name,email,password</code>, optionally followed by <code>,time zone</code> (e.g. <code>Europe/Berlin</code>). Write <code>generate</code> as the password to have one generated. \
          A first line starting with <code>extension</code> is a header.</p>\
          <label for=\"csv\">CSV file</label><input id=\"csv\" name=\"csv\" type=\"file\" accept=\".csv,text/csv\" required>\
          <button id=\"import\" class=\"btn\" type=\"submit\">Import users</button></form>{report_html}",
@@ -456,11 +462,11 @@ pub async fn save_defaults(
     }
 }
 
-fn link_text(link: &LinkStatus, up: &str, down: &str) -> String {
+fn link_text(link: &LinkStatus, up: &str, down: &str, zone: &str) -> String {
     let since = link
         .since
         .as_ref()
-        .map(|t| format!(" since {}", format_time(t)))
+        .map(|t| format!(" since {}", format_time(t, zone)))
         .unwrap_or_default();
     let (class, word) = if link.up {
         ("badge-on", up)
@@ -482,8 +488,13 @@ pub async fn status(
          <dt>Queued fax jobs</dt><dd id=\"status-fax-queue\">{fax}</dd>\
          <dt>Pending wakeup calls</dt><dd id=\"status-wakeups\">{wakeups}</dd>\
          <dt>Version</dt><dd id=\"status-version\">{version}</dd></dl></section>",
-        ari = link_text(&s.ari, "connected", "disconnected"),
-        agi = link_text(&s.agi, "listening", "not listening"),
+        ari = link_text(&s.ari, "connected", "disconnected", &current.user.time_zone),
+        agi = link_text(
+            &s.agi,
+            "listening",
+            "not listening",
+            &current.user.time_zone
+        ),
         listen = esc(&s.agi_listen),
         fax = s.queued_fax_jobs,
         wakeups = s.pending_wakeups,

@@ -60,7 +60,7 @@ async fn render(
                  <td><span class=\"badge state-{state_key}\">{state}</span> <span class=\"muted\">{pages}</span></td>\
                  <td class=\"actions\"><a href=\"/fax/sent/{id}/pdf\">PDF</a> · <a href=\"/fax/sent/{id}/tiff\">TIFF</a></td></tr>",
                 id = j.id,
-                when = format_time(&j.created_at),
+                when = format_time(&j.created_at, &current.user.time_zone),
                 number = esc(&j.number),
                 file = esc(&j.file_name),
                 state_key = j.state.label().replace(' ', "-"),
@@ -76,7 +76,7 @@ async fn render(
                 "<tr id=\"inbox-{id}\"><td>{when}</td><td>{from}</td><td>{pages}</td>\
                  <td class=\"actions\"><a href=\"/fax/inbox/{id}/pdf\">PDF</a> · <a href=\"/fax/inbox/{id}/tiff\">TIFF</a></td></tr>",
                 id = f.id,
-                when = format_time(&f.received_at),
+                when = format_time(&f.received_at, &current.user.time_zone),
                 from = esc(&f.from_number),
                 pages = f.pages,
             )

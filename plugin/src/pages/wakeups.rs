@@ -56,7 +56,7 @@ pub async fn list(
                 name = esc(&w.spec.name),
                 schedule = esc(&schedule_text(&w.spec.schedule)),
                 tz = esc(&w.spec.time_zone),
-                next = w.next_due.as_ref().map(format_time).unwrap_or_else(|| "—".into()),
+                next = w.next_due.as_ref().map(|t| format_time(t, &current.user.time_zone)).unwrap_or_else(|| "—".into()),
                 badge = if w.spec.enabled { "badge-on" } else { "badge-off" },
                 state = if w.spec.enabled { "on" } else { "off" },
                 csrf = csrf_input(&current),
@@ -93,7 +93,7 @@ fn default_spec(current: &CurrentUser) -> WakeupSpec {
             days: WEEK[..5].to_vec(),
             time: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or(NaiveTime::MIN),
         },
-        time_zone: "UTC".into(),
+        time_zone: current.user.time_zone.clone(),
         members: vec![current.user.extension.clone()],
         enabled: true,
     }
@@ -221,7 +221,10 @@ pub async fn create(
     let (spec, errors) = match spec_or_errors(&form, &current) {
         Parsed::Valid(spec) => match state
             .backend
-            .create_wakeup(current.extension(), &spec)
+            .create_wakeup(
+                current.extension(),
+                &spec.clone().in_zone_by_default(&current.user.time_zone),
+            )
             .await
         {
             Ok(_) => return Ok(redirect("/wakeups?done=created")),
@@ -234,7 +237,7 @@ pub async fn create(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 
-async fn history_html(state: &AppState, id: WakeupId) -> Result<String, PortalError> {
+async fn history_html(state: &AppState, id: WakeupId, zone: &str) -> Result<String, PortalError> {
     let attempts = state.backend.wakeup_attempts(id).await?;
     if attempts.is_empty() {
         return Ok("<section class=\"card\"><h2>History</h2><p class=\"empty\" id=\"no-attempts\">No calls made yet.</p></section>".into());
@@ -244,7 +247,7 @@ async fn history_html(state: &AppState, id: WakeupId) -> Result<String, PortalEr
         .map(|a| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                format_time(&a.at),
+                format_time(&a.at, zone),
                 esc(&a.member),
                 a.outcome.label(),
                 esc(&a.detail)
@@ -263,7 +266,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let wakeup = own_wakeup(&state, &current, parse_id(&id)?).await?;
-    let history = history_html(&state, wakeup.id).await?;
+    let history = history_html(&state, wakeup.id, &current.user.time_zone).await?;
     let action = format!("/wakeups/{}", wakeup.id);
     Ok(form_page(
         &current,

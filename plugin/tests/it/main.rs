@@ -11,6 +11,8 @@ mod calls;
 mod contract;
 mod fax;
 mod hardening;
+mod own_password;
 mod security;
+mod time_zones;
 mod user_menus;
 mod wakeups;

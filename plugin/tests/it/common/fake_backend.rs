@@ -118,7 +118,24 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
         disabled: false,
         access: MenuAccess::all(access),
         wakeup_others: false,
+        time_zone: DEFAULT_ZONE.into(),
     }
+}
+
+/// The zone of users who chose none (the server's default).
+pub const DEFAULT_ZONE: &str = "UTC";
+
+/// A zone's canonical name; `Validation` on `time_zone` for anything that is not a zone.
+fn checked_zone(zone: &str) -> BackendResult<String> {
+    if zone.trim().is_empty() {
+        return Ok(DEFAULT_ZONE.into());
+    }
+    ringside_portal::zone::canonical(zone).ok_or_else(|| {
+        BackendError::Validation(vec![FieldError::new(
+            "time_zone",
+            format!("{zone:?} is not a time zone name such as Europe/Berlin"),
+        )])
+    })
 }
 
 pub fn t0() -> chrono::DateTime<Utc> {
@@ -387,6 +404,17 @@ impl Backend for FakeBackend {
             .get_mut(extension)
             .ok_or(BackendError::NotFound)?;
         account.user.email = email.into();
+        Ok(())
+    }
+
+    async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
+        let zone = checked_zone(zone)?;
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        account.user.time_zone = zone;
         Ok(())
     }
 
@@ -747,6 +775,7 @@ impl Backend for FakeBackend {
                 "must be 2 to 15 digits",
             )]));
         }
+        let time_zone = checked_zone(&new.time_zone)?;
         let mut data = self.lock();
         if data.accounts.contains_key(&new.extension) {
             return Err(BackendError::Conflict(format!(
@@ -764,6 +793,7 @@ impl Backend for FakeBackend {
             disabled: false,
             access,
             wakeup_others: false,
+            time_zone,
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
@@ -786,6 +816,7 @@ impl Backend for FakeBackend {
     }
 
     async fn update_user(&self, extension: &str, update: &UserUpdate) -> BackendResult<User> {
+        let time_zone = update.time_zone.as_deref().map(checked_zone).transpose()?;
         let mut data = self.lock();
         let account = data
             .accounts
@@ -800,6 +831,9 @@ impl Backend for FakeBackend {
         u.access = update.access;
         if let Some(on) = update.wakeup_others {
             u.wakeup_others = on;
+        }
+        if let Some(zone) = time_zone {
+            u.time_zone = zone;
         }
         Ok(u.clone())
     }
@@ -816,8 +850,22 @@ impl Backend for FakeBackend {
                 });
                 continue;
             }
+            let time_zone = match checked_zone(&row.time_zone) {
+                Ok(zone) => zone,
+                Err(_) => {
+                    report.rejected.push(ImportRejected {
+                        line: row.line,
+                        extension: row.extension.clone(),
+                        reason: format!("invalid time_zone {:?}", row.time_zone),
+                    });
+                    continue;
+                }
+            };
             data.imported.push(row.clone());
-            let user = user(&row.extension, &row.name, Access::Write);
+            let user = User {
+                time_zone,
+                ..user(&row.extension, &row.name, Access::Write)
+            };
             data.accounts.insert(
                 row.extension.clone(),
                 Account {
@@ -859,7 +907,11 @@ impl Backend for FakeBackend {
     }
 
     async fn calls(&self, viewer: &CallViewer, query: &CallsQuery) -> BackendResult<CallsPage> {
-        let all = calls_matching(&self.lock(), viewer, &query.filter)?;
+        let mut all = calls_matching(&self.lock(), viewer, &query.filter)?;
+        // Like the daemon: the start on the wall clock of the filter's zone.
+        for call in &mut all {
+            call.started_local = ringside_portal::zone::format_in(&call.started, &query.filter.tz);
+        }
         let per_page = query.per_page.max(1) as usize;
         let skip = (query.page.max(1) as usize - 1) * per_page;
         Ok(CallsPage {
