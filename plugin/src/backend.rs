@@ -198,6 +198,13 @@ pub trait Backend: Send + Sync {
     /// Imports the well-formed rows in one transaction: a row is either fully created or
     /// listed as rejected with its reason (e.g. extension exists); nothing is half imported.
     async fn import_users(&self, rows: &[ImportRow]) -> BackendResult<ImportReport>;
+    /// Deletes the user with everything the database keeps for them (settings, wakeup calls,
+    /// sessions), as `ringside user rm` does; what stays is said by
+    /// [`crate::user_admin::DELETE_CONSEQUENCES`]. `NotFound` for an unknown user.
+    async fn delete_user(&self, extension: &str) -> BackendResult<()>;
+    /// An extension no user has, following the highest one in use; `None` when there is no
+    /// extension to follow.
+    async fn suggest_extension(&self) -> BackendResult<Option<String>>;
     /// Sets a new password (generated when `None`) and returns it.
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String>;
     /// Menu access given to users created from now on.

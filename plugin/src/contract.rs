@@ -279,6 +279,28 @@ pub async fn unknown_own_time_zone_is_refused_on_the_time_zone_field(backend: &d
     assert_eq!(field_names(&err), vec!["time_zone"]);
 }
 
+pub async fn deleted_user_is_gone_with_their_wakeups(backend: &dyn Backend) {
+    create_user(backend).await;
+    let wakeup = backend
+        .create_wakeup(EXTENSION, &wakeup("Europe/Berlin"))
+        .await
+        .expect("valid wakeup");
+    backend.delete_user(EXTENSION).await.expect("delete");
+    assert_eq!(backend.user(EXTENSION).await.expect("lookup"), None);
+    assert_eq!(backend.wakeup(wakeup.id).await.expect("get"), None);
+}
+
+pub async fn deleting_an_unknown_user_is_not_found(backend: &dyn Backend) {
+    let answer = backend.delete_user("3999").await;
+    assert!(matches!(answer, Err(BackendError::NotFound)), "{answer:?}");
+}
+
+pub async fn suggested_extension_follows_the_highest(backend: &dyn Backend) {
+    create_user(backend).await;
+    let next = backend.suggest_extension().await.expect("suggestion");
+    assert_eq!(next.as_deref(), Some("3102"));
+}
+
 pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
     create_user(backend).await;
     let created = backend
@@ -494,6 +516,9 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            deleted_user_is_gone_with_their_wakeups,
+            deleting_an_unknown_user_is_not_found,
+            suggested_extension_follows_the_highest,
             own_time_zone_is_saved_in_its_canonical_spelling,
             unknown_own_time_zone_is_refused_on_the_time_zone_field,
             call_handling_is_empty_until_saved,

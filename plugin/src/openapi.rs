@@ -94,6 +94,21 @@ fn operations() -> Vec<Op> {
             ("204", JSON, none()),
         ),
         op(
+            "delete",
+            "/api/v1/admin/users/{ext}",
+            "Delete a user with their follow-me, call handling, wakeup calls and sessions \
+             (voicemail and faxes stay); not one's own account",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/next-extension",
+            "An extension nobody has, following the highest in use (null: none to follow)",
+            None,
+            ("200", JSON, obj(&[("extension", nullable(s()))])),
+        ),
+        op(
             "get",
             "/api/v1/profile",
             "Own profile",

@@ -219,6 +219,18 @@ impl PortalBackend {
         Ok(report_to_api(report))
     }
 
+    pub(super) async fn delete_user_impl(&self, extension: &str) -> BackendResult<()> {
+        // The same deletion as `ringside user rm`.
+        self.store
+            .delete_user(extension)
+            .await
+            .map_err(errors::store)
+    }
+
+    pub(super) async fn suggest_extension_impl(&self) -> BackendResult<Option<String>> {
+        self.store.suggest_extension().await.map_err(errors::store)
+    }
+
     pub(super) async fn reset_password_impl(
         &self,
         extension: &str,

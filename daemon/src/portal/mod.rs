@@ -352,6 +352,14 @@ impl Backend for PortalBackend {
         self.import_users_impl(rows).await
     }
 
+    async fn delete_user(&self, extension: &str) -> BackendResult<()> {
+        self.delete_user_impl(extension).await
+    }
+
+    async fn suggest_extension(&self) -> BackendResult<Option<String>> {
+        self.suggest_extension_impl().await
+    }
+
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {
         self.reset_password_impl(extension, new).await
     }

@@ -107,6 +107,19 @@ pub fn check_email(email: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The extension after the highest one in use, as wide as it (`0199` → `0200`), for the
+/// administrator creating a user. Logins that are not extensions are ignored; `None` when no
+/// extension is in use or the highest has no successor of its width (`999`).
+pub fn next_extension<'a>(existing: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let highest = existing
+        .into_iter()
+        .filter(|e| check_extension(e).is_ok())
+        .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))?;
+    let next = highest.parse::<u64>().ok()?.checked_add(1)?;
+    let text = format!("{next:0width$}", width = highest.len());
+    (text.len() == highest.len()).then_some(text)
+}
+
 /// A user's time zone: empty (follow the portal's default) or an IANA name, returned in its
 /// canonical spelling (`europe/berlin` → `Europe/Berlin`).
 pub fn check_time_zone(zone: &str) -> Result<String, FieldError> {
@@ -128,6 +141,21 @@ pub fn check_time_zone(zone: &str) -> Result<String, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_extension_follows_the_highest_and_keeps_its_width() {
+        assert_eq!(
+            next_extension(["201", "1001", "999", "admin"]),
+            Some("1002".into())
+        );
+        assert_eq!(next_extension(["0199"]), Some("0200".into()));
+    }
+
+    #[test]
+    fn no_extension_is_suggested_without_one_to_follow() {
+        assert_eq!(next_extension(["admin"]), None);
+        assert_eq!(next_extension(["99"]), None);
+    }
 
     #[test]
     fn time_zone_is_kept_in_its_canonical_spelling() {

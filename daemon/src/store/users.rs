@@ -428,6 +428,21 @@ impl Store {
         Ok(())
     }
 
+    /// An extension nobody has, following the highest in use (see
+    /// [`super::user_fields::next_extension`]).
+    pub async fn suggest_extension(&self) -> Result<Option<String>, StoreError> {
+        let rows = sqlx::query("SELECT extension FROM users")
+            .fetch_all(self.pool())
+            .await?;
+        let extensions: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("extension"))
+            .collect::<Result<_, _>>()?;
+        Ok(super::user_fields::next_extension(
+            extensions.iter().map(String::as_str),
+        ))
+    }
+
     /// Deletes the user and, through foreign keys, everything that hangs off it.
     pub async fn delete_user(&self, extension: &str) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM users WHERE extension = $1")

@@ -204,6 +204,18 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/api/v1/admin/users/{ext}", ad, admin::get_user),
         Route::new(M::PUT, "/api/v1/admin/users/{ext}", ad, admin::update_user),
         Route::new(
+            M::DELETE,
+            "/api/v1/admin/users/{ext}",
+            ad,
+            admin::delete_user,
+        ),
+        Route::new(
+            M::GET,
+            "/api/v1/admin/next-extension",
+            ad,
+            admin::next_extension,
+        ),
+        Route::new(
             M::POST,
             "/api/v1/admin/users/{ext}/password",
             ad,

@@ -17,7 +17,7 @@ use crate::html::{Section, checked, csrf_input, esc, field_error, format_time, n
 use crate::model::{Access, ImportReport, LinkStatus, Menu, MenuAccess, User, UserQuery};
 use crate::state::AppState;
 use crate::upload::{FileRule, is_csv, read_multipart};
-use crate::user_admin::{csv_text, run_import, self_lockout};
+use crate::user_admin::{DELETE_CONSEQUENCES, csv_text, run_import, self_delete, self_lockout};
 
 /// The admin area's tabs; `tab` is the id of the current one.
 pub(crate) fn admin_page(
@@ -200,8 +200,54 @@ fn new_user_html(
     admin_page(current, "users", "New user", &body)
 }
 
-pub async fn new_user_form(current: CurrentUser) -> Html<String> {
-    new_user_html(&current, &Vec::new(), &[], "")
+pub async fn new_user_form(State(state): State<AppState>, current: CurrentUser) -> Html<String> {
+    // A suggestion only: the form works without one.
+    let suggested = match state.backend.suggest_extension().await {
+        Ok(next) => next.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "no extension to suggest");
+            String::new()
+        }
+    };
+    let form: Pairs = vec![("extension".to_owned(), suggested)];
+    new_user_html(&current, &form, &[], "")
+}
+
+/// Asks before deleting, saying what goes with the user and what stays.
+pub async fn delete_user_form(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(ext): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let user = find_user(&state, &ext).await?;
+    let ext = esc(&user.extension);
+    let body = format!(
+        "<p><a href=\"/admin/users/{ext}\">← Back to the user</a></p>\
+         <form method=\"post\" action=\"/admin/users/{ext}/delete\" id=\"delete-user-form\" class=\"card narrow\">{csrf}\
+         <h2>Delete {name} ({ext})?</h2><p id=\"delete-consequences\">{what}</p>\
+         <button id=\"confirm-delete-user\" class=\"btn btn-danger\" type=\"submit\">Delete user {ext}</button></form>",
+        csrf = csrf_input(&current),
+        name = esc(&user.name),
+        what = esc(DELETE_CONSEQUENCES),
+    );
+    Ok(admin_page(
+        &current,
+        "users",
+        &format!("Delete user {}", user.extension),
+        &body,
+    ))
+}
+
+pub async fn delete_user(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(ext): Path<String>,
+) -> Result<Response, PageError> {
+    if let Some(e) = self_delete(&current, &ext) {
+        return Err(e.into());
+    }
+    state.backend.delete_user(&ext).await?;
+    Ok(redirect("/admin/users?done=deleted"))
 }
 
 pub async fn create_user(
@@ -262,7 +308,9 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
          <form method=\"post\" action=\"/admin/users/{ext}/password\" id=\"reset-password-form\" class=\"card\">{csrf}<h2>Reset password</h2>\
          <label for=\"new_password\">New password (leave empty to generate one)</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\">{pw_err}\
-         <button id=\"reset-password\" class=\"btn btn-secondary\" type=\"submit\">Reset password</button></form></div>",
+         <button id=\"reset-password\" class=\"btn btn-secondary\" type=\"submit\">Reset password</button></form>\
+         <section class=\"card\"><h2>Delete user</h2><p>{what}</p>\
+         <a class=\"btn btn-danger\" id=\"delete-user\" href=\"/admin/users/{ext}/delete\">Delete user…</a></section></div>",
         csrf = csrf_input(current),
         name = esc(&user.name),
         name_err = field_error(errors, "name"),
@@ -277,6 +325,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
         flag_err = field_error(errors, "disabled"),
         access = access_table(&user.access, errors),
         pw_err = field_error(errors, "new_password"),
+        what = esc(DELETE_CONSEQUENCES),
     );
     admin_page(current, "users", &format!("User {}", user.extension), &body)
 }

@@ -122,6 +122,18 @@ pub fn routes() -> Vec<Route> {
             Guard::Admin,
             admin::reset_password,
         ),
+        Route::new(
+            M::GET,
+            "/admin/users/{ext}/delete",
+            Guard::Admin,
+            admin::delete_user_form,
+        ),
+        Route::new(
+            M::POST,
+            "/admin/users/{ext}/delete",
+            Guard::Admin,
+            admin::delete_user,
+        ),
         Route::new(M::GET, "/admin/import", Guard::Admin, admin::import_form),
         Route::new(M::POST, "/admin/import", Guard::Admin, admin::import).streamed(),
         Route::new(

@@ -14,5 +14,6 @@ mod hardening;
 mod own_password;
 mod security;
 mod time_zones;
+mod user_delete;
 mod user_menus;
 mod wakeups;

@@ -884,6 +884,30 @@ impl Backend for FakeBackend {
         Ok(report)
     }
 
+    async fn delete_user(&self, extension: &str) -> BackendResult<()> {
+        let mut data = self.lock();
+        data.accounts
+            .remove(extension)
+            .ok_or(BackendError::NotFound)?;
+        data.sessions.retain(|_, s| s.extension != extension);
+        data.wakeups.retain(|_, w| w.owner != extension);
+        Ok(())
+    }
+
+    async fn suggest_extension(&self) -> BackendResult<Option<String>> {
+        let data = self.lock();
+        let highest = data
+            .accounts
+            .keys()
+            .filter(|e| (2..=15).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit()))
+            .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        Ok(highest.and_then(|h| {
+            let next = h.parse::<u64>().ok()? + 1;
+            let text = format!("{next:0width$}", width = h.len());
+            (text.len() == h.len()).then_some(text)
+        }))
+    }
+
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {
         let mut data = self.lock();
         let account = data
