@@ -188,6 +188,18 @@ pub trait Backend: Send + Sync {
         format: FaxFormat,
     ) -> BackendResult<Bytes>;
 
+    /// Cancels a job not yet sent: at once while it waits, by hanging up while it is in a
+    /// call. `Conflict` when it has already ended.
+    async fn cancel_fax(&self, id: FaxJobId) -> BackendResult<FaxJob>;
+    /// Queues a failed job's document again, to the same number, as a new job (returned).
+    /// `Conflict` unless the job failed.
+    async fn resend_fax(&self, id: FaxJobId) -> BackendResult<FaxJob>;
+    /// Deletes a sent or failed job with its files; `Conflict` while it still waits or is in a
+    /// call (cancel it first).
+    async fn delete_sent_fax(&self, id: FaxJobId) -> BackendResult<()>;
+    /// Deletes a received fax with its files.
+    async fn delete_received_fax(&self, id: ReceivedFaxId) -> BackendResult<()>;
+
     // --- administration --------------------------------------------------------------------
 
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage>;

@@ -280,6 +280,34 @@ fn operations() -> Vec<Op> {
             ("200", JSON, r("FaxJob")),
         ),
         op(
+            "delete",
+            "/api/v1/fax/jobs/{id}",
+            "Delete a sent or failed fax with its files (409 while it is still being sent)",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "post",
+            "/api/v1/fax/jobs/{id}/cancel",
+            "Cancel a fax not yet sent (409 when it already ended)",
+            None,
+            ("200", JSON, r("FaxJob")),
+        ),
+        op(
+            "post",
+            "/api/v1/fax/jobs/{id}/resend",
+            "Send a failed fax again, to the same number, as a new job (409 unless it failed)",
+            None,
+            ("201", JSON, r("FaxJob")),
+        ),
+        op(
+            "delete",
+            "/api/v1/fax/inbox/{id}",
+            "Delete a received fax with its files",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
             "get",
             "/api/v1/fax/jobs/{id}/events",
             "Progress as server-sent events (event `progress`, data FaxJob) until sent or failed",
@@ -719,6 +747,14 @@ fn error_responses(method: &str, path: &str) -> Map<String, Value> {
         m.insert(
             "503".into(),
             err("every password check is busy; try again after Retry-After seconds"),
+        );
+    }
+    let changes_fax_state = path.starts_with("/api/v1/fax/jobs/{id}")
+        && (method == "delete" || path.ends_with("/cancel") || path.ends_with("/resend"));
+    if changes_fax_state {
+        m.insert(
+            "409".into(),
+            err("the fax's state does not allow this (still being sent, already ended, or not failed)"),
         );
     }
     if path.contains("/document/") {

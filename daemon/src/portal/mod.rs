@@ -50,6 +50,7 @@ use crate::ari::connection::ConnectionState;
 use crate::flows::fax::DocumentConverter;
 use crate::schedule::zone::{UnknownZone, Zone};
 use crate::store::Store;
+use crate::store::fax::Direction;
 use crate::voicemail::greetings::{GreetingFiles, Transcoder};
 use crate::voicemail::inbox::Inbox;
 
@@ -334,6 +335,22 @@ impl Backend for PortalBackend {
         format: FaxFormat,
     ) -> BackendResult<Bytes> {
         self.received_fax_document_impl(id, format).await
+    }
+
+    async fn cancel_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        self.cancel_fax_impl(id).await
+    }
+
+    async fn resend_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        self.resend_fax_impl(id).await
+    }
+
+    async fn delete_sent_fax(&self, id: FaxJobId) -> BackendResult<()> {
+        self.delete_fax_impl(id, Direction::Sent).await
+    }
+
+    async fn delete_received_fax(&self, id: ReceivedFaxId) -> BackendResult<()> {
+        self.delete_fax_impl(id, Direction::Received).await
     }
 
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {

@@ -145,6 +145,9 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/api/v1/fax/jobs", fx, fax::sent),
         Route::new(M::POST, "/api/v1/fax/jobs", fx, fax::send).streamed(),
         Route::new(M::GET, "/api/v1/fax/jobs/{id}", fx, fax::job),
+        Route::new(M::DELETE, "/api/v1/fax/jobs/{id}", fx, fax::delete_sent),
+        Route::new(M::POST, "/api/v1/fax/jobs/{id}/cancel", fx, fax::cancel),
+        Route::new(M::POST, "/api/v1/fax/jobs/{id}/resend", fx, fax::resend),
         Route::new(M::GET, "/api/v1/fax/jobs/{id}/events", fx, fax::events),
         Route::new(
             M::GET,
@@ -154,6 +157,12 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::new(M::GET, "/api/v1/fax/inbox", fx, fax::inbox),
         Route::new(M::GET, "/api/v1/fax/inbox/{id}", fx, fax::received),
+        Route::new(
+            M::DELETE,
+            "/api/v1/fax/inbox/{id}",
+            fx,
+            fax::delete_received,
+        ),
         Route::new(
             M::GET,
             "/api/v1/fax/inbox/{id}/document/{format}",

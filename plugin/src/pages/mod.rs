@@ -83,6 +83,10 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/fax", fx, fax::show),
         Route::new(M::POST, "/fax/send", fx, fax::send).streamed(),
         Route::new(M::GET, "/fax/jobs/{id}", fx, fax::job),
+        Route::new(M::POST, "/fax/jobs/{id}/cancel", fx, fax::cancel),
+        Route::new(M::POST, "/fax/jobs/{id}/resend", fx, fax::resend),
+        Route::new(M::POST, "/fax/jobs/{id}/delete", fx, fax::delete_sent),
+        Route::new(M::POST, "/fax/inbox/{id}/delete", fx, fax::delete_received),
         Route::new(M::GET, "/fax/sent/{id}/{format}", fx, fax::sent_document),
         Route::new(
             M::GET,
@@ -165,6 +169,7 @@ impl Done {
         let text = match self.done.as_str() {
             "saved" => "Saved.",
             "deleted" => "Deleted.",
+            "cancelled" => "Fax cancelled.",
             "uploaded" => "Greeting uploaded.",
             "password" => "Password changed.",
             "email" => "Email address saved.",

@@ -10,6 +10,7 @@ mod call_handling;
 mod calls;
 mod contract;
 mod fax;
+mod fax_actions;
 mod hardening;
 mod own_password;
 mod security;

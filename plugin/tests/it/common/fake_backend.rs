@@ -742,6 +742,63 @@ impl Backend for FakeBackend {
         )))
     }
 
+    async fn cancel_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        let mut data = self.lock();
+        let job = data.fax_jobs.get_mut(&id).ok_or(BackendError::NotFound)?;
+        if job.state.is_final() {
+            return Err(BackendError::Conflict(
+                "this fax is already finished; there is nothing to cancel".into(),
+            ));
+        }
+        job.state = FaxState::Failed;
+        job.error = "cancelled by the user".into();
+        Ok(job.clone())
+    }
+
+    async fn resend_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        let mut data = self.lock();
+        let old = data
+            .fax_jobs
+            .get(&id)
+            .cloned()
+            .ok_or(BackendError::NotFound)?;
+        if old.state != FaxState::Failed {
+            return Err(BackendError::Conflict(
+                "only a failed fax can be sent again".into(),
+            ));
+        }
+        data.next_id += 1;
+        let job = FaxJob {
+            id: data.next_id,
+            state: FaxState::Queued,
+            attempts: 0,
+            error: String::new(),
+            ..old
+        };
+        data.fax_jobs.insert(job.id, job.clone());
+        Ok(job)
+    }
+
+    async fn delete_sent_fax(&self, id: FaxJobId) -> BackendResult<()> {
+        let mut data = self.lock();
+        let job = data.fax_jobs.get(&id).ok_or(BackendError::NotFound)?;
+        if !job.state.is_final() {
+            return Err(BackendError::Conflict(
+                "this fax is still being sent; cancel it first".into(),
+            ));
+        }
+        data.fax_jobs.remove(&id);
+        Ok(())
+    }
+
+    async fn delete_received_fax(&self, id: ReceivedFaxId) -> BackendResult<()> {
+        self.lock()
+            .received
+            .remove(&id)
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
+    }
+
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {
         let data = self.lock();
         let needle = query.search.to_lowercase();

@@ -2,3 +2,7 @@
 -- wakeup starts in. Empty means the portal's configured default, or the host's zone, so
 -- existing users follow that default until they choose one.
 ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+
+-- The name of the file a user uploaded to send as a fax, shown in their fax lists (the fax
+-- flow keeps the document under a name of its own). Empty for faxes sent before.
+ALTER TABLE fax_jobs ADD COLUMN file_name TEXT NOT NULL DEFAULT '';
