@@ -1,6 +1,6 @@
 //! Instants shown on a user's wall clock: the portal keeps times in UTC and shows each in the
 //! viewer's own IANA zone with the zone's abbreviation (`2026-12-24 06:30 CET`), and gives the
-//! JSON API the same instant as RFC 3339 with that zone's offset. Pure: the zone database is
+//! JSON API the same instant as RFC 3339 with that zone's offset (`localize_instants`). Pure: the zone database is
 //! the one compiled in (with the system's where it has one). Not here: which zone a user has
 //! (the backend says so on [`crate::model::User`]).
 
@@ -57,6 +57,49 @@ pub fn local(t: &DateTime<Utc>, zone: &str) -> DateTime<FixedOffset> {
     t.with_timezone(&offset)
 }
 
+/// The fields of the API's types that hold an instant (`Wakeup::next_due`,
+/// `WakeupAttempt::at`, `FaxJob::created_at`, `CallEntry::started`, …).
+const INSTANT_FIELDS: &[&str] = &[
+    "next_due",
+    "at",
+    "created_at",
+    "updated_at",
+    "received_at",
+    "started",
+    "ended",
+    "start",
+    "answer",
+    "end",
+    "since",
+    "expires_at",
+];
+
+/// Rewrites every instant in a JSON document (a field named in [`INSTANT_FIELDS`] holding an
+/// RFC 3339 time) with `zone`'s offset: the same instant, read on the viewer's wall clock.
+pub fn localize_instants(value: &mut serde_json::Value, zone: &str) {
+    use serde_json::Value;
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| localize_instants(v, zone)),
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                let instant = match &*field {
+                    Value::String(text) if INSTANT_FIELDS.contains(&key.as_str()) => {
+                        DateTime::parse_from_rfc3339(text).ok()
+                    }
+                    _ => None,
+                };
+                match instant {
+                    Some(t) => {
+                        *field = Value::String(local(&t.with_timezone(&Utc), zone).to_rfc3339());
+                    }
+                    None => localize_instants(field, zone),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -98,6 +141,26 @@ mod tests {
     fn local_instant_carries_the_zone_offset_in_rfc3339() {
         let t = local(&at(2026, 12, 24, 5, 30), "Europe/Berlin");
         assert_eq!(t.to_rfc3339(), "2026-12-24T06:30:00+01:00");
+    }
+
+    #[test]
+    fn instants_in_a_json_document_get_the_zone_offset() {
+        let mut doc = serde_json::json!([
+            {"next_due": "2026-12-24T05:30:00Z", "name": "at 05:30Z", "schedule": {"time": "06:30:00"}},
+            {"attempts": [{"at": "2026-07-01T04:00:00Z"}]}
+        ]);
+        localize_instants(&mut doc, "Europe/Berlin");
+        assert_eq!(doc[0]["next_due"], "2026-12-24T06:30:00+01:00");
+        assert_eq!(doc[0]["name"], "at 05:30Z");
+        assert_eq!(doc[0]["schedule"]["time"], "06:30:00");
+        assert_eq!(doc[1]["attempts"][0]["at"], "2026-07-01T06:00:00+02:00");
+    }
+
+    #[test]
+    fn missing_instants_stay_null() {
+        let mut doc = serde_json::json!({"next_due": null});
+        localize_instants(&mut doc, "Europe/Berlin");
+        assert_eq!(doc["next_due"], serde_json::Value::Null);
     }
 
     #[test]

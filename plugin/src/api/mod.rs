@@ -21,7 +21,7 @@ use crate::auth::Guard;
 use crate::model::Menu;
 use crate::route::Route;
 
-pub use json::ApiJson;
+pub use json::{ApiJson, localize_times};
 
 pub fn routes() -> Vec<Route> {
     use Method as M;

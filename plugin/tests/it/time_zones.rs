@@ -268,3 +268,27 @@ async fn csv_import_takes_an_optional_time_zone_column() {
     assert_eq!(data.accounts["311"].user.time_zone, "Asia/Tokyo");
     assert_eq!(data.accounts["312"].user.time_zone, "UTC");
 }
+
+#[tokio::test]
+async fn api_gives_the_next_wakeup_with_the_offset_of_the_users_zone() {
+    let app = TestApp::new();
+    alice_in_berlin(&app);
+    app.backend
+        .lock()
+        .wakeups
+        .get_mut(&1)
+        .expect("wakeup 1")
+        .next_due = Utc.with_ymd_and_hms(2026, 12, 24, 5, 30, 0).single();
+    let alice = app.alice().await;
+    let wakeups = app.get("/api/v1/wakeups", &alice).await.json();
+    assert_eq!(wakeups[0]["next_due"], "2026-12-24T06:30:00+01:00");
+}
+
+#[tokio::test]
+async fn api_gives_fax_times_with_the_offset_of_the_users_zone() {
+    let app = TestApp::new();
+    alice_in_berlin(&app);
+    let alice = app.alice().await;
+    let jobs = app.get("/api/v1/fax/jobs", &alice).await.json();
+    assert_eq!(jobs[0]["created_at"], "2026-11-23T09:00:00+01:00");
+}
