@@ -15,7 +15,7 @@ use crate::backend::{Backend, BackendError};
 use crate::model::{
     CallHandlingSettings, CallViewer, CallerIdChoice, CallsFilter, CallsQuery, FollowMe,
     FollowMeStep, ForwardSetting, NewUser, PasswordChoice, ReplayRight, TimeRuleSetting,
-    WakeupSchedule, WakeupSpec,
+    UserUpdate, WakeupSchedule, WakeupSpec,
 };
 
 /// The extension every check creates for itself.
@@ -158,6 +158,37 @@ pub async fn too_short_new_password_is_refused_on_the_new_password_field(backend
         .await
         .expect_err("a 5-character password is accepted");
     assert_eq!(field_names(&err), vec!["new_password"]);
+}
+
+pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn Backend) {
+    create_user(backend).await;
+    let user = backend
+        .user(EXTENSION)
+        .await
+        .expect("lookup")
+        .expect("the user exists");
+    let demand = UserUpdate {
+        name: user.name,
+        email: user.email,
+        is_admin: false,
+        portal_enabled: true,
+        disabled: false,
+        access: user.access,
+        wakeup_others: None,
+        time_zone: None,
+        must_change_password: Some(true),
+    };
+    backend
+        .update_user(EXTENSION, &demand)
+        .await
+        .expect("demand a change");
+    let must = |u: Option<crate::model::User>| u.is_some_and(|u| u.must_change_password);
+    assert!(must(backend.user(EXTENSION).await.expect("lookup")));
+    backend
+        .change_password(EXTENSION, PASSWORD, "another-pass-2")
+        .await
+        .expect("a valid change");
+    assert!(!must(backend.user(EXTENSION).await.expect("lookup")));
 }
 
 pub async fn password_change_takes_effect(backend: &dyn Backend) {
@@ -509,6 +540,7 @@ macro_rules! backend_contract {
             password_change_with_a_wrong_old_password_is_refused,
             too_short_new_password_is_refused_on_the_new_password_field,
             password_change_takes_effect,
+            changing_the_password_lifts_the_demand_to_change_it,
             email_that_is_not_an_address_is_refused_on_the_email_field,
             followme_is_stored_as_given,
             followme_number_with_letters_is_refused_on_its_step,

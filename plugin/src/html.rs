@@ -47,6 +47,9 @@ fn menu_href(menu: Menu) -> &'static str {
 
 /// The first page this user may open, for `/` and after login.
 pub fn home_href(current: &CurrentUser) -> &'static str {
+    if current.user.must_change_password {
+        return "/password";
+    }
     Menu::ALL
         .into_iter()
         .find(|m| current.access(*m) != Access::No)

@@ -561,6 +561,7 @@ fn schemas() -> Value {
     ]);
     user_update["properties"]["wakeup_others"] = b();
     user_update["properties"]["time_zone"] = s();
+    user_update["properties"]["must_change_password"] = b();
     let menu_access = obj(&[
         ("profile", access.clone()),
         ("followme", access.clone()),
@@ -620,7 +621,7 @@ fn schemas() -> Value {
         "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
         "FieldError": obj(&[("field", s()), ("message", s())]),
         "MenuAccess": menu_access,
-        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s())]),
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s()), ("must_change_password", b())]),
         "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
         "FollowMe": obj(&[
             ("enabled", b()), ("initial_ring_secs", int()),

@@ -29,6 +29,7 @@ pub fn user_to_api(user: store::User, default_zone: &str) -> api::User {
         // Kept apart from the user row; filled in by [`PortalBackend::with_grants`].
         wakeup_others: false,
         time_zone,
+        must_change_password: user.must_change_password,
     }
 }
 
@@ -126,7 +127,12 @@ impl PortalBackend {
         self.store
             .set_password(extension, new)
             .await
-            .map_err(|e| errors::from_store(e, "new_password"))
+            .map_err(|e| errors::from_store(e, "new_password"))?;
+        // The change an administrator asked for is made.
+        self.store
+            .set_must_change_password(extension, false)
+            .await
+            .map_err(errors::store)
     }
 
     pub(super) async fn end_other_sessions_impl(
@@ -182,6 +188,7 @@ mod tests {
             enabled: false,
             access: store::MenuAccess::all(store::Access::Read),
             time_zone: String::new(),
+            must_change_password: false,
             created_at: Utc::now(),
         };
         let api = user_to_api(user, "UTC");
@@ -202,6 +209,7 @@ mod tests {
             enabled: true,
             access: store::MenuAccess::all(store::Access::Read),
             time_zone: String::new(),
+            must_change_password: false,
             created_at: Utc::now(),
         };
         let chosen = store::User {

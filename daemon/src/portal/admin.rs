@@ -202,6 +202,12 @@ impl PortalBackend {
                 .await
                 .map_err(errors::store)?;
         }
+        if let Some(on) = update.must_change_password {
+            self.store
+                .set_must_change_password(extension, on)
+                .await
+                .map_err(errors::store)?;
+        }
         self.stored_user(extension).await
     }
 

@@ -32,6 +32,8 @@ pub struct User {
     pub access: MenuAccess,
     /// IANA name of the user's own zone; empty follows the portal's default zone.
     pub time_zone: String,
+    /// An administrator wants the user to choose a new password before anything else.
+    pub must_change_password: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -89,7 +91,7 @@ pub struct UserPage {
 // placeholder numbers); every value goes through a bind parameter.
 const USER_COLUMNS: &str = "extension, display_name, email, password_hash, portal_enabled, \
      is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-     access_fax, access_voicemail, access_call_handling, access_calls, time_zone, created_at";
+     access_fax, access_voicemail, access_call_handling, access_calls, time_zone, must_change_password, created_at";
 
 fn access_column(row: &AnyRow, menu: Menu) -> Result<Access, StoreError> {
     let text: String = row.try_get(access_column_name(menu))?;
@@ -118,6 +120,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             calls: access_column(row, Menu::Calls)?,
         },
         time_zone: row.try_get("time_zone")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         created_at: from_millis(row.try_get("created_at")?),
     })
 }
@@ -297,6 +300,20 @@ impl Store {
         let zone = check_time_zone(zone)?;
         let done = sqlx::query("UPDATE users SET time_zone = $1 WHERE extension = $2")
             .bind(zone)
+            .bind(extension)
+            .execute(self.pool())
+            .await?;
+        found(done.rows_affected(), extension)
+    }
+
+    /// Makes the user choose a new password at their next portal visit, or lifts that.
+    pub async fn set_must_change_password(
+        &self,
+        extension: &str,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET must_change_password = $1 WHERE extension = $2")
+            .bind(i64::from(on))
             .bind(extension)
             .execute(self.pool())
             .await?;

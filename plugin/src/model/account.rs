@@ -27,6 +27,10 @@ pub struct User {
     /// default); a new wakeup starts in it. Empty reads as UTC.
     #[serde(default)]
     pub time_zone: String,
+    /// Set by an administrator: until the user changes their password, the portal offers them
+    /// nothing else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl User {

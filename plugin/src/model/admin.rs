@@ -65,6 +65,9 @@ pub struct UserUpdate {
     /// keeps it.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Make the user change their password at the next visit; `None` (or left out) keeps it.
+    #[serde(default)]
+    pub must_change_password: Option<bool>,
 }
 
 /// One well-formed CSV row (`extension,name,email,password|generate[,time_zone]`); `line` is

@@ -119,6 +119,7 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
         access: MenuAccess::all(access),
         wakeup_others: false,
         time_zone: DEFAULT_ZONE.into(),
+        must_change_password: false,
     }
 }
 
@@ -381,6 +382,7 @@ impl Backend for FakeBackend {
             return Err(BackendError::WrongPassword);
         }
         account.password = new.into();
+        account.user.must_change_password = false;
         Ok(())
     }
 
@@ -851,6 +853,7 @@ impl Backend for FakeBackend {
             access,
             wakeup_others: false,
             time_zone,
+            must_change_password: false,
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
@@ -891,6 +894,9 @@ impl Backend for FakeBackend {
         }
         if let Some(zone) = time_zone {
             u.time_zone = zone;
+        }
+        if let Some(on) = update.must_change_password {
+            u.must_change_password = on;
         }
         Ok(u.clone())
     }
