@@ -15,7 +15,7 @@ use crate::backend::{Backend, BackendError};
 use crate::model::{
     CallHandlingSettings, CallViewer, CallerIdChoice, CallsFilter, CallsQuery, FollowMe,
     FollowMeStep, ForwardSetting, NewUser, PasswordChoice, ReplayRight, TimeRuleSetting,
-    UserUpdate, WakeupSchedule, WakeupSpec,
+    UserUpdate, WakeupCalls, WakeupSchedule, WakeupSpec,
 };
 
 /// The extension every check creates for itself.
@@ -75,6 +75,7 @@ fn wakeup(time_zone: &str) -> WakeupSpec {
         time_zone: time_zone.into(),
         members: vec![EXTENSION.into()],
         enabled: true,
+        calls: WakeupCalls::default(),
     }
 }
 
@@ -332,6 +333,45 @@ pub async fn suggested_extension_follows_the_highest(backend: &dyn Backend) {
     assert_eq!(next.as_deref(), Some("3102"));
 }
 
+pub async fn wakeup_call_settings_are_stored_as_given(backend: &dyn Backend) {
+    create_user(backend).await;
+    let calls = WakeupCalls {
+        ring_secs: Some(45),
+        retries: Some(5),
+        retry_interval_mins: Some(10),
+        snooze_mins: Some(9),
+    };
+    let created = backend
+        .create_wakeup(
+            EXTENSION,
+            &WakeupSpec {
+                calls,
+                ..wakeup("Europe/Berlin")
+            },
+        )
+        .await
+        .expect("valid wakeup");
+    assert_eq!(created.spec.calls, calls);
+}
+
+pub async fn wakeup_with_too_many_retries_is_refused_on_the_retries_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .create_wakeup(
+            EXTENSION,
+            &WakeupSpec {
+                calls: WakeupCalls {
+                    retries: Some(99),
+                    ..WakeupCalls::default()
+                },
+                ..wakeup("Europe/Berlin")
+            },
+        )
+        .await
+        .expect_err("99 retries are accepted");
+    assert_eq!(field_names(&err), vec!["retries"]);
+}
+
 pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
     create_user(backend).await;
     let created = backend
@@ -548,6 +588,8 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            wakeup_call_settings_are_stored_as_given,
+            wakeup_with_too_many_retries_is_refused_on_the_retries_field,
             deleted_user_is_gone_with_their_wakeups,
             deleting_an_unknown_user_is_not_found,
             suggested_extension_follows_the_highest,

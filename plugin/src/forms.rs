@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use crate::backend::FieldError;
 use crate::model::{
     Access, CallerIdChoice, FollowMe, FollowMeStep, Menu, MenuAccess, NewUser, PasswordChoice,
-    UserUpdate, WakeupSchedule, WakeupSpec,
+    UserUpdate, WakeupCalls, WakeupSchedule, WakeupSpec,
 };
 use crate::model::{CallHandlingSettings, ForwardSetting, TimeRuleSetting};
 
@@ -119,7 +119,8 @@ pub const WEEK: [Weekday; 7] = [
 ];
 
 /// Fields: `name`, `prompt`, `schedule` (`once`/`weekly`), `date`, `time`, `days` (repeated
-/// `mon`…`sun`), `time_zone`, `members`, `enabled`.
+/// `mon`…`sun`), `time_zone`, `members`, `enabled`, and the call settings `ring_secs`,
+/// `retries`, `retry_interval_mins`, `snooze_mins` (empty: unchanged, or the default).
 pub fn wakeup(pairs: &Pairs) -> Result<WakeupSpec, Vec<FieldError>> {
     let mut errors = Vec::new();
     let time = NaiveTime::parse_from_str(value(pairs, "time").trim(), "%H:%M")
@@ -155,6 +156,19 @@ pub fn wakeup(pairs: &Pairs) -> Result<WakeupSpec, Vec<FieldError>> {
             }
         }
     };
+    let mut number = |field: &str| match value(pairs, field).trim() {
+        "" => None,
+        text => text.parse::<u32>().map(Some).unwrap_or_else(|_| {
+            errors.push(FieldError::new(field, "enter a whole number"));
+            None
+        }),
+    };
+    let calls = WakeupCalls {
+        ring_secs: number("ring_secs"),
+        retries: number("retries"),
+        retry_interval_mins: number("retry_interval_mins"),
+        snooze_mins: number("snooze_mins"),
+    };
     let spec = WakeupSpec {
         name: value(pairs, "name").trim().to_owned(),
         prompt: value(pairs, "prompt").trim().to_owned(),
@@ -162,6 +176,7 @@ pub fn wakeup(pairs: &Pairs) -> Result<WakeupSpec, Vec<FieldError>> {
         time_zone: value(pairs, "time_zone").trim().to_owned(),
         members: split_numbers(value(pairs, "members")),
         enabled: checked(pairs, "enabled"),
+        calls,
     };
     if errors.is_empty() {
         Ok(spec)

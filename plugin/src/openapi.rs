@@ -642,8 +642,8 @@ fn schemas() -> Value {
             ("slots", list("GreetingInfo")),
             ("heard_now", json!({"type": "array", "items": obj(&[("reason", one_of(&["busy", "unavailable", "no_answer"])), ("slot", nullable(slot))])})),
         ]),
-        "WakeupSpec": obj(&wakeup_spec_props()),
-        "Wakeup": obj(&wakeup_props),
+        "WakeupSpec": with_wakeup_calls(obj(&wakeup_spec_props())),
+        "Wakeup": with_wakeup_calls(obj(&wakeup_props)),
         "WakeupAttempt": obj(&[("at", time()), ("member", s()), ("outcome", one_of(&["answered", "snoozed", "dismissed", "no_answer", "busy", "failed", "missed"])), ("detail", s())]),
         "FaxJob": obj(&[
             ("id", int()), ("owner", s()), ("number", s()), ("file_name", s()),
@@ -691,6 +691,14 @@ fn schemas() -> Value {
         "ReplayRight": obj(&[("right", one_of(&["none", "own", "all"]))]),
         "SystemStatus": obj(&[("ari", link.clone()), ("agi", link), ("agi_listen", s()), ("queued_fax_jobs", int()), ("pending_wakeups", int()), ("version", s())]),
     })
+}
+
+/// A wakeup's call settings: optional (left out: the current setting, or the default).
+fn with_wakeup_calls(mut schema: Value) -> Value {
+    for field in ["ring_secs", "retries", "retry_interval_mins", "snooze_mins"] {
+        schema["properties"][field] = nullable(int());
+    }
+    schema
 }
 
 fn path_params(path: &str) -> Vec<Value> {

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 pub type WakeupId = i64;
 
 /// What the user edits. Validation errors use the field names `name`, `prompt`, `schedule`,
-/// `date`, `time`, `days`, `time_zone`, `members`.
+/// `date`, `time`, `days`, `time_zone`, `members`, `ring_secs`, `retries`,
+/// `retry_interval_mins`, `snooze_mins`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WakeupSpec {
     pub name: String,
@@ -21,6 +22,26 @@ pub struct WakeupSpec {
     /// Extensions called at the due instant.
     pub members: Vec<String>,
     pub enabled: bool,
+    #[serde(flatten, default)]
+    pub calls: WakeupCalls,
+}
+
+/// How each call is made. Left out (`None`): the wakeup's current setting, or the default
+/// for a new one; the backend always answers with every value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WakeupCalls {
+    /// Seconds each extension rings.
+    #[serde(default)]
+    pub ring_secs: Option<u32>,
+    /// Extra attempts when busy, unanswered or failed.
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// Minutes between attempts.
+    #[serde(default)]
+    pub retry_interval_mins: Option<u32>,
+    /// Minutes until a snoozed call comes back.
+    #[serde(default)]
+    pub snooze_mins: Option<u32>,
 }
 
 impl WakeupSpec {

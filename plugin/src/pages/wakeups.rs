@@ -17,7 +17,7 @@ use crate::html::{
     checked, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice,
     read_only_note,
 };
-use crate::model::{Menu, WakeupId, WakeupSchedule, WakeupSpec};
+use crate::model::{Menu, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id;
 use crate::state::AppState;
@@ -96,7 +96,13 @@ fn default_spec(current: &CurrentUser) -> WakeupSpec {
         time_zone: current.user.time_zone.clone(),
         members: vec![current.user.extension.clone()],
         enabled: true,
+        calls: WakeupCalls::default(),
     }
+}
+
+/// A number for an input's value; empty when unset.
+fn opt(n: Option<u32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
 }
 
 fn form_html(
@@ -133,6 +139,11 @@ fn form_html(
          <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\">{tz_err}\
          <label for=\"prompt\">Prompt</label><input id=\"prompt\" name=\"prompt\" value=\"{prompt}\">{prompt_err}\
          <label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{members}\">{members_err}\
+         <fieldset class=\"group\"><legend>Calls</legend>\
+         <label for=\"ring_secs\">Ring for (seconds)</label><input id=\"ring_secs\" name=\"ring_secs\" type=\"number\" min=\"5\" max=\"300\" value=\"{ring}\" placeholder=\"30\">{ring_err}\
+         <label for=\"retries\">Retries when not answered</label><input id=\"retries\" name=\"retries\" type=\"number\" min=\"0\" max=\"10\" value=\"{retries}\" placeholder=\"3\">{retries_err}\
+         <label for=\"retry_interval_mins\">Minutes between retries</label><input id=\"retry_interval_mins\" name=\"retry_interval_mins\" type=\"number\" min=\"1\" max=\"120\" value=\"{interval}\" placeholder=\"1\">{interval_err}\
+         <label for=\"snooze_mins\">Snooze (minutes)</label><input id=\"snooze_mins\" name=\"snooze_mins\" type=\"number\" min=\"1\" max=\"60\" value=\"{snooze}\" placeholder=\"5\">{snooze_err}</fieldset>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"enabled\" name=\"enabled\"{enabled}> Enabled</label>\
          <button id=\"save-wakeup\" class=\"btn\" type=\"submit\">Save wakeup call</button></fieldset></form>",
         general = if errors.is_empty() {
@@ -162,6 +173,14 @@ fn form_html(
         members = esc(&spec.members.join(", ")),
         members_err = field_error(errors, "members"),
         enabled = checked(spec.enabled),
+        ring = opt(spec.calls.ring_secs),
+        ring_err = field_error(errors, "ring_secs"),
+        retries = opt(spec.calls.retries),
+        retries_err = field_error(errors, "retries"),
+        interval = opt(spec.calls.retry_interval_mins),
+        interval_err = field_error(errors, "retry_interval_mins"),
+        snooze = opt(spec.calls.snooze_mins),
+        snooze_err = field_error(errors, "snooze_mins"),
     )
 }
 

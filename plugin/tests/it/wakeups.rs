@@ -179,3 +179,89 @@ async fn api_lists_attempt_history() {
     assert_eq!(history[0]["outcome"], "no_answer");
     assert_eq!(history[0]["member"], "201");
 }
+
+#[tokio::test]
+async fn wakeup_form_saves_the_call_settings() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "Gentle"),
+                ("prompt", "wakeup-call"),
+                ("schedule", "weekly"),
+                ("days", "mon"),
+                ("time", "06:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("members", "201"),
+                ("enabled", "on"),
+                ("ring_secs", "45"),
+                ("retries", "5"),
+                ("retry_interval_mins", "10"),
+                ("snooze_mins", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.header("location"), "/wakeups?done=created");
+    let data = app.backend.lock();
+    let created = data
+        .wakeups
+        .values()
+        .find(|w| w.spec.name == "Gentle")
+        .expect("created");
+    assert_eq!(created.spec.calls.ring_secs, Some(45));
+    assert_eq!(created.spec.calls.retries, Some(5));
+    assert_eq!(created.spec.calls.retry_interval_mins, Some(10));
+    assert_eq!(created.spec.calls.snooze_mins, Some(9));
+}
+
+#[tokio::test]
+async fn wakeup_form_shows_a_snooze_that_is_not_a_number_next_to_its_field() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "Gentle"),
+                ("prompt", "wakeup-call"),
+                ("schedule", "weekly"),
+                ("days", "mon"),
+                ("time", "06:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("members", "201"),
+                ("snooze_mins", "soon"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        answer.body.contains("id=\"snooze_mins-error\""),
+        "{}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn api_refuses_too_many_retries_naming_the_field() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .json(
+            Method::POST,
+            "/api/v1/wakeups",
+            &alice,
+            serde_json::json!({
+                "name": "Early", "prompt": "wakeup-call",
+                "schedule": {"kind": "once", "date": "2026-12-24", "time": "06:30:00"},
+                "time_zone": "Europe/Berlin", "members": ["201"], "enabled": true,
+                "retries": 99
+            }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["fields"][0]["field"], "retries");
+}

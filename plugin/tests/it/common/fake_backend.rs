@@ -159,6 +159,7 @@ pub fn wakeup(id: WakeupId, owner: &str) -> Wakeup {
             time_zone: "Europe/Berlin".into(),
             members: vec![owner.into()],
             enabled: true,
+            calls: WakeupCalls::default(),
         },
         next_due: None,
     }
@@ -1218,6 +1219,21 @@ fn check_wakeup(spec: &WakeupSpec) -> BackendResult<()> {
     }
     if !KNOWN_ZONES.contains(&spec.time_zone.as_str()) {
         errors.push(FieldError::new("time_zone", "unknown time zone"));
+    }
+    let ranges = [
+        ("ring_secs", spec.calls.ring_secs, 5..=300),
+        ("retries", spec.calls.retries, 0..=10),
+        (
+            "retry_interval_mins",
+            spec.calls.retry_interval_mins,
+            1..=120,
+        ),
+        ("snooze_mins", spec.calls.snooze_mins, 1..=60),
+    ];
+    for (field, value, range) in ranges {
+        if value.is_some_and(|v| !range.contains(&v)) {
+            errors.push(FieldError::new(field, "out of range"));
+        }
     }
     if errors.is_empty() {
         Ok(())
