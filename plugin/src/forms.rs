@@ -51,6 +51,12 @@ pub fn split_numbers(raw: &str) -> Vec<String> {
         .collect()
 }
 
+/// A wakeup's members: the ticked boxes of the member picker and the text box, all named
+/// `members`.
+pub fn members(pairs: &Pairs) -> Vec<String> {
+    values(pairs, "members").flat_map(split_numbers).collect()
+}
+
 /// Fields: `enabled`, `initial_ring_secs`, `confirm`, `moh`, `caller_id`, and per step row
 /// `step_numbers` + `step_ring_secs` (rows with no numbers are dropped).
 pub fn followme(pairs: &Pairs) -> Result<FollowMe, (FollowMe, Vec<FieldError>)> {
@@ -174,7 +180,7 @@ pub fn wakeup(pairs: &Pairs) -> Result<WakeupSpec, Vec<FieldError>> {
         prompt: value(pairs, "prompt").trim().to_owned(),
         schedule,
         time_zone: value(pairs, "time_zone").trim().to_owned(),
-        members: split_numbers(value(pairs, "members")),
+        members: members(pairs),
         enabled: checked(pairs, "enabled"),
         calls,
     };

@@ -17,7 +17,7 @@ use crate::html::{
     checked, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice,
     read_only_note,
 };
-use crate::model::{Menu, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec};
+use crate::model::{Menu, User, UserQuery, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id;
 use crate::state::AppState;
@@ -110,7 +110,21 @@ fn form_html(
     action: &str,
     spec: &WakeupSpec,
     errors: &[FieldError],
+    directory: &[User],
 ) -> String {
+    let (picker, other_members) = member_picker(spec, directory);
+    let members_input = if picker.is_empty() {
+        format!(
+            "<label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{}\">",
+            esc(&spec.members.join(", "))
+        )
+    } else {
+        format!(
+            "<fieldset class=\"group\" id=\"member-picker\"><legend>Extensions to call</legend>{picker}</fieldset>\
+             <label for=\"members\">Other extensions (comma separated)</label><input id=\"members\" name=\"members\" value=\"{}\">",
+            esc(&other_members)
+        )
+    };
     let writable = current.can_write(Menu::Wakeup);
     let (is_once, date, time, days): (bool, Option<NaiveDate>, NaiveTime, &[chrono::Weekday]) =
         match &spec.schedule {
@@ -138,7 +152,7 @@ fn form_html(
          <label for=\"time\">Time</label><input id=\"time\" name=\"time\" type=\"time\" required value=\"{time}\">{time_err}\
          <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\">{tz_err}\
          <label for=\"prompt\">Prompt</label><input id=\"prompt\" name=\"prompt\" value=\"{prompt}\">{prompt_err}\
-         <label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{members}\">{members_err}\
+         {members_input}{members_err}\
          <fieldset class=\"group\"><legend>Calls</legend>\
          <label for=\"ring_secs\">Ring for (seconds)</label><input id=\"ring_secs\" name=\"ring_secs\" type=\"number\" min=\"5\" max=\"300\" value=\"{ring}\" placeholder=\"30\">{ring_err}\
          <label for=\"retries\">Retries when not answered</label><input id=\"retries\" name=\"retries\" type=\"number\" min=\"0\" max=\"10\" value=\"{retries}\" placeholder=\"3\">{retries_err}\
@@ -170,7 +184,6 @@ fn form_html(
         tz_err = field_error(errors, "time_zone"),
         prompt = esc(&spec.prompt),
         prompt_err = field_error(errors, "prompt"),
-        members = esc(&spec.members.join(", ")),
         members_err = field_error(errors, "members"),
         enabled = checked(spec.enabled),
         ring = opt(spec.calls.ring_secs),
@@ -184,6 +197,53 @@ fn form_html(
     )
 }
 
+/// The users a front desk may pick as members (everybody, for one with the grant to call
+/// other extensions); nobody for anyone else, whose wakeups call only themselves.
+async fn directory(state: &AppState, current: &CurrentUser) -> Vec<User> {
+    if !current.user.wakeup_others {
+        return Vec::new();
+    }
+    let everybody = UserQuery {
+        search: String::new(),
+        page: 1,
+        per_page: DIRECTORY_MAX,
+    };
+    match state.backend.list_users(&everybody).await {
+        Ok(page) => page.users,
+        Err(e) => {
+            // The text box still takes extensions.
+            tracing::warn!(error = %e, "no member list for the wakeup form");
+            Vec::new()
+        }
+    }
+}
+
+/// Most users offered as checkboxes; more extensions go in the text box.
+const DIRECTORY_MAX: u32 = 500;
+
+/// Checkboxes for the users in `directory`, ticked for `spec`'s members; the members not among
+/// them stay in the text box.
+fn member_picker(spec: &WakeupSpec, directory: &[User]) -> (String, String) {
+    let boxes: String = directory
+        .iter()
+        .map(|u| {
+            let ext = esc(&u.extension);
+            format!(
+                "<label class=\"inline\"><input type=\"checkbox\" id=\"member-{ext}\" name=\"members\" value=\"{ext}\"{c}> {ext} {name}</label>",
+                c = checked(spec.members.contains(&u.extension)),
+                name = esc(&u.name),
+            )
+        })
+        .collect();
+    let others: Vec<&str> = spec
+        .members
+        .iter()
+        .filter(|m| !directory.iter().any(|u| &u.extension == *m))
+        .map(String::as_str)
+        .collect();
+    (boxes, others.join(", "))
+}
+
 fn form_page(
     current: &CurrentUser,
     title: &str,
@@ -191,16 +251,17 @@ fn form_page(
     spec: &WakeupSpec,
     errors: &[FieldError],
     extra: &str,
+    directory: &[User],
 ) -> Html<String> {
     let body = format!(
         "<p><a href=\"/wakeups\">← All wakeup calls</a></p>{}{}{extra}",
         read_only_note(current.can_write(Menu::Wakeup)),
-        form_html(current, action, spec, errors)
+        form_html(current, action, spec, errors, directory)
     );
     menu_page(title, current, Menu::Wakeup, &body)
 }
 
-pub async fn new_form(current: CurrentUser) -> Html<String> {
+pub async fn new_form(State(state): State<AppState>, current: CurrentUser) -> Html<String> {
     form_page(
         &current,
         "New wakeup call",
@@ -208,6 +269,7 @@ pub async fn new_form(current: CurrentUser) -> Html<String> {
         &default_spec(&current),
         &[],
         "",
+        &directory(&state, &current).await,
     )
 }
 
@@ -226,7 +288,7 @@ fn spec_or_errors(form: &Pairs, current: &CurrentUser) -> Parsed {
             spec.name = forms::field(form, "name").to_owned();
             spec.time_zone = forms::field(form, "time_zone").to_owned();
             spec.prompt = forms::field(form, "prompt").to_owned();
-            spec.members = forms::split_numbers(forms::field(form, "members"));
+            spec.members = forms::members(form);
             Parsed::Invalid(Box::new((spec, errors)))
         }
     }
@@ -252,7 +314,15 @@ pub async fn create(
         },
         Parsed::Invalid(invalid) => *invalid,
     };
-    let html = form_page(&current, "New wakeup call", "/wakeups", &spec, &errors, "");
+    let html = form_page(
+        &current,
+        "New wakeup call",
+        "/wakeups",
+        &spec,
+        &errors,
+        "",
+        &directory(&state, &current).await,
+    );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 
@@ -294,6 +364,7 @@ pub async fn edit_form(
         &wakeup.spec,
         &[],
         &history,
+        &directory(&state, &current).await,
     ))
 }
 
@@ -313,7 +384,15 @@ pub async fn update(
         Parsed::Invalid(invalid) => *invalid,
     };
     let action = format!("/wakeups/{}", wakeup.id);
-    let html = form_page(&current, &wakeup.spec.name, &action, &spec, &errors, "");
+    let html = form_page(
+        &current,
+        &wakeup.spec.name,
+        &action,
+        &spec,
+        &errors,
+        "",
+        &directory(&state, &current).await,
+    );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 

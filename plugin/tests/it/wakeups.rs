@@ -265,3 +265,64 @@ async fn api_refuses_too_many_retries_naming_the_field() {
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(answer.json()["fields"][0]["field"], "retries");
 }
+
+fn front_desk(app: &TestApp) {
+    app.backend
+        .lock()
+        .accounts
+        .get_mut("201")
+        .expect("alice")
+        .user
+        .wakeup_others = true;
+}
+
+#[tokio::test]
+async fn front_desk_picks_members_from_the_users_instead_of_typing_them() {
+    let app = TestApp::new();
+    front_desk(&app);
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/new", &alice).await;
+    assert!(page.body.contains("id=\"member-picker\""), "{}", page.body);
+    assert!(page.body.contains("id=\"member-202\""), "{}", page.body);
+}
+
+#[tokio::test]
+async fn user_without_the_grant_gets_no_member_picker() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/new", &alice).await;
+    assert!(!page.body.contains("id=\"member-picker\""), "{}", page.body);
+}
+
+#[tokio::test]
+async fn picked_and_typed_members_are_saved_together() {
+    let app = TestApp::new();
+    front_desk(&app);
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "Rooms"),
+                ("prompt", "wakeup-call"),
+                ("schedule", "weekly"),
+                ("days", "mon"),
+                ("time", "06:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("members", "202"),
+                ("members", "203"),
+                ("members", "0301, 0302"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.header("location"), "/wakeups?done=created");
+    let data = app.backend.lock();
+    let created = data
+        .wakeups
+        .values()
+        .find(|w| w.spec.name == "Rooms")
+        .expect("created");
+    assert_eq!(created.spec.members, vec!["202", "203", "0301", "0302"]);
+}
