@@ -75,6 +75,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::POST, "/greetings/{slot}/delete", gr, greetings::delete),
         Route::new(M::GET, "/wakeups", wk, wakeups::list),
         Route::new(M::GET, "/wakeups/new", wk, wakeups::new_form),
+        Route::new(M::GET, "/wakeups/outcomes", wk, wakeups::outcomes),
         Route::new(M::POST, "/wakeups", wk, wakeups::create),
         Route::new(M::GET, "/wakeups/{id}", wk, wakeups::edit_form),
         Route::new(M::POST, "/wakeups/{id}", wk, wakeups::update),

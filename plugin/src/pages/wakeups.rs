@@ -77,12 +77,66 @@ pub async fn list(
     } else {
         ""
     };
+    let outcomes_link = if current.user.wakeup_others {
+        "<p><a id=\"wakeup-outcomes\" href=\"/wakeups/outcomes\">Outcomes of every wakeup call you scheduled</a></p>"
+    } else {
+        ""
+    };
     let body = format!(
-        "{}{}{new_link}<section class=\"card\">{table}</section>",
+        "{}{}{new_link}{outcomes_link}<section class=\"card\">{table}</section>",
         done.notice(),
         read_only_note(writable)
     );
     Ok(menu_page("Wakeup calls", &current, Menu::Wakeup, &body))
+}
+
+/// Calls shown per wakeup on the outcomes page.
+const OUTCOMES_PER_WAKEUP: usize = 20;
+
+/// `GET /wakeups/outcomes`: every wakeup the user scheduled (a front desk's, for all the
+/// extensions it wakes) with how its latest calls went, on the user's wall clock.
+pub async fn outcomes(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Html<String>, PageError> {
+    let zone = &current.user.time_zone;
+    let mut sections = String::new();
+    for w in state.backend.wakeups(current.extension()).await? {
+        let attempts = state.backend.wakeup_attempts(w.id).await?;
+        let rows: String = attempts
+            .iter()
+            .take(OUTCOMES_PER_WAKEUP)
+            .map(|a| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td><span class=\"badge\">{}</span></td><td>{}</td></tr>",
+                    format_time(&a.at, zone),
+                    esc(&a.member),
+                    a.outcome.label(),
+                    esc(&a.detail)
+                )
+            })
+            .collect();
+        let table = if rows.is_empty() {
+            "<p class=\"empty\">No calls made yet.</p>".to_owned()
+        } else {
+            format!(
+                "<div class=\"table-wrap\"><table class=\"list\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Extension</th>\
+                 <th scope=\"col\">Outcome</th><th scope=\"col\">Details</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            )
+        };
+        sections.push_str(&format!(
+            "<section class=\"card\" id=\"outcomes-{id}\"><h2><a href=\"/wakeups/{id}\">{name}</a></h2>\
+             <p class=\"muted\">{members}</p>{table}</section>",
+            id = w.id,
+            name = esc(&w.spec.name),
+            members = esc(&w.spec.members.join(", ")),
+        ));
+    }
+    if sections.is_empty() {
+        sections = "<p class=\"empty\" id=\"no-wakeups\">No wakeup calls yet.</p>".into();
+    }
+    let body = format!("<p><a href=\"/wakeups\">← All wakeup calls</a></p>{sections}");
+    Ok(menu_page("Wakeup outcomes", &current, Menu::Wakeup, &body))
 }
 
 fn default_spec(current: &CurrentUser) -> WakeupSpec {

@@ -326,3 +326,39 @@ async fn picked_and_typed_members_are_saved_together() {
         .expect("created");
     assert_eq!(created.spec.members, vec!["202", "203", "0301", "0302"]);
 }
+
+#[tokio::test]
+async fn front_desk_sees_the_outcomes_of_its_wakeups_in_its_zone() {
+    use chrono::TimeZone;
+    let app = TestApp::new();
+    front_desk(&app);
+    {
+        let mut data = app.backend.lock();
+        data.accounts.get_mut("201").expect("alice").user.time_zone = "Europe/Berlin".into();
+        data.attempts.insert(
+            1,
+            vec![ringside_portal::model::WakeupAttempt {
+                at: chrono::Utc
+                    .with_ymd_and_hms(2026, 12, 24, 5, 30, 0)
+                    .single()
+                    .expect("time"),
+                member: "0301".into(),
+                outcome: ringside_portal::model::WakeupOutcome::NoAnswer,
+                detail: String::new(),
+            }],
+        );
+    }
+    let alice = app.alice().await;
+    assert!(
+        app.get("/wakeups", &alice)
+            .await
+            .body
+            .contains("href=\"/wakeups/outcomes\"")
+    );
+    let page = app.get("/wakeups/outcomes", &alice).await;
+    assert!(page.body.contains("id=\"outcomes-1\""), "{}", page.body);
+    assert!(page.body.contains("2026-12-24 06:30 CET"), "{}", page.body);
+    assert!(page.body.contains("no answer"), "{}", page.body);
+    // Wakeup 2 is Bob's.
+    assert!(!page.body.contains("id=\"outcomes-2\""), "{}", page.body);
+}
