@@ -17,9 +17,9 @@ use crate::model::{
 use crate::model::{CallHandlingSettings, CallHandlingStatus};
 use crate::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
-    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
-    Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
-    WakeupSpec,
+    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice, ReceivedFax,
+    ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup,
+    WakeupAttempt, WakeupId, WakeupSpec,
 };
 use crate::model::{
     VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage,
@@ -161,6 +161,11 @@ pub trait Backend: Send + Sync {
     async fn delete_wakeup(&self, id: WakeupId) -> BackendResult<()>;
     /// Newest first.
     async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>>;
+    /// The prompts `extension` may pick for a wakeup, the default first. Empty (the default
+    /// answer): no list, the prompt is typed.
+    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        Ok(Vec::new())
+    }
 
     // --- fax -------------------------------------------------------------------------------
 

@@ -372,6 +372,15 @@ pub async fn wakeup_with_too_many_retries_is_refused_on_the_retries_field(backen
     assert_eq!(field_names(&err), vec!["retries"]);
 }
 
+pub async fn wakeup_prompts_offer_the_default_first(backend: &dyn Backend) {
+    create_user(backend).await;
+    let prompts = backend.wakeup_prompts(EXTENSION).await.expect("prompts");
+    assert_eq!(
+        prompts.first().map(|p| p.name.as_str()),
+        Some("this-is-yr-wakeup-call")
+    );
+}
+
 pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
     create_user(backend).await;
     let created = backend
@@ -588,6 +597,7 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            wakeup_prompts_offer_the_default_first,
             wakeup_call_settings_are_stored_as_given,
             wakeup_with_too_many_retries_is_refused_on_the_retries_field,
             deleted_user_is_gone_with_their_wakeups,

@@ -39,9 +39,9 @@ use ringside_portal::model::{
 };
 use ringside_portal::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
-    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
-    Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
-    WakeupSpec,
+    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice, ReceivedFax,
+    ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup,
+    WakeupAttempt, WakeupId, WakeupSpec,
 };
 use ringside_portal::{Backend, BackendResult};
 use tokio::sync::{broadcast, watch};
@@ -294,6 +294,10 @@ impl Backend for PortalBackend {
 
     async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>> {
         self.wakeup_attempts_impl(id).await
+    }
+
+    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        Ok(self.wakeup_prompts_impl())
     }
 
     async fn send_fax(

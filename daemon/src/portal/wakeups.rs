@@ -5,14 +5,17 @@
 
 use chrono::Utc;
 use ringside_portal::model::{
-    Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec,
+    PromptChoice, Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome, WakeupSchedule,
+    WakeupSpec,
 };
 use ringside_portal::{BackendError, BackendResult, FieldError};
 use sqlx::Row;
 
 use super::PortalBackend;
 use super::errors;
-use crate::schedule::prompt::{PromptCatalog, PromptError, SoundDirs};
+use crate::schedule::prompt::{
+    DEFAULT_PROMPT, PromptCatalog, PromptError, SoundDirs, wakeup_sounds_found,
+};
 use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet, Zone};
 use crate::store::wakeups::{self as stored, WakeupError};
 
@@ -359,6 +362,21 @@ impl PortalBackend {
             .await
             .map_err(error_to_api)?;
         Ok(wakeup_to_api(changed))
+    }
+
+    /// Ringside's default prompt, then Asterisk's wakeup sounds installed on this host.
+    pub(super) fn wakeup_prompts_impl(&self) -> Vec<PromptChoice> {
+        let default = PromptChoice {
+            name: DEFAULT_PROMPT.to_owned(),
+            label: "Ringside's default wakeup prompt".to_owned(),
+        };
+        let found = wakeup_sounds_found(&self.prompts())
+            .into_iter()
+            .map(|name| PromptChoice {
+                name: name.to_owned(),
+                label: format!("System sound: {name}"),
+            });
+        std::iter::once(default).chain(found).collect()
     }
 
     pub(super) async fn delete_wakeup_impl(&self, id: WakeupId) -> BackendResult<()> {

@@ -36,5 +36,6 @@ pub use voicemail::{
     VoicemailPage, VoicemailQuery,
 };
 pub use wakeup::{
-    Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec,
+    PromptChoice, Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome, WakeupSchedule,
+    WakeupSpec,
 };

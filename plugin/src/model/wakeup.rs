@@ -105,3 +105,12 @@ pub struct WakeupAttempt {
     /// Extra words, e.g. the hangup cause.
     pub detail: String,
 }
+
+/// A prompt a user may pick for a wakeup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromptChoice {
+    /// What the wakeup stores (`WakeupSpec::prompt`).
+    pub name: String,
+    /// What the user reads, e.g. "Ringside's default wakeup prompt".
+    pub label: String,
+}

@@ -17,7 +17,9 @@ use crate::html::{
     checked, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice,
     read_only_note,
 };
-use crate::model::{Menu, User, UserQuery, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec};
+use crate::model::{
+    Menu, PromptChoice, User, UserQuery, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec,
+};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id;
 use crate::state::AppState;
@@ -164,9 +166,10 @@ fn form_html(
     action: &str,
     spec: &WakeupSpec,
     errors: &[FieldError],
-    directory: &[User],
+    lists: &FormLists,
 ) -> String {
-    let (picker, other_members) = member_picker(spec, directory);
+    let (picker, other_members) = member_picker(spec, &lists.directory);
+    let prompt_input = prompt_picker(spec, &lists.prompts);
     let members_input = if picker.is_empty() {
         format!(
             "<label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{}\">",
@@ -205,7 +208,7 @@ fn form_html(
          <fieldset class=\"group\"><legend>Days (for weekly calls)</legend>{day_boxes}</fieldset>{days_err}\
          <label for=\"time\">Time</label><input id=\"time\" name=\"time\" type=\"time\" required value=\"{time}\">{time_err}\
          <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\">{tz_err}\
-         <label for=\"prompt\">Prompt</label><input id=\"prompt\" name=\"prompt\" value=\"{prompt}\">{prompt_err}\
+         <label for=\"prompt\">Prompt</label>{prompt_input}{prompt_err}\
          {members_input}{members_err}\
          <fieldset class=\"group\"><legend>Calls</legend>\
          <label for=\"ring_secs\">Ring for (seconds)</label><input id=\"ring_secs\" name=\"ring_secs\" type=\"number\" min=\"5\" max=\"300\" value=\"{ring}\" placeholder=\"30\">{ring_err}\
@@ -236,7 +239,6 @@ fn form_html(
         time_err = field_error(errors, "time"),
         tz = esc(&spec.time_zone),
         tz_err = field_error(errors, "time_zone"),
-        prompt = esc(&spec.prompt),
         prompt_err = field_error(errors, "prompt"),
         members_err = field_error(errors, "members"),
         enabled = checked(spec.enabled),
@@ -249,6 +251,60 @@ fn form_html(
         snooze = opt(spec.calls.snooze_mins),
         snooze_err = field_error(errors, "snooze_mins"),
     )
+}
+
+/// The lists the wakeup form offers choices from.
+struct FormLists {
+    directory: Vec<User>,
+    prompts: Vec<PromptChoice>,
+}
+
+async fn form_lists(state: &AppState, current: &CurrentUser) -> FormLists {
+    let prompts = match state.backend.wakeup_prompts(current.extension()).await {
+        Ok(prompts) => prompts,
+        Err(e) => {
+            // The prompt is typed instead.
+            tracing::warn!(error = %e, "no prompt list for the wakeup form");
+            Vec::new()
+        }
+    };
+    FormLists {
+        directory: directory(state, current).await,
+        prompts,
+    }
+}
+
+/// A list of the prompts offered, with the wakeup's own kept even when it is not among them;
+/// a text box when there is no list.
+fn prompt_picker(spec: &WakeupSpec, prompts: &[PromptChoice]) -> String {
+    if prompts.is_empty() {
+        return format!(
+            "<input id=\"prompt\" name=\"prompt\" value=\"{}\">",
+            esc(&spec.prompt)
+        );
+    }
+    let mut options: String = prompts
+        .iter()
+        .map(|p| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(&p.name),
+                if p.name == spec.prompt {
+                    " selected"
+                } else {
+                    ""
+                },
+                esc(&p.label)
+            )
+        })
+        .collect();
+    if !spec.prompt.is_empty() && !prompts.iter().any(|p| p.name == spec.prompt) {
+        options.push_str(&format!(
+            "<option value=\"{p}\" selected>{p}</option>",
+            p = esc(&spec.prompt)
+        ));
+    }
+    format!("<select id=\"prompt\" name=\"prompt\">{options}</select>")
 }
 
 /// The users a front desk may pick as members (everybody, for one with the grant to call
@@ -305,12 +361,12 @@ fn form_page(
     spec: &WakeupSpec,
     errors: &[FieldError],
     extra: &str,
-    directory: &[User],
+    lists: &FormLists,
 ) -> Html<String> {
     let body = format!(
         "<p><a href=\"/wakeups\">← All wakeup calls</a></p>{}{}{extra}",
         read_only_note(current.can_write(Menu::Wakeup)),
-        form_html(current, action, spec, errors, directory)
+        form_html(current, action, spec, errors, lists)
     );
     menu_page(title, current, Menu::Wakeup, &body)
 }
@@ -323,7 +379,7 @@ pub async fn new_form(State(state): State<AppState>, current: CurrentUser) -> Ht
         &default_spec(&current),
         &[],
         "",
-        &directory(&state, &current).await,
+        &form_lists(&state, &current).await,
     )
 }
 
@@ -375,7 +431,7 @@ pub async fn create(
         &spec,
         &errors,
         "",
-        &directory(&state, &current).await,
+        &form_lists(&state, &current).await,
     );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
@@ -418,7 +474,7 @@ pub async fn edit_form(
         &wakeup.spec,
         &[],
         &history,
-        &directory(&state, &current).await,
+        &form_lists(&state, &current).await,
     ))
 }
 
@@ -445,7 +501,7 @@ pub async fn update(
         &spec,
         &errors,
         "",
-        &directory(&state, &current).await,
+        &form_lists(&state, &current).await,
     );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }

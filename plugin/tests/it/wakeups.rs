@@ -362,3 +362,40 @@ async fn front_desk_sees_the_outcomes_of_its_wakeups_in_its_zone() {
     // Wakeup 2 is Bob's.
     assert!(!page.body.contains("id=\"outcomes-2\""), "{}", page.body);
 }
+
+#[tokio::test]
+async fn prompt_is_picked_from_the_default_and_the_system_sounds() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/new", &alice).await;
+    assert!(
+        page.body.contains("<select id=\"prompt\" name=\"prompt\">"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<option value=\"this-is-yr-wakeup-call\" selected>Ringside&#39;s default wakeup prompt</option>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("System sound: good-morning"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_wakeups_own_prompt_stays_selectable_when_it_is_not_in_the_list() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    // Wakeup 1's prompt is `wakeup-call`, which the list does not offer.
+    let page = app.get("/wakeups/1", &alice).await;
+    assert!(
+        page.body
+            .contains("<option value=\"wakeup-call\" selected>wakeup-call</option>"),
+        "{}",
+        page.body
+    );
+}

@@ -640,6 +640,19 @@ impl Backend for FakeBackend {
         Ok(w.clone())
     }
 
+    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        Ok(vec![
+            PromptChoice {
+                name: "this-is-yr-wakeup-call".into(),
+                label: "Ringside's default wakeup prompt".into(),
+            },
+            PromptChoice {
+                name: "good-morning".into(),
+                label: "System sound: good-morning".into(),
+            },
+        ])
+    }
+
     async fn set_wakeup_enabled(&self, id: WakeupId, enabled: bool) -> BackendResult<Wakeup> {
         let mut data = self.lock();
         let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
