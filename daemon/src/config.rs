@@ -128,6 +128,8 @@ pub struct PortalConfig {
     pub followme_max_numbers_per_step: usize,
     /// Longest follow-me in total: the initial ring plus every step's ring time, in seconds.
     pub followme_max_ring_secs: u32,
+    /// The IANA zone of users who chose none of their own; empty for this machine's zone.
+    pub default_time_zone: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -304,6 +306,7 @@ impl Default for PortalConfig {
             followme_max_steps: 10,
             followme_max_numbers_per_step: 10,
             followme_max_ring_secs: 600,
+            default_time_zone: String::new(),
         }
     }
 }
@@ -443,6 +446,10 @@ impl Config {
         parse!(
             "RINGSIDE_PORTAL_FOLLOWME_MAX_RING_SECS",
             self.portal.followme_max_ring_secs
+        );
+        string!(
+            "RINGSIDE_PORTAL_DEFAULT_TIME_ZONE",
+            self.portal.default_time_zone
         );
         string!("RINGSIDE_DIAL_EXTENSION", self.dial.extension);
         string!("RINGSIDE_DIAL_EXTERNAL", self.dial.external);

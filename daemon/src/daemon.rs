@@ -132,6 +132,20 @@ impl Daemon {
         )
         .with_limits(portal::PortalLimits::from_config(&self.config.portal))
         .with_call_handling_changes(self.dnd_changed.clone())
+        .with_default_zone(&self.default_user_zone())
+    }
+
+    /// `[portal] default_time_zone`, or this machine's zone when it is empty or unknown (the
+    /// latter logged for the operator).
+    fn default_user_zone(&self) -> crate::schedule::zone::Zone {
+        let name = &self.config.portal.default_time_zone;
+        portal::default_user_zone(name).unwrap_or_else(|err| {
+            tracing::error!(
+                %err,
+                "[portal] default_time_zone is not a time zone: using this machine's zone"
+            );
+            portal::default_user_zone("").unwrap_or_else(|_| crate::schedule::zone::Zone::utc())
+        })
     }
 
     /// Runs every service until `stop` is cancelled, then shuts down gracefully.

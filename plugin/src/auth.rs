@@ -112,6 +112,22 @@ async fn current_user(
 /// Enforces a route's [`Guard`].
 pub async fn check_guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     let current = request.extensions().get::<CurrentUser>();
+    // Until an administrator's demanded password change is made, only the routes every
+    // logged-in user has (the password page among them) are open.
+    let password_first = matches!(guard, Guard::Menu(_) | Guard::Admin)
+        && current.is_some_and(|c| c.user.must_change_password);
+    if password_first {
+        let path = request.uri().path();
+        if path.starts_with("/api/") {
+            return respond_for_path(
+                path,
+                PortalError::Forbidden(
+                    "choose a new password first (PUT /api/v1/profile/password)",
+                ),
+            );
+        }
+        return crate::html::redirect("/password");
+    }
     let verdict = match (guard, current) {
         (Guard::Public, _) => Ok(()),
         (_, None) => Err(PortalError::Unauthenticated),

@@ -17,9 +17,9 @@ use crate::model::{
 use crate::model::{CallHandlingSettings, CallHandlingStatus};
 use crate::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
-    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
-    Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
-    WakeupSpec,
+    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice, ReceivedFax,
+    ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup,
+    WakeupAttempt, WakeupId, WakeupSpec,
 };
 use crate::model::{
     VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage,
@@ -109,6 +109,9 @@ pub trait Backend: Send + Sync {
     async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()>;
     /// `Validation` (field `email`) when malformed; an empty string removes the address.
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()>;
+    /// The user's own time zone, an IANA name; empty follows the server's default zone.
+    /// `Validation` (field `time_zone`) for a name that is not a zone.
+    async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()>;
 
     // --- follow-me -------------------------------------------------------------------------
 
@@ -158,6 +161,11 @@ pub trait Backend: Send + Sync {
     async fn delete_wakeup(&self, id: WakeupId) -> BackendResult<()>;
     /// Newest first.
     async fn wakeup_attempts(&self, id: WakeupId) -> BackendResult<Vec<WakeupAttempt>>;
+    /// The prompts `extension` may pick for a wakeup, the default first. Empty (the default
+    /// answer): no list, the prompt is typed.
+    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        Ok(Vec::new())
+    }
 
     // --- fax -------------------------------------------------------------------------------
 
@@ -185,6 +193,18 @@ pub trait Backend: Send + Sync {
         format: FaxFormat,
     ) -> BackendResult<Bytes>;
 
+    /// Cancels a job not yet sent: at once while it waits, by hanging up while it is in a
+    /// call. `Conflict` when it has already ended.
+    async fn cancel_fax(&self, id: FaxJobId) -> BackendResult<FaxJob>;
+    /// Queues a failed job's document again, to the same number, as a new job (returned).
+    /// `Conflict` unless the job failed.
+    async fn resend_fax(&self, id: FaxJobId) -> BackendResult<FaxJob>;
+    /// Deletes a sent or failed job with its files; `Conflict` while it still waits or is in a
+    /// call (cancel it first).
+    async fn delete_sent_fax(&self, id: FaxJobId) -> BackendResult<()>;
+    /// Deletes a received fax with its files.
+    async fn delete_received_fax(&self, id: ReceivedFaxId) -> BackendResult<()>;
+
     // --- administration --------------------------------------------------------------------
 
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage>;
@@ -195,6 +215,13 @@ pub trait Backend: Send + Sync {
     /// Imports the well-formed rows in one transaction: a row is either fully created or
     /// listed as rejected with its reason (e.g. extension exists); nothing is half imported.
     async fn import_users(&self, rows: &[ImportRow]) -> BackendResult<ImportReport>;
+    /// Deletes the user with everything the database keeps for them (settings, wakeup calls,
+    /// sessions), as `ringside user rm` does; what stays is said by
+    /// [`crate::user_admin::DELETE_CONSEQUENCES`]. `NotFound` for an unknown user.
+    async fn delete_user(&self, extension: &str) -> BackendResult<()>;
+    /// An extension no user has, following the highest one in use; `None` when there is no
+    /// extension to follow.
+    async fn suggest_extension(&self) -> BackendResult<Option<String>>;
     /// Sets a new password (generated when `None`) and returns it.
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String>;
     /// Menu access given to users created from now on.

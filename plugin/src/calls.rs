@@ -90,7 +90,8 @@ fn plain(field: &str, v: &Option<String>) -> Result<Option<String>, PortalError>
 
 impl CallsParams {
     /// The filter; `admin` keeps the extension filter (a user's view is always their own).
-    pub fn filter(&self, admin: bool) -> Result<CallsFilter, PortalError> {
+    /// Dates and times are read in `zone` (the viewer's own) unless the query names one.
+    pub fn filter(&self, admin: bool, zone: &str) -> Result<CallsFilter, PortalError> {
         let status = match text(&self.status) {
             "" => None,
             s => Some(CallStatus::parse(s).ok_or_else(|| {
@@ -123,7 +124,7 @@ impl CallsParams {
             status,
             direction,
             number: plain("number", &self.number)?,
-            tz: tz.to_owned(),
+            tz: if tz.is_empty() { zone } else { tz }.to_owned(),
             extension: if admin {
                 plain("extension", &self.extension)?
             } else {
@@ -140,9 +141,9 @@ impl CallsParams {
         Ok(filter)
     }
 
-    pub fn query(&self, admin: bool) -> Result<CallsQuery, PortalError> {
+    pub fn query(&self, admin: bool, zone: &str) -> Result<CallsQuery, PortalError> {
         Ok(CallsQuery {
-            filter: self.filter(admin)?,
+            filter: self.filter(admin, zone)?,
             page: count("page", &self.page, 1)?.max(1),
             per_page: count("per_page", &self.per_page, DEFAULT_PER_PAGE)?.clamp(1, MAX_PER_PAGE),
         })
@@ -235,7 +236,7 @@ pub async fn export_response(
             PortalError::BadRequest(format!("format {f:?} is not one of csv, xlsx"))
         })?,
     };
-    let filter = p.filter(admin)?;
+    let filter = p.filter(admin, &current.user.time_zone)?;
     let file = state
         .backend
         .export_calls(&viewer(current, admin), &filter, format)

@@ -15,7 +15,7 @@ use crate::backend::{Backend, BackendError};
 use crate::model::{
     CallHandlingSettings, CallViewer, CallerIdChoice, CallsFilter, CallsQuery, FollowMe,
     FollowMeStep, ForwardSetting, NewUser, PasswordChoice, ReplayRight, TimeRuleSetting,
-    WakeupSchedule, WakeupSpec,
+    UserUpdate, WakeupCalls, WakeupSchedule, WakeupSpec,
 };
 
 /// The extension every check creates for itself.
@@ -32,6 +32,7 @@ async fn create_user(backend: &dyn Backend) {
             password: PasswordChoice::Set(PASSWORD.into()),
             is_admin: false,
             portal_enabled: true,
+            time_zone: String::new(),
         })
         .await
         .expect("creating a valid user succeeds");
@@ -74,6 +75,7 @@ fn wakeup(time_zone: &str) -> WakeupSpec {
         time_zone: time_zone.into(),
         members: vec![EXTENSION.into()],
         enabled: true,
+        calls: WakeupCalls::default(),
     }
 }
 
@@ -112,6 +114,7 @@ pub async fn creating_an_existing_extension_is_a_conflict(backend: &dyn Backend)
             password: PasswordChoice::Generate,
             is_admin: false,
             portal_enabled: true,
+            time_zone: String::new(),
         })
         .await;
     assert!(matches!(again, Err(BackendError::Conflict(_))), "{again:?}");
@@ -126,6 +129,7 @@ pub async fn extension_that_is_not_digits_is_refused_on_the_extension_field(back
             password: PasswordChoice::Set(PASSWORD.into()),
             is_admin: false,
             portal_enabled: true,
+            time_zone: String::new(),
         })
         .await;
     let err = result.expect_err("a non-digit extension is accepted");
@@ -155,6 +159,37 @@ pub async fn too_short_new_password_is_refused_on_the_new_password_field(backend
         .await
         .expect_err("a 5-character password is accepted");
     assert_eq!(field_names(&err), vec!["new_password"]);
+}
+
+pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn Backend) {
+    create_user(backend).await;
+    let user = backend
+        .user(EXTENSION)
+        .await
+        .expect("lookup")
+        .expect("the user exists");
+    let demand = UserUpdate {
+        name: user.name,
+        email: user.email,
+        is_admin: false,
+        portal_enabled: true,
+        disabled: false,
+        access: user.access,
+        wakeup_others: None,
+        time_zone: None,
+        must_change_password: Some(true),
+    };
+    backend
+        .update_user(EXTENSION, &demand)
+        .await
+        .expect("demand a change");
+    let must = |u: Option<crate::model::User>| u.is_some_and(|u| u.must_change_password);
+    assert!(must(backend.user(EXTENSION).await.expect("lookup")));
+    backend
+        .change_password(EXTENSION, PASSWORD, "another-pass-2")
+        .await
+        .expect("a valid change");
+    assert!(!must(backend.user(EXTENSION).await.expect("lookup")));
 }
 
 pub async fn password_change_takes_effect(backend: &dyn Backend) {
@@ -255,6 +290,95 @@ pub async fn wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field(
         .await
         .expect_err("an unknown zone is accepted");
     assert_eq!(field_names(&err), vec!["time_zone"]);
+}
+
+pub async fn own_time_zone_is_saved_in_its_canonical_spelling(backend: &dyn Backend) {
+    create_user(backend).await;
+    backend
+        .set_time_zone(EXTENSION, "europe/berlin")
+        .await
+        .expect("a known zone is accepted");
+    let user = backend.user(EXTENSION).await.expect("lookup");
+    assert_eq!(user.map(|u| u.time_zone), Some("Europe/Berlin".to_owned()));
+}
+
+pub async fn unknown_own_time_zone_is_refused_on_the_time_zone_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .set_time_zone(EXTENSION, "Mars/Olympus_Mons")
+        .await
+        .expect_err("an unknown zone is accepted");
+    assert_eq!(field_names(&err), vec!["time_zone"]);
+}
+
+pub async fn deleted_user_is_gone_with_their_wakeups(backend: &dyn Backend) {
+    create_user(backend).await;
+    let wakeup = backend
+        .create_wakeup(EXTENSION, &wakeup("Europe/Berlin"))
+        .await
+        .expect("valid wakeup");
+    backend.delete_user(EXTENSION).await.expect("delete");
+    assert_eq!(backend.user(EXTENSION).await.expect("lookup"), None);
+    assert_eq!(backend.wakeup(wakeup.id).await.expect("get"), None);
+}
+
+pub async fn deleting_an_unknown_user_is_not_found(backend: &dyn Backend) {
+    let answer = backend.delete_user("3999").await;
+    assert!(matches!(answer, Err(BackendError::NotFound)), "{answer:?}");
+}
+
+pub async fn suggested_extension_follows_the_highest(backend: &dyn Backend) {
+    create_user(backend).await;
+    let next = backend.suggest_extension().await.expect("suggestion");
+    assert_eq!(next.as_deref(), Some("3102"));
+}
+
+pub async fn wakeup_call_settings_are_stored_as_given(backend: &dyn Backend) {
+    create_user(backend).await;
+    let calls = WakeupCalls {
+        ring_secs: Some(45),
+        retries: Some(5),
+        retry_interval_mins: Some(10),
+        snooze_mins: Some(9),
+    };
+    let created = backend
+        .create_wakeup(
+            EXTENSION,
+            &WakeupSpec {
+                calls,
+                ..wakeup("Europe/Berlin")
+            },
+        )
+        .await
+        .expect("valid wakeup");
+    assert_eq!(created.spec.calls, calls);
+}
+
+pub async fn wakeup_with_too_many_retries_is_refused_on_the_retries_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .create_wakeup(
+            EXTENSION,
+            &WakeupSpec {
+                calls: WakeupCalls {
+                    retries: Some(99),
+                    ..WakeupCalls::default()
+                },
+                ..wakeup("Europe/Berlin")
+            },
+        )
+        .await
+        .expect_err("99 retries are accepted");
+    assert_eq!(field_names(&err), vec!["retries"]);
+}
+
+pub async fn wakeup_prompts_offer_the_default_first(backend: &dyn Backend) {
+    create_user(backend).await;
+    let prompts = backend.wakeup_prompts(EXTENSION).await.expect("prompts");
+    assert_eq!(
+        prompts.first().map(|p| p.name.as_str()),
+        Some("this-is-yr-wakeup-call")
+    );
 }
 
 pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
@@ -465,6 +589,7 @@ macro_rules! backend_contract {
             password_change_with_a_wrong_old_password_is_refused,
             too_short_new_password_is_refused_on_the_new_password_field,
             password_change_takes_effect,
+            changing_the_password_lifts_the_demand_to_change_it,
             email_that_is_not_an_address_is_refused_on_the_email_field,
             followme_is_stored_as_given,
             followme_number_with_letters_is_refused_on_its_step,
@@ -472,6 +597,14 @@ macro_rules! backend_contract {
             wakeup_is_created_for_its_owner_and_listed,
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
+            wakeup_prompts_offer_the_default_first,
+            wakeup_call_settings_are_stored_as_given,
+            wakeup_with_too_many_retries_is_refused_on_the_retries_field,
+            deleted_user_is_gone_with_their_wakeups,
+            deleting_an_unknown_user_is_not_found,
+            suggested_extension_follows_the_highest,
+            own_time_zone_is_saved_in_its_canonical_spelling,
+            unknown_own_time_zone_is_refused_on_the_time_zone_field,
             call_handling_is_empty_until_saved,
             call_handling_is_stored_as_given,
             forward_to_oneself_is_refused_on_its_field,

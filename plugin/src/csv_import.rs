@@ -1,5 +1,5 @@
-//! Parses a user-import CSV (`extension,name,email,password`, where password may be the word
-//! `generate`) into rows for the backend, rejecting malformed lines with a reason. Pure: no I/O.
+//! Parses a user-import CSV (`extension,name,email,password[,time_zone]`, where password may be
+//! the word `generate` and the time zone is optional) into rows for the backend, rejecting malformed lines with a reason. Pure: no I/O.
 //!
 //! A first line starting with `extension` is taken as a header. Fields may be double-quoted
 //! (`""` inside quotes is a quote). Blank lines are skipped.
@@ -49,12 +49,20 @@ fn row_from_fields(line: u32, fields: Vec<String>) -> Result<ImportRow, ImportRe
         extension: extension.to_owned(),
         reason,
     };
+    let mut fields = fields;
+    // The fifth field, the time zone, is optional; the backend checks the name.
+    let time_zone = if fields.len() == 5 {
+        fields.pop().unwrap_or_default().trim().to_owned()
+    } else {
+        String::new()
+    };
     let [extension, name, email, password]: [String; 4] =
         fields.try_into().map_err(|fields: Vec<String>| {
             reject(
                 fields.first().map(String::as_str).unwrap_or_default(),
                 format!(
-                    "expected 4 fields (extension, name, email, password) but found {}",
+                    "expected 4 fields (extension, name, email, password) and an optional \
+                     time zone but found {}",
                     fields.len()
                 ),
             )
@@ -85,6 +93,7 @@ fn row_from_fields(line: u32, fields: Vec<String>) -> Result<ImportRow, ImportRe
         name: name.trim().to_owned(),
         email: email.trim().to_owned(),
         password,
+        time_zone,
     })
 }
 
@@ -158,6 +167,13 @@ mod tests {
         assert!(parsed.rows.is_empty());
         assert_eq!(parsed.rejected[0].line, 1);
         assert!(parsed.rejected[0].reason.contains("expected 4 fields"));
+    }
+
+    #[test]
+    fn optional_fifth_field_is_the_time_zone() {
+        let parsed = parse_users_csv("201,Ann,,generate,Europe/Berlin\n202,Bo,,generate");
+        assert_eq!(parsed.rows[0].time_zone, "Europe/Berlin");
+        assert_eq!(parsed.rows[1].time_zone, "");
     }
 
     #[test]

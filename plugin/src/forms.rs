@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime, Weekday};
 use crate::backend::FieldError;
 use crate::model::{
     Access, CallerIdChoice, FollowMe, FollowMeStep, Menu, MenuAccess, NewUser, PasswordChoice,
-    UserUpdate, WakeupSchedule, WakeupSpec,
+    UserUpdate, WakeupCalls, WakeupSchedule, WakeupSpec,
 };
 use crate::model::{CallHandlingSettings, ForwardSetting, TimeRuleSetting};
 
@@ -49,6 +49,12 @@ pub fn split_numbers(raw: &str) -> Vec<String> {
         .map(|n| n.chars().filter(|c| !c.is_whitespace()).collect::<String>())
         .filter(|n| !n.is_empty())
         .collect()
+}
+
+/// A wakeup's members: the ticked boxes of the member picker and the text box, all named
+/// `members`.
+pub fn members(pairs: &Pairs) -> Vec<String> {
+    values(pairs, "members").flat_map(split_numbers).collect()
 }
 
 /// Fields: `enabled`, `initial_ring_secs`, `confirm`, `moh`, `caller_id`, and per step row
@@ -119,7 +125,8 @@ pub const WEEK: [Weekday; 7] = [
 ];
 
 /// Fields: `name`, `prompt`, `schedule` (`once`/`weekly`), `date`, `time`, `days` (repeated
-/// `mon`…`sun`), `time_zone`, `members`, `enabled`.
+/// `mon`…`sun`), `time_zone`, `members`, `enabled`, and the call settings `ring_secs`,
+/// `retries`, `retry_interval_mins`, `snooze_mins` (empty: unchanged, or the default).
 pub fn wakeup(pairs: &Pairs) -> Result<WakeupSpec, Vec<FieldError>> {
     let mut errors = Vec::new();
     let time = NaiveTime::parse_from_str(value(pairs, "time").trim(), "%H:%M")
@@ -155,13 +162,27 @@ pub fn wakeup(pairs: &Pairs) -> Result<WakeupSpec, Vec<FieldError>> {
             }
         }
     };
+    let mut number = |field: &str| match value(pairs, field).trim() {
+        "" => None,
+        text => text.parse::<u32>().map(Some).unwrap_or_else(|_| {
+            errors.push(FieldError::new(field, "enter a whole number"));
+            None
+        }),
+    };
+    let calls = WakeupCalls {
+        ring_secs: number("ring_secs"),
+        retries: number("retries"),
+        retry_interval_mins: number("retry_interval_mins"),
+        snooze_mins: number("snooze_mins"),
+    };
     let spec = WakeupSpec {
         name: value(pairs, "name").trim().to_owned(),
         prompt: value(pairs, "prompt").trim().to_owned(),
         schedule,
         time_zone: value(pairs, "time_zone").trim().to_owned(),
-        members: split_numbers(value(pairs, "members")),
+        members: members(pairs),
         enabled: checked(pairs, "enabled"),
+        calls,
     };
     if errors.is_empty() {
         Ok(spec)
@@ -188,8 +209,8 @@ pub fn menu_access(pairs: &Pairs) -> Result<MenuAccess, Vec<FieldError>> {
     }
 }
 
-/// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled`, `wakeup_others` and the
-/// access fields.
+/// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled`, `wakeup_others`,
+/// `must_change_password`, `time_zone` (left out: unchanged) and the access fields.
 pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
     Ok(UserUpdate {
         name: value(pairs, "name").trim().to_owned(),
@@ -199,11 +220,16 @@ pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
         disabled: checked(pairs, "disabled"),
         access: menu_access(pairs)?,
         wakeup_others: Some(checked(pairs, "wakeup_others")),
+        time_zone: pairs
+            .iter()
+            .any(|(k, _)| k == "time_zone")
+            .then(|| value(pairs, "time_zone").trim().to_owned()),
+        must_change_password: Some(checked(pairs, "must_change_password")),
     })
 }
 
 /// Fields: `extension`, `name`, `email`, `password` (empty = generate), `is_admin`,
-/// `portal_enabled`.
+/// `portal_enabled`, `time_zone` (empty = the server's default).
 pub fn new_user(pairs: &Pairs) -> NewUser {
     let password = value(pairs, "password");
     NewUser {
@@ -217,6 +243,7 @@ pub fn new_user(pairs: &Pairs) -> NewUser {
         },
         is_admin: checked(pairs, "is_admin"),
         portal_enabled: checked(pairs, "portal_enabled"),
+        time_zone: value(pairs, "time_zone").trim().to_owned(),
     }
 }
 

@@ -47,6 +47,9 @@ fn menu_href(menu: Menu) -> &'static str {
 
 /// The first page this user may open, for `/` and after login.
 pub fn home_href(current: &CurrentUser) -> &'static str {
+    if current.user.must_change_password {
+        return "/password";
+    }
     Menu::ALL
         .into_iter()
         .find(|m| current.access(*m) != Access::No)
@@ -54,7 +57,7 @@ pub fn home_href(current: &CurrentUser) -> &'static str {
         .unwrap_or(if current.user.is_admin {
             "/admin/users"
         } else {
-            "/profile"
+            "/password"
         })
 }
 
@@ -84,6 +87,10 @@ fn nav(current: &CurrentUser, section: Section) -> String {
                 section == Section::Menu(menu),
             );
         }
+    }
+    if current.access(Menu::Profile) == Access::No {
+        // The password is on the profile page for everyone else.
+        item("/password", "Password", "password", false);
     }
     if current.user.is_admin {
         item("/admin/users", "Admin", "admin", section == Section::Admin);
@@ -221,8 +228,9 @@ pub fn read_only_note(writable: bool) -> &'static str {
     }
 }
 
-pub fn format_time(t: &chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+/// `t` on the wall clock of `zone` (the viewer's), with the zone's abbreviation.
+pub fn format_time(t: &chrono::DateTime<chrono::Utc>, zone: &str) -> String {
+    crate::zone::format_in(t, zone)
 }
 
 /// `303 See Other` to `location` (after a form post, and to the login page).

@@ -35,6 +35,7 @@ mod state;
 mod upload;
 mod user_admin;
 mod voicemail;
+pub mod zone;
 
 pub use backend::{Backend, BackendError, BackendResult, FieldError};
 pub use router::router;

@@ -94,6 +94,21 @@ fn operations() -> Vec<Op> {
             ("204", JSON, none()),
         ),
         op(
+            "delete",
+            "/api/v1/admin/users/{ext}",
+            "Delete a user with their follow-me, call handling, wakeup calls and sessions \
+             (voicemail and faxes stay); not one's own account",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
+            "/api/v1/admin/next-extension",
+            "An extension nobody has, following the highest in use (null: none to follow)",
+            None,
+            ("200", JSON, obj(&[("extension", nullable(s()))])),
+        ),
+        op(
             "get",
             "/api/v1/profile",
             "Own profile",
@@ -101,8 +116,21 @@ fn operations() -> Vec<Op> {
             (
                 "200",
                 JSON,
-                obj(&[("extension", s()), ("name", s()), ("email", s())]),
+                obj(&[
+                    ("extension", s()),
+                    ("name", s()),
+                    ("email", s()),
+                    ("time_zone", s()),
+                ]),
             ),
+        ),
+        op(
+            "put",
+            "/api/v1/profile/time-zone",
+            "Change own time zone (an IANA name; empty: the server's default); every time is \
+             shown in it and new wakeups start in it",
+            Some((JSON, obj(&[("time_zone", s())]))),
+            ("204", JSON, none()),
         ),
         op(
             "put",
@@ -250,6 +278,34 @@ fn operations() -> Vec<Op> {
             "One fax job (poll for progress)",
             None,
             ("200", JSON, r("FaxJob")),
+        ),
+        op(
+            "delete",
+            "/api/v1/fax/jobs/{id}",
+            "Delete a sent or failed fax with its files (409 while it is still being sent)",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "post",
+            "/api/v1/fax/jobs/{id}/cancel",
+            "Cancel a fax not yet sent (409 when it already ended)",
+            None,
+            ("200", JSON, r("FaxJob")),
+        ),
+        op(
+            "post",
+            "/api/v1/fax/jobs/{id}/resend",
+            "Send a failed fax again, to the same number, as a new job (409 unless it failed)",
+            None,
+            ("201", JSON, r("FaxJob")),
+        ),
+        op(
+            "delete",
+            "/api/v1/fax/inbox/{id}",
+            "Delete a received fax with its files",
+            None,
+            ("204", JSON, none()),
         ),
         op(
             "get",
@@ -504,6 +560,8 @@ fn schemas() -> Value {
         ("access", r("MenuAccess")),
     ]);
     user_update["properties"]["wakeup_others"] = b();
+    user_update["properties"]["time_zone"] = s();
+    user_update["properties"]["must_change_password"] = b();
     let menu_access = obj(&[
         ("profile", access.clone()),
         ("followme", access.clone()),
@@ -549,11 +607,21 @@ fn schemas() -> Value {
         obj(&[("kind", one_of(&["set"])), ("value", s())]),
         obj(&[("kind", one_of(&["generate"]))]),
     ]});
+    let mut new_user = obj(&[
+        ("extension", s()),
+        ("name", s()),
+        ("email", s()),
+        ("password", password.clone()),
+        ("is_admin", b()),
+        ("portal_enabled", b()),
+    ]);
+    // Optional: left out, the user follows the server's default zone.
+    new_user["properties"]["time_zone"] = s();
     json!({
         "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
         "FieldError": obj(&[("field", s()), ("message", s())]),
         "MenuAccess": menu_access,
-        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b())]),
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s()), ("must_change_password", b())]),
         "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
         "FollowMe": obj(&[
             ("enabled", b()), ("initial_ring_secs", int()),
@@ -574,8 +642,8 @@ fn schemas() -> Value {
             ("slots", list("GreetingInfo")),
             ("heard_now", json!({"type": "array", "items": obj(&[("reason", one_of(&["busy", "unavailable", "no_answer"])), ("slot", nullable(slot))])})),
         ]),
-        "WakeupSpec": obj(&wakeup_spec_props()),
-        "Wakeup": obj(&wakeup_props),
+        "WakeupSpec": with_wakeup_calls(obj(&wakeup_spec_props())),
+        "Wakeup": with_wakeup_calls(obj(&wakeup_props)),
         "WakeupAttempt": obj(&[("at", time()), ("member", s()), ("outcome", one_of(&["answered", "snoozed", "dismissed", "no_answer", "busy", "failed", "missed"])), ("detail", s())]),
         "FaxJob": obj(&[
             ("id", int()), ("owner", s()), ("number", s()), ("file_name", s()),
@@ -585,7 +653,7 @@ fn schemas() -> Value {
         ]),
         "ReceivedFax": obj(&[("id", int()), ("owner", s()), ("from_number", s()), ("pages", int()), ("received_at", time())]),
         "UserPage": obj(&[("users", list("User")), ("total", int())]),
-        "NewUser": obj(&[("extension", s()), ("name", s()), ("email", s()), ("password", password), ("is_admin", b()), ("portal_enabled", b())]),
+        "NewUser": new_user,
         "UserUpdate": user_update,
         "ImportReport": obj(&[
             ("accepted", json!({"type": "array", "items": obj(&[("line", int()), ("extension", s()), ("generated_password", nullable(s()))])})),
@@ -623,6 +691,14 @@ fn schemas() -> Value {
         "ReplayRight": obj(&[("right", one_of(&["none", "own", "all"]))]),
         "SystemStatus": obj(&[("ari", link.clone()), ("agi", link), ("agi_listen", s()), ("queued_fax_jobs", int()), ("pending_wakeups", int()), ("version", s())]),
     })
+}
+
+/// A wakeup's call settings: optional (left out: the current setting, or the default).
+fn with_wakeup_calls(mut schema: Value) -> Value {
+    for field in ["ring_secs", "retries", "retry_interval_mins", "snooze_mins"] {
+        schema["properties"][field] = nullable(int());
+    }
+    schema
 }
 
 fn path_params(path: &str) -> Vec<Value> {
@@ -680,6 +756,14 @@ fn error_responses(method: &str, path: &str) -> Map<String, Value> {
         m.insert(
             "503".into(),
             err("every password check is busy; try again after Retry-After seconds"),
+        );
+    }
+    let changes_fax_state = path.starts_with("/api/v1/fax/jobs/{id}")
+        && (method == "delete" || path.ends_with("/cancel") || path.ends_with("/resend"));
+    if changes_fax_state {
+        m.insert(
+            "409".into(),
+            err("the fax's state does not allow this (still being sent, already ended, or not failed)"),
         );
     }
     if path.contains("/document/") {

@@ -71,6 +71,8 @@ pub fn router(backend: Arc<dyn Backend>, settings: PortalSettings) -> Router {
     }
     router
         .fallback(not_found)
+        // Inside the session layer, which tells whose zone the answer's times are read in.
+        .layer(from_fn(crate::api::localize_times))
         .layer(from_fn_with_state(state.clone(), require_csrf))
         .layer(from_fn_with_state(state.clone(), load_session))
         .layer(DefaultBodyLimit::max(state.settings.form_max_bytes))

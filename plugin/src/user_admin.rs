@@ -20,6 +20,19 @@ pub fn self_lockout(current: &CurrentUser, ext: &str, update: &UserUpdate) -> Op
         })
 }
 
+/// What deleting a user does, as the confirmation says it.
+pub const DELETE_CONSEQUENCES: &str = "Their follow-me, call handling, wakeup calls (with their \
+     history) and open portal sessions are deleted with them. Their voicemail greetings and \
+     messages stay in Asterisk's voicemail spool, which Ringside does not own, and their sent and \
+     received faxes stay on the server until deleted there.";
+
+/// An administrator may not delete their own account: nobody might be left to manage the
+/// portal.
+pub fn self_delete(current: &CurrentUser, ext: &str) -> Option<PortalError> {
+    (current.user.extension == ext)
+        .then_some(PortalError::Forbidden("you cannot delete your own account"))
+}
+
 /// Parses the CSV, lets the backend import the well-formed rows, and merges both rejections.
 pub async fn run_import(state: &AppState, text: &str) -> Result<ImportReport, PortalError> {
     let parsed = parse_users_csv(text);

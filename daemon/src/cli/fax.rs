@@ -48,6 +48,7 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                         owner: from,
                         number: to,
                         document,
+                        file_name: None,
                     },
                     DocumentLimits::default(),
                     config.fax.retries.saturating_add(1),

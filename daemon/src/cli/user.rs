@@ -58,12 +58,17 @@ pub enum Command {
         /// Seconds the user's own device rings before a call counts as not answered (1-300).
         #[arg(long, value_name = "SECONDS")]
         ring_time: Option<u32>,
+        /// The user's own time zone (an IANA name such as Europe/Berlin; "default" follows the
+        /// portal's default zone): the portal shows times in it and new wakeups start in it.
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
     },
     /// Stop the user from logging in and end their portal sessions.
     Disable { extension: String },
     /// Delete a user and their settings.
     Rm { extension: String },
-    /// Import users from CSV: extension,name,email,password (or "generate"); all or nothing.
+    /// Import users from CSV: extension,name,email,password (or "generate") and an optional
+    /// time zone; all or nothing.
     Import {
         file: PathBuf,
         /// Let the imported users log in to the portal.
@@ -99,6 +104,7 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                         password,
                         portal_enabled: portal,
                         access: None,
+                        time_zone: String::new(),
                     })
                     .await?;
                 println!("created user {} ({})", user.extension, user.display_name);
@@ -153,11 +159,30 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                 extension,
                 wakeup_others,
                 ring_time,
+                time_zone,
             } => {
-                if wakeup_others.is_none() && ring_time.is_none() {
+                if wakeup_others.is_none() && ring_time.is_none() && time_zone.is_none() {
                     anyhow::bail!(
-                        "nothing to set: give --wakeup-others on|off or --ring-time SECONDS"
+                        "nothing to set: give --wakeup-others on|off, --ring-time SECONDS or \
+                         --time-zone ZONE"
                     );
+                }
+                if let Some(zone) = time_zone {
+                    let zone = if zone.trim().eq_ignore_ascii_case("default") {
+                        ""
+                    } else {
+                        zone.as_str()
+                    };
+                    store
+                        .set_user_time_zone(&extension, zone)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("--time-zone: {e}"))?;
+                    match store.user(&extension).await?.map(|u| u.time_zone) {
+                        Some(z) if !z.is_empty() => {
+                            println!("user {extension}: time zone {z}")
+                        }
+                        _ => println!("user {extension}: time zone follows the portal's default"),
+                    }
                 }
                 if let Some(secs) = ring_time {
                     store

@@ -46,7 +46,8 @@ pub struct AddArgs {
     /// Weekly on these days: mon,tue,wed,thu,fri,sat,sun.
     #[arg(long)]
     days: Option<String>,
-    /// IANA time zone (default: this system's zone).
+    /// IANA time zone (default: the owner's own zone, else the portal's default zone, else
+    /// this system's).
     #[arg(long)]
     tz: Option<String>,
     #[arg(long, default_value = "Wakeup")]
@@ -94,7 +95,7 @@ async fn run_async(config: Config, command: Command) -> anyhow::Result<ExitCode>
             let prompt = prompt_name(&config, &add.prompt)?;
             let tz = match &add.tz {
                 Some(name) => rule::parse_tz(name)?,
-                None => system_time_zone(),
+                None => owner_zone(&store, &config, &add.extension).await?,
             };
             let members = if add.members.is_empty() {
                 vec![add.extension.clone()]
@@ -217,6 +218,25 @@ fn convert_prompt(input: &Path, output: &Path) -> anyhow::Result<()> {
     ringside::media::transcode_file(input, output, &ringside::media::TranscodeOptions::default())
         .with_context(|| format!("cannot convert prompt {}", input.display()))?;
     Ok(())
+}
+
+/// The zone a new wakeup starts in: its owner's own, else the portal's default zone, else this
+/// system's.
+async fn owner_zone(store: &Store, config: &Config, extension: &str) -> anyhow::Result<Zone> {
+    let own = store
+        .user(extension)
+        .await?
+        .map(|u| u.time_zone)
+        .filter(|z| !z.is_empty());
+    if let Some(name) = own {
+        return Ok(Zone::parse(&name)?);
+    }
+    let default = config.portal.default_time_zone.trim();
+    if !default.is_empty() {
+        return Zone::parse(default)
+            .with_context(|| "[portal] default_time_zone in the configuration".to_owned());
+    }
+    Ok(system_time_zone())
 }
 
 /// `TZ`, else `/etc/timezone`, else the zone `/etc/localtime` links to, else UTC.

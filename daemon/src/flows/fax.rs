@@ -7,6 +7,7 @@
 //! - [`submit`]: checking and queuing a fax to send.
 //! - [`worker`]: working the queue.
 //! - [`receive`]: recording a received fax.
+//! - [`remove`]: deleting a finished fax with its files.
 //! - [`media_converter`]: the document converter over `media::fax`.
 //! - [`service`]: the worker as the daemon runs it, its progress broadcast, the Stasis route.
 //! - [`agi`]: the `fax-received` FastAGI script.
@@ -22,6 +23,7 @@ pub mod machine;
 pub mod media_converter;
 pub mod ports;
 pub mod receive;
+pub mod remove;
 pub mod service;
 pub mod submit;
 pub mod worker;

@@ -10,8 +10,14 @@ use super::PortalBackend;
 use super::errors;
 use crate::store::{self, PortalSession, StoreError, passwords};
 
-/// The stored user as the portal sees it.
-pub fn user_to_api(user: store::User) -> api::User {
+/// The stored user as the portal sees it; a user who chose no zone of their own has
+/// `default_zone`.
+pub fn user_to_api(user: store::User, default_zone: &str) -> api::User {
+    let time_zone = if user.time_zone.is_empty() {
+        default_zone.to_owned()
+    } else {
+        user.time_zone
+    };
     api::User {
         extension: user.extension,
         name: user.display_name,
@@ -22,6 +28,8 @@ pub fn user_to_api(user: store::User) -> api::User {
         access: user.access,
         // Kept apart from the user row; filled in by [`PortalBackend::with_grants`].
         wakeup_others: false,
+        time_zone,
+        must_change_password: user.must_change_password,
     }
 }
 
@@ -42,7 +50,7 @@ impl PortalBackend {
         password: &str,
     ) -> BackendResult<Option<api::User>> {
         match self.store.verify_password(extension, password).await {
-            Ok(user) => Ok(Some(user_to_api(user))),
+            Ok(user) => Ok(Some(user_to_api(user, &self.default_zone))),
             Err(StoreError::InvalidCredentials) => Ok(None),
             Err(err) => Err(errors::store(err)),
         }
@@ -51,7 +59,10 @@ impl PortalBackend {
     pub(super) async fn user_impl(&self, extension: &str) -> BackendResult<Option<api::User>> {
         let user = self.store.user(extension).await.map_err(errors::store)?;
         match user {
-            Some(user) => Ok(Some(self.with_grants(user_to_api(user)).await?)),
+            Some(user) => Ok(Some(
+                self.with_grants(user_to_api(user, &self.default_zone))
+                    .await?,
+            )),
             None => Ok(None),
         }
     }
@@ -116,7 +127,12 @@ impl PortalBackend {
         self.store
             .set_password(extension, new)
             .await
-            .map_err(|e| errors::from_store(e, "new_password"))
+            .map_err(|e| errors::from_store(e, "new_password"))?;
+        // The change an administrator asked for is made.
+        self.store
+            .set_must_change_password(extension, false)
+            .await
+            .map_err(errors::store)
     }
 
     pub(super) async fn end_other_sessions_impl(
@@ -143,6 +159,17 @@ impl PortalBackend {
             .await
             .map_err(errors::store)
     }
+
+    pub(super) async fn set_time_zone_impl(
+        &self,
+        extension: &str,
+        zone: &str,
+    ) -> BackendResult<()> {
+        self.store
+            .set_user_time_zone(extension, zone)
+            .await
+            .map_err(errors::store)
+    }
 }
 
 #[cfg(test)]
@@ -160,11 +187,39 @@ mod tests {
             is_admin: false,
             enabled: false,
             access: store::MenuAccess::all(store::Access::Read),
+            time_zone: String::new(),
+            must_change_password: false,
             created_at: Utc::now(),
         };
-        let api = user_to_api(user);
+        let api = user_to_api(user, "UTC");
         assert!(api.disabled);
         assert!(!api.may_log_in());
         assert_eq!(api.access, api::MenuAccess::all(api::Access::Read));
+    }
+
+    #[test]
+    fn user_without_a_zone_of_their_own_gets_the_default_zone() {
+        let user = store::User {
+            extension: "201".into(),
+            display_name: "Alice".into(),
+            email: String::new(),
+            has_password: true,
+            portal_enabled: true,
+            is_admin: false,
+            enabled: true,
+            access: store::MenuAccess::all(store::Access::Read),
+            time_zone: String::new(),
+            must_change_password: false,
+            created_at: Utc::now(),
+        };
+        let chosen = store::User {
+            time_zone: "Asia/Tokyo".into(),
+            ..user.clone()
+        };
+        assert_eq!(
+            user_to_api(user, "Europe/Berlin").time_zone,
+            "Europe/Berlin"
+        );
+        assert_eq!(user_to_api(chosen, "Europe/Berlin").time_zone, "Asia/Tokyo");
     }
 }

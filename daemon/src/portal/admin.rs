@@ -13,7 +13,7 @@ use super::accounts::user_to_api;
 use super::errors;
 use crate::store::csv::CsvRecord;
 use crate::store::passwords;
-use crate::store::user_fields::check_email;
+use crate::store::user_fields::{check_email, check_time_zone};
 use crate::store::{self, user_import};
 
 /// The store's page window for a 1-based portal page.
@@ -34,7 +34,7 @@ pub fn rows_as_records(rows: &[ImportRow]) -> Vec<CsvRecord> {
     rows.iter()
         .map(|row| CsvRecord {
             line: row.line as usize,
-            fields: vec![
+            fields: [
                 row.extension.clone(),
                 row.name.clone(),
                 row.email.clone(),
@@ -42,7 +42,11 @@ pub fn rows_as_records(rows: &[ImportRow]) -> Vec<CsvRecord> {
                     PasswordChoice::Set(p) => p.clone(),
                     PasswordChoice::Generate => "generate".to_owned(),
                 },
-            ],
+            ]
+            .into_iter()
+            // The zone is the optional fifth field.
+            .chain((!row.time_zone.is_empty()).then(|| row.time_zone.clone()))
+            .collect(),
         })
         .collect()
 }
@@ -81,7 +85,7 @@ impl PortalBackend {
             .user(extension)
             .await
             .map_err(errors::store)?
-            .map(user_to_api)
+            .map(|u| user_to_api(u, &self.default_zone))
             .ok_or(BackendError::NotFound)?;
         self.with_grants(user).await
     }
@@ -94,7 +98,10 @@ impl PortalBackend {
             .map_err(errors::store)?;
         let mut users = Vec::with_capacity(page.users.len());
         for user in page.users {
-            users.push(self.with_grants(user_to_api(user)).await?);
+            users.push(
+                self.with_grants(user_to_api(user, &self.default_zone))
+                    .await?,
+            );
         }
         Ok(UserPage {
             users,
@@ -111,6 +118,8 @@ impl PortalBackend {
             }
         };
         let extension = new.extension.trim();
+        // Checked before anything is written, so a bad zone leaves no user behind.
+        let time_zone = check_time_zone(&new.time_zone).map_err(|e| errors::store(e.into()))?;
         if new.is_admin {
             // Checked before anything is written, so a bad email leaves no half-made admin.
             check_email(new.email.trim()).map_err(|e| errors::store(e.into()))?;
@@ -127,6 +136,10 @@ impl PortalBackend {
                 .set_portal_enabled(extension, new.portal_enabled)
                 .await
                 .map_err(errors::store)?;
+            self.store
+                .set_user_time_zone(extension, &time_zone)
+                .await
+                .map_err(errors::store)?;
         } else {
             let record = store::NewUser {
                 extension: extension.to_owned(),
@@ -135,6 +148,7 @@ impl PortalBackend {
                 password: Some(password),
                 portal_enabled: new.portal_enabled,
                 access: None,
+                time_zone,
             };
             self.store
                 .create_user(&record)
@@ -152,7 +166,10 @@ impl PortalBackend {
         extension: &str,
         update: &UserUpdate,
     ) -> BackendResult<User> {
-        // Checked fields first, so a rejected name or email changes nothing else.
+        // Checked fields first, so a rejected name, email or zone changes nothing else.
+        if let Some(zone) = &update.time_zone {
+            check_time_zone(zone).map_err(|e| errors::store(e.into()))?;
+        }
         self.store
             .update_user_profile(extension, &update.name, update.email.trim())
             .await
@@ -179,6 +196,18 @@ impl PortalBackend {
                 .await
                 .map_err(errors::store)?;
         }
+        if let Some(zone) = &update.time_zone {
+            self.store
+                .set_user_time_zone(extension, zone)
+                .await
+                .map_err(errors::store)?;
+        }
+        if let Some(on) = update.must_change_password {
+            self.store
+                .set_must_change_password(extension, on)
+                .await
+                .map_err(errors::store)?;
+        }
         self.stored_user(extension).await
     }
 
@@ -194,6 +223,18 @@ impl PortalBackend {
             .await
             .map_err(errors::store)?;
         Ok(report_to_api(report))
+    }
+
+    pub(super) async fn delete_user_impl(&self, extension: &str) -> BackendResult<()> {
+        // The same deletion as `ringside user rm`.
+        self.store
+            .delete_user(extension)
+            .await
+            .map_err(errors::store)
+    }
+
+    pub(super) async fn suggest_extension_impl(&self) -> BackendResult<Option<String>> {
+        self.store.suggest_extension().await.map_err(errors::store)
     }
 
     pub(super) async fn reset_password_impl(
@@ -268,6 +309,7 @@ mod tests {
             name: "Zoe".into(),
             email: String::new(),
             password: PasswordChoice::Generate,
+            time_zone: String::new(),
         }];
         let records = rows_as_records(&rows);
         assert_eq!(records[0].line, 7);
@@ -282,6 +324,7 @@ mod tests {
             name: "Zoe".into(),
             email: String::new(),
             password: PasswordChoice::Set("abc".into()),
+            time_zone: String::new(),
         }];
         let (ok, bad) = user_import::check_import_rows(&rows_as_records(&rows));
         assert!(ok.is_empty());

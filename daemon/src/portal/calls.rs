@@ -143,7 +143,7 @@ fn entry(c: &CallRow, zone: &Zone) -> CallEntry {
         started_local: c
             .started
             .with_timezone(zone)
-            .format("%Y-%m-%d %H:%M:%S")
+            .format("%Y-%m-%d %H:%M:%S %Z")
             .to_string(),
         caller: c.caller.clone(),
         caller_name: c.caller_name.clone(),

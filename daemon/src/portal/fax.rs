@@ -16,9 +16,10 @@ use tokio_util::sync::CancellationToken;
 use super::PortalBackend;
 use super::errors;
 use super::greetings::staged_name;
+use crate::flows::fax::remove::{Removed, delete_fax};
 use crate::flows::fax::submit::DocumentKind;
 use crate::flows::fax::{DocumentLimits, SendRequest, SubmitError, fax_dir, submit_fax};
-use crate::store::fax::{self as stored, Direction, JobState};
+use crate::store::fax::{self as stored, CancelOutcome, Direction, JobState};
 
 fn state_to_api(job: &stored::FaxJob) -> FaxState {
     match job.state {
@@ -79,12 +80,17 @@ pub fn job_to_api(job: &stored::FaxJob) -> FaxJob {
         id: job.id,
         owner: job.owner.clone(),
         number: job.number.clone(),
-        // The fax flow keeps the document under a name of its own; this one says what it is.
-        file_name: format!(
-            "fax-{}.{}",
-            job.id,
-            extension_of(job.document_path.as_deref())
-        ),
+        // The name the user gave the document; faxes sent before names were kept get one
+        // that says what they are.
+        file_name: if job.file_name.is_empty() {
+            format!(
+                "fax-{}.{}",
+                job.id,
+                extension_of(job.document_path.as_deref())
+            )
+        } else {
+            job.file_name.clone()
+        },
         state: state_to_api(job),
         pages_sent: job.pages_sent,
         pages_total: (job.pages_total > 0).then_some(job.pages_total),
@@ -230,6 +236,7 @@ impl PortalBackend {
                 owner: extension.to_owned(),
                 number: number.to_owned(),
                 document: staged.clone(),
+                file_name: Some(document.file_name.clone()),
             },
             DocumentLimits::default(),
             max_attempts,
@@ -320,6 +327,95 @@ impl PortalBackend {
         self.document_as(job, format).await
     }
 
+    pub(super) async fn cancel_fax_impl(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        self.stored_job(id)
+            .await?
+            .filter(|j| j.direction == Direction::Sent)
+            .ok_or(BackendError::NotFound)?;
+        // The same cancellation as `ringside fax cancel`.
+        let outcome = self
+            .store
+            .cancel_fax_job(id, chrono::Utc::now())
+            .await
+            .map_err(errors::store)?;
+        if let CancelOutcome::AlreadyFinal(state) = outcome {
+            return Err(BackendError::Conflict(format!(
+                "this fax is already {}; there is nothing to cancel",
+                state.as_str()
+            )));
+        }
+        let job = self
+            .stored_job(id)
+            .await?
+            .map(|j| job_to_api(&j))
+            .ok_or(BackendError::NotFound)?;
+        self.publish_fax_job(job.clone());
+        Ok(job)
+    }
+
+    pub(super) async fn resend_fax_impl(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        let old = self
+            .stored_job(id)
+            .await?
+            .filter(|j| j.direction == Direction::Sent)
+            .ok_or(BackendError::NotFound)?;
+        if !matches!(old.state, JobState::Failed | JobState::Cancelled) {
+            return Err(BackendError::Conflict(format!(
+                "only a failed fax can be sent again; this one is {}",
+                state_to_api(&old).label()
+            )));
+        }
+        let document = old
+            .document_path
+            .as_deref()
+            .map(PathBuf::from)
+            .filter(|p| p.is_file())
+            .ok_or_else(|| {
+                BackendError::Gone("the document of this fax is no longer on the server".into())
+            })?;
+        let converter = self.fax_documents()?;
+        let max_attempts = self.fax.as_ref().map_or(1, |f| f.max_attempts);
+        let shown_name = job_to_api(&old).file_name;
+        let job = submit_fax(
+            &self.store,
+            converter,
+            &fax_dir(&self.data_dir).join("outgoing"),
+            SendRequest {
+                owner: old.owner.clone(),
+                number: old.number.clone(),
+                document: document.clone(),
+                file_name: Some(shown_name.clone()),
+            },
+            DocumentLimits::default(),
+            max_attempts,
+        )
+        .await
+        .map_err(|err| submit_error_to_api(err, &document, &shown_name))?;
+        tracing::info!(job = job.id, again = id, owner = %old.owner, "fax queued again from the portal");
+        let job = job_to_api(&job);
+        self.publish_fax_job(job.clone());
+        Ok(job)
+    }
+
+    pub(super) async fn delete_fax_impl(&self, id: i64, direction: Direction) -> BackendResult<()> {
+        self.stored_job(id)
+            .await?
+            .filter(|j| j.direction == direction)
+            .ok_or(BackendError::NotFound)?;
+        match delete_fax(&self.store, &fax_dir(&self.data_dir), id)
+            .await
+            .map_err(errors::store)?
+        {
+            Removed::Deleted { .. } => {
+                tracing::info!(job = id, "fax deleted from the portal");
+                Ok(())
+            }
+            Removed::Active(_) => Err(BackendError::Conflict(
+                "this fax is still being sent; cancel it first".into(),
+            )),
+        }
+    }
+
     /// The job's document in `format`: the stored file when there is one in that format,
     /// else converted now from what is stored.
     async fn document_as(&self, job: stored::FaxJob, format: FaxFormat) -> BackendResult<Bytes> {
@@ -399,6 +495,7 @@ mod tests {
             document_path: Some("/data/fax/outgoing/abc.pdf".into()),
             tiff_path: None,
             pdf_path: None,
+            file_name: String::new(),
             pages_total: 3,
             pages_sent: 1,
             attempts,

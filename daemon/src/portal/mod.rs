@@ -39,16 +39,18 @@ use ringside_portal::model::{
 };
 use ringside_portal::model::{
     CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
-    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, ReceivedFax, ReceivedFaxId,
-    Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup, WakeupAttempt, WakeupId,
-    WakeupSpec,
+    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice, ReceivedFax,
+    ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup,
+    WakeupAttempt, WakeupId, WakeupSpec,
 };
 use ringside_portal::{Backend, BackendResult};
 use tokio::sync::{broadcast, watch};
 
 use crate::ari::connection::ConnectionState;
 use crate::flows::fax::DocumentConverter;
+use crate::schedule::zone::{UnknownZone, Zone};
 use crate::store::Store;
+use crate::store::fax::Direction;
 use crate::voicemail::greetings::{GreetingFiles, Transcoder};
 use crate::voicemail::inbox::Inbox;
 
@@ -86,6 +88,15 @@ pub struct PortalBackend {
     /// Told after a user's call handling changes, so the do-not-disturb lamps follow at once
     /// rather than on their next tick.
     call_handling_changed: Option<Arc<tokio::sync::Notify>>,
+    /// The zone (IANA name) of users who chose none of their own.
+    default_zone: String,
+}
+
+/// The zone of users who chose none: `name` (the `[portal] default_time_zone` setting), or
+/// this machine's zone when it is empty. An unknown name is an error for the operator.
+pub fn default_user_zone(name: &str) -> Result<Zone, UnknownZone> {
+    // The same rule as the zone Asterisk writes CDR times in: the setting, else the host's.
+    crate::calls::cdr_zone(name)
 }
 
 impl PortalBackend {
@@ -113,7 +124,17 @@ impl PortalBackend {
             voicemail: None,
             calls: None,
             call_handling_changed: None,
+            default_zone: default_user_zone("")
+                .unwrap_or_else(|_| Zone::utc())
+                .name()
+                .to_owned(),
         }
+    }
+
+    /// The zone of users who chose none of their own.
+    pub fn with_default_zone(mut self, zone: &Zone) -> Self {
+        self.default_zone = zone.name().to_owned();
+        self
     }
 
     /// Bounds what one user may ask of the PBX (wakeups, follow-me size).
@@ -200,6 +221,10 @@ impl Backend for PortalBackend {
         self.set_email_impl(extension, email).await
     }
 
+    async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
+        self.set_time_zone_impl(extension, zone).await
+    }
+
     async fn followme(&self, extension: &str) -> BackendResult<FollowMe> {
         self.followme_impl(extension).await
     }
@@ -281,6 +306,10 @@ impl Backend for PortalBackend {
         self.wakeup_attempts_impl(id).await
     }
 
+    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        Ok(self.wakeup_prompts_impl())
+    }
+
     async fn send_fax(
         &self,
         extension: &str,
@@ -322,6 +351,22 @@ impl Backend for PortalBackend {
         self.received_fax_document_impl(id, format).await
     }
 
+    async fn cancel_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        self.cancel_fax_impl(id).await
+    }
+
+    async fn resend_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        self.resend_fax_impl(id).await
+    }
+
+    async fn delete_sent_fax(&self, id: FaxJobId) -> BackendResult<()> {
+        self.delete_fax_impl(id, Direction::Sent).await
+    }
+
+    async fn delete_received_fax(&self, id: ReceivedFaxId) -> BackendResult<()> {
+        self.delete_fax_impl(id, Direction::Received).await
+    }
+
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {
         self.list_users_impl(query).await
     }
@@ -336,6 +381,14 @@ impl Backend for PortalBackend {
 
     async fn import_users(&self, rows: &[ImportRow]) -> BackendResult<ImportReport> {
         self.import_users_impl(rows).await
+    }
+
+    async fn delete_user(&self, extension: &str) -> BackendResult<()> {
+        self.delete_user_impl(extension).await
+    }
+
+    async fn suggest_extension(&self) -> BackendResult<Option<String>> {
+        self.suggest_extension_impl().await
     }
 
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {

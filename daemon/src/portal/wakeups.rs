@@ -5,14 +5,17 @@
 
 use chrono::Utc;
 use ringside_portal::model::{
-    Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec,
+    PromptChoice, Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome, WakeupSchedule,
+    WakeupSpec,
 };
 use ringside_portal::{BackendError, BackendResult, FieldError};
 use sqlx::Row;
 
 use super::PortalBackend;
 use super::errors;
-use crate::schedule::prompt::{PromptCatalog, PromptError, SoundDirs};
+use crate::schedule::prompt::{
+    DEFAULT_PROMPT, PromptCatalog, PromptError, SoundDirs, wakeup_sounds_found,
+};
 use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet, Zone};
 use crate::store::wakeups::{self as stored, WakeupError};
 
@@ -131,10 +134,23 @@ pub fn spec_from_api(
         rule,
         tz,
         members,
-        ring_secs: base.map_or(RING_SECS, |b| b.ring_secs),
-        retries: base.map_or(RETRIES, |b| b.retries),
-        retry_interval_mins: base.map_or(RETRY_INTERVAL_MINS, |b| b.retry_interval_mins),
-        snooze_mins: base.map_or(SNOOZE_MINS, |b| b.snooze_mins),
+        ring_secs: spec
+            .calls
+            .ring_secs
+            .unwrap_or_else(|| base.map_or(RING_SECS, |b| b.ring_secs)),
+        retries: spec
+            .calls
+            .retries
+            .map(i64::from)
+            .unwrap_or_else(|| base.map_or(RETRIES, |b| b.retries)),
+        retry_interval_mins: spec
+            .calls
+            .retry_interval_mins
+            .unwrap_or_else(|| base.map_or(RETRY_INTERVAL_MINS, |b| b.retry_interval_mins)),
+        snooze_mins: spec
+            .calls
+            .snooze_mins
+            .unwrap_or_else(|| base.map_or(SNOOZE_MINS, |b| b.snooze_mins)),
     })
 }
 
@@ -156,6 +172,12 @@ pub fn wakeup_to_api(w: stored::Wakeup) -> Wakeup {
             time_zone: w.spec.tz.name().to_owned(),
             members: w.spec.members,
             enabled: w.spec.enabled,
+            calls: WakeupCalls {
+                ring_secs: Some(w.spec.ring_secs),
+                retries: u32::try_from(w.spec.retries).ok(),
+                retry_interval_mins: Some(w.spec.retry_interval_mins),
+                snooze_mins: Some(w.spec.snooze_mins),
+            },
         },
         next_due: w.next_fire_at,
     }
@@ -191,12 +213,11 @@ pub fn error_to_api(err: WakeupError) -> BackendError {
         WakeupError::NoMembers | WakeupError::TooManyMembers(_) => "members",
         WakeupError::NotFound(_) => return BackendError::NotFound,
         WakeupError::UnknownOwner(_) => return BackendError::Rejected(err.to_string()),
-        // Call settings the portal does not edit: a stored value out of range is ours.
-        WakeupError::Retries(_)
-        | WakeupError::RingTime(_)
-        | WakeupError::RetryInterval(_)
-        | WakeupError::Snooze(_)
-        | WakeupError::Store(_) => return BackendError::Internal(err.to_string()),
+        WakeupError::Retries(_) => "retries",
+        WakeupError::RingTime(_) => "ring_secs",
+        WakeupError::RetryInterval(_) => "retry_interval_mins",
+        WakeupError::Snooze(_) => "snooze_mins",
+        WakeupError::Store(_) => return BackendError::Internal(err.to_string()),
     };
     invalid(field, err.to_string())
 }
@@ -343,6 +364,21 @@ impl PortalBackend {
         Ok(wakeup_to_api(changed))
     }
 
+    /// Ringside's default prompt, then Asterisk's wakeup sounds installed on this host.
+    pub(super) fn wakeup_prompts_impl(&self) -> Vec<PromptChoice> {
+        let default = PromptChoice {
+            name: DEFAULT_PROMPT.to_owned(),
+            label: "Ringside's default wakeup prompt".to_owned(),
+        };
+        let found = wakeup_sounds_found(&self.prompts())
+            .into_iter()
+            .map(|name| PromptChoice {
+                name: name.to_owned(),
+                label: format!("System sound: {name}"),
+            });
+        std::iter::once(default).chain(found).collect()
+    }
+
     pub(super) async fn delete_wakeup_impl(&self, id: WakeupId) -> BackendResult<()> {
         self.store
             .delete_wakeup(None, id)
@@ -379,6 +415,7 @@ mod tests {
             time_zone: "Europe/Berlin".into(),
             members: vec!["201".into(), " ".into()],
             enabled: true,
+            calls: WakeupCalls::default(),
         }
     }
 

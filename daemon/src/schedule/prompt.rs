@@ -89,6 +89,16 @@ impl SoundDirs {
     }
 }
 
+/// Asterisk's wakeup sounds other than the default that are files in `sounds` (installed on
+/// this host), for a user to pick from.
+pub fn wakeup_sounds_found(sounds: &SoundDirs) -> Vec<&'static str> {
+    EXTRA_WAKEUP_SOUNDS
+        .iter()
+        .copied()
+        .filter(|s| *s != DEFAULT_PROMPT && sounds.has_sound_file(s) == Some(true))
+        .collect()
+}
+
 fn valid_name(prompt: &str) -> bool {
     let rel = prompt.strip_prefix('/').unwrap_or(prompt);
     !rel.is_empty()
@@ -133,6 +143,16 @@ mod tests {
         SoundDirs {
             dirs: vec![dir.to_owned()],
         }
+    }
+
+    #[test]
+    fn installed_wakeup_sounds_are_offered_and_missing_ones_are_not() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("good-morning.gsm"), b"x").expect("sound file");
+        assert_eq!(
+            wakeup_sounds_found(&catalog(dir.path())),
+            vec!["good-morning"]
+        );
     }
 
     #[test]

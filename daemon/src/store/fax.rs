@@ -125,6 +125,8 @@ pub struct FaxJob {
     pub tiff_path: Option<String>,
     /// PDF copy of a received fax.
     pub pdf_path: Option<String>,
+    /// The name the document had when the user gave it; empty when unknown.
+    pub file_name: String,
     pub pages_total: u32,
     pub pages_sent: u32,
     /// Calls made so far.
@@ -162,6 +164,8 @@ pub struct NewSendJob {
     pub tiff_path: Option<String>,
     pub pages_total: u32,
     pub max_attempts: u32,
+    /// The name the document had when the user gave it.
+    pub file_name: String,
 }
 
 /// A fax Asterisk received, to record.
@@ -191,10 +195,19 @@ pub enum CancelOutcome {
     AlreadyFinal(JobState),
 }
 
+/// What [`Store::delete_finished_fax_job`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeleteOutcome {
+    /// The record is gone; here is what it held.
+    Deleted(FaxJob),
+    /// Still waiting or in a call: cancel it first.
+    Active(FaxJob),
+}
+
 const COLUMNS: &str = "id, owner, direction, number, state, document_path, tiff_path, pdf_path, \
      pages_total, pages_sent, attempts, max_attempts, next_attempt_at, fax_status, fax_error, \
      fax_status_string, remote_station_id, caller_id, error, channel_id, cancel_requested, \
-     lease_owner, lease_until, created_at, updated_at, finished_at";
+     lease_owner, lease_until, created_at, updated_at, finished_at, file_name";
 
 const JOBS: LeasedTable = LeasedTable {
     table: "fax_jobs",
@@ -229,6 +242,7 @@ fn job_from_row(row: &AnyRow) -> Result<FaxJob, StoreError> {
         document_path: row.try_get("document_path")?,
         tiff_path: row.try_get("tiff_path")?,
         pdf_path: row.try_get("pdf_path")?,
+        file_name: row.try_get("file_name")?,
         pages_total: count(row, "pages_total")?,
         pages_sent: count(row, "pages_sent")?,
         attempts: count(row, "attempts")?,
@@ -263,8 +277,8 @@ impl Store {
     ) -> Result<FaxJob, StoreError> {
         let row = sqlx::query(audited(format!(
             "INSERT INTO fax_jobs (owner, direction, number, state, document_path, tiff_path, \
-             pages_total, max_attempts, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, 'sent', $2, 'queued', $3, $4, $5, $6, $7, $7, $7) RETURNING {COLUMNS}"
+             pages_total, max_attempts, next_attempt_at, created_at, updated_at, file_name) \
+             VALUES ($1, 'sent', $2, 'queued', $3, $4, $5, $6, $7, $7, $7, $8) RETURNING {COLUMNS}"
         )))
         .bind(&new.owner)
         .bind(&new.number)
@@ -273,6 +287,7 @@ impl Store {
         .bind(i64::from(new.pages_total))
         .bind(i64::from(new.max_attempts.max(1)))
         .bind(to_millis(now))
+        .bind(&new.file_name)
         .fetch_one(self.pool())
         .await?;
         job_from_row(&row)
@@ -492,6 +507,32 @@ impl Store {
         }
     }
 
+    /// Deletes a finished job's record (sent, failed, cancelled or received) and returns it, so
+    /// that its files can be removed; a job still waiting or in a call is left as it is.
+    pub async fn delete_finished_fax_job(&self, id: i64) -> Result<DeleteOutcome, StoreError> {
+        let Some(job) = self.fax_job(id).await? else {
+            return Err(StoreError::NotFound {
+                what: "fax job",
+                key: id.to_string(),
+            });
+        };
+        // The state is checked again in the statement: a job a worker took meanwhile stays.
+        let deleted = sqlx::query(
+            "DELETE FROM fax_jobs WHERE id = $1 \
+             AND state NOT IN ('queued', 'converting', 'dialing', 'sending')",
+        )
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        if deleted.rows_affected() == 1 {
+            Ok(DeleteOutcome::Deleted(job))
+        } else {
+            Ok(DeleteOutcome::Active(
+                self.fax_job(id).await?.unwrap_or(job),
+            ))
+        }
+    }
+
     /// Whether someone asked to cancel the job.
     pub async fn fax_cancel_requested(&self, id: i64) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT cancel_requested FROM fax_jobs WHERE id = $1")
@@ -541,6 +582,7 @@ mod tests {
             tiff_path: None,
             pages_total: 0,
             max_attempts: 4,
+            file_name: String::new(),
         }
     }
 

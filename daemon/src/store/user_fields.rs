@@ -1,4 +1,5 @@
-//! Rules for the fields of a user record: extension, admin login name, display name, email.
+//! Rules for the fields of a user record: extension, admin login name, display name, email,
+//! time zone.
 //!
 //! Pure checks with errors that name the field and the bad value; the repository functions in
 //! `users.rs` call them before touching the database, and the CLI and portal show their text.
@@ -106,9 +107,71 @@ pub fn check_email(email: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// The extension after the highest one in use, as wide as it (`0199` → `0200`), for the
+/// administrator creating a user. Logins that are not extensions are ignored; `None` when no
+/// extension is in use or the highest has no successor of its width (`999`).
+pub fn next_extension<'a>(existing: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let highest = existing
+        .into_iter()
+        .filter(|e| check_extension(e).is_ok())
+        .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)))?;
+    let next = highest.parse::<u64>().ok()?.checked_add(1)?;
+    let text = format!("{next:0width$}", width = highest.len());
+    (text.len() == highest.len()).then_some(text)
+}
+
+/// A user's time zone: empty (follow the portal's default) or an IANA name, returned in its
+/// canonical spelling (`europe/berlin` → `Europe/Berlin`).
+pub fn check_time_zone(zone: &str) -> Result<String, FieldError> {
+    let zone = zone.trim();
+    if zone.is_empty() {
+        return Ok(String::new());
+    }
+    crate::schedule::zone::Zone::parse(zone)
+        .map(|z| z.name().to_owned())
+        .map_err(|_| {
+            bad(
+                "time_zone",
+                zone,
+                "is not a time zone name such as Europe/Berlin",
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_extension_follows_the_highest_and_keeps_its_width() {
+        assert_eq!(
+            next_extension(["201", "1001", "999", "admin"]),
+            Some("1002".into())
+        );
+        assert_eq!(next_extension(["0199"]), Some("0200".into()));
+    }
+
+    #[test]
+    fn no_extension_is_suggested_without_one_to_follow() {
+        assert_eq!(next_extension(["admin"]), None);
+        assert_eq!(next_extension(["99"]), None);
+    }
+
+    #[test]
+    fn time_zone_is_kept_in_its_canonical_spelling() {
+        assert_eq!(
+            check_time_zone(" europe/berlin "),
+            Ok("Europe/Berlin".into())
+        );
+        assert_eq!(check_time_zone(""), Ok(String::new()));
+    }
+
+    #[test]
+    fn unknown_time_zone_is_rejected_on_the_time_zone_field() {
+        let err = check_time_zone("Mars/Olympus").expect_err("unknown zone");
+        assert_eq!(err.field, "time_zone");
+        assert!(err.to_string().contains("Mars/Olympus"), "{err}");
+    }
 
     #[test]
     fn extension_of_digits_with_leading_zero_is_accepted() {

@@ -1,5 +1,5 @@
-//! Bulk user import from CSV (`extension,name,email,password` with `generate` for a password
-//! made up on the spot), all or nothing.
+//! Bulk user import from CSV (`extension,name,email,password[,time_zone]` with `generate` for a
+//! password made up on the spot, and an optional IANA time zone), all or nothing.
 //!
 //! Checking the rows is pure ([`check_import_rows`]); [`Store::import_users_csv`] then rejects
 //! rows whose extension already exists and inserts every accepted row in one transaction, so
@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::csv::{CsvRecord, parse_csv};
-use super::user_fields::{check_display_name, check_email, check_extension};
+use super::user_fields::{check_display_name, check_email, check_extension, check_time_zone};
 use super::users::{UserRow, insert_user_row};
 use super::{Store, StoreError};
 use crate::store::passwords;
@@ -35,6 +35,8 @@ pub struct ImportRow {
     pub display_name: String,
     pub email: String,
     pub password: PasswordSource,
+    /// Canonical IANA name, or empty to follow the portal's default zone.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -67,6 +69,7 @@ pub enum ImportError {
     TooManyRows { rows: usize },
 }
 
+/// The required fields; a fifth, the time zone, is optional.
 const FIELDS: usize = 4;
 
 fn is_header(record: &CsvRecord) -> bool {
@@ -112,9 +115,10 @@ pub fn check_import_rows(records: &[CsvRecord]) -> (Vec<ImportRow>, Vec<Rejected
 }
 
 fn check_row(record: &CsvRecord) -> Result<ImportRow, String> {
-    if record.fields.len() != FIELDS {
+    if !(FIELDS..=FIELDS + 1).contains(&record.fields.len()) {
         return Err(format!(
-            "expected {FIELDS} fields (extension,name,email,password), found {}",
+            "expected {FIELDS} fields (extension,name,email,password) and an optional time zone, \
+             found {}",
             record.fields.len()
         ));
     }
@@ -123,6 +127,13 @@ fn check_row(record: &CsvRecord) -> Result<ImportRow, String> {
     check_extension(extension).map_err(|e| e.to_string())?;
     check_display_name(name).map_err(|e| e.to_string())?;
     check_email(email).map_err(|e| e.to_string())?;
+    let time_zone = record
+        .fields
+        .get(FIELDS)
+        .map(|z| check_time_zone(z))
+        .transpose()
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
     let password = if password.eq_ignore_ascii_case("generate") {
         PasswordSource::Generate
     } else {
@@ -135,6 +146,7 @@ fn check_row(record: &CsvRecord) -> Result<ImportRow, String> {
         display_name: name.to_owned(),
         email: email.to_owned(),
         password,
+        time_zone,
     })
 }
 
@@ -193,6 +205,7 @@ impl Store {
                     portal_enabled,
                     is_admin: false,
                     access,
+                    time_zone: &row.time_zone,
                     created_at,
                 },
             )
@@ -318,6 +331,20 @@ mod tests {
         assert_eq!(ok.len(), 1);
         assert_eq!(bad[0].line, 2);
         assert!(bad[0].reason.contains("line 1"), "{}", bad[0].reason);
+    }
+
+    #[test]
+    fn optional_fifth_field_sets_the_time_zone() {
+        let (ok, _) = check("1001,Alice,,generate,europe/berlin\n1002,Bob,,generate\n");
+        assert_eq!(ok[0].time_zone, "Europe/Berlin");
+        assert_eq!(ok[1].time_zone, "");
+    }
+
+    #[test]
+    fn unknown_time_zone_rejects_the_row_naming_the_field() {
+        let (ok, bad) = check("1001,Alice,,generate,Mars/Olympus\n");
+        assert!(ok.is_empty());
+        assert!(bad[0].reason.contains("time_zone"), "{}", bad[0].reason);
     }
 
     #[test]

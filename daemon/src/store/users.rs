@@ -9,7 +9,9 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::user_fields::{check_display_name, check_email, check_extension, check_login};
+use super::user_fields::{
+    check_display_name, check_email, check_extension, check_login, check_time_zone,
+};
 use super::{Access, Menu, MenuAccess};
 use super::{Store, StoreError, from_millis, to_millis};
 use crate::store::passwords;
@@ -28,6 +30,10 @@ pub struct User {
     /// A disabled user cannot log in to the portal.
     pub enabled: bool,
     pub access: MenuAccess,
+    /// IANA name of the user's own zone; empty follows the portal's default zone.
+    pub time_zone: String,
+    /// An administrator wants the user to choose a new password before anything else.
+    pub must_change_password: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -42,6 +48,8 @@ pub struct NewUser {
     pub portal_enabled: bool,
     /// `None` takes the stored defaults for new users.
     pub access: Option<MenuAccess>,
+    /// IANA zone name; empty follows the portal's default zone.
+    pub time_zone: String,
 }
 
 impl NewUser {
@@ -54,6 +62,7 @@ impl NewUser {
             password: None,
             portal_enabled: false,
             access: None,
+            time_zone: String::new(),
         }
     }
 }
@@ -82,7 +91,7 @@ pub struct UserPage {
 // placeholder numbers); every value goes through a bind parameter.
 const USER_COLUMNS: &str = "extension, display_name, email, password_hash, portal_enabled, \
      is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-     access_fax, access_voicemail, access_call_handling, access_calls, created_at";
+     access_fax, access_voicemail, access_call_handling, access_calls, time_zone, must_change_password, created_at";
 
 fn access_column(row: &AnyRow, menu: Menu) -> Result<Access, StoreError> {
     let text: String = row.try_get(access_column_name(menu))?;
@@ -110,6 +119,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             call_handling: access_column(row, Menu::CallHandling)?,
             calls: access_column(row, Menu::Calls)?,
         },
+        time_zone: row.try_get("time_zone")?,
+        must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
         created_at: from_millis(row.try_get("created_at")?),
     })
 }
@@ -164,6 +175,7 @@ impl Store {
             password: Some(password.to_owned()),
             portal_enabled: true,
             access: Some(MenuAccess::all(Access::Write)),
+            time_zone: String::new(),
         };
         self.insert_user(&new, true).await
     }
@@ -171,6 +183,7 @@ impl Store {
     async fn insert_user(&self, new: &NewUser, is_admin: bool) -> Result<User, StoreError> {
         check_display_name(&new.display_name)?;
         check_email(&new.email)?;
+        let time_zone = check_time_zone(&new.time_zone)?;
         let hash = match &new.password {
             Some(p) => {
                 passwords::check_password_rules(p)?;
@@ -193,6 +206,7 @@ impl Store {
                 portal_enabled: new.portal_enabled,
                 is_admin,
                 access,
+                time_zone: &time_zone,
                 created_at,
             },
         )
@@ -299,6 +313,32 @@ impl Store {
                 .bind(extension)
                 .execute(self.pool())
                 .await?;
+        found(done.rows_affected(), extension)
+    }
+
+    /// Sets the user's own time zone (an IANA name, stored in its canonical spelling); empty
+    /// makes the user follow the portal's default zone again.
+    pub async fn set_user_time_zone(&self, extension: &str, zone: &str) -> Result<(), StoreError> {
+        let zone = check_time_zone(zone)?;
+        let done = sqlx::query("UPDATE users SET time_zone = $1 WHERE extension = $2")
+            .bind(zone)
+            .bind(extension)
+            .execute(self.pool())
+            .await?;
+        found(done.rows_affected(), extension)
+    }
+
+    /// Makes the user choose a new password at their next portal visit, or lifts that.
+    pub async fn set_must_change_password(
+        &self,
+        extension: &str,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET must_change_password = $1 WHERE extension = $2")
+            .bind(i64::from(on))
+            .bind(extension)
+            .execute(self.pool())
+            .await?;
         found(done.rows_affected(), extension)
     }
 
@@ -427,6 +467,21 @@ impl Store {
         Ok(())
     }
 
+    /// An extension nobody has, following the highest in use (see
+    /// [`super::user_fields::next_extension`]).
+    pub async fn suggest_extension(&self) -> Result<Option<String>, StoreError> {
+        let rows = sqlx::query("SELECT extension FROM users")
+            .fetch_all(self.pool())
+            .await?;
+        let extensions: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get("extension"))
+            .collect::<Result<_, _>>()?;
+        Ok(super::user_fields::next_extension(
+            extensions.iter().map(String::as_str),
+        ))
+    }
+
     /// Deletes the user and, through foreign keys, everything that hangs off it.
     pub async fn delete_user(&self, extension: &str) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM users WHERE extension = $1")
@@ -468,6 +523,8 @@ pub(crate) struct UserRow<'a> {
     pub portal_enabled: bool,
     pub is_admin: bool,
     pub access: MenuAccess,
+    /// Already checked with [`check_time_zone`].
+    pub time_zone: &'a str,
     pub created_at: DateTime<Utc>,
 }
 
@@ -478,8 +535,9 @@ where
     sqlx::query(
         "INSERT INTO users (extension, display_name, email, password_hash, portal_enabled, \
          is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-         access_fax, access_voicemail, access_call_handling, access_calls, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         access_fax, access_voicemail, access_call_handling, access_calls, time_zone, \
+         created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(row.extension)
     .bind(row.display_name)
@@ -495,6 +553,7 @@ where
     .bind(row.access.voicemail.key())
     .bind(row.access.call_handling.key())
     .bind(row.access.calls.key())
+    .bind(row.time_zone)
     .bind(to_millis(row.created_at))
     .execute(executor)
     .await

@@ -135,6 +135,49 @@ fn removed_user_is_no_longer_listed() {
 }
 
 #[test]
+fn user_set_time_zone_is_stored_in_its_canonical_spelling() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    add_user(dir.path(), "1001", "Alice");
+    let set = ["user", "set", "1001", "--time-zone", "europe/berlin"];
+    let run = succeeds(dir.path(), &set, None);
+    assert!(run.stdout.contains("time zone Europe/Berlin"), "{run:?}");
+    let list = succeeds(dir.path(), &["user", "list", "--json"], None);
+    let page: serde_json::Value = serde_json::from_str(&list.stdout).expect("json output");
+    assert_eq!(page["users"][0]["time_zone"], "Europe/Berlin");
+}
+
+#[test]
+fn user_set_unknown_time_zone_is_refused_naming_the_option_and_the_zone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    add_user(dir.path(), "1001", "Alice");
+    let set = ["user", "set", "1001", "--time-zone", "Mars/Olympus"];
+    fails_naming(dir.path(), &set, None, &["--time-zone", "Mars/Olympus"]);
+}
+
+#[test]
+fn user_set_time_zone_default_follows_the_portal_default_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    add_user(dir.path(), "1001", "Alice");
+    succeeds(
+        dir.path(),
+        &["user", "set", "1001", "--time-zone", "Asia/Tokyo"],
+        None,
+    );
+    let run = succeeds(
+        dir.path(),
+        &["user", "set", "1001", "--time-zone", "default"],
+        None,
+    );
+    assert!(
+        run.stdout.contains("follows the portal's default"),
+        "{run:?}"
+    );
+    let list = succeeds(dir.path(), &["user", "list", "--json"], None);
+    let page: serde_json::Value = serde_json::from_str(&list.stdout).expect("json output");
+    assert_eq!(page["users"][0]["time_zone"], "");
+}
+
+#[test]
 fn import_reports_accepted_and_rejected_rows() {
     let dir = tempfile::tempdir().expect("temp dir");
     let csv = dir.path().join("users.csv");

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use common::for_each_db;
 use ringside::store::Store;
-use ringside::store::fax::{JobState, NewSendJob};
+use ringside::store::fax::{DeleteOutcome, JobState, NewSendJob};
 
 fn job(n: usize) -> NewSendJob {
     NewSendJob {
@@ -17,6 +17,7 @@ fn job(n: usize) -> NewSendJob {
         tiff_path: None,
         pages_total: 1,
         max_attempts: 4,
+        file_name: String::new(),
     }
 }
 
@@ -170,4 +171,30 @@ async fn cancel_of_a_job_a_worker_holds_is_a_request_on_every_database() {
 /// An instant given in Unix milliseconds, as these tests count.
 fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
     ringside::store::from_millis(ms)
+}
+
+#[tokio::test]
+async fn only_a_finished_fax_job_is_deleted() {
+    for_each_db(|store| async move {
+        let queued = store
+            .insert_send_job(&job(1), at(1_000))
+            .await
+            .expect("queue");
+        let waiting = store
+            .delete_finished_fax_job(queued.id)
+            .await
+            .expect("delete");
+        assert!(matches!(waiting, DeleteOutcome::Active(_)), "{waiting:?}");
+        store
+            .cancel_fax_job(queued.id, at(2_000))
+            .await
+            .expect("cancel");
+        let deleted = store
+            .delete_finished_fax_job(queued.id)
+            .await
+            .expect("delete");
+        assert!(matches!(deleted, DeleteOutcome::Deleted(_)), "{deleted:?}");
+        assert_eq!(store.fax_job(queued.id).await.expect("get"), None);
+    })
+    .await;
 }

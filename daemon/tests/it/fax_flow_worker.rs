@@ -212,6 +212,7 @@ impl Rig {
                     tiff_path: None,
                     pages_total: 3,
                     max_attempts,
+                    file_name: String::new(),
                 },
                 at(0),
             )

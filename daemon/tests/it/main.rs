@@ -47,6 +47,7 @@ mod ops_service;
 mod portal_browser;
 mod portal_calls;
 mod portal_contract;
+mod portal_fax;
 mod portal_security;
 mod portal_serve;
 mod portal_voicemail;

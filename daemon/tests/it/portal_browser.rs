@@ -462,6 +462,42 @@ async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
     shoot(&page, "wakeups").await;
 }
 
+/// The zone chosen in the profile is where a new wakeup starts, and its next call is shown on
+/// that zone's wall clock with the zone's abbreviation.
+#[tokio::test]
+async fn user_chooses_a_time_zone_and_sees_the_next_wakeup_in_it() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/profile")).await.expect("profile");
+    page.fill("#time_zone", "Asia/Tokyo").await.expect("zone");
+    page.click_and_wait("#save-time-zone")
+        .await
+        .expect("save zone");
+    assert_eq!(value_of(&page, "#time_zone").await, "Asia/Tokyo");
+
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    assert_eq!(value_of(&page, "#time_zone").await, "Asia/Tokyo");
+    page.fill("#name", "Tokyo alarm").await.expect("name");
+    page.fill("#time", "06:30").await.expect("time");
+    page.click_and_wait("#save-wakeup").await.expect("save");
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    let next = page
+        .text("#wakeups tbody tr:first-child td:nth-child(3)")
+        .await
+        .expect("next call cell");
+    assert!(next.contains("06:30 JST"), "next call shown: {next}");
+    shoot(&page, "wakeups-own-zone").await;
+}
+
 #[tokio::test]
 async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
     let Some((_browser, page)) = open_browser().await else {
@@ -519,6 +555,81 @@ async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
     assert_eq!(pdf, "200 application/pdf");
     shoot(&page, "fax").await;
     sim.shutdown();
+}
+
+/// Reloads `path` until `selector` is on it, for states the page does not update by itself
+/// (the page as it is counts first).
+async fn reload_until(page: &Page, portal: &Portal, path: &str, selector: &str) -> bool {
+    for _ in 0..50 {
+        if page.exists(selector).await.expect("query") {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        page.goto(&portal.url(path)).await.expect("page");
+    }
+    false
+}
+
+/// With Asterisk unreachable the fax waits in the queue: the user cancels it, then deletes it,
+/// and it is gone from the list with the name of the file they uploaded.
+#[tokio::test]
+async fn user_cancels_a_waiting_fax_and_deletes_it() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::with_ari(format!("http://{}/ari", free_addr()), None);
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/fax")).await.expect("fax page");
+    page.fill("#number", "5551234").await.expect("number");
+    page.set_file("#document", &repo_file("media-fixtures/fax/text-10pt.pdf"))
+        .await
+        .expect("pick document");
+    page.click_and_wait("#send-fax").await.expect("send");
+    let url = page.url().await.expect("url");
+    let id = url.rsplit('/').next().unwrap_or_default().to_owned();
+    assert!(id.parse::<i64>().is_ok(), "on the job's page: {url}");
+
+    assert!(
+        reload_until(&page, &portal, "/fax", &format!("#cancel-{id}")).await,
+        "no cancel button: {}",
+        page.text("body").await.unwrap_or_default()
+    );
+    let file = page
+        .text(&format!("#sent-{id} td:nth-child(3)"))
+        .await
+        .expect("document cell");
+    assert_eq!(file.trim(), "text-10pt.pdf");
+    // The page asks before each action; the user says yes.
+    page.eval("window.confirm = () => true; true")
+        .await
+        .expect("answer the confirmation");
+    page.click_and_wait(&format!("#cancel-{id}"))
+        .await
+        .expect("cancel");
+    assert!(
+        reload_until(&page, &portal, "/fax", &format!("#delete-{id}")).await,
+        "cancelled fax offers no delete: {}\n{}",
+        page.text("body").await.unwrap_or_default(),
+        portal.serve_log()
+    );
+    page.eval("window.confirm = () => true; true")
+        .await
+        .expect("answer the confirmation");
+    if let Err(err) = page.click_and_wait(&format!("#delete-{id}")).await {
+        panic!(
+            "delete: {err}: {} {}\n{}",
+            page.url().await.unwrap_or_default(),
+            page.text("body").await.unwrap_or_default(),
+            portal.serve_log()
+        );
+    }
+    assert!(
+        !page.exists(&format!("#sent-{id}")).await.expect("query"),
+        "deleted fax still listed"
+    );
 }
 
 /// A message app_voicemail left in 201's INBOX: the user plays it in the browser (a WAV the

@@ -426,7 +426,7 @@ async fn admin_created_user_gets_a_generated_password_that_logs_in() {
 }
 
 impl ApiSession {
-    async fn send_fax(
+    pub(crate) async fn send_fax(
         &self,
         number: &str,
         file_name: &str,
@@ -448,7 +448,7 @@ impl ApiSession {
     }
 }
 
-fn fax_fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fax_fixture(name: &str) -> Vec<u8> {
     std::fs::read(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../media-fixtures/fax")

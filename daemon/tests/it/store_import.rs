@@ -133,3 +133,17 @@ async fn failure_during_insert_rolls_back_every_row() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn optional_time_zone_column_is_imported() {
+    for_each_db(|store| async move {
+        let csv = "1001,Alice,,generate,europe/berlin\n1002,Bob,,generate\n";
+        let report = store.import_users_csv(csv, true).await.expect("import");
+        assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+        let alice = store.user("1001").await.expect("get").expect("alice");
+        let bob = store.user("1002").await.expect("get").expect("bob");
+        assert_eq!(alice.time_zone, "Europe/Berlin");
+        assert_eq!(bob.time_zone, "");
+    })
+    .await;
+}

@@ -500,3 +500,54 @@ async fn known_extensions_are_the_numbers_that_are_users() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn own_time_zone_is_stored_canonical_and_can_be_cleared() {
+    for_each_db(|store| async move {
+        store.create_user(&alice()).await.expect("create");
+        store
+            .set_user_time_zone("1001", "europe/berlin")
+            .await
+            .expect("set zone");
+        let user = store.user("1001").await.expect("get").expect("user");
+        assert_eq!(user.time_zone, "Europe/Berlin");
+        store
+            .set_user_time_zone("1001", "")
+            .await
+            .expect("clear zone");
+        let user = store.user("1001").await.expect("get").expect("user");
+        assert_eq!(user.time_zone, "");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_time_zone_is_refused_on_the_time_zone_field() {
+    for_each_db(|store| async move {
+        store.create_user(&alice()).await.expect("create");
+        let err = store
+            .set_user_time_zone("1001", "Mars/Olympus")
+            .await
+            .expect_err("unknown zone");
+        assert!(
+            matches!(&err, StoreError::Invalid(f) if f.field == "time_zone"),
+            "{err}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn new_user_may_start_with_a_time_zone() {
+    for_each_db(|store| async move {
+        let user = store
+            .create_user(&NewUser {
+                time_zone: "Asia/Tokyo".into(),
+                ..NewUser::new("1002", "Bob")
+            })
+            .await
+            .expect("create");
+        assert_eq!(user.time_zone, "Asia/Tokyo");
+    })
+    .await;
+}

@@ -69,6 +69,23 @@ async fn add_one_shot_then_list_shows_the_local_fire_time() {
     assert!(list.contains("members 1001"), "{list}");
 }
 
+#[tokio::test]
+async fn add_without_a_zone_uses_the_owners_own_zone() {
+    let dir = data_dir_with_users(&["1001"]).await;
+    let url = format!("sqlite://{}", dir.path().join("ringside.db").display());
+    let store = Store::connect(&url).await.expect("open database");
+    store
+        .set_user_time_zone("1001", "Asia/Tokyo")
+        .await
+        .expect("set zone");
+    store.pool().close().await;
+    let out = ringside(dir.path(), &["add", "1001", "--at", "2030-12-01 06:30"]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("Asia/Tokyo"), "{stdout}");
+    assert!(stdout.contains("06:30 JST"), "{stdout}");
+}
+
 /// Adds a one-shot wakeup for 1001 at `at` in `tz` and returns what `list` prints; with
 /// `zoneinfo`, both commands read time zones from that folder.
 fn add_one_shot_then_list(dir: &Path, at: &str, tz: &str, zoneinfo: Option<&Path>) -> String {

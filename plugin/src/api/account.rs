@@ -85,6 +85,7 @@ pub struct Profile {
     extension: String,
     name: String,
     email: String,
+    time_zone: String,
 }
 
 pub async fn profile(current: CurrentUser) -> Json<Profile> {
@@ -92,7 +93,25 @@ pub async fn profile(current: CurrentUser) -> Json<Profile> {
         extension: current.user.extension,
         name: current.user.name,
         email: current.user.email,
+        time_zone: current.user.time_zone,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TimeZoneRequest {
+    time_zone: String,
+}
+
+pub async fn set_time_zone(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(req): ApiJson<TimeZoneRequest>,
+) -> Result<StatusCode, PortalError> {
+    state
+        .backend
+        .set_time_zone(current.extension(), req.time_zone.trim())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Deserialize)]

@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::state::AppState;
 use crate::upload::{is_csv, read_capped};
-use crate::user_admin::{csv_text, run_import, self_lockout};
+use crate::user_admin::{csv_text, run_import, self_delete, self_lockout};
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -82,6 +82,32 @@ pub async fn update_user(
         return Err(BackendError::Validation(vec![e]).into());
     }
     Ok(Json(state.backend.update_user(&ext, &update).await?))
+}
+
+pub async fn delete_user(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(ext): Path<String>,
+) -> Result<StatusCode, PortalError> {
+    if let Some(e) = self_delete(&current, &ext) {
+        return Err(e);
+    }
+    state.backend.delete_user(&ext).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+pub struct SuggestedExtension {
+    /// `None` when no extension is in use to follow.
+    extension: Option<String>,
+}
+
+pub async fn next_extension(
+    State(state): State<AppState>,
+) -> Result<Json<SuggestedExtension>, PortalError> {
+    Ok(Json(SuggestedExtension {
+        extension: state.backend.suggest_extension().await?,
+    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -20,7 +20,7 @@ async fn page(
     p: &CallsParams,
     admin: bool,
 ) -> Result<Json<CallsPage>, PortalError> {
-    let query = p.query(admin)?;
+    let query = p.query(admin, &current.user.time_zone)?;
     Ok(Json(
         state.backend.calls(&viewer(current, admin), &query).await?,
     ))
@@ -46,7 +46,7 @@ async fn detail(
         tz: q.tz.clone(),
         ..CallsParams::default()
     }
-    .filter(false)?
+    .filter(false, &current.user.time_zone)?
     .tz;
     Ok(Json(
         state

@@ -185,3 +185,44 @@ pub async fn received_document(
         &format!("fax-received-{}", fax.id),
     ))
 }
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<FaxJob>, PortalError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    Ok(Json(state.backend.cancel_fax(job.id).await?))
+}
+
+pub async fn resend(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<FaxJob>), PortalError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.backend.resend_fax(job.id).await?),
+    ))
+}
+
+pub async fn delete_sent(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, PortalError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    state.backend.delete_sent_fax(job.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete_received(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, PortalError> {
+    let fax = own_received_fax(&state, &current, parse_id(&id)?).await?;
+    state.backend.delete_received_fax(fax.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

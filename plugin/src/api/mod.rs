@@ -21,7 +21,7 @@ use crate::auth::Guard;
 use crate::model::Menu;
 use crate::route::Route;
 
-pub use json::ApiJson;
+pub use json::{ApiJson, localize_times};
 
 pub fn routes() -> Vec<Route> {
     use Method as M;
@@ -85,8 +85,15 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::PUT, "/api/v1/profile/email", pr, account::set_email),
         Route::new(
             M::PUT,
-            "/api/v1/profile/password",
+            "/api/v1/profile/time-zone",
             pr,
+            account::set_time_zone,
+        ),
+        // One's own password needs no menu access.
+        Route::new(
+            M::PUT,
+            "/api/v1/profile/password",
+            Guard::LoggedIn,
             account::change_password,
         ),
         Route::new(
@@ -138,6 +145,9 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/api/v1/fax/jobs", fx, fax::sent),
         Route::new(M::POST, "/api/v1/fax/jobs", fx, fax::send).streamed(),
         Route::new(M::GET, "/api/v1/fax/jobs/{id}", fx, fax::job),
+        Route::new(M::DELETE, "/api/v1/fax/jobs/{id}", fx, fax::delete_sent),
+        Route::new(M::POST, "/api/v1/fax/jobs/{id}/cancel", fx, fax::cancel),
+        Route::new(M::POST, "/api/v1/fax/jobs/{id}/resend", fx, fax::resend),
         Route::new(M::GET, "/api/v1/fax/jobs/{id}/events", fx, fax::events),
         Route::new(
             M::GET,
@@ -147,6 +157,12 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::new(M::GET, "/api/v1/fax/inbox", fx, fax::inbox),
         Route::new(M::GET, "/api/v1/fax/inbox/{id}", fx, fax::received),
+        Route::new(
+            M::DELETE,
+            "/api/v1/fax/inbox/{id}",
+            fx,
+            fax::delete_received,
+        ),
         Route::new(
             M::GET,
             "/api/v1/fax/inbox/{id}/document/{format}",
@@ -196,6 +212,18 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::POST, "/api/v1/admin/users", ad, admin::create_user),
         Route::new(M::GET, "/api/v1/admin/users/{ext}", ad, admin::get_user),
         Route::new(M::PUT, "/api/v1/admin/users/{ext}", ad, admin::update_user),
+        Route::new(
+            M::DELETE,
+            "/api/v1/admin/users/{ext}",
+            ad,
+            admin::delete_user,
+        ),
+        Route::new(
+            M::GET,
+            "/api/v1/admin/next-extension",
+            ad,
+            admin::next_extension,
+        ),
         Route::new(
             M::POST,
             "/api/v1/admin/users/{ext}/password",

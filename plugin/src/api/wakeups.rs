@@ -25,6 +25,7 @@ pub async fn create(
     current: CurrentUser,
     ApiJson(spec): ApiJson<WakeupSpec>,
 ) -> Result<(StatusCode, Json<Wakeup>), PortalError> {
+    let spec = spec.in_zone_by_default(&current.user.time_zone);
     let wakeup = state
         .backend
         .create_wakeup(current.extension(), &spec)

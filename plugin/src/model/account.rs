@@ -23,6 +23,14 @@ pub struct User {
     /// front desk). Without it they ring only the user's own extension.
     #[serde(default)]
     pub wakeup_others: bool,
+    /// The IANA zone every time is shown in for this user (their own, else the server's
+    /// default); a new wakeup starts in it. Empty reads as UTC.
+    #[serde(default)]
+    pub time_zone: String,
+    /// Set by an administrator: until the user changes their password, the portal offers them
+    /// nothing else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl User {

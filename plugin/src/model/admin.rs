@@ -38,6 +38,9 @@ pub struct NewUser {
     pub password: PasswordChoice,
     pub is_admin: bool,
     pub portal_enabled: bool,
+    /// IANA zone name; empty (or left out) follows the server's default zone.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,10 +61,17 @@ pub struct UserUpdate {
     /// Wakeup calls for other extensions; `None` (or left out) keeps the current grant.
     #[serde(default)]
     pub wakeup_others: Option<bool>,
+    /// The user's time zone (IANA name; empty: the server's default); `None` (or left out)
+    /// keeps it.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Make the user change their password at the next visit; `None` (or left out) keeps it.
+    #[serde(default)]
+    pub must_change_password: Option<bool>,
 }
 
-/// One well-formed CSV row (`extension,name,email,password|generate`); `line` is 1-based in
-/// the uploaded file.
+/// One well-formed CSV row (`extension,name,email,password|generate[,time_zone]`); `line` is
+/// 1-based in the uploaded file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportRow {
     pub line: u32,
@@ -69,6 +79,9 @@ pub struct ImportRow {
     pub name: String,
     pub email: String,
     pub password: PasswordChoice,
+    /// IANA zone name; empty follows the server's default zone.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

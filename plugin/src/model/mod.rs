@@ -35,4 +35,7 @@ pub use voicemail::{
     FolderCount, VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage,
     VoicemailPage, VoicemailQuery,
 };
-pub use wakeup::{Wakeup, WakeupAttempt, WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec};
+pub use wakeup::{
+    PromptChoice, Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome, WakeupSchedule,
+    WakeupSpec,
+};

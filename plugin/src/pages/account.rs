@@ -1,4 +1,5 @@
-//! Login, logout, the home redirect and the profile page (email, password).
+//! Login, logout, the home redirect, the profile page (email, time zone, password) and the
+//! password page every logged-in user has, whatever their access to the profile menu.
 
 use axum::Form;
 use axum::extract::State;
@@ -134,11 +135,34 @@ pub async fn logout(
     Ok(response)
 }
 
+/// The password form: always enabled, since changing one's own password needs no menu access.
+fn password_card(current: &CurrentUser, errors: &[FieldError]) -> String {
+    format!(
+        "<section class=\"card\"><h2>Password</h2>\
+         <form method=\"post\" action=\"/profile/password\" id=\"password-form\">{csrf}<fieldset>\
+         <label for=\"old_password\">Current password</label>\
+         <input id=\"old_password\" name=\"old_password\" type=\"password\" autocomplete=\"current-password\" required>{old_err}\
+         <label for=\"new_password\">New password</label>\
+         <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required>{new_err}\
+         <button id=\"change-password\" class=\"btn\" type=\"submit\">Change password</button></fieldset></form></section>",
+        csrf = csrf_input(current),
+        old_err = field_error(errors, "old_password"),
+        new_err = field_error(errors, "new_password"),
+    )
+}
+
+/// What the profile form shows again after a rejected change.
+#[derive(Default)]
+struct Typed<'a> {
+    email: Option<&'a str>,
+    time_zone: Option<&'a str>,
+}
+
 fn profile_page(
     current: &CurrentUser,
     top: &str,
     errors: &[FieldError],
-    email: &str,
+    typed: &Typed<'_>,
 ) -> axum::response::Html<String> {
     let writable = current.can_write(Menu::Profile);
     let body = format!(
@@ -148,25 +172,40 @@ fn profile_page(
          <form method=\"post\" action=\"/profile/email\" id=\"email-form\">{csrf}<fieldset{dis}>\
          <label for=\"email\">Email</label>\
          <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" value=\"{email}\">{email_err}\
-         <button id=\"save-email\" class=\"btn\" type=\"submit\">Save email</button></fieldset></form></section>\
-         <section class=\"card\"><h2>Password</h2>\
-         <form method=\"post\" action=\"/profile/password\" id=\"password-form\">{csrf}<fieldset{dis}>\
-         <label for=\"old_password\">Current password</label>\
-         <input id=\"old_password\" name=\"old_password\" type=\"password\" autocomplete=\"current-password\" required>{old_err}\
-         <label for=\"new_password\">New password</label>\
-         <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required>{new_err}\
-         <button id=\"change-password\" class=\"btn\" type=\"submit\">Change password</button></fieldset></form></section></div>",
+         <button id=\"save-email\" class=\"btn\" type=\"submit\">Save email</button></fieldset></form>\
+         <form method=\"post\" action=\"/profile/time-zone\" id=\"time-zone-form\">{csrf}<fieldset{dis}>\
+         <label for=\"time_zone\">Time zone</label>\
+         <input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\" data-fill-tz>{tz_err}\
+         <p class=\"muted\">Every time in the portal is shown in this zone; new wakeup calls start in it.</p>\
+         <button id=\"save-time-zone\" class=\"btn\" type=\"submit\">Save time zone</button></fieldset></form></section>\
+         {password}</div>",
         ro = read_only_note(writable),
         ext = esc(&current.user.extension),
         name = esc(&current.user.name),
         csrf = csrf_input(current),
         dis = disabled_unless(writable),
-        email = esc(email),
+        email = esc(typed.email.unwrap_or(&current.user.email)),
         email_err = field_error(errors, "email"),
-        old_err = field_error(errors, "old_password"),
-        new_err = field_error(errors, "new_password"),
+        tz = esc(typed.time_zone.unwrap_or(&current.user.time_zone)),
+        tz_err = field_error(errors, "time_zone"),
+        password = password_card(current, errors),
     );
     menu_page("Profile", current, Menu::Profile, &body)
+}
+
+/// The password alone, for users who may not see the profile menu.
+fn password_page(
+    current: &CurrentUser,
+    top: &str,
+    errors: &[FieldError],
+) -> axum::response::Html<String> {
+    let body = format!("{top}{}", password_card(current, errors));
+    page("Password", Some(current), Section::None, "", &body)
+}
+
+/// `GET /password`: every logged-in user may change their own password.
+pub async fn password(current: CurrentUser, done: DoneQuery) -> axum::response::Html<String> {
+    password_page(&current, &done.notice(), &[])
 }
 
 /// The first page: the profile, with the call handling status above it for users who may
@@ -176,7 +215,6 @@ pub async fn profile(
     current: CurrentUser,
     done: DoneQuery,
 ) -> axum::response::Html<String> {
-    let email = current.user.email.clone();
     let mut top = done.notice();
     if current.access(Menu::CallHandling).can_read() {
         match state
@@ -202,7 +240,7 @@ pub async fn profile(
             Err(e) => tracing::warn!(error = %e, "call handling status unavailable"),
         }
     }
-    profile_page(&current, &top, &[], &email)
+    profile_page(&current, &top, &[], &Typed::default())
 }
 
 pub async fn set_email(
@@ -215,7 +253,40 @@ pub async fn set_email(
         Ok(()) => Ok(redirect("/profile?done=email")),
         Err(BackendError::Validation(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            profile_page(&current, "", &errors, email),
+            profile_page(
+                &current,
+                "",
+                &errors,
+                &Typed {
+                    email: Some(email),
+                    ..Typed::default()
+                },
+            ),
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn set_time_zone(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Form(form): Form<Pairs>,
+) -> Result<Response, PageError> {
+    let zone = field(&form, "time_zone").trim();
+    match state.backend.set_time_zone(current.extension(), zone).await {
+        Ok(()) => Ok(redirect("/profile?done=time_zone")),
+        Err(BackendError::Validation(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            profile_page(
+                &current,
+                "",
+                &errors,
+                &Typed {
+                    time_zone: Some(zone),
+                    ..Typed::default()
+                },
+            ),
         )
             .into_response()),
         Err(e) => Err(e.into()),
@@ -236,8 +307,11 @@ pub async fn change_password(
         field(&form, "new_password"),
     )
     .await;
+    // Users without the profile menu change their password on a page of its own.
+    let profile = current.access(Menu::Profile).can_read();
     let errors = match result {
-        Ok(()) => return Ok(redirect("/profile?done=password")),
+        Ok(()) if profile => return Ok(redirect("/profile?done=password")),
+        Ok(()) => return Ok(redirect("/password?done=password")),
         Err(PortalError::Backend(BackendError::WrongPassword)) => {
             vec![FieldError::new(
                 "old_password",
@@ -252,6 +326,10 @@ pub async fn change_password(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let email = current.user.email.clone();
-    Ok((status, profile_page(&current, "", &errors, &email)).into_response())
+    let html = if profile {
+        profile_page(&current, "", &errors, &Typed::default())
+    } else {
+        password_page(&current, "", &errors)
+    };
+    Ok((status, html).into_response())
 }

@@ -17,7 +17,7 @@ use crate::html::{Section, checked, csrf_input, esc, field_error, format_time, n
 use crate::model::{Access, ImportReport, LinkStatus, Menu, MenuAccess, User, UserQuery};
 use crate::state::AppState;
 use crate::upload::{FileRule, is_csv, read_multipart};
-use crate::user_admin::{csv_text, run_import, self_lockout};
+use crate::user_admin::{DELETE_CONSEQUENCES, csv_text, run_import, self_delete, self_lockout};
 
 /// The admin area's tabs; `tab` is the id of the current one.
 pub(crate) fn admin_page(
@@ -180,6 +180,7 @@ fn new_user_html(
          <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required value=\"{name}\">{name_err}\
          <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" value=\"{email}\">{email_err}\
          <label for=\"password\">Password (leave empty to generate one)</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\">{pw_err}\
+         <label for=\"time_zone\">Time zone (leave empty for the server's default)</label><input id=\"time_zone\" name=\"time_zone\" placeholder=\"Europe/Berlin\" value=\"{tz}\">{tz_err}\
          <label class=\"switch\"><input type=\"checkbox\" id=\"portal_enabled\" name=\"portal_enabled\" checked> Portal enabled</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"is_admin\" name=\"is_admin\"{admin}> Administrator</label>\
          <p class=\"hint\">Menu access starts from the defaults for new users.</p>\
@@ -192,13 +193,61 @@ fn new_user_html(
         email = f("email"),
         email_err = field_error(errors, "email"),
         pw_err = field_error(errors, "password"),
+        tz = f("time_zone"),
+        tz_err = field_error(errors, "time_zone"),
         admin = checked(!forms::field(form, "is_admin").is_empty()),
     );
     admin_page(current, "users", "New user", &body)
 }
 
-pub async fn new_user_form(current: CurrentUser) -> Html<String> {
-    new_user_html(&current, &Vec::new(), &[], "")
+pub async fn new_user_form(State(state): State<AppState>, current: CurrentUser) -> Html<String> {
+    // A suggestion only: the form works without one.
+    let suggested = match state.backend.suggest_extension().await {
+        Ok(next) => next.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "no extension to suggest");
+            String::new()
+        }
+    };
+    let form: Pairs = vec![("extension".to_owned(), suggested)];
+    new_user_html(&current, &form, &[], "")
+}
+
+/// Asks before deleting, saying what goes with the user and what stays.
+pub async fn delete_user_form(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(ext): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let user = find_user(&state, &ext).await?;
+    let ext = esc(&user.extension);
+    let body = format!(
+        "<p><a href=\"/admin/users/{ext}\">← Back to the user</a></p>\
+         <form method=\"post\" action=\"/admin/users/{ext}/delete\" id=\"delete-user-form\" class=\"card narrow\">{csrf}\
+         <h2>Delete {name} ({ext})?</h2><p id=\"delete-consequences\">{what}</p>\
+         <button id=\"confirm-delete-user\" class=\"btn btn-danger\" type=\"submit\">Delete user {ext}</button></form>",
+        csrf = csrf_input(&current),
+        name = esc(&user.name),
+        what = esc(DELETE_CONSEQUENCES),
+    );
+    Ok(admin_page(
+        &current,
+        "users",
+        &format!("Delete user {}", user.extension),
+        &body,
+    ))
+}
+
+pub async fn delete_user(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(ext): Path<String>,
+) -> Result<Response, PageError> {
+    if let Some(e) = self_delete(&current, &ext) {
+        return Err(e.into());
+    }
+    state.backend.delete_user(&ext).await?;
+    Ok(redirect("/admin/users?done=deleted"))
 }
 
 pub async fn create_user(
@@ -249,28 +298,36 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
          <h2>Extension {ext}</h2>\
          <label for=\"name\">Name</label><input id=\"name\" name=\"name\" required value=\"{name}\">{name_err}\
          <label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" value=\"{email}\">{email_err}\
+         <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" placeholder=\"Europe/Berlin\" value=\"{tz}\">{tz_err}\
          <label class=\"switch\"><input type=\"checkbox\" id=\"portal_enabled\" name=\"portal_enabled\"{portal}> Portal enabled</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"is_admin\" name=\"is_admin\"{admin}> Administrator</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"disabled\" name=\"disabled\"{disabled}> Disabled (cannot log in)</label>{flag_err}\
          <label class=\"switch\"><input type=\"checkbox\" id=\"wakeup_others\" name=\"wakeup_others\"{wakeup_others}> Wakeup calls for other extensions</label>\
+         <label class=\"switch\"><input type=\"checkbox\" id=\"must_change_password\" name=\"must_change_password\"{must_change}> Must choose a new password at the next login</label>\
          <h3>Menu access</h3>{access}\
          <button id=\"save-user\" class=\"btn\" type=\"submit\">Save user</button></form>\
          <form method=\"post\" action=\"/admin/users/{ext}/password\" id=\"reset-password-form\" class=\"card\">{csrf}<h2>Reset password</h2>\
          <label for=\"new_password\">New password (leave empty to generate one)</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\">{pw_err}\
-         <button id=\"reset-password\" class=\"btn btn-secondary\" type=\"submit\">Reset password</button></form></div>",
+         <button id=\"reset-password\" class=\"btn btn-secondary\" type=\"submit\">Reset password</button></form>\
+         <section class=\"card\"><h2>Delete user</h2><p>{what}</p>\
+         <a class=\"btn btn-danger\" id=\"delete-user\" href=\"/admin/users/{ext}/delete\">Delete user…</a></section></div>",
         csrf = csrf_input(current),
         name = esc(&user.name),
         name_err = field_error(errors, "name"),
         email = esc(&user.email),
         email_err = field_error(errors, "email"),
+        tz = esc(&user.time_zone),
+        tz_err = field_error(errors, "time_zone"),
         portal = checked(user.portal_enabled),
         admin = checked(user.is_admin),
         wakeup_others = checked(user.wakeup_others),
+        must_change = checked(user.must_change_password),
         disabled = checked(user.disabled),
         flag_err = field_error(errors, "disabled"),
         access = access_table(&user.access, errors),
         pw_err = field_error(errors, "new_password"),
+        what = esc(DELETE_CONSEQUENCES),
     );
     admin_page(current, "users", &format!("User {}", user.extension), &body)
 }
@@ -378,7 +435,7 @@ fn import_html(current: &CurrentUser, report: Option<&ImportReport>, top: &str) 
         .unwrap_or_default();
     let body = format!(
         "{top}<form method=\"post\" action=\"/admin/import\" enctype=\"multipart/form-data\" id=\"import-form\" class=\"card\">{csrf}\
-         <p class=\"hint\">One user per line: <code>extension,name,email,password</code>. Write <code>generate</code> as the password to have one generated. \
+         <p class=\"hint\">One user per line: <code>extension,name,email,password</code>, optionally followed by <code>,time zone</code> (e.g. <code>Europe/Berlin</code>). Write <code>generate</code> as the password to have one generated. \
          A first line starting with <code>extension</code> is a header.</p>\
          <label for=\"csv\">CSV file</label><input id=\"csv\" name=\"csv\" type=\"file\" accept=\".csv,text/csv\" required>\
          <button id=\"import\" class=\"btn\" type=\"submit\">Import users</button></form>{report_html}",
@@ -456,11 +513,11 @@ pub async fn save_defaults(
     }
 }
 
-fn link_text(link: &LinkStatus, up: &str, down: &str) -> String {
+fn link_text(link: &LinkStatus, up: &str, down: &str, zone: &str) -> String {
     let since = link
         .since
         .as_ref()
-        .map(|t| format!(" since {}", format_time(t)))
+        .map(|t| format!(" since {}", format_time(t, zone)))
         .unwrap_or_default();
     let (class, word) = if link.up {
         ("badge-on", up)
@@ -482,8 +539,13 @@ pub async fn status(
          <dt>Queued fax jobs</dt><dd id=\"status-fax-queue\">{fax}</dd>\
          <dt>Pending wakeup calls</dt><dd id=\"status-wakeups\">{wakeups}</dd>\
          <dt>Version</dt><dd id=\"status-version\">{version}</dd></dl></section>",
-        ari = link_text(&s.ari, "connected", "disconnected"),
-        agi = link_text(&s.agi, "listening", "not listening"),
+        ari = link_text(&s.ari, "connected", "disconnected", &current.user.time_zone),
+        agi = link_text(
+            &s.agi,
+            "listening",
+            "not listening",
+            &current.user.time_zone
+        ),
         listen = esc(&s.agi_listen),
         fax = s.queued_fax_jobs,
         wakeups = s.pending_wakeups,

@@ -196,7 +196,7 @@ async fn list_page(
     p: &CallsParams,
     admin: bool,
 ) -> Result<String, PortalError> {
-    let query = p.query(admin)?;
+    let query = p.query(admin, &current.user.time_zone)?;
     let calls = match state.backend.calls(&viewer(current, admin), &query).await {
         Ok(calls) => calls,
         Err(crate::backend::BackendError::Unavailable(reason)) => {
@@ -299,7 +299,7 @@ async fn detail_page(
         tz: p.tz.clone(),
         ..CallsParams::default()
     }
-    .filter(false)?
+    .filter(false, &current.user.time_zone)?
     .tz;
     let d = state
         .backend

@@ -15,7 +15,7 @@ use crate::html::{
     Section, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice, page,
     read_only_note,
 };
-use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, Menu};
+use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, FaxState, Menu};
 use crate::ownership::{own_fax_job, own_received_fax};
 use crate::params::{parse_fax_format as parse_format, parse_id};
 use crate::state::AppState;
@@ -52,15 +52,17 @@ async fn render(
 ) -> Result<Html<String>, PortalError> {
     let sent = state.backend.sent_faxes(current.extension()).await?;
     let inbox = state.backend.received_faxes(current.extension()).await?;
+    let writable = current.can_write(Menu::Fax);
     let sent_rows: String = sent
         .iter()
         .map(|j| {
             format!(
                 "<tr id=\"sent-{id}\"><td><a href=\"/fax/jobs/{id}\">{when}</a></td><td>{number}</td><td>{file}</td>\
                  <td><span class=\"badge state-{state_key}\">{state}</span> <span class=\"muted\">{pages}</span></td>\
-                 <td class=\"actions\"><a href=\"/fax/sent/{id}/pdf\">PDF</a> · <a href=\"/fax/sent/{id}/tiff\">TIFF</a></td></tr>",
+                 <td class=\"actions\"><a href=\"/fax/sent/{id}/pdf\">PDF</a> · <a href=\"/fax/sent/{id}/tiff\">TIFF</a>{actions}</td></tr>",
+                actions = job_actions(current, j, writable),
                 id = j.id,
-                when = format_time(&j.created_at),
+                when = format_time(&j.created_at, &current.user.time_zone),
                 number = esc(&j.number),
                 file = esc(&j.file_name),
                 state_key = j.state.label().replace(' ', "-"),
@@ -74,9 +76,13 @@ async fn render(
         .map(|f| {
             format!(
                 "<tr id=\"inbox-{id}\"><td>{when}</td><td>{from}</td><td>{pages}</td>\
-                 <td class=\"actions\"><a href=\"/fax/inbox/{id}/pdf\">PDF</a> · <a href=\"/fax/inbox/{id}/tiff\">TIFF</a></td></tr>",
+                 <td class=\"actions\"><a href=\"/fax/inbox/{id}/pdf\">PDF</a> · <a href=\"/fax/inbox/{id}/tiff\">TIFF</a>\
+                 <form method=\"post\" action=\"/fax/inbox/{id}/delete\" class=\"inline-form\" data-confirm=\"Delete this fax and its files?\">{csrf}<fieldset{dis}>\
+                 <button id=\"delete-inbox-{id}\" class=\"btn btn-small btn-danger\" type=\"submit\">Delete</button></fieldset></form></td></tr>",
+                csrf = csrf_input(current),
+                dis = disabled_unless(writable),
                 id = f.id,
-                when = format_time(&f.received_at),
+                when = format_time(&f.received_at, &current.user.time_zone),
                 from = esc(&f.from_number),
                 pages = f.pages,
             )
@@ -109,6 +115,86 @@ async fn render(
         ),
     );
     Ok(menu_page("Fax", current, Menu::Fax, &body))
+}
+
+/// The buttons a sent job offers in its state: cancel while it has not been sent, send again
+/// once it failed, delete once it ended.
+fn job_actions(current: &CurrentUser, job: &FaxJob, writable: bool) -> String {
+    let button = |action: &str, label: &str, confirm: &str, class: &str| {
+        format!(
+            "<form method=\"post\" action=\"/fax/jobs/{id}/{action}\" class=\"inline-form\" data-confirm=\"{confirm}\">{csrf}<fieldset{dis}>\
+             <button id=\"{action}-{id}\" class=\"btn btn-small {class}\" type=\"submit\">{label}</button></fieldset></form>",
+            id = job.id,
+            csrf = csrf_input(current),
+            dis = disabled_unless(writable),
+        )
+    };
+    let mut out = String::new();
+    if matches!(job.state, FaxState::Queued | FaxState::Retrying) {
+        out.push_str(&button(
+            "cancel",
+            "Cancel",
+            "Cancel this fax?",
+            "btn-secondary",
+        ));
+    }
+    if job.state == FaxState::Failed {
+        out.push_str(&button(
+            "resend",
+            "Send again",
+            "Send this fax again?",
+            "btn-secondary",
+        ));
+    }
+    if job.state.is_final() {
+        out.push_str(&button(
+            "delete",
+            "Delete",
+            "Delete this fax and its files?",
+            "btn-danger",
+        ));
+    }
+    out
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    state.backend.cancel_fax(job.id).await?;
+    Ok(redirect("/fax?done=cancelled"))
+}
+
+pub async fn resend(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    let again = state.backend.resend_fax(job.id).await?;
+    Ok(redirect(&format!("/fax/jobs/{}", again.id)))
+}
+
+pub async fn delete_sent(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    state.backend.delete_sent_fax(job.id).await?;
+    Ok(redirect("/fax?done=deleted"))
+}
+
+pub async fn delete_received(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let fax = own_received_fax(&state, &current, parse_id(&id)?).await?;
+    state.backend.delete_received_fax(fax.id).await?;
+    Ok(redirect("/fax?done=deleted"))
 }
 
 pub async fn show(

@@ -123,7 +123,7 @@ fn render(current: &CurrentUser, vm: &VoicemailPage, top: &str) -> Html<String> 
                  <button id=\"delete-{id}\" class=\"btn btn-small btn-danger\" type=\"submit\">Delete</button></fieldset></form></td></tr>",
                 caller = esc(&caller_text(m)),
                 urgent = if m.urgent { " <span class=\"badge\">urgent</span>" } else { "" },
-                when = m.received_at.as_ref().map(format_time).unwrap_or_else(|| "—".into()),
+                when = m.received_at.as_ref().map(|t| format_time(t, &current.user.time_zone)).unwrap_or_else(|| "—".into()),
                 duration = esc(&duration_text(m.duration_secs)),
                 options = move_options(m.folder),
             )

@@ -17,7 +17,9 @@ use crate::html::{
     checked, csrf_input, disabled_unless, esc, field_error, format_time, menu_page, notice,
     read_only_note,
 };
-use crate::model::{Menu, WakeupId, WakeupSchedule, WakeupSpec};
+use crate::model::{
+    Menu, PromptChoice, User, UserQuery, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec,
+};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id;
 use crate::state::AppState;
@@ -56,7 +58,7 @@ pub async fn list(
                 name = esc(&w.spec.name),
                 schedule = esc(&schedule_text(&w.spec.schedule)),
                 tz = esc(&w.spec.time_zone),
-                next = w.next_due.as_ref().map(format_time).unwrap_or_else(|| "—".into()),
+                next = w.next_due.as_ref().map(|t| format_time(t, &current.user.time_zone)).unwrap_or_else(|| "—".into()),
                 badge = if w.spec.enabled { "badge-on" } else { "badge-off" },
                 state = if w.spec.enabled { "on" } else { "off" },
                 csrf = csrf_input(&current),
@@ -77,12 +79,66 @@ pub async fn list(
     } else {
         ""
     };
+    let outcomes_link = if current.user.wakeup_others {
+        "<p><a id=\"wakeup-outcomes\" href=\"/wakeups/outcomes\">Outcomes of every wakeup call you scheduled</a></p>"
+    } else {
+        ""
+    };
     let body = format!(
-        "{}{}{new_link}<section class=\"card\">{table}</section>",
+        "{}{}{new_link}{outcomes_link}<section class=\"card\">{table}</section>",
         done.notice(),
         read_only_note(writable)
     );
     Ok(menu_page("Wakeup calls", &current, Menu::Wakeup, &body))
+}
+
+/// Calls shown per wakeup on the outcomes page.
+const OUTCOMES_PER_WAKEUP: usize = 20;
+
+/// `GET /wakeups/outcomes`: every wakeup the user scheduled (a front desk's, for all the
+/// extensions it wakes) with how its latest calls went, on the user's wall clock.
+pub async fn outcomes(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> Result<Html<String>, PageError> {
+    let zone = &current.user.time_zone;
+    let mut sections = String::new();
+    for w in state.backend.wakeups(current.extension()).await? {
+        let attempts = state.backend.wakeup_attempts(w.id).await?;
+        let rows: String = attempts
+            .iter()
+            .take(OUTCOMES_PER_WAKEUP)
+            .map(|a| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td><span class=\"badge\">{}</span></td><td>{}</td></tr>",
+                    format_time(&a.at, zone),
+                    esc(&a.member),
+                    a.outcome.label(),
+                    esc(&a.detail)
+                )
+            })
+            .collect();
+        let table = if rows.is_empty() {
+            "<p class=\"empty\">No calls made yet.</p>".to_owned()
+        } else {
+            format!(
+                "<div class=\"table-wrap\"><table class=\"list\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Extension</th>\
+                 <th scope=\"col\">Outcome</th><th scope=\"col\">Details</th></tr></thead><tbody>{rows}</tbody></table></div>"
+            )
+        };
+        sections.push_str(&format!(
+            "<section class=\"card\" id=\"outcomes-{id}\"><h2><a href=\"/wakeups/{id}\">{name}</a></h2>\
+             <p class=\"muted\">{members}</p>{table}</section>",
+            id = w.id,
+            name = esc(&w.spec.name),
+            members = esc(&w.spec.members.join(", ")),
+        ));
+    }
+    if sections.is_empty() {
+        sections = "<p class=\"empty\" id=\"no-wakeups\">No wakeup calls yet.</p>".into();
+    }
+    let body = format!("<p><a href=\"/wakeups\">← All wakeup calls</a></p>{sections}");
+    Ok(menu_page("Wakeup outcomes", &current, Menu::Wakeup, &body))
 }
 
 fn default_spec(current: &CurrentUser) -> WakeupSpec {
@@ -93,10 +149,16 @@ fn default_spec(current: &CurrentUser) -> WakeupSpec {
             days: WEEK[..5].to_vec(),
             time: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or(NaiveTime::MIN),
         },
-        time_zone: "UTC".into(),
+        time_zone: current.user.time_zone.clone(),
         members: vec![current.user.extension.clone()],
         enabled: true,
+        calls: WakeupCalls::default(),
     }
+}
+
+/// A number for an input's value; empty when unset.
+fn opt(n: Option<u32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
 }
 
 fn form_html(
@@ -104,7 +166,22 @@ fn form_html(
     action: &str,
     spec: &WakeupSpec,
     errors: &[FieldError],
+    lists: &FormLists,
 ) -> String {
+    let (picker, other_members) = member_picker(spec, &lists.directory);
+    let prompt_input = prompt_picker(spec, &lists.prompts);
+    let members_input = if picker.is_empty() {
+        format!(
+            "<label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{}\">",
+            esc(&spec.members.join(", "))
+        )
+    } else {
+        format!(
+            "<fieldset class=\"group\" id=\"member-picker\"><legend>Extensions to call</legend>{picker}</fieldset>\
+             <label for=\"members\">Other extensions (comma separated)</label><input id=\"members\" name=\"members\" value=\"{}\">",
+            esc(&other_members)
+        )
+    };
     let writable = current.can_write(Menu::Wakeup);
     let (is_once, date, time, days): (bool, Option<NaiveDate>, NaiveTime, &[chrono::Weekday]) =
         match &spec.schedule {
@@ -131,8 +208,13 @@ fn form_html(
          <fieldset class=\"group\"><legend>Days (for weekly calls)</legend>{day_boxes}</fieldset>{days_err}\
          <label for=\"time\">Time</label><input id=\"time\" name=\"time\" type=\"time\" required value=\"{time}\">{time_err}\
          <label for=\"time_zone\">Time zone</label><input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\">{tz_err}\
-         <label for=\"prompt\">Prompt</label><input id=\"prompt\" name=\"prompt\" value=\"{prompt}\">{prompt_err}\
-         <label for=\"members\">Extensions to call (comma separated)</label><input id=\"members\" name=\"members\" value=\"{members}\">{members_err}\
+         <label for=\"prompt\">Prompt</label>{prompt_input}{prompt_err}\
+         {members_input}{members_err}\
+         <fieldset class=\"group\"><legend>Calls</legend>\
+         <label for=\"ring_secs\">Ring for (seconds)</label><input id=\"ring_secs\" name=\"ring_secs\" type=\"number\" min=\"5\" max=\"300\" value=\"{ring}\" placeholder=\"30\">{ring_err}\
+         <label for=\"retries\">Retries when not answered</label><input id=\"retries\" name=\"retries\" type=\"number\" min=\"0\" max=\"10\" value=\"{retries}\" placeholder=\"3\">{retries_err}\
+         <label for=\"retry_interval_mins\">Minutes between retries</label><input id=\"retry_interval_mins\" name=\"retry_interval_mins\" type=\"number\" min=\"1\" max=\"120\" value=\"{interval}\" placeholder=\"1\">{interval_err}\
+         <label for=\"snooze_mins\">Snooze (minutes)</label><input id=\"snooze_mins\" name=\"snooze_mins\" type=\"number\" min=\"1\" max=\"60\" value=\"{snooze}\" placeholder=\"5\">{snooze_err}</fieldset>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"enabled\" name=\"enabled\"{enabled}> Enabled</label>\
          <button id=\"save-wakeup\" class=\"btn\" type=\"submit\">Save wakeup call</button></fieldset></form>",
         general = if errors.is_empty() {
@@ -157,12 +239,119 @@ fn form_html(
         time_err = field_error(errors, "time"),
         tz = esc(&spec.time_zone),
         tz_err = field_error(errors, "time_zone"),
-        prompt = esc(&spec.prompt),
         prompt_err = field_error(errors, "prompt"),
-        members = esc(&spec.members.join(", ")),
         members_err = field_error(errors, "members"),
         enabled = checked(spec.enabled),
+        ring = opt(spec.calls.ring_secs),
+        ring_err = field_error(errors, "ring_secs"),
+        retries = opt(spec.calls.retries),
+        retries_err = field_error(errors, "retries"),
+        interval = opt(spec.calls.retry_interval_mins),
+        interval_err = field_error(errors, "retry_interval_mins"),
+        snooze = opt(spec.calls.snooze_mins),
+        snooze_err = field_error(errors, "snooze_mins"),
     )
+}
+
+/// The lists the wakeup form offers choices from.
+struct FormLists {
+    directory: Vec<User>,
+    prompts: Vec<PromptChoice>,
+}
+
+async fn form_lists(state: &AppState, current: &CurrentUser) -> FormLists {
+    let prompts = match state.backend.wakeup_prompts(current.extension()).await {
+        Ok(prompts) => prompts,
+        Err(e) => {
+            // The prompt is typed instead.
+            tracing::warn!(error = %e, "no prompt list for the wakeup form");
+            Vec::new()
+        }
+    };
+    FormLists {
+        directory: directory(state, current).await,
+        prompts,
+    }
+}
+
+/// A list of the prompts offered, with the wakeup's own kept even when it is not among them;
+/// a text box when there is no list.
+fn prompt_picker(spec: &WakeupSpec, prompts: &[PromptChoice]) -> String {
+    if prompts.is_empty() {
+        return format!(
+            "<input id=\"prompt\" name=\"prompt\" value=\"{}\">",
+            esc(&spec.prompt)
+        );
+    }
+    let mut options: String = prompts
+        .iter()
+        .map(|p| {
+            format!(
+                "<option value=\"{}\"{}>{}</option>",
+                esc(&p.name),
+                if p.name == spec.prompt {
+                    " selected"
+                } else {
+                    ""
+                },
+                esc(&p.label)
+            )
+        })
+        .collect();
+    if !spec.prompt.is_empty() && !prompts.iter().any(|p| p.name == spec.prompt) {
+        options.push_str(&format!(
+            "<option value=\"{p}\" selected>{p}</option>",
+            p = esc(&spec.prompt)
+        ));
+    }
+    format!("<select id=\"prompt\" name=\"prompt\">{options}</select>")
+}
+
+/// The users a front desk may pick as members (everybody, for one with the grant to call
+/// other extensions); nobody for anyone else, whose wakeups call only themselves.
+async fn directory(state: &AppState, current: &CurrentUser) -> Vec<User> {
+    if !current.user.wakeup_others {
+        return Vec::new();
+    }
+    let everybody = UserQuery {
+        search: String::new(),
+        page: 1,
+        per_page: DIRECTORY_MAX,
+    };
+    match state.backend.list_users(&everybody).await {
+        Ok(page) => page.users,
+        Err(e) => {
+            // The text box still takes extensions.
+            tracing::warn!(error = %e, "no member list for the wakeup form");
+            Vec::new()
+        }
+    }
+}
+
+/// Most users offered as checkboxes; more extensions go in the text box.
+const DIRECTORY_MAX: u32 = 500;
+
+/// Checkboxes for the users in `directory`, ticked for `spec`'s members; the members not among
+/// them stay in the text box.
+fn member_picker(spec: &WakeupSpec, directory: &[User]) -> (String, String) {
+    let boxes: String = directory
+        .iter()
+        .map(|u| {
+            let ext = esc(&u.extension);
+            format!(
+                "<label class=\"inline\"><input type=\"checkbox\" id=\"member-{ext}\" name=\"members\" value=\"{ext}\"{c}> {ext} {name}</label>",
+                c = checked(spec.members.contains(&u.extension)),
+                name = esc(&u.name),
+            )
+        })
+        .collect();
+    let others: Vec<&str> = spec
+        .members
+        .iter()
+        .filter(|m| !directory.iter().any(|u| &u.extension == *m))
+        .map(String::as_str)
+        .collect();
+    (boxes, others.join(", "))
 }
 
 fn form_page(
@@ -172,16 +361,17 @@ fn form_page(
     spec: &WakeupSpec,
     errors: &[FieldError],
     extra: &str,
+    lists: &FormLists,
 ) -> Html<String> {
     let body = format!(
         "<p><a href=\"/wakeups\">← All wakeup calls</a></p>{}{}{extra}",
         read_only_note(current.can_write(Menu::Wakeup)),
-        form_html(current, action, spec, errors)
+        form_html(current, action, spec, errors, lists)
     );
     menu_page(title, current, Menu::Wakeup, &body)
 }
 
-pub async fn new_form(current: CurrentUser) -> Html<String> {
+pub async fn new_form(State(state): State<AppState>, current: CurrentUser) -> Html<String> {
     form_page(
         &current,
         "New wakeup call",
@@ -189,6 +379,7 @@ pub async fn new_form(current: CurrentUser) -> Html<String> {
         &default_spec(&current),
         &[],
         "",
+        &form_lists(&state, &current).await,
     )
 }
 
@@ -207,7 +398,7 @@ fn spec_or_errors(form: &Pairs, current: &CurrentUser) -> Parsed {
             spec.name = forms::field(form, "name").to_owned();
             spec.time_zone = forms::field(form, "time_zone").to_owned();
             spec.prompt = forms::field(form, "prompt").to_owned();
-            spec.members = forms::split_numbers(forms::field(form, "members"));
+            spec.members = forms::members(form);
             Parsed::Invalid(Box::new((spec, errors)))
         }
     }
@@ -221,7 +412,10 @@ pub async fn create(
     let (spec, errors) = match spec_or_errors(&form, &current) {
         Parsed::Valid(spec) => match state
             .backend
-            .create_wakeup(current.extension(), &spec)
+            .create_wakeup(
+                current.extension(),
+                &spec.clone().in_zone_by_default(&current.user.time_zone),
+            )
             .await
         {
             Ok(_) => return Ok(redirect("/wakeups?done=created")),
@@ -230,11 +424,19 @@ pub async fn create(
         },
         Parsed::Invalid(invalid) => *invalid,
     };
-    let html = form_page(&current, "New wakeup call", "/wakeups", &spec, &errors, "");
+    let html = form_page(
+        &current,
+        "New wakeup call",
+        "/wakeups",
+        &spec,
+        &errors,
+        "",
+        &form_lists(&state, &current).await,
+    );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 
-async fn history_html(state: &AppState, id: WakeupId) -> Result<String, PortalError> {
+async fn history_html(state: &AppState, id: WakeupId, zone: &str) -> Result<String, PortalError> {
     let attempts = state.backend.wakeup_attempts(id).await?;
     if attempts.is_empty() {
         return Ok("<section class=\"card\"><h2>History</h2><p class=\"empty\" id=\"no-attempts\">No calls made yet.</p></section>".into());
@@ -244,7 +446,7 @@ async fn history_html(state: &AppState, id: WakeupId) -> Result<String, PortalEr
         .map(|a| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                format_time(&a.at),
+                format_time(&a.at, zone),
                 esc(&a.member),
                 a.outcome.label(),
                 esc(&a.detail)
@@ -263,7 +465,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let wakeup = own_wakeup(&state, &current, parse_id(&id)?).await?;
-    let history = history_html(&state, wakeup.id).await?;
+    let history = history_html(&state, wakeup.id, &current.user.time_zone).await?;
     let action = format!("/wakeups/{}", wakeup.id);
     Ok(form_page(
         &current,
@@ -272,6 +474,7 @@ pub async fn edit_form(
         &wakeup.spec,
         &[],
         &history,
+        &form_lists(&state, &current).await,
     ))
 }
 
@@ -291,7 +494,15 @@ pub async fn update(
         Parsed::Invalid(invalid) => *invalid,
     };
     let action = format!("/wakeups/{}", wakeup.id);
-    let html = form_page(&current, &wakeup.spec.name, &action, &spec, &errors, "");
+    let html = form_page(
+        &current,
+        &wakeup.spec.name,
+        &action,
+        &spec,
+        &errors,
+        "",
+        &form_lists(&state, &current).await,
+    );
     Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
 }
 

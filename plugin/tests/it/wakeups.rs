@@ -179,3 +179,223 @@ async fn api_lists_attempt_history() {
     assert_eq!(history[0]["outcome"], "no_answer");
     assert_eq!(history[0]["member"], "201");
 }
+
+#[tokio::test]
+async fn wakeup_form_saves_the_call_settings() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "Gentle"),
+                ("prompt", "wakeup-call"),
+                ("schedule", "weekly"),
+                ("days", "mon"),
+                ("time", "06:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("members", "201"),
+                ("enabled", "on"),
+                ("ring_secs", "45"),
+                ("retries", "5"),
+                ("retry_interval_mins", "10"),
+                ("snooze_mins", "9"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.header("location"), "/wakeups?done=created");
+    let data = app.backend.lock();
+    let created = data
+        .wakeups
+        .values()
+        .find(|w| w.spec.name == "Gentle")
+        .expect("created");
+    assert_eq!(created.spec.calls.ring_secs, Some(45));
+    assert_eq!(created.spec.calls.retries, Some(5));
+    assert_eq!(created.spec.calls.retry_interval_mins, Some(10));
+    assert_eq!(created.spec.calls.snooze_mins, Some(9));
+}
+
+#[tokio::test]
+async fn wakeup_form_shows_a_snooze_that_is_not_a_number_next_to_its_field() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "Gentle"),
+                ("prompt", "wakeup-call"),
+                ("schedule", "weekly"),
+                ("days", "mon"),
+                ("time", "06:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("members", "201"),
+                ("snooze_mins", "soon"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        answer.body.contains("id=\"snooze_mins-error\""),
+        "{}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn api_refuses_too_many_retries_naming_the_field() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app
+        .json(
+            Method::POST,
+            "/api/v1/wakeups",
+            &alice,
+            serde_json::json!({
+                "name": "Early", "prompt": "wakeup-call",
+                "schedule": {"kind": "once", "date": "2026-12-24", "time": "06:30:00"},
+                "time_zone": "Europe/Berlin", "members": ["201"], "enabled": true,
+                "retries": 99
+            }),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.json()["fields"][0]["field"], "retries");
+}
+
+fn front_desk(app: &TestApp) {
+    app.backend
+        .lock()
+        .accounts
+        .get_mut("201")
+        .expect("alice")
+        .user
+        .wakeup_others = true;
+}
+
+#[tokio::test]
+async fn front_desk_picks_members_from_the_users_instead_of_typing_them() {
+    let app = TestApp::new();
+    front_desk(&app);
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/new", &alice).await;
+    assert!(page.body.contains("id=\"member-picker\""), "{}", page.body);
+    assert!(page.body.contains("id=\"member-202\""), "{}", page.body);
+}
+
+#[tokio::test]
+async fn user_without_the_grant_gets_no_member_picker() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/new", &alice).await;
+    assert!(!page.body.contains("id=\"member-picker\""), "{}", page.body);
+}
+
+#[tokio::test]
+async fn picked_and_typed_members_are_saved_together() {
+    let app = TestApp::new();
+    front_desk(&app);
+    let alice = app.alice().await;
+    let answer = app
+        .post_form(
+            "/wakeups",
+            &alice,
+            &[
+                ("name", "Rooms"),
+                ("prompt", "wakeup-call"),
+                ("schedule", "weekly"),
+                ("days", "mon"),
+                ("time", "06:30"),
+                ("time_zone", "Europe/Berlin"),
+                ("members", "202"),
+                ("members", "203"),
+                ("members", "0301, 0302"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.header("location"), "/wakeups?done=created");
+    let data = app.backend.lock();
+    let created = data
+        .wakeups
+        .values()
+        .find(|w| w.spec.name == "Rooms")
+        .expect("created");
+    assert_eq!(created.spec.members, vec!["202", "203", "0301", "0302"]);
+}
+
+#[tokio::test]
+async fn front_desk_sees_the_outcomes_of_its_wakeups_in_its_zone() {
+    use chrono::TimeZone;
+    let app = TestApp::new();
+    front_desk(&app);
+    {
+        let mut data = app.backend.lock();
+        data.accounts.get_mut("201").expect("alice").user.time_zone = "Europe/Berlin".into();
+        data.attempts.insert(
+            1,
+            vec![ringside_portal::model::WakeupAttempt {
+                at: chrono::Utc
+                    .with_ymd_and_hms(2026, 12, 24, 5, 30, 0)
+                    .single()
+                    .expect("time"),
+                member: "0301".into(),
+                outcome: ringside_portal::model::WakeupOutcome::NoAnswer,
+                detail: String::new(),
+            }],
+        );
+    }
+    let alice = app.alice().await;
+    assert!(
+        app.get("/wakeups", &alice)
+            .await
+            .body
+            .contains("href=\"/wakeups/outcomes\"")
+    );
+    let page = app.get("/wakeups/outcomes", &alice).await;
+    assert!(page.body.contains("id=\"outcomes-1\""), "{}", page.body);
+    assert!(page.body.contains("2026-12-24 06:30 CET"), "{}", page.body);
+    assert!(page.body.contains("no answer"), "{}", page.body);
+    // Wakeup 2 is Bob's.
+    assert!(!page.body.contains("id=\"outcomes-2\""), "{}", page.body);
+}
+
+#[tokio::test]
+async fn prompt_is_picked_from_the_default_and_the_system_sounds() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/wakeups/new", &alice).await;
+    assert!(
+        page.body.contains("<select id=\"prompt\" name=\"prompt\">"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("<option value=\"this-is-yr-wakeup-call\" selected>Ringside&#39;s default wakeup prompt</option>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("System sound: good-morning"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_wakeups_own_prompt_stays_selectable_when_it_is_not_in_the_list() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    // Wakeup 1's prompt is `wakeup-call`, which the list does not offer.
+    let page = app.get("/wakeups/1", &alice).await;
+    assert!(
+        page.body
+            .contains("<option value=\"wakeup-call\" selected>wakeup-call</option>"),
+        "{}",
+        page.body
+    );
+}

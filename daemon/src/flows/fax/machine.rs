@@ -340,6 +340,7 @@ mod tests {
             document_path: Some("/d/doc.pdf".into()),
             tiff_path: None,
             pdf_path: None,
+            file_name: String::new(),
             pages_total: 0,
             pages_sent: 0,
             attempts: 0,

@@ -139,6 +139,23 @@ pub struct SendRequest {
     pub owner: String,
     pub number: String,
     pub document: PathBuf,
+    /// The name the user knows the document by; `None`: the document's own file name.
+    pub file_name: Option<String>,
+}
+
+/// Longest document name kept for showing.
+const FILE_NAME_MAX: usize = 200;
+
+/// The name a document is shown by: its file name, without control characters, capped.
+pub fn document_file_name(document: &Path) -> String {
+    shown_file_name(&document.file_name().unwrap_or_default().to_string_lossy())
+}
+
+fn shown_file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .take(FILE_NAME_MAX)
+        .collect()
 }
 
 /// Checks the request and queues the fax; the copy of the document lives in `outgoing_dir`.
@@ -171,6 +188,10 @@ pub async fn submit_fax(
                 tiff_path: None,
                 pages_total: pages,
                 max_attempts,
+                file_name: request
+                    .file_name
+                    .as_deref()
+                    .map_or_else(|| document_file_name(&request.document), shown_file_name),
             },
             chrono::Utc::now(),
         )

@@ -118,7 +118,25 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
         disabled: false,
         access: MenuAccess::all(access),
         wakeup_others: false,
+        time_zone: DEFAULT_ZONE.into(),
+        must_change_password: false,
     }
+}
+
+/// The zone of users who chose none (the server's default).
+pub const DEFAULT_ZONE: &str = "UTC";
+
+/// A zone's canonical name; `Validation` on `time_zone` for anything that is not a zone.
+fn checked_zone(zone: &str) -> BackendResult<String> {
+    if zone.trim().is_empty() {
+        return Ok(DEFAULT_ZONE.into());
+    }
+    ringside_portal::zone::canonical(zone).ok_or_else(|| {
+        BackendError::Validation(vec![FieldError::new(
+            "time_zone",
+            format!("{zone:?} is not a time zone name such as Europe/Berlin"),
+        )])
+    })
 }
 
 pub fn t0() -> chrono::DateTime<Utc> {
@@ -141,6 +159,7 @@ pub fn wakeup(id: WakeupId, owner: &str) -> Wakeup {
             time_zone: "Europe/Berlin".into(),
             members: vec![owner.into()],
             enabled: true,
+            calls: WakeupCalls::default(),
         },
         next_due: None,
     }
@@ -364,6 +383,7 @@ impl Backend for FakeBackend {
             return Err(BackendError::WrongPassword);
         }
         account.password = new.into();
+        account.user.must_change_password = false;
         Ok(())
     }
 
@@ -387,6 +407,17 @@ impl Backend for FakeBackend {
             .get_mut(extension)
             .ok_or(BackendError::NotFound)?;
         account.user.email = email.into();
+        Ok(())
+    }
+
+    async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
+        let zone = checked_zone(zone)?;
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        account.user.time_zone = zone;
         Ok(())
     }
 
@@ -609,6 +640,19 @@ impl Backend for FakeBackend {
         Ok(w.clone())
     }
 
+    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        Ok(vec![
+            PromptChoice {
+                name: "this-is-yr-wakeup-call".into(),
+                label: "Ringside's default wakeup prompt".into(),
+            },
+            PromptChoice {
+                name: "good-morning".into(),
+                label: "System sound: good-morning".into(),
+            },
+        ])
+    }
+
     async fn set_wakeup_enabled(&self, id: WakeupId, enabled: bool) -> BackendResult<Wakeup> {
         let mut data = self.lock();
         let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
@@ -714,6 +758,63 @@ impl Backend for FakeBackend {
         )))
     }
 
+    async fn cancel_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        let mut data = self.lock();
+        let job = data.fax_jobs.get_mut(&id).ok_or(BackendError::NotFound)?;
+        if job.state.is_final() {
+            return Err(BackendError::Conflict(
+                "this fax is already finished; there is nothing to cancel".into(),
+            ));
+        }
+        job.state = FaxState::Failed;
+        job.error = "cancelled by the user".into();
+        Ok(job.clone())
+    }
+
+    async fn resend_fax(&self, id: FaxJobId) -> BackendResult<FaxJob> {
+        let mut data = self.lock();
+        let old = data
+            .fax_jobs
+            .get(&id)
+            .cloned()
+            .ok_or(BackendError::NotFound)?;
+        if old.state != FaxState::Failed {
+            return Err(BackendError::Conflict(
+                "only a failed fax can be sent again".into(),
+            ));
+        }
+        data.next_id += 1;
+        let job = FaxJob {
+            id: data.next_id,
+            state: FaxState::Queued,
+            attempts: 0,
+            error: String::new(),
+            ..old
+        };
+        data.fax_jobs.insert(job.id, job.clone());
+        Ok(job)
+    }
+
+    async fn delete_sent_fax(&self, id: FaxJobId) -> BackendResult<()> {
+        let mut data = self.lock();
+        let job = data.fax_jobs.get(&id).ok_or(BackendError::NotFound)?;
+        if !job.state.is_final() {
+            return Err(BackendError::Conflict(
+                "this fax is still being sent; cancel it first".into(),
+            ));
+        }
+        data.fax_jobs.remove(&id);
+        Ok(())
+    }
+
+    async fn delete_received_fax(&self, id: ReceivedFaxId) -> BackendResult<()> {
+        self.lock()
+            .received
+            .remove(&id)
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
+    }
+
     async fn list_users(&self, query: &UserQuery) -> BackendResult<UserPage> {
         let data = self.lock();
         let needle = query.search.to_lowercase();
@@ -747,6 +848,7 @@ impl Backend for FakeBackend {
                 "must be 2 to 15 digits",
             )]));
         }
+        let time_zone = checked_zone(&new.time_zone)?;
         let mut data = self.lock();
         if data.accounts.contains_key(&new.extension) {
             return Err(BackendError::Conflict(format!(
@@ -764,6 +866,8 @@ impl Backend for FakeBackend {
             disabled: false,
             access,
             wakeup_others: false,
+            time_zone,
+            must_change_password: false,
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
@@ -786,6 +890,7 @@ impl Backend for FakeBackend {
     }
 
     async fn update_user(&self, extension: &str, update: &UserUpdate) -> BackendResult<User> {
+        let time_zone = update.time_zone.as_deref().map(checked_zone).transpose()?;
         let mut data = self.lock();
         let account = data
             .accounts
@@ -800,6 +905,12 @@ impl Backend for FakeBackend {
         u.access = update.access;
         if let Some(on) = update.wakeup_others {
             u.wakeup_others = on;
+        }
+        if let Some(zone) = time_zone {
+            u.time_zone = zone;
+        }
+        if let Some(on) = update.must_change_password {
+            u.must_change_password = on;
         }
         Ok(u.clone())
     }
@@ -816,8 +927,22 @@ impl Backend for FakeBackend {
                 });
                 continue;
             }
+            let time_zone = match checked_zone(&row.time_zone) {
+                Ok(zone) => zone,
+                Err(_) => {
+                    report.rejected.push(ImportRejected {
+                        line: row.line,
+                        extension: row.extension.clone(),
+                        reason: format!("invalid time_zone {:?}", row.time_zone),
+                    });
+                    continue;
+                }
+            };
             data.imported.push(row.clone());
-            let user = user(&row.extension, &row.name, Access::Write);
+            let user = User {
+                time_zone,
+                ..user(&row.extension, &row.name, Access::Write)
+            };
             data.accounts.insert(
                 row.extension.clone(),
                 Account {
@@ -834,6 +959,30 @@ impl Backend for FakeBackend {
             });
         }
         Ok(report)
+    }
+
+    async fn delete_user(&self, extension: &str) -> BackendResult<()> {
+        let mut data = self.lock();
+        data.accounts
+            .remove(extension)
+            .ok_or(BackendError::NotFound)?;
+        data.sessions.retain(|_, s| s.extension != extension);
+        data.wakeups.retain(|_, w| w.owner != extension);
+        Ok(())
+    }
+
+    async fn suggest_extension(&self) -> BackendResult<Option<String>> {
+        let data = self.lock();
+        let highest = data
+            .accounts
+            .keys()
+            .filter(|e| (2..=15).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_digit()))
+            .max_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+        Ok(highest.and_then(|h| {
+            let next = h.parse::<u64>().ok()? + 1;
+            let text = format!("{next:0width$}", width = h.len());
+            (text.len() == h.len()).then_some(text)
+        }))
     }
 
     async fn reset_password(&self, extension: &str, new: Option<&str>) -> BackendResult<String> {
@@ -859,7 +1008,11 @@ impl Backend for FakeBackend {
     }
 
     async fn calls(&self, viewer: &CallViewer, query: &CallsQuery) -> BackendResult<CallsPage> {
-        let all = calls_matching(&self.lock(), viewer, &query.filter)?;
+        let mut all = calls_matching(&self.lock(), viewer, &query.filter)?;
+        // Like the daemon: the start on the wall clock of the filter's zone.
+        for call in &mut all {
+            call.started_local = ringside_portal::zone::format_in(&call.started, &query.filter.tz);
+        }
         let per_page = query.per_page.max(1) as usize;
         let skip = (query.page.max(1) as usize - 1) * per_page;
         Ok(CallsPage {
@@ -1079,6 +1232,21 @@ fn check_wakeup(spec: &WakeupSpec) -> BackendResult<()> {
     }
     if !KNOWN_ZONES.contains(&spec.time_zone.as_str()) {
         errors.push(FieldError::new("time_zone", "unknown time zone"));
+    }
+    let ranges = [
+        ("ring_secs", spec.calls.ring_secs, 5..=300),
+        ("retries", spec.calls.retries, 0..=10),
+        (
+            "retry_interval_mins",
+            spec.calls.retry_interval_mins,
+            1..=120,
+        ),
+        ("snooze_mins", spec.calls.snooze_mins, 1..=60),
+    ];
+    for (field, value, range) in ranges {
+        if value.is_some_and(|v| !range.contains(&v)) {
+            errors.push(FieldError::new(field, "out of range"));
+        }
     }
     if errors.is_empty() {
         Ok(())
