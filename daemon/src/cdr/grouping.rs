@@ -136,13 +136,21 @@ pub fn summarize(rows: &[Cdr], is_user: &dyn Fn(&str) -> bool) -> Option<CallSum
     let call_id = first.call_id().to_owned();
     let started = first.start;
     let ended = rows.iter().map(|r| r.end).max().unwrap_or(first.end);
-    let caller = if first.source.is_empty() {
-        channel_extension(&first.channel)
-            .unwrap_or_default()
-            .to_owned()
-    } else {
-        first.source.clone()
-    };
+    // The first record with a caller number says who called. A Local channel's name carries
+    // the number it dials, not its caller's: the `;1` half an originate leaves first has an
+    // empty source and a name such as `Local/2005@…;1`, where 2005 is the one called.
+    let caller = rows
+        .iter()
+        .map(|r| r.source.as_str())
+        .find(|s| !s.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            rows.iter()
+                .filter(|r| !r.channel.starts_with("Local/"))
+                .find_map(|r| channel_extension(&r.channel))
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
     let callee = rows
         .iter()
         .map(|r| r.destination.as_str())
@@ -350,6 +358,16 @@ mod tests {
                 l,
             ),
         ]
+    }
+
+    #[test]
+    fn the_caller_of_an_originated_call_is_the_first_source_not_the_local_channels_number() {
+        let mut rows = local_pair_answered();
+        // The `;1` half an originate leaves has no caller number of its own.
+        rows[2].source.clear();
+        let call = summarize(&rows, &users).expect("a call");
+        assert_eq!(call.caller, "1001");
+        assert_eq!(call.callee, "2001");
     }
 
     #[test]
