@@ -130,6 +130,12 @@ impl Store {
                         sqlx::query("PRAGMA foreign_keys = ON")
                             .execute(&mut *conn)
                             .await?;
+                        // SQLite's default page cache is 2 MB per connection; the call
+                        // history's indexes outgrow it, and every insert then reads its
+                        // B-tree pages back from the OS. 8 MB caps eight connections at 64 MB.
+                        sqlx::query("PRAGMA cache_size = -8000")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
