@@ -180,6 +180,21 @@ async fn api_lists_attempt_history() {
     assert_eq!(history[0]["member"], "201");
 }
 
+/// The wakeup form for a Monday 06:30 Berlin wakeup of 201 named "Gentle", plus `extra`.
+fn gentle_weekly_form<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("name", "Gentle"),
+        ("prompt", "wakeup-call"),
+        ("schedule", "weekly"),
+        ("days", "mon"),
+        ("time", "06:30"),
+        ("time_zone", "Europe/Berlin"),
+        ("members", "201"),
+    ];
+    form.extend_from_slice(extra);
+    form
+}
+
 #[tokio::test]
 async fn wakeup_form_saves_the_call_settings() {
     let app = TestApp::new();
@@ -188,20 +203,13 @@ async fn wakeup_form_saves_the_call_settings() {
         .post_form(
             "/wakeups",
             &alice,
-            &[
-                ("name", "Gentle"),
-                ("prompt", "wakeup-call"),
-                ("schedule", "weekly"),
-                ("days", "mon"),
-                ("time", "06:30"),
-                ("time_zone", "Europe/Berlin"),
-                ("members", "201"),
+            &gentle_weekly_form(&[
                 ("enabled", "on"),
                 ("ring_secs", "45"),
                 ("retries", "5"),
                 ("retry_interval_mins", "10"),
                 ("snooze_mins", "9"),
-            ],
+            ]),
         )
         .await;
     assert_eq!(answer.header("location"), "/wakeups?done=created");
@@ -225,16 +233,7 @@ async fn wakeup_form_shows_a_snooze_that_is_not_a_number_next_to_its_field() {
         .post_form(
             "/wakeups",
             &alice,
-            &[
-                ("name", "Gentle"),
-                ("prompt", "wakeup-call"),
-                ("schedule", "weekly"),
-                ("days", "mon"),
-                ("time", "06:30"),
-                ("time_zone", "Europe/Berlin"),
-                ("members", "201"),
-                ("snooze_mins", "soon"),
-            ],
+            &gentle_weekly_form(&[("snooze_mins", "soon")]),
         )
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
