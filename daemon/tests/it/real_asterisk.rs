@@ -677,6 +677,23 @@ async fn forward_no_answer_rings_the_forward_target_after_the_ring_time() {
     daemon.finish(&[&caller, &forwarded]).await;
 }
 
+/// Originates `endpoint` over ARI (the test's own credentials); its other half runs `s@context`.
+async fn originate_into(url: &str, endpoint: &str, context: &str) {
+    let answer = reqwest::Client::new()
+        .post(format!("{url}/channels"))
+        .basic_auth("ringside", Some("ringside-test"))
+        .query(&[
+            ("endpoint", endpoint),
+            ("context", context),
+            ("extension", "s"),
+            ("priority", "1"),
+        ])
+        .send()
+        .await
+        .expect("originate");
+    assert!(answer.status().is_success(), "{answer:?}");
+}
+
 /// The spool directory of the Asterisk under test (`start-asterisk.sh` prints it).
 fn asterisk_spool() -> Option<std::path::PathBuf> {
     match std::env::var("RINGSIDE_TEST_ASTERISK_SPOOL") {
@@ -725,19 +742,7 @@ async fn a_voicemail_left_on_asterisk_is_listed_played_marked_heard_and_deleted_
 
     // A caller leaves a short message: VoiceMail() on one half of a Local channel, a prompt
     // played into it from the other.
-    let left = reqwest::Client::new()
-        .post(format!("{url}/channels"))
-        .basic_auth("ringside", Some("ringside-test"))
-        .query(&[
-            ("endpoint", "Local/1003@test-leave-vm"),
-            ("context", "test-vm-speaker"),
-            ("extension", "s"),
-            ("priority", "1"),
-        ])
-        .send()
-        .await
-        .expect("originate");
-    assert!(left.status().is_success(), "{left:?}");
+    originate_into(&url, "Local/1003@test-leave-vm", "test-vm-speaker").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while mailbox_1003(&ami).await.0 == new_before {
         assert!(tokio::time::Instant::now() < deadline, "no message left");
@@ -864,19 +869,7 @@ async fn a_call_between_two_users_is_in_both_histories_once_across_a_restart() {
     let alice_before = call_lines(data, "1001");
     let bob_before = call_lines(data, "2005");
     // 1001 dials 2005 through a Local channel pair; 2005 talks for a second.
-    let placed = reqwest::Client::new()
-        .post(format!("{url}/channels"))
-        .basic_auth("ringside", Some("ringside-test"))
-        .query(&[
-            ("endpoint", "Local/2005@test-internal"),
-            ("context", "test-caller"),
-            ("extension", "s"),
-            ("priority", "1"),
-        ])
-        .send()
-        .await
-        .expect("originate");
-    assert!(placed.status().is_success(), "{placed:?}");
+    originate_into(&url, "Local/2005@test-internal", "test-caller").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while call_lines(data, "1001").len() == alice_before.len()
         || call_lines(data, "2005").len() == bob_before.len()
