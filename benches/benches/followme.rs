@@ -140,6 +140,10 @@ async fn settings_store(dir: &std::path::Path) -> Store {
 }
 
 async fn run_daemon() {
+    // `RINGSIDE_BENCH_METRICS=1` installs the Prometheus recorder the daemon installs when
+    // `[metrics] listen` is set, to measure what the metrics cost.
+    let metrics = std::env::var("RINGSIDE_BENCH_METRICS").is_ok_and(|v| v == "1");
+    let metrics_handle = metrics.then(|| ringside::ops::install_recorder().expect("recorder"));
     let sim = ringside_benches::sim_process::SimProcess::start().await;
     let addr = sim.addr.clone();
     let base = sim.base_url();
@@ -245,6 +249,20 @@ async fn run_daemon() {
         "follow-me load: {CALLS} calls, 3 legs each, arriving over {spread_ms} ms (simulator in its own process)"
     );
     println!("  REST transport             {:>8}", transport);
+    println!(
+        "  metrics recorder           {:>8}",
+        if metrics { "on" } else { "off" }
+    );
+    if let Some(handle) = &metrics_handle {
+        // One scrape, as Prometheus would take every 15 s.
+        let scrape = Instant::now();
+        let text = handle.render();
+        println!(
+            "  one scrape                 {:>8.3} ms ({} bytes)",
+            scrape.elapsed().as_secs_f64() * 1e3,
+            text.len()
+        );
+    }
     println!("  peak channels up           {:>8}", peak.channels);
     println!("  peak calls connected       {:>8}", peak.bridged / 2);
     println!(
