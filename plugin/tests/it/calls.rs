@@ -19,6 +19,15 @@ fn ids(answer: &Answer) -> Vec<String> {
         .collect()
 }
 
+/// Alice asks for `path` and is told her request is bad (400).
+async fn alice_gets_a_bad_request(path: &str) -> Answer {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app.get(path, &alice).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    answer
+}
+
 #[tokio::test]
 async fn the_api_lists_only_the_users_own_calls_newest_first() {
     let app = TestApp::new();
@@ -46,10 +55,7 @@ async fn the_status_filter_keeps_only_matching_calls() {
 
 #[tokio::test]
 async fn a_date_that_does_not_parse_is_a_400_naming_it() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let answer = app.get("/api/v1/calls?since=yesterday", &alice).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let answer = alice_gets_a_bad_request("/api/v1/calls?since=yesterday").await;
     assert!(
         answer
             .body
@@ -61,18 +67,12 @@ async fn a_date_that_does_not_parse_is_a_400_naming_it() {
 
 #[tokio::test]
 async fn an_unknown_status_is_a_400() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let answer = app.get("/api/v1/calls?status=lost", &alice).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    alice_gets_a_bad_request("/api/v1/calls?status=lost").await;
 }
 
 #[tokio::test]
 async fn an_unknown_direction_on_the_page_is_a_400() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let answer = app.get("/calls?direction=sideways", &alice).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    let answer = alice_gets_a_bad_request("/calls?direction=sideways").await;
     assert!(
         answer
             .body
@@ -84,10 +84,7 @@ async fn an_unknown_direction_on_the_page_is_a_400() {
 
 #[tokio::test]
 async fn a_page_number_that_is_not_a_number_is_a_400() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let answer = app.get("/api/v1/calls?page=two", &alice).await;
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    alice_gets_a_bad_request("/api/v1/calls?page=two").await;
 }
 
 #[tokio::test]
