@@ -22,9 +22,8 @@ use ringside::ari::connection;
 use ringside::ari::simulator::Script;
 use ringside::flows::dispatch::Engine;
 use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder};
-use ringside::store::{
-    CallHandling, CallerIdMode, FollowMeSettings, FollowMeStep, Forward, NewUser, Store, TimeRule,
-};
+use ringside::store::{CallHandling, FollowMeSettings, Forward, NewUser, Store, TimeRule};
+use ringside_benches::process_stats::{cpu_time, proc_status_kb};
 use tokio_util::sync::CancellationToken;
 
 const CALLS: usize = 1000;
@@ -60,29 +59,6 @@ fn main() {
     runtime.block_on(run_daemon());
 }
 
-fn proc_status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// User + system CPU time of this process.
-fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0);
-    // Linux reports in clock ticks of 1/100 s (USER_HZ).
-    Duration::from_millis(ticks * 10)
-}
-
 #[derive(Debug, Default, serde::Deserialize)]
 struct Counts {
     channels: u64,
@@ -108,18 +84,11 @@ async fn settings_store(dir: &std::path::Path) -> Store {
             .expect("user");
     }
     store
-        .set_followme(&FollowMeSettings {
-            extension: "1001".into(),
-            enabled: true,
-            initial_ring_secs: 0,
-            steps: vec![FollowMeStep {
-                numbers: vec!["3001".into(), "3002".into(), "3003".into()],
-                ring_secs: 20,
-            }],
-            confirm: false,
-            moh: false,
-            caller_id: CallerIdMode::Caller,
-        })
+        .set_followme(&FollowMeSettings::ringing(
+            "1001",
+            0,
+            &[(&["3001", "3002", "3003"], 20)],
+        ))
         .await
         .expect("follow-me");
     store

@@ -18,7 +18,9 @@ use ringside::flows::wakeup::{
 };
 use ringside::schedule::{Outcome, SystemClock};
 use ringside::store::Store;
+use ringside_benches::process_stats::peak_rss_kib;
 use ringside_benches::wakeup_figures::percentile_ms;
+use ringside_benches::wakeup_seed::seed_wakeups;
 use tokio_util::sync::CancellationToken;
 
 const DUE_AT_ONCE: usize = 10_000;
@@ -46,38 +48,6 @@ impl WakeupDialer for LatenessDialer {
     }
 }
 
-async fn seed(store: &Store, count: usize, due: impl Fn(usize) -> DateTime<Utc>) {
-    sqlx::query(
-        "INSERT INTO users (extension, display_name, created_at) VALUES ('1001', 'Bench', 0)",
-    )
-    .execute(store.pool())
-    .await
-    .expect("user");
-    let mut tx = store.pool().begin().await.expect("begin");
-    for chunk_start in (0..count).step_by(1000) {
-        let mut sql = String::from(
-            "INSERT INTO wakeups (owner, name, enabled, prompt, rule, tz, members, ring_secs, retries, \
-             retry_interval_mins, snooze_mins, next_fire_at, created_at, updated_at) VALUES ",
-        );
-        for i in chunk_start..(chunk_start + 1000).min(count) {
-            let at = due(i);
-            if i > chunk_start {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "('1001', 'w{i}', 1, 'beep', 'once {}', 'UTC', '1001', 30, 3, 1, 5, {}, 0, 0)",
-                at.format("%Y-%m-%d %H:%M"),
-                at.timestamp_millis()
-            ));
-        }
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut *tx)
-            .await
-            .expect("insert wakeups");
-    }
-    tx.commit().await.expect("commit");
-}
-
 /// A fresh SQLite store with [`DUE_AT_ONCE`] wakeups all due at one whole second, 8 s from
 /// now (time to connect and claim before they fall due).
 async fn due_at_once() -> (tempfile::TempDir, Store, DateTime<Utc>) {
@@ -86,7 +56,7 @@ async fn due_at_once() -> (tempfile::TempDir, Store, DateTime<Utc>) {
     let store = Store::connect(&url).await.expect("store");
     let due = Utc::now() + Duration::seconds(8);
     let due = DateTime::from_timestamp(due.timestamp(), 0).expect("whole second");
-    seed(&store, DUE_AT_ONCE, |_| due).await;
+    seed_wakeups(&store, DUE_AT_ONCE, 3, |_| due).await;
     (dir, store, due)
 }
 
@@ -210,17 +180,6 @@ async fn lateness_simulator_run() {
     drop(sim);
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
 struct NoCalls;
 
 #[async_trait::async_trait]
@@ -266,7 +225,7 @@ async fn startup_run() {
         let store = Store::connect(&url).await.expect("store");
         let base = Utc::now() + Duration::hours(1);
         let seeded = Instant::now();
-        seed(&store, STORED, |i| {
+        seed_wakeups(&store, STORED, 3, |i| {
             base + Duration::seconds((i as i64 * 604_800) / STORED as i64)
         })
         .await;

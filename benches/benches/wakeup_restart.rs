@@ -22,38 +22,12 @@ use ringside::flows::wakeup::{
 use ringside::schedule::SystemClock;
 use ringside::store::Store;
 use ringside_benches::wakeup_figures::percentile_ms;
+use ringside_benches::wakeup_seed::seed_wakeups;
 use tokio_util::sync::CancellationToken;
 
 const WAKEUPS: usize = 1_000;
 const KILL_AFTER_DUE: StdDuration = StdDuration::from_millis(50);
 const RESTART_AFTER_KILL: StdDuration = StdDuration::from_millis(500);
-
-async fn seed(store: &Store, due: DateTime<Utc>) {
-    sqlx::query(
-        "INSERT INTO users (extension, display_name, created_at) VALUES ('1001', 'Bench', 0)",
-    )
-    .execute(store.pool())
-    .await
-    .expect("user");
-    let mut sql = String::from(
-        "INSERT INTO wakeups (owner, name, enabled, prompt, rule, tz, members, ring_secs, retries, \
-         retry_interval_mins, snooze_mins, next_fire_at, created_at, updated_at) VALUES ",
-    );
-    for i in 0..WAKEUPS {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "('1001', 'w{i}', 1, 'beep', 'once {}', 'UTC', '1001', 30, 0, 1, 5, {}, 0, 0)",
-            due.format("%Y-%m-%d %H:%M"),
-            due.timestamp_millis()
-        ));
-    }
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .execute(store.pool())
-        .await
-        .expect("insert wakeups");
-}
 
 /// One daemon's wakeup side: ARI connection, event engine, dialer, scheduler.
 async fn run_daemon(base_url: String, db_url: String, stop: CancellationToken) {
@@ -109,7 +83,7 @@ async fn restart_run() {
     let store = Store::connect(&db_url).await.expect("store");
     let due = Utc::now() + Duration::seconds(6);
     let due = DateTime::from_timestamp(due.timestamp(), 0).expect("whole second");
-    seed(&store, due).await;
+    seed_wakeups(&store, WAKEUPS, 0, |_| due).await;
 
     // The first daemon, in a runtime of its own that is killed.
     let doomed = tokio::runtime::Builder::new_multi_thread()
