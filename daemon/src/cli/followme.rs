@@ -91,15 +91,7 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                         enabled: false,
                         ..s
                     },
-                    None => FollowMeSettings {
-                        extension: extension.clone(),
-                        enabled: false,
-                        initial_ring_secs: 0,
-                        steps: Vec::new(),
-                        confirm: false,
-                        moh: false,
-                        caller_id: CallerIdMode::Caller,
-                    },
+                    None => FollowMeSettings::off(extension.clone()),
                 };
                 store.set_followme(&settings).await?;
                 println!("follow-me for {extension}: off");

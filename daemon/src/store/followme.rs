@@ -35,6 +35,43 @@ pub struct FollowMeSettings {
     pub caller_id: CallerIdMode,
 }
 
+impl FollowMeSettings {
+    /// Follow-me switched off with nothing planned: what an extension that never set it has.
+    pub fn off(extension: impl Into<String>) -> FollowMeSettings {
+        FollowMeSettings {
+            extension: extension.into(),
+            enabled: false,
+            initial_ring_secs: 0,
+            steps: Vec::new(),
+            confirm: false,
+            moh: false,
+            caller_id: CallerIdMode::Caller,
+        }
+    }
+
+    /// Follow-me switched on: the own device rings `initial_ring_secs`, then each step of
+    /// `(numbers, ring seconds)` in turn, with the defaults a new user gets (no confirmation,
+    /// ringing rather than music, the caller's own number shown).
+    pub fn ringing(
+        extension: impl Into<String>,
+        initial_ring_secs: u32,
+        steps: &[(&[&str], u32)],
+    ) -> FollowMeSettings {
+        FollowMeSettings {
+            enabled: true,
+            initial_ring_secs,
+            steps: steps
+                .iter()
+                .map(|(numbers, ring_secs)| FollowMeStep {
+                    numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
+                    ring_secs: *ring_secs,
+                })
+                .collect(),
+            ..FollowMeSettings::off(extension)
+        }
+    }
+}
+
 use super::{Store, StoreError};
 use sqlx::Row;
 

@@ -93,24 +93,9 @@ pub fn check_followme(settings: &FollowMeSettings) -> Result<(), InvalidFollowMe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{CallerIdMode, FollowMeStep};
 
     fn settings(initial: u32, steps: &[(&[&str], u32)]) -> FollowMeSettings {
-        FollowMeSettings {
-            extension: "1001".into(),
-            enabled: true,
-            initial_ring_secs: initial,
-            steps: steps
-                .iter()
-                .map(|(nums, secs)| FollowMeStep {
-                    numbers: nums.iter().map(|s| s.to_string()).collect(),
-                    ring_secs: *secs,
-                })
-                .collect(),
-            confirm: false,
-            moh: false,
-            caller_id: CallerIdMode::Caller,
-        }
+        FollowMeSettings::ringing("1001", initial, steps)
     }
 
     fn problems(s: &FollowMeSettings) -> Vec<FollowMeProblem> {

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use ringside::ari::simulator::{Script, Simulator};
-use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep, Store};
+use ringside::store::{FollowMeSettings, Store};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -98,18 +98,7 @@ async fn serve_runs_follow_me_from_its_database_against_the_simulator() {
             .expect("user");
     }
     store
-        .set_followme(&FollowMeSettings {
-            extension: "1001".into(),
-            enabled: true,
-            initial_ring_secs: 0,
-            steps: vec![FollowMeStep {
-                numbers: vec!["2001".into()],
-                ring_secs: 10,
-            }],
-            confirm: false,
-            moh: false,
-            caller_id: CallerIdMode::Caller,
-        })
+        .set_followme(&FollowMeSettings::ringing("1001", 0, &[(&["2001"], 10)]))
         .await
         .expect("settings");
     let sim = Simulator::start_default().await.expect("sim");

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use ringside::ari::AriClient;
 use ringside::ari::connection;
 use ringside::ari::simulator::{Continued, LegEventOrder, Script, SimConfig, Simulator};
@@ -19,18 +19,12 @@ const SEC: Duration = Duration::from_millis(20);
 const WAIT: Duration = Duration::from_secs(5);
 const CALLER: &str = "5551234";
 
-/// Monday 2026-01-05 10:00 UTC.
 fn monday_morning() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 5, 10, 0, 0)
-        .single()
-        .expect("time")
+    "2026-01-05T10:00:00Z".parse().expect("time")
 }
 
-/// Saturday 2026-01-10 10:00 UTC.
 fn saturday() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 10, 10, 0, 0)
-        .single()
-        .expect("time")
+    "2026-01-10T10:00:00Z".parse().expect("time")
 }
 
 struct Harness {

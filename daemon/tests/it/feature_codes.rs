@@ -8,7 +8,7 @@ use std::time::Duration;
 use ringside::agi::AgiServer;
 use ringside::config::{AgiConfig, FeaturesConfig};
 use ringside::flows::features::FeatureHandler;
-use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep, ForwardKind, NewUser, Store};
+use ringside::store::{FollowMeSettings, ForwardKind, NewUser, Store};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -203,16 +203,8 @@ async fn code_from_an_unknown_extension_is_refused() {
 async fn star_21_toggles_followme_keeping_its_steps() {
     let rig = Rig::new().await;
     let settings = FollowMeSettings {
-        extension: "1001".into(),
         enabled: false,
-        initial_ring_secs: 5,
-        steps: vec![FollowMeStep {
-            numbers: vec!["0170555".into()],
-            ring_secs: 20,
-        }],
-        confirm: false,
-        moh: false,
-        caller_id: CallerIdMode::Caller,
+        ..FollowMeSettings::ringing("1001", 5, &[(&["0170555"], 20)])
     };
     rig.store.set_followme(&settings).await.expect("save");
     let set = rig.dial("*21", "1001").await;

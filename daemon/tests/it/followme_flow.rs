@@ -9,7 +9,7 @@ use ringside::ari::connection;
 use ringside::ari::simulator::{Continued, RestCall, Script, SimConfig, Simulator};
 use ringside::flows::dispatch::Engine;
 use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder, StaticSource};
-use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep};
+use ringside::store::{CallerIdMode, FollowMeSettings};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -129,21 +129,7 @@ impl Harness {
 }
 
 fn settings(initial: u32, steps: &[(&[&str], u32)]) -> FollowMeSettings {
-    FollowMeSettings {
-        extension: "1001".into(),
-        enabled: true,
-        initial_ring_secs: initial,
-        steps: steps
-            .iter()
-            .map(|(n, s)| FollowMeStep {
-                numbers: n.iter().map(|x| (*x).to_owned()).collect(),
-                ring_secs: *s,
-            })
-            .collect(),
-        confirm: false,
-        moh: false,
-        caller_id: CallerIdMode::Caller,
-    }
+    FollowMeSettings::ringing("1001", initial, steps)
 }
 
 fn voicemail(reason_ext: &str) -> Continued {

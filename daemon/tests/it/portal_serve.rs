@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ringside::config::{AgiConfig, AriConfig, Config, PortalConfig, VoicemailConfig};
 use ringside::daemon::Daemon;
-use ringside::store::{CallerIdMode, FollowMeSettings, FollowMeStep, NewUser, Store};
+use ringside::store::{CallerIdMode, FollowMeSettings, NewUser, Store};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -200,16 +200,9 @@ async fn user_made_in_the_store_logs_in_and_reads_their_followme_as_json() {
         add_user(store, "201", "alice-secret").await;
         store
             .set_followme(&FollowMeSettings {
-                extension: "201".into(),
-                enabled: true,
-                initial_ring_secs: 5,
-                steps: vec![FollowMeStep {
-                    numbers: vec!["01715550123".into(), "2002".into()],
-                    ring_secs: 25,
-                }],
                 confirm: true,
-                moh: false,
                 caller_id: CallerIdMode::Extension,
+                ..FollowMeSettings::ringing("201", 5, &[(&["01715550123", "2002"], 25)])
             })
             .await
             .expect("save follow-me");

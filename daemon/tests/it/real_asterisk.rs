@@ -21,7 +21,7 @@ use ringside::flows::dispatch::Engine;
 use ringside::flows::followme::{
     DialTemplates, FollowMeFlow, FollowMeSource, StaticHandlingSource, StaticSource,
 };
-use ringside::store::{CallHandling, CallerIdMode, FollowMeSettings, FollowMeStep, Forward};
+use ringside::store::{CallHandling, FollowMeSettings, Forward};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -200,18 +200,7 @@ async fn wait_voicemail(observer: &Observer, caller: &str, mailbox: &str, reason
 }
 
 fn one_step(ext: &str, numbers: &[&str]) -> FollowMeSettings {
-    FollowMeSettings {
-        extension: ext.into(),
-        enabled: true,
-        initial_ring_secs: 0,
-        steps: vec![FollowMeStep {
-            numbers: numbers.iter().map(|n| (*n).to_owned()).collect(),
-            ring_secs: 15,
-        }],
-        confirm: false,
-        moh: false,
-        caller_id: CallerIdMode::Caller,
-    }
+    FollowMeSettings::ringing(ext, 0, &[(numbers, 15)])
 }
 
 #[tokio::test]

@@ -257,7 +257,6 @@ pub fn plan_stage(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::FollowMeStep;
 
     fn templates() -> DialTemplates {
         DialTemplates {
@@ -267,21 +266,7 @@ mod tests {
     }
 
     fn settings(initial: u32, steps: &[(&[&str], u32)]) -> FollowMeSettings {
-        FollowMeSettings {
-            extension: "1001".into(),
-            enabled: true,
-            initial_ring_secs: initial,
-            steps: steps
-                .iter()
-                .map(|(n, s)| FollowMeStep {
-                    numbers: n.iter().map(|x| (*x).to_owned()).collect(),
-                    ring_secs: *s,
-                })
-                .collect(),
-            confirm: false,
-            moh: false,
-            caller_id: CallerIdMode::Caller,
-        }
+        FollowMeSettings::ringing("1001", initial, steps)
     }
 
     fn caller() -> Caller {

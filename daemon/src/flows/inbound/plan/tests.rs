@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use chrono::TimeZone;
 
 use super::*;
-use crate::store::{FollowMeStep, Forward, TimeRule};
+use crate::store::{Forward, TimeRule};
 
 const CALLER: &str = "5551234";
 const BOSS: &str = "5550001";
@@ -31,16 +31,8 @@ fn office_hours(outside: bool) -> TimeRule {
 
 fn followme(ext: &str) -> FollowMeSettings {
     FollowMeSettings {
-        extension: ext.into(),
-        enabled: true,
-        initial_ring_secs: 5,
-        steps: vec![FollowMeStep {
-            numbers: vec!["0170555".into()],
-            ring_secs: 20,
-        }],
-        confirm: false,
-        moh: false,
         caller_id: CallerIdMode::Extension,
+        ..FollowMeSettings::ringing(ext, 5, &[(&["0170555"], 20)])
     }
 }
 
