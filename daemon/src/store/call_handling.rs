@@ -241,10 +241,7 @@ impl Store {
         let allow = serde_json::to_string(&h.dnd_allow)
             .map_err(|e| StoreError::Corrupt(format!("dnd allow-list: {e}")))?;
         let (dnd_schedule, dnd_outside) = schedule_text(&h.dnd_rule);
-        let (a_sched, a_out) = schedule_text(&h.forward_always.rule);
-        let (b_sched, b_out) = schedule_text(&h.forward_busy.rule);
-        let (n_sched, n_out) = schedule_text(&h.forward_no_answer.rule);
-        let result = sqlx::query(
+        let mut query = sqlx::query(
             "INSERT INTO call_handling (extension, dnd, dnd_allow, dnd_schedule, dnd_outside, \
              fwd_always_on, fwd_always_number, fwd_always_schedule, fwd_always_outside, \
              fwd_busy_on, fwd_busy_number, fwd_busy_schedule, fwd_busy_outside, \
@@ -265,23 +262,20 @@ impl Store {
         .bind(i64::from(h.dnd))
         .bind(allow)
         .bind(dnd_schedule)
-        .bind(dnd_outside)
-        .bind(i64::from(h.forward_always.enabled))
-        .bind(&h.forward_always.number)
-        .bind(a_sched)
-        .bind(a_out)
-        .bind(i64::from(h.forward_busy.enabled))
-        .bind(&h.forward_busy.number)
-        .bind(b_sched)
-        .bind(b_out)
-        .bind(i64::from(h.forward_no_answer.enabled))
-        .bind(&h.forward_no_answer.number)
-        .bind(n_sched)
-        .bind(n_out)
-        .bind(h.ring_secs.map(i64::from))
-        .bind(&h.time_zone)
-        .execute(self.pool())
-        .await;
+        .bind(dnd_outside);
+        for forward in [&h.forward_always, &h.forward_busy, &h.forward_no_answer] {
+            let (schedule, outside) = schedule_text(&forward.rule);
+            query = query
+                .bind(i64::from(forward.enabled))
+                .bind(&forward.number)
+                .bind(schedule)
+                .bind(outside);
+        }
+        let result = query
+            .bind(h.ring_secs.map(i64::from))
+            .bind(&h.time_zone)
+            .execute(self.pool())
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {

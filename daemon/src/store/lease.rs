@@ -105,31 +105,9 @@ impl LeasedTable {
     where
         E: Executor<'e, Database = sqlx::Any>,
     {
-        if holders.is_empty() {
-            return Ok(0);
-        }
-        let Self {
-            table,
-            holder,
-            until: until_col,
-            ..
-        } = self;
-        // An optional id is spelled into the statement, not bound as NULL: PostgreSQL cannot
-        // type a parameter that is only ever compared with NULL.
-        let (only, first) = match id {
-            Some(_) => ("id = $2 AND ", 3),
-            None => ("", 2),
-        };
-        let list = placeholders(first, holders.len());
-        let sql = format!("UPDATE {table} SET {until_col} = $1 WHERE {only}{holder} IN ({list})");
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(to_millis(until));
-        if let Some(id) = id {
-            query = query.bind(id);
-        }
-        for h in holders {
-            query = query.bind((*h).to_owned());
-        }
-        Ok(query.execute(executor).await?.rows_affected())
+        let set = format!("{} = $1", self.until);
+        self.update_held(executor, &set, Some(to_millis(until)), holders, id)
+            .await
     }
 
     /// Hands back every lease held under one of `holders` (only row `id` when given) at
@@ -144,26 +122,42 @@ impl LeasedTable {
     where
         E: Executor<'e, Database = sqlx::Any>,
     {
+        let set = format!("{} = NULL, {} = NULL", self.holder, self.until);
+        self.update_held(executor, &set, None, holders, id).await
+    }
+
+    /// `UPDATE table SET {set}` on the rows held under one of `holders` (only row `id` when
+    /// given); `value`, when given, is bound as `$1` for `set` to use.
+    async fn update_held<'e, E>(
+        &self,
+        executor: E,
+        set: &str,
+        value: Option<i64>,
+        holders: &[&str],
+        id: Option<i64>,
+    ) -> Result<u64, StoreError>
+    where
+        E: Executor<'e, Database = sqlx::Any>,
+    {
         if holders.is_empty() {
             return Ok(0);
         }
-        let Self {
-            table,
-            holder,
-            until,
-            ..
-        } = self;
-        let (only, first) = match id {
-            Some(_) => ("id = $1 AND ", 2),
-            None => ("", 1),
+        let mut next = 1 + usize::from(value.is_some());
+        // An optional id is spelled into the statement, not bound as NULL: PostgreSQL cannot
+        // type a parameter that is only ever compared with NULL.
+        let only = match id {
+            Some(_) => {
+                next += 1;
+                format!("id = ${} AND ", next - 1)
+            }
+            None => String::new(),
         };
-        let list = placeholders(first, holders.len());
-        let sql = format!(
-            "UPDATE {table} SET {holder} = NULL, {until} = NULL WHERE {only}{holder} IN ({list})"
-        );
+        let Self { table, holder, .. } = self;
+        let list = placeholders(next, holders.len());
+        let sql = format!("UPDATE {table} SET {set} WHERE {only}{holder} IN ({list})");
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        if let Some(id) = id {
-            query = query.bind(id);
+        for v in value.into_iter().chain(id) {
+            query = query.bind(v);
         }
         for h in holders {
             query = query.bind((*h).to_owned());

@@ -31,6 +31,17 @@ const CALLS: LeasedTable = LeasedTable {
     also_set: ", claims = claims + 1",
 };
 
+/// One claim of due work: at most `limit` rows due by `horizon`, leased to `holder` from
+/// `now` until `lease_until`.
+#[derive(Debug, Clone, Copy)]
+pub struct DueClaim<'a> {
+    pub holder: &'a str,
+    pub now: DateTime<Utc>,
+    pub horizon: DateTime<Utc>,
+    pub lease_until: DateTime<Utc>,
+    pub limit: u32,
+}
+
 /// A wakeup claimed because it is due.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueWakeup {
@@ -106,45 +117,31 @@ pub struct FireResolution {
 }
 
 impl Store {
-    /// Claims up to `limit` enabled wakeups due by `horizon` that nobody holds (or whose
-    /// holder's lease ran out before `now`), marking them with `token` until `lease_until`.
+    /// Claims enabled wakeups due by the claim's horizon that nobody holds (or whose
+    /// holder's lease ran out), marking them with the claim's holder.
     pub async fn claim_due_wakeups(
         &self,
-        token: &str,
-        now: DateTime<Utc>,
-        horizon: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
+        claim: DueClaim<'_>,
     ) -> Result<Vec<DueWakeup>, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let lease = Lease {
-            holder: token,
-            now,
-            until: lease_until,
-        };
-        let claimed = WAKEUPS
-            .claim(
-                &mut *tx,
-                self.dialect(),
-                Pick {
-                    ready: "enabled = 1 AND next_fire_at <= $5",
-                    values: &[to_millis(horizon)],
-                    limit,
-                    returning: "id",
-                },
-                lease,
+        let rows = if self
+            .claim_due(
+                &mut tx,
+                &WAKEUPS,
+                "enabled = 1 AND next_fire_at <= $5",
+                &claim,
             )
-            .await?;
-        let rows = if claimed.is_empty() {
-            Vec::new()
-        } else {
+            .await?
+        {
             let sql = format!(
                 "SELECT {WAKEUP_COLUMNS} FROM wakeups WHERE claimed_by = $1 ORDER BY next_fire_at"
             );
             sqlx::query(AssertSqlSafe(sql))
-                .bind(token)
+                .bind(claim.holder)
                 .fetch_all(&mut *tx)
                 .await?
+        } else {
+            Vec::new()
         };
         tx.commit().await?;
         rows.iter()
@@ -217,42 +214,48 @@ impl Store {
         Ok(calls)
     }
 
-    /// Claims up to `limit` pending calls due by `horizon` that nobody holds (or whose
-    /// holder's lease ran out before `now`), like [`Store::claim_due_wakeups`].
+    /// Claims pending calls due by the claim's horizon that nobody holds (or whose holder's
+    /// lease ran out), like [`Store::claim_due_wakeups`].
     pub async fn claim_due_calls(
         &self,
-        token: &str,
-        now: DateTime<Utc>,
-        horizon: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
+        claim: DueClaim<'_>,
     ) -> Result<Vec<PendingCall>, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let lease = Lease {
-            holder: token,
-            now,
-            until: lease_until,
-        };
-        let claimed = CALLS
-            .claim(
-                &mut *tx,
-                self.dialect(),
-                Pick {
-                    ready: "due_at <= $5",
-                    values: &[to_millis(horizon)],
-                    limit,
-                    returning: "id",
-                },
-                lease,
-            )
-            .await?;
-        let calls = if claimed.is_empty() {
-            Vec::new()
+        let calls = if self
+            .claim_due(&mut tx, &CALLS, "due_at <= $5", &claim)
+            .await?
+        {
+            fetch_claimed_calls(&mut tx, claim.holder).await?
         } else {
-            fetch_claimed_calls(&mut tx, token).await?
+            Vec::new()
         };
         tx.commit().await?;
         Ok(calls)
+    }
+
+    /// Claims `table`'s rows that are `ready` (SQL whose `$5` is the horizon); whether any were.
+    async fn claim_due(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        table: &LeasedTable,
+        ready: &str,
+        claim: &DueClaim<'_>,
+    ) -> Result<bool, StoreError> {
+        let pick = Pick {
+            ready,
+            values: &[to_millis(claim.horizon)],
+            limit: claim.limit,
+            returning: "id",
+        };
+        let lease = Lease {
+            holder: claim.holder,
+            now: claim.now,
+            until: claim.lease_until,
+        };
+        Ok(!table
+            .claim(&mut **tx, self.dialect(), pick, lease)
+            .await?
+            .is_empty())
     }
 
     /// Extends the leases of every call held under one of `tokens` to `until` (the heartbeat

@@ -249,24 +249,17 @@ impl Store {
     ) -> Result<Wakeup, WakeupError> {
         self.validate_wakeup(spec, prompts).await?;
         let next = first_fire(spec, now)?;
-        let row = sqlx::query(
-            "INSERT INTO wakeups (owner, name, enabled, prompt, rule, tz, members, ring_secs, retries, \
-             retry_interval_mins, snooze_mins, next_fire_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+        let row = bind_settings(
+            sqlx::query(
+                "INSERT INTO wakeups (name, enabled, prompt, rule, tz, members, ring_secs, retries, \
+                 retry_interval_mins, snooze_mins, next_fire_at, updated_at, created_at, owner) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
+            ),
+            spec,
+            next,
+            now,
         )
         .bind(&spec.owner)
-        .bind(spec.name.trim())
-        .bind(i64::from(spec.enabled))
-        .bind(&spec.prompt)
-        .bind(spec.rule.to_string())
-        .bind(spec.tz.name())
-        .bind(spec.members.join(","))
-        .bind(i64::from(spec.ring_secs))
-        .bind(spec.retries)
-        .bind(i64::from(spec.retry_interval_mins))
-        .bind(i64::from(spec.snooze_mins))
-        .bind(next.map(to_millis))
-        .bind(to_millis(now))
         .fetch_one(self.pool())
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -316,23 +309,16 @@ impl Store {
         self.validate_wakeup(spec, prompts).await?;
         let next = first_fire(spec, now)?;
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE wakeups SET name = $1, enabled = $2, prompt = $3, rule = $4, tz = $5, members = $6, \
-             ring_secs = $7, retries = $8, retry_interval_mins = $9, snooze_mins = $10, \
-             next_fire_at = $11, updated_at = $12, claimed_by = NULL, claimed_until = NULL WHERE id = $13",
+        bind_settings(
+            sqlx::query(
+                "UPDATE wakeups SET name = $1, enabled = $2, prompt = $3, rule = $4, tz = $5, members = $6, \
+                 ring_secs = $7, retries = $8, retry_interval_mins = $9, snooze_mins = $10, \
+                 next_fire_at = $11, updated_at = $12, claimed_by = NULL, claimed_until = NULL WHERE id = $13",
+            ),
+            spec,
+            next,
+            now,
         )
-        .bind(spec.name.trim())
-        .bind(i64::from(spec.enabled))
-        .bind(&spec.prompt)
-        .bind(spec.rule.to_string())
-        .bind(spec.tz.name())
-        .bind(spec.members.join(","))
-        .bind(i64::from(spec.ring_secs))
-        .bind(spec.retries)
-        .bind(i64::from(spec.retry_interval_mins))
-        .bind(i64::from(spec.snooze_mins))
-        .bind(next.map(to_millis))
-        .bind(to_millis(now))
         .bind(id)
         .execute(&mut *tx)
         .await?;
@@ -418,6 +404,28 @@ fn owner_filter(owner: Option<&str>) -> &'static str {
     } else {
         ""
     }
+}
+
+/// Binds a wakeup's settings as `$1`..`$12`, in the column order of
+/// [`Store::create_wakeup`]'s and [`Store::update_wakeup`]'s statements.
+fn bind_settings<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    spec: &'q WakeupSpec,
+    next: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    q.bind(spec.name.trim())
+        .bind(i64::from(spec.enabled))
+        .bind(&spec.prompt)
+        .bind(spec.rule.to_string())
+        .bind(spec.tz.name())
+        .bind(spec.members.join(","))
+        .bind(i64::from(spec.ring_secs))
+        .bind(spec.retries)
+        .bind(i64::from(spec.retry_interval_mins))
+        .bind(i64::from(spec.snooze_mins))
+        .bind(next.map(to_millis))
+        .bind(to_millis(now))
 }
 
 fn bind_owner<'q>(

@@ -7,6 +7,7 @@ use crate::wakeup_support;
 use chrono::Duration;
 use ringside::schedule::{ManualClock, Outcome};
 use ringside::store::Store;
+use ringside::store::wakeup_claims::DueClaim;
 use ringside::store::wakeups::WakeupSpec;
 use wakeup_support::*;
 
@@ -323,7 +324,13 @@ async fn claim_of_a_dead_daemon_is_taken_over_after_the_lease() {
     // Another daemon claims the due wakeup and dies before resolving it.
     let due = t("2026-12-01T05:30:00Z");
     let claimed = store
-        .claim_due_wakeups("dead-daemon:0", due, due, due + Duration::seconds(60), 10)
+        .claim_due_wakeups(DueClaim {
+            holder: "dead-daemon:0",
+            now: due,
+            horizon: due,
+            lease_until: due + Duration::seconds(60),
+            limit: 10,
+        })
         .await
         .expect("claim");
     assert_eq!(claimed.len(), 1);

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::schedule::clock::Clock;
 use crate::schedule::policy::{self, CallPolicy, FollowUp, Lateness, Outcome};
 use crate::store::wakeup_claims::{
-    AttemptRecord, CallEnd, CallRecord, DueWakeup, FireResolution, PendingCall,
+    AttemptRecord, CallEnd, CallRecord, DueClaim, DueWakeup, FireResolution, PendingCall,
 };
 use crate::store::{Store, StoreError};
 
@@ -402,7 +402,13 @@ impl Scheduler {
         let token = self.token();
         let due = self
             .store
-            .claim_due_wakeups(&token, now, horizon, wakeup_lease, self.config.batch)
+            .claim_due_wakeups(DueClaim {
+                holder: &token,
+                now,
+                horizon,
+                lease_until: wakeup_lease,
+                limit: self.config.batch,
+            })
             .await?;
         tick.more |= due.len() >= self.config.batch as usize;
         if !due.is_empty() {
@@ -424,7 +430,13 @@ impl Scheduler {
         let token = self.token();
         let calls = self
             .store
-            .claim_due_calls(&token, now, horizon, call_lease, self.config.batch)
+            .claim_due_calls(DueClaim {
+                holder: &token,
+                now,
+                horizon,
+                lease_until: call_lease,
+                limit: self.config.batch,
+            })
             .await?;
         tick.more |= calls.len() >= self.config.batch as usize;
         for call in calls {
