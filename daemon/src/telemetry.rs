@@ -176,17 +176,23 @@ pub fn ami_reconnect() {
 
 /// Counts a call as in progress in `flow` until the guard is dropped (however the call ends,
 /// a panic included).
-pub fn call_in_progress(flow: &str) -> CallGuard {
-    let gauge = gauge!(CALLS_IN_PROGRESS, "flow" => flow.to_owned());
-    gauge.increment(1.0);
-    CallGuard { gauge }
+pub fn call_in_progress(flow: &str) -> InProgress {
+    InProgress::count(gauge!(CALLS_IN_PROGRESS, "flow" => flow.to_owned()))
 }
 
-pub struct CallGuard {
+/// One unit of a gauge of things in progress, given back when dropped.
+pub struct InProgress {
     gauge: metrics::Gauge,
 }
 
-impl Drop for CallGuard {
+impl InProgress {
+    fn count(gauge: metrics::Gauge) -> InProgress {
+        gauge.increment(1.0);
+        InProgress { gauge }
+    }
+}
+
+impl Drop for InProgress {
     fn drop(&mut self) {
         self.gauge.decrement(1.0);
     }
@@ -276,21 +282,9 @@ pub fn db_pool(in_use: u32, size: u32) {
 }
 
 /// Counts a FastAGI session as running until the guard is dropped.
-pub fn fastagi_session() -> SessionGuard {
+pub fn fastagi_session() -> InProgress {
     counter!(FASTAGI_SESSIONS).increment(1);
-    let gauge = gauge!(FASTAGI_SESSIONS_ACTIVE);
-    gauge.increment(1.0);
-    SessionGuard { gauge }
-}
-
-pub struct SessionGuard {
-    gauge: metrics::Gauge,
-}
-
-impl Drop for SessionGuard {
-    fn drop(&mut self) {
-        self.gauge.decrement(1.0);
-    }
+    InProgress::count(gauge!(FASTAGI_SESSIONS_ACTIVE))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use ringside::schedule::WeeklyWindow;
-use ringside::store::{CallHandling, TimeRule};
+use ringside::store::{CallHandling, Store, TimeRule};
 
 use super::user::block_on;
 
@@ -64,16 +64,20 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                     .await?;
                 println!("do-not-disturb for {extension}: {}", dnd_state(&h));
             }
-            Command::Show { extension } => {
-                if store.user(&extension).await?.is_none() {
-                    anyhow::bail!("user {extension:?} not found");
-                }
-                let h = store.call_handling_or_default(&extension).await?;
-                print!("{}", describe(&h));
-            }
+            Command::Show { extension } => show(&store, &extension).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Prints an extension's whole call handling (`dnd show` and `forward show` alike).
+pub(super) async fn show(store: &Store, extension: &str) -> anyhow::Result<()> {
+    if store.user(extension).await?.is_none() {
+        anyhow::bail!("user {extension:?} not found");
+    }
+    let h = store.call_handling_or_default(extension).await?;
+    print!("{}", describe(&h));
+    Ok(())
 }
 
 /// `--schedule` and `--outside` as a time rule; an unparsable schedule names the argument.

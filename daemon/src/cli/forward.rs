@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use ringside::store::ForwardKind;
 
-use super::dnd::{canonical_zone, describe, parse_rule};
+use super::dnd::{canonical_zone, parse_rule, show};
 use super::user::block_on;
 
 #[derive(Debug, clap::Args)]
@@ -121,13 +121,7 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                     println!("forward {} for {extension}: off", kind.as_str());
                 }
             }
-            Command::Show { extension } => {
-                if store.user(&extension).await?.is_none() {
-                    anyhow::bail!("user {extension:?} not found");
-                }
-                let h = store.call_handling_or_default(&extension).await?;
-                print!("{}", describe(&h));
-            }
+            Command::Show { extension } => show(&store, &extension).await?,
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -183,26 +183,37 @@ impl Inbox {
             .map_err(|e| InboxError::Spool(std::io::Error::other(e.to_string())))?
     }
 
-    /// Does `act` on the message's current folder. When app_voicemail answers that the id
-    /// is not there, the spool is read again: if the message moved meanwhile (a phone
-    /// listened to it) the action is tried once more in its new folder, else it is gone.
-    async fn with_current_folder<F, Fut>(
+    /// Moves or removes a message where it is now. When app_voicemail says it is not there
+    /// (it moved since it was listed), looks it up once more and tries again. Returns the
+    /// folder it was in.
+    async fn act_on(
         &self,
         mailbox: &MailboxNumber,
         msg_id: &str,
-        act: F,
-    ) -> Result<Folder, InboxError>
-    where
-        F: Fn(Folder) -> Fut,
-        Fut: std::future::Future<Output = Result<Outcome, AmiError>>,
-    {
+        action: Action,
+    ) -> Result<Folder, InboxError> {
+        let (context, number) = (self.spool.context(), mailbox.as_str());
         let mut message = self.locate(mailbox, msg_id).await?;
         for attempt in 0..2 {
-            match act(message.folder).await? {
-                Outcome::Done => return Ok(message.folder),
+            let from = message.folder;
+            let outcome = match action {
+                Action::Move(to) if to == from => Outcome::Done,
+                Action::Move(to) => {
+                    self.ami
+                        .voicemail_move(context, number, from.dir_name(), msg_id, to.dir_name())
+                        .await?
+                }
+                Action::Remove => {
+                    self.ami
+                        .voicemail_remove(context, number, from.dir_name(), msg_id)
+                        .await?
+                }
+            };
+            match outcome {
+                Outcome::Done => return Ok(from),
                 Outcome::MessageGone if attempt == 0 => {
                     let again = self.locate(mailbox, msg_id).await?;
-                    if again.folder == message.folder {
+                    if again.folder == from {
                         // Still listed where app_voicemail says it is not: it is being
                         // deleted or the spool is stale; do not guess.
                         return Err(InboxError::MessageGone);
@@ -228,24 +239,9 @@ impl Inbox {
         if current.folder == to {
             return Ok(to);
         }
-        let context = self.spool.context().to_owned();
-        let result = self
-            .with_current_folder(mailbox, msg_id, |from| {
-                let (ami, context) = (self.ami.clone(), context.clone());
-                let (mailbox, msg_id) = (mailbox.as_str().to_owned(), msg_id.to_owned());
-                async move {
-                    if from == to {
-                        return Ok(Outcome::Done);
-                    }
-                    ami.voicemail_move(&context, &mailbox, from.dir_name(), &msg_id, to.dir_name())
-                        .await
-                }
-            })
-            .await;
-        if let Ok(from) = &result {
-            tracing::info!(%mailbox, msg_id, %from, %to, "voicemail message moved");
-        }
-        result
+        let from = self.act_on(mailbox, msg_id, Action::Move(to)).await?;
+        tracing::info!(%mailbox, msg_id, %from, %to, "voicemail message moved");
+        Ok(from)
     }
 
     /// Deletes a message.
@@ -255,21 +251,9 @@ impl Inbox {
         msg_id: &str,
     ) -> Result<Folder, InboxError> {
         let msg_id = message_id(msg_id)?;
-        let context = self.spool.context().to_owned();
-        let result = self
-            .with_current_folder(mailbox, msg_id, |from| {
-                let (ami, context) = (self.ami.clone(), context.clone());
-                let (mailbox, msg_id) = (mailbox.as_str().to_owned(), msg_id.to_owned());
-                async move {
-                    ami.voicemail_remove(&context, &mailbox, from.dir_name(), &msg_id)
-                        .await
-                }
-            })
-            .await;
-        if let Ok(from) = &result {
-            tracing::info!(%mailbox, msg_id, %from, "voicemail message deleted");
-        }
-        result
+        let from = self.act_on(mailbox, msg_id, Action::Remove).await?;
+        tracing::info!(%mailbox, msg_id, %from, "voicemail message deleted");
+        Ok(from)
     }
 
     /// Deletes several messages; ids already gone are reported, not errors. Stops at the
@@ -321,6 +305,13 @@ impl Inbox {
         self.move_to(mailbox, msg_id, Folder::Inbox).await?;
         Ok(true)
     }
+}
+
+/// What is done to a message through the manager interface.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Move(Folder),
+    Remove,
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use super::script::Reaction;
 use super::state::{
-    ASTERISK_ID, Continued, OnAnswer, Origin, SimBridge, State, World, start_dial, start_originate,
-    start_playback, timestamp, world_after,
+    ASTERISK_ID, Continued, OnAnswer, Origin, SimBridge, SimChannel, State, World, start_dial,
+    start_originate, start_playback, timestamp, world_after,
 };
 use crate::ari::model::{Application, Bridge, CallerId, DialplanCep, cause};
 
@@ -118,30 +118,10 @@ pub(crate) fn handle(
             st.set_state(id, "Up");
             no_content()
         }),
-        ("POST", ["channels", id, "ring"]) => in_stasis(st, id, |st| {
-            if let Some(c) = st.channels.get_mut(*id) {
-                c.ringing_indicated = true;
-            }
-            no_content()
-        }),
-        ("DELETE", ["channels", id, "ring"]) => in_stasis(st, id, |st| {
-            if let Some(c) = st.channels.get_mut(*id) {
-                c.ringing_indicated = false;
-            }
-            no_content()
-        }),
-        ("POST", ["channels", id, "moh"]) => in_stasis(st, id, |st| {
-            if let Some(c) = st.channels.get_mut(*id) {
-                c.moh = true;
-            }
-            no_content()
-        }),
-        ("DELETE", ["channels", id, "moh"]) => in_stasis(st, id, |st| {
-            if let Some(c) = st.channels.get_mut(*id) {
-                c.moh = false;
-            }
-            no_content()
-        }),
+        ("POST", ["channels", id, "ring"]) => on_channel(st, id, |c| c.ringing_indicated = true),
+        ("DELETE", ["channels", id, "ring"]) => on_channel(st, id, |c| c.ringing_indicated = false),
+        ("POST", ["channels", id, "moh"]) => on_channel(st, id, |c| c.moh = true),
+        ("DELETE", ["channels", id, "moh"]) => on_channel(st, id, |c| c.moh = false),
         ("POST", ["channels", id, "continue"]) => continue_in_dialplan(st, id, &p),
         ("POST", ["channels", id, "play"]) => {
             let pb = p.get("playbackId").map(str::to_owned);
@@ -317,6 +297,16 @@ fn application(st: &State, name: &str) -> Application {
         endpoint_ids: Vec::new(),
         device_names: Vec::new(),
     }
+}
+
+/// Changes a channel in Stasis and answers 204, as the ring and music-on-hold requests do.
+fn on_channel(st: &mut State, id: &str, change: impl FnOnce(&mut SimChannel)) -> Reply {
+    in_stasis(st, id, |st| {
+        if let Some(c) = st.channels.get_mut(id) {
+            change(c);
+        }
+        no_content()
+    })
 }
 
 fn in_stasis(st: &mut State, id: &str, f: impl FnOnce(&mut State) -> Reply) -> Reply {

@@ -350,16 +350,7 @@ fn tiff_to_pages(
     let infos = tiff_read::read_directories(&data, opts.max_pages)?;
     check_page_count(infos.len(), opts.max_pages)?;
     for (i, info) in infos.iter().enumerate() {
-        let pixels = u64::from(info.width) * u64::from(info.height);
-        if pixels > opts.max_pixels {
-            return Err(FaxError::PageTooLarge {
-                page: i as u32 + 1,
-                detail: format!(
-                    "{} x {} is {pixels} pixels, more than the {} limit",
-                    info.width, info.height, opts.max_pixels
-                ),
-            });
-        }
+        check_page_size(i, info, opts)?;
     }
     let compression = opts.compression;
     parallel_pages(infos.len(), progress, &|claim, send| {
@@ -559,14 +550,8 @@ fn passed_through(
     }))
 }
 
-/// Any other page, decoded from the whole file and encoded as Group 4.
-fn reencoded(
-    data: &[u8],
-    info: &PageInfo,
-    index: usize,
-    opts: &FaxOptions,
-) -> Result<CcittImage<'static>, FaxError> {
-    let (width_pt, height_pt) = page_points(info);
+/// Refuses page `index` (from 0) when decoding it would take more than the pixel limit.
+fn check_page_size(index: usize, info: &PageInfo, opts: &FaxOptions) -> Result<(), FaxError> {
     let pixels = u64::from(info.width) * u64::from(info.height);
     if pixels > opts.max_pixels {
         return Err(FaxError::PageTooLarge {
@@ -577,6 +562,18 @@ fn reencoded(
             ),
         });
     }
+    Ok(())
+}
+
+/// Any other page, decoded from the whole file and encoded as Group 4.
+fn reencoded(
+    data: &[u8],
+    info: &PageInfo,
+    index: usize,
+    opts: &FaxOptions,
+) -> Result<CcittImage<'static>, FaxError> {
+    let (width_pt, height_pt) = page_points(info);
+    check_page_size(index, info, opts)?;
     let bitmap = match tiff_read::decode_page(data, info, index)? {
         PageImage::Bilevel(bitmap) => bitmap,
         PageImage::Gray {
