@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 use ringside_portal::model::{Access, Menu};
 use serde_json::json;
@@ -23,11 +23,9 @@ fn settings_json(dnd: bool, busy_number: &str) -> serde_json::Value {
 
 #[tokio::test]
 async fn api_put_then_get_returns_the_saved_settings() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let put = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/call-handling",
             &alice,
             settings_json(true, "0170555"),
@@ -43,26 +41,17 @@ async fn api_put_then_get_returns_the_saved_settings() {
 
 #[tokio::test]
 async fn api_refuses_a_forward_to_oneself_naming_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .json(
-            Method::PUT,
-            "/api/v1/call-handling",
-            &alice,
-            settings_json(false, "201"),
-        )
+        .put_json("/api/v1/call-handling", &alice, settings_json(false, "201"))
         .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer.json()["fields"][0]["field"], "forward_busy");
+    assert_field_error(&answer, "forward_busy");
 }
 
 #[tokio::test]
 async fn a_user_sees_only_their_own_call_handling() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    app.json(
-        Method::PUT,
+    let (app, alice) = TestApp::with_alice().await;
+    app.put_json(
         "/api/v1/call-handling",
         &alice,
         settings_json(true, "0170555"),
@@ -85,8 +74,7 @@ async fn read_access_can_read_but_not_change_call_handling() {
         StatusCode::OK
     );
     let put = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/call-handling",
             &alice,
             settings_json(true, "0170555"),
@@ -113,8 +101,7 @@ async fn read_access_page_shows_disabled_inputs() {
 
 #[tokio::test]
 async fn page_form_saves_dnd_and_a_forward_with_its_schedule() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/call-handling",
@@ -153,8 +140,7 @@ async fn page_form_saves_dnd_and_a_forward_with_its_schedule() {
 
 #[tokio::test]
 async fn page_form_with_a_bad_allow_entry_shows_the_message_at_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/call-handling",
@@ -168,8 +154,7 @@ async fn page_form_with_a_bad_allow_entry_shows_the_message_at_the_field() {
 
 #[tokio::test]
 async fn page_form_with_a_ring_time_that_is_not_a_number_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/call-handling",
@@ -183,10 +168,8 @@ async fn page_form_with_a_ring_time_that_is_not_a_number_is_refused() {
 
 #[tokio::test]
 async fn first_page_shows_dnd_forwards_and_followme_at_a_glance() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    app.json(
-        Method::PUT,
+    let (app, alice) = TestApp::with_alice().await;
+    app.put_json(
         "/api/v1/call-handling",
         &alice,
         settings_json(true, "0170555"),
@@ -223,8 +206,7 @@ async fn first_page_has_no_status_panel_without_call_handling_access() {
 
 #[tokio::test]
 async fn openapi_describes_the_call_handling_api() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let doc = app.get("/api/v1/openapi.json", &alice).await.json();
     assert!(doc["paths"]["/api/v1/call-handling"]["put"].is_object());
     assert!(doc["components"]["schemas"]["CallHandling"].is_object());

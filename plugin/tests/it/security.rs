@@ -10,8 +10,7 @@ use ringside_portal::model::GreetingSlot;
 
 #[tokio::test]
 async fn form_post_without_csrf_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(form_request(
             "/profile/email",
@@ -28,8 +27,7 @@ async fn form_post_without_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn form_post_with_another_sessions_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let bob = app.login("202", "bob-pw").await;
     let forged = Client {
         cookie: alice.cookie.clone(),
@@ -43,8 +41,7 @@ async fn form_post_with_another_sessions_token_is_refused() {
 
 #[tokio::test]
 async fn form_post_with_the_token_in_the_header_is_accepted() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let mut request = form_request("/profile/email", Some(&alice), &[("email", "new@y.org")]);
     request
         .headers_mut()
@@ -54,8 +51,7 @@ async fn form_post_with_the_token_in_the_header_is_accepted() {
 
 #[tokio::test]
 async fn json_write_without_csrf_header_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(
             Request::put("/api/v1/profile/email")
@@ -71,8 +67,7 @@ async fn json_write_without_csrf_header_is_refused() {
 
 #[tokio::test]
 async fn api_delete_without_csrf_header_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(
             Request::delete("/api/v1/wakeups/1")
@@ -87,8 +82,7 @@ async fn api_delete_without_csrf_header_is_refused() {
 
 #[tokio::test]
 async fn multipart_upload_must_start_with_the_csrf_token() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let file = Part::File {
         name: "audio",
         file_name: "g.wav",
@@ -108,8 +102,7 @@ async fn multipart_upload_must_start_with_the_csrf_token() {
 
 #[tokio::test]
 async fn multipart_upload_with_a_wrong_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let file = Part::File {
         name: "audio",
         file_name: "g.wav",
@@ -130,9 +123,7 @@ async fn multipart_upload_with_a_wrong_token_is_refused() {
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::new();
     for path in ["/login", "/api/v1/openapi.json", "/nowhere"] {
-        let answer = app
-            .send(Request::get(path).body(Body::empty()).expect("request"))
-            .await;
+        let answer = app.get_anonymous(path).await;
         let csp = answer.header("content-security-policy");
         assert!(
             csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
@@ -147,8 +138,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn pages_contain_no_inline_script_or_style() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for path in [
         "/profile",
         "/followme",
@@ -171,22 +161,10 @@ async fn pages_contain_no_inline_script_or_style() {
 #[tokio::test]
 async fn assets_are_served_from_the_binary() {
     let app = TestApp::new();
-    let css = app
-        .send(
-            Request::get("/assets/portal.css")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let css = app.get_anonymous("/assets/portal.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.header("content-type").starts_with("text/css"));
-    let js = app
-        .send(
-            Request::get("/assets/portal.js")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let js = app.get_anonymous("/assets/portal.js").await;
     assert!(js.header("content-type").starts_with("text/javascript"));
     assert!(js.body.contains("EventSource"));
 }
@@ -282,16 +260,13 @@ async fn oversized_json_body_answers_413() {
     });
     let alice = app.alice().await;
     let body = serde_json::json!({ "email": "a".repeat(500) });
-    let answer = app
-        .json(Method::PUT, "/api/v1/profile/email", &alice, body)
-        .await;
+    let answer = app.put_json("/api/v1/profile/email", &alice, body).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[tokio::test]
 async fn greeting_upload_of_a_non_audio_type_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload_greeting(&alice, "temp", "x.exe", "application/octet-stream", WAV)
         .await;
@@ -301,8 +276,7 @@ async fn greeting_upload_of_a_non_audio_type_answers_415() {
 
 #[tokio::test]
 async fn api_greeting_upload_as_text_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload(
             Method::PUT,
@@ -317,8 +291,7 @@ async fn api_greeting_upload_as_text_answers_415() {
 
 #[tokio::test]
 async fn fax_document_of_the_wrong_type_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let file = Part::File {
         name: "document",
         file_name: "x.png",
@@ -351,8 +324,7 @@ async fn fax_document_of_the_wrong_type_answers_415() {
 
 #[tokio::test]
 async fn json_api_refuses_a_body_that_is_not_declared_json() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload(
             Method::PUT,
@@ -368,8 +340,7 @@ async fn json_api_refuses_a_body_that_is_not_declared_json() {
 
 #[tokio::test]
 async fn upload_form_sent_url_encoded_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/greetings/temp", &alice, &[("audio", "RIFF")])
         .await;
@@ -378,8 +349,7 @@ async fn upload_form_sent_url_encoded_answers_415() {
 
 #[tokio::test]
 async fn csv_import_as_json_answers_415() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
         .upload(
             Method::POST,
@@ -394,8 +364,7 @@ async fn csv_import_as_json_answers_415() {
 
 #[tokio::test]
 async fn malformed_json_answers_400_with_a_json_error() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload(
             Method::PUT,
@@ -412,13 +381,7 @@ async fn malformed_json_answers_400_with_a_json_error() {
 #[tokio::test]
 async fn user_text_is_escaped_in_pages() {
     let app = TestApp::new();
-    app.backend
-        .lock()
-        .accounts
-        .get_mut("201")
-        .expect("alice")
-        .user
-        .name = "<script>x</script>".into();
+    app.edit_user("201", |u| u.name = "<script>x</script>".into());
     let alice = app.alice().await;
     let page = app.get("/profile", &alice).await;
     assert!(!page.body.contains("<script>x"));

@@ -11,13 +11,7 @@ use serde_json::json;
 
 /// Alice (201) in Berlin.
 fn alice_in_berlin(app: &TestApp) {
-    app.backend
-        .lock()
-        .accounts
-        .get_mut("201")
-        .expect("alice")
-        .user
-        .time_zone = "Europe/Berlin".into();
+    app.edit_user("201", |u| u.time_zone = "Europe/Berlin".into());
 }
 
 #[tokio::test]
@@ -85,8 +79,7 @@ async fn call_history_is_shown_in_the_users_zone_unless_the_query_names_one() {
 
 #[tokio::test]
 async fn profile_time_zone_form_saves_the_zone_in_its_canonical_spelling() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/profile/time-zone", &alice, &[("time_zone", "asia/tokyo")])
         .await;
@@ -99,8 +92,7 @@ async fn profile_time_zone_form_saves_the_zone_in_its_canonical_spelling() {
 
 #[tokio::test]
 async fn profile_time_zone_form_shows_an_unknown_zone_next_to_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/profile/time-zone",
@@ -134,11 +126,9 @@ async fn read_only_profile_may_not_change_the_time_zone() {
 
 #[tokio::test]
 async fn api_sets_the_own_time_zone_and_shows_it_in_the_profile() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/profile/time-zone",
             &alice,
             json!({"time_zone": "Europe/Berlin"}),
@@ -151,18 +141,15 @@ async fn api_sets_the_own_time_zone_and_shows_it_in_the_profile() {
 
 #[tokio::test]
 async fn api_refuses_an_unknown_time_zone_naming_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/profile/time-zone",
             &alice,
             json!({"time_zone": "Mars/Olympus"}),
         )
         .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer.json()["fields"][0]["field"], "time_zone");
+    assert_field_error(&answer, "time_zone");
 }
 
 #[tokio::test]
@@ -185,8 +172,7 @@ async fn api_wakeup_without_a_zone_is_created_in_the_users_zone() {
     alice_in_berlin(&app);
     let alice = app.alice().await;
     let answer = app
-        .json(
-            Method::POST,
+        .post_json(
             "/api/v1/wakeups",
             &alice,
             json!({
@@ -204,11 +190,9 @@ async fn api_wakeup_without_a_zone_is_created_in_the_users_zone() {
 
 #[tokio::test]
 async fn administrator_sets_a_users_time_zone() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/admin/users/202",
             &admin,
             json!({
@@ -227,8 +211,7 @@ async fn administrator_sets_a_users_time_zone() {
 
 #[tokio::test]
 async fn new_user_with_an_unknown_time_zone_is_shown_the_error_on_the_field() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
         .post_form(
             "/admin/users",
@@ -252,8 +235,7 @@ async fn new_user_with_an_unknown_time_zone_is_shown_the_error_on_the_field() {
 
 #[tokio::test]
 async fn csv_import_takes_an_optional_time_zone_column() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
         .upload(
             Method::POST,

@@ -350,3 +350,75 @@ pub fn multipart_request(path: &str, client: &Client, parts: &[Part<'_>]) -> Req
 
 pub const WAV: &[u8] = b"RIFF\x24\x00\x00\x00WAVEfmt ";
 pub const PDF: &[u8] = b"%PDF-1.4\n%test\n";
+
+impl TestApp {
+    /// A fresh app with Alice (201, write access to every menu) logged in.
+    pub async fn with_alice() -> (TestApp, Client) {
+        let app = TestApp::new();
+        let alice = app.alice().await;
+        (app, alice)
+    }
+
+    /// A fresh app with the administrator (900) logged in.
+    pub async fn with_admin() -> (TestApp, Client) {
+        let app = TestApp::new();
+        let admin = app.admin().await;
+        (app, admin)
+    }
+
+    /// A GET with no session cookie, as from a browser that never logged in.
+    pub async fn get_anonymous(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Changes a seeded user in the backend directly, as an edit made outside the portal.
+    pub fn edit_user(&self, extension: &str, edit: impl FnOnce(&mut ringside_portal::model::User)) {
+        let mut data = self.backend.lock();
+        let account = data.accounts.get_mut(extension).expect("seeded user");
+        edit(&mut account.user);
+    }
+
+    pub async fn put_json(&self, path: &str, client: &Client, body: serde_json::Value) -> Answer {
+        self.json(Method::PUT, path, client, body).await
+    }
+
+    pub async fn post_json(&self, path: &str, client: &Client, body: serde_json::Value) -> Answer {
+        self.json(Method::POST, path, client, body).await
+    }
+}
+
+/// Asserts a 422 whose first field error names `field`, as the JSON API reports them.
+pub fn assert_field_error(answer: &Answer, field: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        answer.json()["fields"][0]["field"],
+        field,
+        "{}",
+        answer.body
+    );
+}
+
+/// The access fields of the administrator's user form, one a menu.
+pub const ACCESS_FIELDS: [&str; 8] = [
+    "access_profile",
+    "access_followme",
+    "access_greetings",
+    "access_wakeup",
+    "access_fax",
+    "access_voicemail",
+    "access_call_handling",
+    "access_calls",
+];
+
+/// The administrator's user form: `fields` first, then write access to every menu.
+pub fn user_form<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = fields.to_vec();
+    all.extend(ACCESS_FIELDS.map(|name| (name, "write")));
+    all
+}
