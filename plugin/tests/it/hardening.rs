@@ -318,12 +318,7 @@ async fn a_form_with_too_many_text_fields_is_refused_and_stores_nothing() {
     let names: Vec<String> = (0..100).map(|i| format!("f{i}")).collect();
     let mut parts = vec![Part::Text("csrf_token", &alice.csrf)];
     parts.extend(names.iter().map(|n| Part::Text(n, "v")));
-    parts.push(Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    });
+    parts.push(Part::file("audio", "g.wav", "audio/wav", WAV));
     let answer = app.post_multipart("/greetings/temp", &alice, &parts).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("too many fields"), "{}", answer.body);
@@ -384,7 +379,7 @@ async fn admin_grants_wakeup_calls_for_other_extensions_on_the_user_page() {
     ]);
     let answer = app.post_form("/admin/users/201", &root, &fields).await;
     assert!(answer.status.is_success() || answer.status.is_redirection());
-    assert!(app.backend.lock().accounts["201"].user.wakeup_others);
+    assert!(app.user("201").wakeup_others);
     let page = app.get("/admin/users/201", &root).await;
     assert!(
         page.body

@@ -94,7 +94,7 @@ async fn administrator_makes_a_user_change_the_password_at_the_next_login() {
         )
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    assert!(app.backend.lock().accounts["202"].user.must_change_password);
+    assert!(app.user("202").must_change_password);
 }
 
 #[tokio::test]

@@ -19,10 +19,7 @@ async fn form_post_without_csrf_token_is_refused() {
         ))
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.backend.lock().accounts["201"].user.email,
-        "alice@example.org"
-    );
+    assert_eq!(app.user("201").email, "alice@example.org");
 }
 
 #[tokio::test]
@@ -83,12 +80,7 @@ async fn api_delete_without_csrf_header_is_refused() {
 #[tokio::test]
 async fn multipart_upload_must_start_with_the_csrf_token() {
     let (app, alice) = TestApp::with_alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    };
+    let file = Part::file("audio", "g.wav", "audio/wav", WAV);
     let answer = app
         .post_multipart(
             "/greetings/temp",
@@ -103,12 +95,7 @@ async fn multipart_upload_must_start_with_the_csrf_token() {
 #[tokio::test]
 async fn multipart_upload_with_a_wrong_token_is_refused() {
     let (app, alice) = TestApp::with_alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    };
+    let file = Part::file("audio", "g.wav", "audio/wav", WAV);
     let answer = app
         .post_multipart(
             "/greetings/temp",
@@ -283,7 +270,7 @@ async fn api_greeting_upload_as_text_answers_415() {
             "/api/v1/greetings/temp",
             &alice,
             "text/plain",
-            WAV.to_vec(),
+            WAV,
         )
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -292,12 +279,7 @@ async fn api_greeting_upload_as_text_answers_415() {
 #[tokio::test]
 async fn fax_document_of_the_wrong_type_answers_415() {
     let (app, alice) = TestApp::with_alice().await;
-    let file = Part::File {
-        name: "document",
-        file_name: "x.png",
-        content_type: "image/png",
-        bytes: PDF,
-    };
+    let file = Part::file("document", "x.png", "image/png", PDF);
     let answer = app
         .post_multipart(
             "/fax/send",
@@ -316,7 +298,7 @@ async fn fax_document_of_the_wrong_type_answers_415() {
             "/api/v1/fax/jobs?number=0301",
             &alice,
             "image/png",
-            PDF.to_vec(),
+            PDF,
         )
         .await;
     assert_eq!(api.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -326,13 +308,7 @@ async fn fax_document_of_the_wrong_type_answers_415() {
 async fn json_api_refuses_a_body_that_is_not_declared_json() {
     let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .upload(
-            Method::PUT,
-            "/api/v1/followme",
-            &alice,
-            "text/plain",
-            b"{}".to_vec(),
-        )
+        .upload(Method::PUT, "/api/v1/followme", &alice, "text/plain", b"{}")
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(answer.json()["error"], "unsupported_media_type");
@@ -356,7 +332,7 @@ async fn csv_import_as_json_answers_415() {
             "/api/v1/admin/import",
             &admin,
             "application/json",
-            b"[]".to_vec(),
+            b"[]",
         )
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -371,7 +347,7 @@ async fn malformed_json_answers_400_with_a_json_error() {
             "/api/v1/followme",
             &alice,
             "application/json",
-            b"{not json".to_vec(),
+            b"{not json",
         )
         .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);

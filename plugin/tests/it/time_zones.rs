@@ -84,10 +84,7 @@ async fn profile_time_zone_form_saves_the_zone_in_its_canonical_spelling() {
         .post_form("/profile/time-zone", &alice, &[("time_zone", "asia/tokyo")])
         .await;
     assert_eq!(answer.header("location"), "/profile?done=time_zone");
-    assert_eq!(
-        app.backend.lock().accounts["201"].user.time_zone,
-        "Asia/Tokyo"
-    );
+    assert_eq!(app.user("201").time_zone, "Asia/Tokyo");
 }
 
 #[tokio::test]
@@ -121,7 +118,7 @@ async fn read_only_profile_may_not_change_the_time_zone() {
         .post_form("/profile/time-zone", &carol, &[("time_zone", "Asia/Tokyo")])
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.backend.lock().accounts["203"].user.time_zone, "UTC");
+    assert_eq!(app.user("203").time_zone, "UTC");
 }
 
 #[tokio::test]
@@ -242,7 +239,7 @@ async fn csv_import_takes_an_optional_time_zone_column() {
             "/api/v1/admin/import",
             &admin,
             "text/csv",
-            b"311,Tokyo,,generate,Asia/Tokyo\n312,Plain,,generate\n".to_vec(),
+            b"311,Tokyo,,generate,Asia/Tokyo\n312,Plain,,generate\n",
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);

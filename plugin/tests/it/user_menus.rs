@@ -22,7 +22,7 @@ async fn email_form_saves_and_redirects_with_a_notice() {
         .post_form("/profile/email", &alice, &[("email", "a@new.org")])
         .await;
     assert_eq!(answer.header("location"), "/profile?done=email");
-    assert_eq!(app.backend.lock().accounts["201"].user.email, "a@new.org");
+    assert_eq!(app.user("201").email, "a@new.org");
     assert!(
         app.get("/profile?done=email", &alice)
             .await
@@ -108,7 +108,7 @@ async fn api_profile_and_password_change() {
             .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(app.backend.lock().accounts["201"].user.email, "a@b.org");
+    assert_eq!(app.user("201").email, "a@b.org");
 }
 
 #[tokio::test]
@@ -259,7 +259,7 @@ async fn greetings_api_lists_uploads_plays_and_deletes() {
             "/api/v1/greetings/temp?file_name=t.wav",
             &alice,
             "audio/wav",
-            WAV.to_vec(),
+            WAV,
         )
         .await;
     assert_eq!(up.status, StatusCode::OK);
@@ -293,7 +293,7 @@ async fn greetings_api_reports_conversion_errors_as_422() {
             "/api/v1/greetings/busy",
             &alice,
             "audio/mpeg",
-            b"junk".to_vec(),
+            b"junk",
         )
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -318,12 +318,7 @@ async fn raw_ulaw_upload_sent_as_octet_stream_reaches_the_backend() {
 #[tokio::test]
 async fn upload_form_with_no_file_chosen_asks_for_one() {
     let (app, alice) = TestApp::with_alice().await;
-    let empty = Part::File {
-        name: "audio",
-        file_name: "",
-        content_type: "application/octet-stream",
-        bytes: b"",
-    };
+    let empty = Part::file("audio", "", "application/octet-stream", b"");
     let answer = app
         .post_multipart(
             "/greetings/greet",

@@ -171,17 +171,9 @@ impl TestApp {
         client: &Client,
         body: serde_json::Value,
     ) -> Answer {
-        self.send(
-            Request::builder()
-                .method(method)
-                .uri(path)
-                .header(header::COOKIE, &client.cookie)
-                .header("x-csrf-token", &client.csrf)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string()))
-                .expect("request"),
-        )
-        .await
+        let body = body.to_string();
+        self.upload(method, path, client, "application/json", body)
+            .await
     }
 
     pub async fn delete(&self, path: &str, client: &Client) -> Answer {
@@ -202,7 +194,7 @@ impl TestApp {
         path: &str,
         client: &Client,
         content_type: &str,
-        body: Vec<u8>,
+        body: impl Into<Vec<u8>>,
     ) -> Answer {
         self.send(
             Request::builder()
@@ -211,7 +203,7 @@ impl TestApp {
                 .header(header::COOKIE, &client.cookie)
                 .header("x-csrf-token", &client.csrf)
                 .header(header::CONTENT_TYPE, content_type)
-                .body(Body::from(body))
+                .body(Body::from(body.into()))
                 .expect("request"),
         )
         .await
@@ -379,6 +371,11 @@ impl TestApp {
         edit(&mut account.user);
     }
 
+    /// A seeded user as the backend holds it now.
+    pub fn user(&self, extension: &str) -> ringside_portal::model::User {
+        self.backend.lock().accounts[extension].user.clone()
+    }
+
     pub async fn put_json(&self, path: &str, client: &Client, body: serde_json::Value) -> Answer {
         self.json(Method::PUT, path, client, body).await
     }
@@ -421,4 +418,20 @@ pub fn user_form<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut all = fields.to_vec();
     all.extend(ACCESS_FIELDS.map(|name| (name, "write")));
     all
+}
+
+impl<'a> Part<'a> {
+    pub fn file(
+        name: &'a str,
+        file_name: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    ) -> Part<'a> {
+        Part::File {
+            name,
+            file_name,
+            content_type,
+            bytes,
+        }
+    }
 }
