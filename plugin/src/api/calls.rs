@@ -8,10 +8,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::calls::{CallsParams, export_response, parse_call_id, recording_response, viewer};
+use crate::calls::{CallsParams, export_response, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{CallDetail, CallsPage, ReplayRight};
+use crate::params::parse_text_id;
 use crate::state::AppState;
 
 async fn page(
@@ -41,7 +42,7 @@ async fn detail(
     q: &DetailQuery,
     admin: bool,
 ) -> Result<Json<CallDetail>, PortalError> {
-    let id = parse_call_id(id)?;
+    let id = parse_text_id(id)?;
     let tz = CallsParams {
         tz: q.tz.clone(),
         ..CallsParams::default()

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
@@ -17,8 +16,9 @@ use super::ApiJson;
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage};
+use crate::params::parse_text_id;
 use crate::state::AppState;
-use crate::voicemail::{ListQuery, MAX_BULK, audio_response, parse_msg_id};
+use crate::voicemail::{ListQuery, MAX_BULK};
 
 /// How often the live new-message count looks again.
 pub const COUNT_POLL: Duration = Duration::from_secs(3);
@@ -39,29 +39,13 @@ pub async fn message(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<VoicemailMessage>, PortalError> {
-    let id = parse_msg_id(&id)?;
+    let id = parse_text_id(&id)?;
     Ok(Json(
         state
             .backend
             .voicemail_message(current.extension(), id)
             .await?,
     ))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AudioQuery {
-    #[serde(default)]
-    pub download: Option<String>,
-}
-
-pub async fn audio(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    Path(id): Path<String>,
-    Query(query): Query<AudioQuery>,
-    headers: HeaderMap,
-) -> Result<Response, PortalError> {
-    audio_response(&state, &current, &id, &headers, query.download.is_some()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,7 +59,7 @@ pub async fn move_to(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<FolderBody>,
 ) -> Result<StatusCode, PortalError> {
-    let id = parse_msg_id(&id)?;
+    let id = parse_text_id(&id)?;
     let to = VoicemailFolder::parse(&body.folder).ok_or_else(|| {
         PortalError::BadRequest(format!(
             "unknown folder {:?}: use INBOX, Old, Work, Family, Friends or Urgent",
@@ -100,7 +84,7 @@ pub async fn set_read(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReadBody>,
 ) -> Result<StatusCode, PortalError> {
-    let id = parse_msg_id(&id)?;
+    let id = parse_text_id(&id)?;
     state
         .backend
         .mark_voicemail_read(current.extension(), id, body.read)
@@ -113,7 +97,7 @@ pub async fn delete(
     current: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, PortalError> {
-    let id = parse_msg_id(&id)?.to_owned();
+    let id = parse_text_id(&id)?.to_owned();
     let report = state
         .backend
         .delete_voicemail(current.extension(), std::slice::from_ref(&id))
@@ -140,7 +124,7 @@ pub async fn delete_many(
         )));
     }
     for id in &body.ids {
-        parse_msg_id(id)?;
+        parse_text_id(id)?;
     }
     Ok(Json(
         state

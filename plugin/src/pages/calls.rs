@@ -8,16 +8,15 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 
-use crate::calls::{CallsParams, parse_call_id, recording_response, viewer};
+use crate::calls::{CallsParams, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
-use crate::html::{
-    Section, csrf_input, disabled_unless, esc, notice, page, read_only_note, redirect,
-};
+use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only_note, redirect};
 use crate::model::{
     CallDetail, CallDirection, CallEntry, CallStatus, CallsPage, Menu, ReplayRight,
 };
+use crate::params::parse_text_id;
 use crate::state::AppState;
 
 fn duration(secs: i64) -> String {
@@ -222,13 +221,7 @@ pub async fn show(
     Query(p): Query<CallsParams>,
 ) -> Result<Html<String>, PageError> {
     let body = list_page(&state, &current, &p, false).await?;
-    Ok(page(
-        "Call history",
-        Some(&current),
-        Section::Menu(Menu::Calls),
-        "",
-        &body,
-    ))
+    Ok(menu_page("Call history", &current, Menu::Calls, &body))
 }
 
 fn detail_body(d: &CallDetail, base: &str, id: &str) -> String {
@@ -294,7 +287,7 @@ async fn detail_page(
     p: &DetailParams,
     admin: bool,
 ) -> Result<String, PortalError> {
-    let id = parse_call_id(id)?;
+    let id = parse_text_id(id)?;
     let tz = CallsParams {
         tz: p.tz.clone(),
         ..CallsParams::default()
@@ -316,13 +309,7 @@ pub async fn detail(
     Query(p): Query<DetailParams>,
 ) -> Result<Html<String>, PageError> {
     let body = detail_page(&state, &current, &id, &p, false).await?;
-    Ok(page(
-        "Call",
-        Some(&current),
-        Section::Menu(Menu::Calls),
-        "",
-        &body,
-    ))
+    Ok(menu_page("Call", &current, Menu::Calls, &body))
 }
 
 pub async fn recording(
