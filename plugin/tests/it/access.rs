@@ -50,8 +50,9 @@ async fn menus_without_access_are_not_in_the_navigation() {
     assert!(!page.body.contains("href=\"/fax\""));
 }
 
-#[tokio::test]
-async fn read_access_shows_every_menu_with_disabled_inputs() {
+/// Carol (203, read access to every menu) logged in, owning wakeup 1 so the wakeup pages
+/// have something of hers to show and to refuse changing.
+async fn carol_with_wakeup_1() -> (TestApp, Client) {
     let app = TestApp::new();
     app.backend
         .lock()
@@ -60,6 +61,12 @@ async fn read_access_shows_every_menu_with_disabled_inputs() {
         .expect("wakeup")
         .owner = "203".into();
     let carol = app.login("203", "carol-pw").await;
+    (app, carol)
+}
+
+#[tokio::test]
+async fn read_access_shows_every_menu_with_disabled_inputs() {
+    let (app, carol) = carol_with_wakeup_1().await;
     for menu in Menu::ALL {
         let (page, _, _) = menu_routes(menu);
         let answer = app.get(page, &carol).await;
@@ -71,14 +78,7 @@ async fn read_access_shows_every_menu_with_disabled_inputs() {
 
 #[tokio::test]
 async fn read_access_rejects_page_writes_with_403() {
-    let app = TestApp::new();
-    app.backend
-        .lock()
-        .wakeups
-        .get_mut(&1)
-        .expect("wakeup")
-        .owner = "203".into();
-    let carol = app.login("203", "carol-pw").await;
+    let (app, carol) = carol_with_wakeup_1().await;
     for menu in Menu::ALL {
         let (_, _, write) = menu_routes(menu);
         let answer = app.post_form(write, &carol, &[("email", "x@y.org")]).await;
