@@ -435,3 +435,15 @@ impl<'a> Part<'a> {
         }
     }
 }
+
+/// Asserts a form page sent back with 422 and the message placed at `field`'s input.
+pub fn assert_field_error_shown(answer: &Answer, field: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let id = format!("id=\"{field}-error\"");
+    assert!(answer.body.contains(&id), "{}", answer.body);
+}
