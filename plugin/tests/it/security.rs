@@ -227,15 +227,7 @@ async fn csv_import_over_the_cap_answers_413() {
     let app = TestApp::with_settings(small_caps());
     let admin = app.admin().await;
     let csv = "301,Someone,,generate\n".repeat(20).into_bytes();
-    let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/admin/import",
-            &admin,
-            "text/csv",
-            csv,
-        )
-        .await;
+    let answer = app.import_users(&admin, "text/csv", csv).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -326,15 +318,7 @@ async fn upload_form_sent_url_encoded_answers_415() {
 #[tokio::test]
 async fn csv_import_as_json_answers_415() {
     let (app, admin) = TestApp::with_admin().await;
-    let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/admin/import",
-            &admin,
-            "application/json",
-            b"[]",
-        )
-        .await;
+    let answer = app.import_users(&admin, "application/json", b"[]").await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 

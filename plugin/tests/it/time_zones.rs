@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use chrono::{TimeZone, Utc};
 use common::*;
 use ringside_portal::model::{WakeupAttempt, WakeupOutcome};
@@ -221,9 +221,7 @@ async fn new_user_with_an_unknown_time_zone_is_shown_the_error_on_the_field() {
 async fn csv_import_takes_an_optional_time_zone_column() {
     let (app, admin) = TestApp::with_admin().await;
     let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/admin/import",
+        .import_users(
             &admin,
             "text/csv",
             b"311,Tokyo,,generate,Asia/Tokyo\n312,Plain,,generate\n",

@@ -447,3 +447,17 @@ pub fn assert_field_error_shown(answer: &Answer, field: &str) {
     let id = format!("id=\"{field}-error\"");
     assert!(answer.body.contains(&id), "{}", answer.body);
 }
+
+impl TestApp {
+    /// A users import through the administrators' API, the body sent as `content_type`.
+    pub async fn import_users(
+        &self,
+        admin: &Client,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Answer {
+        let path = "/api/v1/admin/import";
+        self.upload(Method::POST, path, admin, content_type, body)
+            .await
+    }
+}
