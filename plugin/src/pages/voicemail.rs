@@ -260,11 +260,8 @@ pub async fn set_read(
         .backend
         .mark_voicemail_read(current.extension(), id, read)
         .await;
-    gone_or(
-        result,
-        &pairs,
-        back(&pairs, if read { "read" } else { "unread" }),
-    )
+    let done = if read { "read" } else { "unread" };
+    gone_or(result, &pairs, back(&pairs, done))
 }
 
 pub async fn move_to(

@@ -156,6 +156,11 @@ async fn assets_are_served_from_the_binary() {
     assert!(js.body.contains("EventSource"));
 }
 
+/// The API routes the upload tests send raw bodies to.
+const FAX_API: &str = "/api/v1/fax/jobs?number=0301";
+const FOLLOWME_API: &str = "/api/v1/followme";
+const TEMP_GREETING_API: &str = "/api/v1/greetings/temp";
+
 fn small_caps() -> PortalSettings {
     PortalSettings {
         greeting_max_bytes: 1000,
@@ -192,7 +197,7 @@ async fn streamed_upload_without_content_length_is_cut_off_at_the_cap() {
         .map(|_| Ok(bytes::Bytes::from(vec![b'R'; 500])))
         .collect();
     let body = Body::from_stream(futures_util::stream::iter(chunks));
-    let request = Request::put("/api/v1/greetings/temp")
+    let request = Request::put(TEMP_GREETING_API)
         .header(header::COOKIE, &alice.cookie)
         .header("x-csrf-token", &alice.csrf)
         .header(header::CONTENT_TYPE, "audio/wav")
@@ -210,13 +215,7 @@ async fn api_fax_over_the_cap_answers_413_and_queues_nothing() {
     let before = app.backend.lock().fax_jobs.len();
     let big = [PDF, &[b' '; 2000]].concat();
     let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/fax/jobs?number=0301",
-            &alice,
-            "application/pdf",
-            big,
-        )
+        .upload(Method::POST, FAX_API, &alice, "application/pdf", big)
         .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.backend.lock().fax_jobs.len(), before);
@@ -257,13 +256,7 @@ async fn greeting_upload_of_a_non_audio_type_answers_415() {
 async fn api_greeting_upload_as_text_answers_415() {
     let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .upload(
-            Method::PUT,
-            "/api/v1/greetings/temp",
-            &alice,
-            "text/plain",
-            WAV,
-        )
+        .upload(Method::PUT, TEMP_GREETING_API, &alice, "text/plain", WAV)
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
@@ -285,13 +278,7 @@ async fn fax_document_of_the_wrong_type_answers_415() {
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let api = app
-        .upload(
-            Method::POST,
-            "/api/v1/fax/jobs?number=0301",
-            &alice,
-            "image/png",
-            PDF,
-        )
+        .upload(Method::POST, FAX_API, &alice, "image/png", PDF)
         .await;
     assert_eq!(api.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
@@ -300,7 +287,7 @@ async fn fax_document_of_the_wrong_type_answers_415() {
 async fn json_api_refuses_a_body_that_is_not_declared_json() {
     let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .upload(Method::PUT, "/api/v1/followme", &alice, "text/plain", b"{}")
+        .upload(Method::PUT, FOLLOWME_API, &alice, "text/plain", b"{}")
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(answer.json()["error"], "unsupported_media_type");
@@ -328,7 +315,7 @@ async fn malformed_json_answers_400_with_a_json_error() {
     let answer = app
         .upload(
             Method::PUT,
-            "/api/v1/followme",
+            FOLLOWME_API,
             &alice,
             "application/json",
             b"{not json",
