@@ -11,7 +11,8 @@ use serde::Deserialize;
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{
-    CallDirection, CallExportFormat, CallFile, CallStatus, CallViewer, CallsFilter, CallsQuery,
+    CallDetail, CallDirection, CallExportFormat, CallFile, CallStatus, CallViewer, CallsFilter,
+    CallsQuery,
 };
 use crate::params::parse_text_id;
 use crate::state::AppState;
@@ -220,6 +221,36 @@ pub async fn export_response(
         .export_calls(&viewer(current, admin), &filter, format)
         .await?;
     Ok(file_response(file, true))
+}
+
+/// The query string of one call and of its recording, as text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailQuery {
+    pub tz: Option<String>,
+    pub download: Option<String>,
+}
+
+/// One call as the viewer may see it, its times in the zone the query names (else the
+/// viewer's own).
+pub async fn detail(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    q: &DetailQuery,
+    admin: bool,
+) -> Result<CallDetail, PortalError> {
+    let id = parse_text_id(id)?;
+    let tz = CallsParams {
+        tz: q.tz.clone(),
+        ..CallsParams::default()
+    }
+    .filter(false, &current.user.time_zone)?
+    .tz;
+    Ok(state
+        .backend
+        .call_detail(&viewer(current, admin), &tz, id)
+        .await?)
 }
 
 /// Who is looking: the current user, in their own view or (administrators) over everyone.

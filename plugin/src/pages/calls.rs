@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 
-use crate::calls::{CallsParams, recording_response, viewer};
+use crate::calls::{CallsParams, DetailQuery, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
@@ -16,7 +16,6 @@ use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only
 use crate::model::{
     CallDetail, CallDirection, CallEntry, CallStatus, CallsPage, Menu, ReplayRight,
 };
-use crate::params::parse_text_id;
 use crate::state::AppState;
 
 fn duration(secs: i64) -> String {
@@ -272,32 +271,14 @@ fn detail_body(d: &CallDetail, base: &str, id: &str) -> String {
     )
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct DetailParams {
-    #[serde(default)]
-    pub tz: Option<String>,
-    #[serde(default)]
-    pub download: Option<String>,
-}
-
 async fn detail_page(
     state: &AppState,
     current: &CurrentUser,
     id: &str,
-    p: &DetailParams,
+    p: &DetailQuery,
     admin: bool,
 ) -> Result<String, PortalError> {
-    let id = parse_text_id(id)?;
-    let tz = CallsParams {
-        tz: p.tz.clone(),
-        ..CallsParams::default()
-    }
-    .filter(false, &current.user.time_zone)?
-    .tz;
-    let d = state
-        .backend
-        .call_detail(&viewer(current, admin), &tz, id)
-        .await?;
+    let d = crate::calls::detail(state, current, id, p, admin).await?;
     let base = if admin { "/admin/calls" } else { "/calls" };
     Ok(detail_body(&d, base, id))
 }
@@ -306,7 +287,7 @@ pub async fn detail(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let body = detail_page(&state, &current, &id, &p, false).await?;
     Ok(menu_page("Call", &current, Menu::Calls, &body))
@@ -316,7 +297,7 @@ pub async fn recording(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
     Ok(recording_response(&state, &current, &id, p.download.is_some(), false).await?)
 }
@@ -382,7 +363,7 @@ pub async fn admin_detail(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let body = detail_page(&state, &current, &id, &p, true).await?;
     Ok(super::admin::admin_page(&current, "calls", "Call", &body))
@@ -392,7 +373,7 @@ pub async fn admin_recording(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
     Ok(recording_response(&state, &current, &id, p.download.is_some(), true).await?)
 }
