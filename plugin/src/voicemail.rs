@@ -3,14 +3,15 @@
 //! start marks the message heard). Not here: routes, HTML or JSON shapes.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::byte_range::{self, Wanted};
 use crate::current_user::CurrentUser;
-use crate::error::PortalError;
+use crate::error::{PortalError, respond_for_path};
 use crate::model::{Menu, VoicemailFolder, VoicemailQuery};
 use crate::params::parse_text_id;
 use crate::state::AppState;
@@ -27,15 +28,20 @@ pub struct ListQuery {
     pub per_page: Option<u32>,
 }
 
+/// A folder named in a query or a request body; an unknown name is a 400 that lists them.
+pub fn parse_folder(name: &str) -> Result<VoicemailFolder, PortalError> {
+    VoicemailFolder::parse(name).ok_or_else(|| {
+        PortalError::BadRequest(format!(
+            "unknown folder {name:?}: use INBOX, Old, Work, Family, Friends or Urgent"
+        ))
+    })
+}
+
 impl ListQuery {
     pub fn resolve(&self) -> Result<VoicemailQuery, PortalError> {
         let folder = match self.folder.as_deref() {
             None | Some("") => VoicemailFolder::Inbox,
-            Some(name) => VoicemailFolder::parse(name).ok_or_else(|| {
-                PortalError::BadRequest(format!(
-                    "unknown folder {name:?}: use INBOX, Old, Work, Family, Friends or Urgent"
-                ))
-            })?,
+            Some(name) => parse_folder(name)?,
         };
         Ok(VoicemailQuery {
             folder,
@@ -45,6 +51,24 @@ impl ListQuery {
                 .unwrap_or(DEFAULT_PER_PAGE)
                 .clamp(1, MAX_PER_PAGE),
         })
+    }
+}
+
+/// A message id from the URL path, checked. One that cannot be a msg_id is answered like a
+/// missing message, before anything else of the request is read, in the format of the route.
+pub struct MsgId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for MsgId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match parse_text_id(&raw) {
+            Ok(_) => Ok(MsgId(raw)),
+            Err(err) => Err(respond_for_path(parts.uri.path(), err)),
+        }
     }
 }
 
@@ -60,14 +84,13 @@ pub struct AudioQuery {
 pub async fn audio<E: From<PortalError>>(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Query(query): Query<AudioQuery>,
     headers: HeaderMap,
 ) -> Result<Response, E> {
-    let id = parse_text_id(&id)?;
     let audio = state
         .backend
-        .voicemail_audio(current.extension(), id)
+        .voicemail_audio(current.extension(), &id)
         .await
         .map_err(PortalError::Backend)?;
     let len = audio.len();

@@ -3,7 +3,7 @@
 //! session user's own mailbox exists here.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ use crate::html::{
 use crate::model::{Menu, VoicemailFolder, VoicemailMessage, VoicemailPage};
 use crate::params::parse_text_id;
 use crate::state::AppState;
-use crate::voicemail::ListQuery;
+use crate::voicemail::{ListQuery, MsgId};
 
 fn caller_text(m: &VoicemailMessage) -> String {
     match (m.caller_name.as_str(), m.caller_number.as_str()) {
@@ -251,14 +251,13 @@ fn gone_or<T>(
 pub async fn set_read(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let id = parse_text_id(&id)?;
     let read = field(&pairs, "read") == "1";
     let result = state
         .backend
-        .mark_voicemail_read(current.extension(), id, read)
+        .mark_voicemail_read(current.extension(), &id, read)
         .await;
     let done = if read { "read" } else { "unread" };
     gone_or(result, &pairs, back(&pairs, done))
@@ -267,15 +266,14 @@ pub async fn set_read(
 pub async fn move_to(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let id = parse_text_id(&id)?;
     let to = VoicemailFolder::parse(field(&pairs, "to"))
         .ok_or_else(|| PortalError::BadRequest("choose a folder to move the message to".into()))?;
     let result = state
         .backend
-        .move_voicemail(current.extension(), id, to)
+        .move_voicemail(current.extension(), &id, to)
         .await;
     let moved = redirect(&format!("/voicemail?folder={}&done=moved", to.key()));
     gone_or(result, &pairs, moved)
@@ -284,10 +282,9 @@ pub async fn move_to(
 pub async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let id = parse_text_id(&id)?.to_owned();
     let report = state
         .backend
         .delete_voicemail(current.extension(), std::slice::from_ref(&id))
