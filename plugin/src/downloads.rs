@@ -1,5 +1,5 @@
-//! Responses that carry a file: greeting audio for the browser's player and fax documents as
-//! attachments.
+//! Responses that carry a file: greeting audio for the browser's player (with its handler,
+//! shared by the page and the API routes) and fax documents as attachments.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};

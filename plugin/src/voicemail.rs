@@ -1,6 +1,7 @@
-//! What the voicemail page and the voicemail API share: reading the list query, checking a
-//! msg_id from a URL, and answering for a recording (whole or a byte range; playing from the
-//! start marks the message heard). Not here: routes, HTML or JSON shapes.
+//! What the voicemail page and the voicemail API share: reading the list query and folder
+//! names, checking a msg_id from a URL, and the handler that answers for a recording (whole or
+//! a byte range; playing from the start marks the message heard). Not here: the route table,
+//! HTML or JSON shapes.
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, State};
