@@ -11,8 +11,10 @@ use serde::Deserialize;
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{
-    CallDirection, CallExportFormat, CallFile, CallStatus, CallViewer, CallsFilter, CallsQuery,
+    CallDetail, CallDirection, CallExportFormat, CallFile, CallStatus, CallViewer, CallsFilter,
+    CallsQuery,
 };
+use crate::params::parse_text_id;
 use crate::state::AppState;
 
 pub const DEFAULT_PER_PAGE: u32 = 25;
@@ -20,26 +22,17 @@ pub const MAX_PER_PAGE: u32 = 200;
 
 /// The query string of the list, the export and the API, all as text.
 #[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct CallsParams {
-    #[serde(default)]
     pub since: Option<String>,
-    #[serde(default)]
     pub until: Option<String>,
-    #[serde(default)]
     pub status: Option<String>,
-    #[serde(default)]
     pub direction: Option<String>,
-    #[serde(default)]
     pub number: Option<String>,
-    #[serde(default)]
     pub tz: Option<String>,
-    #[serde(default)]
     pub extension: Option<String>,
-    #[serde(default)]
     pub page: Option<String>,
-    #[serde(default)]
     pub per_page: Option<String>,
-    #[serde(default)]
     pub format: Option<String>,
 }
 
@@ -181,20 +174,6 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
-/// Call ids are Asterisk linkedids (`1796511030.408`): anything else is a missing call.
-pub fn parse_call_id(raw: &str) -> Result<&str, PortalError> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 64
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(raw)
-    } else {
-        Err(PortalError::NotFound)
-    }
-}
-
 /// Streams a file; `attachment` asks the browser to save it.
 pub fn file_response(file: CallFile, attachment: bool) -> Response {
     let mut response = Response::new(Body::from_stream(file.body));
@@ -244,6 +223,36 @@ pub async fn export_response(
     Ok(file_response(file, true))
 }
 
+/// The query string of one call and of its recording, as text.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailQuery {
+    pub tz: Option<String>,
+    pub download: Option<String>,
+}
+
+/// One call as the viewer may see it, its times in the zone the query names (else the
+/// viewer's own).
+pub async fn detail(
+    state: &AppState,
+    current: &CurrentUser,
+    id: &str,
+    q: &DetailQuery,
+    admin: bool,
+) -> Result<CallDetail, PortalError> {
+    let id = parse_text_id(id)?;
+    let tz = CallsParams {
+        tz: q.tz.clone(),
+        ..CallsParams::default()
+    }
+    .filter(false, &current.user.time_zone)?
+    .tz;
+    Ok(state
+        .backend
+        .call_detail(&viewer(current, admin), &tz, id)
+        .await?)
+}
+
 /// Who is looking: the current user, in their own view or (administrators) over everyone.
 pub fn viewer(current: &CurrentUser, admin_view: bool) -> CallViewer {
     CallViewer {
@@ -260,7 +269,7 @@ pub async fn recording_response(
     download: bool,
     admin: bool,
 ) -> Result<Response, PortalError> {
-    let id = parse_call_id(id)?;
+    let id = parse_text_id(id)?;
     let file = state
         .backend
         .call_recording(&viewer(current, admin), id)

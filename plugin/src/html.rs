@@ -179,6 +179,17 @@ pub fn notice(kind: &str, text: &str) -> String {
     )
 }
 
+/// The banner over a form that came back with errors, pointing to the messages by the fields.
+pub fn errors_notice(errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    notice(
+        "error",
+        "Some fields need attention; see the messages below.",
+    )
+}
+
 /// The validation message for `field`, if any, placed right after the input.
 pub fn field_error(errors: &[FieldError], field: &str) -> String {
     errors

@@ -1,40 +1,48 @@
-//! What the voicemail page and the voicemail API share: reading the list query, checking a
-//! msg_id from a URL, and answering for a recording (whole or a byte range; playing from the
-//! start marks the message heard). Not here: routes, HTML or JSON shapes.
+//! What the voicemail page and the voicemail API share: reading the list query and folder
+//! names, checking a msg_id from a URL, and the handler that answers for a recording (whole or
+//! a byte range; playing from the start marks the message heard). Not here: the route table,
+//! HTML or JSON shapes.
 
 use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::byte_range::{self, Wanted};
 use crate::current_user::CurrentUser;
-use crate::error::PortalError;
+use crate::error::{PortalError, respond_for_path};
 use crate::model::{Menu, VoicemailFolder, VoicemailQuery};
+use crate::params::parse_text_id;
 use crate::state::AppState;
 
 /// Messages per page unless asked otherwise, and the most a page may hold.
 pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const MAX_PER_PAGE: u32 = 200;
+
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct ListQuery {
-    #[serde(default)]
     pub folder: Option<String>,
-    #[serde(default)]
     pub page: Option<u32>,
-    #[serde(default)]
     pub per_page: Option<u32>,
+}
+
+/// A folder named in a query or a request body; an unknown name is a 400 that lists them.
+pub fn parse_folder(name: &str) -> Result<VoicemailFolder, PortalError> {
+    VoicemailFolder::parse(name).ok_or_else(|| {
+        PortalError::BadRequest(format!(
+            "unknown folder {name:?}: use INBOX, Old, Work, Family, Friends or Urgent"
+        ))
+    })
 }
 
 impl ListQuery {
     pub fn resolve(&self) -> Result<VoicemailQuery, PortalError> {
         let folder = match self.folder.as_deref() {
             None | Some("") => VoicemailFolder::Inbox,
-            Some(name) => VoicemailFolder::parse(name).ok_or_else(|| {
-                PortalError::BadRequest(format!(
-                    "unknown folder {name:?}: use INBOX, Old, Work, Family, Friends or Urgent"
-                ))
-            })?,
+            Some(name) => parse_folder(name)?,
         };
         Ok(VoicemailQuery {
             folder,
@@ -47,33 +55,45 @@ impl ListQuery {
     }
 }
 
-/// msg_ids are plain: anything else is answered like a missing message.
-pub fn parse_msg_id(raw: &str) -> Result<&str, PortalError> {
-    let ok = !raw.is_empty()
-        && raw.len() <= 64
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(raw)
-    } else {
-        Err(PortalError::NotFound)
+/// A message id from the URL path, checked. One that cannot be a msg_id is answered like a
+/// missing message, before anything else of the request is read, in the format of the route.
+pub struct MsgId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for MsgId {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match parse_text_id(&raw) {
+            Ok(_) => Ok(MsgId(raw)),
+            Err(err) => Err(respond_for_path(parts.uri.path(), err)),
+        }
     }
 }
 
-/// The recording as WAV, whole or the requested range. Shared with the page route.
-pub async fn audio_response(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    headers: &HeaderMap,
-    download: bool,
-) -> Result<Response, PortalError> {
-    let id = parse_msg_id(id)?;
+#[derive(Debug, Default, Deserialize)]
+pub struct AudioQuery {
+    #[serde(default)]
+    pub download: Option<String>,
+}
+
+/// The recording as WAV, whole or the requested range (`?download` makes it an attachment).
+/// One route for the page (`E` is `PageError`) and the API (`E` is `PortalError`): the same
+/// answer, with errors in the format of the route.
+pub async fn audio<E: From<PortalError>>(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    MsgId(id): MsgId,
+    Query(query): Query<AudioQuery>,
+    headers: HeaderMap,
+) -> Result<Response, E> {
     let audio = state
         .backend
-        .voicemail_audio(current.extension(), id)
-        .await?;
+        .voicemail_audio(current.extension(), &id)
+        .await
+        .map_err(PortalError::Backend)?;
     let len = audio.len();
     let wanted = byte_range::parse(
         headers.get(header::RANGE).and_then(|v| v.to_str().ok()),
@@ -102,7 +122,7 @@ pub async fn audio_response(
         Body::from_stream(audio.stream(range))
     };
     let mut response = byte_range::respond(&wanted, len, "audio/wav", body);
-    if download {
+    if query.download.is_some() {
         if let Ok(v) = format!("attachment; filename=\"voicemail-{id}.wav\"").parse() {
             response
                 .headers_mut()
@@ -150,19 +170,5 @@ mod tests {
             ..ListQuery::default()
         };
         assert!(matches!(q.resolve(), Err(PortalError::BadRequest(_))));
-    }
-
-    #[test]
-    fn ids_with_path_or_header_characters_are_not_found() {
-        for bad in ["", "../x", "a b", "1\r\n2", &"9".repeat(65)] {
-            assert!(
-                matches!(parse_msg_id(bad), Err(PortalError::NotFound)),
-                "{bad:?}"
-            );
-        }
-        assert_eq!(
-            parse_msg_id("1796510422-00000000").ok(),
-            Some("1796510422-00000000")
-        );
     }
 }

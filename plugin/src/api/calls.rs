@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::calls::{CallsParams, export_response, parse_call_id, recording_response, viewer};
+use crate::calls::{CallsParams, DetailQuery, detail, export_response, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{CallDetail, CallsPage, ReplayRight};
@@ -23,36 +23,6 @@ async fn page(
     let query = p.query(admin, &current.user.time_zone)?;
     Ok(Json(
         state.backend.calls(&viewer(current, admin), &query).await?,
-    ))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DetailQuery {
-    #[serde(default)]
-    pub tz: Option<String>,
-    #[serde(default)]
-    pub download: Option<String>,
-}
-
-async fn detail(
-    state: &AppState,
-    current: &CurrentUser,
-    id: &str,
-    q: &DetailQuery,
-    admin: bool,
-) -> Result<Json<CallDetail>, PortalError> {
-    let id = parse_call_id(id)?;
-    let tz = CallsParams {
-        tz: q.tz.clone(),
-        ..CallsParams::default()
-    }
-    .filter(false, &current.user.time_zone)?
-    .tz;
-    Ok(Json(
-        state
-            .backend
-            .call_detail(&viewer(current, admin), &tz, id)
-            .await?,
     ))
 }
 
@@ -78,7 +48,7 @@ pub async fn get(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Json<CallDetail>, PortalError> {
-    detail(&state, &current, &id, &q, false).await
+    Ok(Json(detail(&state, &current, &id, &q, false).await?))
 }
 
 pub async fn get_recording(
@@ -112,7 +82,7 @@ pub async fn admin_get(
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
 ) -> Result<Json<CallDetail>, PortalError> {
-    detail(&state, &current, &id, &q, true).await
+    Ok(Json(detail(&state, &current, &id, &q, true).await?))
 }
 
 pub async fn admin_get_recording(

@@ -4,12 +4,10 @@
 use axum::Json;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde::Deserialize;
 
 use crate::csrf::media_type;
 use crate::current_user::CurrentUser;
-use crate::downloads::wav_response;
 use crate::error::PortalError;
 use crate::model::{GreetingInfo, GreetingsOverview};
 use crate::params::parse_slot;
@@ -50,20 +48,6 @@ pub async fn upload(
         .upload_greeting(current.extension(), slot, &query.file_name, audio)
         .await?;
     Ok(Json(info))
-}
-
-pub async fn audio(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    Path(slot): Path<String>,
-) -> Result<Response, PortalError> {
-    let slot = parse_slot(&slot)?;
-    Ok(wav_response(
-        state
-            .backend
-            .greeting_wav(current.extension(), slot)
-            .await?,
-    ))
 }
 
 pub async fn delete(

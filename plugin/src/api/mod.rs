@@ -18,6 +18,7 @@ use axum::http::Method;
 use axum::response::IntoResponse;
 
 use crate::auth::Guard;
+use crate::error::PortalError;
 use crate::model::Menu;
 use crate::route::Route;
 
@@ -123,7 +124,7 @@ pub fn routes() -> Vec<Route> {
             M::GET,
             "/api/v1/greetings/{slot}/audio",
             gr,
-            greetings::audio,
+            crate::downloads::greeting_audio::<PortalError>,
         ),
         Route::new(M::GET, "/api/v1/wakeups", wk, wakeups::list),
         Route::new(M::POST, "/api/v1/wakeups", wk, wakeups::create),
@@ -194,7 +195,7 @@ pub fn routes() -> Vec<Route> {
             M::GET,
             "/api/v1/voicemail/messages/{id}/audio",
             vm,
-            voicemail::audio,
+            crate::voicemail::audio::<PortalError>,
         ),
         Route::new(
             M::PUT,

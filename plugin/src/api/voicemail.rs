@@ -6,9 +6,8 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
@@ -16,9 +15,10 @@ use serde::Deserialize;
 use super::ApiJson;
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
-use crate::model::{VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage};
+use crate::model::{VoicemailDeleteReport, VoicemailMessage, VoicemailPage};
+use crate::params::parse_text_id;
 use crate::state::AppState;
-use crate::voicemail::{ListQuery, MAX_BULK, audio_response, parse_msg_id};
+use crate::voicemail::{ListQuery, MAX_BULK, MsgId, parse_folder};
 
 /// How often the live new-message count looks again.
 pub const COUNT_POLL: Duration = Duration::from_secs(3);
@@ -37,31 +37,14 @@ pub async fn list(
 pub async fn message(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
 ) -> Result<Json<VoicemailMessage>, PortalError> {
-    let id = parse_msg_id(&id)?;
     Ok(Json(
         state
             .backend
-            .voicemail_message(current.extension(), id)
+            .voicemail_message(current.extension(), &id)
             .await?,
     ))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct AudioQuery {
-    #[serde(default)]
-    pub download: Option<String>,
-}
-
-pub async fn audio(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    Path(id): Path<String>,
-    Query(query): Query<AudioQuery>,
-    headers: HeaderMap,
-) -> Result<Response, PortalError> {
-    audio_response(&state, &current, &id, &headers, query.download.is_some()).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,19 +55,13 @@ pub struct FolderBody {
 pub async fn move_to(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     ApiJson(body): ApiJson<FolderBody>,
 ) -> Result<StatusCode, PortalError> {
-    let id = parse_msg_id(&id)?;
-    let to = VoicemailFolder::parse(&body.folder).ok_or_else(|| {
-        PortalError::BadRequest(format!(
-            "unknown folder {:?}: use INBOX, Old, Work, Family, Friends or Urgent",
-            body.folder
-        ))
-    })?;
+    let to = parse_folder(&body.folder)?;
     state
         .backend
-        .move_voicemail(current.extension(), id, to)
+        .move_voicemail(current.extension(), &id, to)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -97,13 +74,12 @@ pub struct ReadBody {
 pub async fn set_read(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     ApiJson(body): ApiJson<ReadBody>,
 ) -> Result<StatusCode, PortalError> {
-    let id = parse_msg_id(&id)?;
     state
         .backend
-        .mark_voicemail_read(current.extension(), id, body.read)
+        .mark_voicemail_read(current.extension(), &id, body.read)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -111,9 +87,8 @@ pub async fn set_read(
 pub async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
 ) -> Result<StatusCode, PortalError> {
-    let id = parse_msg_id(&id)?.to_owned();
     let report = state
         .backend
         .delete_voicemail(current.extension(), std::slice::from_ref(&id))
@@ -140,7 +115,7 @@ pub async fn delete_many(
         )));
     }
     for id in &body.ids {
-        parse_msg_id(id)?;
+        parse_text_id(id)?;
     }
     Ok(Json(
         state

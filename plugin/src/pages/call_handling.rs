@@ -4,17 +4,17 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 
-use super::DoneQuery;
+use super::{DoneQuery, unprocessable};
 use crate::backend::{BackendError, FieldError};
 use crate::current_user::CurrentUser;
 use crate::error::PageError;
 use crate::forms::{self, FORWARDS, Pairs};
 use crate::html::redirect;
 use crate::html::{
-    Section, checked, csrf_input, disabled_unless, esc, field_error, page, read_only_note,
+    checked, csrf_input, disabled_unless, errors_notice, esc, field_error, menu_page,
+    read_only_note,
 };
 use crate::model::{
     CallHandlingSettings, CallHandlingStatus, ForwardSetting, Menu, TimeRuleSetting,
@@ -61,14 +61,7 @@ fn render(
     errors: &[FieldError],
 ) -> Html<String> {
     let writable = current.can_write(Menu::CallHandling);
-    let general_errors = if errors.is_empty() {
-        String::new()
-    } else {
-        crate::html::notice(
-            "error",
-            "Some fields need attention; see the messages below.",
-        )
-    };
+    let general_errors = errors_notice(errors);
     let titles = [
         "Forward every call",
         "Forward when I am busy",
@@ -105,13 +98,7 @@ fn render(
         tz = esc(&s.time_zone),
         tzerr = field_error(errors, "time_zone"),
     );
-    page(
-        "Call handling",
-        Some(current),
-        Section::Menu(Menu::CallHandling),
-        "",
-        &body,
-    )
+    menu_page("Call handling", current, Menu::CallHandling, &body)
 }
 
 pub async fn show(
@@ -140,11 +127,7 @@ pub async fn save(
             Err(e) => return Err(e.into()),
         }
     }
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&current, &s, "", &errors),
-    )
-        .into_response())
+    Ok(unprocessable(render(&current, &s, "", &errors)))
 }
 
 /// The at-a-glance panel of the first page: do-not-disturb, each forward, follow-me, and the

@@ -8,13 +8,11 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 
-use crate::calls::{CallsParams, parse_call_id, recording_response, viewer};
+use crate::calls::{CallsParams, DetailQuery, recording_response, viewer};
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::forms::{Pairs, field};
-use crate::html::{
-    Section, csrf_input, disabled_unless, esc, notice, page, read_only_note, redirect,
-};
+use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only_note, redirect};
 use crate::model::{
     CallDetail, CallDirection, CallEntry, CallStatus, CallsPage, Menu, ReplayRight,
 };
@@ -222,13 +220,7 @@ pub async fn show(
     Query(p): Query<CallsParams>,
 ) -> Result<Html<String>, PageError> {
     let body = list_page(&state, &current, &p, false).await?;
-    Ok(page(
-        "Call history",
-        Some(&current),
-        Section::Menu(Menu::Calls),
-        "",
-        &body,
-    ))
+    Ok(menu_page("Call history", &current, Menu::Calls, &body))
 }
 
 fn detail_body(d: &CallDetail, base: &str, id: &str) -> String {
@@ -279,32 +271,14 @@ fn detail_body(d: &CallDetail, base: &str, id: &str) -> String {
     )
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-pub struct DetailParams {
-    #[serde(default)]
-    pub tz: Option<String>,
-    #[serde(default)]
-    pub download: Option<String>,
-}
-
 async fn detail_page(
     state: &AppState,
     current: &CurrentUser,
     id: &str,
-    p: &DetailParams,
+    p: &DetailQuery,
     admin: bool,
 ) -> Result<String, PortalError> {
-    let id = parse_call_id(id)?;
-    let tz = CallsParams {
-        tz: p.tz.clone(),
-        ..CallsParams::default()
-    }
-    .filter(false, &current.user.time_zone)?
-    .tz;
-    let d = state
-        .backend
-        .call_detail(&viewer(current, admin), &tz, id)
-        .await?;
+    let d = crate::calls::detail(state, current, id, p, admin).await?;
     let base = if admin { "/admin/calls" } else { "/calls" };
     Ok(detail_body(&d, base, id))
 }
@@ -313,23 +287,17 @@ pub async fn detail(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let body = detail_page(&state, &current, &id, &p, false).await?;
-    Ok(page(
-        "Call",
-        Some(&current),
-        Section::Menu(Menu::Calls),
-        "",
-        &body,
-    ))
+    Ok(menu_page("Call", &current, Menu::Calls, &body))
 }
 
 pub async fn recording(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
     Ok(recording_response(&state, &current, &id, p.download.is_some(), false).await?)
 }
@@ -395,7 +363,7 @@ pub async fn admin_detail(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Html<String>, PageError> {
     let body = detail_page(&state, &current, &id, &p, true).await?;
     Ok(super::admin::admin_page(&current, "calls", "Call", &body))
@@ -405,7 +373,7 @@ pub async fn admin_recording(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(id): Path<String>,
-    Query(p): Query<DetailParams>,
+    Query(p): Query<DetailQuery>,
 ) -> Result<Response, PageError> {
     Ok(recording_response(&state, &current, &id, p.download.is_some(), true).await?)
 }

@@ -3,17 +3,17 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 
-use super::DoneQuery;
+use super::{DoneQuery, unprocessable};
 use crate::backend::{BackendError, FieldError};
 use crate::current_user::CurrentUser;
 use crate::error::PageError;
 use crate::forms::{self, Pairs};
 use crate::html::redirect;
 use crate::html::{
-    checked, csrf_input, disabled_unless, esc, field_error, menu_page, read_only_note,
+    checked, csrf_input, disabled_unless, errors_notice, esc, field_error, menu_page,
+    read_only_note,
 };
 use crate::model::{CallerIdChoice, FollowMe, FollowMeStep, Menu};
 use crate::state::AppState;
@@ -58,14 +58,7 @@ fn render(current: &CurrentUser, fm: &FollowMe, top: &str, errors: &[FieldError]
             c = checked(fm.caller_id == choice),
         )
     };
-    let general_errors = if errors.is_empty() {
-        String::new()
-    } else {
-        crate::html::notice(
-            "error",
-            "Some fields need attention; see the messages below.",
-        )
-    };
+    let general_errors = errors_notice(errors);
     let body = format!(
         "{top}{general_errors}{ro}<form method=\"post\" action=\"/followme\" id=\"followme-form\" class=\"card\">{csrf}<fieldset{dis}>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"enabled\" name=\"enabled\"{en}> Follow-me is on</label>\
@@ -119,9 +112,5 @@ pub async fn save(
         },
         Err(invalid) => invalid,
     };
-    Ok((
-        StatusCode::UNPROCESSABLE_ENTITY,
-        render(&current, &fm, "", &errors),
-    )
-        .into_response())
+    Ok(unprocessable(render(&current, &fm, "", &errors)))
 }

@@ -2,13 +2,11 @@
 //! per call reason saying which greeting a caller hears now.
 
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 
-use super::DoneQuery;
+use super::{DoneQuery, unprocessable};
 use crate::backend::BackendError;
 use crate::current_user::CurrentUser;
-use crate::downloads::wav_response;
 use crate::error::{PageError, PortalError};
 use crate::html::redirect;
 use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only_note};
@@ -129,27 +127,10 @@ pub async fn upload(
                     slot.label().to_lowercase()
                 ),
             );
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&current, &overview, &top),
-            )
-                .into_response())
+            Ok(unprocessable(render(&current, &overview, &top)))
         }
         Err(e) => Err(e.into()),
     }
-}
-
-pub async fn audio(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    Path(slot): Path<String>,
-) -> Result<Response, PageError> {
-    let slot = parse_slot(&slot)?;
-    let wav = state
-        .backend
-        .greeting_wav(current.extension(), slot)
-        .await?;
-    Ok(wav_response(wav))
 }
 
 pub async fn delete(

@@ -12,11 +12,12 @@ mod voicemail;
 mod wakeups;
 
 use axum::extract::Query;
-use axum::http::{Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::auth::Guard;
+use crate::error::PageError;
 use crate::model::Menu;
 use crate::route::Route;
 
@@ -71,7 +72,12 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::POST, "/followme", fm, followme::save),
         Route::new(M::GET, "/greetings", gr, greetings::show),
         Route::new(M::POST, "/greetings/{slot}", gr, greetings::upload).streamed(),
-        Route::new(M::GET, "/greetings/{slot}/audio", gr, greetings::audio),
+        Route::new(
+            M::GET,
+            "/greetings/{slot}/audio",
+            gr,
+            crate::downloads::greeting_audio::<PageError>,
+        ),
         Route::new(M::POST, "/greetings/{slot}/delete", gr, greetings::delete),
         Route::new(M::GET, "/wakeups", wk, wakeups::list),
         Route::new(M::GET, "/wakeups/new", wk, wakeups::new_form),
@@ -97,7 +103,12 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::new(M::GET, "/voicemail", vm, voicemail::show),
         Route::new(M::POST, "/voicemail/delete", vm, voicemail::delete_many),
-        Route::new(M::GET, "/voicemail/{id}/audio", vm, voicemail::audio),
+        Route::new(
+            M::GET,
+            "/voicemail/{id}/audio",
+            vm,
+            crate::voicemail::audio::<PageError>,
+        ),
         Route::new(M::POST, "/voicemail/{id}/read", vm, voicemail::set_read),
         Route::new(M::POST, "/voicemail/{id}/move", vm, voicemail::move_to),
         Route::new(M::POST, "/voicemail/{id}/delete", vm, voicemail::delete),
@@ -185,6 +196,11 @@ impl Done {
 }
 
 pub type DoneQuery = Query<Done>;
+
+/// A form shown again with what was wrong with it; the status tells it from a page after success.
+pub fn unprocessable(page: Html<String>) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
 
 async fn stylesheet() -> Response {
     asset(

@@ -3,8 +3,7 @@
 //! session user's own mailbox exists here.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Query, State};
 use axum::response::{Html, Response};
 use serde::Deserialize;
 
@@ -17,8 +16,9 @@ use crate::html::{
     csrf_input, disabled_unless, esc, format_time, menu_page, notice, read_only_note,
 };
 use crate::model::{Menu, VoicemailFolder, VoicemailMessage, VoicemailPage};
+use crate::params::parse_text_id;
 use crate::state::AppState;
-use crate::voicemail::{ListQuery, audio_response, parse_msg_id};
+use crate::voicemail::{ListQuery, MsgId};
 
 fn caller_text(m: &VoicemailMessage) -> String {
     match (m.caller_name.as_str(), m.caller_number.as_str()) {
@@ -229,22 +229,6 @@ pub async fn show(
     Ok(render(&current, &vm, &notice(kind, text)))
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct AudioQuery {
-    #[serde(default)]
-    download: Option<String>,
-}
-
-pub async fn audio(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    Path(id): Path<String>,
-    Query(query): Query<AudioQuery>,
-    headers: HeaderMap,
-) -> Result<Response, PageError> {
-    Ok(audio_response(&state, &current, &id, &headers, query.download.is_some()).await?)
-}
-
 /// Where to go back to after a form: the folder the user was looking at.
 fn back(pairs: &Pairs, done: &str) -> Response {
     let folder = VoicemailFolder::parse(field(pairs, "folder")).unwrap_or(VoicemailFolder::Inbox);
@@ -255,10 +239,10 @@ fn back(pairs: &Pairs, done: &str) -> Response {
 fn gone_or<T>(
     result: Result<T, BackendError>,
     pairs: &Pairs,
-    done: &str,
+    done: Response,
 ) -> Result<Response, PageError> {
     match result {
-        Ok(_) => Ok(back(pairs, done)),
+        Ok(_) => Ok(done),
         Err(BackendError::Gone(_)) => Ok(back(pairs, "gone")),
         Err(e) => Err(e.into()),
     }
@@ -267,48 +251,40 @@ fn gone_or<T>(
 pub async fn set_read(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let id = parse_msg_id(&id)?;
     let read = field(&pairs, "read") == "1";
     let result = state
         .backend
-        .mark_voicemail_read(current.extension(), id, read)
+        .mark_voicemail_read(current.extension(), &id, read)
         .await;
-    gone_or(result, &pairs, if read { "read" } else { "unread" })
+    let done = if read { "read" } else { "unread" };
+    gone_or(result, &pairs, back(&pairs, done))
 }
 
 pub async fn move_to(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let id = parse_msg_id(&id)?;
     let to = VoicemailFolder::parse(field(&pairs, "to"))
         .ok_or_else(|| PortalError::BadRequest("choose a folder to move the message to".into()))?;
     let result = state
         .backend
-        .move_voicemail(current.extension(), id, to)
+        .move_voicemail(current.extension(), &id, to)
         .await;
-    match result {
-        Ok(()) => Ok(redirect(&format!(
-            "/voicemail?folder={}&done=moved",
-            to.key()
-        ))),
-        Err(BackendError::Gone(_)) => Ok(back(&pairs, "gone")),
-        Err(e) => Err(e.into()),
-    }
+    let moved = redirect(&format!("/voicemail?folder={}&done=moved", to.key()));
+    gone_or(result, &pairs, moved)
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
-    Path(id): Path<String>,
+    MsgId(id): MsgId,
     Form(pairs): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let id = parse_msg_id(&id)?.to_owned();
     let report = state
         .backend
         .delete_voicemail(current.extension(), std::slice::from_ref(&id))
@@ -340,7 +316,7 @@ pub async fn delete_many(
         return Err(PortalError::BadRequest("too many messages selected at once".into()).into());
     }
     for id in &ids {
-        parse_msg_id(id)?;
+        parse_text_id(id)?;
     }
     let report = state
         .backend

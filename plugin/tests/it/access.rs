@@ -50,8 +50,9 @@ async fn menus_without_access_are_not_in_the_navigation() {
     assert!(!page.body.contains("href=\"/fax\""));
 }
 
-#[tokio::test]
-async fn read_access_shows_every_menu_with_disabled_inputs() {
+/// Carol (203, read access to every menu) logged in, owning wakeup 1 so the wakeup pages
+/// have something of hers to show and to refuse changing.
+async fn carol_with_wakeup_1() -> (TestApp, Client) {
     let app = TestApp::new();
     app.backend
         .lock()
@@ -60,6 +61,12 @@ async fn read_access_shows_every_menu_with_disabled_inputs() {
         .expect("wakeup")
         .owner = "203".into();
     let carol = app.login("203", "carol-pw").await;
+    (app, carol)
+}
+
+#[tokio::test]
+async fn read_access_shows_every_menu_with_disabled_inputs() {
+    let (app, carol) = carol_with_wakeup_1().await;
     for menu in Menu::ALL {
         let (page, _, _) = menu_routes(menu);
         let answer = app.get(page, &carol).await;
@@ -71,14 +78,7 @@ async fn read_access_shows_every_menu_with_disabled_inputs() {
 
 #[tokio::test]
 async fn read_access_rejects_page_writes_with_403() {
-    let app = TestApp::new();
-    app.backend
-        .lock()
-        .wakeups
-        .get_mut(&1)
-        .expect("wakeup")
-        .owner = "203".into();
-    let carol = app.login("203", "carol-pw").await;
+    let (app, carol) = carol_with_wakeup_1().await;
     for menu in Menu::ALL {
         let (_, _, write) = menu_routes(menu);
         let answer = app.post_form(write, &carol, &[("email", "x@y.org")]).await;
@@ -120,8 +120,7 @@ async fn read_access_still_allows_reading_the_api() {
 
 #[tokio::test]
 async fn changing_access_takes_effect_on_the_open_session() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     app.backend.set_access("201", Menu::Followme, Access::Read);
     let answer = app
         .post_form("/followme", &alice, &[("initial_ring_secs", "5")])
@@ -140,8 +139,7 @@ const ADMIN_PAGES: [&str; 6] = [
 
 #[tokio::test]
 async fn admin_pages_answer_403_to_users() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for path in ADMIN_PAGES {
         assert_eq!(
             app.get(path, &alice).await.status,
@@ -166,8 +164,7 @@ async fn admin_pages_answer_403_to_users() {
 
 #[tokio::test]
 async fn admin_api_answers_403_to_users() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for path in [
         "/api/v1/admin/users",
         "/api/v1/admin/users/202",
@@ -195,8 +192,7 @@ async fn admin_api_answers_403_to_users() {
 
 #[tokio::test]
 async fn admin_pages_are_not_in_a_users_navigation() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     assert!(
         !app.get("/profile", &alice)
             .await
@@ -215,8 +211,7 @@ async fn admin_pages_are_not_in_a_users_navigation() {
 /// Bob owns wakeup 2, fax job 2 and received fax 2; Alice asks for them.
 #[tokio::test]
 async fn reading_another_users_objects_answers_404_on_every_page_and_api_route() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let paths = [
         "/wakeups/2",
         "/fax/jobs/2",
@@ -245,8 +240,7 @@ async fn reading_another_users_objects_answers_404_on_every_page_and_api_route()
 
 #[tokio::test]
 async fn own_objects_are_readable_on_the_same_routes() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for path in [
         "/wakeups/1",
         "/fax/jobs/1",
@@ -261,8 +255,7 @@ async fn own_objects_are_readable_on_the_same_routes() {
 
 #[tokio::test]
 async fn changing_another_users_wakeup_through_pages_answers_404_and_changes_nothing() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let before = app.backend.lock().wakeups[&2].clone();
     let edit = [
         ("name", "Hijacked"),
@@ -290,19 +283,16 @@ async fn changing_another_users_wakeup_through_pages_answers_404_and_changes_not
 
 #[tokio::test]
 async fn changing_another_users_wakeup_through_the_api_answers_404_and_changes_nothing() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let before = app.backend.lock().wakeups[&2].clone();
     let spec = serde_json::to_value(&fake_backend::wakeup(2, "201").spec).expect("json");
     assert_eq!(
-        app.json(Method::PUT, "/api/v1/wakeups/2", &alice, spec)
-            .await
-            .status,
+        app.put_json("/api/v1/wakeups/2", &alice, spec).await.status,
         StatusCode::NOT_FOUND
     );
     let off = json!({"enabled": false});
     assert_eq!(
-        app.json(Method::PUT, "/api/v1/wakeups/2/enabled", &alice, off)
+        app.put_json("/api/v1/wakeups/2/enabled", &alice, off)
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -316,8 +306,7 @@ async fn changing_another_users_wakeup_through_the_api_answers_404_and_changes_n
 
 #[tokio::test]
 async fn greetings_are_always_the_session_users_own() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     // Bob has a busy greeting; Alice's busy slot is empty, so her requests find nothing.
     assert_eq!(
         app.get("/greetings/busy/audio", &alice).await.status,
@@ -336,8 +325,7 @@ async fn greetings_are_always_the_session_users_own() {
 
 #[tokio::test]
 async fn ids_that_are_not_numbers_answer_404() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for path in [
         "/wakeups/abc",
         "/api/v1/wakeups/1;DROP",
@@ -355,8 +343,7 @@ async fn ids_that_are_not_numbers_answer_404() {
 
 #[tokio::test]
 async fn unknown_routes_answer_404_in_the_format_of_their_area() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     assert_eq!(
         app.get("/api/v1/nothing", &alice).await.json()["error"],
         "not_found"
@@ -371,14 +358,7 @@ async fn unknown_routes_answer_404_in_the_format_of_their_area() {
 #[tokio::test]
 async fn every_documented_api_operation_needs_a_session() {
     let app = TestApp::new();
-    let doc = app
-        .send(
-            axum::http::Request::get("/api/v1/openapi.json")
-                .body(axum::body::Body::empty())
-                .expect("request"),
-        )
-        .await
-        .json();
+    let doc = app.get_anonymous("/api/v1/openapi.json").await.json();
     let paths = doc["paths"].as_object().expect("paths");
     let mut checked = 0;
     for (path, ops) in paths {
@@ -413,8 +393,7 @@ async fn every_documented_api_operation_needs_a_session() {
 
 #[tokio::test]
 async fn every_admin_page_renders_for_an_admin() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     for path in ADMIN_PAGES {
         let answer = app.get(path, &admin).await;
         assert_eq!(answer.status, StatusCode::OK, "{path}");

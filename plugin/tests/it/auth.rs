@@ -71,8 +71,7 @@ async fn user_without_portal_access_cannot_log_in() {
 
 #[tokio::test]
 async fn login_cycles_the_session_id_and_deletes_the_old_session() {
-    let app = TestApp::new();
-    let first = app.alice().await;
+    let (app, first) = TestApp::with_alice().await;
     let answer = app
         .send(
             Request::post("/api/v1/session")
@@ -92,8 +91,7 @@ async fn login_cycles_the_session_id_and_deletes_the_old_session() {
 
 #[tokio::test]
 async fn sessions_survive_a_restart_because_the_backend_stores_them() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let after_restart = app.restarted();
     let answer = after_restart.get("/api/v1/session", &alice).await;
     assert_eq!(answer.status, StatusCode::OK);
@@ -102,8 +100,7 @@ async fn sessions_survive_a_restart_because_the_backend_stores_them() {
 
 #[tokio::test]
 async fn expired_session_is_refused_and_deleted() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for s in app.backend.lock().sessions.values_mut() {
         s.expires_at = fake_backend::t0();
     }
@@ -116,15 +113,8 @@ async fn expired_session_is_refused_and_deleted() {
 
 #[tokio::test]
 async fn disabling_a_user_ends_their_open_session() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    app.backend
-        .lock()
-        .accounts
-        .get_mut("201")
-        .expect("alice")
-        .user
-        .disabled = true;
+    let (app, alice) = TestApp::with_alice().await;
+    app.edit_user("201", |u| u.disabled = true);
     assert_eq!(
         app.get("/api/v1/followme", &alice).await.status,
         StatusCode::UNAUTHORIZED
@@ -133,8 +123,7 @@ async fn disabling_a_user_ends_their_open_session() {
 
 #[tokio::test]
 async fn api_logout_deletes_the_session_and_clears_the_cookie() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.delete("/api/v1/session", &alice).await;
     assert_eq!(answer.status, StatusCode::NO_CONTENT);
     assert!(
@@ -151,8 +140,7 @@ async fn api_logout_deletes_the_session_and_clears_the_cookie() {
 
 #[tokio::test]
 async fn page_logout_deletes_the_session_and_redirects_to_login() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.post_form("/logout", &alice, &[]).await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(answer.header("location"), "/login");
@@ -162,13 +150,7 @@ async fn page_logout_deletes_the_session_and_redirects_to_login() {
 #[tokio::test]
 async fn pages_redirect_to_login_without_a_session() {
     let app = TestApp::new();
-    let answer = app
-        .send(
-            Request::get("/followme")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let answer = app.get_anonymous("/followme").await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER);
     assert_eq!(answer.header("location"), "/login");
 }
@@ -176,22 +158,14 @@ async fn pages_redirect_to_login_without_a_session() {
 #[tokio::test]
 async fn api_answers_401_json_without_a_session() {
     let app = TestApp::new();
-    let answer = app
-        .send(
-            Request::get("/api/v1/followme")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let answer = app.get_anonymous("/api/v1/followme").await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.json()["error"], "unauthenticated");
 }
 
 /// Fetches the login page and returns the double-submit cookie and the form's token.
 async fn login_page(app: &TestApp) -> (String, String) {
-    let page = app
-        .send(Request::get("/login").body(Body::empty()).expect("request"))
-        .await;
+    let page = app.get_anonymous("/login").await;
     assert_eq!(page.status, StatusCode::OK);
     let cookie = page
         .set_cookies()

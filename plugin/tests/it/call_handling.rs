@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 use ringside_portal::model::{Access, Menu};
 use serde_json::json;
@@ -21,18 +21,23 @@ fn settings_json(dnd: bool, busy_number: &str) -> serde_json::Value {
     })
 }
 
+/// Alice logged in with `access` to the call handling menu.
+async fn alice_with(access: Access) -> (TestApp, Client) {
+    let app = TestApp::new();
+    app.backend.set_access("201", Menu::CallHandling, access);
+    let alice = app.alice().await;
+    (app, alice)
+}
+
+async fn put_settings(app: &TestApp, client: &Client, settings: serde_json::Value) -> Answer {
+    app.put_json("/api/v1/call-handling", client, settings)
+        .await
+}
+
 #[tokio::test]
 async fn api_put_then_get_returns_the_saved_settings() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let put = app
-        .json(
-            Method::PUT,
-            "/api/v1/call-handling",
-            &alice,
-            settings_json(true, "0170555"),
-        )
-        .await;
+    let (app, alice) = TestApp::with_alice().await;
+    let put = put_settings(&app, &alice, settings_json(true, "0170555")).await;
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     let got = app.get("/api/v1/call-handling", &alice).await.json();
     assert_eq!(got["dnd"], true);
@@ -43,31 +48,15 @@ async fn api_put_then_get_returns_the_saved_settings() {
 
 #[tokio::test]
 async fn api_refuses_a_forward_to_oneself_naming_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let answer = app
-        .json(
-            Method::PUT,
-            "/api/v1/call-handling",
-            &alice,
-            settings_json(false, "201"),
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer.json()["fields"][0]["field"], "forward_busy");
+    let (app, alice) = TestApp::with_alice().await;
+    let answer = put_settings(&app, &alice, settings_json(false, "201")).await;
+    assert_field_error(&answer, "forward_busy");
 }
 
 #[tokio::test]
 async fn a_user_sees_only_their_own_call_handling() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    app.json(
-        Method::PUT,
-        "/api/v1/call-handling",
-        &alice,
-        settings_json(true, "0170555"),
-    )
-    .await;
+    let (app, alice) = TestApp::with_alice().await;
+    put_settings(&app, &alice, settings_json(true, "0170555")).await;
     let bob = app.login("202", "bob-pw").await;
     let bobs = app.get("/api/v1/call-handling", &bob).await.json();
     assert_eq!(bobs["dnd"], false);
@@ -76,22 +65,12 @@ async fn a_user_sees_only_their_own_call_handling() {
 
 #[tokio::test]
 async fn read_access_can_read_but_not_change_call_handling() {
-    let app = TestApp::new();
-    app.backend
-        .set_access("201", Menu::CallHandling, Access::Read);
-    let alice = app.alice().await;
+    let (app, alice) = alice_with(Access::Read).await;
     assert_eq!(
         app.get("/api/v1/call-handling", &alice).await.status,
         StatusCode::OK
     );
-    let put = app
-        .json(
-            Method::PUT,
-            "/api/v1/call-handling",
-            &alice,
-            settings_json(true, "0170555"),
-        )
-        .await;
+    let put = put_settings(&app, &alice, settings_json(true, "0170555")).await;
     assert_eq!(put.status, StatusCode::FORBIDDEN);
     let form = app
         .post_form("/call-handling", &alice, &[("dnd", "on")])
@@ -102,10 +81,7 @@ async fn read_access_can_read_but_not_change_call_handling() {
 
 #[tokio::test]
 async fn read_access_page_shows_disabled_inputs() {
-    let app = TestApp::new();
-    app.backend
-        .set_access("201", Menu::CallHandling, Access::Read);
-    let alice = app.alice().await;
+    let (app, alice) = alice_with(Access::Read).await;
     let page = app.get("/call-handling", &alice).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<fieldset disabled"), "{}", page.body);
@@ -113,8 +89,7 @@ async fn read_access_page_shows_disabled_inputs() {
 
 #[tokio::test]
 async fn page_form_saves_dnd_and_a_forward_with_its_schedule() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/call-handling",
@@ -153,8 +128,7 @@ async fn page_form_saves_dnd_and_a_forward_with_its_schedule() {
 
 #[tokio::test]
 async fn page_form_with_a_bad_allow_entry_shows_the_message_at_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/call-handling",
@@ -168,8 +142,7 @@ async fn page_form_with_a_bad_allow_entry_shows_the_message_at_the_field() {
 
 #[tokio::test]
 async fn page_form_with_a_ring_time_that_is_not_a_number_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/call-handling",
@@ -183,15 +156,8 @@ async fn page_form_with_a_ring_time_that_is_not_a_number_is_refused() {
 
 #[tokio::test]
 async fn first_page_shows_dnd_forwards_and_followme_at_a_glance() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    app.json(
-        Method::PUT,
-        "/api/v1/call-handling",
-        &alice,
-        settings_json(true, "0170555"),
-    )
-    .await;
+    let (app, alice) = TestApp::with_alice().await;
+    put_settings(&app, &alice, settings_json(true, "0170555")).await;
     let page = app.get("/profile", &alice).await;
     assert!(page.body.contains("id=\"call-handling-status\""));
     assert!(
@@ -212,10 +178,7 @@ async fn first_page_shows_dnd_forwards_and_followme_at_a_glance() {
 
 #[tokio::test]
 async fn first_page_has_no_status_panel_without_call_handling_access() {
-    let app = TestApp::new();
-    app.backend
-        .set_access("201", Menu::CallHandling, Access::No);
-    let alice = app.alice().await;
+    let (app, alice) = alice_with(Access::No).await;
     let page = app.get("/profile", &alice).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains("id=\"call-handling-status\""));
@@ -223,8 +186,7 @@ async fn first_page_has_no_status_panel_without_call_handling_access() {
 
 #[tokio::test]
 async fn openapi_describes_the_call_handling_api() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let doc = app.get("/api/v1/openapi.json", &alice).await.json();
     assert!(doc["paths"]["/api/v1/call-handling"]["put"].is_object());
     assert!(doc["components"]["schemas"]["CallHandling"].is_object());

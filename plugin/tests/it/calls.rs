@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::fake_backend::RECORDING;
 use common::*;
 use ringside_portal::model::{Access, Menu, ReplayRight};
@@ -21,8 +21,7 @@ fn ids(answer: &Answer) -> Vec<String> {
 
 /// Alice asks for `path` and is told her request is bad (400).
 async fn alice_gets_a_bad_request(path: &str) -> Answer {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.get(path, &alice).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     answer
@@ -30,8 +29,7 @@ async fn alice_gets_a_bad_request(path: &str) -> Answer {
 
 #[tokio::test]
 async fn the_api_lists_only_the_users_own_calls_newest_first() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.get("/api/v1/calls", &alice).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(ids(&answer), vec!["3.1", "1.1"]);
@@ -39,8 +37,7 @@ async fn the_api_lists_only_the_users_own_calls_newest_first() {
 
 #[tokio::test]
 async fn a_user_cannot_widen_their_view_with_the_extension_filter() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.get("/api/v1/calls?extension=202", &alice).await;
     assert_eq!(ids(&answer), vec!["3.1", "1.1"]);
 }
@@ -89,8 +86,7 @@ async fn a_page_number_that_is_not_a_number_is_a_400() {
 
 #[tokio::test]
 async fn the_page_shows_the_users_calls_in_a_table() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let page = app.get("/calls", &alice).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("id=\"calls\""), "{}", page.body);
@@ -100,8 +96,7 @@ async fn the_page_shows_the_users_calls_in_a_table() {
 
 #[tokio::test]
 async fn another_users_call_answers_404() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     assert_eq!(
         app.get("/api/v1/calls/2.1", &alice).await.status,
         StatusCode::NOT_FOUND
@@ -118,8 +113,7 @@ async fn another_users_call_answers_404() {
 
 #[tokio::test]
 async fn an_own_recorded_call_shows_a_player_and_a_download() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let page = app.get("/calls/1.1", &alice).await;
     assert!(
         page.body.contains("<audio id=\"recording\""),
@@ -134,8 +128,7 @@ async fn an_own_recorded_call_shows_a_player_and_a_download() {
 
 #[tokio::test]
 async fn the_download_is_an_attachment() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let audio = app.get("/calls/1.1/recording?download=1", &alice).await;
     assert!(
         audio
@@ -180,8 +173,7 @@ async fn without_the_replay_right_there_is_no_player_and_no_recording() {
 
 #[tokio::test]
 async fn a_call_id_with_path_characters_is_not_found() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for id in ["..%2F..%2Fetc%2Fpasswd", "1.1%2F..", "%2Fetc%2Fpasswd"] {
         let answer = app.get(&format!("/calls/{id}/recording"), &alice).await;
         assert_eq!(answer.status, StatusCode::NOT_FOUND, "{id}");
@@ -190,8 +182,7 @@ async fn a_call_id_with_path_characters_is_not_found() {
 
 #[tokio::test]
 async fn export_csv_holds_the_filtered_calls() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/calls/export",
@@ -212,15 +203,9 @@ async fn export_csv_holds_the_filtered_calls() {
 
 #[tokio::test]
 async fn export_xlsx_has_the_spreadsheet_type() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .json(
-            Method::POST,
-            "/api/v1/calls/export?format=xlsx",
-            &alice,
-            json!(null),
-        )
+        .post_json("/api/v1/calls/export?format=xlsx", &alice, json!(null))
         .await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(
@@ -231,8 +216,7 @@ async fn export_xlsx_has_the_spreadsheet_type() {
 
 #[tokio::test]
 async fn an_unknown_export_format_is_a_400() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/calls/export", &alice, &[("format", "pdf")])
         .await;
@@ -256,16 +240,14 @@ async fn read_access_may_list_but_not_export() {
 
 #[tokio::test]
 async fn the_admin_view_lists_every_call() {
-    let app = TestApp::new();
-    let root = app.admin().await;
+    let (app, root) = TestApp::with_admin().await;
     let answer = app.get("/api/v1/admin/calls", &root).await;
     assert_eq!(ids(&answer), vec!["3.1", "2.1", "1.1"]);
 }
 
 #[tokio::test]
 async fn the_admin_view_filters_by_extension() {
-    let app = TestApp::new();
-    let root = app.admin().await;
+    let (app, root) = TestApp::with_admin().await;
     let answer = app.get("/api/v1/admin/calls?extension=202", &root).await;
     assert_eq!(ids(&answer), vec!["3.1", "2.1"]);
     assert_eq!(answer.json()["calls"][1]["direction"], "incoming");
@@ -273,8 +255,7 @@ async fn the_admin_view_filters_by_extension() {
 
 #[tokio::test]
 async fn the_admin_view_is_for_administrators_only() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     assert_eq!(
         app.get("/api/v1/admin/calls", &alice).await.status,
         StatusCode::FORBIDDEN
@@ -287,11 +268,9 @@ async fn the_admin_view_is_for_administrators_only() {
 
 #[tokio::test]
 async fn the_admin_sets_a_users_replay_right() {
-    let app = TestApp::new();
-    let root = app.admin().await;
+    let (app, root) = TestApp::with_admin().await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/admin/users/201/replay",
             &root,
             json!({"right": "all"}),
@@ -306,11 +285,9 @@ async fn the_admin_sets_a_users_replay_right() {
 
 #[tokio::test]
 async fn an_unknown_replay_right_is_a_400() {
-    let app = TestApp::new();
-    let root = app.admin().await;
+    let (app, root) = TestApp::with_admin().await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/admin/users/201/replay",
             &root,
             json!({"right": "some"}),
@@ -321,8 +298,7 @@ async fn an_unknown_replay_right_is_a_400() {
 
 #[tokio::test]
 async fn the_admin_replay_form_saves_and_says_so() {
-    let app = TestApp::new();
-    let root = app.admin().await;
+    let (app, root) = TestApp::with_admin().await;
     let answer = app
         .post_form(
             "/admin/calls/replay",

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 use ringside_portal::model::FaxState;
 
@@ -34,12 +34,7 @@ async fn cancelling_a_finished_fax_is_a_conflict() {
     set_state(&app, 1, FaxState::Sent);
     let alice = app.alice().await;
     let answer = app
-        .json(
-            Method::POST,
-            "/api/v1/fax/jobs/1/cancel",
-            &alice,
-            serde_json::json!({}),
-        )
+        .post_json("/api/v1/fax/jobs/1/cancel", &alice, serde_json::json!({}))
         .await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
 }
@@ -60,12 +55,7 @@ async fn failed_fax_is_sent_again_as_a_new_job() {
     set_state(&app, 1, FaxState::Failed);
     let alice = app.alice().await;
     let answer = app
-        .json(
-            Method::POST,
-            "/api/v1/fax/jobs/1/resend",
-            &alice,
-            serde_json::json!({}),
-        )
+        .post_json("/api/v1/fax/jobs/1/resend", &alice, serde_json::json!({}))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     let job = answer.json();
@@ -95,8 +85,7 @@ async fn sent_fax_is_deleted_from_the_list() {
 
 #[tokio::test]
 async fn fax_still_being_sent_is_not_deleted() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.delete("/api/v1/fax/jobs/1", &alice).await;
     assert_eq!(answer.status, StatusCode::CONFLICT);
     assert!(app.backend.lock().fax_jobs.contains_key(&1));
@@ -104,8 +93,7 @@ async fn fax_still_being_sent_is_not_deleted() {
 
 #[tokio::test]
 async fn received_fax_is_deleted_from_the_inbox() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.post_form("/fax/inbox/1/delete", &alice, &[]).await;
     assert_eq!(answer.header("location"), "/fax?done=deleted");
     assert!(!app.backend.lock().received.contains_key(&1));
@@ -113,8 +101,7 @@ async fn received_fax_is_deleted_from_the_inbox() {
 
 #[tokio::test]
 async fn deleting_another_users_received_fax_is_not_found() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.delete("/api/v1/fax/inbox/2", &alice).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
     assert!(app.backend.lock().received.contains_key(&2));
@@ -131,8 +118,7 @@ async fn read_only_fax_access_may_not_delete() {
 
 #[tokio::test]
 async fn fax_delete_without_the_csrf_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(form_request("/fax/inbox/1/delete", Some(&alice), &[]))
         .await;

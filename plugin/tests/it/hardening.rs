@@ -169,8 +169,7 @@ async fn a_spray_from_the_admins_own_address_does_not_lock_the_admin_out() {
 // --- 8 and 9: password changes -----------------------------------------------------------
 
 async fn change_password(app: &TestApp, client: &Client, old: &str, new: &str) -> Answer {
-    app.json(
-        Method::PUT,
+    app.put_json(
         "/api/v1/profile/password",
         client,
         serde_json::json!({ "old_password": old, "new_password": new }),
@@ -180,8 +179,7 @@ async fn change_password(app: &TestApp, client: &Client, old: &str, new: &str) -
 
 #[tokio::test]
 async fn wrong_old_passwords_are_throttled_like_failed_logins() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let free = PortalSettings::default().login_failures_per_user;
     for _ in 0..free {
         let answer = change_password(&app, &alice, "guess", "new-password-1").await;
@@ -194,8 +192,7 @@ async fn wrong_old_passwords_are_throttled_like_failed_logins() {
 
 #[tokio::test]
 async fn a_password_change_ends_the_users_other_sessions_but_not_this_one() {
-    let app = TestApp::new();
-    let here = app.alice().await;
+    let (app, here) = TestApp::with_alice().await;
     let elsewhere = app.alice().await;
     let bob = app.login("202", "bob-pw").await;
     let answer = change_password(&app, &here, "alice-pw", "new-password-1").await;
@@ -231,8 +228,7 @@ fn multipart_without_token(path: &str, method: Method, client: &Client) -> Reque
 
 #[tokio::test]
 async fn multipart_post_without_the_token_does_not_delete_a_wakeup() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(multipart_without_token(
             "/wakeups/1/delete",
@@ -261,8 +257,7 @@ async fn multipart_post_without_the_token_does_not_delete_a_greeting() {
 
 #[tokio::test]
 async fn multipart_post_without_the_token_does_not_log_out() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(multipart_without_token("/logout", Method::POST, &alice))
         .await;
@@ -275,8 +270,7 @@ async fn multipart_post_without_the_token_does_not_log_out() {
 
 #[tokio::test]
 async fn api_delete_sent_as_multipart_without_the_header_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(multipart_without_token(
             "/api/v1/wakeups/1",
@@ -291,8 +285,7 @@ async fn api_delete_sent_as_multipart_without_the_header_is_refused() {
 
 #[tokio::test]
 async fn multipart_post_with_the_token_first_is_accepted_by_any_handler() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_multipart(
             "/wakeups/1/delete",
@@ -306,8 +299,7 @@ async fn multipart_post_with_the_token_first_is_accepted_by_any_handler() {
 
 #[tokio::test]
 async fn upload_with_the_token_first_still_reaches_its_handler_whole() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let mut audio = WAV.to_vec();
     audio.resize(200_000, 7);
     let answer = app
@@ -322,17 +314,11 @@ async fn upload_with_the_token_first_still_reaches_its_handler_whole() {
 
 #[tokio::test]
 async fn a_form_with_too_many_text_fields_is_refused_and_stores_nothing() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let names: Vec<String> = (0..100).map(|i| format!("f{i}")).collect();
     let mut parts = vec![Part::Text("csrf_token", &alice.csrf)];
     parts.extend(names.iter().map(|n| Part::Text(n, "v")));
-    parts.push(Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    });
+    parts.push(Part::file("audio", "g.wav", "audio/wav", WAV));
     let answer = app.post_multipart("/greetings/temp", &alice, &parts).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(answer.body.contains("too many fields"), "{}", answer.body);
@@ -341,8 +327,7 @@ async fn a_form_with_too_many_text_fields_is_refused_and_stores_nothing() {
 
 #[tokio::test]
 async fn text_fields_past_their_total_size_are_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let value = "v".repeat(4000);
     let names: Vec<String> = (0..20).map(|i| format!("f{i}")).collect();
     let mut parts = vec![Part::Text("csrf_token", &alice.csrf)];
@@ -355,8 +340,7 @@ async fn text_fields_past_their_total_size_are_refused() {
 
 #[tokio::test]
 async fn api_query_that_does_not_parse_is_answered_in_the_json_error_format() {
-    let app = TestApp::new();
-    let root = app.admin().await;
+    let (app, root) = TestApp::with_admin().await;
     let answer = app.get("/api/v1/admin/users?page=first", &root).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
     assert!(
@@ -369,8 +353,7 @@ async fn api_query_that_does_not_parse_is_answered_in_the_json_error_format() {
 
 #[tokio::test]
 async fn api_method_a_path_does_not_have_is_answered_in_the_json_error_format() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .json(
             Method::PATCH,
@@ -387,25 +370,16 @@ async fn api_method_a_path_does_not_have_is_answered_in_the_json_error_format() 
 
 #[tokio::test]
 async fn admin_grants_wakeup_calls_for_other_extensions_on_the_user_page() {
-    let app = TestApp::new();
-    let root = app.admin().await;
-    let fields = [
+    let (app, root) = TestApp::with_admin().await;
+    let fields = user_form(&[
         ("name", "Alice"),
         ("email", "alice@example.org"),
         ("portal_enabled", "on"),
         ("wakeup_others", "on"),
-        ("access_profile", "write"),
-        ("access_followme", "write"),
-        ("access_greetings", "write"),
-        ("access_wakeup", "write"),
-        ("access_fax", "write"),
-        ("access_voicemail", "write"),
-        ("access_call_handling", "write"),
-        ("access_calls", "write"),
-    ];
+    ]);
     let answer = app.post_form("/admin/users/201", &root, &fields).await;
     assert!(answer.status.is_success() || answer.status.is_redirection());
-    assert!(app.backend.lock().accounts["201"].user.wakeup_others);
+    assert!(app.user("201").wakeup_others);
     let page = app.get("/admin/users/201", &root).await;
     assert!(
         page.body
@@ -416,13 +390,7 @@ async fn admin_grants_wakeup_calls_for_other_extensions_on_the_user_page() {
 #[tokio::test]
 async fn api_user_update_without_the_grant_field_keeps_the_grant() {
     let app = TestApp::new();
-    app.backend
-        .lock()
-        .accounts
-        .get_mut("201")
-        .expect("alice")
-        .user
-        .wakeup_others = true;
+    app.edit_user("201", |u| u.wakeup_others = true);
     let root = app.admin().await;
     let user = app.get("/api/v1/admin/users/201", &root).await.json();
     let mut update = serde_json::json!({
@@ -430,7 +398,7 @@ async fn api_user_update_without_the_grant_field_keeps_the_grant() {
         "portal_enabled": true, "disabled": false, "access": user["access"],
     });
     let answer = app
-        .json(Method::PUT, "/api/v1/admin/users/201", &root, update.take())
+        .put_json("/api/v1/admin/users/201", &root, update.take())
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     assert_eq!(answer.json()["wakeup_others"], true);

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use common::*;
 use serde_json::json;
 
@@ -27,8 +27,7 @@ async fn read_only_profile_user_may_change_the_password_through_the_api() {
     let app = TestApp::new();
     let carol = app.login("203", "carol-pw").await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/profile/password",
             &carol,
             json!({"old_password": "carol-pw", "new_password": "carol-new-pw"}),
@@ -76,41 +75,26 @@ async fn password_change_without_profile_access_still_needs_the_csrf_token() {
 }
 
 fn must_change(app: &TestApp, ext: &str) {
-    app.backend
-        .lock()
-        .accounts
-        .get_mut(ext)
-        .expect("user")
-        .user
-        .must_change_password = true;
+    app.edit_user(ext, |u| u.must_change_password = true);
 }
 
 #[tokio::test]
 async fn administrator_makes_a_user_change_the_password_at_the_next_login() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
         .post_form(
             "/admin/users/202",
             &admin,
-            &[
+            &user_form(&[
                 ("name", "Bob"),
                 ("email", "bob@example.org"),
                 ("portal_enabled", "on"),
                 ("must_change_password", "on"),
-                ("access_profile", "write"),
-                ("access_followme", "write"),
-                ("access_greetings", "write"),
-                ("access_wakeup", "write"),
-                ("access_fax", "write"),
-                ("access_voicemail", "write"),
-                ("access_call_handling", "write"),
-                ("access_calls", "write"),
-            ],
+            ]),
         )
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    assert!(app.backend.lock().accounts["202"].user.must_change_password);
+    assert!(app.user("202").must_change_password);
 }
 
 #[tokio::test]
@@ -140,8 +124,7 @@ async fn changing_the_password_lifts_the_demand() {
     must_change(&app, "201");
     let alice = app.alice().await;
     let answer = app
-        .json(
-            Method::PUT,
+        .put_json(
             "/api/v1/profile/password",
             &alice,
             json!({"old_password": "alice-pw", "new_password": "alice-new-pw"}),

@@ -10,8 +10,7 @@ use ringside_portal::model::GreetingSlot;
 
 #[tokio::test]
 async fn form_post_without_csrf_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(form_request(
             "/profile/email",
@@ -20,16 +19,12 @@ async fn form_post_without_csrf_token_is_refused() {
         ))
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.backend.lock().accounts["201"].user.email,
-        "alice@example.org"
-    );
+    assert_eq!(app.user("201").email, "alice@example.org");
 }
 
 #[tokio::test]
 async fn form_post_with_another_sessions_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let bob = app.login("202", "bob-pw").await;
     let forged = Client {
         cookie: alice.cookie.clone(),
@@ -43,8 +38,7 @@ async fn form_post_with_another_sessions_token_is_refused() {
 
 #[tokio::test]
 async fn form_post_with_the_token_in_the_header_is_accepted() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let mut request = form_request("/profile/email", Some(&alice), &[("email", "new@y.org")]);
     request
         .headers_mut()
@@ -54,8 +48,7 @@ async fn form_post_with_the_token_in_the_header_is_accepted() {
 
 #[tokio::test]
 async fn json_write_without_csrf_header_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(
             Request::put("/api/v1/profile/email")
@@ -71,8 +64,7 @@ async fn json_write_without_csrf_header_is_refused() {
 
 #[tokio::test]
 async fn api_delete_without_csrf_header_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .send(
             Request::delete("/api/v1/wakeups/1")
@@ -87,14 +79,8 @@ async fn api_delete_without_csrf_header_is_refused() {
 
 #[tokio::test]
 async fn multipart_upload_must_start_with_the_csrf_token() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    };
+    let (app, alice) = TestApp::with_alice().await;
+    let file = Part::file("audio", "g.wav", "audio/wav", WAV);
     let answer = app
         .post_multipart(
             "/greetings/temp",
@@ -108,14 +94,8 @@ async fn multipart_upload_must_start_with_the_csrf_token() {
 
 #[tokio::test]
 async fn multipart_upload_with_a_wrong_token_is_refused() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "g.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    };
+    let (app, alice) = TestApp::with_alice().await;
+    let file = Part::file("audio", "g.wav", "audio/wav", WAV);
     let answer = app
         .post_multipart(
             "/greetings/temp",
@@ -130,9 +110,7 @@ async fn multipart_upload_with_a_wrong_token_is_refused() {
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::new();
     for path in ["/login", "/api/v1/openapi.json", "/nowhere"] {
-        let answer = app
-            .send(Request::get(path).body(Body::empty()).expect("request"))
-            .await;
+        let answer = app.get_anonymous(path).await;
         let csp = answer.header("content-security-policy");
         assert!(
             csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
@@ -147,8 +125,7 @@ async fn every_response_carries_the_security_headers() {
 
 #[tokio::test]
 async fn pages_contain_no_inline_script_or_style() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     for path in [
         "/profile",
         "/followme",
@@ -171,25 +148,18 @@ async fn pages_contain_no_inline_script_or_style() {
 #[tokio::test]
 async fn assets_are_served_from_the_binary() {
     let app = TestApp::new();
-    let css = app
-        .send(
-            Request::get("/assets/portal.css")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let css = app.get_anonymous("/assets/portal.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.header("content-type").starts_with("text/css"));
-    let js = app
-        .send(
-            Request::get("/assets/portal.js")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await;
+    let js = app.get_anonymous("/assets/portal.js").await;
     assert!(js.header("content-type").starts_with("text/javascript"));
     assert!(js.body.contains("EventSource"));
 }
+
+/// The API routes the upload tests send raw bodies to.
+const FAX_API: &str = "/api/v1/fax/jobs?number=0301";
+const FOLLOWME_API: &str = "/api/v1/followme";
+const TEMP_GREETING_API: &str = "/api/v1/greetings/temp";
 
 fn small_caps() -> PortalSettings {
     PortalSettings {
@@ -227,7 +197,7 @@ async fn streamed_upload_without_content_length_is_cut_off_at_the_cap() {
         .map(|_| Ok(bytes::Bytes::from(vec![b'R'; 500])))
         .collect();
     let body = Body::from_stream(futures_util::stream::iter(chunks));
-    let request = Request::put("/api/v1/greetings/temp")
+    let request = Request::put(TEMP_GREETING_API)
         .header(header::COOKIE, &alice.cookie)
         .header("x-csrf-token", &alice.csrf)
         .header(header::CONTENT_TYPE, "audio/wav")
@@ -245,13 +215,7 @@ async fn api_fax_over_the_cap_answers_413_and_queues_nothing() {
     let before = app.backend.lock().fax_jobs.len();
     let big = [PDF, &[b' '; 2000]].concat();
     let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/fax/jobs?number=0301",
-            &alice,
-            "application/pdf",
-            big,
-        )
+        .upload(Method::POST, FAX_API, &alice, "application/pdf", big)
         .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.backend.lock().fax_jobs.len(), before);
@@ -262,15 +226,7 @@ async fn csv_import_over_the_cap_answers_413() {
     let app = TestApp::with_settings(small_caps());
     let admin = app.admin().await;
     let csv = "301,Someone,,generate\n".repeat(20).into_bytes();
-    let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/admin/import",
-            &admin,
-            "text/csv",
-            csv,
-        )
-        .await;
+    let answer = app.import_users(&admin, "text/csv", csv).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -282,16 +238,13 @@ async fn oversized_json_body_answers_413() {
     });
     let alice = app.alice().await;
     let body = serde_json::json!({ "email": "a".repeat(500) });
-    let answer = app
-        .json(Method::PUT, "/api/v1/profile/email", &alice, body)
-        .await;
+    let answer = app.put_json("/api/v1/profile/email", &alice, body).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[tokio::test]
 async fn greeting_upload_of_a_non_audio_type_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload_greeting(&alice, "temp", "x.exe", "application/octet-stream", WAV)
         .await;
@@ -301,30 +254,17 @@ async fn greeting_upload_of_a_non_audio_type_answers_415() {
 
 #[tokio::test]
 async fn api_greeting_upload_as_text_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .upload(
-            Method::PUT,
-            "/api/v1/greetings/temp",
-            &alice,
-            "text/plain",
-            WAV.to_vec(),
-        )
+        .upload(Method::PUT, TEMP_GREETING_API, &alice, "text/plain", WAV)
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
 async fn fax_document_of_the_wrong_type_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let file = Part::File {
-        name: "document",
-        file_name: "x.png",
-        content_type: "image/png",
-        bytes: PDF,
-    };
+    let (app, alice) = TestApp::with_alice().await;
+    let file = Part::file("document", "x.png", "image/png", PDF);
     let answer = app
         .post_multipart(
             "/fax/send",
@@ -338,29 +278,16 @@ async fn fax_document_of_the_wrong_type_answers_415() {
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let api = app
-        .upload(
-            Method::POST,
-            "/api/v1/fax/jobs?number=0301",
-            &alice,
-            "image/png",
-            PDF.to_vec(),
-        )
+        .upload(Method::POST, FAX_API, &alice, "image/png", PDF)
         .await;
     assert_eq!(api.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
 async fn json_api_refuses_a_body_that_is_not_declared_json() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
-        .upload(
-            Method::PUT,
-            "/api/v1/followme",
-            &alice,
-            "text/plain",
-            b"{}".to_vec(),
-        )
+        .upload(Method::PUT, FOLLOWME_API, &alice, "text/plain", b"{}")
         .await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(answer.json()["error"], "unsupported_media_type");
@@ -368,8 +295,7 @@ async fn json_api_refuses_a_body_that_is_not_declared_json() {
 
 #[tokio::test]
 async fn upload_form_sent_url_encoded_answers_415() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/greetings/temp", &alice, &[("audio", "RIFF")])
         .await;
@@ -378,31 +304,21 @@ async fn upload_form_sent_url_encoded_answers_415() {
 
 #[tokio::test]
 async fn csv_import_as_json_answers_415() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
-    let answer = app
-        .upload(
-            Method::POST,
-            "/api/v1/admin/import",
-            &admin,
-            "application/json",
-            b"[]".to_vec(),
-        )
-        .await;
+    let (app, admin) = TestApp::with_admin().await;
+    let answer = app.import_users(&admin, "application/json", b"[]").await;
     assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
 async fn malformed_json_answers_400_with_a_json_error() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload(
             Method::PUT,
-            "/api/v1/followme",
+            FOLLOWME_API,
             &alice,
             "application/json",
-            b"{not json".to_vec(),
+            b"{not json",
         )
         .await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST);
@@ -412,13 +328,7 @@ async fn malformed_json_answers_400_with_a_json_error() {
 #[tokio::test]
 async fn user_text_is_escaped_in_pages() {
     let app = TestApp::new();
-    app.backend
-        .lock()
-        .accounts
-        .get_mut("201")
-        .expect("alice")
-        .user
-        .name = "<script>x</script>".into();
+    app.edit_user("201", |u| u.name = "<script>x</script>".into());
     let alice = app.alice().await;
     let page = app.get("/profile", &alice).await;
     assert!(!page.body.contains("<script>x"));

@@ -8,8 +8,7 @@ use common::*;
 
 #[tokio::test]
 async fn delete_confirmation_says_what_happens_to_greetings_wakeups_and_faxes() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let page = app.get("/admin/users/202/delete", &admin).await;
     assert_eq!(page.status, StatusCode::OK);
     for word in ["greetings", "wakeup calls", "faxes"] {
@@ -20,8 +19,7 @@ async fn delete_confirmation_says_what_happens_to_greetings_wakeups_and_faxes() 
 
 #[tokio::test]
 async fn confirmed_delete_removes_the_user_and_their_wakeups() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app.post_form("/admin/users/202/delete", &admin, &[]).await;
     assert_eq!(answer.header("location"), "/admin/users?done=deleted");
     let data = app.backend.lock();
@@ -31,8 +29,7 @@ async fn confirmed_delete_removes_the_user_and_their_wakeups() {
 
 #[tokio::test]
 async fn administrator_may_not_delete_their_own_account() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
         .json(
             Method::DELETE,
@@ -47,16 +44,14 @@ async fn administrator_may_not_delete_their_own_account() {
 
 #[tokio::test]
 async fn api_delete_of_an_unknown_user_is_404() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app.delete("/api/v1/admin/users/299", &admin).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn user_who_is_not_an_administrator_cannot_delete_users() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app.delete("/api/v1/admin/users/202", &alice).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert!(app.backend.lock().accounts.contains_key("202"));
@@ -64,8 +59,7 @@ async fn user_who_is_not_an_administrator_cannot_delete_users() {
 
 #[tokio::test]
 async fn delete_without_the_csrf_token_is_refused() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app
         .send(form_request("/admin/users/202/delete", Some(&admin), &[]))
         .await;
@@ -75,8 +69,7 @@ async fn delete_without_the_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn new_user_form_suggests_the_next_free_extension() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let page = app.get("/admin/users/new", &admin).await;
     // The highest extension in use is 900.
     assert!(
@@ -90,8 +83,7 @@ async fn new_user_form_suggests_the_next_free_extension() {
 
 #[tokio::test]
 async fn api_suggests_the_next_free_extension() {
-    let app = TestApp::new();
-    let admin = app.admin().await;
+    let (app, admin) = TestApp::with_admin().await;
     let answer = app.get("/api/v1/admin/next-extension", &admin).await;
     assert_eq!(answer.json()["extension"], "901");
 }

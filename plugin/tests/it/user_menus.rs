@@ -9,8 +9,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn profile_page_shows_extension_name_and_email() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let page = app.get("/profile", &alice).await;
     assert!(page.body.contains("id=\"profile-extension\">201<"));
     assert!(page.body.contains("value=\"alice@example.org\""));
@@ -18,13 +17,12 @@ async fn profile_page_shows_extension_name_and_email() {
 
 #[tokio::test]
 async fn email_form_saves_and_redirects_with_a_notice() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/profile/email", &alice, &[("email", "a@new.org")])
         .await;
     assert_eq!(answer.header("location"), "/profile?done=email");
-    assert_eq!(app.backend.lock().accounts["201"].user.email, "a@new.org");
+    assert_eq!(app.user("201").email, "a@new.org");
     assert!(
         app.get("/profile?done=email", &alice)
             .await
@@ -35,8 +33,7 @@ async fn email_form_saves_and_redirects_with_a_notice() {
 
 #[tokio::test]
 async fn invalid_email_is_shown_next_to_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/profile/email", &alice, &[("email", "not-an-address")])
         .await;
@@ -50,8 +47,7 @@ async fn invalid_email_is_shown_next_to_the_field() {
 
 #[tokio::test]
 async fn password_change_needs_the_old_password() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/profile/password",
@@ -70,8 +66,7 @@ async fn password_change_needs_the_old_password() {
 
 #[tokio::test]
 async fn password_change_with_the_old_password_succeeds() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form(
             "/profile/password",
@@ -88,39 +83,37 @@ async fn password_change_with_the_old_password_succeeds() {
 
 #[tokio::test]
 async fn api_profile_and_password_change() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     assert_eq!(
         app.get("/api/v1/profile", &alice).await.json()["email"],
         "alice@example.org"
     );
     let wrong = json!({"old_password": "x", "new_password": "long-enough"});
     let answer = app
-        .json(Method::PUT, "/api/v1/profile/password", &alice, wrong)
+        .put_json("/api/v1/profile/password", &alice, wrong)
         .await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert_eq!(answer.json()["error"], "wrong_password");
     let ok = json!({"old_password": "alice-pw", "new_password": "long-enough"});
     assert_eq!(
-        app.json(Method::PUT, "/api/v1/profile/password", &alice, ok)
+        app.put_json("/api/v1/profile/password", &alice, ok)
             .await
             .status,
         StatusCode::NO_CONTENT
     );
     let email = json!({"email": "a@b.org"});
     assert_eq!(
-        app.json(Method::PUT, "/api/v1/profile/email", &alice, email)
+        app.put_json("/api/v1/profile/email", &alice, email)
             .await
             .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(app.backend.lock().accounts["201"].user.email, "a@b.org");
+    assert_eq!(app.user("201").email, "a@b.org");
 }
 
 #[tokio::test]
 async fn followme_form_saves_steps_keeping_leading_zeros() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let form = [
         ("enabled", "on"),
         ("initial_ring_secs", "12"),
@@ -147,8 +140,7 @@ async fn followme_form_saves_steps_keeping_leading_zeros() {
 
 #[tokio::test]
 async fn followme_backend_validation_error_is_shown_next_to_the_step() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let form = [
         ("initial_ring_secs", "10"),
         ("step_numbers", "0171"),
@@ -172,31 +164,25 @@ async fn followme_backend_validation_error_is_shown_next_to_the_step() {
 
 #[tokio::test]
 async fn followme_unreadable_number_of_seconds_is_shown_next_to_the_field() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .post_form("/followme", &alice, &[("initial_ring_secs", "soon")])
         .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.body.contains("id=\"initial_ring_secs-error\""));
+    assert_field_error_shown(&answer, "initial_ring_secs");
 }
 
 #[tokio::test]
 async fn followme_api_round_trips_and_reports_fields() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let fm = json!({"enabled": true, "initial_ring_secs": 0, "steps": [{"numbers": ["0049301"], "ring_secs": 25}],
         "confirm": true, "moh": "", "caller_id": "caller"});
-    let answer = app
-        .json(Method::PUT, "/api/v1/followme", &alice, fm.clone())
-        .await;
+    let answer = app.put_json("/api/v1/followme", &alice, fm.clone()).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(app.get("/api/v1/followme", &alice).await.json(), fm);
     let bad = json!({"enabled": true, "initial_ring_secs": 0, "steps": [{"numbers": ["x1"], "ring_secs": 25}],
         "confirm": true, "moh": "", "caller_id": "caller"});
-    let answer = app.json(Method::PUT, "/api/v1/followme", &alice, bad).await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(answer.json()["fields"][0]["field"], "steps[0].numbers");
+    let answer = app.put_json("/api/v1/followme", &alice, bad).await;
+    assert_field_error(&answer, "steps[0].numbers");
 }
 
 #[tokio::test]
@@ -216,8 +202,7 @@ async fn greetings_page_shows_slots_players_and_what_callers_hear() {
 
 #[tokio::test]
 async fn greeting_upload_form_stores_audio_and_redirects() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload_greeting(&alice, "unavail", "hello.wav", "audio/wav", WAV)
         .await;
@@ -227,8 +212,7 @@ async fn greeting_upload_form_stores_audio_and_redirects() {
 
 #[tokio::test]
 async fn greeting_conversion_error_is_shown_in_plain_words() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload_greeting(&alice, "temp", "broken.mp3", "audio/mpeg", b"garbage")
         .await;
@@ -267,15 +251,14 @@ async fn greeting_delete_form_removes_the_slot() {
 
 #[tokio::test]
 async fn greetings_api_lists_uploads_plays_and_deletes() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let up = app
         .upload(
             Method::PUT,
             "/api/v1/greetings/temp?file_name=t.wav",
             &alice,
             "audio/wav",
-            WAV.to_vec(),
+            WAV,
         )
         .await;
     assert_eq!(up.status, StatusCode::OK);
@@ -302,15 +285,14 @@ async fn greetings_api_lists_uploads_plays_and_deletes() {
 
 #[tokio::test]
 async fn greetings_api_reports_conversion_errors_as_422() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload(
             Method::PUT,
             "/api/v1/greetings/busy",
             &alice,
             "audio/mpeg",
-            b"junk".to_vec(),
+            b"junk",
         )
         .await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -319,8 +301,7 @@ async fn greetings_api_reports_conversion_errors_as_422() {
 
 #[tokio::test]
 async fn raw_ulaw_upload_sent_as_octet_stream_reaches_the_backend() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
+    let (app, alice) = TestApp::with_alice().await;
     let answer = app
         .upload_greeting(
             &alice,
@@ -335,14 +316,8 @@ async fn raw_ulaw_upload_sent_as_octet_stream_reaches_the_backend() {
 
 #[tokio::test]
 async fn upload_form_with_no_file_chosen_asks_for_one() {
-    let app = TestApp::new();
-    let alice = app.alice().await;
-    let empty = Part::File {
-        name: "audio",
-        file_name: "",
-        content_type: "application/octet-stream",
-        bytes: b"",
-    };
+    let (app, alice) = TestApp::with_alice().await;
+    let empty = Part::file("audio", "", "application/octet-stream", b"");
     let answer = app
         .post_multipart(
             "/greetings/greet",

@@ -171,17 +171,9 @@ impl TestApp {
         client: &Client,
         body: serde_json::Value,
     ) -> Answer {
-        self.send(
-            Request::builder()
-                .method(method)
-                .uri(path)
-                .header(header::COOKIE, &client.cookie)
-                .header("x-csrf-token", &client.csrf)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string()))
-                .expect("request"),
-        )
-        .await
+        let body = body.to_string();
+        self.upload(method, path, client, "application/json", body)
+            .await
     }
 
     pub async fn delete(&self, path: &str, client: &Client) -> Answer {
@@ -202,7 +194,7 @@ impl TestApp {
         path: &str,
         client: &Client,
         content_type: &str,
-        body: Vec<u8>,
+        body: impl Into<Vec<u8>>,
     ) -> Answer {
         self.send(
             Request::builder()
@@ -211,7 +203,7 @@ impl TestApp {
                 .header(header::COOKIE, &client.cookie)
                 .header("x-csrf-token", &client.csrf)
                 .header(header::CONTENT_TYPE, content_type)
-                .body(Body::from(body))
+                .body(Body::from(body.into()))
                 .expect("request"),
         )
         .await
@@ -350,3 +342,122 @@ pub fn multipart_request(path: &str, client: &Client, parts: &[Part<'_>]) -> Req
 
 pub const WAV: &[u8] = b"RIFF\x24\x00\x00\x00WAVEfmt ";
 pub const PDF: &[u8] = b"%PDF-1.4\n%test\n";
+
+impl TestApp {
+    /// A fresh app with Alice (201, write access to every menu) logged in.
+    pub async fn with_alice() -> (TestApp, Client) {
+        let app = TestApp::new();
+        let alice = app.alice().await;
+        (app, alice)
+    }
+
+    /// A fresh app with the administrator (900) logged in.
+    pub async fn with_admin() -> (TestApp, Client) {
+        let app = TestApp::new();
+        let admin = app.admin().await;
+        (app, admin)
+    }
+
+    /// A GET with no session cookie, as from a browser that never logged in.
+    pub async fn get_anonymous(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Changes a seeded user in the backend directly, as an edit made outside the portal.
+    pub fn edit_user(&self, extension: &str, edit: impl FnOnce(&mut ringside_portal::model::User)) {
+        let mut data = self.backend.lock();
+        let account = data.accounts.get_mut(extension).expect("seeded user");
+        edit(&mut account.user);
+    }
+
+    /// A seeded user as the backend holds it now.
+    pub fn user(&self, extension: &str) -> ringside_portal::model::User {
+        self.backend.lock().accounts[extension].user.clone()
+    }
+
+    pub async fn put_json(&self, path: &str, client: &Client, body: serde_json::Value) -> Answer {
+        self.json(Method::PUT, path, client, body).await
+    }
+
+    pub async fn post_json(&self, path: &str, client: &Client, body: serde_json::Value) -> Answer {
+        self.json(Method::POST, path, client, body).await
+    }
+}
+
+/// Asserts a 422 whose first field error names `field`, as the JSON API reports them.
+pub fn assert_field_error(answer: &Answer, field: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        answer.json()["fields"][0]["field"],
+        field,
+        "{}",
+        answer.body
+    );
+}
+
+/// The access fields of the administrator's user form, one a menu.
+pub const ACCESS_FIELDS: [&str; 8] = [
+    "access_profile",
+    "access_followme",
+    "access_greetings",
+    "access_wakeup",
+    "access_fax",
+    "access_voicemail",
+    "access_call_handling",
+    "access_calls",
+];
+
+/// The administrator's user form: `fields` first, then write access to every menu.
+pub fn user_form<'a>(fields: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut all = fields.to_vec();
+    all.extend(ACCESS_FIELDS.map(|name| (name, "write")));
+    all
+}
+
+impl<'a> Part<'a> {
+    pub fn file(
+        name: &'a str,
+        file_name: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    ) -> Part<'a> {
+        Part::File {
+            name,
+            file_name,
+            content_type,
+            bytes,
+        }
+    }
+}
+
+/// Asserts a form page sent back with 422 and the message placed at `field`'s input.
+pub fn assert_field_error_shown(answer: &Answer, field: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    let id = format!("id=\"{field}-error\"");
+    assert!(answer.body.contains(&id), "{}", answer.body);
+}
+
+impl TestApp {
+    /// A users import through the administrators' API, the body sent as `content_type`.
+    pub async fn import_users(
+        &self,
+        admin: &Client,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Answer {
+        let path = "/api/v1/admin/import";
+        self.upload(Method::POST, path, admin, content_type, body)
+            .await
+    }
+}
