@@ -20,7 +20,7 @@ use ringside::schedule::{Outcome, SystemClock};
 use ringside::store::Store;
 use ringside_benches::process_stats::peak_rss_kib;
 use ringside_benches::wakeup_figures::percentile_ms;
-use ringside_benches::wakeup_seed::seed_wakeups;
+use ringside_benches::wakeup_rig::{seed_wakeups, wakeup_scheduler};
 use tokio_util::sync::CancellationToken;
 
 const DUE_AT_ONCE: usize = 10_000;
@@ -91,38 +91,10 @@ async fn lateness_run() {
 }
 
 async fn lateness_simulator_run() {
-    use ringside::ari::{AriClient, connection};
-    use ringside::flows::dispatch::Engine;
-    use ringside::flows::wakeup::{self, AriWakeupDialer, WakeupFlowConfig};
-
     let sim = ringside_benches::sim_process::SimProcess::start().await;
-    let transport = ringside_benches::sim_process::rest_transport_from_env();
-    let client = AriClient::new(&sim.base_url(), "ringside", "bench", "ringside")
-        .expect("client")
-        .with_rest_transport(transport);
     let stop = CancellationToken::new();
-    let conn = connection::spawn(client.clone(), stop.clone());
-    let engine = wakeup::engine_routes(Engine::builder(client.clone())).build();
-    let registry = engine.registry();
-    tokio::spawn(engine.run(conn.items, stop.clone()));
-    let mut state = conn.state.clone();
-    state
-        .wait_for(|s| s.is_connected())
-        .await
-        .expect("connected");
-
     let (_dir, store, due) = due_at_once().await;
-    let dialer = AriWakeupDialer::new(
-        client,
-        Arc::new(move || registry.inbox()),
-        WakeupFlowConfig::default(),
-    );
-    let scheduler = Scheduler::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        Arc::new(dialer),
-        SchedulerConfig::default(),
-    );
+    let scheduler = wakeup_scheduler(&sim.base_url(), store.clone(), &stop).await;
     tokio::spawn(scheduler.run(stop.clone()));
     let finished = async {
         loop {

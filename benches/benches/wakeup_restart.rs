@@ -10,19 +10,13 @@
 //! its WebSocket and database connections drop, nothing is cleaned up, as under `kill -9`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use ringside::ari::{AriClient, connection};
-use ringside::flows::dispatch::Engine;
-use ringside::flows::wakeup::{
-    self, AriWakeupDialer, Scheduler, SchedulerConfig, TAKEN_OVER, WakeupFlowConfig,
-};
-use ringside::schedule::SystemClock;
+use ringside::flows::wakeup::{self, SchedulerConfig, TAKEN_OVER};
 use ringside::store::Store;
 use ringside_benches::wakeup_figures::percentile_ms;
-use ringside_benches::wakeup_seed::seed_wakeups;
+use ringside_benches::wakeup_rig::{seed_wakeups, wakeup_scheduler};
 use tokio_util::sync::CancellationToken;
 
 const WAKEUPS: usize = 1_000;
@@ -31,33 +25,11 @@ const RESTART_AFTER_KILL: StdDuration = StdDuration::from_millis(500);
 
 /// One daemon's wakeup side: ARI connection, event engine, dialer, scheduler.
 async fn run_daemon(base_url: String, db_url: String, stop: CancellationToken) {
-    let client = AriClient::new(&base_url, "ringside", "bench", "ringside")
-        .expect("client")
-        .with_rest_transport(ringside_benches::sim_process::rest_transport_from_env());
-    let conn = connection::spawn(client.clone(), stop.clone());
-    // Built as the daemon builds it: a restarted daemon leaves the calls its predecessor
-    // placed in the app for its scheduler to adopt.
-    let engine = wakeup::engine_routes(Engine::builder(client.clone())).build();
-    let registry = engine.registry();
-    tokio::spawn(engine.run(conn.items, stop.clone()));
-    let mut state = conn.state.clone();
-    state
-        .wait_for(|s| s.is_connected())
-        .await
-        .expect("connected");
     let store = Store::connect(&db_url).await.expect("store");
-    let dialer = AriWakeupDialer::new(
-        client,
-        Arc::new(move || registry.inbox()),
-        WakeupFlowConfig::default(),
-    );
-    let scheduler = Scheduler::new(
-        store,
-        Arc::new(SystemClock),
-        Arc::new(dialer),
-        SchedulerConfig::default(),
-    );
-    scheduler.run(stop).await;
+    wakeup_scheduler(&base_url, store, &stop)
+        .await
+        .run(stop)
+        .await;
 }
 
 async fn scalar(store: &Store, sql: &'static str) -> i64 {

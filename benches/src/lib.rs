@@ -4,4 +4,4 @@
 pub mod process_stats;
 pub mod sim_process;
 pub mod wakeup_figures;
-pub mod wakeup_seed;
+pub mod wakeup_rig;

@@ -82,54 +82,68 @@ pub fn histogram_buckets() -> [(&'static str, &'static [f64]); 4] {
     ]
 }
 
+/// Every counter with its help text.
+const COUNTERS: &[(&str, &str)] = &[
+    (
+        ARI_RECONNECTS,
+        "ARI event connections made again after the first",
+    ),
+    (
+        AMI_RECONNECTS,
+        "Manager (AMI) logins made again after the first",
+    ),
+    (WAKEUPS_FIRED, "Wakeup calls placed"),
+    (WAKEUP_OUTCOMES, "Wakeup calls ended, by outcome"),
+    (FAX_JOB_STATES, "Outgoing fax jobs entering each state"),
+    (FAX_PAGES, "Fax pages sent and received"),
+    (FAX_FAILURES, "Fax jobs failed, by reason"),
+    (CONVERSIONS, "Media conversions, by format and result"),
+    (
+        PORTAL_REQUESTS,
+        "Portal requests, by route template, method and status",
+    ),
+    (FASTAGI_SESSIONS, "FastAGI sessions accepted"),
+];
+
+/// Every gauge with its help text.
+const GAUGES: &[(&str, &str)] = &[
+    (ARI_CONNECTED, "1 while the ARI event connection is up"),
+    (AMI_CONNECTED, "1 while the manager (AMI) link is logged in"),
+    (CALLS_IN_PROGRESS, "Calls a flow is handling now"),
+    (DB_POOL_IN_USE, "Database connections in use"),
+    (DB_POOL_SIZE, "Database connections open (in use or idle)"),
+    (FASTAGI_SESSIONS_ACTIVE, "FastAGI sessions running now"),
+];
+
+/// Every histogram (all in seconds) with its help text.
+const HISTOGRAMS: &[(&str, &str)] = &[
+    (
+        FOLLOWME_EVENT_ACTION_SECONDS,
+        "Follow-me: from an ARI event arriving to the first REST call it caused",
+    ),
+    (
+        WAKEUP_LATE_SECONDS,
+        "How late a wakeup call was placed after its due time",
+    ),
+    (CONVERSION_SECONDS, "Media conversion time, by format"),
+    (
+        PORTAL_REQUEST_SECONDS,
+        "Portal request time, by route template",
+    ),
+];
+
 /// Describes every metric and gives each its starting value, so a scrape right after start
 /// shows every series a dashboard queries (zero, not absent).
 pub fn register() {
-    describe_gauge!(ARI_CONNECTED, "1 while the ARI event connection is up");
-    describe_counter!(
-        ARI_RECONNECTS,
-        "ARI event connections made again after the first"
-    );
-    describe_gauge!(AMI_CONNECTED, "1 while the manager (AMI) link is logged in");
-    describe_counter!(
-        AMI_RECONNECTS,
-        "Manager (AMI) logins made again after the first"
-    );
-    describe_gauge!(CALLS_IN_PROGRESS, "Calls a flow is handling now");
-    describe_histogram!(
-        FOLLOWME_EVENT_ACTION_SECONDS,
-        Unit::Seconds,
-        "Follow-me: from an ARI event arriving to the first REST call it caused"
-    );
-    describe_counter!(WAKEUPS_FIRED, "Wakeup calls placed");
-    describe_histogram!(
-        WAKEUP_LATE_SECONDS,
-        Unit::Seconds,
-        "How late a wakeup call was placed after its due time"
-    );
-    describe_counter!(WAKEUP_OUTCOMES, "Wakeup calls ended, by outcome");
-    describe_counter!(FAX_JOB_STATES, "Outgoing fax jobs entering each state");
-    describe_counter!(FAX_PAGES, "Fax pages sent and received");
-    describe_counter!(FAX_FAILURES, "Fax jobs failed, by reason");
-    describe_counter!(CONVERSIONS, "Media conversions, by format and result");
-    describe_histogram!(
-        CONVERSION_SECONDS,
-        Unit::Seconds,
-        "Media conversion time, by format"
-    );
-    describe_counter!(
-        PORTAL_REQUESTS,
-        "Portal requests, by route template, method and status"
-    );
-    describe_histogram!(
-        PORTAL_REQUEST_SECONDS,
-        Unit::Seconds,
-        "Portal request time, by route template"
-    );
-    describe_gauge!(DB_POOL_IN_USE, "Database connections in use");
-    describe_gauge!(DB_POOL_SIZE, "Database connections open (in use or idle)");
-    describe_counter!(FASTAGI_SESSIONS, "FastAGI sessions accepted");
-    describe_gauge!(FASTAGI_SESSIONS_ACTIVE, "FastAGI sessions running now");
+    for (name, help) in COUNTERS {
+        describe_counter!(*name, *help);
+    }
+    for (name, help) in GAUGES {
+        describe_gauge!(*name, *help);
+    }
+    for (name, help) in HISTOGRAMS {
+        describe_histogram!(*name, Unit::Seconds, *help);
+    }
 
     gauge!(ARI_CONNECTED).set(0.0);
     counter!(ARI_RECONNECTS).absolute(0);

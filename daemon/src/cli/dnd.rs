@@ -17,15 +17,8 @@ pub enum Command {
         /// A caller number that still rings through; repeat for more. Replaces the list.
         #[arg(long = "allow", value_name = "NUMBER")]
         allow: Vec<String>,
-        /// Only during (or with --outside, outside) this weekly window, e.g. mon-fri,08:00-18:00.
-        #[arg(long, value_name = "DAYS,HH:MM-HH:MM")]
-        schedule: Option<String>,
-        /// The schedule says when do-not-disturb does NOT apply.
-        #[arg(long, requires = "schedule")]
-        outside: bool,
-        /// IANA time zone the schedule is read in (kept when not given; UTC at first).
-        #[arg(long, value_name = "ZONE")]
-        tz: Option<String>,
+        #[command(flatten)]
+        when: Schedule,
     },
     /// Turn do-not-disturb off (the allow-list is kept).
     Off { extension: String },
@@ -39,11 +32,9 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
             Command::On {
                 extension,
                 allow,
-                schedule,
-                outside,
-                tz,
+                when,
             } => {
-                let rule = parse_rule(schedule.as_deref(), outside)?;
+                let rule = when.rule()?;
                 let h = store
                     .update_call_handling(&extension, |h| {
                         h.dnd = true;
@@ -51,9 +42,7 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                             h.dnd_allow = allow;
                         }
                         h.dnd_rule = rule;
-                        if let Some(tz) = tz {
-                            h.time_zone = canonical_zone(tz);
-                        }
+                        when.apply_zone(h);
                     })
                     .await?;
                 println!("do-not-disturb for {extension}: {}", dnd_state(&h));
@@ -80,28 +69,47 @@ pub(super) async fn show(store: &Store, extension: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--schedule` and `--outside` as a time rule; an unparsable schedule names the argument.
-pub(super) fn parse_rule(
-    schedule: Option<&str>,
+/// When a do-not-disturb or a forward applies: always, or by a weekly window read in a
+/// time zone.
+#[derive(Debug, clap::Args)]
+pub struct Schedule {
+    /// Only during (or with --outside, outside) this weekly window, e.g. mon-fri,08:00-18:00.
+    #[arg(long, value_name = "DAYS,HH:MM-HH:MM")]
+    schedule: Option<String>,
+    /// The schedule says when the setting does NOT apply.
+    #[arg(long, requires = "schedule")]
     outside: bool,
-) -> anyhow::Result<Option<TimeRule>> {
-    match schedule {
-        None => Ok(None),
-        Some(text) => {
-            let window: WeeklyWindow = text
-                .parse()
-                .map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
-            Ok(Some(TimeRule { window, outside }))
-        }
-    }
+    /// IANA time zone the schedule is read in (kept when not given; UTC at first).
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
 }
 
-/// A zone as its own spelling (`europe/berlin` -> `Europe/Berlin`); an unknown one is kept
-/// as typed so the store's rule names it.
-pub(super) fn canonical_zone(tz: String) -> String {
-    ringside::schedule::Zone::parse(tz.trim())
-        .map(|z| z.name().to_owned())
-        .unwrap_or(tz)
+impl Schedule {
+    /// The time rule given, if any.
+    pub(super) fn rule(&self) -> anyhow::Result<Option<TimeRule>> {
+        match &self.schedule {
+            None => Ok(None),
+            Some(text) => {
+                let window: WeeklyWindow = text
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("--schedule: {e}"))?;
+                Ok(Some(TimeRule {
+                    window,
+                    outside: self.outside,
+                }))
+            }
+        }
+    }
+
+    /// Sets the user's time zone when one was given, in its canonical spelling when it is
+    /// known (the store's check reports one that is not).
+    pub(super) fn apply_zone(&self, h: &mut CallHandling) {
+        if let Some(tz) = &self.tz {
+            h.time_zone = ringside::schedule::Zone::parse(tz.trim())
+                .map(|z| z.name().to_owned())
+                .unwrap_or_else(|_| tz.clone());
+        }
+    }
 }
 
 fn dnd_state(h: &CallHandling) -> String {

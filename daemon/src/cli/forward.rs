@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use ringside::store::ForwardKind;
 
-use super::dnd::{canonical_zone, parse_rule, show};
+use super::dnd::{Schedule, show};
 use super::user::block_on;
 
 #[derive(Debug, clap::Args)]
@@ -30,15 +30,8 @@ pub enum Command {
         extension: String,
         #[command(flatten)]
         which: Which,
-        /// Only during (or with --outside, outside) this weekly window, e.g. mon-fri,08:00-18:00.
-        #[arg(long, value_name = "DAYS,HH:MM-HH:MM")]
-        schedule: Option<String>,
-        /// The schedule says when the forward does NOT apply.
-        #[arg(long, requires = "schedule")]
-        outside: bool,
-        /// IANA time zone the schedule is read in (kept when not given; UTC at first).
-        #[arg(long, value_name = "ZONE")]
-        tz: Option<String>,
+        #[command(flatten)]
+        when: Schedule,
     },
     /// Turn forwarding off: the kinds named, or all of them (numbers are kept).
     Off {
@@ -60,9 +53,7 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
             Command::Set {
                 extension,
                 which,
-                schedule,
-                outside,
-                tz,
+                when,
             } => {
                 let (kind, number) = match which {
                     Which {
@@ -74,16 +65,14 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                     } => (ForwardKind::NoAnswer, n),
                     _ => anyhow::bail!("give one of --always, --busy or --no-answer NUMBER"),
                 };
-                let rule = parse_rule(schedule.as_deref(), outside)?;
+                let rule = when.rule()?;
                 let h = store
                     .update_call_handling(&extension, |h| {
                         let f = h.forward_mut(kind);
                         f.enabled = true;
                         f.number = number.trim().to_owned();
                         f.rule = rule;
-                        if let Some(tz) = tz {
-                            h.time_zone = canonical_zone(tz);
-                        }
+                        when.apply_zone(h);
                     })
                     .await
                     .map_err(|e| anyhow::anyhow!("--{}: {e}", flag(kind)))?;

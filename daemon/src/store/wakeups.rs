@@ -323,12 +323,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Also drops a call in progress, so that it gets no retry or snooze under old settings.
-        sqlx::query("DELETE FROM wakeup_calls WHERE wakeup_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        self.wakeup(None, id).await
+        self.finish_change(tx, id, true).await
     }
 
     /// Turns a wakeup on (next fire computed from `now`; a one-shot in the past is refused) or
@@ -353,7 +348,18 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        if !enabled {
+        self.finish_change(tx, id, !enabled).await
+    }
+
+    /// Commits a change to wakeup `id`, first dropping its pending calls when
+    /// `drop_calls`; returns the wakeup as it now is.
+    async fn finish_change(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Any>,
+        id: i64,
+        drop_calls: bool,
+    ) -> Result<Wakeup, WakeupError> {
+        if drop_calls {
             sqlx::query("DELETE FROM wakeup_calls WHERE wakeup_id = $1")
                 .bind(id)
                 .execute(&mut *tx)

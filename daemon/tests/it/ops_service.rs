@@ -3,6 +3,7 @@
 //! Grafana dashboard querying only metrics the daemon exposes.
 
 use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -15,6 +16,20 @@ fn hangup(pid: u32) {
         .status()
         .expect("kill runs");
     assert!(status.success());
+}
+
+/// `serve` started with a configuration file of its own (one fax setting) and answering; the
+/// file's path, to change it.
+async fn serving_with_config(dir: &Path) -> (Served, PathBuf) {
+    let config = dir.join("ringside.toml");
+    std::fs::write(&config, "[fax]\nretries = 3\n").expect("config");
+    let served = Served::start(
+        dir,
+        "http://127.0.0.1:9/ari",
+        &[("RINGSIDE_CONFIG", config.to_str().expect("utf-8 path"))],
+    );
+    scrape(served.metrics).await;
+    (served, config)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -46,14 +61,7 @@ async fn ready_is_notified_once_the_portal_answers() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_names_the_changed_sections_and_asks_for_a_restart() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("ringside.toml");
-    std::fs::write(&config, "[fax]\nretries = 3\n").expect("config");
-    let served = Served::start(
-        dir.path(),
-        "http://127.0.0.1:9/ari",
-        &[("RINGSIDE_CONFIG", config.to_str().expect("utf-8 path"))],
-    );
-    scrape(served.metrics).await;
+    let (served, config) = serving_with_config(dir.path()).await;
     std::fs::write(&config, "[fax]\nretries = 5\n").expect("config changed");
     hangup(served.pid());
     let line = served.wait_for_line(&["SIGHUP", "restart"]);
@@ -72,14 +80,7 @@ async fn sighup_with_an_unchanged_config_says_nothing_to_reload() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sighup_with_a_broken_config_keeps_running_and_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("ringside.toml");
-    std::fs::write(&config, "[fax]\nretries = 3\n").expect("config");
-    let served = Served::start(
-        dir.path(),
-        "http://127.0.0.1:9/ari",
-        &[("RINGSIDE_CONFIG", config.to_str().expect("utf-8 path"))],
-    );
-    scrape(served.metrics).await;
+    let (served, config) = serving_with_config(dir.path()).await;
     std::fs::write(&config, "[fax\n").expect("config broken");
     hangup(served.pid());
     served.wait_for_line(&["SIGHUP", "not valid"]);
