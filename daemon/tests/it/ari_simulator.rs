@@ -56,16 +56,7 @@ async fn setup() -> (Simulator, AriClient, Socket) {
 
 async fn answered_leg(sim: &Simulator, client: &AriClient, socket: &mut Socket) -> String {
     sim.phone("2001", Script::answer_after_ms(5));
-    client
-        .create_channel(&CreateChannel {
-            endpoint: "PJSIP/2001".into(),
-            app: "ringside".into(),
-            channel_id: Some("leg".into()),
-            ..CreateChannel::default()
-        })
-        .await
-        .expect("create");
-    client.dial("leg", None, None).await.expect("dial");
+    dial_leg(client, "PJSIP/2001").await;
     loop {
         if let Event::Dial(d) = next_of(socket, "Dial").await {
             if d.dialstatus == "ANSWER" {
@@ -273,9 +264,14 @@ async fn dropped_websocket_loses_events_sent_meanwhile() {
 async fn dial_unreachable_leg(sim: &Simulator, client: &AriClient, order: LegEventOrder) {
     sim.set_leg_event_order(order);
     sim.phone("2009", Script::hangs_up_with(20));
+    dial_leg(client, "PJSIP/2009").await;
+}
+
+/// Creates channel `leg` to `endpoint` in the app and dials it.
+async fn dial_leg(client: &AriClient, endpoint: &str) {
     client
         .create_channel(&CreateChannel {
-            endpoint: "PJSIP/2009".into(),
+            endpoint: endpoint.into(),
             app: "ringside".into(),
             channel_id: Some("leg".into()),
             ..CreateChannel::default()

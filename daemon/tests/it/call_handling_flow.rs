@@ -135,32 +135,7 @@ impl Harness {
     }
 
     async fn wait_bridged_with(&self, caller: &str) -> String {
-        let ok = self
-            .sim
-            .wait_until(WAIT, |s| {
-                s.channel(caller).and_then(|c| c.bridge).is_some_and(|b| {
-                    s.bridges()
-                        .iter()
-                        .any(|x| x.id == b && x.channels.len() == 2)
-                })
-            })
-            .await;
-        assert!(ok, "caller never bridged: {:#?}", self.sim.channels());
-        let bridge = self
-            .sim
-            .channel(caller)
-            .and_then(|c| c.bridge)
-            .expect("bridge");
-        let callee = self
-            .sim
-            .bridges()
-            .into_iter()
-            .find(|b| b.id == bridge)
-            .expect("bridge exists")
-            .channels
-            .into_iter()
-            .find(|m| m != caller)
-            .expect("a callee");
+        let callee = crate::common::sim_calls::wait_bridged(&self.sim, caller, WAIT).await;
         self.sim
             .channel(&callee)
             .map(|c| c.endpoint)

@@ -252,39 +252,41 @@ fn received_g3_2d_fax_pdf_renders_pixel_for_pixel_like_libtiff_decodes_it() {
 
 #[test]
 fn our_group3_standard_tiff_passes_through_to_a_pdf_that_renders_like_libtiff_decodes_it() {
-    if !(have("tiffcp") && have("pdftoppm") && have("gs")) {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tmp");
-    let tif = dir.path().join("fax.tif");
-    let pdf = dir.path().join("fax.pdf");
-    let opts = FaxOptions {
-        compression: Compression::G3,
-        resolution: Resolution::Standard,
-        ..FaxOptions::default()
-    };
-    to_fax(&fixture("text-10pt.pdf"), &tif, &opts);
-    fax_tiff_to_pdf(&tif, &pdf, &no_progress).expect("to pdf");
-    assert_pdf_matches_tiff(&tif, &pdf, 1, 98);
+    assert_pass_through_renders_like_libtiff(
+        &FaxOptions {
+            compression: Compression::G3,
+            resolution: Resolution::Standard,
+            ..FaxOptions::default()
+        },
+        98,
+    );
 }
 
 #[test]
 fn our_group4_tiff_passes_through_to_a_pdf_that_renders_like_libtiff_decodes_it() {
+    assert_pass_through_renders_like_libtiff(
+        &FaxOptions {
+            paper: Paper::Letter,
+            ..FaxOptions::default()
+        },
+        196,
+    );
+}
+
+/// Renders a text page to a fax TIFF with `opts`, passes that through to a PDF and checks
+/// that the PDF renders like libtiff decodes the TIFF. Text and rules only: poppler smooths
+/// 1-bit images even at (almost) 1:1 scale, which moves dither dots of photo areas across
+/// the 50 % threshold.
+fn assert_pass_through_renders_like_libtiff(opts: &FaxOptions, y_dpi: u32) {
     if !(have("tiffcp") && have("pdftoppm") && have("gs")) {
         return;
     }
     let dir = tempfile::tempdir().expect("tmp");
     let tif = dir.path().join("fax.tif");
     let pdf = dir.path().join("fax.pdf");
-    // Text and rules only: poppler smooths 1-bit images even at (almost) 1:1 scale, which
-    // moves dither dots of photo areas across the 50 % threshold.
-    let opts = FaxOptions {
-        paper: Paper::Letter,
-        ..FaxOptions::default()
-    };
-    to_fax(&fixture("text-10pt.pdf"), &tif, &opts);
+    to_fax(&fixture("text-10pt.pdf"), &tif, opts);
     fax_tiff_to_pdf(&tif, &pdf, &no_progress).expect("to pdf");
-    assert_pdf_matches_tiff(&tif, &pdf, 1, 196);
+    assert_pdf_matches_tiff(&tif, &pdf, 1, y_dpi);
 }
 
 /// Share of the expected words that OCR found (each found word used once).

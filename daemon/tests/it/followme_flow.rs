@@ -71,34 +71,7 @@ impl Harness {
     }
 
     async fn wait_bridged(&self, caller: &str) -> String {
-        let ok = self
-            .sim
-            .wait_until(WAIT, |s| {
-                s.channel(caller).and_then(|c| c.bridge).is_some_and(|b| {
-                    s.bridges()
-                        .iter()
-                        .any(|x| x.id == b && x.channels.len() == 2)
-                })
-            })
-            .await;
-        assert!(
-            ok,
-            "caller {caller} never bridged: {:#?}",
-            self.sim.channels()
-        );
-        let bridge = self
-            .sim
-            .channel(caller)
-            .and_then(|c| c.bridge)
-            .expect("bridge");
-        let members = self
-            .sim
-            .bridges()
-            .into_iter()
-            .find(|b| b.id == bridge)
-            .expect("bridge exists")
-            .channels;
-        members.into_iter().find(|m| m != caller).expect("a callee")
+        crate::common::sim_calls::wait_bridged(&self.sim, caller, WAIT).await
     }
 
     fn calls(&self, method: &str, path_suffix: &str) -> Vec<RestCall> {

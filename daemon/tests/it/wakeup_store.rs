@@ -31,6 +31,18 @@ where
 
 const NOW: &str = "2026-11-23T12:00:00Z";
 
+/// A valid weekly wakeup of 1001's, to change one field of.
+fn weekly() -> WakeupSpec {
+    spec("1001", "weekly mon 06:30", "UTC")
+}
+
+/// Checks that `spec` is refused on every database with a message saying `says`.
+async fn assert_rejected(spec: WakeupSpec, says: &str) {
+    for m in rejected(spec).await {
+        assert!(m.contains(says), "{m}");
+    }
+}
+
 async fn rejected(spec: WakeupSpec) -> Vec<String> {
     let messages = Arc::new(Mutex::new(Vec::new()));
     on_each_db(|store| {
@@ -71,66 +83,83 @@ async fn created_wakeup_has_its_first_fire_computed() {
 
 #[tokio::test]
 async fn wakeup_without_members_is_rejected() {
-    let mut s = spec("1001", "weekly mon 06:30", "UTC");
-    s.members.clear();
-    for m in rejected(s).await {
-        assert!(m.contains("at least one member"), "{m}");
-    }
+    assert_rejected(
+        WakeupSpec {
+            members: Vec::new(),
+            ..weekly()
+        },
+        "at least one member",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn member_that_is_not_an_extension_is_rejected_by_name() {
-    let mut s = spec("1001", "weekly mon 06:30", "UTC");
-    s.members = vec!["2001".into(), "5555".into()];
-    for m in rejected(s).await {
-        assert!(m.contains("\"5555\" is not an extension"), "{m}");
-    }
+    assert_rejected(
+        WakeupSpec {
+            members: vec!["2001".into(), "5555".into()],
+            ..weekly()
+        },
+        "\"5555\" is not an extension",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn retries_above_ten_are_rejected() {
-    let mut s = spec("1001", "weekly mon 06:30", "UTC");
-    s.retries = 11;
-    for m in rejected(s).await {
-        assert!(m.contains("retries 11 out of range"), "{m}");
-    }
+    assert_rejected(
+        WakeupSpec {
+            retries: 11,
+            ..weekly()
+        },
+        "retries 11 out of range",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn negative_retries_are_rejected() {
-    let mut s = spec("1001", "weekly mon 06:30", "UTC");
-    s.retries = -1;
-    for m in rejected(s).await {
-        assert!(m.contains("retries -1 out of range"), "{m}");
-    }
+    assert_rejected(
+        WakeupSpec {
+            retries: -1,
+            ..weekly()
+        },
+        "retries -1 out of range",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn prompt_that_does_not_exist_is_rejected_by_name() {
-    let mut s = spec("1001", "weekly mon 06:30", "UTC");
-    s.prompt = "no-such-prompt".into();
-    for m in rejected(s).await {
-        assert!(
-            m.contains("prompt \"no-such-prompt\" does not exist"),
-            "{m}"
-        );
-    }
+    assert_rejected(
+        WakeupSpec {
+            prompt: "no-such-prompt".into(),
+            ..weekly()
+        },
+        "prompt \"no-such-prompt\" does not exist",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn one_shot_in_the_past_is_rejected() {
-    for m in rejected(spec("1001", "once 2026-11-01 06:30", "Europe/Berlin")).await {
-        assert!(m.contains("in the past"), "{m}");
-    }
+    assert_rejected(
+        spec("1001", "once 2026-11-01 06:30", "Europe/Berlin"),
+        "in the past",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn ring_time_out_of_range_is_rejected() {
-    let mut s = spec("1001", "weekly mon 06:30", "UTC");
-    s.ring_secs = 0;
-    for m in rejected(s).await {
-        assert!(m.contains("ring time 0 s out of range"), "{m}");
-    }
+    assert_rejected(
+        WakeupSpec {
+            ring_secs: 0,
+            ..weekly()
+        },
+        "ring time 0 s out of range",
+    )
+    .await;
 }
 
 #[tokio::test]

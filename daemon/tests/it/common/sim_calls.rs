@@ -20,3 +20,26 @@ pub async fn wait_continued(sim: &Simulator, caller: &str, wait: Duration) -> Co
         .and_then(|c| c.continued)
         .expect("continued")
 }
+
+/// The channel `caller` is bridged with, once a two-party bridge holds both (within `wait`).
+pub async fn wait_bridged(sim: &Simulator, caller: &str, wait: Duration) -> String {
+    let ok = sim
+        .wait_until(wait, |s| {
+            s.channel(caller).and_then(|c| c.bridge).is_some_and(|b| {
+                s.bridges()
+                    .iter()
+                    .any(|x| x.id == b && x.channels.len() == 2)
+            })
+        })
+        .await;
+    assert!(ok, "caller {caller} never bridged: {:#?}", sim.channels());
+    let bridge = sim.channel(caller).and_then(|c| c.bridge).expect("bridge");
+    sim.bridges()
+        .into_iter()
+        .find(|b| b.id == bridge)
+        .expect("bridge exists")
+        .channels
+        .into_iter()
+        .find(|m| m != caller)
+        .expect("a callee")
+}
