@@ -147,6 +147,15 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Query = Vec<(&'static str, String)>;
 
+/// The `value` of a channel or global variable answer; Asterisk sends `""` for one not set.
+fn variable_value(answer: &Value) -> String {
+    answer
+        .get("value")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 impl AriClient {
     /// `base` is ARI's root, e.g. `http://127.0.0.1:8088/ari`.
     pub fn new(base: &str, username: &str, password: &str, app: &str) -> Result<Self, AriError> {
@@ -426,10 +435,7 @@ impl AriClient {
         let q: Query = vec![("variable", name.to_owned())];
         let path = format!("/channels/{}/variable", seg(channel_id));
         let v: Value = self.call(Method::GET, &path, &q, None).await?;
-        Ok(v.get("value")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned())
+        Ok(variable_value(&v))
     }
 
     pub async fn set_variable(
@@ -443,7 +449,6 @@ impl AriClient {
         self.call_empty(Method::POST, &path, &q).await
     }
 
-    /// Every channel Asterisk has (not only this app's).
     /// Sets an ARI-controlled device state (`Stasis:<name>`), e.g. for a busy-lamp key.
     pub async fn set_device_state(&self, device: &str, state: &str) -> Result<(), AriError> {
         let q: Query = vec![("deviceState", state.to_owned())];
@@ -451,6 +456,7 @@ impl AriClient {
         self.call_empty(Method::PUT, &path, &q).await
     }
 
+    /// Every channel Asterisk has (not only this app's).
     pub async fn channels(&self) -> Result<Vec<Channel>, AriError> {
         self.call(Method::GET, "/channels", &Vec::new(), None).await
     }
@@ -549,10 +555,7 @@ impl AriClient {
         let v: Value = self
             .call(Method::GET, "/asterisk/variable", &q, None)
             .await?;
-        Ok(v.get("value")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned())
+        Ok(variable_value(&v))
     }
 
     /// Sets a global dialplan variable, or removes it when `value` is `None`.
