@@ -4,10 +4,17 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use chrono::Utc;
+use ringside::ari::AriClient;
+use ringside::config::AriConfig;
+use ringside::flows::dnd_lamps;
 use ringside::schedule::WeeklyWindow;
 use ringside::store::{CallHandling, Store, TimeRule};
 
 use super::user::block_on;
+
+/// How long `dnd on|off` waits for Asterisk to take the lamp's new state.
+const LAMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -27,6 +34,7 @@ pub enum Command {
 }
 
 pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> {
+    let ari = super::load_config(config)?.ari;
     block_on(config, |store| async move {
         match command {
             Command::On {
@@ -46,17 +54,39 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                     })
                     .await?;
                 println!("do-not-disturb for {extension}: {}", dnd_state(&h));
+                light_lamp(&ari, &h).await;
             }
             Command::Off { extension } => {
                 let h = store
                     .update_call_handling(&extension, |h| h.dnd = false)
                     .await?;
                 println!("do-not-disturb for {extension}: {}", dnd_state(&h));
+                light_lamp(&ari, &h).await;
             }
             Command::Show { extension } => show(&store, &extension).await?,
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Shows the change on the user's busy-lamp key at once. The running daemon would show it
+/// within its lamp tick anyway, so Asterisk not answering is only reported.
+async fn light_lamp(ari: &AriConfig, h: &CallHandling) {
+    let state = dnd_lamps::lamp_state(h, Utc::now());
+    let device = dnd_lamps::device_name(&h.extension);
+    let sent = match AriClient::from_config(ari) {
+        Ok(client) => tokio::time::timeout(LAMP_TIMEOUT, client.set_device_state(&device, state))
+            .await
+            .map_err(|_| "Asterisk did not answer in time".to_owned())
+            .and_then(|r| r.map_err(|e| e.to_string())),
+        Err(e) => Err(e.to_string()),
+    };
+    match sent {
+        Ok(()) => println!("lamp {device}: {state}"),
+        Err(e) => eprintln!(
+            "lamp {device} not set now ({e}); the running daemon sets it within its lamp tick"
+        ),
+    }
 }
 
 /// Prints an extension's whole call handling (`dnd show` and `forward show` alike).

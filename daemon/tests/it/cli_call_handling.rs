@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use crate::cli_user::{fails_naming, succeeds};
-use crate::common::cli::Run;
+use crate::common::cli::{Run, ringside_with_env};
+use ringside::ari::simulator::Simulator;
 
 fn dir_with_user() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -217,4 +218,46 @@ fn ring_time_out_of_range_is_refused_naming_the_option() {
 fn ring_time_defaults_to_twenty_seconds() {
     let dir = dir_with_user();
     shows(dir.path(), "ring time: 20 s (default)");
+}
+
+/// `ringside ARGS` with Asterisk's ARI at `ari_url`, in a blocking thread (the simulator runs
+/// on the test's runtime).
+async fn run_with_ari(dir: &tempfile::TempDir, ari_url: &str, args: &[&str]) -> Run {
+    let (dir, url) = (dir.path().to_owned(), ari_url.to_owned());
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ringside_with_env(&dir, &[("RINGSIDE_ARI_URL", &url)], &args, None)
+    })
+    .await
+    .expect("cli runs")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dnd_on_and_off_set_the_busy_lamp_at_once() {
+    let sim = Simulator::start_default().await.expect("sim");
+    let dir = dir_with_user();
+    let on = run_with_ari(&dir, &sim.base_url(), &["dnd", "on", "1001"]).await;
+    assert!(on.ok(), "{on:?}");
+    assert_eq!(sim.device_state("Stasis:DND1001").as_deref(), Some("BUSY"));
+    let off = run_with_ari(&dir, &sim.base_url(), &["dnd", "off", "1001"]).await;
+    assert!(off.ok(), "{off:?}");
+    assert_eq!(
+        sim.device_state("Stasis:DND1001").as_deref(),
+        Some("NOT_INUSE")
+    );
+}
+
+#[test]
+fn dnd_on_without_asterisk_still_saves_and_says_the_lamp_waits() {
+    let dir = dir_with_user();
+    let run = ringside_with_env(
+        dir.path(),
+        &[("RINGSIDE_ARI_URL", "http://127.0.0.1:9/ari")],
+        &["dnd", "on", "1001"],
+        None,
+    );
+    assert!(run.ok(), "{run:?}");
+    assert!(run.stderr.contains("not set now"), "{run:?}");
+    shows(dir.path(), "do-not-disturb: on");
 }
