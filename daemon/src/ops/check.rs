@@ -305,6 +305,24 @@ mod tests {
     }
 
     #[test]
+    fn every_context_of_the_shipped_dialplan_is_checked_or_optional() {
+        // `ringside-record` is a subroutine an operator calls only to record calls.
+        const OPTIONAL: &[&str] = &["ringside-record"];
+        let shipped = include_str!("../../../dialplan/extensions_ringside.conf");
+        let in_file: std::collections::BTreeSet<String> = shipped
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.split_once(']'))
+            .map(|(name, _)| name.to_owned())
+            .filter(|name| !OPTIONAL.contains(&name.as_str()))
+            .collect();
+        let checked: std::collections::BTreeSet<String> = required_contexts(&Config::default())
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(checked, in_file);
+    }
+
+    #[test]
     fn the_default_dial_strings_add_the_outbound_context() {
         let names: Vec<String> = required_contexts(&Config::default())
             .into_iter()
