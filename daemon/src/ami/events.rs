@@ -292,7 +292,12 @@ mod tests {
             panic!("not typed")
         };
         assert_eq!(
-            (s.session_number, s.page_number, s.pages_transmitted, s.data_rate),
+            (
+                s.session_number,
+                s.page_number,
+                s.pages_transmitted,
+                s.data_rate
+            ),
             (Some(10), Some(2), Some(1), Some(14400))
         );
         assert_eq!(s.operation, "send");
