@@ -62,9 +62,13 @@
       words += ", " + transfer.bit_rate + " bit/s";
     }
     text("fax-transfer", words);
+    // Pages through count before the job records them at the end.
     var bar = document.getElementById("fax-pages-bar");
     if (bar && transfer.pages_sent > bar.value) {
       bar.value = transfer.pages_sent;
+      text("fax-pages", transfer.pages_total === null || transfer.pages_total === undefined
+        ? transfer.pages_sent + " pages"
+        : transfer.pages_sent + " of " + transfer.pages_total + " pages");
     }
   }
 

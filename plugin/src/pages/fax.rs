@@ -272,7 +272,12 @@ pub async fn job(
         None
     };
     let max = job.pages_total.unwrap_or(0).max(1);
-    let value = transfer.map_or(job.pages_sent, |t| t.pages_sent.max(job.pages_sent));
+    // Pages through count before the job records them at the end.
+    let mut shown = job.clone();
+    if let Some(t) = transfer {
+        shown.pages_sent = shown.pages_sent.max(t.pages_sent);
+    }
+    let value = shown.pages_sent;
     let body = format!(
         "<p><a href=\"/fax\">← All faxes</a></p><section class=\"card\" id=\"fax-progress\" data-events=\"/api/v1/fax/jobs/{id}/events\" data-poll=\"/api/v1/fax/jobs/{id}\" data-progress=\"/api/v1/fax/jobs/{id}/progress\">\
          <dl class=\"facts\"><dt>To</dt><dd id=\"fax-number\">{number}</dd><dt>Document</dt><dd>{file}</dd>\
@@ -286,7 +291,7 @@ pub async fn job(
         file = esc(&job.file_name),
         state_key = job.state.label().replace(' ', "-"),
         state = job.state.label(),
-        pages = esc(&pages_text(&job)),
+        pages = esc(&pages_text(&shown)),
         transfer = transfer.map(|t| esc(&t.summary())).unwrap_or_default(),
         attempts = job.attempts,
         status = esc(&job.status),

@@ -260,6 +260,12 @@ async fn progress_of_another_users_job_is_not_found() {
 #[tokio::test]
 async fn job_page_shows_the_page_being_sent_and_its_bit_rate() {
     let app = TestApp::new();
+    app.backend
+        .lock()
+        .fax_jobs
+        .get_mut(&1)
+        .expect("job")
+        .pages_total = Some(3);
     app.backend.set_transfer(1, Some(page_two_of_three()));
     let alice = app.alice().await;
     let page = app.get("/fax/jobs/1", &alice).await;
@@ -276,6 +282,7 @@ async fn job_page_shows_the_page_being_sent_and_its_bit_rate() {
         page.body.contains("value=\"1\""),
         "the bar counts the page through"
     );
+    assert!(page.body.contains(">1 of 3 pages</span>"), "{}", page.body);
 }
 
 #[tokio::test]
