@@ -862,9 +862,8 @@ async fn a_two_page_fax_shows_its_page_in_transfer_while_it_is_sent() {
 
     // A page at fax speed takes several seconds: asking three times a second sees each.
     let mut pages_seen = std::collections::BTreeSet::new();
-    let mut last = Value::Null;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
-    loop {
+    let last = loop {
         let (status, progress) = user
             .get_json(&format!("/api/v1/fax/jobs/{id}/progress"))
             .await;
@@ -876,20 +875,15 @@ async fn a_two_page_fax_shows_its_page_in_transfer_while_it_is_sent() {
             assert_eq!(transfer["bit_rate"], 14400, "{progress}");
             pages_seen.insert(transfer["page"].as_u64().expect("page"));
         }
-        let state = progress["job"]["state"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        last = progress;
-        if state == "sent" || state == "failed" {
-            break;
+        if matches!(progress["job"]["state"].as_str(), Some("sent" | "failed")) {
+            break progress;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "fax not through in time: {last}"
+            "fax not through in time: {progress}"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    };
     assert_eq!(last["job"]["state"], "sent", "{last}");
     assert_eq!(last["job"]["pages_sent"], 2, "{last}");
     assert!(last["transfer"].is_null(), "{last}");
