@@ -1,7 +1,8 @@
 //! Live page progress of a fax being sent: the real fax worker over the ARI simulator, the
 //! real manager client against the AMI simulator, whose fax sessions the test moves page by
 //! page as res_fax would while `SendFAX` runs. Progress mid-transfer, a session that cannot be
-//! found, no manager link at all, and a manager link that drops mid-transfer.
+//! found, a manager user not allowed to ask, no manager link at all, and a manager link that
+//! drops mid-transfer.
 
 use std::time::Duration;
 
@@ -192,6 +193,27 @@ async fn a_sending_job_without_a_session_has_no_progress_and_no_error() {
             shows(&p.transfers, &p.rig, job.id, None).await,
             "nothing once it ended"
         );
+    };
+    tokio::join!(p.rig.attempt(), watch);
+    assert_eq!(p.rig.job(job.id).await.state, JobState::Sent);
+}
+
+#[tokio::test]
+async fn a_manager_user_without_the_call_class_gets_no_progress_and_no_error() {
+    let p = progress().await;
+    p.ami_sim.deny_actions(&["FAXSessions", "FAXSession"]);
+    p.rig.sim.fax_machine(NUMBER, 30, TRANSFER, receives(3));
+    let job = p.rig.queue(4).await;
+    let watch = async {
+        let (job, name) = sending(&p.rig, job.id).await;
+        both_halves(&p.ami_sim, &name);
+        assert_eq!(p.transfers.current(&job).await, None);
+        let asked = p
+            .ami_sim
+            .actions()
+            .iter()
+            .any(|a| a.get("Action") == Some("FAXSessions"));
+        assert!(asked, "the sessions were asked for");
     };
     tokio::join!(p.rig.attempt(), watch);
     assert_eq!(p.rig.job(job.id).await.state, JobState::Sent);

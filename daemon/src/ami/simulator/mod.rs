@@ -10,7 +10,8 @@
 //!
 //! `ShowDialPlan` for one context answers from a dialplan the test sets
 //! ([`AmiSimulator::set_dialplan`]), as `pbx_config` would list it; a context not set is
-//! `Did not find context …`, as in the recorded session.
+//! `Did not find context …`, as in the recorded session. Actions a test denies answer
+//! `Permission denied`, as for a manager user without the action's class.
 //!
 //! It implements app_voicemail's actions over a real spool directory laid out as
 //! app_voicemail lays it out ([`mailbox`]), so the inbox can be tested end to end: Login,
@@ -76,6 +77,8 @@ struct Shared {
     events: tokio::sync::broadcast::Sender<Message>,
     dialplan: Mutex<Vec<DialplanLine>>,
     fax: Mutex<FaxSessions>,
+    /// Actions (lower case) the logged-in user's write classes do not allow.
+    denied: Mutex<Vec<String>>,
 }
 
 /// Handle to a running simulator; cheap to clone.
@@ -100,6 +103,7 @@ impl AmiSimulator {
                 events: tokio::sync::broadcast::channel(1024).0,
                 dialplan: Mutex::default(),
                 fax: Mutex::default(),
+                denied: Mutex::default(),
             }),
             addr,
             stop: CancellationToken::new(),
@@ -178,6 +182,12 @@ impl AmiSimulator {
     /// The session ends (its channel left the fax application); `false` when none ran.
     pub fn end_fax_session(&self, session: u32) -> bool {
         lock(&self.shared.fax).end(session)
+    }
+
+    /// From now on `actions` answer `Permission denied`, as Asterisk answers an action whose
+    /// class the user's `write` lacks (`FAXSessions` and `FAXSession` need `call`).
+    pub fn deny_actions(&self, actions: &[&str]) {
+        *lock(&self.shared.denied) = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
     }
 
     pub fn shutdown(&self) {
@@ -292,6 +302,15 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
             continue;
         }
         lock(&shared.actions).push(message.clone());
+        if lock(&shared.denied).contains(&action) {
+            let text = wire(&[
+                ("Response", "Error"),
+                ("ActionID", &id),
+                ("Message", "Permission denied"),
+            ]);
+            stream.write_all(text.as_bytes()).await?;
+            continue;
+        }
         let spool = SimSpool::new(&shared.config.spool);
         match action.as_str() {
             "showdialplan" => {
