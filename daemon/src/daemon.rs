@@ -233,8 +233,9 @@ impl Daemon {
         );
         services.spawn(scheduler.run(stop.clone()));
 
-        // Manager link (AMI) for the voicemail inbox: listing and playing read the spool and
-        // work without it; a missing or refused login only disables changing messages.
+        // Manager link (AMI) for the voicemail inbox and the fax page's page in transfer:
+        // listing and playing read the spool and work without it; a missing or refused login
+        // only disables changing messages, and a fax being sent shows its job as recorded.
         let ami = if self.config.ami.is_configured() {
             crate::ami::AmiClient::spawn(
                 self.config.ami.clone(),
@@ -243,7 +244,7 @@ impl Daemon {
             )
         } else {
             tracing::warn!(
-                "no [ami] secret configured: voicemail messages can be listed and played, but not marked read, moved or deleted (manager link not available)"
+                "no [ami] secret configured: voicemail messages can be listed and played, but not marked read, moved or deleted, and faxes being sent show no page in transfer (manager link not available)"
             );
             crate::ami::AmiClient::unavailable()
         };
@@ -282,7 +283,7 @@ impl Daemon {
                 &self.config.voicemail.spool_dir,
                 &self.config.voicemail.context,
             ),
-            ami,
+            ami.clone(),
         );
 
         // Portal: web UI and JSON API. A port already taken is logged and leaves the call
@@ -297,6 +298,7 @@ impl Daemon {
                 converter: fax_documents,
                 max_attempts: self.config.fax.retries.saturating_add(1),
             })
+            .with_fax_transfers(fax::FaxTransfers::new(ami.clone(), self.client.clone()))
             .with_voicemail(inbox);
         let backend = match calls_access {
             Some(access) => backend.with_calls(access),

@@ -11,7 +11,8 @@
     }
   });
 
-  // Live fax progress: server-sent events, falling back to polling the JSON API.
+  // Live fax progress: server-sent events, falling back to polling the JSON API; while the job
+  // is being sent, the page in transfer and the bit rate, polled about once a second.
   var box = document.getElementById("fax-progress");
   if (!box) {
     return;
@@ -43,7 +44,65 @@
     text("fax-attempts", String(job.attempts));
     text("fax-status", job.status || "");
     text("fax-error", job.error || "");
+    followTransfer(job);
     return !!finalStates[job.state];
+  }
+
+  // Mirrors FaxTransfer::summary: "page 2 of 3, 14400 bit/s".
+  function showTransfer(transfer) {
+    if (!transfer) {
+      text("fax-transfer", "");
+      return;
+    }
+    var words = "page " + transfer.page;
+    if (transfer.pages_total !== null && transfer.pages_total !== undefined) {
+      words += " of " + transfer.pages_total;
+    }
+    if (transfer.bit_rate) {
+      words += ", " + transfer.bit_rate + " bit/s";
+    }
+    text("fax-transfer", words);
+    // Pages through count before the job records them at the end.
+    var bar = document.getElementById("fax-pages-bar");
+    if (bar && transfer.pages_sent > bar.value) {
+      bar.value = transfer.pages_sent;
+      text("fax-pages", transfer.pages_total === null || transfer.pages_total === undefined
+        ? transfer.pages_sent + " pages"
+        : transfer.pages_sent + " of " + transfer.pages_total + " pages");
+    }
+  }
+
+  var transferTimer = null;
+  var newest = 0;
+
+  function askTransfer() {
+    fetch(box.getAttribute("data-progress"),
+      { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (progress) {
+        if (!progress) { return; }
+        // An answer overtaken by a newer change (the events stream) is dropped.
+        var at = Date.parse(progress.job.updated_at) || 0;
+        if (at < newest) { return; }
+        show(progress.job);
+        showTransfer(progress.job.state === "sending" ? progress.transfer : null);
+      })
+      .catch(function () { /* the next tick asks again */ });
+  }
+
+  function followTransfer(job) {
+    newest = Math.max(newest, Date.parse(job.updated_at) || 0);
+    var sending = job.state === "sending";
+    if (sending && transferTimer === null) {
+      transferTimer = window.setInterval(askTransfer, 1000);
+      askTransfer();
+    } else if (!sending) {
+      if (transferTimer !== null) {
+        window.clearInterval(transferTimer);
+        transferTimer = null;
+      }
+      showTransfer(null);
+    }
   }
 
   function poll() {

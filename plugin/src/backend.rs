@@ -16,10 +16,10 @@ use crate::model::{
 };
 use crate::model::{CallHandlingSettings, CallHandlingStatus};
 use crate::model::{
-    CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
-    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice, ReceivedFax,
-    ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup,
-    WakeupAttempt, WakeupId, WakeupSpec,
+    CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FaxTransfer, FollowMe, GreetingInfo,
+    GreetingSlot, GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice,
+    ReceivedFax, ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate,
+    Wakeup, WakeupAttempt, WakeupId, WakeupSpec,
 };
 use crate::model::{
     VoicemailAudio, VoicemailDeleteReport, VoicemailFolder, VoicemailMessage, VoicemailPage,
@@ -180,6 +180,10 @@ pub trait Backend: Send + Sync {
     async fn fax_job(&self, id: FaxJobId) -> BackendResult<Option<FaxJob>>;
     /// Every change of every fax job, as it happens. The portal filters by id and owner.
     fn fax_progress(&self) -> broadcast::Receiver<FaxJob>;
+    /// Where the transfer of a job being sent stands (page, bit rate), as far as the phone
+    /// system reports it; `None` when nothing is known beyond the job itself: the job is not
+    /// being sent, is unknown, or the phone system does not say. Never an error for that.
+    async fn fax_transfer(&self, id: FaxJobId) -> BackendResult<Option<FaxTransfer>>;
     /// Sent and in-progress jobs of a user, newest first.
     async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>>;
     /// Newest first.

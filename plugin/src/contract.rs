@@ -576,6 +576,10 @@ pub async fn call_history_in_an_unknown_time_zone_is_rejected(backend: &dyn Back
     );
 }
 
+pub async fn an_unknown_fax_job_has_no_transfer(backend: &dyn Backend) {
+    assert_eq!(backend.fax_transfer(987_654).await, Ok(None));
+}
+
 /// One `#[tokio::test]` per contract check, each on a fresh backend from `$make` (an async
 /// expression giving something that derefs to `dyn Backend`).
 #[macro_export]
@@ -616,6 +620,7 @@ macro_rules! backend_contract {
             call_history_of_a_user_without_calls_is_empty,
             an_unknown_call_is_not_found,
             call_history_in_an_unknown_time_zone_is_rejected,
+            an_unknown_fax_job_has_no_transfer,
         );
     };
     (@checks $make:expr; $($check:ident),* $(,)?) => {

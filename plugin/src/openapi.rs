@@ -309,6 +309,13 @@ fn operations() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/fax/jobs/{id}/progress",
+            "The job with the page being sent and the bit rate while it is sent (transfer null when the phone system reports none); poll about once a second",
+            None,
+            ("200", JSON, r("FaxProgress")),
+        ),
+        op(
+            "get",
             "/api/v1/fax/jobs/{id}/events",
             "Progress as server-sent events (event `progress`, data FaxJob) until sent or failed",
             None,
@@ -651,6 +658,8 @@ fn schemas() -> Value {
             ("pages_sent", int()), ("pages_total", nullable(int())), ("attempts", int()),
             ("status", s()), ("error", s()), ("created_at", time()), ("updated_at", time()),
         ]),
+        "FaxTransfer": obj(&[("page", int()), ("pages_total", nullable(int())), ("pages_sent", int()), ("bit_rate", nullable(int()))]),
+        "FaxProgress": obj(&[("job", r("FaxJob")), ("transfer", nullable(r("FaxTransfer")))]),
         "ReceivedFax": obj(&[("id", int()), ("owner", s()), ("from_number", s()), ("pages", int()), ("received_at", time())]),
         "UserPage": obj(&[("users", list("User")), ("total", int())]),
         "NewUser": new_user,

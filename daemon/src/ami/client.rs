@@ -3,7 +3,9 @@
 //!
 //! An answer is the `Response` message with the action's id and, when that response says
 //! `EventList: start` (any case: `FAXSessions` says `Start`), every event with the same id up
-//! to the one saying `EventList: Complete`. Events that answer no pending action are
+//! to the one saying `EventList: Complete`; for an action sent with
+//! [`AmiClient::send_for_event`] (`FAXSession`), the one event that follows its `Success`
+//! without any list marker. Events that answer no pending action are
 //! published on a broadcast channel. While the link is down, an action fails at once with
 //! [`AmiError::NotAvailable`] instead of waiting; an action whose answer was cut off by a
 //! dropped connection fails with [`AmiError::ConnectionLost`] and is never repeated, since
@@ -152,6 +154,7 @@ const EVENT_CAPACITY: usize = 256;
 struct Request {
     action: Message,
     reply: oneshot::Sender<Result<Reply, AmiError>>,
+    one_event: bool,
 }
 
 /// Handle to the manager link; cheap to clone.
@@ -226,6 +229,17 @@ impl AmiClient {
     /// Sends `action` (its `ActionID` is set here) and waits for the complete answer.
     /// `Response: Error` comes back as [`AmiError::Refused`].
     pub async fn send(&self, action: Message) -> Result<Reply, AmiError> {
+        self.request(action, false).await
+    }
+
+    /// Like [`send`](Self::send), for an action whose `Success` says one event will follow
+    /// (`FAXSession`: `Message: FAXSession event will follow`, no `EventList`); that event is
+    /// the reply's only entry in `events`.
+    pub async fn send_for_event(&self, action: Message) -> Result<Reply, AmiError> {
+        self.request(action, true).await
+    }
+
+    async fn request(&self, action: Message, one_event: bool) -> Result<Reply, AmiError> {
         frame::encode(&action)?;
         {
             let state = self.state.borrow();
@@ -234,7 +248,11 @@ impl AmiClient {
             }
         }
         let (tx, rx) = oneshot::channel();
-        let request = Request { action, reply: tx };
+        let request = Request {
+            action,
+            reply: tx,
+            one_event,
+        };
         self.requests.send(request).await.map_err(|_| {
             AmiError::NotAvailable("manager link not available: shutting down".into())
         })?;
@@ -249,8 +267,10 @@ impl AmiClient {
 /// What the link is waiting for for one action.
 struct Pending {
     reply: oneshot::Sender<Result<Reply, AmiError>>,
-    /// Set once the response came and started a list.
+    /// Set once the response came and started a list (or announced its one event).
     list: Option<(Message, Vec<Message>)>,
+    /// The answer is the response and the one event after it.
+    one_event: bool,
 }
 
 /// Whether an `EventList` value says the list starts / is complete; the case differs
@@ -287,12 +307,13 @@ fn route(pending: &mut HashMap<String, Pending>, message: Message) -> Option<Mes
                 .unwrap_or("no reason given")
                 .to_owned();
             let _ = entry.reply.send(Err(AmiError::Refused(text)));
-        } else if event_list_is(&message, "start") {
+        } else if event_list_is(&message, "start") || entry.one_event {
             pending.insert(
                 id,
                 Pending {
                     reply: entry.reply,
                     list: Some((message, Vec::new())),
+                    one_event: entry.one_event,
                 },
             );
         } else {
@@ -305,13 +326,29 @@ fn route(pending: &mut HashMap<String, Pending>, message: Message) -> Option<Mes
         return None;
     }
     let Some((_, events)) = entry.list.as_mut() else {
-        // An event for an action whose response said no list follows (e.g. `FAXSession`).
+        // An event before its action's response: not an answer we understand.
         return Some(message);
     };
+    if entry.one_event {
+        if let Some(Pending {
+            reply,
+            list: Some((response, _)),
+            ..
+        }) = pending.remove(&id)
+        {
+            let _ = reply.send(Ok(Reply {
+                response,
+                events: vec![message],
+                complete: None,
+            }));
+        }
+        return None;
+    }
     if event_list_is(&message, "complete") {
         if let Some(Pending {
             reply,
             list: Some((response, events)),
+            ..
         }) = pending.remove(&id)
         {
             let _ = reply.send(Ok(Reply {
@@ -570,7 +607,7 @@ async fn session(
                 Err(e) => break SessionEnd::Lost(format!("read failed: {e}")),
             },
             request = requests.recv() => {
-                let Some(Request { mut action, reply }) = request else {
+                let Some(Request { mut action, reply, one_event }) = request else {
                     break SessionEnd::Stopped;
                 };
                 let id = format!("rs-{}", next_id.fetch_add(1, Ordering::Relaxed));
@@ -583,7 +620,7 @@ async fn session(
                         continue;
                     }
                 };
-                pending.insert(id, Pending { reply, list: None });
+                pending.insert(id, Pending { reply, list: None, one_event });
                 if let Err(e) = write.write_all(&bytes).await {
                     break SessionEnd::Lost(format!("write failed: {e}"));
                 }
@@ -622,15 +659,60 @@ mod tests {
         pending: &mut HashMap<String, Pending>,
         id: &str,
     ) -> oneshot::Receiver<Result<Reply, AmiError>> {
+        waiting(pending, id, false)
+    }
+
+    fn waiting(
+        pending: &mut HashMap<String, Pending>,
+        id: &str,
+        one_event: bool,
+    ) -> oneshot::Receiver<Result<Reply, AmiError>> {
         let (tx, rx) = oneshot::channel();
         pending.insert(
             id.into(),
             Pending {
                 reply: tx,
                 list: None,
+                one_event,
             },
         );
         rx
+    }
+
+    #[test]
+    fn an_action_announcing_one_event_is_answered_by_the_response_and_that_event() {
+        let mut pending = HashMap::new();
+        let mut rx = waiting(&mut pending, "f", true);
+        route(
+            &mut pending,
+            response("f").with("Message", "FAXSession event will follow"),
+        );
+        assert!(rx.try_recv().is_err(), "the event is still to come");
+        let event = Message::new()
+            .with("Event", "FAXSession")
+            .with("ActionID", "f")
+            .with("PageNumber", "2");
+        assert_eq!(route(&mut pending, event.clone()), None);
+        let reply = rx.try_recv().expect("done").expect("success");
+        assert_eq!(reply.events, vec![event]);
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn an_action_announcing_one_event_still_fails_on_an_error_response() {
+        let mut pending = HashMap::new();
+        let mut rx = waiting(&mut pending, "f", true);
+        route(
+            &mut pending,
+            Message::new()
+                .with("Response", "Error")
+                .with("ActionID", "f")
+                .with("Message", "Session not found"),
+        );
+        assert_eq!(
+            rx.try_recv().expect("done"),
+            Err(AmiError::Refused("Session not found".into()))
+        );
     }
 
     fn response(id: &str) -> Message {

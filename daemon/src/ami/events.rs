@@ -28,6 +28,36 @@ pub struct MessageWaiting {
     pub old: Option<u32>,
 }
 
+/// `FAXSessionsEntry`: one fax session `FAXSessions` lists. `Channel` is the name of the
+/// channel running the fax application; for a Local channel pair each half that runs one has
+/// its own session (`…;1` sending, `…;2` receiving in a loop-back call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaxSessionsEntry {
+    pub channel: String,
+    pub technology: String,
+    pub session_number: Option<u32>,
+    pub session_type: String,
+    /// `send`, `receive` (or `gateway`, `V.21`).
+    pub operation: String,
+    pub state: String,
+    pub files: String,
+}
+
+/// `FAXSession`: the details of one session, spandsp's fields. `PageNumber` is the page being
+/// transferred (1-based), `PagesTransmitted` those already sent, `DataRate` the negotiated
+/// bit rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaxSessionDetail {
+    pub session_number: Option<u32>,
+    pub operation: String,
+    pub state: String,
+    pub data_rate: Option<u32>,
+    pub page_number: Option<u32>,
+    pub pages_transmitted: Option<u32>,
+    pub pages_received: Option<u32>,
+    pub file_name: String,
+}
+
 /// `Cdr`: one call detail record as `cdr_manager` sends it, every value as text. Times are
 /// the server's local time (`2026-12-05 22:50:30`, empty when the leg never answered);
 /// `LinkedID` and `Sequence` come only when `cdr_manager.conf`'s `[mappings]` add them
@@ -125,6 +155,8 @@ pub enum Event {
     VoicemailBoxDetail(VoicemailBoxDetail),
     MessageWaiting(MessageWaiting),
     Cdr(Box<CdrEvent>),
+    FaxSessionsEntry(FaxSessionsEntry),
+    FaxSession(FaxSessionDetail),
     /// Any other event, as received.
     Other(Message),
 }
@@ -155,6 +187,25 @@ impl Event {
                 old: number(&m, "Old"),
             }),
             "Cdr" => Event::Cdr(Box::new(CdrEvent::from_message(&m))),
+            "FAXSessionsEntry" => Event::FaxSessionsEntry(FaxSessionsEntry {
+                channel: text(&m, "Channel"),
+                technology: text(&m, "Technology"),
+                session_number: number(&m, "SessionNumber"),
+                session_type: text(&m, "SessionType"),
+                operation: text(&m, "Operation"),
+                state: text(&m, "State"),
+                files: text(&m, "Files"),
+            }),
+            "FAXSession" => Event::FaxSession(FaxSessionDetail {
+                session_number: number(&m, "SessionNumber"),
+                operation: text(&m, "Operation"),
+                state: text(&m, "State"),
+                data_rate: number(&m, "DataRate"),
+                page_number: number(&m, "PageNumber"),
+                pages_transmitted: number(&m, "PagesTransmitted"),
+                pages_received: number(&m, "PagesReceived"),
+                file_name: text(&m, "FileName"),
+            }),
             _ => Event::Other(m),
         }
     }
@@ -164,6 +215,8 @@ impl Event {
             Event::VoicemailBoxDetail(_) => "VoicemailBoxDetail",
             Event::MessageWaiting(_) => "MessageWaiting",
             Event::Cdr(_) => "Cdr",
+            Event::FaxSessionsEntry(_) => "FAXSessionsEntry",
+            Event::FaxSession(_) => "FAXSession",
             Event::Other(m) => m.get("Event").unwrap_or_default(),
         }
     }
@@ -222,6 +275,46 @@ mod tests {
             panic!("not typed")
         };
         assert_eq!((c.linked_id, c.sequence), (None, None));
+    }
+
+    #[test]
+    fn a_fax_session_is_typed_with_its_page_and_rate() {
+        let m = Message::new()
+            .with("Event", "FAXSession")
+            .with("SessionNumber", "10")
+            .with("Operation", "send")
+            .with("State", "Active")
+            .with("DataRate", "14400")
+            .with("PageNumber", "2")
+            .with("PagesTransmitted", "1")
+            .with("PagesReceived", "0");
+        let Event::FaxSession(s) = Event::from_message(m) else {
+            panic!("not typed")
+        };
+        assert_eq!(
+            (
+                s.session_number,
+                s.page_number,
+                s.pages_transmitted,
+                s.data_rate
+            ),
+            (Some(10), Some(2), Some(1), Some(14400))
+        );
+        assert_eq!(s.operation, "send");
+    }
+
+    #[test]
+    fn a_fax_sessions_entry_keeps_the_channel_name_with_its_half() {
+        let m = Message::new()
+            .with("Event", "FAXSessionsEntry")
+            .with("Channel", "Local/3999@fax-recv-000000d1;1")
+            .with("SessionNumber", "10")
+            .with("Operation", "send");
+        let Event::FaxSessionsEntry(e) = Event::from_message(m) else {
+            panic!("not typed")
+        };
+        assert_eq!(e.channel, "Local/3999@fax-recv-000000d1;1");
+        assert_eq!(e.session_number, Some(10));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The manager interface (AMI): Ringside's third link to Asterisk, for what neither ARI nor
-//! FastAGI offers. Today that is app_voicemail's message actions (move, remove, summary,
-//! counts); CDR and fax-progress events can ride the same link later.
+//! FastAGI offers: app_voicemail's message actions (move, remove, summary, counts),
+//! `cdr_manager`'s `Cdr` events, and res_fax's sessions (the page a fax is on).
 //!
 //! - [`frame`]: the wire format (pure).
 //! - [`events`]: typed events, unknown ones kept raw (pure).
 //! - [`client`]: the link: login, ActionID correlation, event lists, keepalive, reconnect.
 //! - [`voicemail`]: app_voicemail's actions and what their answers mean.
+//! - [`fax`]: res_fax's `FAXSessions` and `FAXSession`.
 //! - [`simulator`]: a manager for tests, modelled on sessions recorded from Asterisk 22.
 //!
 //! Why not the `asterisk-rs-ami` crate (0.8.0, evaluated for this link): its event lists are
@@ -23,6 +24,7 @@
 
 pub mod client;
 pub mod events;
+pub mod fax;
 pub mod frame;
 pub mod simulator;
 pub mod voicemail;

@@ -1,13 +1,15 @@
 //! Fax for the portal: queue a document for sending (through the fax flow's submission
 //! checks), the jobs and received faxes of a user, their documents as PDF or TIFF, and the
-//! worker's job changes forwarded to the portal's live progress. Sending itself is the fax
+//! worker's job changes forwarded to the portal's live progress, and the page a job being sent
+//! is on ([`crate::flows::fax::transfers`]). Sending itself is the fax
 //! worker's job ([`crate::flows::fax`]); storage is [`crate::store::fax`].
 
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use ringside_portal::model::{
-    FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, ReceivedFax, ReceivedFaxId,
+    FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, FaxTransfer, ReceivedFax,
+    ReceivedFaxId,
 };
 use ringside_portal::{BackendError, BackendResult, FieldError};
 use tokio::sync::broadcast;
@@ -16,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::PortalBackend;
 use super::errors;
 use super::greetings::staged_name;
+use crate::flows::fax::LiveTransfer;
 use crate::flows::fax::remove::{Removed, delete_fax};
 use crate::flows::fax::submit::DocumentKind;
 use crate::flows::fax::{DocumentLimits, SendRequest, SubmitError, fax_dir, submit_fax};
@@ -99,6 +102,15 @@ pub fn job_to_api(job: &stored::FaxJob) -> FaxJob {
         error: shown_error(&error),
         created_at: job.created_at,
         updated_at: job.updated_at,
+    }
+}
+
+pub fn transfer_to_api(live: LiveTransfer) -> FaxTransfer {
+    FaxTransfer {
+        page: live.page,
+        pages_total: live.pages_total,
+        pages_sent: live.pages_sent,
+        bit_rate: live.bit_rate,
     }
 }
 
@@ -259,6 +271,23 @@ impl PortalBackend {
             .await?
             .filter(|j| j.direction == Direction::Sent)
             .map(|j| job_to_api(&j)))
+    }
+
+    pub(super) async fn fax_transfer_impl(
+        &self,
+        id: FaxJobId,
+    ) -> BackendResult<Option<FaxTransfer>> {
+        let Some(transfers) = &self.fax_transfers else {
+            return Ok(None);
+        };
+        let Some(job) = self
+            .stored_job(id)
+            .await?
+            .filter(|j| j.direction == Direction::Sent)
+        else {
+            return Ok(None);
+        };
+        Ok(transfers.current(&job).await.map(transfer_to_api))
     }
 
     pub(super) async fn sent_faxes_impl(&self, extension: &str) -> BackendResult<Vec<FaxJob>> {

@@ -38,16 +38,16 @@ use ringside_portal::model::{
     ReplayRight,
 };
 use ringside_portal::model::{
-    CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FollowMe, GreetingInfo, GreetingSlot,
-    GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice, ReceivedFax,
-    ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate, Wakeup,
-    WakeupAttempt, WakeupId, WakeupSpec,
+    CreatedUser, FaxDocument, FaxFormat, FaxJob, FaxJobId, FaxTransfer, FollowMe, GreetingInfo,
+    GreetingSlot, GreetingsOverview, ImportReport, ImportRow, MenuAccess, NewUser, PromptChoice,
+    ReceivedFax, ReceivedFaxId, Session, SystemStatus, User, UserPage, UserQuery, UserUpdate,
+    Wakeup, WakeupAttempt, WakeupId, WakeupSpec,
 };
 use ringside_portal::{Backend, BackendResult};
 use tokio::sync::{broadcast, watch};
 
 use crate::ari::connection::ConnectionState;
-use crate::flows::fax::DocumentConverter;
+use crate::flows::fax::{DocumentConverter, FaxTransfers};
 use crate::schedule::zone::{UnknownZone, Zone};
 use crate::store::Store;
 use crate::store::fax::Direction;
@@ -80,6 +80,8 @@ pub struct PortalBackend {
     fax_progress: broadcast::Sender<FaxJob>,
     /// `None` when the daemon runs no fax service; fax calls then fail plainly.
     fax: Option<FaxAccess>,
+    /// `None` without a fax service: jobs being sent then show no page in transfer.
+    fax_transfers: Option<FaxTransfers>,
     limits: PortalLimits,
     /// `None` when the daemon runs no voicemail inbox; voicemail calls then fail plainly.
     voicemail: Option<Inbox>,
@@ -120,6 +122,7 @@ impl PortalBackend {
             agi,
             fax_progress,
             fax: None,
+            fax_transfers: None,
             limits: PortalLimits::default(),
             voicemail: None,
             calls: None,
@@ -164,6 +167,12 @@ impl PortalBackend {
     /// Lets the portal queue faxes and serve fax documents.
     pub fn with_fax(mut self, fax: FaxAccess) -> Self {
         self.fax = Some(fax);
+        self
+    }
+
+    /// Lets the portal show the page a fax is on while it is sent (through the manager link).
+    pub fn with_fax_transfers(mut self, transfers: FaxTransfers) -> Self {
+        self.fax_transfers = Some(transfers);
         self
     }
 
@@ -325,6 +334,10 @@ impl Backend for PortalBackend {
 
     fn fax_progress(&self) -> broadcast::Receiver<FaxJob> {
         self.fax_progress.subscribe()
+    }
+
+    async fn fax_transfer(&self, id: FaxJobId) -> BackendResult<Option<FaxTransfer>> {
+        self.fax_transfer_impl(id).await
     }
 
     async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>> {

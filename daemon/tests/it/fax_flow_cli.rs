@@ -33,28 +33,10 @@ fn text_pdf() -> PathBuf {
 
 /// A valid PDF whose page tree is empty.
 fn zero_page_pdf(dir: &Path) -> PathBuf {
-    let objects = [
+    let pdf = crate::common::fax_fixtures::pdf_of(&[
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [] /Count 0 >>",
-    ];
-    let mut pdf = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
-    }
-    let xref = pdf.len();
-    pdf.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objects.len() + 1
-    ));
-    for o in offsets {
-        pdf.push_str(&format!("{o:010} 00000 n \n"));
-    }
-    pdf.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    ));
+    ]);
     let path = dir.join("empty.pdf");
     std::fs::write(&path, pdf).expect("write pdf");
     path

@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use cdp::{Browser, Page};
 use common::cli::ringside_with_env;
+use ringside::ami::simulator::AmiSimulator;
+use ringside::ami::simulator::fax::FaxOperation;
 use ringside::ari::simulator::{FarFax, Simulator};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -100,6 +102,16 @@ impl Portal {
             _serve: None,
             _ari_sim: ari_sim,
         }
+    }
+
+    /// Logs in to `ami` as Asterisk's manager interface.
+    fn use_ami(&mut self, ami: &AmiSimulator, secret: &str) {
+        self.env.extend([
+            ("RINGSIDE_AMI_HOST", "127.0.0.1".to_owned()),
+            ("RINGSIDE_AMI_PORT", ami.addr().port().to_string()),
+            ("RINGSIDE_AMI_USERNAME", "ringside".to_owned()),
+            ("RINGSIDE_AMI_SECRET", secret.to_owned()),
+        ]);
     }
 
     fn env_pairs(&self) -> Vec<(&str, &str)> {
@@ -557,6 +569,108 @@ async fn user_sends_a_pdf_fax_and_watches_it_reach_sent() {
     sim.shutdown();
 }
 
+/// While the far fax machine takes page 2 of 3 (res_fax's session, as the AMI simulator
+/// reports it), the job's page says so with the bit rate; once the fax is through it shows
+/// the final state and no transfer.
+#[tokio::test]
+async fn user_watches_a_three_page_fax_go_out_page_by_page() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let sim = Simulator::start_default().await.expect("ARI simulator");
+    // Long enough to look at page 2 before the machine has every page.
+    sim.fax_machine(
+        "5551234",
+        100,
+        Duration::from_secs(12),
+        FarFax::Receives {
+            pages: 3,
+            station_id: "+49 30 1234".into(),
+        },
+    );
+    let mut portal = Portal::with_ari(sim.base_url(), None);
+    let ami = common::ami::simulator(portal.data_dir.path(), "browser-ami-secret").await;
+    portal.use_ami(&ami, "browser-ami-secret");
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    let document = portal.data_dir.path().join("three-pages.pdf");
+    std::fs::write(&document, common::fax_fixtures::blank_pages_pdf(3)).expect("document");
+    page.goto(&portal.url("/fax")).await.expect("fax page");
+    page.fill("#number", "5551234").await.expect("number");
+    page.set_file("#document", &document)
+        .await
+        .expect("pick document");
+    page.click_and_wait("#send-fax").await.expect("send");
+
+    // SendFAX starts once the call is continued into the fax-out context.
+    let mut sending = None;
+    for _ in 0..200 {
+        sending = sim.channels().into_iter().find(|c| {
+            c.continued
+                .as_ref()
+                .is_some_and(|t| t.context == "ringside-fax-out")
+        });
+        if sending.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let Some(sending) = sending else {
+        panic!("SendFAX never started:\n{}", portal.serve_log());
+    };
+    let session = ami.start_fax_session(
+        &sending.channel.name,
+        FaxOperation::Send,
+        "/var/spool/asterisk/fax/outgoing/three-pages.tif",
+    );
+    assert!(ami.set_fax_page(session, 2, 1));
+    let on_page_2 =
+        "document.querySelector('#fax-transfer').innerText.trim() === 'page 2 of 3, 14400 bit/s'";
+    if let Err(err) = page.wait_for(on_page_2, WAIT).await {
+        let shown = page.text("#fax-progress").await.unwrap_or_default();
+        panic!("page 2 not shown ({err}): {shown}\n{}", portal.serve_log());
+    }
+    assert_eq!(
+        page.eval("document.querySelector('#fax-pages-bar').value")
+            .await
+            .expect("bar"),
+        1,
+        "the bar counts the page through"
+    );
+    assert_eq!(
+        page.text("#fax-pages").await.expect("pages").trim(),
+        "1 of 3 pages"
+    );
+    assert_eq!(
+        page.text("#fax-state").await.expect("state").trim(),
+        "sending"
+    );
+    shoot(&page, "fax-sending-page-2").await;
+
+    ami.end_fax_session(session);
+    if let Err(err) = page
+        .wait_for(
+            "document.querySelector('#fax-state').innerText.trim() === 'sent'",
+            Duration::from_secs(60),
+        )
+        .await
+    {
+        let shown = page.text("#fax-progress").await.unwrap_or_default();
+        panic!("fax not sent ({err}): {shown}\n{}", portal.serve_log());
+    }
+    assert_eq!(
+        page.text("#fax-pages").await.expect("pages").trim(),
+        "3 of 3 pages"
+    );
+    assert_eq!(
+        page.text("#fax-transfer").await.expect("transfer").trim(),
+        ""
+    );
+    sim.shutdown();
+}
+
 /// Reloads `path` until `selector` is on it, for states the page does not update by itself
 /// (the page as it is counts first).
 async fn reload_until(page: &Page, portal: &Portal, path: &str, selector: &str) -> bool {
@@ -655,12 +769,7 @@ async fn user_plays_a_voicemail_message_and_deletes_it() {
         )
         .expect("deposit a message");
     let ami = common::ami::simulator(&spool_root, "browser-ami-secret").await;
-    portal.env.extend([
-        ("RINGSIDE_AMI_HOST", "127.0.0.1".to_owned()),
-        ("RINGSIDE_AMI_PORT", ami.addr().port().to_string()),
-        ("RINGSIDE_AMI_USERNAME", "ringside".to_owned()),
-        ("RINGSIDE_AMI_SECRET", "browser-ami-secret".to_owned()),
-    ]);
+    portal.use_ami(&ami, "browser-ami-secret");
     portal.add_user("201", "Alice Example", "alice-secret");
     portal.serve().await;
     log_in(&page, &portal, "201", "alice-secret").await;

@@ -807,6 +807,82 @@ async fn a_voicemail_left_on_asterisk_is_listed_played_marked_heard_and_deleted_
     stop.cancel();
 }
 
+/// A 2-page fax sent by the daemon through `[ringside-fax-out]` to `[ringside-fax-in]`: while
+/// it goes out, the portal's progress shows the page in transfer of the 2 pages and a bit
+/// rate, found through the manager interface on the half of the Local pair running SendFAX
+/// (the other half runs ReceiveFAX with its own session); once sent, no transfer.
+#[tokio::test]
+async fn a_two_page_fax_shows_its_page_in_transfer_while_it_is_sent() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = crate::portal_serve::config(dir.path(), crate::portal_serve::free_addr());
+    config.ari.url = url.clone();
+    config.ari.username = "ringside".into();
+    config.ari.password = "ringside-test".into();
+    // The fax machine at 5550100 receives for 1001 through [ringside-fax-in], which reports to
+    // FastAGI on 127.0.0.1:4573.
+    config.dial.external = "Local/{number}@test-fax".into();
+    config.agi.listen = "127.0.0.1:4573".parse().expect("address");
+    config.ami = asterisk_ami();
+    let daemon = crate::portal_serve::start_with(config, async |store: &ringside::store::Store| {
+        crate::portal_serve::add_user(store, "1001", "fax progress pass").await;
+    })
+    .await;
+    let user =
+        crate::portal_serve::ApiSession::log_in(&daemon.base, "1001", "fax progress pass").await;
+    let tiff = std::fs::read(common::fax_fixtures::fixture(
+        common::fax_fixtures::RECEIVED,
+    ))
+    .expect("2-page fax");
+    let queued = user
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/fax/jobs?number=5550100&file_name=two-pages.tif",
+        )
+        .header("content-type", "image/tiff")
+        .body(tiff)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(queued.status(), 201);
+    let job: Value = queued.json().await.expect("job");
+    let id = job["id"].as_i64().expect("job id");
+
+    // A page at fax speed takes several seconds: asking three times a second sees each.
+    let mut pages_seen = std::collections::BTreeSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(240);
+    let last = loop {
+        let (status, progress) = user
+            .get_json(&format!("/api/v1/fax/jobs/{id}/progress"))
+            .await;
+        assert_eq!(status, 200, "{progress}");
+        let transfer = &progress["transfer"];
+        if !transfer.is_null() {
+            assert_eq!(progress["job"]["state"], "sending", "{progress}");
+            assert_eq!(transfer["pages_total"], 2, "{progress}");
+            assert_eq!(transfer["bit_rate"], 14400, "{progress}");
+            pages_seen.insert(transfer["page"].as_u64().expect("page"));
+        }
+        if matches!(progress["job"]["state"].as_str(), Some("sent" | "failed")) {
+            break progress;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "fax not through in time: {progress}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(last["job"]["state"], "sent", "{last}");
+    assert_eq!(last["job"]["pages_sent"], 2, "{last}");
+    assert!(last["transfer"].is_null(), "{last}");
+    assert_eq!(
+        pages_seen.into_iter().collect::<Vec<_>>(),
+        [1, 2],
+        "every page seen in transfer"
+    );
+}
+
 /// `ringside calls list EXT` on `data`: one line per call.
 fn call_lines(data: &std::path::Path, ext: &str) -> Vec<String> {
     common::cli::ringside(data, &["calls", "list", ext], None)

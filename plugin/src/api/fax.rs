@@ -18,7 +18,7 @@ use crate::csrf::media_type;
 use crate::current_user::CurrentUser;
 use crate::downloads::document_response;
 use crate::error::PortalError;
-use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, FaxJobId, ReceivedFax};
+use crate::model::{FaxDocument, FaxDocumentKind, FaxJob, FaxJobId, FaxProgress, ReceivedFax};
 use crate::ownership::{own_fax_job, own_received_fax};
 use crate::params::{parse_fax_format, parse_id};
 use crate::state::AppState;
@@ -70,6 +70,18 @@ pub async fn job(
     Path(id): Path<String>,
 ) -> Result<Json<FaxJob>, PortalError> {
     Ok(Json(own_fax_job(&state, &current, parse_id(&id)?).await?))
+}
+
+/// The job with its transfer in progress (page, bit rate) when the phone system reports
+/// one; for a page to poll about once a second while the job is being sent.
+pub async fn progress(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<FaxProgress>, PortalError> {
+    let job = own_fax_job(&state, &current, parse_id(&id)?).await?;
+    let transfer = state.backend.fax_transfer(job.id).await?;
+    Ok(Json(FaxProgress { job, transfer }))
 }
 
 /// Server-sent events: one `progress` event with the job's current state, then one per change

@@ -150,6 +150,7 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::POST, "/api/v1/fax/jobs/{id}/cancel", fx, fax::cancel),
         Route::new(M::POST, "/api/v1/fax/jobs/{id}/resend", fx, fax::resend),
         Route::new(M::GET, "/api/v1/fax/jobs/{id}/events", fx, fax::events),
+        Route::new(M::GET, "/api/v1/fax/jobs/{id}/progress", fx, fax::progress),
         Route::new(
             M::GET,
             "/api/v1/fax/jobs/{id}/document/{format}",

@@ -58,6 +58,40 @@ pub struct FaxJob {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Where a transfer in progress stands, as Asterisk reports it while the fax is being sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaxTransfer {
+    /// The page being sent, 1-based, never past the last page.
+    pub page: u32,
+    /// The document's pages, when known.
+    pub pages_total: Option<u32>,
+    /// Pages already through.
+    pub pages_sent: u32,
+    /// The negotiated bit rate, once known.
+    pub bit_rate: Option<u32>,
+}
+
+impl FaxTransfer {
+    /// "page 2 of 3, 14400 bit/s", as the fax pages show it.
+    pub fn summary(&self) -> String {
+        let mut text = match self.pages_total {
+            Some(total) => format!("page {} of {total}", self.page),
+            None => format!("page {}", self.page),
+        };
+        if let Some(rate) = self.bit_rate {
+            text.push_str(&format!(", {rate} bit/s"));
+        }
+        text
+    }
+}
+
+/// A job with its transfer, when one is in progress and Asterisk reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaxProgress {
+    pub job: FaxJob,
+    pub transfer: Option<FaxTransfer>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedFax {
     pub id: ReceivedFaxId,
@@ -125,4 +159,32 @@ pub struct FaxDocument {
     pub kind: FaxDocumentKind,
     pub file_name: String,
     pub bytes: Bytes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transfer(pages_total: Option<u32>, bit_rate: Option<u32>) -> FaxTransfer {
+        FaxTransfer {
+            page: 2,
+            pages_total,
+            pages_sent: 1,
+            bit_rate,
+        }
+    }
+
+    #[test]
+    fn a_transfer_reads_page_of_pages_and_its_rate() {
+        assert_eq!(
+            transfer(Some(3), Some(14400)).summary(),
+            "page 2 of 3, 14400 bit/s"
+        );
+    }
+
+    #[test]
+    fn a_transfer_says_only_what_is_known() {
+        assert_eq!(transfer(None, None).summary(), "page 2");
+        assert_eq!(transfer(Some(3), None).summary(), "page 2 of 3");
+    }
 }

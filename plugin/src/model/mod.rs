@@ -27,7 +27,8 @@ pub use calls::{
     CallRecordingInfo, CallStatus, CallViewer, CallsFilter, CallsPage, CallsQuery, ReplayRight,
 };
 pub use fax::{
-    FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxState, ReceivedFax, ReceivedFaxId,
+    FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxProgress, FaxState, FaxTransfer,
+    ReceivedFax, ReceivedFaxId,
 };
 pub use followme::{CallerIdChoice, FollowMe, FollowMeStep};
 pub use greetings::{CallReason, GreetingInfo, GreetingSlot, GreetingsOverview, HeardNow};

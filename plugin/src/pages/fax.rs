@@ -1,5 +1,6 @@
 //! The fax pages: send a PDF/TIFF, follow a job's progress live (server-sent events, polling
-//! fallback, and a meta refresh without JavaScript), sent items, inbox, downloads.
+//! fallback, and a meta refresh without JavaScript) with the page being sent and its bit rate
+//! while the phone system reports them, sent items, inbox, downloads.
 
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
@@ -264,12 +265,24 @@ pub async fn job(
     } else {
         "<noscript><meta http-equiv=\"refresh\" content=\"3\"></noscript>"
     };
-    let (max, value) = (job.pages_total.unwrap_or(0).max(1), job.pages_sent);
+    // Only a job being sent has a transfer to ask the phone system about.
+    let transfer = if job.state == FaxState::Sending {
+        state.backend.fax_transfer(job.id).await?
+    } else {
+        None
+    };
+    let max = job.pages_total.unwrap_or(0).max(1);
+    // Pages through count before the job records them at the end.
+    let mut shown = job.clone();
+    if let Some(t) = transfer {
+        shown.pages_sent = shown.pages_sent.max(t.pages_sent);
+    }
+    let value = shown.pages_sent;
     let body = format!(
-        "<p><a href=\"/fax\">← All faxes</a></p><section class=\"card\" id=\"fax-progress\" data-events=\"/api/v1/fax/jobs/{id}/events\" data-poll=\"/api/v1/fax/jobs/{id}\">\
+        "<p><a href=\"/fax\">← All faxes</a></p><section class=\"card\" id=\"fax-progress\" data-events=\"/api/v1/fax/jobs/{id}/events\" data-poll=\"/api/v1/fax/jobs/{id}\" data-progress=\"/api/v1/fax/jobs/{id}/progress\">\
          <dl class=\"facts\"><dt>To</dt><dd id=\"fax-number\">{number}</dd><dt>Document</dt><dd>{file}</dd>\
          <dt>State</dt><dd><span id=\"fax-state\" class=\"badge state-{state_key}\" aria-live=\"polite\">{state}</span></dd>\
-         <dt>Progress</dt><dd><progress id=\"fax-pages-bar\" max=\"{max}\" value=\"{value}\"></progress> <span id=\"fax-pages\">{pages}</span></dd>\
+         <dt>Progress</dt><dd><progress id=\"fax-pages-bar\" max=\"{max}\" value=\"{value}\"></progress> <span id=\"fax-pages\">{pages}</span> <span id=\"fax-transfer\" class=\"muted\" aria-live=\"polite\">{transfer}</span></dd>\
          <dt>Attempts</dt><dd id=\"fax-attempts\">{attempts}</dd><dt>Status</dt><dd id=\"fax-status\">{status}</dd></dl>\
          <p id=\"fax-error\" class=\"field-error\">{error}</p>\
          <p class=\"downloads\"><a href=\"/fax/sent/{id}/pdf\" id=\"download-pdf\">Download PDF</a> · <a href=\"/fax/sent/{id}/tiff\" id=\"download-tiff\">Download TIFF</a></p></section>",
@@ -278,7 +291,8 @@ pub async fn job(
         file = esc(&job.file_name),
         state_key = job.state.label().replace(' ', "-"),
         state = job.state.label(),
-        pages = esc(&pages_text(&job)),
+        pages = esc(&pages_text(&shown)),
+        transfer = transfer.map(|t| esc(&t.summary())).unwrap_or_default(),
         attempts = job.attempts,
         status = esc(&job.status),
         error = esc(&job.error),

@@ -1,5 +1,5 @@
-//! Fax: send (page and API), live progress (server-sent events and polling), sent items,
-//! inbox and downloads.
+//! Fax: send (page and API), live progress (server-sent events and polling, with the page in
+//! transfer and its bit rate), sent items, inbox and downloads.
 
 use crate::common;
 
@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, StatusCode};
 use common::*;
-use ringside_portal::model::FaxState;
+use ringside_portal::model::{FaxState, FaxTransfer};
 use tower::ServiceExt;
 
 #[tokio::test]
@@ -210,6 +210,103 @@ async fn progress_events_of_a_finished_job_end_after_one_event() {
     let body = app.get("/api/v1/fax/jobs/1/events", &alice).await.body;
     assert_eq!(body.matches("event: progress").count(), 1);
     assert!(body.contains("\"state\":\"failed\""));
+}
+
+/// Page 2 of 3 at 14400 bit/s, one page through.
+fn page_two_of_three() -> FaxTransfer {
+    FaxTransfer {
+        page: 2,
+        pages_total: Some(3),
+        pages_sent: 1,
+        bit_rate: Some(14400),
+    }
+}
+
+#[tokio::test]
+async fn progress_of_a_job_being_sent_carries_its_page_and_bit_rate() {
+    let app = TestApp::new();
+    app.backend.set_transfer(1, Some(page_two_of_three()));
+    let alice = app.alice().await;
+    let answer = app.get("/api/v1/fax/jobs/1/progress", &alice).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let progress = answer.json();
+    assert_eq!(progress["job"]["state"], "sending");
+    assert_eq!(
+        progress["transfer"],
+        serde_json::json!({"page": 2, "pages_total": 3, "pages_sent": 1, "bit_rate": 14400})
+    );
+}
+
+#[tokio::test]
+async fn progress_without_a_reported_transfer_is_the_job_alone_not_an_error() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let answer = app.get("/api/v1/fax/jobs/1/progress", &alice).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let progress = answer.json();
+    assert_eq!(progress["job"]["id"], 1);
+    assert!(progress["transfer"].is_null(), "{progress}");
+}
+
+#[tokio::test]
+async fn progress_of_another_users_job_is_not_found() {
+    let app = TestApp::new();
+    app.backend.set_transfer(2, Some(page_two_of_three()));
+    let alice = app.alice().await;
+    let answer = app.get("/api/v1/fax/jobs/2/progress", &alice).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn job_page_shows_the_page_being_sent_and_its_bit_rate() {
+    let app = TestApp::new();
+    app.backend
+        .lock()
+        .fax_jobs
+        .get_mut(&1)
+        .expect("job")
+        .pages_total = Some(3);
+    app.backend.set_transfer(1, Some(page_two_of_three()));
+    let alice = app.alice().await;
+    let page = app.get("/fax/jobs/1", &alice).await;
+    assert!(
+        page.body.contains(">page 2 of 3, 14400 bit/s</span>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("data-progress=\"/api/v1/fax/jobs/1/progress\"")
+    );
+    assert!(
+        page.body.contains("value=\"1\""),
+        "the bar counts the page through"
+    );
+    assert!(page.body.contains(">1 of 3 pages</span>"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn job_page_without_a_reported_transfer_shows_the_job_as_recorded() {
+    let app = TestApp::new();
+    let alice = app.alice().await;
+    let page = app.get("/fax/jobs/1", &alice).await;
+    assert!(
+        page.body
+            .contains("id=\"fax-transfer\" class=\"muted\" aria-live=\"polite\"></span>")
+    );
+    assert!(page.body.contains(">sending<"));
+}
+
+#[tokio::test]
+async fn a_finished_job_has_no_transfer_on_its_page() {
+    let app = TestApp::new();
+    app.backend.set_transfer(1, Some(page_two_of_three()));
+    app.backend.lock().fax_jobs.get_mut(&1).expect("job").state = FaxState::Sent;
+    let alice = app.alice().await;
+    let page = app.get("/fax/jobs/1", &alice).await;
+    assert!(!page.body.contains("page 2 of 3"), "{}", page.body);
+    let progress = app.get("/api/v1/fax/jobs/1/progress", &alice).await.json();
+    assert!(progress["transfer"].is_null(), "{progress}");
 }
 
 #[tokio::test]

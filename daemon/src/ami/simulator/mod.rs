@@ -5,9 +5,13 @@
 //! `Message move failed` for a message that is gone, and a closed connection after a
 //! refused login.
 //!
+//! `FAXSessions` and `FAXSession` answer from fax sessions the test starts, moves page by page
+//! and ends ([`fax`]), as res_fax does in the recorded sessions.
+//!
 //! `ShowDialPlan` for one context answers from a dialplan the test sets
 //! ([`AmiSimulator::set_dialplan`]), as `pbx_config` would list it; a context not set is
-//! `Did not find context …`, as in the recorded session.
+//! `Did not find context …`, as in the recorded session. Actions a test denies answer
+//! `Permission denied`, as for a manager user without the action's class.
 //!
 //! It implements app_voicemail's actions over a real spool directory laid out as
 //! app_voicemail lays it out ([`mailbox`]), so the inbox can be tested end to end: Login,
@@ -19,6 +23,7 @@
 //! `Invalid/unknown command`).
 
 pub mod cdr;
+pub mod fax;
 pub mod mailbox;
 
 use std::net::SocketAddr;
@@ -30,6 +35,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 use super::frame::{Decoder, Frame, Message};
+use fax::{FaxOperation, FaxSessions};
 use mailbox::SimSpool;
 
 /// One dialplan priority as `ShowDialPlan` lists it.
@@ -70,6 +76,9 @@ struct Shared {
     /// Events for the sessions that asked for them.
     events: tokio::sync::broadcast::Sender<Message>,
     dialplan: Mutex<Vec<DialplanLine>>,
+    fax: Mutex<FaxSessions>,
+    /// Actions (lower case) the logged-in user's write classes do not allow.
+    denied: Mutex<Vec<String>>,
 }
 
 /// Handle to a running simulator; cheap to clone.
@@ -93,6 +102,8 @@ impl AmiSimulator {
                 logins: Mutex::new(0),
                 events: tokio::sync::broadcast::channel(1024).0,
                 dialplan: Mutex::default(),
+                fax: Mutex::default(),
+                denied: Mutex::default(),
             }),
             addr,
             stop: CancellationToken::new(),
@@ -154,6 +165,29 @@ impl AmiSimulator {
     /// The dialplan `ShowDialPlan` lists from now on.
     pub fn set_dialplan(&self, lines: Vec<DialplanLine>) {
         *lock(&self.shared.dialplan) = lines;
+    }
+
+    /// A channel starts `SendFAX` / `ReceiveFAX`: a session on page 1 at 14400 bit/s, listed
+    /// by `FAXSessions` until [`end_fax_session`](Self::end_fax_session). Returns its number.
+    pub fn start_fax_session(&self, channel: &str, operation: FaxOperation, file: &str) -> u32 {
+        lock(&self.shared.fax).start(channel, operation, file)
+    }
+
+    /// Moves a session to `page_number` (the page in transfer) with `pages_done` pages through;
+    /// `false` when no such session runs.
+    pub fn set_fax_page(&self, session: u32, page_number: u32, pages_done: u32) -> bool {
+        lock(&self.shared.fax).set_page(session, page_number, pages_done)
+    }
+
+    /// The session ends (its channel left the fax application); `false` when none ran.
+    pub fn end_fax_session(&self, session: u32) -> bool {
+        lock(&self.shared.fax).end(session)
+    }
+
+    /// From now on `actions` answer `Permission denied`, as Asterisk answers an action whose
+    /// class the user's `write` lacks (`FAXSessions` and `FAXSession` need `call`).
+    pub fn deny_actions(&self, actions: &[&str]) {
+        *lock(&self.shared.denied) = actions.iter().map(|a| a.to_ascii_lowercase()).collect();
     }
 
     pub fn shutdown(&self) {
@@ -268,10 +302,27 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
             continue;
         }
         lock(&shared.actions).push(message.clone());
+        if lock(&shared.denied).contains(&action) {
+            let text = wire(&[
+                ("Response", "Error"),
+                ("ActionID", &id),
+                ("Message", "Permission denied"),
+            ]);
+            stream.write_all(text.as_bytes()).await?;
+            continue;
+        }
         let spool = SimSpool::new(&shared.config.spool);
         match action.as_str() {
             "showdialplan" => {
                 let text = show_dialplan(&shared, &id, message.get("Context"));
+                stream.write_all(text.as_bytes()).await?;
+            }
+            "faxsessions" => {
+                let text = lock(&shared.fax).list(&id);
+                stream.write_all(text.as_bytes()).await?;
+            }
+            "faxsession" => {
+                let text = lock(&shared.fax).one(&id, message.get("SessionNumber"));
                 stream.write_all(text.as_bytes()).await?;
             }
             "logoff" => {

@@ -11,6 +11,7 @@
 pub mod ami;
 pub mod cli;
 pub mod fax_fixtures;
+pub mod fax_rig;
 pub mod sim_calls;
 
 /// Says that a dependency a test needs (a database, a tool it compares against, Chromium) is

@@ -27,6 +27,8 @@ pub struct Data {
     pub wakeups: HashMap<WakeupId, Wakeup>,
     pub attempts: HashMap<WakeupId, Vec<WakeupAttempt>>,
     pub fax_jobs: HashMap<FaxJobId, FaxJob>,
+    /// What the phone system reports of each job's transfer (only a job being sent has one).
+    pub transfers: HashMap<FaxJobId, FaxTransfer>,
     pub received: HashMap<ReceivedFaxId, ReceivedFax>,
     pub defaults: Option<MenuAccess>,
     pub next_id: i64,
@@ -288,6 +290,15 @@ impl FakeBackend {
     pub fn publish(&self, job: FaxJob) {
         self.lock().fax_jobs.insert(job.id, job.clone());
         let _ = self.progress.send(job);
+    }
+
+    /// The phone system now reports `transfer` for job `id` (`None`: reports nothing).
+    pub fn set_transfer(&self, id: FaxJobId, transfer: Option<FaxTransfer>) {
+        let mut data = self.lock();
+        match transfer {
+            Some(t) => data.transfers.insert(id, t),
+            None => data.transfers.remove(&id),
+        };
     }
 
     pub fn set_access(&self, ext: &str, menu: Menu, access: Access) {
@@ -710,6 +721,15 @@ impl Backend for FakeBackend {
 
     fn fax_progress(&self) -> broadcast::Receiver<FaxJob> {
         self.progress.subscribe()
+    }
+
+    async fn fax_transfer(&self, id: FaxJobId) -> BackendResult<Option<FaxTransfer>> {
+        let data = self.lock();
+        let sending = data
+            .fax_jobs
+            .get(&id)
+            .is_some_and(|j| j.state == FaxState::Sending);
+        Ok(data.transfers.get(&id).copied().filter(|_| sending))
     }
 
     async fn sent_faxes(&self, extension: &str) -> BackendResult<Vec<FaxJob>> {

@@ -1,0 +1,244 @@
+//! The fax line over ARI as the fax tests drive it: the real client, event connection,
+//! engine and worker against the ARI simulator (whose `[ringside-fax-out]` plays a far-end fax
+//! machine), on a SQLite store in a temp dir, with a converter that copies the document and
+//! calls it 3 pages.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ringside::ari::AriClient;
+use ringside::ari::connection;
+use ringside::ari::simulator::{FarFax, SimConfig, Simulator};
+use ringside::flows::dispatch::Engine;
+use ringside::flows::fax::ari_line::AriFaxLine;
+use ringside::flows::fax::{CallSignals, DocumentConverter, FaxWorker, WorkerSettings};
+use ringside::store::Store;
+use ringside::store::fax::{FaxJob, JobState, NewSendJob};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+pub const NUMBER: &str = "5551234";
+
+/// Stands in for the document converter: the "fax TIFF" is a copy, with 3 pages.
+pub struct CopyConverter;
+
+impl DocumentConverter for CopyConverter {
+    fn count_pages(&self, _document: &Path) -> Result<u32, String> {
+        Ok(3)
+    }
+    fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
+        std::fs::copy(document, output).map_err(|e| e.to_string())?;
+        Ok(3)
+    }
+    fn fax_tiff_to_pdf(&self, _tiff: &Path, _output: &Path) -> Result<u32, String> {
+        Err("not used".into())
+    }
+}
+
+pub struct Rig {
+    pub dir: tempfile::TempDir,
+    pub client: AriClient,
+    pub sim: Simulator,
+    pub store: Store,
+    pub line: Arc<AriFaxLine>,
+    pub signals: CallSignals,
+    pub published: broadcast::Sender<FaxJob>,
+    pub lease: Duration,
+    pub worker: FaxWorker,
+    pub updates: broadcast::Receiver<FaxJob>,
+    pub document: std::path::PathBuf,
+    pub stop: CancellationToken,
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        self.stop.cancel();
+        self.sim.shutdown();
+    }
+}
+
+pub async fn rig() -> Rig {
+    rig_with_lease(Duration::from_secs(30)).await
+}
+
+pub async fn rig_with_lease(lease: Duration) -> Rig {
+    let sim = Simulator::start(SimConfig {
+        second: Duration::from_millis(20),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("simulator");
+    let client = AriClient::new(&sim.base_url(), "ringside", "secret", "ringside").expect("client");
+    let stop = CancellationToken::new();
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let engine = Engine::builder(client.clone())
+        .route("fax", ringside::flows::fax::service::stale_call)
+        .build();
+    let inbox = engine.inbox();
+    tokio::spawn(engine.run(conn.items, stop.clone()));
+    assert!(
+        sim.wait_connected("ringside", Duration::from_secs(5)).await,
+        "daemon connected to the simulator"
+    );
+    let signals = CallSignals::default();
+    let line = AriFaxLine::start(client.clone(), inbox, signals.clone(), stop.clone());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("db.sqlite").display()
+    ))
+    .await
+    .expect("store");
+    let (published, updates) = broadcast::channel(64);
+    let document = dir.path().join("doc.pdf");
+    std::fs::write(&document, b"%PDF-1.4 three pages").expect("document");
+    let line = Arc::new(line);
+    let worker = new_worker(&store, &line, &signals, &published, lease, &dir, "daemon-1");
+    Rig {
+        dir,
+        client,
+        sim,
+        store,
+        line,
+        signals,
+        published,
+        lease,
+        worker,
+        updates,
+        document,
+        stop,
+    }
+}
+
+pub fn new_worker(
+    store: &Store,
+    line: &Arc<AriFaxLine>,
+    signals: &CallSignals,
+    published: &broadcast::Sender<FaxJob>,
+    lease: Duration,
+    dir: &tempfile::TempDir,
+    worker_id: &str,
+) -> FaxWorker {
+    FaxWorker::new(
+        store.clone(),
+        line.clone(),
+        Arc::new(CopyConverter),
+        signals.clone(),
+        published.clone(),
+        WorkerSettings {
+            worker_id: worker_id.into(),
+            retry_delay: Duration::ZERO,
+            lease,
+            poll: Duration::from_millis(20),
+            dial_template: "Local/{number}@ringside-outbound".into(),
+            dial_timeout_secs: 5,
+            max_send_per_page: Duration::from_secs(5),
+            sent_dir: dir.path().join("fax/sent"),
+        },
+    )
+}
+
+impl Rig {
+    /// Another daemon's worker on the same line and database.
+    pub fn other_worker(&self, worker_id: &str) -> FaxWorker {
+        new_worker(
+            &self.store,
+            &self.line,
+            &self.signals,
+            &self.published,
+            self.lease,
+            &self.dir,
+            worker_id,
+        )
+    }
+
+    /// Starts one claim on a worker that is then killed as soon as the job is sending: its
+    /// task stops at once, nothing cleaned up, its lease left to run out.
+    pub async fn kill_worker_while_sending(&self, job: i64) {
+        let doomed = self.other_worker("doomed");
+        let running = tokio::spawn(async move { doomed.run_once().await });
+        assert!(
+            wait_for(Duration::from_secs(5), || async {
+                self.job(job).await.state == JobState::Sending
+            })
+            .await,
+            "the fax started"
+        );
+        running.abort();
+        let _ = running.await;
+    }
+
+    pub fn fax_out_runs(&self) -> usize {
+        self.sim
+            .rest_calls()
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with("/continue"))
+            .count()
+    }
+
+    pub async fn queue(&self, max_attempts: u32) -> FaxJob {
+        self.store
+            .insert_send_job(
+                &NewSendJob {
+                    owner: "1001".into(),
+                    number: NUMBER.into(),
+                    document_path: self.document.display().to_string(),
+                    tiff_path: None,
+                    pages_total: 3,
+                    max_attempts,
+                    file_name: String::new(),
+                },
+                at(0),
+            )
+            .await
+            .expect("queue")
+    }
+
+    /// One claim: the job goes as far as it can (sent, failed, or back in the queue).
+    pub async fn attempt(&self) {
+        assert!(
+            self.worker.run_once().await.expect("worker"),
+            "a job was due"
+        );
+    }
+
+    pub async fn job(&self, id: i64) -> FaxJob {
+        self.store.fax_job(id).await.expect("load").expect("exists")
+    }
+
+    pub fn states_seen(&mut self) -> Vec<JobState> {
+        let mut seen = Vec::new();
+        while let Ok(job) = self.updates.try_recv() {
+            seen.push(job.state);
+        }
+        seen
+    }
+}
+
+pub fn receives(pages: u32) -> FarFax {
+    FarFax::Receives {
+        pages,
+        station_id: "+1 555 123 4567".into(),
+    }
+}
+
+pub async fn wait_for<F, Fut>(limit: Duration, mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    false
+}
+
+/// An instant given in Unix milliseconds, as these tests count.
+pub fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    ringside::store::from_millis(ms)
+}
