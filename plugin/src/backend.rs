@@ -167,6 +167,22 @@ pub trait Backend: Send + Sync {
         Ok(Vec::new())
     }
 
+    /// Converts audio like a greeting and keeps it as one of `extension`'s own wakeup prompts
+    /// (replacing an own prompt of the same name), which `wakeup_prompts` then offers to that
+    /// user alone. The name is `typed` or, when empty, made from `file_name`
+    /// ([`crate::model::own_prompt_name`]); `Validation` (field `name`) for a bad one,
+    /// `Rejected` when the audio cannot be used (nothing is kept then).
+    async fn upload_wakeup_prompt(
+        &self,
+        extension: &str,
+        typed: &str,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<PromptChoice>;
+    /// Deletes one of `extension`'s own prompts by its own name; `NotFound` when they have none
+    /// of that name (another user's prompt included). Wakeups that named it play the fallback.
+    async fn delete_wakeup_prompt(&self, extension: &str, own_name: &str) -> BackendResult<()>;
+
     // --- fax -------------------------------------------------------------------------------
 
     /// Queues a document for sending; `Validation` (field `number`) for a bad destination,

@@ -179,6 +179,16 @@ pub async fn read_capped(
     Ok(out.freeze())
 }
 
+/// An audio upload (greetings, wakeup prompts) in the form field `audio`, up to `max_bytes`.
+pub fn audio_rule(max_bytes: usize) -> FileRule<'static> {
+    FileRule {
+        field: "audio",
+        max_bytes,
+        accept: is_audio,
+        accepted: "an audio file (audio/*)",
+    }
+}
+
 /// Raw telephony audio has no registered media type, so browsers send it as
 /// `application/octet-stream`; it is recognised by its file name instead.
 const RAW_AUDIO_EXTENSIONS: [&str; 5] = ["ulaw", "alaw", "ul", "al", "gsm"];

@@ -15,13 +15,21 @@ use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only
 use crate::model::{GreetingsOverview, Menu};
 use crate::params::parse_slot;
 use crate::state::AppState;
-use crate::upload::{FileRule, is_audio, read_multipart};
+use crate::upload::{audio_rule, read_multipart};
 
 pub fn duration_text(ms: Option<u64>) -> String {
     match ms {
         Some(ms) => format!("{}.{} s", ms / 1000, (ms % 1000) / 100),
         None => "empty".into(),
     }
+}
+
+/// The labelled file input of an audio upload form (greetings, wakeup prompts).
+pub fn audio_file_input(id: &str) -> String {
+    format!(
+        "<label for=\"{id}\">Upload audio (MP3, WAV, FLAC, OGG…)</label>\
+         <input id=\"{id}\" name=\"audio\" type=\"file\" accept=\"audio/*,.ulaw,.alaw,.ul,.al,.gsm\" required>"
+    )
 }
 
 fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Html<String> {
@@ -69,10 +77,9 @@ fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Htm
                 "<section class=\"card\" id=\"greeting-{key}\"><h2>{label}</h2>\
                  <p class=\"muted\" id=\"duration-{key}\">{duration}</p>{player}\
                  <form method=\"post\" action=\"/greetings/{key}\" enctype=\"multipart/form-data\" id=\"upload-{key}-form\">{csrf}<fieldset{dis}>\
-                 <label for=\"file-{key}\">Upload audio (MP3, WAV, FLAC, OGG…)</label>\
-                 <input id=\"file-{key}\" name=\"audio\" type=\"file\" accept=\"audio/*,.ulaw,.alaw,.ul,.al,.gsm\" required>\
-                 <button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form></section>",
+                 {file_input}<button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form></section>",
                 label = g.slot.label(),
+                file_input = audio_file_input(&format!("file-{key}")),
                 duration = esc(&duration_text(g.duration_ms)),
                 csrf = csrf_input(current),
                 dis = disabled_unless(writable),
@@ -104,13 +111,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     let slot = parse_slot(&slot)?;
-    let rule = FileRule {
-        field: "audio",
-        max_bytes: state.settings.greeting_max_bytes,
-        accept: is_audio,
-        accepted: "an audio file (audio/*)",
-    };
-    let form = read_multipart(request, rule).await?;
+    let form = read_multipart(request, audio_rule(state.settings.greeting_max_bytes)).await?;
     let Some(file) = form.file else {
         return Err(PortalError::BadRequest("choose an audio file to upload".into()).into());
     };

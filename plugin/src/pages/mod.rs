@@ -9,6 +9,7 @@ mod fax;
 mod followme;
 mod greetings;
 mod voicemail;
+mod wakeup_prompts;
 mod wakeups;
 
 use axum::extract::Query;
@@ -76,6 +77,13 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/wakeups", wk, wakeups::list),
         Route::new(M::GET, "/wakeups/new", wk, wakeups::new_form),
         Route::new(M::GET, "/wakeups/outcomes", wk, wakeups::outcomes),
+        Route::new(M::POST, "/wakeups/prompts", wk, wakeup_prompts::upload).streamed(),
+        Route::new(
+            M::POST,
+            "/wakeups/prompts/{name}/delete",
+            wk,
+            wakeup_prompts::delete,
+        ),
         Route::new(M::POST, "/wakeups", wk, wakeups::create),
         Route::new(M::GET, "/wakeups/{id}", wk, wakeups::edit_form),
         Route::new(M::POST, "/wakeups/{id}", wk, wakeups::update),
@@ -178,6 +186,8 @@ impl Done {
             "created" => "Created.",
             "enabled" => "Wakeup call enabled.",
             "disabled" => "Wakeup call disabled.",
+            "prompt_uploaded" => "Prompt uploaded; pick it in a wakeup call.",
+            "prompt_deleted" => "Prompt deleted.",
             _ => "",
         };
         crate::html::notice("success", text)

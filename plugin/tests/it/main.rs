@@ -17,4 +17,5 @@ mod security;
 mod time_zones;
 mod user_delete;
 mod user_menus;
+mod wakeup_prompts;
 mod wakeups;
