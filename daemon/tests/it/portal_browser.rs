@@ -92,6 +92,10 @@ impl Portal {
                 "RINGSIDE_VOICEMAIL_SPOOL_DIR",
                 data_dir.path().join("voicemail").display().to_string(),
             ),
+            (
+                "RINGSIDE_WAKEUP_SOUNDS_DIR",
+                data_dir.path().join("sounds").display().to_string(),
+            ),
         ];
         Portal {
             base: format!("http://{portal_addr}"),
@@ -460,6 +464,75 @@ async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
         "a weekly wakeup has a next call: {next}"
     );
     shoot(&page, "wakeups").await;
+}
+
+#[tokio::test]
+async fn user_uploads_a_prompt_and_picks_it_for_a_wakeup() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_user("202", "Bob Example", "bob-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    page.fill("#prompt-name", "morning").await.expect("name");
+    page.set_file(
+        "#prompt-file",
+        &repo_file("media-fixtures/audio/tone-1k-44k-stereo.mp3"),
+    )
+    .await
+    .expect("pick file");
+    page.click_and_wait("#upload-prompt").await.expect("upload");
+    let listed = page.exists("#own-prompt-morning").await.expect("list");
+    assert!(
+        listed,
+        "prompt listed: {}",
+        page.text("body").await.unwrap_or_default()
+    );
+    shoot(&page, "wakeup-prompts").await;
+
+    let sound = "ringside/users/201/morning";
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    page.fill("#name", "Own prompt").await.expect("name");
+    page.fill("#prompt", sound).await.expect("prompt");
+    page.fill("#time", "06:30").await.expect("time");
+    page.fill("#time_zone", "Europe/Berlin")
+        .await
+        .expect("zone");
+    page.click_and_wait("#save-wakeup").await.expect("save");
+    let url = page.url().await.expect("url");
+    assert!(
+        url.contains("done=created"),
+        "saved: {url} {}",
+        page.text("body").await.unwrap_or_default()
+    );
+    let edit = page
+        .eval("document.querySelector('#wakeups tbody tr:first-child a').href")
+        .await
+        .expect("link to the wakeup");
+    page.goto(edit.as_str().unwrap_or_default())
+        .await
+        .expect("open the wakeup");
+    assert_eq!(value_of(&page, "#prompt").await, sound);
+    log_out(&page).await;
+
+    // Another user is not offered it.
+    log_in(&page, &portal, "202", "bob-secret").await;
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    let offered = page
+        .eval(&format!(
+            "[...document.querySelectorAll('#prompt option')].some(o => o.value === '{sound}')"
+        ))
+        .await
+        .expect("options");
+    assert_eq!(offered, false);
 }
 
 /// The zone chosen in the profile is where a new wakeup starts, and its next call is shown on
