@@ -109,6 +109,9 @@ pub trait Backend: Send + Sync {
     async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()>;
     /// `Validation` (field `email`) when malformed; an empty string removes the address.
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()>;
+    /// The user finished or skipped the first-login walk-through: it is not shown again
+    /// (unless an administrator turns it on). Ending it twice is not an error.
+    async fn end_walkthrough(&self, extension: &str) -> BackendResult<()>;
     /// The user's own time zone, an IANA name; empty follows the server's default zone.
     /// `Validation` (field `time_zone`) for a name that is not a zone.
     async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()>;

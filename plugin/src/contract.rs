@@ -178,6 +178,7 @@ pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn B
         wakeup_others: None,
         time_zone: None,
         must_change_password: Some(true),
+        walkthrough: None,
     };
     backend
         .update_user(EXTENSION, &demand)
@@ -190,6 +191,61 @@ pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn B
         .await
         .expect("a valid change");
     assert!(!must(backend.user(EXTENSION).await.expect("lookup")));
+}
+
+fn walkthrough_of(user: Option<crate::model::User>) -> bool {
+    user.expect("the user exists").walkthrough
+}
+
+pub async fn new_user_gets_the_walkthrough_until_it_is_ended(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert!(walkthrough_of(
+        backend.user(EXTENSION).await.expect("lookup")
+    ));
+    backend.end_walkthrough(EXTENSION).await.expect("end it");
+    assert!(!walkthrough_of(
+        backend.user(EXTENSION).await.expect("lookup")
+    ));
+    backend
+        .end_walkthrough(EXTENSION)
+        .await
+        .expect("end it twice");
+}
+
+pub async fn administrator_turns_the_walkthrough_off_and_on(backend: &dyn Backend) {
+    create_user(backend).await;
+    let user = backend
+        .user(EXTENSION)
+        .await
+        .expect("lookup")
+        .expect("the user exists");
+    let update = |on| UserUpdate {
+        name: user.name.clone(),
+        email: user.email.clone(),
+        is_admin: false,
+        portal_enabled: true,
+        disabled: false,
+        access: user.access,
+        wakeup_others: None,
+        time_zone: None,
+        must_change_password: None,
+        walkthrough: on,
+    };
+    let off = backend
+        .update_user(EXTENSION, &update(Some(false)))
+        .await
+        .expect("turn it off");
+    assert!(!off.walkthrough);
+    let kept = backend
+        .update_user(EXTENSION, &update(None))
+        .await
+        .expect("leave it");
+    assert!(!kept.walkthrough, "left out keeps it as it was");
+    let on = backend
+        .update_user(EXTENSION, &update(Some(true)))
+        .await
+        .expect("turn it on");
+    assert!(on.walkthrough);
 }
 
 pub async fn password_change_takes_effect(backend: &dyn Backend) {
@@ -719,6 +775,8 @@ macro_rules! backend_contract {
             password_change_with_a_wrong_old_password_is_refused,
             too_short_new_password_is_refused_on_the_new_password_field,
             password_change_takes_effect,
+            new_user_gets_the_walkthrough_until_it_is_ended,
+            administrator_turns_the_walkthrough_off_and_on,
             changing_the_password_lifts_the_demand_to_change_it,
             email_that_is_not_an_address_is_refused_on_the_email_field,
             followme_is_stored_as_given,

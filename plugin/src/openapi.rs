@@ -583,6 +583,7 @@ fn schemas() -> Value {
     user_update["properties"]["wakeup_others"] = b();
     user_update["properties"]["time_zone"] = s();
     user_update["properties"]["must_change_password"] = b();
+    user_update["properties"]["walkthrough"] = b();
     let menu_access = obj(&[
         ("profile", access.clone()),
         ("followme", access.clone()),
@@ -642,7 +643,7 @@ fn schemas() -> Value {
         "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
         "FieldError": obj(&[("field", s()), ("message", s())]),
         "MenuAccess": menu_access,
-        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s()), ("must_change_password", b())]),
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s()), ("must_change_password", b()), ("walkthrough", b())]),
         "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
         "FollowMe": obj(&[
             ("enabled", b()), ("initial_ring_secs", int()),

@@ -231,6 +231,13 @@ impl Backend for PortalBackend {
         self.set_email_impl(extension, email).await
     }
 
+    async fn end_walkthrough(&self, extension: &str) -> BackendResult<()> {
+        self.store
+            .set_walkthrough(extension, false)
+            .await
+            .map_err(errors::store)
+    }
+
     async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
         self.set_time_zone_impl(extension, zone).await
     }

@@ -12,7 +12,7 @@ use crate::downloads::wav_response;
 use crate::error::{PageError, PortalError};
 use crate::html::redirect;
 use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only_note};
-use crate::model::{GreetingsOverview, Menu};
+use crate::model::{GreetingSlot, GreetingsOverview, Menu};
 use crate::params::parse_slot;
 use crate::state::AppState;
 use crate::upload::{audio_rule, read_multipart};
@@ -29,6 +29,19 @@ pub fn audio_file_input(id: &str) -> String {
     format!(
         "<label for=\"{id}\">Upload audio (MP3, WAV, FLAC, OGG…)</label>\
          <input id=\"{id}\" name=\"audio\" type=\"file\" accept=\"audio/*,.ulaw,.alaw,.ul,.al,.gsm\" required>"
+    )
+}
+
+/// The upload form of greeting `slot`, posting to `action`; disabled without write access.
+pub fn upload_form(current: &CurrentUser, slot: GreetingSlot, action: &str) -> String {
+    let key = slot.key();
+    format!(
+        "<form method=\"post\" action=\"{action}\" enctype=\"multipart/form-data\" id=\"upload-{key}-form\">{csrf}<fieldset{dis}>\
+         {file_input}<button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form>",
+        action = esc(action),
+        csrf = csrf_input(current),
+        dis = disabled_unless(current.can_write(Menu::Greetings)),
+        file_input = audio_file_input(&format!("file-{key}")),
     )
 }
 
@@ -76,13 +89,10 @@ fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Htm
             format!(
                 "<section class=\"card\" id=\"greeting-{key}\"><h2>{label}</h2>\
                  <p class=\"muted\" id=\"duration-{key}\">{duration}</p>{player}\
-                 <form method=\"post\" action=\"/greetings/{key}\" enctype=\"multipart/form-data\" id=\"upload-{key}-form\">{csrf}<fieldset{dis}>\
-                 {file_input}<button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form></section>",
+                 {form}</section>",
                 label = g.slot.label(),
-                file_input = audio_file_input(&format!("file-{key}")),
+                form = upload_form(current, g.slot, &format!("/greetings/{key}")),
                 duration = esc(&duration_text(g.duration_ms)),
-                csrf = csrf_input(current),
-                dis = disabled_unless(writable),
             )
         })
         .collect();
@@ -111,17 +121,9 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     let slot = parse_slot(&slot)?;
-    let form = read_multipart(request, audio_rule(state.settings.greeting_max_bytes)).await?;
-    let Some(file) = form.file else {
-        return Err(PortalError::BadRequest("choose an audio file to upload".into()).into());
-    };
-    let result = state
-        .backend
-        .upload_greeting(current.extension(), slot, &file.file_name, file.bytes)
-        .await;
-    match result {
-        Ok(_) => Ok(redirect("/greetings?done=uploaded")),
-        Err(BackendError::Rejected(reason)) => {
+    match upload_from_form(&state, &current, slot, request).await? {
+        Ok(()) => Ok(redirect("/greetings?done=uploaded")),
+        Err(reason) => {
             let overview = state.backend.greetings(current.extension()).await?;
             let top = notice(
                 "error",
@@ -136,6 +138,28 @@ pub async fn upload(
             )
                 .into_response())
         }
+    }
+}
+
+/// Reads the upload form of greeting `slot` and stores the audio; a refusal is the plain
+/// reason the audio could not be used.
+pub async fn upload_from_form(
+    state: &AppState,
+    current: &CurrentUser,
+    slot: GreetingSlot,
+    request: Request,
+) -> Result<Result<(), String>, PageError> {
+    let form = read_multipart(request, audio_rule(state.settings.greeting_max_bytes)).await?;
+    let Some(file) = form.file else {
+        return Err(PortalError::BadRequest("choose an audio file to upload".into()).into());
+    };
+    let result = state
+        .backend
+        .upload_greeting(current.extension(), slot, &file.file_name, file.bytes)
+        .await;
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(BackendError::Rejected(reason)) => Ok(Err(reason)),
         Err(e) => Err(e.into()),
     }
 }

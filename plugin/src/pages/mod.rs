@@ -11,6 +11,7 @@ mod greetings;
 mod voicemail;
 mod wakeup_prompts;
 mod wakeups;
+mod walkthrough;
 
 use axum::extract::Query;
 use axum::http::{Method, header};
@@ -66,6 +67,52 @@ pub fn routes() -> Vec<Route> {
             account::change_password,
         ),
         Route::new(M::GET, "/password", Guard::LoggedIn, account::password),
+        Route::new(M::GET, "/welcome", Guard::LoggedIn, walkthrough::start),
+        Route::new(M::GET, "/welcome/done", Guard::LoggedIn, walkthrough::done),
+        Route::new(
+            M::GET,
+            "/welcome/password",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::GET,
+            "/welcome/time-zone",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::GET,
+            "/welcome/greeting",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::GET,
+            "/welcome/followme",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::POST,
+            "/welcome/password",
+            Guard::LoggedIn,
+            walkthrough::save_password,
+        ),
+        Route::new(
+            M::POST,
+            "/welcome/time-zone",
+            pr,
+            walkthrough::save_time_zone,
+        ),
+        Route::new(M::POST, "/welcome/greeting", gr, walkthrough::save_greeting).streamed(),
+        Route::new(M::POST, "/welcome/followme", fm, walkthrough::save_followme),
+        Route::new(
+            M::POST,
+            "/welcome/finish",
+            Guard::LoggedIn,
+            walkthrough::finish,
+        ),
         Route::new(M::GET, "/call-handling", handling, call_handling::show),
         Route::new(M::POST, "/call-handling", handling, call_handling::save),
         Route::new(M::GET, "/followme", fm, followme::show),

@@ -19,3 +19,4 @@ mod user_delete;
 mod user_menus;
 mod wakeup_prompts;
 mod wakeups;
+mod walkthrough;

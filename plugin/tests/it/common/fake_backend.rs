@@ -122,6 +122,7 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
         wakeup_others: false,
         time_zone: DEFAULT_ZONE.into(),
         must_change_password: false,
+        walkthrough: false,
     }
 }
 
@@ -409,6 +410,16 @@ impl Backend for FakeBackend {
             .get_mut(extension)
             .ok_or(BackendError::NotFound)?;
         account.user.email = email.into();
+        Ok(())
+    }
+
+    async fn end_walkthrough(&self, extension: &str) -> BackendResult<()> {
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        account.user.walkthrough = false;
         Ok(())
     }
 
@@ -917,6 +928,8 @@ impl Backend for FakeBackend {
             wakeup_others: false,
             time_zone,
             must_change_password: false,
+            // New users get the first-login walk-through, as in the daemon.
+            walkthrough: true,
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
@@ -960,6 +973,9 @@ impl Backend for FakeBackend {
         }
         if let Some(on) = update.must_change_password {
             u.must_change_password = on;
+        }
+        if let Some(on) = update.walkthrough {
+            u.walkthrough = on;
         }
         Ok(u.clone())
     }
