@@ -425,6 +425,97 @@ async fn admin_makes_followme_read_only_and_the_user_can_no_longer_save() {
     shoot(&page, "followme-read-only").await;
 }
 
+/// Asserts the page's address ends with `path` (what the user sees in the address bar).
+async fn assert_at(page: &Page, path: &str) {
+    let url = page.url().await.expect("url");
+    assert!(
+        url.ends_with(path),
+        "at {url}, expected {path}: {}",
+        page.text("main").await.unwrap_or_default()
+    );
+}
+
+#[tokio::test]
+async fn new_user_is_walked_through_password_time_zone_and_follow_me_once() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+
+    log_in(&page, &portal, "201", "alice-secret").await;
+    assert_at(&page, "/welcome/password").await;
+    let progress = page.text("#walkthrough-progress").await.expect("progress");
+    assert!(progress.contains("Step 1 of 4"), "{progress}");
+    shoot(&page, "walkthrough-password").await;
+    page.fill("#old_password", "alice-secret")
+        .await
+        .expect("old");
+    page.fill("#new_password", "alice-own-secret")
+        .await
+        .expect("new");
+    page.click_and_wait("#change-password")
+        .await
+        .expect("change");
+
+    assert_at(&page, "/welcome/time-zone").await;
+    page.fill("#time_zone", "Asia/Tokyo").await.expect("zone");
+    page.click_and_wait("#save-time-zone")
+        .await
+        .expect("save zone");
+
+    assert_at(&page, "/welcome/greeting").await;
+    shoot(&page, "walkthrough-greeting").await;
+    page.click_and_wait("#walkthrough-skip")
+        .await
+        .expect("skip the greeting");
+
+    assert_at(&page, "/welcome/followme").await;
+    page.set_checked("#enabled", true).await.expect("enable");
+    page.fill("#step-0-numbers", "0301234")
+        .await
+        .expect("numbers");
+    page.click_and_wait("#save-followme")
+        .await
+        .expect("save follow-me");
+    assert_at(&page, "/welcome/done").await;
+    log_out(&page).await;
+
+    // The second login goes straight to the portal, with everything saved.
+    log_in(&page, &portal, "201", "alice-own-secret").await;
+    assert_at(&page, "/profile").await;
+    assert_eq!(value_of(&page, "#time_zone").await, "Asia/Tokyo");
+    page.goto(&portal.url("/followme"))
+        .await
+        .expect("follow-me page");
+    assert_eq!(value_of(&page, "#step-0-numbers").await, "0301234");
+}
+
+#[tokio::test]
+async fn admin_turns_the_walkthrough_off_and_the_user_starts_in_the_portal() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_admin("root", "root-secret");
+    portal.serve().await;
+
+    log_in(&page, &portal, "root", "root-secret").await;
+    page.goto(&portal.url("/admin/users/201"))
+        .await
+        .expect("edit user");
+    page.set_checked("#walkthrough", false)
+        .await
+        .expect("walk-through off");
+    page.click_and_wait("#save-user").await.expect("save user");
+    log_out(&page).await;
+
+    log_in(&page, &portal, "201", "alice-secret").await;
+    assert_at(&page, "/profile").await;
+}
+
 #[tokio::test]
 async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
     let Some((_browser, page)) = open_browser().await else {
