@@ -169,16 +169,8 @@ pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn B
         .expect("lookup")
         .expect("the user exists");
     let demand = UserUpdate {
-        name: user.name,
-        email: user.email,
-        is_admin: false,
-        portal_enabled: true,
-        disabled: false,
-        access: user.access,
-        wakeup_others: None,
-        time_zone: None,
         must_change_password: Some(true),
-        walkthrough: None,
+        ..unchanged(user)
     };
     backend
         .update_user(EXTENSION, &demand)
@@ -191,6 +183,22 @@ pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn B
         .await
         .expect("a valid change");
     assert!(!must(backend.user(EXTENSION).await.expect("lookup")));
+}
+
+/// An update of a portal user that changes nothing the administrator left out.
+fn unchanged(user: crate::model::User) -> UserUpdate {
+    UserUpdate {
+        name: user.name,
+        email: user.email,
+        is_admin: user.is_admin,
+        portal_enabled: user.portal_enabled,
+        disabled: user.disabled,
+        access: user.access,
+        wakeup_others: None,
+        time_zone: None,
+        must_change_password: None,
+        walkthrough: None,
+    }
 }
 
 fn walkthrough_of(user: Option<crate::model::User>) -> bool {
@@ -220,16 +228,8 @@ pub async fn administrator_turns_the_walkthrough_off_and_on(backend: &dyn Backen
         .expect("lookup")
         .expect("the user exists");
     let update = |on| UserUpdate {
-        name: user.name.clone(),
-        email: user.email.clone(),
-        is_admin: false,
-        portal_enabled: true,
-        disabled: false,
-        access: user.access,
-        wakeup_others: None,
-        time_zone: None,
-        must_change_password: None,
         walkthrough: on,
+        ..unchanged(user.clone())
     };
     let off = backend
         .update_user(EXTENSION, &update(Some(false)))

@@ -197,6 +197,17 @@ async fn log_in(page: &Page, portal: &Portal, login: &str, password: &str) {
     );
 }
 
+/// A served portal with user 201 (Alice, `alice-secret`) and administrator `root`
+/// (`root-secret`), who is logged in on `page`.
+async fn alice_and_root_logged_in(page: &Page) -> Portal {
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_admin("root", "root-secret");
+    portal.serve().await;
+    log_in(page, &portal, "root", "root-secret").await;
+    portal
+}
+
 async fn log_out(page: &Page) {
     page.click_and_wait("#logout").await.expect("log out");
 }
@@ -367,12 +378,7 @@ async fn admin_makes_followme_read_only_and_the_user_can_no_longer_save() {
     let Some((_browser, page)) = open_browser().await else {
         return;
     };
-    let mut portal = Portal::start();
-    portal.add_user("201", "Alice Example", "alice-secret");
-    portal.add_admin("root", "root-secret");
-    portal.serve().await;
-
-    log_in(&page, &portal, "root", "root-secret").await;
+    let portal = alice_and_root_logged_in(&page).await;
     page.goto(&portal.url("/admin/users")).await.expect("users");
     shoot(&page, "admin-users").await;
     // The daemon reaches the simulator shortly after start; the page shows it once it has.
@@ -497,12 +503,7 @@ async fn admin_turns_the_walkthrough_off_and_the_user_starts_in_the_portal() {
     let Some((_browser, page)) = open_browser().await else {
         return;
     };
-    let mut portal = Portal::start();
-    portal.add_user("201", "Alice Example", "alice-secret");
-    portal.add_admin("root", "root-secret");
-    portal.serve().await;
-
-    log_in(&page, &portal, "root", "root-secret").await;
+    let portal = alice_and_root_logged_in(&page).await;
     page.goto(&portal.url("/admin/users/201"))
         .await
         .expect("edit user");

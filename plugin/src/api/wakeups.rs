@@ -6,14 +6,13 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 
 use super::ApiJson;
-use crate::csrf::media_type;
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{PromptChoice, Wakeup, WakeupAttempt, WakeupSpec};
 use crate::ownership::own_wakeup;
 use crate::params::parse_id as parse_wakeup_id;
 use crate::state::AppState;
-use crate::upload::{is_audio, read_capped};
+use crate::upload::read_audio_body;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -119,14 +118,8 @@ pub async fn upload_prompt(
     Query(query): Query<PromptUploadQuery>,
     request: Request,
 ) -> Result<(StatusCode, Json<PromptChoice>), PortalError> {
-    let content_type = media_type(request.headers());
-    if !is_audio(&content_type, &query.file_name) {
-        return Err(PortalError::UnsupportedMediaType(format!(
-            "a prompt must be sent as audio (Content-Type audio/…), not \"{content_type}\""
-        )));
-    }
-    let (parts, body) = request.into_parts();
-    let audio = read_capped(&parts.headers, body, state.settings.greeting_max_bytes).await?;
+    let limit = state.settings.greeting_max_bytes;
+    let audio = read_audio_body(request, &query.file_name, "a prompt", limit).await?;
     let choice = state
         .backend
         .upload_wakeup_prompt(current.extension(), &query.name, &query.file_name, audio)

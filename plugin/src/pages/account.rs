@@ -304,22 +304,30 @@ pub async fn set_time_zone(
     current: CurrentUser,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let zone = field(&form, "time_zone").trim();
+    let Err((zone, errors)) = time_zone_from_form(&state, &current, &form).await? else {
+        return Ok(redirect("/profile?done=time_zone"));
+    };
+    let typed = Typed {
+        time_zone: Some(zone),
+        ..Typed::default()
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        profile_page(&current, "", &errors, &typed),
+    )
+        .into_response())
+}
+
+/// Saves the zone in the field `time_zone`; a refusal is the zone as typed and the messages.
+pub async fn time_zone_from_form<'f>(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &'f Pairs,
+) -> Result<Result<(), (&'f str, Vec<FieldError>)>, PageError> {
+    let zone = field(form, "time_zone").trim();
     match state.backend.set_time_zone(current.extension(), zone).await {
-        Ok(()) => Ok(redirect("/profile?done=time_zone")),
-        Err(BackendError::Validation(errors)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            profile_page(
-                &current,
-                "",
-                &errors,
-                &Typed {
-                    time_zone: Some(zone),
-                    ..Typed::default()
-                },
-            ),
-        )
-            .into_response()),
+        Ok(()) => Ok(Ok(())),
+        Err(BackendError::Validation(errors)) => Ok(Err((zone, errors))),
         Err(e) => Err(e.into()),
     }
 }

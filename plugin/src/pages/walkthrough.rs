@@ -11,14 +11,13 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::account::{password_form, password_from_form, time_zone_form};
+use super::account::{password_form, password_from_form, time_zone_form, time_zone_from_form};
 use super::followme::{followme_form, save_from_form};
 use super::greetings::{upload_form, upload_from_form};
 use crate::auth::ClientIp;
-use crate::backend::BackendError;
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
-use crate::forms::{Pairs, field};
+use crate::forms::Pairs;
 use crate::html::{Section, csrf_input, esc, home_href, notice, page, redirect};
 use crate::model::{GreetingSlot, Menu};
 use crate::state::AppState;
@@ -256,10 +255,9 @@ pub async fn save_time_zone(
     current: CurrentUser,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let zone = field(&form, "time_zone").trim();
-    match state.backend.set_time_zone(current.extension(), zone).await {
+    match time_zone_from_form(&state, &current, &form).await? {
         Ok(()) => next(&state, &current, Step::TimeZone).await,
-        Err(BackendError::Validation(errors)) => {
+        Err((zone, errors)) => {
             let form = time_zone_form(&current, "/welcome/time-zone", zone, &errors);
             Ok(refused(
                 &current,
@@ -268,7 +266,6 @@ pub async fn save_time_zone(
                 form,
             ))
         }
-        Err(e) => Err(e.into()),
     }
 }
 

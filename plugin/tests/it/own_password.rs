@@ -90,24 +90,7 @@ async fn administrator_makes_a_user_change_the_password_at_the_next_login() {
     let app = TestApp::new();
     let admin = app.admin().await;
     let answer = app
-        .post_form(
-            "/admin/users/202",
-            &admin,
-            &[
-                ("name", "Bob"),
-                ("email", "bob@example.org"),
-                ("portal_enabled", "on"),
-                ("must_change_password", "on"),
-                ("access_profile", "write"),
-                ("access_followme", "write"),
-                ("access_greetings", "write"),
-                ("access_wakeup", "write"),
-                ("access_fax", "write"),
-                ("access_voicemail", "write"),
-                ("access_call_handling", "write"),
-                ("access_calls", "write"),
-            ],
-        )
+        .admin_saves_user(&admin, "202", "Bob", &[("must_change_password", "on")])
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     assert!(app.backend.lock().accounts["202"].user.must_change_password);

@@ -8,20 +8,11 @@ use common::*;
 use ringside_portal::PortalSettings;
 
 async fn upload_prompt(app: &TestApp, client: &Client, name: &str, bytes: &[u8]) -> Answer {
-    let file = Part::File {
-        name: "audio",
-        file_name: "Good Morning.wav",
-        content_type: "audio/wav",
-        bytes,
-    };
-    app.post_multipart(
+    app.post_audio(
         "/wakeups/prompts",
         client,
-        &[
-            Part::Text("csrf_token", &client.csrf),
-            Part::Text("name", name),
-            file,
-        ],
+        &[("name", name)],
+        ("Good Morning.wav", "audio/wav", bytes),
     )
     .await
 }

@@ -26,6 +26,19 @@ fn walkthrough_of(app: &TestApp, extension: &str) -> bool {
     app.backend.lock().accounts[extension].user.walkthrough
 }
 
+/// The step was shown again with `status` and the message next to `field`.
+fn refused_on_step(answer: &Answer, status: StatusCode, step: &str, field: &str) {
+    assert_eq!(answer.status, status, "{}", answer.body);
+    assert!(answer.body.contains(step), "{}", answer.body);
+    let message = format!("id=\"{field}-error\"");
+    assert!(answer.body.contains(&message), "{}", answer.body);
+}
+
+async fn post_password(app: &TestApp, alice: &Client, old: &str) -> Answer {
+    let fields = [("old_password", old), ("new_password", "brand-new-pw-1")];
+    app.post_form("/welcome/password", alice, &fields).await
+}
+
 #[tokio::test]
 async fn home_leads_a_newcomer_to_the_first_step() {
     let app = TestApp::new();
@@ -77,22 +90,12 @@ async fn step_shows_where_the_user_is_with_a_way_back() {
 async fn password_step_with_a_wrong_current_password_stays_on_the_step() {
     let app = TestApp::new();
     let alice = newcomer(&app).await;
-    let answer = app
-        .post_form(
-            "/welcome/password",
-            &alice,
-            &[
-                ("old_password", "wrong"),
-                ("new_password", "brand-new-pw-1"),
-            ],
-        )
-        .await;
-    assert_eq!(answer.status, StatusCode::FORBIDDEN);
-    assert!(answer.body.contains("Step 1 of 4"), "{}", answer.body);
-    assert!(
-        answer.body.contains("id=\"old_password-error\""),
-        "{}",
-        answer.body
+    let answer = post_password(&app, &alice, "wrong").await;
+    refused_on_step(
+        &answer,
+        StatusCode::FORBIDDEN,
+        "Step 1 of 4",
+        "old_password",
     );
 }
 
@@ -100,16 +103,7 @@ async fn password_step_with_a_wrong_current_password_stays_on_the_step() {
 async fn password_step_changes_the_password_and_leads_to_the_time_zone() {
     let app = TestApp::new();
     let alice = newcomer(&app).await;
-    let answer = app
-        .post_form(
-            "/welcome/password",
-            &alice,
-            &[
-                ("old_password", "alice-pw"),
-                ("new_password", "brand-new-pw-1"),
-            ],
-        )
-        .await;
+    let answer = post_password(&app, &alice, "alice-pw").await;
     assert_eq!(answer.header("location"), "/welcome/time-zone");
     assert_eq!(
         app.backend.lock().accounts["201"].password,
@@ -128,13 +122,8 @@ async fn unknown_time_zone_is_refused_next_to_the_field_on_the_step() {
             &[("time_zone", "Mars/Olympus")],
         )
         .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(answer.body.contains("Step 2 of 4"), "{}", answer.body);
-    assert!(
-        answer.body.contains("id=\"time_zone-error\""),
-        "{}",
-        answer.body
-    );
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    refused_on_step(&answer, status, "Step 2 of 4", "time_zone");
 }
 
 #[tokio::test]
@@ -159,17 +148,12 @@ async fn time_zone_step_saves_the_zone_and_leads_to_the_greeting() {
 async fn greeting_step_uploads_the_general_greeting() {
     let app = TestApp::new();
     let alice = newcomer(&app).await;
-    let file = Part::File {
-        name: "audio",
-        file_name: "hello.wav",
-        content_type: "audio/wav",
-        bytes: WAV,
-    };
     let answer = app
-        .post_multipart(
+        .post_audio(
             "/welcome/greeting",
             &alice,
-            &[Part::Text("csrf_token", &alice.csrf), file],
+            &[],
+            ("hello.wav", "audio/wav", WAV),
         )
         .await;
     assert_eq!(answer.header("location"), "/welcome/followme");
@@ -236,24 +220,7 @@ async fn admin_turns_the_walkthrough_on_from_the_user_page() {
     let page = app.get("/admin/users/201", &admin).await;
     assert!(page.body.contains("id=\"walkthrough\""), "{}", page.body);
     let answer = app
-        .post_form(
-            "/admin/users/201",
-            &admin,
-            &[
-                ("name", "Alice"),
-                ("email", "alice@example.org"),
-                ("portal_enabled", "on"),
-                ("walkthrough", "on"),
-                ("access_profile", "write"),
-                ("access_followme", "write"),
-                ("access_greetings", "write"),
-                ("access_wakeup", "write"),
-                ("access_fax", "write"),
-                ("access_voicemail", "write"),
-                ("access_call_handling", "write"),
-                ("access_calls", "write"),
-            ],
-        )
+        .admin_saves_user(&admin, "201", "Alice", &[("walkthrough", "on")])
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     assert!(walkthrough_of(&app, "201"));
