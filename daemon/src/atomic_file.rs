@@ -117,6 +117,21 @@ pub fn copy(source: &Path, target: &Path, durability: Durability) -> io::Result<
     file.commit(durability)
 }
 
+/// Creates `dir` (and its parents) so that others, Asterisk among them, can enter it: mode
+/// 0755 whatever the process umask.
+pub fn create_shared_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(dir)?;
+    // The umask may have taken bits away.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+}
+
 fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

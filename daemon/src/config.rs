@@ -215,6 +215,9 @@ impl Default for CallsConfig {
 pub struct WakeupConfig {
     /// A wakeup missed while the daemon was down still fires if it is at most this late.
     pub grace_secs: u64,
+    /// Asterisk's sounds directory: users' own prompts go to its `ringside/users` folder,
+    /// where Asterisk plays them from.
+    pub sounds_dir: PathBuf,
 }
 
 /// Prometheus metrics, `/healthz` and `/readyz` on a listener of their own; off unless set.
@@ -340,7 +343,10 @@ impl Default for FaxConfig {
 
 impl Default for WakeupConfig {
     fn default() -> Self {
-        Self { grace_secs: 600 }
+        Self {
+            grace_secs: 600,
+            sounds_dir: PathBuf::from("/var/lib/asterisk/sounds"),
+        }
     }
 }
 
@@ -464,6 +470,9 @@ impl Config {
         parse!("RINGSIDE_FAX_RETRIES", self.fax.retries);
         parse!("RINGSIDE_FAX_RETRY_DELAY_SECS", self.fax.retry_delay_secs);
         parse!("RINGSIDE_WAKEUP_GRACE_SECS", self.wakeup.grace_secs);
+        if let Some(v) = get("RINGSIDE_WAKEUP_SOUNDS_DIR") {
+            self.wakeup.sounds_dir = PathBuf::from(v);
+        }
         parse!("RINGSIDE_CALLS_KEEP_DAYS", self.calls.keep_days);
         if let Some(v) = get("RINGSIDE_CALLS_MASTER_CSV") {
             self.calls.master_csv = PathBuf::from(v);

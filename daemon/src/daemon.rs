@@ -133,6 +133,9 @@ impl Daemon {
         .with_limits(portal::PortalLimits::from_config(&self.config.portal))
         .with_call_handling_changes(self.dnd_changed.clone())
         .with_default_zone(&self.default_user_zone())
+        .with_user_prompts(crate::user_prompts::UserPromptFiles::new(
+            &self.config.wakeup.sounds_dir,
+        ))
     }
 
     /// `[portal] default_time_zone`, or this machine's zone when it is empty or unknown (the

@@ -27,6 +27,7 @@
 //! - [`telemetry`]: the Prometheus metric names and the calls that record them.
 //! - [`ops`]: metrics listener, health and readiness, service-manager readiness, SIGHUP.
 //! - [`atomic_file`]: the one writer of files others read (temp file, fsync, rename).
+//! - [`user_prompts`]: users' own wakeup prompts, kept in Ringside's folder of Asterisk's sounds.
 
 pub mod agi;
 pub mod ami;
@@ -43,4 +44,5 @@ pub mod portal;
 pub mod schedule;
 pub mod store;
 pub mod telemetry;
+pub mod user_prompts;
 pub mod voicemail;

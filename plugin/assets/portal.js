@@ -156,4 +156,9 @@
   source.onerror = function () {
     // The browser retries on its own; a page without the count still works.
   };
+  // A page kept for the back button would otherwise hold its stream open, and a browser opens
+  // only a few connections to one server: after a handful of pages, the next one would wait.
+  window.addEventListener("pagehide", function () {
+    source.close();
+  });
 })();

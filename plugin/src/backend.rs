@@ -109,6 +109,9 @@ pub trait Backend: Send + Sync {
     async fn end_other_sessions(&self, extension: &str, keep: &str) -> BackendResult<()>;
     /// `Validation` (field `email`) when malformed; an empty string removes the address.
     async fn set_email(&self, extension: &str, email: &str) -> BackendResult<()>;
+    /// The user finished or skipped the first-login walk-through: it is not shown again
+    /// (unless an administrator turns it on). Ending it twice is not an error.
+    async fn end_walkthrough(&self, extension: &str) -> BackendResult<()>;
     /// The user's own time zone, an IANA name; empty follows the server's default zone.
     /// `Validation` (field `time_zone`) for a name that is not a zone.
     async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()>;
@@ -166,6 +169,22 @@ pub trait Backend: Send + Sync {
     async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
         Ok(Vec::new())
     }
+
+    /// Converts audio like a greeting and keeps it as one of `extension`'s own wakeup prompts
+    /// (replacing an own prompt of the same name), which `wakeup_prompts` then offers to that
+    /// user alone. The name is `typed` or, when empty, made from `file_name`
+    /// ([`crate::model::own_prompt_name`]); `Validation` (field `name`) for a bad one,
+    /// `Rejected` when the audio cannot be used (nothing is kept then).
+    async fn upload_wakeup_prompt(
+        &self,
+        extension: &str,
+        typed: &str,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<PromptChoice>;
+    /// Deletes one of `extension`'s own prompts by its own name; `NotFound` when they have none
+    /// of that name (another user's prompt included). Wakeups that named it play the fallback.
+    async fn delete_wakeup_prompt(&self, extension: &str, own_name: &str) -> BackendResult<()>;
 
     // --- fax -------------------------------------------------------------------------------
 

@@ -169,15 +169,8 @@ pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn B
         .expect("lookup")
         .expect("the user exists");
     let demand = UserUpdate {
-        name: user.name,
-        email: user.email,
-        is_admin: false,
-        portal_enabled: true,
-        disabled: false,
-        access: user.access,
-        wakeup_others: None,
-        time_zone: None,
         must_change_password: Some(true),
+        ..unchanged(user)
     };
     backend
         .update_user(EXTENSION, &demand)
@@ -190,6 +183,69 @@ pub async fn changing_the_password_lifts_the_demand_to_change_it(backend: &dyn B
         .await
         .expect("a valid change");
     assert!(!must(backend.user(EXTENSION).await.expect("lookup")));
+}
+
+/// An update of a portal user that changes nothing the administrator left out.
+fn unchanged(user: crate::model::User) -> UserUpdate {
+    UserUpdate {
+        name: user.name,
+        email: user.email,
+        is_admin: user.is_admin,
+        portal_enabled: user.portal_enabled,
+        disabled: user.disabled,
+        access: user.access,
+        wakeup_others: None,
+        time_zone: None,
+        must_change_password: None,
+        walkthrough: None,
+    }
+}
+
+fn walkthrough_of(user: Option<crate::model::User>) -> bool {
+    user.expect("the user exists").walkthrough
+}
+
+pub async fn new_user_gets_the_walkthrough_until_it_is_ended(backend: &dyn Backend) {
+    create_user(backend).await;
+    assert!(walkthrough_of(
+        backend.user(EXTENSION).await.expect("lookup")
+    ));
+    backend.end_walkthrough(EXTENSION).await.expect("end it");
+    assert!(!walkthrough_of(
+        backend.user(EXTENSION).await.expect("lookup")
+    ));
+    backend
+        .end_walkthrough(EXTENSION)
+        .await
+        .expect("end it twice");
+}
+
+pub async fn administrator_turns_the_walkthrough_off_and_on(backend: &dyn Backend) {
+    create_user(backend).await;
+    let user = backend
+        .user(EXTENSION)
+        .await
+        .expect("lookup")
+        .expect("the user exists");
+    let update = |on| UserUpdate {
+        walkthrough: on,
+        ..unchanged(user.clone())
+    };
+    let off = backend
+        .update_user(EXTENSION, &update(Some(false)))
+        .await
+        .expect("turn it off");
+    assert!(!off.walkthrough);
+    let kept = backend
+        .update_user(EXTENSION, &update(None))
+        .await
+        .expect("leave it");
+    assert!(!kept.walkthrough, "left out keeps it as it was");
+    let on = backend
+        .update_user(EXTENSION, &update(Some(true)))
+        .await
+        .expect("turn it on");
+    assert!(on.walkthrough);
 }
 
 pub async fn password_change_takes_effect(backend: &dyn Backend) {
@@ -379,6 +435,136 @@ pub async fn wakeup_prompts_offer_the_default_first(backend: &dyn Backend) {
         prompts.first().map(|p| p.name.as_str()),
         Some("this-is-yr-wakeup-call")
     );
+}
+
+/// A tenth of a second of silence as an 8 kHz 16-bit mono WAV, audio any backend can read.
+fn short_wav() -> bytes::Bytes {
+    let samples = 800u32;
+    let data_len = samples * 2;
+    let mut wav = Vec::with_capacity(44 + data_len as usize);
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&8000u32.to_le_bytes());
+    wav.extend_from_slice(&16000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    wav.resize(44 + data_len as usize, 0);
+    bytes::Bytes::from(wav)
+}
+
+/// Another user, for the checks about what one user may not see of another's.
+const OTHER: &str = "3102";
+
+async fn create_other_user(backend: &dyn Backend) {
+    backend
+        .create_user(&NewUser {
+            extension: OTHER.into(),
+            name: "Other User".into(),
+            email: String::new(),
+            password: PasswordChoice::Set(PASSWORD.into()),
+            is_admin: false,
+            portal_enabled: true,
+            time_zone: String::new(),
+        })
+        .await
+        .expect("creating a second valid user succeeds");
+}
+
+pub async fn own_prompt_is_offered_to_its_owner_only(backend: &dyn Backend) {
+    create_user(backend).await;
+    create_other_user(backend).await;
+    let uploaded = backend
+        .upload_wakeup_prompt(EXTENSION, "", "Guten Morgen.wav", short_wav())
+        .await
+        .expect("a readable WAV is accepted");
+    assert_eq!(uploaded.own_name.as_deref(), Some("Guten-Morgen"));
+    let own = backend.wakeup_prompts(EXTENSION).await.expect("prompts");
+    assert!(
+        own.contains(&uploaded),
+        "the owner is offered {uploaded:?}: {own:?}"
+    );
+    let other = backend.wakeup_prompts(OTHER).await.expect("prompts");
+    assert!(
+        other
+            .iter()
+            .all(|p| p.own_name.is_none() && p.name != uploaded.name),
+        "another user is offered none of it: {other:?}"
+    );
+}
+
+pub async fn own_prompt_with_a_bad_name_is_refused_on_the_name_field(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .upload_wakeup_prompt(EXTENSION, "../../etc/x", "a.wav", short_wav())
+        .await
+        .expect_err("a name with a path is refused");
+    assert_eq!(field_names(&err), vec!["name"]);
+}
+
+pub async fn prompt_that_is_not_audio_is_rejected_and_not_offered(backend: &dyn Backend) {
+    create_user(backend).await;
+    let err = backend
+        .upload_wakeup_prompt(
+            EXTENSION,
+            "junk",
+            "junk.wav",
+            bytes::Bytes::from_static(b"not audio at all"),
+        )
+        .await
+        .expect_err("garbage is refused");
+    assert!(matches!(err, BackendError::Rejected(_)), "{err:?}");
+    let prompts = backend.wakeup_prompts(EXTENSION).await.expect("prompts");
+    assert!(prompts.iter().all(|p| p.own_name.is_none()), "{prompts:?}");
+}
+
+pub async fn deleting_another_users_prompt_is_not_found(backend: &dyn Backend) {
+    create_user(backend).await;
+    create_other_user(backend).await;
+    backend
+        .upload_wakeup_prompt(EXTENSION, "morning", "a.wav", short_wav())
+        .await
+        .expect("upload");
+    let err = backend
+        .delete_wakeup_prompt(OTHER, "morning")
+        .await
+        .expect_err("not theirs");
+    assert_eq!(err, BackendError::NotFound);
+    backend
+        .delete_wakeup_prompt(EXTENSION, "morning")
+        .await
+        .expect("the owner deletes it");
+    let prompts = backend.wakeup_prompts(EXTENSION).await.expect("prompts");
+    assert!(prompts.iter().all(|p| p.own_name.is_none()), "{prompts:?}");
+}
+
+pub async fn wakeup_naming_another_users_prompt_is_refused_on_the_prompt_field(
+    backend: &dyn Backend,
+) {
+    create_user(backend).await;
+    create_other_user(backend).await;
+    let theirs = backend
+        .upload_wakeup_prompt(EXTENSION, "morning", "a.wav", short_wav())
+        .await
+        .expect("upload");
+    let mut spec = wakeup("Europe/Berlin");
+    spec.members = vec![OTHER.into()];
+    spec.prompt = theirs.name.clone();
+    let err = backend
+        .create_wakeup(OTHER, &spec)
+        .await
+        .expect_err("another user's prompt is refused");
+    assert_eq!(field_names(&err), vec!["prompt"]);
+    spec.members = vec![EXTENSION.into()];
+    backend
+        .create_wakeup(EXTENSION, &spec)
+        .await
+        .expect("the owner may pick it");
 }
 
 pub async fn deleted_wakeup_is_gone(backend: &dyn Backend) {
@@ -593,6 +779,8 @@ macro_rules! backend_contract {
             password_change_with_a_wrong_old_password_is_refused,
             too_short_new_password_is_refused_on_the_new_password_field,
             password_change_takes_effect,
+            new_user_gets_the_walkthrough_until_it_is_ended,
+            administrator_turns_the_walkthrough_off_and_on,
             changing_the_password_lifts_the_demand_to_change_it,
             email_that_is_not_an_address_is_refused_on_the_email_field,
             followme_is_stored_as_given,
@@ -602,6 +790,11 @@ macro_rules! backend_contract {
             wakeup_in_an_unknown_time_zone_is_refused_on_the_time_zone_field,
             deleted_wakeup_is_gone,
             wakeup_prompts_offer_the_default_first,
+            own_prompt_is_offered_to_its_owner_only,
+            own_prompt_with_a_bad_name_is_refused_on_the_name_field,
+            prompt_that_is_not_audio_is_rejected_and_not_offered,
+            deleting_another_users_prompt_is_not_found,
+            wakeup_naming_another_users_prompt_is_refused_on_the_prompt_field,
             wakeup_call_settings_are_stored_as_given,
             wakeup_with_too_many_retries_is_refused_on_the_retries_field,
             deleted_user_is_gone_with_their_wakeups,

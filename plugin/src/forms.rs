@@ -210,7 +210,8 @@ pub fn menu_access(pairs: &Pairs) -> Result<MenuAccess, Vec<FieldError>> {
 }
 
 /// Fields: `name`, `email`, `is_admin`, `portal_enabled`, `disabled`, `wakeup_others`,
-/// `must_change_password`, `time_zone` (left out: unchanged) and the access fields.
+/// `must_change_password`, `walkthrough`, `time_zone` (left out: unchanged) and the access
+/// fields.
 pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
     Ok(UserUpdate {
         name: value(pairs, "name").trim().to_owned(),
@@ -225,6 +226,7 @@ pub fn user_update(pairs: &Pairs) -> Result<UserUpdate, Vec<FieldError>> {
             .any(|(k, _)| k == "time_zone")
             .then(|| value(pairs, "time_zone").trim().to_owned()),
         must_change_password: Some(checked(pairs, "must_change_password")),
+        walkthrough: Some(checked(pairs, "walkthrough")),
     })
 }
 

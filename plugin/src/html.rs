@@ -45,10 +45,14 @@ fn menu_href(menu: Menu) -> &'static str {
     }
 }
 
-/// The first page this user may open, for `/` and after login.
+/// The first page this user may open, for `/` and after login: the demanded password change,
+/// then the first-login walk-through, then their first menu.
 pub fn home_href(current: &CurrentUser) -> &'static str {
     if current.user.must_change_password {
         return "/password";
+    }
+    if current.user.walkthrough {
+        return "/welcome";
     }
     Menu::ALL
         .into_iter()

@@ -225,6 +225,27 @@ fn operations() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/wakeups/prompts",
+            "Prompts the user may pick for a wakeup: the system's, then their own uploads",
+            None,
+            ("200", JSON, list("PromptChoice")),
+        ),
+        op(
+            "post",
+            "/api/v1/wakeups/prompts",
+            "Upload an own prompt (converted like a greeting); body is the raw audio, query name and file_name optional (the name is made from file_name when empty)",
+            Some(("audio/*", binary())),
+            ("201", JSON, r("PromptChoice")),
+        ),
+        op(
+            "delete",
+            "/api/v1/wakeups/prompts/{name}",
+            "Delete an own prompt by its own name",
+            None,
+            ("204", JSON, none()),
+        ),
+        op(
+            "get",
             "/api/v1/wakeups/{id}",
             "One own wakeup call",
             None,
@@ -569,6 +590,7 @@ fn schemas() -> Value {
     user_update["properties"]["wakeup_others"] = b();
     user_update["properties"]["time_zone"] = s();
     user_update["properties"]["must_change_password"] = b();
+    user_update["properties"]["walkthrough"] = b();
     let menu_access = obj(&[
         ("profile", access.clone()),
         ("followme", access.clone()),
@@ -628,7 +650,7 @@ fn schemas() -> Value {
         "Error": obj(&[("error", s()), ("message", s()), ("fields", json!({"type": "array", "items": r("FieldError")}))]),
         "FieldError": obj(&[("field", s()), ("message", s())]),
         "MenuAccess": menu_access,
-        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s()), ("must_change_password", b())]),
+        "User": obj(&[("extension", s()), ("name", s()), ("email", s()), ("is_admin", b()), ("portal_enabled", b()), ("disabled", b()), ("access", r("MenuAccess")), ("wakeup_others", b()), ("time_zone", s()), ("must_change_password", b()), ("walkthrough", b())]),
         "SessionInfo": obj(&[("user", r("User")), ("csrf_token", s()), ("expires_at", time())]),
         "FollowMe": obj(&[
             ("enabled", b()), ("initial_ring_secs", int()),
@@ -651,6 +673,7 @@ fn schemas() -> Value {
         ]),
         "WakeupSpec": with_wakeup_calls(obj(&wakeup_spec_props())),
         "Wakeup": with_wakeup_calls(obj(&wakeup_props)),
+        "PromptChoice": obj(&[("name", s()), ("label", s()), ("own_name", nullable(s()))]),
         "WakeupAttempt": obj(&[("at", time()), ("member", s()), ("outcome", one_of(&["answered", "snoozed", "dismissed", "no_answer", "busy", "failed", "missed"])), ("detail", s())]),
         "FaxJob": obj(&[
             ("id", int()), ("owner", s()), ("number", s()), ("file_name", s()),

@@ -179,6 +179,35 @@ pub async fn read_capped(
     Ok(out.freeze())
 }
 
+/// An audio upload (greetings, wakeup prompts) in the form field `audio`, up to `max_bytes`.
+pub fn audio_rule(max_bytes: usize) -> FileRule<'static> {
+    FileRule {
+        field: "audio",
+        max_bytes,
+        accept: is_audio,
+        accepted: "an audio file (audio/*)",
+    }
+}
+
+/// Reads a raw audio body (JSON API uploads of greetings and prompts): 415 unless it is sent
+/// as audio (`what` names the upload in the message), then capped at `limit` like
+/// [`read_capped`].
+pub async fn read_audio_body(
+    request: axum::extract::Request,
+    file_name: &str,
+    what: &str,
+    limit: usize,
+) -> Result<Bytes, PortalError> {
+    let content_type = media_type(request.headers());
+    if !is_audio(&content_type, file_name) {
+        return Err(PortalError::UnsupportedMediaType(format!(
+            "{what} must be sent as audio (Content-Type audio/…), not \"{content_type}\""
+        )));
+    }
+    let (parts, body) = request.into_parts();
+    read_capped(&parts.headers, body, limit).await
+}
+
 /// Raw telephony audio has no registered media type, so browsers send it as
 /// `application/octet-stream`; it is recognised by its file name instead.
 const RAW_AUDIO_EXTENSIONS: [&str; 5] = ["ulaw", "alaw", "ul", "al", "gsm"];

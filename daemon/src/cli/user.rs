@@ -62,6 +62,10 @@ pub enum Command {
         /// portal's default zone): the portal shows times in it and new wakeups start in it.
         #[arg(long, value_name = "ZONE")]
         time_zone: Option<String>,
+        /// The portal's first-login walk-through (new password, time zone, greeting,
+        /// follow-me): on shows it at the user's next login, off never.
+        #[arg(long, value_parser = parse_on_off)]
+        walkthrough: Option<bool>,
     },
     /// Stop the user from logging in and end their portal sessions.
     Disable { extension: String },
@@ -160,11 +164,16 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                 wakeup_others,
                 ring_time,
                 time_zone,
+                walkthrough,
             } => {
-                if wakeup_others.is_none() && ring_time.is_none() && time_zone.is_none() {
+                if wakeup_others.is_none()
+                    && ring_time.is_none()
+                    && time_zone.is_none()
+                    && walkthrough.is_none()
+                {
                     anyhow::bail!(
-                        "nothing to set: give --wakeup-others on|off, --ring-time SECONDS or \
-                         --time-zone ZONE"
+                        "nothing to set: give --wakeup-others on|off, --ring-time SECONDS, \
+                         --time-zone ZONE or --walkthrough on|off"
                     );
                 }
                 if let Some(zone) = time_zone {
@@ -195,6 +204,15 @@ pub fn run(config: Option<&Path>, command: Command) -> anyhow::Result<ExitCode> 
                     store.set_wake_others(&extension, on).await?;
                     let state = if on { "may" } else { "may not" };
                     println!("user {extension} {state} schedule wakeup calls for other extensions");
+                }
+                if let Some(on) = walkthrough {
+                    store.set_walkthrough(&extension, on).await?;
+                    let state = if on {
+                        "is shown at the next login"
+                    } else {
+                        "is off"
+                    };
+                    println!("user {extension}: the portal's first-login walk-through {state}");
                 }
             }
             Command::Disable { extension } => {

@@ -30,6 +30,7 @@ pub fn user_to_api(user: store::User, default_zone: &str) -> api::User {
         wakeup_others: false,
         time_zone,
         must_change_password: user.must_change_password,
+        walkthrough: user.walkthrough,
     }
 }
 
@@ -189,6 +190,7 @@ mod tests {
             access: store::MenuAccess::all(store::Access::Read),
             time_zone: String::new(),
             must_change_password: false,
+            walkthrough: false,
             created_at: Utc::now(),
         };
         let api = user_to_api(user, "UTC");
@@ -210,6 +212,7 @@ mod tests {
             access: store::MenuAccess::all(store::Access::Read),
             time_zone: String::new(),
             must_change_password: false,
+            walkthrough: false,
             created_at: Utc::now(),
         };
         let chosen = store::User {

@@ -208,6 +208,12 @@ impl PortalBackend {
                 .await
                 .map_err(errors::store)?;
         }
+        if let Some(on) = update.walkthrough {
+            self.store
+                .set_walkthrough(extension, on)
+                .await
+                .map_err(errors::store)?;
+        }
         self.stored_user(extension).await
     }
 

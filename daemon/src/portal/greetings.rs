@@ -2,7 +2,7 @@
 //! hears now, upload (staged to a file, converted on a blocking thread), playback as WAV and
 //! delete. The files and the conversion are [`crate::voicemail::greetings`]'s; this module adapts them.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use ringside_portal::model::{CallReason, GreetingInfo, GreetingSlot, GreetingsOverview, HeardNow};
@@ -62,8 +62,35 @@ pub fn staged_name(file_name: &str) -> String {
     }
 }
 
+/// Writes uploaded bytes to a private directory under `staging_dir` as `shown_name` (see
+/// [`staged_name`]) for the converter to read. The directory, with the bytes, is removed when
+/// the returned guard is dropped, whatever the outcome.
+pub fn stage_upload(
+    staging_dir: &Path,
+    prefix: &str,
+    shown_name: &str,
+    audio: &[u8],
+) -> BackendResult<(tempfile::TempDir, PathBuf)> {
+    std::fs::create_dir_all(staging_dir).map_err(|e| {
+        BackendError::Internal(format!("cannot create {}: {e}", staging_dir.display()))
+    })?;
+    let stage = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(staging_dir)
+        .map_err(|e| {
+            BackendError::Internal(format!(
+                "cannot stage an upload in {}: {e}",
+                staging_dir.display()
+            ))
+        })?;
+    let staged = stage.path().join(shown_name);
+    std::fs::write(&staged, audio)
+        .map_err(|e| BackendError::Internal(format!("cannot stage {}: {e}", staged.display())))?;
+    Ok((stage, staged))
+}
+
 /// The converter's message with the staging path replaced by the name the user uploaded.
-fn plain_reason(reason: &str, staged: &Path, shown_name: &str) -> String {
+pub fn plain_reason(reason: &str, staged: &Path, shown_name: &str) -> String {
     reason.replace(&staged.display().to_string(), shown_name)
 }
 
@@ -136,24 +163,7 @@ impl PortalBackend {
         let shown_name = staged_name(file_name);
         let kind = kind_of(slot);
         tokio::task::spawn_blocking(move || {
-            std::fs::create_dir_all(&staging_dir).map_err(|e| {
-                BackendError::Internal(format!("cannot create {}: {e}", staging_dir.display()))
-            })?;
-            // The directory (and the staged bytes in it) is removed when it goes out of scope,
-            // whatever the outcome.
-            let stage = tempfile::Builder::new()
-                .prefix(".greeting-")
-                .tempdir_in(&staging_dir)
-                .map_err(|e| {
-                    BackendError::Internal(format!(
-                        "cannot stage an upload in {}: {e}",
-                        staging_dir.display()
-                    ))
-                })?;
-            let staged = stage.path().join(&shown_name);
-            std::fs::write(&staged, &audio).map_err(|e| {
-                BackendError::Internal(format!("cannot stage {}: {e}", staged.display()))
-            })?;
+            let (_stage, staged) = stage_upload(&staging_dir, ".greeting-", &shown_name, &audio)?;
             let installed = files
                 .upload(&mailbox, kind, &staged, &converter as &dyn Converter)
                 .map_err(|err| match err {

@@ -51,6 +51,7 @@ use crate::flows::fax::{DocumentConverter, FaxTransfers};
 use crate::schedule::zone::{UnknownZone, Zone};
 use crate::store::Store;
 use crate::store::fax::Direction;
+use crate::user_prompts::UserPromptFiles;
 use crate::voicemail::greetings::{GreetingFiles, Transcoder};
 use crate::voicemail::inbox::Inbox;
 
@@ -92,6 +93,8 @@ pub struct PortalBackend {
     call_handling_changed: Option<Arc<tokio::sync::Notify>>,
     /// The zone (IANA name) of users who chose none of their own.
     default_zone: String,
+    /// `None` when users' own wakeup prompts have nowhere to go; uploads then fail plainly.
+    user_prompts: Option<UserPromptFiles>,
 }
 
 /// The zone of users who chose none: `name` (the `[portal] default_time_zone` setting), or
@@ -127,6 +130,7 @@ impl PortalBackend {
             voicemail: None,
             calls: None,
             call_handling_changed: None,
+            user_prompts: None,
             default_zone: default_user_zone("")
                 .unwrap_or_else(|_| Zone::utc())
                 .name()
@@ -137,6 +141,12 @@ impl PortalBackend {
     /// The zone of users who chose none of their own.
     pub fn with_default_zone(mut self, zone: &Zone) -> Self {
         self.default_zone = zone.name().to_owned();
+        self
+    }
+
+    /// Lets users upload wakeup prompts of their own into `files`.
+    pub fn with_user_prompts(mut self, files: UserPromptFiles) -> Self {
+        self.user_prompts = Some(files);
         self
     }
 
@@ -230,6 +240,13 @@ impl Backend for PortalBackend {
         self.set_email_impl(extension, email).await
     }
 
+    async fn end_walkthrough(&self, extension: &str) -> BackendResult<()> {
+        self.store
+            .set_walkthrough(extension, false)
+            .await
+            .map_err(errors::store)
+    }
+
     async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
         self.set_time_zone_impl(extension, zone).await
     }
@@ -315,8 +332,23 @@ impl Backend for PortalBackend {
         self.wakeup_attempts_impl(id).await
     }
 
-    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
-        Ok(self.wakeup_prompts_impl())
+    async fn wakeup_prompts(&self, extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        self.wakeup_prompts_impl(extension).await
+    }
+
+    async fn upload_wakeup_prompt(
+        &self,
+        extension: &str,
+        typed: &str,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<PromptChoice> {
+        self.upload_wakeup_prompt_impl(extension, typed, file_name, audio)
+            .await
+    }
+
+    async fn delete_wakeup_prompt(&self, extension: &str, own_name: &str) -> BackendResult<()> {
+        self.delete_wakeup_prompt_impl(extension, own_name).await
     }
 
     async fn send_fax(

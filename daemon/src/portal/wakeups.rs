@@ -11,13 +11,18 @@ use ringside_portal::model::{
 use ringside_portal::{BackendError, BackendResult, FieldError};
 use sqlx::Row;
 
+use bytes::Bytes;
+use ringside_portal::model::own_prompt_name;
+
 use super::PortalBackend;
 use super::errors;
+use super::greetings::{plain_reason, stage_upload, staged_name};
 use crate::schedule::prompt::{
     DEFAULT_PROMPT, PromptCatalog, PromptError, SoundDirs, wakeup_sounds_found,
 };
 use crate::schedule::{Outcome, Rule, RuleError, WeekdaySet, Zone};
 use crate::store::wakeups::{self as stored, WakeupError};
+use crate::user_prompts::{UserPromptError, UserPromptFiles};
 
 /// Call settings the portal does not edit; a new wakeup starts with the CLI's defaults and an
 /// edited one keeps what it had.
@@ -25,6 +30,8 @@ const RING_SECS: u32 = 30;
 const RETRIES: i64 = 3;
 const RETRY_INTERVAL_MINS: u32 = 1;
 const SNOOZE_MINS: u32 = 5;
+/// Most prompts one user may keep (a prompt replaced under its name does not count).
+const PROMPTS_PER_USER: usize = 20;
 /// Attempts shown on a wakeup's page.
 const HISTORY_LIMIT: u32 = 100;
 
@@ -72,9 +79,13 @@ pub fn members_for(
 /// daemon, never a path (which could name any file the daemon can read, another user's
 /// voicemail included). A prompt the wakeup already has is kept as it is, so that a wakeup an
 /// operator set up with an uploaded file's path can still be edited.
+/// A prompt in the users' folder is the wakeup owner's own upload or refused, with the same
+/// words as a missing one, so that nobody learns (or plays) another user's prompts.
 struct UserPrompts<'a> {
     sounds: SoundDirs,
     kept: Option<&'a str>,
+    owner: &'a str,
+    uploads: Option<&'a UserPromptFiles>,
 }
 
 impl PromptCatalog for UserPrompts<'_> {
@@ -82,10 +93,27 @@ impl PromptCatalog for UserPrompts<'_> {
         if self.kept == Some(prompt) {
             return Ok(());
         }
+        if let Some((owner, name)) = UserPromptFiles::owner_and_name(prompt) {
+            let own = owner == self.owner && self.uploads.is_some_and(|u| u.exists(owner, name));
+            return if own {
+                Ok(())
+            } else {
+                Err(PromptError::Missing(prompt.to_owned()))
+            };
+        }
         if prompt.starts_with('/') || prompt.contains('\\') {
             return Err(PromptError::BadName(prompt.to_owned()));
         }
         self.sounds.check(prompt)
+    }
+}
+
+/// A user's upload `name` as the picker offers it.
+fn own_choice(owner: &str, name: String) -> PromptChoice {
+    PromptChoice {
+        name: UserPromptFiles::sound_name(owner, &name),
+        label: format!("Your prompt: {name}"),
+        own_name: Some(name),
     }
 }
 
@@ -321,6 +349,8 @@ impl PortalBackend {
         let prompts = UserPrompts {
             sounds: self.prompts(),
             kept: None,
+            owner: extension,
+            uploads: self.user_prompts.as_ref(),
         };
         let created = self
             .store
@@ -342,6 +372,8 @@ impl PortalBackend {
         let prompts = UserPrompts {
             sounds: self.prompts(),
             kept: Some(current.spec.prompt.as_str()),
+            owner,
+            uploads: self.user_prompts.as_ref(),
         };
         let updated = self
             .store
@@ -364,19 +396,107 @@ impl PortalBackend {
         Ok(wakeup_to_api(changed))
     }
 
-    /// Ringside's default prompt, then Asterisk's wakeup sounds installed on this host.
-    pub(super) fn wakeup_prompts_impl(&self) -> Vec<PromptChoice> {
+    /// Ringside's default prompt, then Asterisk's wakeup sounds installed on this host, then
+    /// the user's own uploads.
+    pub(super) async fn wakeup_prompts_impl(
+        &self,
+        extension: &str,
+    ) -> BackendResult<Vec<PromptChoice>> {
         let default = PromptChoice {
             name: DEFAULT_PROMPT.to_owned(),
             label: "Ringside's default wakeup prompt".to_owned(),
+            own_name: None,
         };
         let found = wakeup_sounds_found(&self.prompts())
             .into_iter()
             .map(|name| PromptChoice {
                 name: name.to_owned(),
                 label: format!("System sound: {name}"),
+                own_name: None,
             });
-        std::iter::once(default).chain(found).collect()
+        let own = match &self.user_prompts {
+            Some(files) => {
+                let (files, owner) = (files.clone(), extension.to_owned());
+                tokio::task::spawn_blocking(move || files.list(&owner))
+                    .await
+                    .map_err(|e| BackendError::Internal(format!("prompt listing failed: {e}")))?
+                    .map_err(|e| BackendError::Internal(e.to_string()))?
+            }
+            None => Vec::new(),
+        };
+        let own = own.into_iter().map(|name| own_choice(extension, name));
+        Ok(std::iter::once(default).chain(found).chain(own).collect())
+    }
+
+    fn user_prompt_files(&self) -> BackendResult<UserPromptFiles> {
+        self.user_prompts.clone().ok_or_else(|| {
+            BackendError::Unavailable(
+                "uploaded wakeup prompts are not set up on this server".into(),
+            )
+        })
+    }
+
+    pub(super) async fn upload_wakeup_prompt_impl(
+        &self,
+        extension: &str,
+        typed: &str,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<PromptChoice> {
+        let name = own_prompt_name(typed, file_name).map_err(|m| invalid("name", m))?;
+        let files = self.user_prompt_files()?;
+        let have = files
+            .list(extension)
+            .map_err(|e| BackendError::Rejected(e.to_string()))?;
+        if have.len() >= PROMPTS_PER_USER && !have.contains(&name) {
+            return Err(BackendError::Rejected(format!(
+                "you already have {PROMPTS_PER_USER} prompts, the most allowed; delete one first"
+            )));
+        }
+        let converter = self.converter.clone();
+        let staging_dir = self.staging_dir.clone();
+        let shown_name = staged_name(file_name);
+        let owner = extension.to_owned();
+        let choice = own_choice(extension, name.clone());
+        tokio::task::spawn_blocking(move || {
+            let (_stage, staged) = stage_upload(&staging_dir, ".prompt-", &shown_name, &audio)?;
+            files
+                .upload(&owner, &name, &staged, &converter)
+                .map_err(|err| match err {
+                    UserPromptError::Convert { reason } => BackendError::Rejected(format!(
+                        "prompt not changed: {}",
+                        plain_reason(&reason.to_string(), &staged, &shown_name)
+                    )),
+                    UserPromptError::BadOwner(_) | UserPromptError::BadName(_) => {
+                        BackendError::Rejected(err.to_string())
+                    }
+                    UserPromptError::Io { .. } => BackendError::Internal(err.to_string()),
+                })?;
+            tracing::info!(owner = %owner, prompt = %name, "wakeup prompt uploaded from the portal");
+            Ok(choice)
+        })
+        .await
+        .map_err(|e| BackendError::Internal(format!("prompt upload task failed: {e}")))?
+    }
+
+    pub(super) async fn delete_wakeup_prompt_impl(
+        &self,
+        extension: &str,
+        own_name: &str,
+    ) -> BackendResult<()> {
+        let files = self.user_prompt_files()?;
+        let (owner, name) = (extension.to_owned(), own_name.to_owned());
+        let removed = tokio::task::spawn_blocking(move || files.remove(&owner, &name))
+            .await
+            .map_err(|e| BackendError::Internal(format!("prompt delete task failed: {e}")))?;
+        match removed {
+            Ok(true) => Ok(()),
+            // A name that cannot exist is as missing as one that does not.
+            Ok(false) | Err(UserPromptError::BadName(_) | UserPromptError::BadOwner(_)) => {
+                Err(BackendError::NotFound)
+            }
+            Err(e) => Err(BackendError::Internal(e.to_string())),
+        }
     }
 
     pub(super) async fn delete_wakeup_impl(&self, id: WakeupId) -> BackendResult<()> {
@@ -533,6 +653,8 @@ mod tests {
         let prompts = UserPrompts {
             sounds: SoundDirs::default(),
             kept: None,
+            owner: "201",
+            uploads: None,
         };
         let path = "/var/spool/asterisk/voicemail/default/202/INBOX/msg0000";
         assert_eq!(
@@ -540,6 +662,27 @@ mod tests {
             Err(PromptError::BadName(path.to_owned()))
         );
         assert_eq!(prompts.check("this-is-yr-wakeup-call"), Ok(()));
+    }
+
+    #[test]
+    fn another_users_prompt_is_refused_like_a_missing_one() {
+        let sounds = tempfile::tempdir().expect("sounds dir");
+        let dir = sounds.path().join("ringside/users/202");
+        std::fs::create_dir_all(&dir).expect("prompt dir");
+        std::fs::write(dir.join("morning.wav"), b"RIFF").expect("prompt");
+        let uploads = UserPromptFiles::new(sounds.path());
+        let catalog = |owner| UserPrompts {
+            sounds: SoundDirs::default(),
+            kept: None,
+            owner,
+            uploads: Some(&uploads),
+        };
+        let sound = "ringside/users/202/morning";
+        assert_eq!(catalog("202").check(sound), Ok(()));
+        assert_eq!(
+            catalog("201").check(sound),
+            Err(PromptError::Missing(sound.to_owned()))
+        );
     }
 
     #[test]

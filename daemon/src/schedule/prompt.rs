@@ -1,9 +1,10 @@
 //! Which prompts a wakeup may name, checked when the wakeup is saved (never at fire time).
 //!
 //! A prompt is what ARI plays as `sound:<prompt>`: an Asterisk sound name relative to the
-//! sounds directory (`this-is-yr-wakeup-call`, `custom/hotel-morning`) or an absolute path
-//! without extension (uploaded prompts converted into the data dir). It is not the media path
-//! itself: uploads are converted elsewhere and only looked up here.
+//! sounds directory (`this-is-yr-wakeup-call`, `custom/hotel-morning`, a user's upload
+//! `ringside/users/201/morning`) or an absolute path without extension (a file an operator
+//! converted). It is not the media path itself: uploads are converted elsewhere
+//! (`user_prompts`) and only looked up here.
 
 use std::path::{Path, PathBuf};
 

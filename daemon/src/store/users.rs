@@ -34,6 +34,8 @@ pub struct User {
     pub time_zone: String,
     /// An administrator wants the user to choose a new password before anything else.
     pub must_change_password: bool,
+    /// The portal's first-login walk-through is still to be shown.
+    pub walkthrough: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -91,7 +93,7 @@ pub struct UserPage {
 // placeholder numbers); every value goes through a bind parameter.
 const USER_COLUMNS: &str = "extension, display_name, email, password_hash, portal_enabled, \
      is_admin, enabled, access_profile, access_followme, access_greetings, access_wakeup, \
-     access_fax, access_voicemail, access_call_handling, access_calls, time_zone, must_change_password, created_at";
+     access_fax, access_voicemail, access_call_handling, access_calls, time_zone, must_change_password, walkthrough, created_at";
 
 fn access_column(row: &AnyRow, menu: Menu) -> Result<Access, StoreError> {
     let text: String = row.try_get(access_column_name(menu))?;
@@ -121,6 +123,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         },
         time_zone: row.try_get("time_zone")?,
         must_change_password: row.try_get::<i64, _>("must_change_password")? != 0,
+        walkthrough: row.try_get::<i64, _>("walkthrough")? != 0,
         created_at: from_millis(row.try_get("created_at")?),
     })
 }
@@ -335,6 +338,16 @@ impl Store {
         on: bool,
     ) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE users SET must_change_password = $1 WHERE extension = $2")
+            .bind(i64::from(on))
+            .bind(extension)
+            .execute(self.pool())
+            .await?;
+        found(done.rows_affected(), extension)
+    }
+
+    /// Turns the portal's first-login walk-through on (shown at the next login) or off.
+    pub async fn set_walkthrough(&self, extension: &str, on: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE users SET walkthrough = $1 WHERE extension = $2")
             .bind(i64::from(on))
             .bind(extension)
             .execute(self.pool())

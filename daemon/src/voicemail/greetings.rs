@@ -288,18 +288,8 @@ fn has_extension(path: &Path, ext: &str) -> bool {
 }
 
 fn create_mailbox_dir(dir: &Path) -> Result<(), GreetingError> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(dir)
-        .map_err(io_err("cannot create mailbox directory", dir))?;
-    // The process umask may have taken bits away; Asterisk must be able to enter it.
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
-        .map_err(io_err("cannot set permissions of", dir))
+    crate::atomic_file::create_shared_dir(dir)
+        .map_err(io_err("cannot create mailbox directory", dir))
 }
 
 /// Duration from a WAV header, or from the size of a headerless format Asterisk records.

@@ -177,6 +177,29 @@ fn user_set_time_zone_default_follows_the_portal_default_again() {
     assert_eq!(page["users"][0]["time_zone"], "");
 }
 
+fn listed_walkthrough(dir: &Path) -> serde_json::Value {
+    let list = succeeds(dir, &["user", "list", "--json"], None);
+    let page: serde_json::Value = serde_json::from_str(&list.stdout).expect("json output");
+    page["users"][0]["walkthrough"].clone()
+}
+
+#[test]
+fn new_user_gets_the_portal_walkthrough() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    add_user(dir.path(), "1001", "Alice");
+    assert_eq!(listed_walkthrough(dir.path()), true);
+}
+
+#[test]
+fn user_set_walkthrough_off_turns_it_off() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    add_user(dir.path(), "1001", "Alice");
+    let set = ["user", "set", "1001", "--walkthrough", "off"];
+    let run = succeeds(dir.path(), &set, None);
+    assert!(run.stdout.contains("walk-through is off"), "{run:?}");
+    assert_eq!(listed_walkthrough(dir.path()), false);
+}
+
 #[test]
 fn import_reports_accepted_and_rejected_rows() {
     let dir = tempfile::tempdir().expect("temp dir");

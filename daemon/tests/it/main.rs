@@ -52,6 +52,7 @@ mod portal_fax;
 mod portal_security;
 mod portal_serve;
 mod portal_voicemail;
+mod portal_wakeup_prompts;
 mod real_asterisk;
 mod schedule_scheduler;
 mod store_call_handling;

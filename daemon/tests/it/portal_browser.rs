@@ -94,6 +94,10 @@ impl Portal {
                 "RINGSIDE_VOICEMAIL_SPOOL_DIR",
                 data_dir.path().join("voicemail").display().to_string(),
             ),
+            (
+                "RINGSIDE_WAKEUP_SOUNDS_DIR",
+                data_dir.path().join("sounds").display().to_string(),
+            ),
         ];
         Portal {
             base: format!("http://{portal_addr}"),
@@ -203,6 +207,17 @@ async fn log_in(page: &Page, portal: &Portal, login: &str, password: &str) {
         !url.ends_with("/login"),
         "still on the login page after logging in as {login}"
     );
+}
+
+/// A served portal with user 201 (Alice, `alice-secret`) and administrator `root`
+/// (`root-secret`), who is logged in on `page`.
+async fn alice_and_root_logged_in(page: &Page) -> Portal {
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_admin("root", "root-secret");
+    portal.serve().await;
+    log_in(page, &portal, "root", "root-secret").await;
+    portal
 }
 
 async fn log_out(page: &Page) {
@@ -375,12 +390,7 @@ async fn admin_makes_followme_read_only_and_the_user_can_no_longer_save() {
     let Some((_browser, page)) = open_browser().await else {
         return;
     };
-    let mut portal = Portal::start();
-    portal.add_user("201", "Alice Example", "alice-secret");
-    portal.add_admin("root", "root-secret");
-    portal.serve().await;
-
-    log_in(&page, &portal, "root", "root-secret").await;
+    let portal = alice_and_root_logged_in(&page).await;
     page.goto(&portal.url("/admin/users")).await.expect("users");
     shoot(&page, "admin-users").await;
     // The daemon reaches the simulator shortly after start; the page shows it once it has.
@@ -433,6 +443,92 @@ async fn admin_makes_followme_read_only_and_the_user_can_no_longer_save() {
     shoot(&page, "followme-read-only").await;
 }
 
+/// Asserts the page's address ends with `path` (what the user sees in the address bar).
+async fn assert_at(page: &Page, path: &str) {
+    let url = page.url().await.expect("url");
+    assert!(
+        url.ends_with(path),
+        "at {url}, expected {path}: {}",
+        page.text("main").await.unwrap_or_default()
+    );
+}
+
+#[tokio::test]
+async fn new_user_is_walked_through_password_time_zone_and_follow_me_once() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.serve().await;
+
+    log_in(&page, &portal, "201", "alice-secret").await;
+    assert_at(&page, "/welcome/password").await;
+    let progress = page.text("#walkthrough-progress").await.expect("progress");
+    assert!(progress.contains("Step 1 of 4"), "{progress}");
+    shoot(&page, "walkthrough-password").await;
+    page.fill("#old_password", "alice-secret")
+        .await
+        .expect("old");
+    page.fill("#new_password", "alice-own-secret")
+        .await
+        .expect("new");
+    page.click_and_wait("#change-password")
+        .await
+        .expect("change");
+
+    assert_at(&page, "/welcome/time-zone").await;
+    page.fill("#time_zone", "Asia/Tokyo").await.expect("zone");
+    page.click_and_wait("#save-time-zone")
+        .await
+        .expect("save zone");
+
+    assert_at(&page, "/welcome/greeting").await;
+    shoot(&page, "walkthrough-greeting").await;
+    page.click_and_wait("#walkthrough-skip")
+        .await
+        .expect("skip the greeting");
+
+    assert_at(&page, "/welcome/followme").await;
+    page.set_checked("#enabled", true).await.expect("enable");
+    page.fill("#step-0-numbers", "0301234")
+        .await
+        .expect("numbers");
+    page.click_and_wait("#save-followme")
+        .await
+        .expect("save follow-me");
+    assert_at(&page, "/welcome/done").await;
+    log_out(&page).await;
+
+    // The second login goes straight to the portal, with everything saved.
+    log_in(&page, &portal, "201", "alice-own-secret").await;
+    assert_at(&page, "/profile").await;
+    assert_eq!(value_of(&page, "#time_zone").await, "Asia/Tokyo");
+    page.goto(&portal.url("/followme"))
+        .await
+        .expect("follow-me page");
+    assert_eq!(value_of(&page, "#step-0-numbers").await, "0301234");
+}
+
+#[tokio::test]
+async fn admin_turns_the_walkthrough_off_and_the_user_starts_in_the_portal() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let portal = alice_and_root_logged_in(&page).await;
+    page.goto(&portal.url("/admin/users/201"))
+        .await
+        .expect("edit user");
+    page.set_checked("#walkthrough", false)
+        .await
+        .expect("walk-through off");
+    page.click_and_wait("#save-user").await.expect("save user");
+    log_out(&page).await;
+
+    log_in(&page, &portal, "201", "alice-secret").await;
+    assert_at(&page, "/profile").await;
+}
+
 #[tokio::test]
 async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
     let Some((_browser, page)) = open_browser().await else {
@@ -472,6 +568,75 @@ async fn user_schedules_a_weekday_wakeup_and_sees_its_next_call() {
         "a weekly wakeup has a next call: {next}"
     );
     shoot(&page, "wakeups").await;
+}
+
+#[tokio::test]
+async fn user_uploads_a_prompt_and_picks_it_for_a_wakeup() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_user("202", "Bob Example", "bob-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    page.fill("#prompt-name", "morning").await.expect("name");
+    page.set_file(
+        "#prompt-file",
+        &repo_file("media-fixtures/audio/tone-1k-44k-stereo.mp3"),
+    )
+    .await
+    .expect("pick file");
+    page.click_and_wait("#upload-prompt").await.expect("upload");
+    let listed = page.exists("#own-prompt-morning").await.expect("list");
+    assert!(
+        listed,
+        "prompt listed: {}",
+        page.text("body").await.unwrap_or_default()
+    );
+    shoot(&page, "wakeup-prompts").await;
+
+    let sound = "ringside/users/201/morning";
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    page.fill("#name", "Own prompt").await.expect("name");
+    page.fill("#prompt", sound).await.expect("prompt");
+    page.fill("#time", "06:30").await.expect("time");
+    page.fill("#time_zone", "Europe/Berlin")
+        .await
+        .expect("zone");
+    page.click_and_wait("#save-wakeup").await.expect("save");
+    let url = page.url().await.expect("url");
+    assert!(
+        url.contains("done=created"),
+        "saved: {url} {}",
+        page.text("body").await.unwrap_or_default()
+    );
+    let edit = page
+        .eval("document.querySelector('#wakeups tbody tr:first-child a').href")
+        .await
+        .expect("link to the wakeup");
+    page.goto(edit.as_str().unwrap_or_default())
+        .await
+        .expect("open the wakeup");
+    assert_eq!(value_of(&page, "#prompt").await, sound);
+    log_out(&page).await;
+
+    // Another user is not offered it.
+    log_in(&page, &portal, "202", "bob-secret").await;
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    let offered = page
+        .eval(&format!(
+            "[...document.querySelectorAll('#prompt option')].some(o => o.value === '{sound}')"
+        ))
+        .await
+        .expect("options");
+    assert_eq!(offered, false);
 }
 
 /// The zone chosen in the profile is where a new wakeup starts, and its next call is shown on

@@ -6,14 +6,16 @@ use std::ops::Deref;
 use ringside::ari::connection::ConnectionState;
 use ringside::portal::{AgiStatus, CallsAccess, PortalBackend};
 use ringside::schedule::zone::Zone;
+use ringside::user_prompts::UserPromptFiles;
 
 use crate::common::TestDb;
 
-/// The real backend with the database and data directory it lives on.
-struct RealBackend {
+/// The real backend with the database and data directory it lives on (users' prompts go to
+/// its `sounds` folder).
+pub(crate) struct RealBackend {
     backend: PortalBackend,
     _db: TestDb,
-    _data_dir: tempfile::TempDir,
+    pub(crate) data_dir: tempfile::TempDir,
 }
 
 impl Deref for RealBackend {
@@ -24,7 +26,7 @@ impl Deref for RealBackend {
     }
 }
 
-async fn real_backend() -> RealBackend {
+pub(crate) async fn real_backend() -> RealBackend {
     let db = TestDb::sqlite().await;
     let data_dir = tempfile::tempdir().expect("data dir");
     let (_, ari) = tokio::sync::watch::channel(ConnectionState::Connecting {
@@ -35,17 +37,17 @@ async fn real_backend() -> RealBackend {
         listen: "127.0.0.1:4573".into(),
         up_since: None,
     };
-    let backend = PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi).with_calls(
-        CallsAccess {
+    let backend = PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi)
+        .with_calls(CallsAccess {
             recordings_dir: data_dir.path().join("monitor"),
             default_zone: Zone::utc(),
             export_dir: data_dir.path().join("exports"),
-        },
-    );
+        })
+        .with_user_prompts(UserPromptFiles::new(data_dir.path().join("sounds")));
     RealBackend {
         backend,
         _db: db,
-        _data_dir: data_dir,
+        data_dir,
     }
 }
 

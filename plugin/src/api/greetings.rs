@@ -6,13 +6,12 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 
-use crate::csrf::media_type;
 use crate::current_user::CurrentUser;
 use crate::error::PortalError;
 use crate::model::{GreetingInfo, GreetingsOverview};
 use crate::params::parse_slot;
 use crate::state::AppState;
-use crate::upload::{is_audio, read_capped};
+use crate::upload::read_audio_body;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -35,14 +34,8 @@ pub async fn upload(
     request: Request,
 ) -> Result<Json<GreetingInfo>, PortalError> {
     let slot = parse_slot(&slot)?;
-    let content_type = media_type(request.headers());
-    if !is_audio(&content_type, &query.file_name) {
-        return Err(PortalError::UnsupportedMediaType(format!(
-            "a greeting must be sent as audio (Content-Type audio/…), not \"{content_type}\""
-        )));
-    }
-    let (parts, body) = request.into_parts();
-    let audio = read_capped(&parts.headers, body, state.settings.greeting_max_bytes).await?;
+    let limit = state.settings.greeting_max_bytes;
+    let audio = read_audio_body(request, &query.file_name, "a greeting", limit).await?;
     let info = state
         .backend
         .upload_greeting(current.extension(), slot, &query.file_name, audio)

@@ -128,6 +128,20 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::new(M::GET, "/api/v1/wakeups", wk, wakeups::list),
         Route::new(M::POST, "/api/v1/wakeups", wk, wakeups::create),
+        Route::new(M::GET, "/api/v1/wakeups/prompts", wk, wakeups::prompts),
+        Route::new(
+            M::POST,
+            "/api/v1/wakeups/prompts",
+            wk,
+            wakeups::upload_prompt,
+        )
+        .streamed(),
+        Route::new(
+            M::DELETE,
+            "/api/v1/wakeups/prompts/{name}",
+            wk,
+            wakeups::delete_prompt,
+        ),
         Route::new(M::GET, "/api/v1/wakeups/{id}", wk, wakeups::get),
         Route::new(M::PUT, "/api/v1/wakeups/{id}", wk, wakeups::update),
         Route::new(M::DELETE, "/api/v1/wakeups/{id}", wk, wakeups::delete),

@@ -31,6 +31,11 @@ pub struct User {
     /// nothing else.
     #[serde(default)]
     pub must_change_password: bool,
+    /// The first-login walk-through (new password, time zone, greeting, follow-me) is still to
+    /// be shown: on for new users until they finish or skip it; an administrator may turn it
+    /// off or on again.
+    #[serde(default)]
+    pub walkthrough: bool,
 }
 
 impl User {

@@ -68,6 +68,10 @@ pub struct UserUpdate {
     /// Make the user change their password at the next visit; `None` (or left out) keeps it.
     #[serde(default)]
     pub must_change_password: Option<bool>,
+    /// Show the first-login walk-through at the next login, or not; `None` (or left out) keeps
+    /// it.
+    #[serde(default)]
+    pub walkthrough: Option<bool>,
 }
 
 /// One well-formed CSV row (`extension,name,email,password|generate[,time_zone]`); `line` is

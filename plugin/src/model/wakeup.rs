@@ -113,4 +113,93 @@ pub struct PromptChoice {
     pub name: String,
     /// What the user reads, e.g. "Ringside's default wakeup prompt".
     pub label: String,
+    /// For a prompt the user uploaded, its name as they gave it (what deleting it takes);
+    /// `None` for the system's prompts.
+    #[serde(default)]
+    pub own_name: Option<String>,
+}
+
+/// Longest name of a user's own prompt.
+pub const OWN_PROMPT_NAME_MAX: usize = 40;
+
+fn own_prompt_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_')
+}
+
+/// Whether `name` may name a user's own prompt: 1 to [`OWN_PROMPT_NAME_MAX`] letters, digits,
+/// `-` and `_`. It becomes part of a file name, so nothing else (no `/`, no `.`) is allowed.
+pub fn is_own_prompt_name(name: &str) -> bool {
+    (1..=OWN_PROMPT_NAME_MAX).contains(&name.len()) && name.chars().all(own_prompt_char)
+}
+
+/// The name of an uploaded prompt: the one the user typed, checked, or, when they typed none,
+/// one made from the file's name (directories and extension dropped, other characters turned
+/// into `-`). The error is the message for the `name` field.
+pub fn own_prompt_name(typed: &str, file_name: &str) -> Result<String, String> {
+    let typed = typed.trim();
+    if !typed.is_empty() {
+        return if is_own_prompt_name(typed) {
+            Ok(typed.to_owned())
+        } else {
+            Err(format!(
+                "use 1 to {OWN_PROMPT_NAME_MAX} letters, digits, '-' or '_' for the prompt's name"
+            ))
+        };
+    }
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let stem = base.rsplit_once('.').map_or(base, |(stem, _)| stem);
+    let mut derived = String::new();
+    for c in stem.chars() {
+        let c = if own_prompt_char(c) { c } else { '-' };
+        if !(c == '-' && (derived.is_empty() || derived.ends_with('-'))) {
+            derived.push(c);
+        }
+    }
+    let derived: String = derived
+        .trim_end_matches('-')
+        .chars()
+        .take(OWN_PROMPT_NAME_MAX)
+        .collect();
+    let derived = derived.trim_end_matches('-');
+    if derived.is_empty() {
+        Ok("prompt".to_owned())
+    } else {
+        Ok(derived.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod own_prompt_name_tests {
+    use super::*;
+
+    #[test]
+    fn typed_name_is_kept_when_valid() {
+        assert_eq!(
+            own_prompt_name(" morning_1 ", "x.wav"),
+            Ok("morning_1".into())
+        );
+    }
+
+    #[test]
+    fn typed_name_that_could_leave_the_folder_is_refused() {
+        assert!(own_prompt_name("../other", "x.wav").is_err());
+        assert!(own_prompt_name("a/b", "x.wav").is_err());
+        assert!(own_prompt_name("a.wav", "x.wav").is_err());
+        assert!(own_prompt_name(&"a".repeat(OWN_PROMPT_NAME_MAX + 1), "x.wav").is_err());
+    }
+
+    #[test]
+    fn name_is_made_from_the_file_name_when_none_is_typed() {
+        assert_eq!(
+            own_prompt_name("", "C:\\sounds\\Guten Morgen!.mp3"),
+            Ok("Guten-Morgen".into())
+        );
+        assert_eq!(own_prompt_name("", "../../etc/passwd"), Ok("passwd".into()));
+    }
+
+    #[test]
+    fn file_name_without_usable_characters_gives_a_plain_name() {
+        assert_eq!(own_prompt_name("", "äöü.wav"), Ok("prompt".into()));
+        assert_eq!(own_prompt_name("", ""), Ok("prompt".into()));
+    }
 }

@@ -135,16 +135,25 @@ pub async fn logout(
     Ok(response)
 }
 
-/// The password form: always enabled, since changing one's own password needs no menu access.
+/// The password card of the profile and password pages.
 fn password_card(current: &CurrentUser, errors: &[FieldError]) -> String {
     format!(
-        "<section class=\"card\"><h2>Password</h2>\
-         <form method=\"post\" action=\"/profile/password\" id=\"password-form\">{csrf}<fieldset>\
+        "<section class=\"card\"><h2>Password</h2>{}</section>",
+        password_form(current, "/profile/password", errors)
+    )
+}
+
+/// The password form posting to `action`: always enabled, since changing one's own password
+/// needs no menu access.
+pub fn password_form(current: &CurrentUser, action: &str, errors: &[FieldError]) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\" id=\"password-form\">{csrf}<fieldset>\
          <label for=\"old_password\">Current password</label>\
          <input id=\"old_password\" name=\"old_password\" type=\"password\" autocomplete=\"current-password\" required>{old_err}\
          <label for=\"new_password\">New password</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required>{new_err}\
-         <button id=\"change-password\" class=\"btn\" type=\"submit\">Change password</button></fieldset></form></section>",
+         <button id=\"change-password\" class=\"btn\" type=\"submit\">Change password</button></fieldset></form>",
+        action = esc(action),
         csrf = csrf_input(current),
         old_err = field_error(errors, "old_password"),
         new_err = field_error(errors, "new_password"),
@@ -173,11 +182,7 @@ fn profile_page(
          <label for=\"email\">Email</label>\
          <input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" value=\"{email}\">{email_err}\
          <button id=\"save-email\" class=\"btn\" type=\"submit\">Save email</button></fieldset></form>\
-         <form method=\"post\" action=\"/profile/time-zone\" id=\"time-zone-form\">{csrf}<fieldset{dis}>\
-         <label for=\"time_zone\">Time zone</label>\
-         <input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\" data-fill-tz>{tz_err}\
-         <p class=\"muted\">Every time in the portal is shown in this zone; new wakeup calls start in it.</p>\
-         <button id=\"save-time-zone\" class=\"btn\" type=\"submit\">Save time zone</button></fieldset></form></section>\
+         {tz_form}</section>\
          {password}</div>",
         ro = read_only_note(writable),
         ext = esc(&current.user.extension),
@@ -186,11 +191,37 @@ fn profile_page(
         dis = disabled_unless(writable),
         email = esc(typed.email.unwrap_or(&current.user.email)),
         email_err = field_error(errors, "email"),
-        tz = esc(typed.time_zone.unwrap_or(&current.user.time_zone)),
-        tz_err = field_error(errors, "time_zone"),
+        tz_form = time_zone_form(
+            current,
+            "/profile/time-zone",
+            typed.time_zone.unwrap_or(&current.user.time_zone),
+            errors
+        ),
         password = password_card(current, errors),
     );
     menu_page("Profile", current, Menu::Profile, &body)
+}
+
+/// The time zone form posting to `action`, showing `zone`; disabled without write access to
+/// the profile.
+pub fn time_zone_form(
+    current: &CurrentUser,
+    action: &str,
+    zone: &str,
+    errors: &[FieldError],
+) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\" id=\"time-zone-form\">{csrf}<fieldset{dis}>\
+         <label for=\"time_zone\">Time zone</label>\
+         <input id=\"time_zone\" name=\"time_zone\" value=\"{tz}\" placeholder=\"Europe/Berlin\" data-fill-tz>{tz_err}\
+         <p class=\"muted\">Every time in the portal is shown in this zone; new wakeup calls start in it.</p>\
+         <button id=\"save-time-zone\" class=\"btn\" type=\"submit\">Save time zone</button></fieldset></form>",
+        action = esc(action),
+        csrf = csrf_input(current),
+        dis = disabled_unless(current.can_write(Menu::Profile)),
+        tz = esc(zone),
+        tz_err = field_error(errors, "time_zone"),
+    )
 }
 
 /// The password alone, for users who may not see the profile menu.
@@ -273,22 +304,30 @@ pub async fn set_time_zone(
     current: CurrentUser,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let zone = field(&form, "time_zone").trim();
+    let Err((zone, errors)) = time_zone_from_form(&state, &current, &form).await? else {
+        return Ok(redirect("/profile?done=time_zone"));
+    };
+    let typed = Typed {
+        time_zone: Some(zone),
+        ..Typed::default()
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        profile_page(&current, "", &errors, &typed),
+    )
+        .into_response())
+}
+
+/// Saves the zone in the field `time_zone`; a refusal is the zone as typed and the messages.
+pub async fn time_zone_from_form<'f>(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &'f Pairs,
+) -> Result<Result<(), (&'f str, Vec<FieldError>)>, PageError> {
+    let zone = field(form, "time_zone").trim();
     match state.backend.set_time_zone(current.extension(), zone).await {
-        Ok(()) => Ok(redirect("/profile?done=time_zone")),
-        Err(BackendError::Validation(errors)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            profile_page(
-                &current,
-                "",
-                &errors,
-                &Typed {
-                    time_zone: Some(zone),
-                    ..Typed::default()
-                },
-            ),
-        )
-            .into_response()),
+        Ok(()) => Ok(Ok(())),
+        Err(BackendError::Validation(errors)) => Ok(Err((zone, errors))),
         Err(e) => Err(e.into()),
     }
 }
@@ -299,19 +338,41 @@ pub async fn change_password(
     current: CurrentUser,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
+    let Err((status, errors)) = password_from_form(&state, &current, ip, &form).await? else {
+        // Users without the profile menu change their password on a page of its own.
+        return Ok(redirect(if current.access(Menu::Profile).can_read() {
+            "/profile?done=password"
+        } else {
+            "/password?done=password"
+        }));
+    };
+    let profile = current.access(Menu::Profile).can_read();
+    let html = if profile {
+        profile_page(&current, "", &errors, &Typed::default())
+    } else {
+        password_page(&current, "", &errors)
+    };
+    Ok((status, html).into_response())
+}
+
+/// Changes the password from the fields `old_password` and `new_password`; a refusal is the
+/// status to answer with and the messages for the fields.
+pub async fn password_from_form(
+    state: &AppState,
+    current: &CurrentUser,
+    ip: Option<std::net::IpAddr>,
+    form: &Pairs,
+) -> Result<Result<(), (StatusCode, Vec<FieldError>)>, PageError> {
     let result = crate::auth::change_password(
-        &state,
-        &current,
+        state,
+        current,
         ip,
-        field(&form, "old_password"),
-        field(&form, "new_password"),
+        field(form, "old_password"),
+        field(form, "new_password"),
     )
     .await;
-    // Users without the profile menu change their password on a page of its own.
-    let profile = current.access(Menu::Profile).can_read();
     let errors = match result {
-        Ok(()) if profile => return Ok(redirect("/profile?done=password")),
-        Ok(()) => return Ok(redirect("/password?done=password")),
+        Ok(()) => return Ok(Ok(())),
         Err(PortalError::Backend(BackendError::WrongPassword)) => {
             vec![FieldError::new(
                 "old_password",
@@ -326,10 +387,5 @@ pub async fn change_password(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let html = if profile {
-        profile_page(&current, "", &errors, &Typed::default())
-    } else {
-        password_page(&current, "", &errors)
-    };
-    Ok((status, html).into_response())
+    Ok(Err((status, errors)))
 }

@@ -304,6 +304,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
          <label class=\"switch\"><input type=\"checkbox\" id=\"disabled\" name=\"disabled\"{disabled}> Disabled (cannot log in)</label>{flag_err}\
          <label class=\"switch\"><input type=\"checkbox\" id=\"wakeup_others\" name=\"wakeup_others\"{wakeup_others}> Wakeup calls for other extensions</label>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"must_change_password\" name=\"must_change_password\"{must_change}> Must choose a new password at the next login</label>\
+         <label class=\"switch\"><input type=\"checkbox\" id=\"walkthrough\" name=\"walkthrough\"{walkthrough}> Show the first-login walk-through (password, time zone, greeting, follow-me) at the next login</label>\
          <h3>Menu access</h3>{access}\
          <button id=\"save-user\" class=\"btn\" type=\"submit\">Save user</button></form>\
          <form method=\"post\" action=\"/admin/users/{ext}/password\" id=\"reset-password-form\" class=\"card\">{csrf}<h2>Reset password</h2>\
@@ -323,6 +324,7 @@ fn user_html(current: &CurrentUser, user: &User, errors: &[FieldError], top: &st
         admin = checked(user.is_admin),
         wakeup_others = checked(user.wakeup_others),
         must_change = checked(user.must_change_password),
+        walkthrough = checked(user.walkthrough),
         disabled = checked(user.disabled),
         flag_err = field_error(errors, "disabled"),
         access = access_table(&user.access, errors),

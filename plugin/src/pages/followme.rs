@@ -39,6 +39,22 @@ fn step_row(index: usize, step: &FollowMeStep, errors: &[FieldError]) -> String 
 }
 
 fn render(current: &CurrentUser, fm: &FollowMe, top: &str, errors: &[FieldError]) -> Html<String> {
+    let body = format!(
+        "{top}{}{}",
+        read_only_note(current.can_write(Menu::Followme)),
+        followme_form(current, fm, errors, "/followme")
+    );
+    menu_page("Follow-me", current, Menu::Followme, &body)
+}
+
+/// The follow-me form posting to `action`, with a notice above it when fields need attention;
+/// disabled without write access to the menu.
+pub fn followme_form(
+    current: &CurrentUser,
+    fm: &FollowMe,
+    errors: &[FieldError],
+    action: &str,
+) -> String {
     let writable = current.can_write(Menu::Followme);
     let spare = FollowMeStep {
         numbers: Vec::new(),
@@ -59,8 +75,8 @@ fn render(current: &CurrentUser, fm: &FollowMe, top: &str, errors: &[FieldError]
         )
     };
     let general_errors = errors_notice(errors);
-    let body = format!(
-        "{top}{general_errors}{ro}<form method=\"post\" action=\"/followme\" id=\"followme-form\" class=\"card\">{csrf}<fieldset{dis}>\
+    format!(
+        "{general_errors}<form method=\"post\" action=\"{action}\" id=\"followme-form\" class=\"card\">{csrf}<fieldset{dis}>\
          <label class=\"switch\"><input type=\"checkbox\" id=\"enabled\" name=\"enabled\"{en}> Follow-me is on</label>\
          <label for=\"initial_ring_secs\">Ring my own phones first for (seconds, 0 = skip)</label>\
          <input id=\"initial_ring_secs\" name=\"initial_ring_secs\" type=\"number\" min=\"0\" max=\"600\" value=\"{initial}\">{ierr}\
@@ -73,7 +89,7 @@ fn render(current: &CurrentUser, fm: &FollowMe, top: &str, errors: &[FieldError]
          <input id=\"moh\" name=\"moh\" value=\"{moh}\">{merr}\
          <fieldset class=\"group\"><legend>Caller ID shown on forwarded calls</legend>{r1}{r2}</fieldset>{cerr}\
          <button id=\"save-followme\" class=\"btn\" type=\"submit\">Save follow-me</button></fieldset></form>",
-        ro = read_only_note(writable),
+        action = esc(action),
         csrf = csrf_input(current),
         dis = disabled_unless(writable),
         en = checked(fm.enabled),
@@ -86,8 +102,7 @@ fn render(current: &CurrentUser, fm: &FollowMe, top: &str, errors: &[FieldError]
         r1 = radio(CallerIdChoice::Caller, "The original caller"),
         r2 = radio(CallerIdChoice::Extension, "My extension"),
         cerr = field_error(errors, "caller_id"),
-    );
-    menu_page("Follow-me", current, Menu::Followme, &body)
+    )
 }
 
 pub async fn show(
@@ -104,13 +119,24 @@ pub async fn save(
     current: CurrentUser,
     Form(form): Form<Pairs>,
 ) -> Result<Response, PageError> {
-    let (fm, errors) = match forms::followme(&form) {
-        Ok(fm) => match state.backend.set_followme(current.extension(), &fm).await {
-            Ok(()) => return Ok(redirect("/followme?done=saved")),
-            Err(BackendError::Validation(errors)) => (fm, errors),
-            Err(e) => return Err(e.into()),
-        },
-        Err(invalid) => invalid,
+    let Err((fm, errors)) = save_from_form(&state, &current, &form).await? else {
+        return Ok(redirect("/followme?done=saved"));
     };
     Ok(unprocessable(render(&current, &fm, "", &errors)))
+}
+
+/// Parses and saves the follow-me form; a refusal is what to show again with the messages.
+pub async fn save_from_form(
+    state: &AppState,
+    current: &CurrentUser,
+    form: &Pairs,
+) -> Result<Result<(), (FollowMe, Vec<FieldError>)>, PageError> {
+    match forms::followme(form) {
+        Ok(fm) => match state.backend.set_followme(current.extension(), &fm).await {
+            Ok(()) => Ok(Ok(())),
+            Err(BackendError::Validation(errors)) => Ok(Err((fm, errors))),
+            Err(e) => Err(e.into()),
+        },
+        Err(invalid) => Ok(Err(invalid)),
+    }
 }

@@ -10,16 +10,37 @@ use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
 use crate::html::redirect;
 use crate::html::{csrf_input, disabled_unless, esc, menu_page, notice, read_only_note};
-use crate::model::{GreetingsOverview, Menu};
+use crate::model::{GreetingSlot, GreetingsOverview, Menu};
 use crate::params::parse_slot;
 use crate::state::AppState;
-use crate::upload::{FileRule, is_audio, read_multipart};
+use crate::upload::{audio_rule, read_multipart};
 
 pub fn duration_text(ms: Option<u64>) -> String {
     match ms {
         Some(ms) => format!("{}.{} s", ms / 1000, (ms % 1000) / 100),
         None => "empty".into(),
     }
+}
+
+/// The labelled file input of an audio upload form (greetings, wakeup prompts).
+pub fn audio_file_input(id: &str) -> String {
+    format!(
+        "<label for=\"{id}\">Upload audio (MP3, WAV, FLAC, OGG…)</label>\
+         <input id=\"{id}\" name=\"audio\" type=\"file\" accept=\"audio/*,.ulaw,.alaw,.ul,.al,.gsm\" required>"
+    )
+}
+
+/// The upload form of greeting `slot`, posting to `action`; disabled without write access.
+pub fn upload_form(current: &CurrentUser, slot: GreetingSlot, action: &str) -> String {
+    let key = slot.key();
+    format!(
+        "<form method=\"post\" action=\"{action}\" enctype=\"multipart/form-data\" id=\"upload-{key}-form\">{csrf}<fieldset{dis}>\
+         {file_input}<button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form>",
+        action = esc(action),
+        csrf = csrf_input(current),
+        dis = disabled_unless(current.can_write(Menu::Greetings)),
+        file_input = audio_file_input(&format!("file-{key}")),
+    )
 }
 
 fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Html<String> {
@@ -66,14 +87,10 @@ fn render(current: &CurrentUser, overview: &GreetingsOverview, top: &str) -> Htm
             format!(
                 "<section class=\"card\" id=\"greeting-{key}\"><h2>{label}</h2>\
                  <p class=\"muted\" id=\"duration-{key}\">{duration}</p>{player}\
-                 <form method=\"post\" action=\"/greetings/{key}\" enctype=\"multipart/form-data\" id=\"upload-{key}-form\">{csrf}<fieldset{dis}>\
-                 <label for=\"file-{key}\">Upload audio (MP3, WAV, FLAC, OGG…)</label>\
-                 <input id=\"file-{key}\" name=\"audio\" type=\"file\" accept=\"audio/*,.ulaw,.alaw,.ul,.al,.gsm\" required>\
-                 <button id=\"upload-{key}\" class=\"btn\" type=\"submit\">Upload</button></fieldset></form></section>",
+                 {form}</section>",
                 label = g.slot.label(),
+                form = upload_form(current, g.slot, &format!("/greetings/{key}")),
                 duration = esc(&duration_text(g.duration_ms)),
-                csrf = csrf_input(current),
-                dis = disabled_unless(writable),
             )
         })
         .collect();
@@ -102,23 +119,9 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     let slot = parse_slot(&slot)?;
-    let rule = FileRule {
-        field: "audio",
-        max_bytes: state.settings.greeting_max_bytes,
-        accept: is_audio,
-        accepted: "an audio file (audio/*)",
-    };
-    let form = read_multipart(request, rule).await?;
-    let Some(file) = form.file else {
-        return Err(PortalError::BadRequest("choose an audio file to upload".into()).into());
-    };
-    let result = state
-        .backend
-        .upload_greeting(current.extension(), slot, &file.file_name, file.bytes)
-        .await;
-    match result {
-        Ok(_) => Ok(redirect("/greetings?done=uploaded")),
-        Err(BackendError::Rejected(reason)) => {
+    match upload_from_form(&state, &current, slot, request).await? {
+        Ok(()) => Ok(redirect("/greetings?done=uploaded")),
+        Err(reason) => {
             let overview = state.backend.greetings(current.extension()).await?;
             let top = notice(
                 "error",
@@ -129,6 +132,28 @@ pub async fn upload(
             );
             Ok(unprocessable(render(&current, &overview, &top)))
         }
+    }
+}
+
+/// Reads the upload form of greeting `slot` and stores the audio; a refusal is the plain
+/// reason the audio could not be used.
+pub async fn upload_from_form(
+    state: &AppState,
+    current: &CurrentUser,
+    slot: GreetingSlot,
+    request: Request,
+) -> Result<Result<(), String>, PageError> {
+    let form = read_multipart(request, audio_rule(state.settings.greeting_max_bytes)).await?;
+    let Some(file) = form.file else {
+        return Err(PortalError::BadRequest("choose an audio file to upload".into()).into());
+    };
+    let result = state
+        .backend
+        .upload_greeting(current.extension(), slot, &file.file_name, file.bytes)
+        .await;
+    match result {
+        Ok(_) => Ok(Ok(())),
+        Err(BackendError::Rejected(reason)) => Ok(Err(reason)),
         Err(e) => Err(e.into()),
     }
 }

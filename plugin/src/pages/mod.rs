@@ -9,7 +9,9 @@ mod fax;
 mod followme;
 mod greetings;
 mod voicemail;
+mod wakeup_prompts;
 mod wakeups;
+mod walkthrough;
 
 use axum::extract::Query;
 use axum::http::{Method, StatusCode, header};
@@ -66,6 +68,52 @@ pub fn routes() -> Vec<Route> {
             account::change_password,
         ),
         Route::new(M::GET, "/password", Guard::LoggedIn, account::password),
+        Route::new(M::GET, "/welcome", Guard::LoggedIn, walkthrough::start),
+        Route::new(M::GET, "/welcome/done", Guard::LoggedIn, walkthrough::done),
+        Route::new(
+            M::GET,
+            "/welcome/password",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::GET,
+            "/welcome/time-zone",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::GET,
+            "/welcome/greeting",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::GET,
+            "/welcome/followme",
+            Guard::LoggedIn,
+            walkthrough::show,
+        ),
+        Route::new(
+            M::POST,
+            "/welcome/password",
+            Guard::LoggedIn,
+            walkthrough::save_password,
+        ),
+        Route::new(
+            M::POST,
+            "/welcome/time-zone",
+            pr,
+            walkthrough::save_time_zone,
+        ),
+        Route::new(M::POST, "/welcome/greeting", gr, walkthrough::save_greeting).streamed(),
+        Route::new(M::POST, "/welcome/followme", fm, walkthrough::save_followme),
+        Route::new(
+            M::POST,
+            "/welcome/finish",
+            Guard::LoggedIn,
+            walkthrough::finish,
+        ),
         Route::new(M::GET, "/call-handling", handling, call_handling::show),
         Route::new(M::POST, "/call-handling", handling, call_handling::save),
         Route::new(M::GET, "/followme", fm, followme::show),
@@ -82,6 +130,13 @@ pub fn routes() -> Vec<Route> {
         Route::new(M::GET, "/wakeups", wk, wakeups::list),
         Route::new(M::GET, "/wakeups/new", wk, wakeups::new_form),
         Route::new(M::GET, "/wakeups/outcomes", wk, wakeups::outcomes),
+        Route::new(M::POST, "/wakeups/prompts", wk, wakeup_prompts::upload).streamed(),
+        Route::new(
+            M::POST,
+            "/wakeups/prompts/{name}/delete",
+            wk,
+            wakeup_prompts::delete,
+        ),
         Route::new(M::POST, "/wakeups", wk, wakeups::create),
         Route::new(M::GET, "/wakeups/{id}", wk, wakeups::edit_form),
         Route::new(M::POST, "/wakeups/{id}", wk, wakeups::update),
@@ -189,6 +244,8 @@ impl Done {
             "created" => "Created.",
             "enabled" => "Wakeup call enabled.",
             "disabled" => "Wakeup call disabled.",
+            "prompt_uploaded" => "Prompt uploaded; pick it in a wakeup call.",
+            "prompt_deleted" => "Prompt deleted.",
             _ => "",
         };
         crate::html::notice("success", text)

@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 
 use super::DoneQuery;
+use super::greetings::audio_file_input;
 use crate::backend::{BackendError, FieldError};
 use crate::current_user::CurrentUser;
 use crate::error::{PageError, PortalError};
@@ -18,7 +19,8 @@ use crate::html::{
     read_only_note,
 };
 use crate::model::{
-    Menu, PromptChoice, User, UserQuery, WakeupCalls, WakeupId, WakeupSchedule, WakeupSpec,
+    Menu, OWN_PROMPT_NAME_MAX, PromptChoice, User, UserQuery, WakeupCalls, WakeupId,
+    WakeupSchedule, WakeupSpec,
 };
 use crate::ownership::own_wakeup;
 use crate::params::parse_id;
@@ -41,6 +43,18 @@ pub async fn list(
     current: CurrentUser,
     done: DoneQuery,
 ) -> Result<Html<String>, PageError> {
+    list_page(&state, &current, &done.notice(), &[]).await
+}
+
+/// The list of wakeups above the user's own prompts; `top` is a notice, `prompt_errors` the
+/// messages of a refused prompt upload.
+pub async fn list_page(
+    state: &AppState,
+    current: &CurrentUser,
+    top: &str,
+    prompt_errors: &[FieldError],
+) -> Result<Html<String>, PageError> {
+    let current = current.clone();
     let writable = current.can_write(Menu::Wakeup);
     let wakeups = state.backend.wakeups(current.extension()).await?;
     let rows: String = wakeups
@@ -84,9 +98,9 @@ pub async fn list(
     } else {
         ""
     };
+    let prompts = prompts_card(&current, &prompt_list(state, &current).await, prompt_errors);
     let body = format!(
-        "{}{}{new_link}{outcomes_link}<section class=\"card\">{table}</section>",
-        done.notice(),
+        "{top}{}{new_link}{outcomes_link}<section class=\"card\">{table}</section>{prompts}",
         read_only_note(writable)
     );
     Ok(menu_page("Wakeup calls", &current, Menu::Wakeup, &body))
@@ -253,24 +267,68 @@ fn form_html(
     )
 }
 
+/// The card listing `prompts`' own uploads, with the upload form below.
+fn prompts_card(current: &CurrentUser, prompts: &[PromptChoice], errors: &[FieldError]) -> String {
+    let writable = current.can_write(Menu::Wakeup);
+    let rows: String = prompts
+        .iter()
+        .filter_map(|p| p.own_name.as_deref())
+        .map(|name| {
+            format!(
+                "<li id=\"own-prompt-{id}\">{name} \
+                 <form method=\"post\" action=\"/wakeups/prompts/{id}/delete\" class=\"inline-form\" data-confirm=\"Delete this prompt? Wakeup calls using it will play a tone instead.\">{csrf}<fieldset{dis}>\
+                 <button id=\"delete-prompt-{id}\" class=\"btn btn-small btn-danger\" type=\"submit\">Delete</button></fieldset></form></li>",
+                id = esc(name),
+                name = esc(name),
+                csrf = csrf_input(current),
+                dis = disabled_unless(writable),
+            )
+        })
+        .collect();
+    let list = if rows.is_empty() {
+        "<p class=\"empty\" id=\"no-own-prompts\">You have not uploaded a prompt yet.</p>"
+            .to_owned()
+    } else {
+        format!("<ul class=\"plain\" id=\"own-prompts\">{rows}</ul>")
+    };
+    format!(
+        "<section class=\"card\" id=\"prompts\"><h2>Your wakeup prompts</h2>{list}\
+         <form method=\"post\" action=\"/wakeups/prompts\" enctype=\"multipart/form-data\" id=\"prompt-upload-form\">{csrf}<fieldset{dis}>\
+         <label for=\"prompt-name\">Name (empty: taken from the file's name)</label>\
+         <input id=\"prompt-name\" name=\"name\" maxlength=\"{max}\" pattern=\"[A-Za-z0-9_\\-]+\">{name_err}\
+         {file_input}\
+         <p class=\"hint\">Only you can pick your prompts for your wakeup calls.</p>\
+         <button id=\"upload-prompt\" class=\"btn\" type=\"submit\">Upload prompt</button></fieldset></form></section>",
+        csrf = csrf_input(current),
+        dis = disabled_unless(writable),
+        max = OWN_PROMPT_NAME_MAX,
+        name_err = field_error(errors, "name"),
+        file_input = audio_file_input("prompt-file"),
+    )
+}
+
 /// The lists the wakeup form offers choices from.
 struct FormLists {
     directory: Vec<User>,
     prompts: Vec<PromptChoice>,
 }
 
-async fn form_lists(state: &AppState, current: &CurrentUser) -> FormLists {
-    let prompts = match state.backend.wakeup_prompts(current.extension()).await {
+/// The prompts `current` may pick; none (after a warning) when the backend has no list.
+async fn prompt_list(state: &AppState, current: &CurrentUser) -> Vec<PromptChoice> {
+    match state.backend.wakeup_prompts(current.extension()).await {
         Ok(prompts) => prompts,
         Err(e) => {
             // The prompt is typed instead.
             tracing::warn!(error = %e, "no prompt list for the wakeup form");
             Vec::new()
         }
-    };
+    }
+}
+
+async fn form_lists(state: &AppState, current: &CurrentUser) -> FormLists {
     FormLists {
         directory: directory(state, current).await,
-        prompts,
+        prompts: prompt_list(state, current).await,
     }
 }
 

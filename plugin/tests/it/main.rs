@@ -17,4 +17,6 @@ mod security;
 mod time_zones;
 mod user_delete;
 mod user_menus;
+mod wakeup_prompts;
 mod wakeups;
+mod walkthrough;

@@ -82,16 +82,7 @@ fn must_change(app: &TestApp, ext: &str) {
 async fn administrator_makes_a_user_change_the_password_at_the_next_login() {
     let (app, admin) = TestApp::with_admin().await;
     let answer = app
-        .post_form(
-            "/admin/users/202",
-            &admin,
-            &user_form(&[
-                ("name", "Bob"),
-                ("email", "bob@example.org"),
-                ("portal_enabled", "on"),
-                ("must_change_password", "on"),
-            ]),
-        )
+        .admin_saves_user(&admin, "202", "Bob", &[("must_change_password", "on")])
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     assert!(app.user("202").must_change_password);

@@ -35,6 +35,8 @@ pub struct Data {
     pub imported: Vec<ImportRow>,
     pub calls: Vec<FakeCall>,
     pub replay: HashMap<String, ReplayRight>,
+    /// Users' own wakeup prompts by (owner, own name).
+    pub prompts: HashMap<(String, String), Bytes>,
 }
 
 /// A call the fake keeps: its entry, the extensions on it, and its recording when it has one
@@ -122,6 +124,7 @@ pub fn user(ext: &str, name: &str, access: Access) -> User {
         wakeup_others: false,
         time_zone: DEFAULT_ZONE.into(),
         must_change_password: false,
+        walkthrough: false,
     }
 }
 
@@ -421,6 +424,16 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
+    async fn end_walkthrough(&self, extension: &str) -> BackendResult<()> {
+        let mut data = self.lock();
+        let account = data
+            .accounts
+            .get_mut(extension)
+            .ok_or(BackendError::NotFound)?;
+        account.user.walkthrough = false;
+        Ok(())
+    }
+
     async fn set_time_zone(&self, extension: &str, zone: &str) -> BackendResult<()> {
         let zone = checked_zone(zone)?;
         let mut data = self.lock();
@@ -632,6 +645,7 @@ impl Backend for FakeBackend {
     async fn create_wakeup(&self, extension: &str, spec: &WakeupSpec) -> BackendResult<Wakeup> {
         check_wakeup(spec)?;
         let mut data = self.lock();
+        check_own_prompt(&data, extension, &spec.prompt)?;
         data.next_id += 1;
         let w = Wakeup {
             id: data.next_id,
@@ -646,22 +660,68 @@ impl Backend for FakeBackend {
     async fn update_wakeup(&self, id: WakeupId, spec: &WakeupSpec) -> BackendResult<Wakeup> {
         check_wakeup(spec)?;
         let mut data = self.lock();
+        let current = data.wakeups.get(&id).ok_or(BackendError::NotFound)?;
+        // A wakeup keeps the prompt it has, even one deleted since.
+        if current.spec.prompt != spec.prompt {
+            let owner = current.owner.clone();
+            check_own_prompt(&data, &owner, &spec.prompt)?;
+        }
         let w = data.wakeups.get_mut(&id).ok_or(BackendError::NotFound)?;
         w.spec = spec.clone();
         Ok(w.clone())
     }
 
-    async fn wakeup_prompts(&self, _extension: &str) -> BackendResult<Vec<PromptChoice>> {
-        Ok(vec![
+    async fn wakeup_prompts(&self, extension: &str) -> BackendResult<Vec<PromptChoice>> {
+        let mut prompts = vec![
             PromptChoice {
                 name: "this-is-yr-wakeup-call".into(),
                 label: "Ringside's default wakeup prompt".into(),
+                own_name: None,
             },
             PromptChoice {
                 name: "good-morning".into(),
                 label: "System sound: good-morning".into(),
+                own_name: None,
             },
-        ])
+        ];
+        let mut own: Vec<String> = self
+            .lock()
+            .prompts
+            .keys()
+            .filter(|(owner, _)| owner == extension)
+            .map(|(_, name)| name.clone())
+            .collect();
+        own.sort();
+        prompts.extend(own.into_iter().map(|name| own_prompt(extension, name)));
+        Ok(prompts)
+    }
+
+    async fn upload_wakeup_prompt(
+        &self,
+        extension: &str,
+        typed: &str,
+        file_name: &str,
+        audio: Bytes,
+    ) -> BackendResult<PromptChoice> {
+        let name = own_prompt_name(typed, file_name)
+            .map_err(|m| BackendError::Validation(vec![FieldError::new("name", m)]))?;
+        if !audio.starts_with(b"RIFF") {
+            return Err(BackendError::Rejected(
+                "the file is not audio in a format we can read".into(),
+            ));
+        }
+        self.lock()
+            .prompts
+            .insert((extension.into(), name.clone()), audio);
+        Ok(own_prompt(extension, name))
+    }
+
+    async fn delete_wakeup_prompt(&self, extension: &str, own_name: &str) -> BackendResult<()> {
+        self.lock()
+            .prompts
+            .remove(&(extension.into(), own_name.into()))
+            .map(|_| ())
+            .ok_or(BackendError::NotFound)
     }
 
     async fn set_wakeup_enabled(&self, id: WakeupId, enabled: bool) -> BackendResult<Wakeup> {
@@ -888,6 +948,8 @@ impl Backend for FakeBackend {
             wakeup_others: false,
             time_zone,
             must_change_password: false,
+            // New users get the first-login walk-through, as in the daemon.
+            walkthrough: true,
         };
         let (password, generated) = match &new.password {
             PasswordChoice::Set(p) => (p.clone(), None),
@@ -931,6 +993,9 @@ impl Backend for FakeBackend {
         }
         if let Some(on) = update.must_change_password {
             u.must_change_password = on;
+        }
+        if let Some(on) = update.walkthrough {
+            u.walkthrough = on;
         }
         Ok(u.clone())
     }
@@ -1245,6 +1310,35 @@ const KNOWN_ZONES: &[&str] = &["UTC", "Europe/Berlin", "Europe/London", "America
 
 /// The daemon's wakeup rules that the portal's tests rely on (the contract checks keep them
 /// in step): a name, and a time zone that exists.
+/// Where the fake says users' prompts are, like the daemon's sounds folder.
+const OWN_PROMPTS: &str = "ringside/users/";
+
+fn own_prompt(owner: &str, name: String) -> PromptChoice {
+    PromptChoice {
+        name: format!("{OWN_PROMPTS}{owner}/{name}"),
+        label: format!("Your prompt: {name}"),
+        own_name: Some(name),
+    }
+}
+
+/// A prompt among users' uploads must be the wakeup owner's own.
+fn check_own_prompt(data: &Data, owner: &str, prompt: &str) -> BackendResult<()> {
+    let Some((prompt_owner, name)) = prompt
+        .strip_prefix(OWN_PROMPTS)
+        .and_then(|rest| rest.split_once('/'))
+    else {
+        return Ok(());
+    };
+    if prompt_owner == owner && data.prompts.contains_key(&(owner.into(), name.into())) {
+        Ok(())
+    } else {
+        Err(BackendError::Validation(vec![FieldError::new(
+            "prompt",
+            format!("prompt {prompt:?} does not exist"),
+        )]))
+    }
+}
+
 fn check_wakeup(spec: &WakeupSpec) -> BackendResult<()> {
     let mut errors = Vec::new();
     if spec.name.is_empty() {

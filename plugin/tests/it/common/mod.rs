@@ -235,19 +235,56 @@ impl TestApp {
         content_type: &str,
         bytes: &[u8],
     ) -> Answer {
-        let file = Part::File {
+        let path = format!("/greetings/{slot}");
+        self.post_audio(&path, client, &[], (file_name, content_type, bytes))
+            .await
+    }
+
+    /// Posts an audio upload form (file part `audio`, after the client's token and `fields`).
+    pub async fn post_audio(
+        &self,
+        path: &str,
+        client: &Client,
+        fields: &[(&str, &str)],
+        (file_name, content_type, bytes): (&str, &str, &[u8]),
+    ) -> Answer {
+        let mut parts = vec![Part::Text("csrf_token", &client.csrf)];
+        parts.extend(fields.iter().map(|(k, v)| Part::Text(k, v)));
+        parts.push(Part::File {
             name: "audio",
             file_name,
             content_type,
             bytes,
-        };
-        let path = format!("/greetings/{slot}");
-        self.post_multipart(
-            &path,
-            client,
-            &[Part::Text("csrf_token", &client.csrf), file],
-        )
-        .await
+        });
+        self.post_multipart(path, client, &parts).await
+    }
+
+    /// Saves user `extension` through the administrator's user form: `name`, an address,
+    /// portal on, write access to every menu, and `extra` fields (checkboxes and the like).
+    pub async fn admin_saves_user(
+        &self,
+        admin: &Client,
+        extension: &str,
+        name: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let email = format!("{}@example.org", name.to_lowercase());
+        let mut fields = vec![
+            ("name", name),
+            ("email", email.as_str()),
+            ("portal_enabled", "on"),
+            ("access_profile", "write"),
+            ("access_followme", "write"),
+            ("access_greetings", "write"),
+            ("access_wakeup", "write"),
+            ("access_fax", "write"),
+            ("access_voicemail", "write"),
+            ("access_call_handling", "write"),
+            ("access_calls", "write"),
+        ];
+        fields.extend_from_slice(extra);
+        self.post_form(&format!("/admin/users/{extension}"), admin, &fields)
+            .await
     }
 }
 

@@ -1,0 +1,127 @@
+//! Users' own wakeup prompts through the daemon's portal backend: converted like greetings
+//! into Ringside's folder of the sounds directory, nothing left behind by a refused upload, and
+//! a wakeup keeping a prompt deleted since (the call then plays its fallback, see
+//! `wakeup_flow`).
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use chrono::NaiveTime;
+use ringside_portal::model::{NewUser, PasswordChoice, WakeupCalls, WakeupSchedule, WakeupSpec};
+use ringside_portal::{Backend, BackendError};
+
+use crate::portal_contract::{RealBackend, real_backend};
+
+fn fixture(name: &str) -> Bytes {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../media-fixtures/audio")
+        .join(name);
+    Bytes::from(std::fs::read(path).expect("audio fixture"))
+}
+
+async fn with_user() -> RealBackend {
+    let backend = real_backend().await;
+    backend
+        .create_user(&NewUser {
+            extension: "201".into(),
+            name: "Alice".into(),
+            email: String::new(),
+            password: PasswordChoice::Set("alice-secret-1".into()),
+            is_admin: false,
+            portal_enabled: true,
+            time_zone: String::new(),
+        })
+        .await
+        .expect("user");
+    backend
+}
+
+fn prompt_dir(backend: &RealBackend) -> PathBuf {
+    backend.data_dir.path().join("sounds/ringside/users/201")
+}
+
+#[tokio::test]
+async fn mp3_prompt_is_converted_to_8khz_16_bit_mono_wav_in_the_sounds_folder() {
+    let backend = with_user().await;
+    let choice = backend
+        .upload_wakeup_prompt(
+            "201",
+            "",
+            "tone-1k-44k-stereo.mp3",
+            fixture("tone-1k-44k-stereo.mp3"),
+        )
+        .await
+        .expect("mp3 accepted");
+    assert_eq!(choice.name, "ringside/users/201/tone-1k-44k-stereo");
+    let wav = hound::WavReader::open(prompt_dir(&backend).join("tone-1k-44k-stereo.wav"))
+        .expect("a WAV file");
+    let spec = wav.spec();
+    assert_eq!(
+        (spec.sample_rate, spec.channels, spec.bits_per_sample),
+        (8000, 1, 16)
+    );
+}
+
+#[tokio::test]
+async fn refused_upload_leaves_the_folder_and_the_old_prompt_as_they_were() {
+    let backend = with_user().await;
+    backend
+        .upload_wakeup_prompt("201", "morning", "a.wav", fixture("speech-8k.wav"))
+        .await
+        .expect("wav accepted");
+    let before = std::fs::read(prompt_dir(&backend).join("morning.wav")).expect("prompt");
+    let mut broken = fixture("speech-8k.wav").to_vec();
+    broken.truncate(30);
+    let err = backend
+        .upload_wakeup_prompt("201", "morning", "a.wav", Bytes::from(broken))
+        .await
+        .expect_err("a cut-off WAV is refused");
+    let BackendError::Rejected(reason) = err else {
+        panic!("expected a plain refusal, got {err:?}");
+    };
+    assert!(reason.contains("a.wav"), "names the upload: {reason}");
+    assert!(!reason.contains(".prompt-"), "no staging path: {reason}");
+    let names: Vec<_> = std::fs::read_dir(prompt_dir(&backend))
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, ["morning.wav"]);
+    let after = std::fs::read(prompt_dir(&backend).join("morning.wav")).expect("prompt");
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn wakeup_keeps_its_prompt_after_the_prompt_is_deleted() {
+    let backend = with_user().await;
+    let choice = backend
+        .upload_wakeup_prompt("201", "morning", "a.wav", fixture("speech-8k.wav"))
+        .await
+        .expect("upload");
+    let spec = WakeupSpec {
+        name: "Early".into(),
+        prompt: choice.name.clone(),
+        schedule: WakeupSchedule::Weekly {
+            days: vec![chrono::Weekday::Mon],
+            time: NaiveTime::from_hms_opt(6, 30, 0).expect("time"),
+        },
+        time_zone: "Europe/Berlin".into(),
+        members: vec!["201".into()],
+        enabled: true,
+        calls: WakeupCalls::default(),
+    };
+    let wakeup = backend.create_wakeup("201", &spec).await.expect("wakeup");
+    backend
+        .delete_wakeup_prompt("201", "morning")
+        .await
+        .expect("delete");
+    assert!(!prompt_dir(&backend).join("morning.wav").exists());
+    let renamed = WakeupSpec {
+        name: "Earlier".into(),
+        ..spec
+    };
+    let edited = backend
+        .update_wakeup(wakeup.id, &renamed)
+        .await
+        .expect("a wakeup whose prompt is gone can still be edited");
+    assert_eq!(edited.spec.prompt, choice.name);
+}
