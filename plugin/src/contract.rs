@@ -433,7 +433,7 @@ pub async fn wakeup_prompts_offer_the_default_first(backend: &dyn Backend) {
     let prompts = backend.wakeup_prompts(EXTENSION).await.expect("prompts");
     assert_eq!(
         prompts.first().map(|p| p.name.as_str()),
-        Some("this-is-yr-wakeup-call")
+        Some(crate::model::DEFAULT_WAKEUP_PROMPT)
     );
 }
 

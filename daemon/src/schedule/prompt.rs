@@ -8,8 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// The prompt played when a wakeup names none.
-pub const DEFAULT_PROMPT: &str = "this-is-yr-wakeup-call";
+/// The prompt played when a wakeup names none: Ringside's own (`dialplan/sounds/`), which the
+/// package installs into Asterisk's sounds, so that a wakeup never depends on Asterisk's extra
+/// sounds being installed.
+pub const DEFAULT_PROMPT: &str = ringside_portal::model::DEFAULT_WAKEUP_PROMPT;
 
 /// File extensions Asterisk can play a sound from.
 const SOUND_EXTENSIONS: &[&str] = &[
@@ -28,7 +30,7 @@ const CORE_SOUNDS: &[&str] = &[
     "tt-monkeys",
 ];
 
-/// Asterisk's wakeup prompts. They are in its *extra* sounds, which many installs lack
+/// Asterisk's wakeup prompts, offered besides Ringside's own. They are in its *extra* sounds, which many installs lack
 /// (Debian packages only the core set); they are accepted by name because they are what a
 /// wakeup service plays, and a call whose prompt is missing at call time plays a tone instead
 /// (`flows::wakeup::machine::FALLBACK_MEDIA`), so a guest is never woken by silence.
@@ -62,13 +64,16 @@ pub struct SoundDirs {
 }
 
 impl SoundDirs {
-    /// The daemon's prompt dir plus Asterisk's usual English sound directories.
+    /// The daemon's prompt dir plus Asterisk's usual sound directories: the English ones,
+    /// then the language-neutral ones Asterisk falls back to (where Ringside's own sounds are).
     pub fn standard(data_dir: &Path) -> Self {
         Self {
             dirs: vec![
                 data_dir.join("prompts"),
                 PathBuf::from("/var/lib/asterisk/sounds/en"),
                 PathBuf::from("/usr/share/asterisk/sounds/en"),
+                PathBuf::from("/var/lib/asterisk/sounds"),
+                PathBuf::from("/usr/share/asterisk/sounds"),
             ],
         }
     }
@@ -124,7 +129,8 @@ impl PromptCatalog for SoundDirs {
         let found = if prompt.starts_with('/') {
             Self::has_file(Path::new(prompt))
         } else {
-            CORE_SOUNDS.contains(&prompt)
+            prompt == DEFAULT_PROMPT
+                || CORE_SOUNDS.contains(&prompt)
                 || EXTRA_WAKEUP_SOUNDS.contains(&prompt)
                 || self.dirs.iter().any(|d| Self::has_file(&d.join(prompt)))
         };
@@ -159,6 +165,19 @@ mod tests {
     #[test]
     fn core_sound_is_accepted_without_a_sounds_directory() {
         assert_eq!(SoundDirs::default().check("beep"), Ok(()));
+    }
+
+    #[test]
+    fn the_shipped_default_prompt_is_what_asterisk_plays_without_transcoding() {
+        let wav = include_bytes!("../../../dialplan/sounds/ringside/wakeup-call.wav");
+        let reader = hound::WavReader::new(std::io::Cursor::new(&wav[..])).expect("a WAV");
+        let spec = reader.spec();
+        assert_eq!(
+            (spec.sample_rate, spec.channels, spec.bits_per_sample),
+            (8000, 1, 16)
+        );
+        let seconds = reader.duration() as f64 / 8000.0;
+        assert!((3.0..15.0).contains(&seconds), "{seconds} s");
     }
 
     #[test]

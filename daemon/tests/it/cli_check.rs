@@ -59,12 +59,9 @@ impl Setup {
         std::fs::create_dir_all(&spool).expect("spool");
         std::fs::create_dir_all(dir.path().join("spool/fax/incoming")).expect("fax dir");
         let data = dir.path().join("data");
-        std::fs::create_dir_all(data.join("prompts")).expect("prompts");
-        std::fs::write(
-            data.join("prompts").join(format!("{DEFAULT_PROMPT}.wav")),
-            b"RIFF",
-        )
-        .expect("prompt");
+        let prompt = data.join("prompts").join(format!("{DEFAULT_PROMPT}.wav"));
+        std::fs::create_dir_all(prompt.parent().expect("folder")).expect("prompts");
+        std::fs::write(&prompt, b"RIFF").expect("prompt");
         let ami = AmiSimulator::start(AmiSimConfig {
             listen: "127.0.0.1:0".parse().expect("addr"),
             username: "ringside".into(),

@@ -125,6 +125,23 @@ fn the_package_holds_the_binary_the_unit_and_the_dialplan_files() {
 }
 
 #[test]
+fn the_default_wakeup_prompt_is_shipped_and_installed_into_asterisks_sounds() {
+    let Some(deb) = package() else { return };
+    assert_eq!(
+        mode_of(&contents(deb), "/usr/share/ringside/sounds/wakeup-call.wav"),
+        "-rw-r--r--"
+    );
+    let postinst = control_file(deb, "postinst");
+    assert!(
+        postinst
+            .lines()
+            .any(|l| l.contains("/usr/share/ringside/sounds/")
+                && l.trim_end().ends_with("/var/lib/asterisk/sounds/ringside/")),
+        "{postinst}"
+    );
+}
+
+#[test]
 fn the_config_is_a_conffile_not_readable_by_others() {
     let Some(deb) = package() else { return };
     assert_eq!(

@@ -15,6 +15,16 @@ REPO=$(cd "$HERE/../../.." && pwd)
 mkdir -p "$WORK/etc" "$WORK/lib" "$WORK/spool/fax/incoming" "$WORK/run" "$WORK/log/cdr-csv" "$WORK/keys"
 cp "$HERE"/etc/*.conf "$WORK/etc/"
 cp "$REPO/dialplan/extensions_ringside.conf" "$REPO/dialplan/cdr.conf" "$REPO/dialplan/cdr_manager.conf" "$WORK/etc/"
+# Asterisk's data dir, linked entry by entry, with Ringside's own sounds added the way the
+# package installs them (sounds/ringside/), leaving the installed Asterisk untouched.
+mkdir -p "$WORK/data/sounds/ringside"
+for entry in "$PREFIX"/var/lib/asterisk/*; do
+  [ "$(basename "$entry")" = sounds ] || ln -sfn "$entry" "$WORK/data/"
+done
+for entry in "$PREFIX"/var/lib/asterisk/sounds/*; do
+  [ "$(basename "$entry")" = ringside ] || ln -sfn "$entry" "$WORK/data/sounds/"
+done
+cp "$REPO"/dialplan/sounds/ringside/*.wav "$WORK/data/sounds/ringside/"
 cat > "$WORK/etc/asterisk.conf" <<CONF
 [directories]
 astetcdir => $WORK/etc
@@ -22,7 +32,7 @@ astmoddir => $PREFIX/lib/asterisk/modules
 astvarlibdir => $WORK/lib
 astdbdir => $WORK/lib
 astkeydir => $WORK/keys
-astdatadir => $PREFIX/var/lib/asterisk
+astdatadir => $WORK/data
 astagidir => $WORK/lib/agi-bin
 astspooldir => $WORK/spool
 astrundir => $WORK/run

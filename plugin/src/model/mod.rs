@@ -37,6 +37,6 @@ pub use voicemail::{
     VoicemailPage, VoicemailQuery,
 };
 pub use wakeup::{
-    OWN_PROMPT_NAME_MAX, PromptChoice, Wakeup, WakeupAttempt, WakeupCalls, WakeupId, WakeupOutcome,
-    WakeupSchedule, WakeupSpec, is_own_prompt_name, own_prompt_name,
+    DEFAULT_WAKEUP_PROMPT, OWN_PROMPT_NAME_MAX, PromptChoice, Wakeup, WakeupAttempt, WakeupCalls,
+    WakeupId, WakeupOutcome, WakeupSchedule, WakeupSpec, is_own_prompt_name, own_prompt_name,
 };

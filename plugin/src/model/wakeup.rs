@@ -106,6 +106,9 @@ pub struct WakeupAttempt {
     pub detail: String,
 }
 
+/// The prompt a new wakeup plays: Ringside's own, installed into Asterisk's sounds.
+pub const DEFAULT_WAKEUP_PROMPT: &str = "ringside/wakeup-call";
+
 /// A prompt a user may pick for a wakeup.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PromptChoice {

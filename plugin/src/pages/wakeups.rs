@@ -158,7 +158,7 @@ pub async fn outcomes(
 fn default_spec(current: &CurrentUser) -> WakeupSpec {
     WakeupSpec {
         name: String::new(),
-        prompt: "this-is-yr-wakeup-call".into(),
+        prompt: crate::model::DEFAULT_WAKEUP_PROMPT.into(),
         schedule: WakeupSchedule::Weekly {
             days: WEEK[..5].to_vec(),
             time: NaiveTime::from_hms_opt(7, 0, 0).unwrap_or(NaiveTime::MIN),

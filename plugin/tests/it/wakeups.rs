@@ -374,7 +374,7 @@ async fn prompt_is_picked_from_the_default_and_the_system_sounds() {
     );
     assert!(
         page.body
-            .contains("<option value=\"this-is-yr-wakeup-call\" selected>Ringside&#39;s default wakeup prompt</option>"),
+            .contains("<option value=\"ringside/wakeup-call\" selected>Ringside&#39;s default wakeup prompt</option>"),
         "{}",
         page.body
     );

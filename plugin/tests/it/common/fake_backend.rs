@@ -674,7 +674,7 @@ impl Backend for FakeBackend {
     async fn wakeup_prompts(&self, extension: &str) -> BackendResult<Vec<PromptChoice>> {
         let mut prompts = vec![
             PromptChoice {
-                name: "this-is-yr-wakeup-call".into(),
+                name: ringside_portal::model::DEFAULT_WAKEUP_PROMPT.into(),
                 label: "Ringside's default wakeup prompt".into(),
                 own_name: None,
             },
