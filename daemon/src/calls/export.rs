@@ -119,10 +119,20 @@ const CDR_HEADER: [&str; 12] = [
     "uniqueid",
 ];
 
+/// `t` as `YYYY-MM-DD hh:mm:ss` on the zone's wall clock. Written field by field: a
+/// strftime pattern is parsed again for every cell, which cost more than the rest of the row.
 fn local(t: DateTime<Utc>, zone: &Zone) -> String {
-    t.with_timezone(zone)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    let l = t.with_timezone(zone).naive_local();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        l.year(),
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute(),
+        l.second()
+    )
 }
 
 fn call_cells(c: &CallRow, zone: &Zone) -> [String; 12] {
@@ -466,6 +476,16 @@ mod tests {
     #[test]
     fn an_international_number_stays_as_it_is() {
         assert_eq!(csv_field("+4930123456"), "+4930123456");
+    }
+
+    #[test]
+    fn times_are_written_on_the_zones_wall_clock() {
+        let t = DateTime::parse_from_rfc3339("2026-03-29T01:05:09Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let berlin = Zone::parse("Europe/Berlin").expect("zone");
+        assert_eq!(local(t, &berlin), "2026-03-29 03:05:09");
+        assert_eq!(local(t, &Zone::utc()), "2026-03-29 01:05:09");
     }
 
     #[test]
