@@ -8,7 +8,8 @@
 //! offset), or replaced. The old file, when it is still beside the new one (`Master.csv.1`:
 //! the same inode, or a copy with the same first line), is read to its end from the old
 //! offset first, then the new file from its start, so no record written in between is lost.
-//! A missing file is an error the caller logs; it stops nothing. Not here: when to catch up
+//! A missing file is an error the caller logs (after the rest of a file rotated away is
+//! read, when it is beside); it stops nothing. Not here: when to catch up
 //! (see [`super::ingest`]).
 
 use std::os::unix::fs::MetadataExt;
@@ -141,7 +142,28 @@ pub async fn catch_up(
     };
     let source = source_name(path);
     let stored = store.cdr_cursor(&source).await?;
-    let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+    let mut file = match tokio::fs::File::open(path).await {
+        Ok(file) => file,
+        Err(err) => {
+            if err.kind() == std::io::ErrorKind::NotFound && stored.position > 0 {
+                // Rotated away, and Asterisk has written no record since: what the old file
+                // got after the last read is read now, not at the next record.
+                let mut report = CatchUpReport::default();
+                let rotated =
+                    finish_rotated(store, &source, path, &stored, zone, &mut report).await?;
+                if let Some(old_path) = rotated.filter(|_| report.inserted > 0) {
+                    tracing::info!(
+                        file = %path.display(),
+                        rotated = %old_path.display(),
+                        inserted = report.inserted,
+                        "the CDR file was rotated and no new one written yet: read the rest of {}",
+                        old_path.display()
+                    );
+                }
+            }
+            return Err(io(err));
+        }
+    };
     let meta = file.metadata().await.map_err(io)?;
     let current = CdrCursor {
         position: 0,
@@ -157,28 +179,15 @@ pub async fn catch_up(
             ..current
         }
     } else {
-        match find_rotated(path, &stored).await {
-            Some((old_path, mut old)) => {
-                tracing::info!(
-                    file = %path.display(),
-                    rotated = %old_path.display(),
-                    stored = stored.position,
-                    "the CDR file was rotated: reading the rest of {} from byte {}, then the new file from its start",
-                    old_path.display(),
-                    stored.position
-                );
-                let mut old_cursor = stored.clone();
-                read_rest(
-                    store,
-                    &source,
-                    &old_path,
-                    &mut old,
-                    &mut old_cursor,
-                    zone,
-                    &mut report,
-                )
-                .await?;
-            }
+        match finish_rotated(store, &source, path, &stored, zone, &mut report).await? {
+            Some(old_path) => tracing::info!(
+                file = %path.display(),
+                rotated = %old_path.display(),
+                stored = stored.position,
+                "the CDR file was rotated: read the rest of {} from byte {}, now the new file from its start",
+                old_path.display(),
+                stored.position
+            ),
             None => tracing::warn!(
                 file = %path.display(),
                 stored = stored.position,
@@ -190,10 +199,7 @@ pub async fn catch_up(
         current
     };
     // Stored now, so the old file is not looked for again.
-    if cursor.file != stored.file
-        || cursor.head != stored.head
-        || cursor.position != stored.position
-    {
+    if cursor != stored {
         store.set_cdr_cursor(&source, &cursor).await?;
     }
     read_rest(
@@ -208,6 +214,33 @@ pub async fn catch_up(
     .await?;
     report.position = cursor.position;
     Ok(report)
+}
+
+/// Reads the rest of the file `stored` was read from, if it was rotated away beside `path`;
+/// answers where it was found.
+async fn finish_rotated(
+    store: &Store,
+    source: &str,
+    path: &Path,
+    stored: &CdrCursor,
+    zone: &Zone,
+    report: &mut CatchUpReport,
+) -> Result<Option<PathBuf>, CatchUpError> {
+    let Some((old_path, mut old)) = find_rotated(path, stored).await else {
+        return Ok(None);
+    };
+    let mut cursor = stored.clone();
+    read_rest(
+        store,
+        source,
+        &old_path,
+        &mut old,
+        &mut cursor,
+        zone,
+        report,
+    )
+    .await?;
+    Ok(Some(old_path))
 }
 
 /// Reads `file` from `cursor.position` to its last complete line, storing its records and,

@@ -267,6 +267,21 @@ async fn a_file_renamed_away_is_read_to_its_end_before_the_new_one() {
 }
 
 #[tokio::test]
+async fn a_file_renamed_away_is_read_to_its_end_before_any_new_one_is_written() {
+    let lines = csv_lines();
+    let (dir, db, csv) = rotation_world().await;
+    std::fs::write(&csv, lines[..2].concat()).expect("write");
+    assert_eq!(catch_up_now(&db, &csv).await.inserted, 2);
+    append(&csv, &lines[2..4].concat());
+    std::fs::rename(&csv, dir.path().join("Master.csv.1")).expect("rotate");
+    assert!(catch_up(&db.store, &csv, &Zone::utc()).await.is_err());
+    assert_eq!(db.store.cdr_count().await.expect("count"), 4);
+    std::fs::write(&csv, lines[4..].concat()).expect("write");
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (3, 0));
+}
+
+#[tokio::test]
 async fn a_file_truncated_by_copytruncate_is_read_from_its_copy_then_from_its_start() {
     let lines = csv_lines();
     let (dir, db, csv) = rotation_world().await;
