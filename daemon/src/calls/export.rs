@@ -3,8 +3,11 @@
 //! time so memory stays bounded whatever the number of calls, written to a temporary file
 //! beside the target and renamed over it when complete.
 //!
-//! In detail mode each call is followed by its CDR rows. Times are shown in the reader's
-//! zone. Not here: which calls a user may export (callers build the query).
+//! Reading and writing overlap: the store's pages are read on the caller's task and handed
+//! through a channel of a few pages to a blocking thread that formats and writes them, so a
+//! page is fetched while the one before is written. In detail mode each call is followed by
+//! its CDR rows. Times are shown in the reader's zone. Not here: which calls a user may
+//! export (callers build the query).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,6 +22,8 @@ use crate::store::{Store, StoreError};
 
 /// Rows read from the store per page.
 pub const PAGE: u32 = 1_000;
+/// Pages read ahead of the writer: enough to keep both sides busy, few enough to bound memory.
+const PAGES_AHEAD: usize = 2;
 /// Excel's last row.
 pub const XLSX_MAX_ROWS: u32 = 1_048_576;
 
@@ -69,6 +74,8 @@ pub enum ExportError {
         "more than {XLSX_MAX_ROWS} rows do not fit in a spreadsheet: narrow the filter or export CSV"
     )]
     TooManyRows,
+    #[error("the export's writer stopped unexpectedly: {0}")]
+    Writer(String),
 }
 
 /// How an export looks.
@@ -112,10 +119,20 @@ const CDR_HEADER: [&str; 12] = [
     "uniqueid",
 ];
 
+/// `t` as `YYYY-MM-DD hh:mm:ss` on the zone's wall clock. Written field by field: a
+/// strftime pattern is parsed again for every cell, which cost more than the rest of the row.
 fn local(t: DateTime<Utc>, zone: &Zone) -> String {
-    t.with_timezone(zone)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    let l = t.with_timezone(zone).naive_local();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        l.year(),
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute(),
+        l.second()
+    )
 }
 
 fn call_cells(c: &CallRow, zone: &Zone) -> [String; 12] {
@@ -155,6 +172,13 @@ fn cdr_cells(r: &crate::cdr::Cdr, zone: &Zone) -> [String; 12] {
 /// One CSV field: quoted when needed; a leading `=`, `@`, or `+`/`-` not followed by a digit
 /// gets a `'`, so a caller name cannot become a formula in a spreadsheet.
 pub fn csv_field(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    push_csv_field(&mut out, value);
+    out
+}
+
+/// [`csv_field`] appended to `out`.
+fn push_csv_field(out: &mut String, value: &str) {
     let mut chars = value.chars();
     let first = chars.next();
     let second = chars.next();
@@ -163,20 +187,26 @@ pub fn csv_field(value: &str) -> String {
         Some('+') | Some('-') => !second.is_some_and(|c| c.is_ascii_digit()),
         _ => false,
     };
-    let value = if formula {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
+    let prefix = if formula { "'" } else { "" };
     if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(prefix);
+        for (i, part) in value.split('"').enumerate() {
+            if i > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     } else {
-        value
+        out.push_str(prefix);
+        out.push_str(value);
     }
 }
 
-fn csv_line<const N: usize>(cells: &[String; N], prefix: bool) -> String {
-    let mut line = String::new();
+/// One CSV line into `line` (cleared first), reused from row to row.
+fn csv_line<const N: usize>(line: &mut String, cells: &[String; N], prefix: bool) {
+    line.clear();
     if prefix {
         line.push(',');
     }
@@ -184,10 +214,9 @@ fn csv_line<const N: usize>(cells: &[String; N], prefix: bool) -> String {
         if i > 0 {
             line.push(',');
         }
-        line.push_str(&csv_field(c));
+        push_csv_field(line, c);
     }
     line.push_str("\r\n");
-    line
 }
 
 /// Where rows go.
@@ -204,6 +233,7 @@ trait Sink: Send {
 struct CsvSink<'a, W: Write> {
     out: W,
     path: &'a Path,
+    line: String,
 }
 
 impl<W: Write + Send> Sink for CsvSink<'_, W> {
@@ -214,8 +244,9 @@ impl<W: Write + Send> Sink for CsvSink<'_, W> {
         _: Option<&DateTime<Utc>>,
         detail: bool,
     ) -> Result<(), ExportError> {
+        csv_line(&mut self.line, cells, detail);
         self.out
-            .write_all(csv_line(cells, detail).as_bytes())
+            .write_all(self.line.as_bytes())
             .map_err(|source| ExportError::Io {
                 path: self.path.to_owned(),
                 source,
@@ -270,65 +301,100 @@ impl Sink for XlsxSink<'_> {
     }
 }
 
-async fn write_rows(
+/// What the reader hands the writer: a call, and in detail mode its records after it.
+enum Item {
+    Call(CallRow),
+    Cdr(crate::cdr::Cdr),
+}
+
+/// Reads the calls `query` selects, a page at a time, into `pages`; stops early when the
+/// writer has gone (its error is the one reported).
+async fn read_pages(
     store: &Store,
     query: &CallQuery,
+    detail: bool,
+    pages: tokio::sync::mpsc::Sender<Vec<Item>>,
+) -> Result<(), ExportError> {
+    let mut q = CallQuery {
+        limit: PAGE,
+        offset: 0,
+        ..query.clone()
+    };
+    loop {
+        let (calls, more) = store.calls_page(&q).await?;
+        let next = match calls.last() {
+            Some(last) if more => Some((last.started, last.call_id.clone())),
+            _ => None,
+        };
+        let mut page = Vec::with_capacity(calls.len());
+        for c in calls {
+            let id = detail.then(|| c.call_id.clone());
+            page.push(Item::Call(c));
+            if let Some(id) = id {
+                if let Some((_, cdrs)) = store.call_detail(&id).await? {
+                    page.extend(cdrs.into_iter().map(Item::Cdr));
+                }
+            }
+        }
+        if pages.send(page).await.is_err() {
+            return Ok(());
+        }
+        match next {
+            Some(before) => q.before = Some(before),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// Writes the header, then every row handed over until the reader is done; answers the
+/// number of calls.
+fn write_rows(
     view: &ExportView,
-    sink: &mut (dyn Sink + Send),
+    sink: &mut dyn Sink,
+    pages: &mut tokio::sync::mpsc::Receiver<Vec<Item>>,
 ) -> Result<u64, ExportError> {
     let header: [String; 12] = CALL_HEADER.map(str::to_owned);
     sink.row(&header, &[], None, false)?;
     if view.detail {
         sink.row(&CDR_HEADER.map(str::to_owned), &[], None, true)?;
     }
-    let mut q = CallQuery {
-        limit: PAGE,
-        offset: 0,
-        ..query.clone()
-    };
     let mut count = 0;
-    loop {
-        let (calls, more) = store.calls_page(&q).await?;
-        for c in &calls {
-            sink.row(&call_cells(c, &view.zone), &[7, 8], Some(&c.started), false)?;
-            count += 1;
-            if view.detail {
-                if let Some((_, cdrs)) = store.call_detail(&c.call_id).await? {
-                    for r in &cdrs {
-                        sink.row(&cdr_cells(r, &view.zone), &[9, 10], Some(&r.start), true)?;
-                    }
+    while let Some(page) = pages.blocking_recv() {
+        for item in &page {
+            match item {
+                Item::Call(c) => {
+                    sink.row(&call_cells(c, &view.zone), &[7, 8], Some(&c.started), false)?;
+                    count += 1;
+                }
+                Item::Cdr(r) => {
+                    sink.row(&cdr_cells(r, &view.zone), &[9, 10], Some(&r.start), true)?;
                 }
             }
-        }
-        match calls.last() {
-            Some(last) if more => q.before = Some((last.started, last.call_id.clone())),
-            _ => break,
         }
     }
     Ok(count)
 }
 
-/// Exports the calls `query` selects (its limit and offset are ignored) to `target`, which
-/// appears only when complete. Returns the number of calls written.
-pub async fn export_to_file(
-    store: &Store,
-    query: &CallQuery,
-    view: &ExportView,
+/// The writer's side: every row into `file` in `format`; answers the file, ready to commit.
+fn write_file(
+    mut file: AtomicFile,
     format: ExportFormat,
-    target: &Path,
-) -> Result<u64, ExportError> {
+    view: &ExportView,
+    mut pages: tokio::sync::mpsc::Receiver<Vec<Item>>,
+) -> Result<(AtomicFile, u64), ExportError> {
+    let target = file.target().to_owned();
     let io = |source| ExportError::Io {
-        path: target.to_owned(),
+        path: target.clone(),
         source,
     };
-    let mut file = AtomicFile::create(target).map_err(io)?;
     let count = match format {
         ExportFormat::Csv => {
             let mut sink = CsvSink {
                 out: std::io::BufWriter::new(file.file_mut()),
-                path: target,
+                path: &target,
+                line: String::new(),
             };
-            let n = write_rows(store, query, view, &mut sink).await?;
+            let n = write_rows(view, &mut sink, &mut pages)?;
             sink.out.flush().map_err(io)?;
             n
         }
@@ -346,11 +412,40 @@ pub async fn export_to_file(
                 date: Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
                 zone: view.zone.clone(),
             };
-            let n = write_rows(store, query, view, &mut sink).await?;
+            let n = write_rows(view, &mut sink, &mut pages)?;
             workbook.save_to_writer(std::io::BufWriter::new(file.file_mut()))?;
             n
         }
     };
+    Ok((file, count))
+}
+
+/// Exports the calls `query` selects (its limit and offset are ignored) to `target`, which
+/// appears only when complete. Returns the number of calls written.
+pub async fn export_to_file(
+    store: &Store,
+    query: &CallQuery,
+    view: &ExportView,
+    format: ExportFormat,
+    target: &Path,
+) -> Result<u64, ExportError> {
+    let io = |source| ExportError::Io {
+        path: target.to_owned(),
+        source,
+    };
+    let file = AtomicFile::create(target).map_err(io)?;
+    let (pages, received) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+    let writer_view = view.clone();
+    let writer =
+        tokio::task::spawn_blocking(move || write_file(file, format, &writer_view, received));
+    let read = read_pages(store, query, view.detail, pages).await;
+    let written = writer
+        .await
+        .map_err(|e| ExportError::Writer(e.to_string()))?;
+    // A failed read leaves the writer with a file that looks complete: it is dropped, never
+    // committed.
+    read?;
+    let (file, count) = written?;
     file.commit(Durability::AtomicOnly).map_err(io)?;
     Ok(count)
 }
@@ -369,11 +464,28 @@ mod tests {
     fn a_formula_like_name_is_defused() {
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field("-x"), "'-x");
+        assert_eq!(csv_field("=a,\"b\""), "\"'=a,\"\"b\"\"\"");
+    }
+
+    #[test]
+    fn a_plain_field_stays_as_it_is() {
+        assert_eq!(csv_field("Caller 1001"), "Caller 1001");
+        assert_eq!(csv_field(""), "");
     }
 
     #[test]
     fn an_international_number_stays_as_it_is() {
         assert_eq!(csv_field("+4930123456"), "+4930123456");
+    }
+
+    #[test]
+    fn times_are_written_on_the_zones_wall_clock() {
+        let t = DateTime::parse_from_rfc3339("2026-03-29T01:05:09Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let berlin = Zone::parse("Europe/Berlin").expect("zone");
+        assert_eq!(local(t, &berlin), "2026-03-29 03:05:09");
+        assert_eq!(local(t, &Zone::utc()), "2026-03-29 01:05:09");
     }
 
     #[test]

@@ -80,6 +80,25 @@ pub struct CallQuery {
     pub offset: u32,
 }
 
+/// How far a CDR file was read, and which file that was, so that a file rotated away or
+/// truncated since is noticed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CdrCursor {
+    /// Bytes read (complete lines only).
+    pub position: u64,
+    /// `None` for a cursor stored before files were told apart.
+    pub file: Option<FileId>,
+    /// A digest of the file's first line; `None` while it had none complete.
+    pub head: Option<String>,
+}
+
+/// A file's identity on its filesystem: it survives a rename, not a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    pub device: u64,
+    pub inode: u64,
+}
+
 /// The most rows one query returns.
 pub const MAX_PAGE: u32 = 5_000;
 
@@ -363,32 +382,49 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// How far the CDR file `source` has been read (0 if never).
-    pub async fn cdr_cursor(&self, source: &str) -> Result<u64, StoreError> {
-        let row = sqlx::query("SELECT position FROM cdr_cursors WHERE source = $1")
-            .bind(source)
-            .fetch_optional(self.pool())
-            .await?;
-        match row {
-            None => Ok(0),
-            Some(r) => {
-                let p: i64 = r.try_get("position")?;
-                u64::try_from(p).map_err(|_| StoreError::Corrupt(format!("CDR cursor {p}")))
-            }
-        }
+    /// How far the CDR file `source` has been read, and which file that was (position 0
+    /// and nothing known if never).
+    pub async fn cdr_cursor(&self, source: &str) -> Result<CdrCursor, StoreError> {
+        let row = sqlx::query(
+            "SELECT position, device, inode, head_digest FROM cdr_cursors WHERE source = $1",
+        )
+        .bind(source)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else {
+            return Ok(CdrCursor::default());
+        };
+        let p: i64 = r.try_get("position")?;
+        let device: Option<i64> = r.try_get("device")?;
+        let inode: Option<i64> = r.try_get("inode")?;
+        Ok(CdrCursor {
+            position: u64::try_from(p)
+                .map_err(|_| StoreError::Corrupt(format!("CDR cursor {p}")))?,
+            // Stored bit for bit in a signed column: only ever compared for equality.
+            file: device.zip(inode).map(|(device, inode)| FileId {
+                device: device as u64,
+                inode: inode as u64,
+            }),
+            head: r.try_get("head_digest")?,
+        })
     }
 
-    pub async fn set_cdr_cursor(&self, source: &str, position: u64) -> Result<(), StoreError> {
-        let position = i64::try_from(position)
-            .map_err(|_| StoreError::Corrupt(format!("CDR cursor {position}")))?;
+    pub async fn set_cdr_cursor(&self, source: &str, cursor: &CdrCursor) -> Result<(), StoreError> {
+        let position = i64::try_from(cursor.position)
+            .map_err(|_| StoreError::Corrupt(format!("CDR cursor {}", cursor.position)))?;
         sqlx::query(
-            "INSERT INTO cdr_cursors (source, position, updated_at) VALUES ($1, $2, $3) \
+            "INSERT INTO cdr_cursors (source, position, updated_at, device, inode, head_digest) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (source) DO UPDATE SET position = excluded.position, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, device = excluded.device, \
+             inode = excluded.inode, head_digest = excluded.head_digest",
         )
         .bind(source)
         .bind(position)
         .bind(to_millis(Utc::now()))
+        .bind(cursor.file.map(|f| f.device as i64))
+        .bind(cursor.file.map(|f| f.inode as i64))
+        .bind(cursor.head.clone())
         .execute(self.pool())
         .await?;
         Ok(())

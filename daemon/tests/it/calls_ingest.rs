@@ -8,6 +8,7 @@ use std::time::Duration;
 use ringside::ami::simulator::cdr::{master_csv_line, recorded_events_with_mappings};
 use ringside::ami::simulator::{AmiSimConfig, AmiSimulator};
 use ringside::ami::{AmiClient, Timers};
+use ringside::calls::catch_up::{CatchUpReport, catch_up};
 use ringside::calls::ingest::{IngestConfig, run};
 use ringside::config::AmiConfig;
 use ringside::schedule::zone::Zone;
@@ -224,4 +225,114 @@ async fn without_a_manager_link_the_csv_is_still_caught_up() {
     ));
     assert_eq!(wait_for_count(&db.store, 7).await, 7);
     stop.cancel();
+}
+
+/// The recorded calls' seven `Master.csv` lines.
+fn csv_lines() -> Vec<String> {
+    recorded_events_with_mappings()
+        .iter()
+        .map(|e| master_csv_line(e, true))
+        .collect()
+}
+
+/// A store and a directory for `Master.csv`, caught up by hand.
+async fn rotation_world() -> (tempfile::TempDir, TestDb, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("Master.csv");
+    (dir, TestDb::sqlite().await, csv)
+}
+
+async fn catch_up_now(db: &TestDb, csv: &Path) -> CatchUpReport {
+    catch_up(&db.store, csv, &Zone::utc())
+        .await
+        .expect("catch up")
+}
+
+#[tokio::test]
+async fn a_file_renamed_away_is_read_to_its_end_before_the_new_one() {
+    let lines = csv_lines();
+    let (dir, db, csv) = rotation_world().await;
+    std::fs::write(&csv, lines[..2].concat()).expect("write");
+    assert_eq!(catch_up_now(&db, &csv).await.inserted, 2);
+    // Written after the last catch-up, then logrotate renames the file and Asterisk starts a
+    // new one.
+    append(&csv, &lines[2..4].concat());
+    std::fs::rename(&csv, dir.path().join("Master.csv.1")).expect("rotate");
+    std::fs::write(&csv, lines[4..].concat()).expect("write");
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (5, 0));
+    assert_eq!(db.store.cdr_count().await.expect("count"), 7);
+    let again = catch_up_now(&db, &csv).await;
+    assert_eq!((again.inserted, again.duplicates), (0, 0));
+}
+
+#[tokio::test]
+async fn a_file_renamed_away_is_read_to_its_end_before_any_new_one_is_written() {
+    let lines = csv_lines();
+    let (dir, db, csv) = rotation_world().await;
+    std::fs::write(&csv, lines[..2].concat()).expect("write");
+    assert_eq!(catch_up_now(&db, &csv).await.inserted, 2);
+    append(&csv, &lines[2..4].concat());
+    std::fs::rename(&csv, dir.path().join("Master.csv.1")).expect("rotate");
+    assert!(catch_up(&db.store, &csv, &Zone::utc()).await.is_err());
+    assert_eq!(db.store.cdr_count().await.expect("count"), 4);
+    std::fs::write(&csv, lines[4..].concat()).expect("write");
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (3, 0));
+}
+
+#[tokio::test]
+async fn a_file_truncated_by_copytruncate_is_read_from_its_copy_then_from_its_start() {
+    let lines = csv_lines();
+    let (dir, db, csv) = rotation_world().await;
+    std::fs::write(&csv, lines[..2].concat()).expect("write");
+    let before = catch_up_now(&db, &csv).await;
+    append(&csv, &lines[2..4].concat());
+    std::fs::copy(&csv, dir.path().join("Master.csv.1")).expect("copy");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&csv)
+        .and_then(|f| f.set_len(0))
+        .expect("truncate");
+    // More than was read before: only the first line tells the file was truncated.
+    append(&csv, &lines[4..].concat());
+    assert!(std::fs::metadata(&csv).expect("metadata").len() > before.position);
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (5, 0));
+    assert_eq!(db.store.cdr_count().await.expect("count"), 7);
+    let again = catch_up_now(&db, &csv).await;
+    assert_eq!((again.inserted, again.duplicates), (0, 0));
+}
+
+#[tokio::test]
+async fn a_file_replaced_by_a_shorter_one_is_read_from_its_start() {
+    let lines = csv_lines();
+    let (_dir, db, csv) = rotation_world().await;
+    std::fs::write(&csv, lines[..5].concat()).expect("write");
+    assert_eq!(catch_up_now(&db, &csv).await.inserted, 5);
+    std::fs::remove_file(&csv).expect("remove");
+    std::fs::write(&csv, &lines[5]).expect("write");
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (1, 0));
+    // Truncated in place, with no copy left beside it.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&csv)
+        .and_then(|f| f.set_len(0))
+        .expect("truncate");
+    append(&csv, &lines[6]);
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (1, 0));
+    assert_eq!(db.store.cdr_count().await.expect("count"), 7);
+}
+
+#[tokio::test]
+async fn a_file_grown_since_the_last_catch_up_is_read_from_where_it_was_left() {
+    let lines = csv_lines();
+    let (_dir, db, csv) = rotation_world().await;
+    std::fs::write(&csv, lines[..3].concat()).expect("write");
+    assert_eq!(catch_up_now(&db, &csv).await.inserted, 3);
+    append(&csv, &lines[3..].concat());
+    let report = catch_up_now(&db, &csv).await;
+    assert_eq!((report.inserted, report.duplicates), (4, 0));
 }

@@ -8,7 +8,7 @@ use ringside::cdr::record::RawCdr;
 use ringside::cdr::{Cdr, Direction, Status};
 use ringside::schedule::zone::Zone;
 use ringside::store::Store;
-use ringside::store::calls::{CallQuery, Via};
+use ringside::store::calls::{CallQuery, CdrCursor, FileId, Via};
 
 use crate::common::for_each_db;
 
@@ -418,10 +418,25 @@ async fn the_detail_lists_a_calls_records_in_order() {
 #[tokio::test]
 async fn the_csv_cursor_is_kept() {
     for_each_db(|store| async move {
-        assert_eq!(store.cdr_cursor("csv:x").await.expect("cursor"), 0);
-        store.set_cdr_cursor("csv:x", 1234).await.expect("set");
-        store.set_cdr_cursor("csv:x", 2345).await.expect("set");
-        assert_eq!(store.cdr_cursor("csv:x").await.expect("cursor"), 2345);
+        assert_eq!(
+            store.cdr_cursor("csv:x").await.expect("cursor"),
+            CdrCursor::default()
+        );
+        let first = CdrCursor {
+            position: 1234,
+            file: Some(FileId {
+                device: 64769,
+                inode: u64::MAX - 1,
+            }),
+            head: Some("digest".into()),
+        };
+        store.set_cdr_cursor("csv:x", &first).await.expect("set");
+        let second = CdrCursor {
+            position: 2345,
+            ..first
+        };
+        store.set_cdr_cursor("csv:x", &second).await.expect("set");
+        assert_eq!(store.cdr_cursor("csv:x").await.expect("cursor"), second);
     })
     .await;
 }
