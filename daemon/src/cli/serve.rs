@@ -15,12 +15,19 @@ pub fn run(config_path: Option<&Path>, _args: Args) -> anyhow::Result<ExitCode> 
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let path = config_path.map(Path::to_owned);
     runtime.block_on(async move {
-        let running = config.clone();
-        let daemon = ringside::daemon::Daemon::new(config).await?;
+        // Signals are taken over before anything listens: a supervisor (or a test) that sees
+        // a listener answer may signal at once, and an unhandled SIGHUP would end the process.
+        #[cfg(unix)]
+        let hangup = {
+            use tokio::signal::unix::{SignalKind, signal};
+            signal(SignalKind::hangup())
+        };
         let stop = CancellationToken::new();
         tokio::spawn(stop_on_signal(stop.clone()));
+        let running = config.clone();
+        let daemon = ringside::daemon::Daemon::new(config).await?;
         #[cfg(unix)]
-        tokio::spawn(report_on_hangup(running, path, stop.clone()));
+        tokio::spawn(report_on_hangup(hangup, running, path, stop.clone()));
         daemon.run(stop).await?;
         Ok(ExitCode::SUCCESS)
     })
@@ -55,12 +62,12 @@ async fn stop_on_signal(stop: CancellationToken) {
 /// running; see `ops::reload`).
 #[cfg(unix)]
 async fn report_on_hangup(
+    hangup: std::io::Result<tokio::signal::unix::Signal>,
     running: ringside::config::Config,
     path: Option<std::path::PathBuf>,
     stop: CancellationToken,
 ) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hangup = match signal(SignalKind::hangup()) {
+    let mut hangup = match hangup {
         Ok(hangup) => hangup,
         Err(e) => {
             tracing::warn!(error = %e, "cannot listen for SIGHUP");

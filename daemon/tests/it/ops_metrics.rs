@@ -95,6 +95,22 @@ pub(crate) async fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     Some((status, response.text().await.ok()?))
 }
 
+/// `get`, tried again while nothing listens at `addr` yet (the metrics listener may answer
+/// before the portal does).
+pub(crate) async fn get_when_up(addr: SocketAddr, path: &str) -> (u16, String) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(answer) = get(addr, path).await {
+            return answer;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing answered at {addr}{path}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub(crate) async fn scrape(addr: SocketAddr) -> String {
     let deadline = Instant::now() + WAIT;
     loop {
@@ -170,9 +186,7 @@ async fn portal_request_is_counted_under_its_route_template_not_its_path() {
     let dir = tempfile::tempdir().expect("tempdir");
     let served = Served::start(dir.path(), "http://127.0.0.1:9/ari", &[]);
     scrape(served.metrics).await;
-    let (status, _) = get(served.portal, "/api/v1/wakeups/987654")
-        .await
-        .expect("portal answers");
+    let (status, _) = get_when_up(served.portal, "/api/v1/wakeups/987654").await;
     assert_eq!(status, 401);
     let labels = [
         ("route", "/api/v1/wakeups/{id}"),
@@ -208,7 +222,7 @@ async fn unknown_portal_paths_share_one_unmatched_label() {
     let served = Served::start(dir.path(), "http://127.0.0.1:9/ari", &[]);
     scrape(served.metrics).await;
     for path in ["/no/such/page-a1", "/no/such/page-b2"] {
-        get(served.portal, path).await.expect("portal answers");
+        get_when_up(served.portal, path).await;
     }
     wait_for_value(
         served.metrics,
@@ -260,7 +274,7 @@ async fn healthz_answers_on_the_metrics_listener_and_the_portal() {
     let served = Served::start(dir.path(), "http://127.0.0.1:9/ari", &[]);
     scrape(served.metrics).await;
     for addr in [served.metrics, served.portal] {
-        let (status, body) = get(addr, "/healthz").await.expect("answers");
+        let (status, body) = get_when_up(addr, "/healthz").await;
         assert_eq!((status, body.trim()), (200, "ok"), "{addr}");
     }
 }
@@ -271,7 +285,7 @@ async fn readyz_is_ready_with_the_database_and_reports_ari_without_requiring_it(
     let served = Served::start(dir.path(), "http://127.0.0.1:9/ari", &[]);
     scrape(served.metrics).await;
     for addr in [served.metrics, served.portal] {
-        let (status, body) = get(addr, "/readyz").await.expect("answers");
+        let (status, body) = get_when_up(addr, "/readyz").await;
         assert_eq!(status, 200, "{addr}: {body}");
         let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
         assert_eq!(body["database"], "ok");
