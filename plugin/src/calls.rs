@@ -156,22 +156,10 @@ impl CallsParams {
         pairs
             .iter()
             .filter(|(_, v)| !text(v).is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(text(v))))
+            .map(|(k, v)| format!("{k}={}", crate::html::query_value(text(v))))
             .collect::<Vec<_>>()
             .join("&")
     }
-}
-
-/// Percent-encodes a value for a query string.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Streams a file; `attachment` asks the browser to save it.

@@ -257,6 +257,19 @@ pub fn redirect(location: &str) -> Response {
     response
 }
 
+/// Percent-encodes a value for a link's query string (everything but RFC 3986's unreserved
+/// characters).
+pub fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

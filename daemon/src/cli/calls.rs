@@ -76,19 +76,8 @@ pub enum CallsCommand {
 fn query(extension: &str, f: &FilterArgs) -> anyhow::Result<(CallQuery, Zone)> {
     let zone = cdr_zone(&f.tz).with_context(|| format!("unknown time zone {:?}", f.tz))?;
     let filter = CallFilter::from_text(&f.since, &f.until, &f.status, &f.direction, &f.number)?;
-    let (from, to) = filter.instants(&zone);
-    Ok((
-        CallQuery {
-            extension: Some(extension.trim().to_owned()),
-            from,
-            to,
-            status: filter.status,
-            direction: filter.direction,
-            number: filter.number,
-            ..CallQuery::default()
-        },
-        zone,
-    ))
+    let query = CallQuery::filtered(Some(extension.trim().to_owned()), filter, &zone);
+    Ok((query, zone))
 }
 
 pub fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {

@@ -115,24 +115,13 @@ fn store_query(
         direction: f.direction.map(direction_from_api),
         number: f.number.clone(),
     };
-    let (from, to) = filter.instants(&zone);
     let extension = if viewer.admin_view {
         f.extension.clone()
     } else {
         Some(viewer.extension.clone())
     };
-    Ok((
-        CallQuery {
-            extension,
-            from,
-            to,
-            status: filter.status,
-            direction: filter.direction,
-            number: filter.number,
-            ..CallQuery::default()
-        },
-        zone,
-    ))
+    let query = CallQuery::filtered(extension, filter, &zone);
+    Ok((query, zone))
 }
 
 fn entry(c: &CallRow, zone: &Zone) -> CallEntry {

@@ -80,6 +80,27 @@ pub struct CallQuery {
     pub offset: u32,
 }
 
+impl CallQuery {
+    /// The calls `filter` picks out, its dates read in `zone`: those of `extension`, or every
+    /// call when `None`.
+    pub fn filtered(
+        extension: Option<String>,
+        filter: crate::cdr::filter::CallFilter,
+        zone: &crate::schedule::Zone,
+    ) -> CallQuery {
+        let (from, to) = filter.instants(zone);
+        CallQuery {
+            extension,
+            from,
+            to,
+            status: filter.status,
+            direction: filter.direction,
+            number: filter.number,
+            ..CallQuery::default()
+        }
+    }
+}
+
 /// How far a CDR file was read, and which file that was, so that a file rotated away or
 /// truncated since is noticed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ringside::ari::AriClient;
-use ringside::ari::connection;
 use ringside::ari::simulator::{Continued, LegEventOrder, Script, SimConfig, Simulator};
-use ringside::flows::dispatch::Engine;
 use ringside::flows::followme::{DialTemplates, FollowMeFlow, StaticHandlingSource, StaticSource};
 use ringside::store::{
     CallHandling, CallerIdMode, FollowMeSettings, FollowMeStep, Forward, TimeRule,
@@ -96,14 +94,8 @@ impl Setup {
             moh_class: None,
             latency: None,
         });
-        let stop = CancellationToken::new();
-        let conn = connection::spawn(client.clone(), stop.clone());
-        let engine = Engine::builder(client).route("followme", flow).build();
-        let engine = tokio::spawn(engine.run(conn.items, stop.clone()));
-        assert!(
-            sim.wait_connected("ringside", WAIT).await,
-            "daemon connects"
-        );
+        let (stop, engine) =
+            crate::common::sim_calls::run_followme_route(&sim, client, flow, WAIT).await;
         Harness { sim, stop, engine }
     }
 }

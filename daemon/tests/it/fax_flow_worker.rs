@@ -12,7 +12,9 @@ use ringside::flows::fax::{
     WorkerSettings,
 };
 use ringside::store::Store;
-use ringside::store::fax::{FaxJob, JobState, NewSendJob};
+use ringside::store::fax::{FaxJob, JobState};
+
+use crate::common::fax_rig::at;
 use tokio::sync::broadcast;
 
 /// What the far end does on one call.
@@ -203,21 +205,8 @@ async fn rig_with(
 
 impl Rig {
     async fn queue(&self, max_attempts: u32) -> FaxJob {
-        self.store
-            .insert_send_job(
-                &NewSendJob {
-                    owner: "1001".into(),
-                    number: "5551234".into(),
-                    document_path: self.document.display().to_string(),
-                    tiff_path: None,
-                    pages_total: 3,
-                    max_attempts,
-                    file_name: String::new(),
-                },
-                at(0),
-            )
+        crate::common::fax_rig::queue_job(&self.store, &self.document, "5551234", max_attempts)
             .await
-            .expect("queue")
     }
 
     async fn job(&self, id: i64) -> FaxJob {
@@ -556,9 +545,4 @@ async fn a_slow_conversion_keeps_its_lease_so_no_other_daemon_takes_the_job() {
     running.await.expect("join").expect("worker");
     assert_eq!(stolen, None, "job taken while converting");
     assert_eq!(rig.job(job.id).await.state, JobState::Sent);
-}
-
-/// An instant given in Unix milliseconds, as these tests count.
-fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
-    ringside::store::from_millis(ms)
 }

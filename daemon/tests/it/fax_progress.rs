@@ -221,23 +221,13 @@ async fn a_manager_user_without_the_call_class_gets_no_progress_and_no_error() {
 
 #[tokio::test]
 async fn without_a_manager_link_a_sending_job_shows_as_recorded() {
-    use ringside::ari::connection::ConnectionState;
-    use ringside::portal::{AgiStatus, PortalBackend};
     use ringside_portal::Backend;
     use ringside_portal::model::FaxState;
 
     let rig = rig().await;
     rig.sim.fax_machine(NUMBER, 30, TRANSFER, receives(3));
-    let (_, ari) = tokio::sync::watch::channel(ConnectionState::Connecting {
-        since: chrono::Utc::now(),
-        attempt: 0,
-    });
-    let agi = AgiStatus {
-        listen: "127.0.0.1:4573".into(),
-        up_since: None,
-    };
     let backend =
-        PortalBackend::new(rig.store.clone(), None, rig.dir.path(), ari, agi).with_fax_transfers(
+        crate::common::backend::offline_backend(&rig.store, rig.dir.path()).with_fax_transfers(
             FaxTransfers::new(AmiClient::unavailable(), rig.client.clone()),
         );
     assert_eq!(

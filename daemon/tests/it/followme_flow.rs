@@ -5,9 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ringside::ari::AriClient;
-use ringside::ari::connection;
 use ringside::ari::simulator::{Continued, RestCall, Script, SimConfig, Simulator};
-use ringside::flows::dispatch::Engine;
 use ringside::flows::followme::{DialTemplates, FollowMeFlow, LatencyRecorder, StaticSource};
 use ringside::store::{CallerIdMode, FollowMeSettings};
 use serde_json::json;
@@ -46,14 +44,8 @@ impl Harness {
             moh_class: None,
             latency: Some(LatencyRecorder::default()),
         });
-        let stop = CancellationToken::new();
-        let conn = connection::spawn(client.clone(), stop.clone());
-        let engine = Engine::builder(client).route("followme", flow).build();
-        let engine = tokio::spawn(engine.run(conn.items, stop.clone()));
-        assert!(
-            sim.wait_connected("ringside", WAIT).await,
-            "daemon connects"
-        );
+        let (stop, engine) =
+            crate::common::sim_calls::run_followme_route(&sim, client, flow, WAIT).await;
         Self { sim, stop, engine }
     }
 

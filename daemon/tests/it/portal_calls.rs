@@ -2,9 +2,8 @@
 //! their own calls only, recordings are served by replay right, a missing recording is
 //! `Gone`, and no recording name reaches outside the recordings directory.
 
-use ringside::ari::connection::ConnectionState;
 use ringside::cdr::record::RawCdr;
-use ringside::portal::{AgiStatus, CallsAccess, PortalBackend};
+use ringside::portal::{CallsAccess, PortalBackend};
 use ringside::schedule::zone::Zone;
 use ringside::store::NewUser;
 use ringside::store::calls::Via;
@@ -54,16 +53,8 @@ async fn world(user_field: &str) -> World {
         .insert_cdrs(&[cdr], Via::Ami)
         .await
         .expect("insert");
-    let (_, ari) = tokio::sync::watch::channel(ConnectionState::Connecting {
-        since: chrono::Utc::now(),
-        attempt: 0,
-    });
-    let agi = AgiStatus {
-        listen: "127.0.0.1:4573".into(),
-        up_since: None,
-    };
     let backend =
-        PortalBackend::new(db.store.clone(), None, dir.path(), ari, agi).with_calls(CallsAccess {
+        crate::common::backend::offline_backend(&db.store, dir.path()).with_calls(CallsAccess {
             recordings_dir: monitor.clone(),
             default_zone: Zone::utc(),
             export_dir: dir.path().join("exports"),

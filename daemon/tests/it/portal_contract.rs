@@ -3,8 +3,7 @@
 
 use std::ops::Deref;
 
-use ringside::ari::connection::ConnectionState;
-use ringside::portal::{AgiStatus, CallsAccess, PortalBackend};
+use ringside::portal::{CallsAccess, PortalBackend};
 use ringside::schedule::zone::Zone;
 use ringside::user_prompts::UserPromptFiles;
 
@@ -29,15 +28,7 @@ impl Deref for RealBackend {
 pub(crate) async fn real_backend() -> RealBackend {
     let db = TestDb::sqlite().await;
     let data_dir = tempfile::tempdir().expect("data dir");
-    let (_, ari) = tokio::sync::watch::channel(ConnectionState::Connecting {
-        since: chrono::Utc::now(),
-        attempt: 0,
-    });
-    let agi = AgiStatus {
-        listen: "127.0.0.1:4573".into(),
-        up_since: None,
-    };
-    let backend = PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi)
+    let backend = crate::common::backend::offline_backend(&db.store, data_dir.path())
         .with_calls(CallsAccess {
             recordings_dir: data_dir.path().join("monitor"),
             default_zone: Zone::utc(),

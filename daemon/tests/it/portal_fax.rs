@@ -6,9 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use ringside::ari::connection::ConnectionState;
 use ringside::flows::fax::MediaConverter;
-use ringside::portal::{AgiStatus, FaxAccess, PortalBackend};
+use ringside::portal::{FaxAccess, PortalBackend};
 use ringside::store::NewUser;
 use ringside_portal::model::{FaxDocument, FaxDocumentKind, FaxJob, FaxState};
 use ringside_portal::{Backend, BackendError};
@@ -28,16 +27,8 @@ async fn fixture() -> Fixture {
         .await
         .expect("user");
     let data_dir = tempfile::tempdir().expect("data dir");
-    let (_, ari) = tokio::sync::watch::channel(ConnectionState::Connecting {
-        since: chrono::Utc::now(),
-        attempt: 0,
-    });
-    let agi = AgiStatus {
-        listen: "127.0.0.1:4573".into(),
-        up_since: None,
-    };
     let backend =
-        PortalBackend::new(db.store.clone(), None, data_dir.path(), ari, agi).with_fax(FaxAccess {
+        crate::common::backend::offline_backend(&db.store, data_dir.path()).with_fax(FaxAccess {
             converter: Arc::new(MediaConverter::default()),
             max_attempts: 1,
         });

@@ -103,7 +103,7 @@ pub async fn users(
     let link = |p: u64, label: &str, id: &str| {
         format!(
             "<a id=\"{id}\" href=\"/admin/users?q={}&amp;page={p}\">{label}</a>",
-            esc(&encode_query(&query.q))
+            esc(&crate::html::query_value(&query.q))
         )
     };
     let prev = if page_no > 1 {
@@ -128,18 +128,6 @@ pub async fn users(
         total = result.total,
     );
     Ok(admin_page(&current, "users", "Users", &body))
-}
-
-/// Percent-encodes a search term for a link.
-fn encode_query(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn access_table(access: &MenuAccess, errors: &[FieldError]) -> String {
@@ -362,7 +350,7 @@ pub async fn update_user(
                 Ok(_) => {
                     return Ok(redirect(&format!(
                         "/admin/users/{}?done=saved",
-                        encode_query(&ext)
+                        crate::html::query_value(&ext)
                     )));
                 }
                 Err(BackendError::Validation(errors)) => errors,

@@ -178,21 +178,7 @@ impl Rig {
     }
 
     pub async fn queue(&self, max_attempts: u32) -> FaxJob {
-        self.store
-            .insert_send_job(
-                &NewSendJob {
-                    owner: "1001".into(),
-                    number: NUMBER.into(),
-                    document_path: self.document.display().to_string(),
-                    tiff_path: None,
-                    pages_total: 3,
-                    max_attempts,
-                    file_name: String::new(),
-                },
-                at(0),
-            )
-            .await
-            .expect("queue")
+        queue_job(&self.store, &self.document, NUMBER, max_attempts).await
     }
 
     /// One claim: the job goes as far as it can (sent, failed, or back in the queue).
@@ -241,4 +227,28 @@ where
 /// An instant given in Unix milliseconds, as these tests count.
 pub fn at(ms: i64) -> chrono::DateTime<chrono::Utc> {
     ringside::store::from_millis(ms)
+}
+
+/// Queues the 3-page `document` from 1001 to `number`, as sent at the start of the test clock.
+pub async fn queue_job(
+    store: &Store,
+    document: &std::path::Path,
+    number: &str,
+    max_attempts: u32,
+) -> FaxJob {
+    store
+        .insert_send_job(
+            &NewSendJob {
+                owner: "1001".into(),
+                number: number.into(),
+                document_path: document.display().to_string(),
+                tiff_path: None,
+                pages_total: 3,
+                max_attempts,
+                file_name: String::new(),
+            },
+            at(0),
+        )
+        .await
+        .expect("queue")
 }

@@ -3,6 +3,28 @@
 use std::time::Duration;
 
 use ringside::ari::simulator::{Continued, Simulator};
+use ringside::ari::{AriClient, connection};
+use ringside::flows::dispatch::{Engine, StasisHandler};
+use tokio_util::sync::CancellationToken;
+
+/// Runs `flow` as the `followme` route of an engine connected to `sim` through `client`,
+/// until the token is cancelled; returns once the app is connected.
+pub async fn run_followme_route(
+    sim: &Simulator,
+    client: AriClient,
+    flow: impl StasisHandler,
+    wait: Duration,
+) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+    let stop = CancellationToken::new();
+    let conn = connection::spawn(client.clone(), stop.clone());
+    let engine = Engine::builder(client).route("followme", flow).build();
+    let engine = tokio::spawn(engine.run(conn.items, stop.clone()));
+    assert!(
+        sim.wait_connected("ringside", wait).await,
+        "daemon connects"
+    );
+    (stop, engine)
+}
 
 /// Where `caller` was sent back into the dialplan, once it has left Stasis (within `wait`).
 pub async fn wait_continued(sim: &Simulator, caller: &str, wait: Duration) -> Continued {
