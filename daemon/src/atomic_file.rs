@@ -14,6 +14,26 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// A file operation on a user's file that failed: what was being done, where, and why. The
+/// cause is in the message, not a `source`, so chained printing does not repeat it.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {}: {error}", path.display())]
+pub struct FileError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    pub error: io::Error,
+}
+
+/// For `map_err`: the I/O error of `action` on `path`, as a [`FileError`].
+pub fn file_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> FileError {
+    let path = path.to_owned();
+    move |error| FileError {
+        action,
+        path,
+        error,
+    }
+}
+
 /// Whether a committed file must survive a power cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use ringside_portal::model::is_own_prompt_name;
 
-use crate::atomic_file::{AtomicFile, Durability, create_shared_dir};
+use crate::atomic_file::{AtomicFile, Durability, FileError, create_shared_dir, file_error};
 use crate::voicemail::greetings::Converter;
 
 /// Where users' prompts live, relative to Asterisk's sounds directory.
@@ -30,21 +30,13 @@ pub enum UserPromptError {
     Convert {
         reason: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("{action} {}: {error}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
 }
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> UserPromptError {
-    let path = path.to_owned();
-    move |error| UserPromptError::Io {
-        action,
-        path,
-        error,
-    }
+    let to_file_error = file_error(action, path);
+    move |error| UserPromptError::Io(to_file_error(error))
 }
 
 /// The users' prompt folders under one sounds directory.

@@ -470,7 +470,7 @@ impl PortalBackend {
                     UserPromptError::BadOwner(_) | UserPromptError::BadName(_) => {
                         BackendError::Rejected(err.to_string())
                     }
-                    UserPromptError::Io { .. } => BackendError::Internal(err.to_string()),
+                    UserPromptError::Io(_) => BackendError::Internal(err.to_string()),
                 })?;
             tracing::info!(owner = %owner, prompt = %name, "wakeup prompt uploaded from the portal");
             Ok(choice)

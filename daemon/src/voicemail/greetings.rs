@@ -10,7 +10,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::atomic_file::{AtomicFile, Durability};
+use crate::atomic_file::{AtomicFile, Durability, FileError, file_error};
 
 use super::greeting_rule::{self, Announcement, GreetingKind, GreetingSet, Reason};
 
@@ -62,21 +62,13 @@ pub enum GreetingError {
         input: PathBuf,
         reason: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("{action} {}: {error}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] FileError),
 }
 
 fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> GreetingError {
-    let path = path.to_owned();
-    move |error| GreetingError::Io {
-        action,
-        path,
-        error,
-    }
+    let to_file_error = file_error(action, path);
+    move |error| GreetingError::Io(to_file_error(error))
 }
 
 /// Turns any supported audio file into the 8 kHz mono 16-bit WAV Asterisk plays.

@@ -85,23 +85,17 @@ fn user_form<'a>(
     form
 }
 
-const ALL_WRITE: [(&str, &str); 8] = [
-    ("access_profile", "write"),
-    ("access_followme", "write"),
-    ("access_greetings", "write"),
-    ("access_wakeup", "write"),
-    ("access_fax", "write"),
-    ("access_voicemail", "write"),
-    ("access_call_handling", "write"),
-    ("access_calls", "write"),
-];
+/// Write access to every menu, as the form's fields.
+fn all_write() -> [(&'static str, &'static str); 8] {
+    ACCESS_FIELDS.map(|name| (name, "write"))
+}
 
 #[tokio::test]
 async fn admin_sets_followme_read_only_and_the_user_can_no_longer_save() {
     let app = TestApp::new();
     let admin = app.admin().await;
     let alice = app.alice().await;
-    let mut access = ALL_WRITE;
+    let mut access = all_write();
     access[1] = ("access_followme", "read");
     let form = user_form(&access, &[("portal_enabled", "on")]);
     let answer = app.post_form("/admin/users/201", &admin, &form).await;
@@ -138,7 +132,8 @@ async fn admin_disables_a_user_and_their_session_stops_working() {
     let app = TestApp::new();
     let admin = app.admin().await;
     let alice = app.alice().await;
-    let form = user_form(&ALL_WRITE, &[("portal_enabled", "on"), ("disabled", "on")]);
+    let access = all_write();
+    let form = user_form(&access, &[("portal_enabled", "on"), ("disabled", "on")]);
     app.post_form("/admin/users/201", &admin, &form).await;
     assert!(app.backend.lock().accounts["201"].user.disabled);
     assert_eq!(
@@ -151,7 +146,7 @@ async fn admin_disables_a_user_and_their_session_stops_working() {
 async fn edit_with_an_unknown_access_level_is_refused_per_field() {
     let app = TestApp::new();
     let admin = app.admin().await;
-    let mut access = ALL_WRITE;
+    let mut access = all_write();
     access[4] = ("access_fax", "admin");
     let answer = app
         .post_form("/admin/users/201", &admin, &user_form(&access, &[]))
@@ -164,8 +159,9 @@ async fn edit_with_an_unknown_access_level_is_refused_per_field() {
 async fn admin_cannot_disable_themselves() {
     let app = TestApp::new();
     let admin = app.admin().await;
+    let access = all_write();
     let form = user_form(
-        &ALL_WRITE,
+        &access,
         &[
             ("portal_enabled", "on"),
             ("is_admin", "on"),
@@ -186,7 +182,7 @@ async fn editing_an_unknown_user_answers_404() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        app.post_form("/admin/users/999", &admin, &user_form(&ALL_WRITE, &[]))
+        app.post_form("/admin/users/999", &admin, &user_form(&all_write(), &[]))
             .await
             .status,
         StatusCode::NOT_FOUND

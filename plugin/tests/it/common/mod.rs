@@ -273,16 +273,9 @@ impl TestApp {
             ("name", name),
             ("email", email.as_str()),
             ("portal_enabled", "on"),
-            ("access_profile", "write"),
-            ("access_followme", "write"),
-            ("access_greetings", "write"),
-            ("access_wakeup", "write"),
-            ("access_fax", "write"),
-            ("access_voicemail", "write"),
-            ("access_call_handling", "write"),
-            ("access_calls", "write"),
         ];
         fields.extend_from_slice(extra);
+        let fields = user_form(&fields);
         self.post_form(&format!("/admin/users/{extension}"), admin, &fields)
             .await
     }
