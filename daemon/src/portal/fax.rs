@@ -335,12 +335,7 @@ impl PortalBackend {
         id: FaxJobId,
         format: FaxFormat,
     ) -> BackendResult<Bytes> {
-        let job = self
-            .stored_job(id)
-            .await?
-            .filter(|j| j.direction == Direction::Sent)
-            .ok_or(BackendError::NotFound)?;
-        self.document_as(job, format).await
+        self.document_of(id, Direction::Sent, format).await
     }
 
     pub(super) async fn received_fax_document_impl(
@@ -348,10 +343,20 @@ impl PortalBackend {
         id: ReceivedFaxId,
         format: FaxFormat,
     ) -> BackendResult<Bytes> {
+        self.document_of(id, Direction::Received, format).await
+    }
+
+    /// Fax `id` in `format`, if it went in `direction` (another direction's id is not found).
+    async fn document_of(
+        &self,
+        id: i64,
+        direction: Direction,
+        format: FaxFormat,
+    ) -> BackendResult<Bytes> {
         let job = self
             .stored_job(id)
             .await?
-            .filter(|j| j.direction == Direction::Received)
+            .filter(|j| j.direction == direction)
             .ok_or(BackendError::NotFound)?;
         self.document_as(job, format).await
     }
@@ -518,31 +523,11 @@ mod tests {
         stored::FaxJob {
             id: 12,
             owner: "201".into(),
-            direction: Direction::Sent,
-            number: "5551234".into(),
-            state,
             document_path: Some("/data/fax/outgoing/abc.pdf".into()),
-            tiff_path: None,
-            pdf_path: None,
-            file_name: String::new(),
             pages_total: 3,
             pages_sent: 1,
             attempts,
-            max_attempts: 4,
-            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
-            fax_status: None,
-            fax_error: None,
-            fax_status_string: None,
-            remote_station_id: None,
-            caller_id: None,
-            error: None,
-            channel_id: None,
-            cancel_requested: false,
-            lease_owner: None,
-            lease_until: None,
-            created_at: chrono::DateTime::UNIX_EPOCH,
-            updated_at: chrono::DateTime::UNIX_EPOCH,
-            finished_at: None,
+            ..stored::FaxJob::example(state)
         }
     }
 

@@ -154,6 +154,43 @@ pub struct FaxJob {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+#[cfg(test)]
+impl FaxJob {
+    /// A sent fax of 1001's to 5551234 in `state`, never tried, held by nobody: what unit tests
+    /// change a field or two of.
+    pub(crate) fn example(state: JobState) -> FaxJob {
+        FaxJob {
+            id: 7,
+            owner: "1001".into(),
+            direction: Direction::Sent,
+            number: "5551234".into(),
+            state,
+            document_path: Some("/d/doc.pdf".into()),
+            tiff_path: None,
+            pdf_path: None,
+            file_name: String::new(),
+            pages_total: 0,
+            pages_sent: 0,
+            attempts: 0,
+            max_attempts: 4,
+            next_attempt_at: DateTime::UNIX_EPOCH,
+            fax_status: None,
+            fax_error: None,
+            fax_status_string: None,
+            remote_station_id: None,
+            caller_id: None,
+            error: None,
+            channel_id: None,
+            cancel_requested: false,
+            lease_owner: None,
+            lease_until: None,
+            created_at: DateTime::UNIX_EPOCH,
+            updated_at: DateTime::UNIX_EPOCH,
+            finished_at: None,
+        }
+    }
+}
+
 /// A fax to queue for sending.
 #[derive(Debug, Clone)]
 pub struct NewSendJob {

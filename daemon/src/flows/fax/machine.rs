@@ -321,7 +321,6 @@ fn non_empty<'a>(s: &'a str, fallback: &'a str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::fax::Direction;
 
     const DELAY: chrono::Duration = chrono::Duration::minutes(5);
 
@@ -332,33 +331,9 @@ mod tests {
 
     fn job(state: JobState) -> FaxJob {
         FaxJob {
-            id: 7,
-            owner: "1001".into(),
-            direction: Direction::Sent,
-            number: "5551234".into(),
-            state,
-            document_path: Some("/d/doc.pdf".into()),
-            tiff_path: None,
-            pdf_path: None,
-            file_name: String::new(),
-            pages_total: 0,
-            pages_sent: 0,
-            attempts: 0,
-            max_attempts: 4,
-            next_attempt_at: DateTime::UNIX_EPOCH,
-            fax_status: None,
-            fax_error: None,
-            fax_status_string: None,
-            remote_station_id: None,
-            caller_id: None,
-            error: None,
-            channel_id: None,
-            cancel_requested: false,
             lease_owner: Some("w".into()),
             lease_until: Some(now() + chrono::Duration::milliseconds(1)),
-            created_at: DateTime::UNIX_EPOCH,
-            updated_at: DateTime::UNIX_EPOCH,
-            finished_at: None,
+            ..FaxJob::example(state)
         }
     }
 
