@@ -35,6 +35,22 @@ async fn add_user(store: &Store, ext: &str) {
         .expect("user");
 }
 
+/// Runs `body` on every database with user 1001 in it.
+async fn with_user_1001<F, Fut>(body: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for_each_db(|store| {
+        let body = &body;
+        async move {
+            add_user(&store, "1001").await;
+            body(store).await;
+        }
+    })
+    .await;
+}
+
 async fn dnd_on(store: &Store, ext: &str) {
     store
         .update_call_handling(ext, |h| h.dnd = true)
@@ -44,8 +60,7 @@ async fn dnd_on(store: &Store, ext: &str) {
 
 #[tokio::test]
 async fn call_handling_round_trips_every_field() {
-    for_each_db(|store| async move {
-        add_user(&store, "1001").await;
+    with_user_1001(|store| async move {
         store
             .set_call_handling(&full_settings())
             .await
@@ -60,8 +75,7 @@ async fn call_handling_round_trips_every_field() {
 
 #[tokio::test]
 async fn user_without_call_handling_has_none() {
-    for_each_db(|store| async move {
-        add_user(&store, "1001").await;
+    with_user_1001(|store| async move {
         assert_eq!(store.call_handling("1001").await.expect("read"), None);
     })
     .await;
@@ -69,8 +83,7 @@ async fn user_without_call_handling_has_none() {
 
 #[tokio::test]
 async fn saving_again_replaces_the_settings() {
-    for_each_db(|store| async move {
-        add_user(&store, "1001").await;
+    with_user_1001(|store| async move {
         store
             .set_call_handling(&full_settings())
             .await
@@ -101,8 +114,7 @@ async fn call_handling_of_a_missing_user_is_not_found() {
 
 #[tokio::test]
 async fn update_refuses_a_forward_to_oneself_and_saves_nothing() {
-    for_each_db(|store| async move {
-        add_user(&store, "1001").await;
+    with_user_1001(|store| async move {
         let err = store
             .update_call_handling("1001", |h| h.forward_busy = Forward::to("1001"))
             .await
@@ -124,8 +136,7 @@ async fn update_refuses_a_forward_to_oneself_and_saves_nothing() {
 
 #[tokio::test]
 async fn deleting_the_user_deletes_the_call_handling() {
-    for_each_db(|store| async move {
-        add_user(&store, "1001").await;
+    with_user_1001(|store| async move {
         dnd_on(&store, "1001").await;
         store.delete_user("1001").await.expect("delete");
         assert!(store.all_call_handling().await.expect("list").is_empty());
@@ -160,8 +171,7 @@ async fn all_call_handling_lists_every_user_by_extension() {
 
 #[tokio::test]
 async fn stored_schedule_that_does_not_parse_is_reported_as_corrupt() {
-    for_each_db(|store| async move {
-        add_user(&store, "1001").await;
+    with_user_1001(|store| async move {
         dnd_on(&store, "1001").await;
         sqlx::query("UPDATE call_handling SET dnd_schedule = 'whenever' WHERE extension = $1")
             .bind("1001")
