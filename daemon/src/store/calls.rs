@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
+use super::params::{list, value_rows};
 use super::{Dialect, Store, StoreError, from_millis, to_millis};
 use crate::cdr::grouping::summarize;
 use crate::cdr::{Cdr, Direction, Disposition, Status};
@@ -511,30 +512,6 @@ const CALLS_PER_STATEMENT: usize = 80;
 /// Party rows per `INSERT` (5 values each).
 const PARTIES_PER_STATEMENT: usize = 200;
 
-/// `n` parameters counted from 1. SQLite gets anonymous `?`: it looks a numbered parameter
-/// up by name in a list as long as the statement's parameters, so binding numbered ones
-/// costs the square of their number.
-fn params(dialect: Dialect, n: usize) -> impl Iterator<Item = String> {
-    (1..=n).map(move |i| match dialect {
-        Dialect::Sqlite => "?".to_owned(),
-        Dialect::Postgres => format!("${i}"),
-    })
-}
-
-/// `(p1, p2), (p3, p4)`: `rows` groups of `columns` parameters.
-fn value_rows(dialect: Dialect, rows: usize, columns: usize) -> String {
-    let all: Vec<String> = params(dialect, rows * columns).collect();
-    all.chunks(columns.max(1))
-        .map(|row| format!("({})", row.join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `p1, p2, …` for an `IN` list.
-fn in_list(dialect: Dialect, n: usize) -> String {
-    params(dialect, n).collect::<Vec<_>>().join(", ")
-}
-
 /// Inserts the records whose key is not stored yet; answers the keys it inserted.
 async fn insert_new_cdrs(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -595,7 +572,7 @@ async fn summarize_calls(
     users: &HashSet<String>,
 ) -> Result<(), StoreError> {
     let is_user = |n: &str| users.contains(n);
-    let list = in_list(dialect, ids.len());
+    let ids_list = list(dialect, ids.len());
     let bind_ids = |sql: String| {
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for id in ids {
@@ -604,7 +581,7 @@ async fn summarize_calls(
         query
     };
     let mut records: std::collections::HashMap<String, Vec<Cdr>> = std::collections::HashMap::new();
-    for row in bind_ids(format!("SELECT * FROM cdrs WHERE call_id IN ({list})"))
+    for row in bind_ids(format!("SELECT * FROM cdrs WHERE call_id IN ({ids_list})"))
         .fetch_all(&mut **tx)
         .await?
     {
@@ -615,7 +592,7 @@ async fn summarize_calls(
             .push(cdr);
     }
     bind_ids(format!(
-        "DELETE FROM call_parties WHERE call_id IN ({list})"
+        "DELETE FROM call_parties WHERE call_id IN ({ids_list})"
     ))
     .execute(&mut **tx)
     .await?;
@@ -630,7 +607,7 @@ async fn summarize_calls(
     if !emptied.is_empty() {
         let mut query = sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM calls WHERE call_id IN ({})",
-            in_list(dialect, emptied.len())
+            list(dialect, emptied.len())
         )));
         for id in emptied {
             query = query.bind(id);
@@ -693,24 +670,4 @@ async fn summarize_calls(
         query.execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn value_rows_number_every_cell_once_row_after_row_on_postgres() {
-        assert_eq!(
-            value_rows(Dialect::Postgres, 2, 3),
-            "($1, $2, $3), ($4, $5, $6)"
-        );
-        assert_eq!(value_rows(Dialect::Postgres, 1, 1), "($1)");
-    }
-
-    #[test]
-    fn value_rows_are_anonymous_on_sqlite() {
-        assert_eq!(value_rows(Dialect::Sqlite, 2, 2), "(?, ?), (?, ?)");
-        assert_eq!(in_list(Dialect::Sqlite, 3), "?, ?, ?");
-    }
 }

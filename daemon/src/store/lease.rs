@@ -153,7 +153,7 @@ impl LeasedTable {
             None => String::new(),
         };
         let Self { table, holder, .. } = self;
-        let list = placeholders(next, holders.len());
+        let list = super::params::numbered(next, holders.len());
         let sql = format!("UPDATE {table} SET {set} WHERE {only}{holder} IN ({list})");
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for v in value.into_iter().chain(id) {
@@ -164,14 +164,6 @@ impl LeasedTable {
         }
         Ok(query.execute(executor).await?.rows_affected())
     }
-}
-
-/// `$first, $first+1, …` for `n` values.
-pub(super) fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
@@ -206,10 +198,5 @@ mod tests {
             sql.contains("(claimed_until IS NULL OR claimed_until < $3)"),
             "{sql}"
         );
-    }
-
-    #[test]
-    fn placeholders_number_on_from_the_first() {
-        assert_eq!(placeholders(3, 3), "$3, $4, $5");
     }
 }

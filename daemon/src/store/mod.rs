@@ -15,6 +15,7 @@ pub mod followme_rules;
 pub mod health;
 pub(crate) mod lease;
 pub mod maintenance;
+mod params;
 pub mod passwords;
 pub mod sessions;
 pub mod settings;

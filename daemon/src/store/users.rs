@@ -229,7 +229,7 @@ impl Store {
         }
         let sql = format!(
             "SELECT extension FROM users WHERE extension IN ({})",
-            super::lease::placeholders(1, numbers.len())
+            super::params::list(self.dialect(), numbers.len())
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for number in numbers {
