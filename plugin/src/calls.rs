@@ -69,10 +69,7 @@ fn plain(field: &str, v: &Option<String>) -> Result<Option<String>, PortalError>
     if v.is_empty() {
         return Ok(None);
     }
-    let ok = v.chars().count() <= 40
-        && v.chars()
-            .all(|c| c.is_alphanumeric() || " +*#.-@".contains(c));
-    if ok {
+    if crate::model::is_number_filter(v) {
         Ok(Some(v.to_owned()))
     } else {
         Err(bad(format!(

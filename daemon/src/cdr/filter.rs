@@ -127,10 +127,7 @@ pub fn parse_number(value: &str) -> Result<Option<String>, FilterError> {
     if v.is_empty() {
         return Ok(None);
     }
-    let ok = v.chars().count() <= 40
-        && v.chars()
-            .all(|c| c.is_alphanumeric() || " +*#.-@".contains(c));
-    if ok {
+    if ringside_portal::model::is_number_filter(v) {
         Ok(Some(v.to_owned()))
     } else {
         Err(FilterError::Number(v.to_owned()))

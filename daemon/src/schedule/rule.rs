@@ -53,19 +53,11 @@ impl WeekdaySet {
     }
 
     pub fn iter(self) -> impl Iterator<Item = Weekday> {
-        ALL_DAYS.into_iter().filter(move |d| self.contains(*d))
+        std::iter::successors(Some(Weekday::Mon), |d| Some(d.succ()))
+            .take(7)
+            .filter(move |d| self.contains(*d))
     }
 }
-
-const ALL_DAYS: [Weekday; 7] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-    Weekday::Sat,
-    Weekday::Sun,
-];
 
 fn day_name(d: Weekday) -> &'static str {
     match d {

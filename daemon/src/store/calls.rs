@@ -311,7 +311,7 @@ impl Store {
             }
         }
         if let Some(number) = &q.number {
-            // The filter's characters exclude LIKE's wildcards (`cdr::filter::parse_number`).
+            // The filter's characters exclude LIKE's wildcards (`ringside_portal::model::is_number_filter`).
             let p = next(&mut args, Arg::Text(format!("%{}%", number.to_lowercase())));
             sql.push_str(&format!(
                 " AND (c.caller LIKE {p} OR c.callee LIKE {p} OR LOWER(c.caller_name) LIKE {p})"

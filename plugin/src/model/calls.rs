@@ -9,6 +9,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
+/// Whether `number` (trimmed, not empty) may be a call-history number filter: digits,
+/// letters, spaces and `+ * # . - @`, at most 40 characters. None of SQL `LIKE`'s wildcards
+/// can pass, so the store may match it as a substring as it is.
+pub fn is_number_filter(number: &str) -> bool {
+    number.chars().count() <= 40
+        && number
+            .chars()
+            .all(|c| c.is_alphanumeric() || " +*#.-@".contains(c))
+}
+
 /// How a call ended, as users see it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -25,6 +25,7 @@ pub use call_handling::{
 pub use calls::{
     CallDetail, CallDirection, CallEntry, CallExportFormat, CallFile, CallRecord,
     CallRecordingInfo, CallStatus, CallViewer, CallsFilter, CallsPage, CallsQuery, ReplayRight,
+    is_number_filter,
 };
 pub use fax::{
     FaxDocument, FaxDocumentKind, FaxFormat, FaxJob, FaxJobId, FaxProgress, FaxState, FaxTransfer,
