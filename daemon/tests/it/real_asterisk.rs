@@ -491,13 +491,7 @@ async fn wakeups_due_when_the_daemon_is_killed_ring_once_each_after_a_restart() 
             .create_wakeup(&spec, &crate::wakeup_support::prompts(), chrono::Utc::now())
             .await
             .expect("wakeup");
-        // Due at this very instant, to the millisecond (rules speak in minutes).
-        sqlx::query("UPDATE wakeups SET next_fire_at = $1 WHERE id = $2")
-            .bind(due.timestamp_millis())
-            .bind(wakeup.id)
-            .execute(store.pool())
-            .await
-            .expect("due now");
+        crate::wakeup_support::make_due(&store, wakeup.id, due).await;
     }
 
     let kill_at = due + chrono::Duration::milliseconds(50);
