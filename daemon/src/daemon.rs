@@ -358,14 +358,14 @@ impl Daemon {
     }
 }
 
-/// Says at start when this host's Asterisk sounds lack the default wakeup prompt (it is in
-/// Asterisk's extra sounds, which many installs do not have): calls then play a tone.
+/// Says at start when this host's Asterisk sounds lack the default wakeup prompt (Ringside's
+/// own, which the package installs there when Asterisk is present): calls then play a tone.
 fn warn_if_default_prompt_missing(data_dir: &std::path::Path) {
     use crate::schedule::prompt::{DEFAULT_PROMPT, SoundDirs};
     if SoundDirs::standard(data_dir).has_sound_file(DEFAULT_PROMPT) == Some(false) {
         tracing::warn!(
             prompt = DEFAULT_PROMPT,
-            "the default wakeup prompt is not among this host's Asterisk sounds (it is in the extra sounds); wakeups without a prompt of their own will play a tone: install Asterisk's extra English sounds or give wakeups an uploaded prompt"
+            "the default wakeup prompt is not among this host's Asterisk sounds; wakeups without a prompt of their own will play a tone: install Ringside's /usr/share/ringside/sounds/*.wav into Asterisk's sounds under ringside/ or give wakeups an uploaded prompt"
         );
     }
 }

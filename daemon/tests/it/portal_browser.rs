@@ -212,8 +212,20 @@ async fn log_in(page: &Page, portal: &Portal, login: &str, password: &str) {
 /// A served portal with user 201 (Alice, `alice-secret`) and administrator `root`
 /// (`root-secret`), who is logged in on `page`.
 async fn alice_and_root_logged_in(page: &Page) -> Portal {
-    let mut portal = Portal::start();
+    users_and_root_logged_in(page, Portal::start(), &[]).await
+}
+
+/// `portal` served with user 201 (Alice, `alice-secret`), the `others` (extension, name,
+/// password) and administrator `root` (`root-secret`), who is logged in on `page`.
+async fn users_and_root_logged_in(
+    page: &Page,
+    mut portal: Portal,
+    others: &[(&str, &str, &str)],
+) -> Portal {
     portal.add_user("201", "Alice Example", "alice-secret");
+    for (ext, name, password) in others {
+        portal.add_user(ext, name, password);
+    }
     portal.add_admin("root", "root-secret");
     portal.serve().await;
     log_in(page, &portal, "root", "root-secret").await;
@@ -673,6 +685,163 @@ async fn user_chooses_a_time_zone_and_sees_the_next_wakeup_in_it() {
         .expect("next call cell");
     assert!(next.contains("06:30 JST"), "next call shown: {next}");
     shoot(&page, "wakeups-own-zone").await;
+}
+
+/// Front desk 201 (Alice) logged in on `page`, after the administrator ticked "Wakeup calls
+/// for other extensions" on 201's page; guest 202 (Bob) is another user.
+async fn front_desk_granted_by_the_admin(page: &Page, portal: Portal) -> Portal {
+    let portal =
+        users_and_root_logged_in(page, portal, &[("202", "Bob Example", "bob-secret")]).await;
+    page.goto(&portal.url("/admin/users/201"))
+        .await
+        .expect("edit user");
+    page.set_checked("#wakeup_others", true)
+        .await
+        .expect("grant wakeups for others");
+    page.click_and_wait("#save-user").await.expect("save user");
+    log_out(page).await;
+    log_in(page, &portal, "201", "alice-secret").await;
+    portal
+}
+
+/// The front desk schedules wakeup `name` at 06:30 for `member` alone, ticking it in the
+/// member picker and unticking its own extension (ticked on a new form); returns its id.
+async fn schedule_with_the_member_picker(
+    page: &Page,
+    portal: &Portal,
+    name: &str,
+    member: &str,
+) -> i64 {
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    page.fill("#name", name).await.expect("name");
+    page.fill("#time", "06:30").await.expect("time");
+    page.set_checked("#member-201", false)
+        .await
+        .expect("untick own extension");
+    page.set_checked(&format!("#member-{member}"), true)
+        .await
+        .expect("tick the member");
+    page.click_and_wait("#save-wakeup").await.expect("save");
+    let url = page.url().await.expect("url");
+    assert!(
+        url.contains("done=created"),
+        "saved: {url} {}",
+        page.text("main").await.unwrap_or_default()
+    );
+    let row = page
+        .eval("document.querySelector('#wakeups tbody tr').id")
+        .await
+        .expect("row id");
+    let id = row
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("wakeup-");
+    id.parse()
+        .unwrap_or_else(|_| panic!("wakeup row id: {row}"))
+}
+
+#[tokio::test]
+async fn front_desk_granted_by_the_admin_wakes_another_extension_picked_from_the_members() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let portal = front_desk_granted_by_the_admin(&page, Portal::start()).await;
+
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    let bob = page
+        .text("#member-picker")
+        .await
+        .expect("a member picker, not only a text box");
+    assert!(bob.contains("202 Bob Example"), "{bob}");
+    shoot(&page, "wakeup-member-picker").await;
+    let id = schedule_with_the_member_picker(&page, &portal, "Room 202", "202").await;
+
+    let list = page.text("#wakeups").await.expect("wakeup list");
+    assert!(list.contains("Room 202"), "{list}");
+    page.goto(&portal.url(&format!("/wakeups/{id}")))
+        .await
+        .expect("open the wakeup");
+    let ticked = page
+        .eval("[...document.querySelectorAll('#member-picker input:checked')].map(i => i.value)")
+        .await
+        .expect("ticked members");
+    assert_eq!(ticked, serde_json::json!(["202"]));
+    assert_eq!(value_of(&page, "#members").await, "");
+}
+
+/// The guest's phone answers and the guest presses 2: the front desk's outcomes page lists
+/// the call under the wakeup, with the guest's extension and "dismissed".
+#[tokio::test]
+async fn front_desk_sees_the_outcome_of_a_wakeup_it_scheduled_for_another_extension() {
+    use ringside::ari::simulator::Script;
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let sim = Simulator::start_default().await.expect("ARI simulator");
+    sim.phone("202", Script::answer_after_ms(200).then_press("2", 500));
+    let portal =
+        front_desk_granted_by_the_admin(&page, Portal::with_ari(sim.base_url(), None)).await;
+    let id = schedule_with_the_member_picker(&page, &portal, "Room 202", "202").await;
+    // 06:30 comes now.
+    let store = ringside::store::Store::connect(&format!(
+        "sqlite://{}",
+        portal.data_dir.path().join("ringside.db").display()
+    ))
+    .await
+    .expect("store");
+    crate::wakeup_support::make_due(&store, id, chrono::Utc::now()).await;
+
+    page.click_and_wait("#wakeup-outcomes")
+        .await
+        .expect("outcomes link");
+    assert_at(&page, "/wakeups/outcomes").await;
+    let row = format!("#outcomes-{id} tbody tr");
+    assert!(
+        reload_until(&page, &portal, "/wakeups/outcomes", &row).await,
+        "no call listed: {}\n{}",
+        page.text("main").await.unwrap_or_default(),
+        portal.serve_log()
+    );
+    let call = page.text(&row).await.expect("call row");
+    assert!(call.contains("202") && call.contains("dismissed"), "{call}");
+    shoot(&page, "wakeup-outcomes").await;
+    sim.shutdown();
+}
+
+#[tokio::test]
+async fn user_without_the_grant_can_wake_only_their_own_extension() {
+    let Some((_browser, page)) = open_browser().await else {
+        return;
+    };
+    let mut portal = Portal::start();
+    portal.add_user("201", "Alice Example", "alice-secret");
+    portal.add_user("202", "Bob Example", "bob-secret");
+    portal.serve().await;
+    log_in(&page, &portal, "201", "alice-secret").await;
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    assert!(!page.exists("#wakeup-outcomes").await.expect("query"));
+    page.goto(&portal.url("/wakeups/new"))
+        .await
+        .expect("new wakeup");
+    assert!(!page.exists("#member-picker").await.expect("query"));
+    assert_eq!(value_of(&page, "#members").await, "201");
+    page.fill("#name", "Bob's alarm").await.expect("name");
+    page.fill("#time", "06:30").await.expect("time");
+    page.fill("#members", "202").await.expect("members");
+    page.click_and_wait("#save-wakeup").await.expect("save");
+    let refused = page.text("#members-error").await.expect("members message");
+    assert!(
+        refused.contains("\"202\" is not an extension you may call"),
+        "{refused}"
+    );
+
+    page.goto(&portal.url("/wakeups")).await.expect("wakeups");
+    assert!(page.exists("#no-wakeups").await.expect("query"));
 }
 
 #[tokio::test]

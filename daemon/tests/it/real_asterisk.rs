@@ -491,13 +491,7 @@ async fn wakeups_due_when_the_daemon_is_killed_ring_once_each_after_a_restart() 
             .create_wakeup(&spec, &crate::wakeup_support::prompts(), chrono::Utc::now())
             .await
             .expect("wakeup");
-        // Due at this very instant, to the millisecond (rules speak in minutes).
-        sqlx::query("UPDATE wakeups SET next_fire_at = $1 WHERE id = $2")
-            .bind(due.timestamp_millis())
-            .bind(wakeup.id)
-            .execute(store.pool())
-            .await
-            .expect("due now");
+        crate::wakeup_support::make_due(&store, wakeup.id, due).await;
     }
 
     let kill_at = due + chrono::Duration::milliseconds(50);
@@ -529,6 +523,163 @@ async fn wakeups_due_when_the_daemon_is_killed_ring_once_each_after_a_restart() 
     assert!(
         calls.values().all(|&n| n == 1),
         "a wakeup called twice: {calls:?}"
+    );
+}
+
+/// `ringside serve` on this Asterisk with one user, `guest`, whose phone is
+/// `Local/<guest>@test-phones`, and the store it schedules that guest's wakeups from.
+struct WakeupRig {
+    dir: tempfile::TempDir,
+    store: ringside::store::Store,
+    guest: String,
+    _serve: Serve,
+}
+
+impl WakeupRig {
+    async fn start(url: &str, guest: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path();
+        assert!(common::cli::ringside(data, &["user", "add", guest, "--name", "Guest"], None).ok());
+        let store = ringside::store::Store::connect(&format!(
+            "sqlite://{}",
+            data.join("ringside.db").display()
+        ))
+        .await
+        .expect("store");
+        let serve = start_serve(url, data).await;
+        Self {
+            dir,
+            store,
+            guest: guest.to_owned(),
+            _serve: serve,
+        }
+    }
+
+    /// Schedules a wakeup (tomorrow, no retries) for the guest that plays `prompt`.
+    async fn wakeup(&self, prompt: &str) -> i64 {
+        let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+        let mut spec = crate::wakeup_support::spec(
+            &self.guest,
+            &format!("once {}", tomorrow.format("%Y-%m-%d %H:%M")),
+            "UTC",
+        );
+        spec.prompt = prompt.to_owned();
+        spec.retries = 0;
+        self.store
+            .create_wakeup(&spec, &crate::wakeup_support::prompts(), chrono::Utc::now())
+            .await
+            .expect("wakeup scheduled")
+            .id
+    }
+
+    /// Makes wakeup `id` due now and returns its call once it has ended.
+    async fn call_now(&self, id: i64) -> ringside::store::wakeups::Attempt {
+        crate::wakeup_support::make_due(&self.store, id, chrono::Utc::now()).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let history = self
+                .store
+                .wakeup_history(None, id, 10)
+                .await
+                .expect("history");
+            if let Some(ended) = history.into_iter().find(|a| a.outcome.is_some()) {
+                return ended;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the wakeup call did not end: {}",
+                self.serve_log()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn serve_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+}
+
+/// The operator's converted prompt of a wakeup is deleted after the wakeup was scheduled.
+/// Asterisk cannot play it; the guest hears the fallback tone instead, and the snooze key
+/// pressed 4 s after answering still counts: the call ends snoozed, not hung up at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wakeup_whose_prompt_is_missing_plays_a_tone_and_hears_the_snooze_key() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let rig = WakeupRig::start(&url, "2011").await;
+    let prompt = rig.dir.path().join("hotel-morning");
+    let file = prompt.with_extension("wav");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../dialplan/sounds/ringside/wakeup-call.wav"
+        ),
+        &file,
+    )
+    .expect("converted prompt");
+    let id = rig.wakeup(&prompt.display().to_string()).await;
+    std::fs::remove_file(&file).expect("prompt deleted");
+
+    let call = rig.call_now(id).await;
+    assert_eq!(
+        call.outcome,
+        Some(ringside::schedule::Outcome::Snoozed),
+        "{call:?}\n{}",
+        rig.serve_log()
+    );
+    assert!(call.detail.contains("a tone played instead"), "{call:?}");
+    let lasted = call.ended_at.expect("ended") - call.started_at;
+    assert!(lasted >= chrono::Duration::seconds(4), "{call:?}");
+}
+
+/// Ringside's own default prompt, installed in this Asterisk's sounds the way the package
+/// installs it, plays through to its end (about 6.7 s) and starts again; the guest presses 1
+/// after 8 s and the call ends snoozed, without the fallback tone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_wakeup_prompt_plays_through_on_this_asterisk() {
+    let Some(url) = ari_url() else { return };
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let observer = Observer::start(&url).await;
+    let rig = WakeupRig::start(&url, "2012").await;
+    let id = rig.wakeup(ringside::schedule::prompt::DEFAULT_PROMPT).await;
+
+    let call = rig.call_now(id).await;
+    assert_eq!(
+        call.outcome,
+        Some(ringside::schedule::Outcome::Snoozed),
+        "{call:?}\n{}",
+        rig.serve_log()
+    );
+    assert_eq!(call.detail, "pressed 1");
+    let media = format!("sound:{}", ringside::schedule::prompt::DEFAULT_PROMPT);
+    let at = |e: &Value| {
+        chrono::DateTime::parse_from_str(
+            e["timestamp"].as_str().unwrap_or_default(),
+            "%Y-%m-%dT%H:%M:%S%.3f%z",
+        )
+        .expect("event time")
+    };
+    let first_play = |kind: &'static str| {
+        let media = media.clone();
+        move |e: &Value| {
+            e["type"] == kind
+                && e["playback"]["media_uri"] == media.as_str()
+                && e["playback"]["id"]
+                    .as_str()
+                    .is_some_and(|id| id.ends_with("-play-1"))
+        }
+    };
+    let started = observer
+        .wait_for("the prompt starts", first_play("PlaybackStarted"))
+        .await;
+    let finished = observer
+        .wait_for("the prompt ends", first_play("PlaybackFinished"))
+        .await;
+    assert_eq!(finished["playback"]["state"], "done", "{finished}");
+    let played = at(&finished) - at(&started);
+    assert!(
+        played >= chrono::Duration::seconds(6),
+        "played {played} of the prompt"
     );
 }
 

@@ -346,7 +346,7 @@ fn wakeup_prompt(sounds: &SoundDirs, data_dir: &Path) -> Item {
                 "the default prompt {DEFAULT_PROMPT} is not among the sounds (wakeups without a prompt of their own would play a tone)"
             ),
             format!(
-                "install Asterisk's extra English sounds, or convert a recording to {} with `ringside convert`",
+                "install Ringside's /usr/share/ringside/sounds/*.wav into Asterisk's sounds under ringside/, or convert a recording to {} with `ringside convert`",
                 data_dir
                     .join("prompts")
                     .join(format!("{DEFAULT_PROMPT}.wav"))

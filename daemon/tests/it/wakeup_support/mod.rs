@@ -38,6 +38,16 @@ pub async fn add_users(store: &Store, extensions: &[&str]) {
     }
 }
 
+/// Makes wakeup `id` due at `at`, to the millisecond (rules speak in minutes).
+pub async fn make_due(store: &Store, id: i64, at: DateTime<Utc>) {
+    sqlx::query("UPDATE wakeups SET next_fire_at = $1 WHERE id = $2")
+        .bind(at.timestamp_millis())
+        .bind(id)
+        .execute(store.pool())
+        .await
+        .expect("wakeup made due");
+}
+
 pub fn prompts() -> SoundDirs {
     SoundDirs::default()
 }
