@@ -105,7 +105,26 @@ impl ToNarrowband {
 
     /// Feeds input frames and appends whatever output is ready to `out`.
     pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        self.frames_in += input.len() as u64;
+        self.push_after_front(input, input.len(), out);
+    }
+
+    /// Takes the first half-band stage out so that it can run on another thread, ahead of the
+    /// rest; `None` when the rate needs no half-band stage. Its state goes with it, so a split
+    /// in the middle of a stream changes nothing: from then on, feed the front's output (its
+    /// `finish` tail included) to [`ToNarrowband::push_after_front`] and the result is the same,
+    /// sample for sample, as pushing the input here.
+    pub fn split_front(&mut self) -> Option<FrontHalfBand> {
+        if self.halvers.is_empty() {
+            return None;
+        }
+        self.halved.remove(0);
+        Some(FrontHalfBand(self.halvers.remove(0)))
+    }
+
+    /// Feeds what the split-off front made of `input_frames` input frames (the front's tail:
+    /// 0), or, before any split, the input itself.
+    pub fn push_after_front(&mut self, input: &[f32], input_frames: usize, out: &mut Vec<f32>) {
+        self.frames_in += input_frames as u64;
         let mut input = input;
         for (halver, halved) in self.halvers.iter_mut().zip(self.halved.iter_mut()) {
             halved.clear();
@@ -214,6 +233,22 @@ impl FftStage {
         let take = available.min(limit) as usize;
         out.extend_from_slice(&self.scratch[skip..skip + take]);
         take as u64
+    }
+}
+
+/// The first half-band stage of a [`ToNarrowband`], split off by
+/// [`ToNarrowband::split_front`].
+pub struct FrontHalfBand(HalfBand);
+
+impl FrontHalfBand {
+    /// Feeds input frames and appends the half-rate output that is ready to `out`.
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        self.0.push(input, out);
+    }
+
+    /// Appends the outputs still owed for the input seen, as if it were followed by silence.
+    pub fn finish(&mut self, out: &mut Vec<f32>) {
+        self.0.finish(out);
     }
 }
 
@@ -442,6 +477,38 @@ mod tests {
             let folded = f64::from(rate) / 2.0 - 4000.0;
             assert!(gain(rate, folded).abs() < 1e-5, "{rate} Hz: {folded} Hz");
         }
+    }
+
+    #[test]
+    fn splitting_off_the_first_stage_mid_stream_changes_no_sample() {
+        let input: Vec<f32> = (0..30000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
+        for rate in [22050, 44100, 48000, 96000] {
+            let whole = convert(rate, &input, 4096);
+            let mut r = ToNarrowband::new(rate).expect("valid rate");
+            let mut out = Vec::new();
+            let (before, after) = input.split_at(5000);
+            r.push(before, &mut out);
+            let mut front = r.split_front().expect("a half-band stage");
+            let mut halved = Vec::new();
+            for chunk in after.chunks(4096) {
+                halved.clear();
+                front.push(chunk, &mut halved);
+                r.push_after_front(&halved, chunk.len(), &mut out);
+            }
+            halved.clear();
+            front.finish(&mut halved);
+            r.push_after_front(&halved, 0, &mut out);
+            r.finish(&mut out);
+            assert_eq!(out, whole, "{rate} Hz");
+        }
+        assert!(
+            ToNarrowband::new(16000)
+                .expect("valid")
+                .split_front()
+                .is_none()
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::resample::{OUTPUT_RATE, ToNarrowband};
+use super::resample::{FrontHalfBand, OUTPUT_RATE, ToNarrowband};
 use super::sink::OutputFile;
 pub use super::sink::OutputFormat;
 use super::sniff::{self, ACCEPTED, InputKind, Unrecognised};
@@ -221,21 +221,34 @@ pub fn transcode_file(
             Ok(())
         }
     };
-    let mut reader = BlockReader {
-        path: &path,
-        description: &info.description,
-        max_bytes: opts.max_input_bytes,
-        max_duration: opts.max_duration,
-        max_frames,
-        frames_in: 0,
+    // When decoding is cheap (PCM read straight from a WAV) the resampler's first half-band
+    // stage, its busiest, runs on the decoding side, so a second thread takes a fair share of
+    // the work; after an MP3 decoder the decoding side is the busier already. Where the stage
+    // runs changes no sample.
+    let front = match opts.threads {
+        Threads::One => None,
+        Threads::Auto | Threads::Two if source.decodes_cheaply() => resampler.split_front(),
+        Threads::Auto | Threads::Two => None,
+    };
+    let mut decoding = Decoding {
+        source: source.as_mut(),
+        reader: BlockReader {
+            path: &path,
+            description: &info.description,
+            max_bytes: opts.max_input_bytes,
+            max_duration: opts.max_duration,
+            max_frames,
+            frames_in: 0,
+        },
+        front,
+        decoded: Vec::with_capacity(BLOCK_FRAMES * 2),
     };
     let frames_in = pump(
-        source.as_mut(),
-        &mut reader,
+        &mut decoding,
         inline_frames(opts.threads, &info),
         &mut |block| {
             narrow.clear();
-            resampler.push(block, &mut narrow);
+            resampler.push_after_front(&block.samples, block.frames, &mut narrow);
             push_out(&narrow, &mut pcm)
         },
     )?;
@@ -367,52 +380,91 @@ impl BlockReader<'_> {
     }
 }
 
-/// Decodes `source` block by block into `consume` (resampling and writing); returns the
+/// What the decoding side hands over: a block ready for the rest of the resampler, and how
+/// many input frames it stands for (they differ when the first half-band stage ran first).
+struct Block {
+    samples: Vec<f32>,
+    frames: usize,
+}
+
+/// The decoding side: the source, the limits, and the resampler's first half-band stage when
+/// it runs here (see [`transcode_file`]).
+struct Decoding<'a> {
+    source: &'a mut dyn MonoSource,
+    reader: BlockReader<'a>,
+    front: Option<FrontHalfBand>,
+    decoded: Vec<f32>,
+}
+
+impl Decoding<'_> {
+    /// Refills `block` with the next block; returns whether more may follow.
+    fn next(&mut self, block: &mut Block) -> Result<bool, TranscodeError> {
+        let Some(front) = self.front.as_mut() else {
+            let more = self.reader.fill(self.source, &mut block.samples)?;
+            block.frames = block.samples.len();
+            return Ok(more);
+        };
+        block.samples.clear();
+        let more = self.reader.fill(self.source, &mut self.decoded)?;
+        front.push(&self.decoded, &mut block.samples);
+        block.frames = self.decoded.len();
+        if !more {
+            // The front's tail goes with the last block: the rest of the resampler streams,
+            // so where the blocks are cut does not change its output.
+            front.finish(&mut block.samples);
+        }
+        Ok(more)
+    }
+}
+
+/// Decodes block by block into `consume` (the rest of the resampler, and writing); returns the
 /// frames decoded. The first `inline_frames` are decoded on the calling thread, the rest on a
 /// second thread that overlaps decoding with `consume`.
 fn pump(
-    source: &mut dyn MonoSource,
-    reader: &mut BlockReader<'_>,
+    decoding: &mut Decoding<'_>,
     inline_frames: u64,
-    consume: &mut dyn FnMut(&[f32]) -> Result<(), TranscodeError>,
+    consume: &mut dyn FnMut(&Block) -> Result<(), TranscodeError>,
 ) -> Result<u64, TranscodeError> {
-    let mut block = Vec::with_capacity(BLOCK_FRAMES * 2);
+    let mut block = Block {
+        samples: Vec::with_capacity(BLOCK_FRAMES * 2),
+        frames: 0,
+    };
     let mut more = true;
-    while more && reader.frames_in < inline_frames {
-        more = reader.fill(source, &mut block)?;
-        if !block.is_empty() {
+    while more && decoding.reader.frames_in < inline_frames {
+        more = decoding.next(&mut block)?;
+        if !block.samples.is_empty() || block.frames > 0 {
             consume(&block)?;
         }
     }
     if more {
-        pipelined(source, reader, consume, block)?;
+        pipelined(decoding, consume, block)?;
     }
-    Ok(reader.frames_in)
+    Ok(decoding.reader.frames_in)
 }
 
 /// The rest of the input with decoding on a scoped thread: full blocks go to `consume` over a
 /// bounded channel, spent ones come back for reuse, so memory stays flat.
 fn pipelined(
-    source: &mut dyn MonoSource,
-    reader: &mut BlockReader<'_>,
-    consume: &mut dyn FnMut(&[f32]) -> Result<(), TranscodeError>,
-    spare: Vec<f32>,
+    decoding: &mut Decoding<'_>,
+    consume: &mut dyn FnMut(&Block) -> Result<(), TranscodeError>,
+    spare: Block,
 ) -> Result<(), TranscodeError> {
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<f32>>(PIPELINE_DEPTH);
-    let (empty_tx, empty_rx) = mpsc::channel::<Vec<f32>>();
+    let (full_tx, full_rx) = mpsc::sync_channel::<Block>(PIPELINE_DEPTH);
+    let (empty_tx, empty_rx) = mpsc::channel::<Block>();
     // Cannot fail: the receiver is alive.
     let _ = empty_tx.send(spare);
-    let path = reader.path;
-    let description = reader.description;
+    let path = decoding.reader.path;
+    let description = decoding.reader.description;
     let (decoded, written) = std::thread::scope(|scope| {
         let decoder = scope.spawn(move || -> Result<(), TranscodeError> {
             let mut more = true;
             while more {
-                let mut block = empty_rx
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BLOCK_FRAMES * 2));
-                more = reader.fill(source, &mut block)?;
-                if !block.is_empty() && full_tx.send(block).is_err() {
+                let mut block = empty_rx.try_recv().unwrap_or_else(|_| Block {
+                    samples: Vec::with_capacity(BLOCK_FRAMES * 2),
+                    frames: 0,
+                });
+                more = decoding.next(&mut block)?;
+                if (!block.samples.is_empty() || block.frames > 0) && full_tx.send(block).is_err() {
                     // `consume` failed; its error is the one to report.
                     break;
                 }
@@ -752,31 +804,43 @@ mod tests {
         }
     }
 
-    /// Runs `source` through `pump`, recording each block; `fail_at` makes that block's
-    /// consumer fail.
+    /// A block's samples and the input frames it stands for.
+    type Handed = (Vec<f32>, usize);
+
+    /// Runs `source` through `pump`, recording each block handed over; `front` runs the first
+    /// half-band stage of a 44.1 kHz resampler on the decoding side; `fail_at` makes that
+    /// block's consumer fail.
     fn run(
         mut source: Scripted,
         inline: u64,
+        front: bool,
         fail_at: Option<usize>,
-    ) -> (Result<u64, TranscodeError>, Vec<Vec<f32>>) {
-        let path = Path::new("in.mp3");
-        let mut reader = BlockReader {
-            path,
-            description: "test input",
-            max_bytes: 1 << 30,
-            max_duration: Duration::from_secs(3600),
-            max_frames: 1e12,
-            frames_in: 0,
+    ) -> (Result<u64, TranscodeError>, Vec<Handed>) {
+        let mut decoding = Decoding {
+            source: &mut source,
+            reader: BlockReader {
+                path: Path::new("in.mp3"),
+                description: "test input",
+                max_bytes: 1 << 30,
+                max_duration: Duration::from_secs(3600),
+                max_frames: 1e12,
+                frames_in: 0,
+            },
+            front: front
+                .then(|| ToNarrowband::new(44_100).ok()?.split_front())
+                .flatten(),
+            decoded: Vec::new(),
         };
+        assert_eq!(decoding.front.is_some(), front);
         let mut blocks = Vec::new();
-        let result = pump(&mut source, &mut reader, inline, &mut |block| {
+        let result = pump(&mut decoding, inline, &mut |block| {
             if fail_at == Some(blocks.len()) {
                 return Err(TranscodeError::Write {
                     path: PathBuf::from("out.wav"),
                     source: io::Error::other("disk full"),
                 });
             }
-            blocks.push(block.to_vec());
+            blocks.push((block.samples.clone(), block.frames));
             Ok(())
         });
         (result, blocks)
@@ -784,21 +848,25 @@ mod tests {
 
     #[test]
     fn a_decoding_thread_delivers_the_same_blocks_as_one_thread() {
-        let (one, single) = run(Scripted::new(100, End::Clean), u64::MAX, None);
-        let (two, piped) = run(Scripted::new(100, End::Clean), 0, None);
-        let (switched, mixed) = run(Scripted::new(100, End::Clean), 44_100, None);
-        assert_eq!(one.expect("one thread"), 115_200);
-        assert_eq!(two.expect("two threads"), 115_200);
-        assert_eq!(switched.expect("switched"), 115_200);
-        assert!(single.len() > 10, "{} blocks", single.len());
-        assert_eq!(piped, single);
-        assert_eq!(mixed, single);
+        for front in [false, true] {
+            let (one, single) = run(Scripted::new(100, End::Clean), u64::MAX, front, None);
+            let (two, piped) = run(Scripted::new(100, End::Clean), 0, front, None);
+            let (switched, mixed) = run(Scripted::new(100, End::Clean), 44_100, front, None);
+            assert_eq!(one.expect("one thread"), 115_200);
+            assert_eq!(two.expect("two threads"), 115_200);
+            assert_eq!(switched.expect("switched"), 115_200);
+            assert!(single.len() > 10, "{} blocks", single.len());
+            let frames: usize = single.iter().map(|(_, frames)| frames).sum();
+            assert_eq!(frames, 115_200);
+            assert_eq!(piped, single, "front stage on the decoding side: {front}");
+            assert_eq!(mixed, single, "front stage on the decoding side: {front}");
+        }
     }
 
     #[test]
     fn damaged_input_found_on_the_decoding_thread_reports_what_one_thread_reports() {
-        let (one, _) = run(Scripted::new(30, End::Damaged), u64::MAX, None);
-        let (two, _) = run(Scripted::new(30, End::Damaged), 0, None);
+        let (one, _) = run(Scripted::new(30, End::Damaged), u64::MAX, false, None);
+        let (two, _) = run(Scripted::new(30, End::Damaged), 0, true, None);
         let one = one.expect_err("damaged").to_string();
         assert_eq!(two.expect_err("damaged").to_string(), one);
         assert!(
@@ -810,7 +878,7 @@ mod tests {
     #[test]
     fn a_panicking_decoder_becomes_a_damaged_input_error_on_either_thread() {
         for inline in [u64::MAX, 0] {
-            let (result, _) = run(Scripted::new(30, End::Panic), inline, None);
+            let (result, _) = run(Scripted::new(30, End::Panic), inline, false, None);
             let err = result.expect_err("must fail");
             assert!(
                 matches!(&err, TranscodeError::Malformed { detail, .. }
@@ -823,7 +891,7 @@ mod tests {
     #[test]
     fn a_write_failure_stops_the_decoding_thread_and_is_the_error_reported() {
         for end in [End::Clean, End::Damaged] {
-            let (result, blocks) = run(Scripted::new(200, end), 0, Some(3));
+            let (result, blocks) = run(Scripted::new(200, end), 0, false, Some(3));
             let err = result.expect_err("must fail");
             assert!(err.to_string().contains("disk full"), "{err}");
             assert_eq!(blocks.len(), 3);
