@@ -105,25 +105,32 @@ impl ToNarrowband {
 
     /// Feeds input frames and appends whatever output is ready to `out`.
     pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        self.push_after_front(input, input.len(), out);
+        self.push_after_half_bands(input, input.len(), out);
     }
 
-    /// Takes the first half-band stage out so that it can run on another thread, ahead of the
-    /// rest; `None` when the rate needs no half-band stage. Its state goes with it, so a split
-    /// in the middle of a stream changes nothing: from then on, feed the front's output (its
-    /// `finish` tail included) to [`ToNarrowband::push_after_front`] and the result is the same,
-    /// sample for sample, as pushing the input here.
-    pub fn split_front(&mut self) -> Option<FrontHalfBand> {
+    /// Takes the half-band stages out so that they can run on another thread, ahead of the
+    /// FFT stage; `None` when the rate needs none. Their state goes with them, so a split in
+    /// the middle of a stream changes nothing: from then on, feed what they make (their
+    /// `finish` tail included) to [`ToNarrowband::push_after_half_bands`] and the result is the
+    /// same, sample for sample, as pushing the input here.
+    pub fn split_half_bands(&mut self) -> Option<HalfBandStages> {
         if self.halvers.is_empty() {
             return None;
         }
-        self.halved.remove(0);
-        Some(FrontHalfBand(self.halvers.remove(0)))
+        Some(HalfBandStages {
+            stages: std::mem::take(&mut self.halvers),
+            halved: std::mem::take(&mut self.halved),
+        })
     }
 
-    /// Feeds what the split-off front made of `input_frames` input frames (the front's tail:
-    /// 0), or, before any split, the input itself.
-    pub fn push_after_front(&mut self, input: &[f32], input_frames: usize, out: &mut Vec<f32>) {
+    /// Feeds what the split-off half-band stages made of `input_frames` input frames (of
+    /// their tail: 0), or, before any split, the input itself.
+    pub fn push_after_half_bands(
+        &mut self,
+        input: &[f32],
+        input_frames: usize,
+        out: &mut Vec<f32>,
+    ) {
         self.frames_in += input_frames as u64;
         let mut input = input;
         for (halver, halved) in self.halvers.iter_mut().zip(self.halved.iter_mut()) {
@@ -236,19 +243,46 @@ impl FftStage {
     }
 }
 
-/// The first half-band stage of a [`ToNarrowband`], split off by
-/// [`ToNarrowband::split_front`].
-pub struct FrontHalfBand(HalfBand);
+/// The half-band stages of a [`ToNarrowband`], split off by
+/// [`ToNarrowband::split_half_bands`].
+pub struct HalfBandStages {
+    stages: Vec<HalfBand>,
+    /// Output of each stage, reused between calls.
+    halved: Vec<Vec<f32>>,
+}
 
-impl FrontHalfBand {
-    /// Feeds input frames and appends the half-rate output that is ready to `out`.
+impl HalfBandStages {
+    /// Feeds input frames and appends what the last stage has ready to `out`.
     pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        self.0.push(input, out);
+        let Some((last, first)) = self.stages.split_last_mut() else {
+            out.extend_from_slice(input);
+            return;
+        };
+        let mut input = input;
+        for (halver, halved) in first.iter_mut().zip(self.halved.iter_mut()) {
+            halved.clear();
+            halver.push(input, halved);
+            input = halved;
+        }
+        last.push(input, out);
     }
 
-    /// Appends the outputs still owed for the input seen, as if it were followed by silence.
+    /// Appends the outputs still owed for the input seen, as if it were followed by silence:
+    /// each stage's tail goes through the stages after it, as in [`ToNarrowband::finish`].
     pub fn finish(&mut self, out: &mut Vec<f32>) {
-        self.0.finish(out);
+        for i in 0..self.stages.len() {
+            let mut tail = Vec::new();
+            self.stages[i].finish(&mut tail);
+            for (halver, halved) in self.stages[i + 1..]
+                .iter_mut()
+                .zip(self.halved[i + 1..].iter_mut())
+            {
+                halved.clear();
+                halver.push(&tail, halved);
+                std::mem::swap(&mut tail, halved);
+            }
+            out.extend_from_slice(&tail);
+        }
     }
 }
 
@@ -480,7 +514,7 @@ mod tests {
     }
 
     #[test]
-    fn splitting_off_the_first_stage_mid_stream_changes_no_sample() {
+    fn splitting_off_the_half_band_stages_mid_stream_changes_no_sample() {
         let input: Vec<f32> = (0..30000)
             .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
             .collect();
@@ -490,23 +524,23 @@ mod tests {
             let mut out = Vec::new();
             let (before, after) = input.split_at(5000);
             r.push(before, &mut out);
-            let mut front = r.split_front().expect("a half-band stage");
+            let mut half_bands = r.split_half_bands().expect("half-band stages");
             let mut halved = Vec::new();
             for chunk in after.chunks(4096) {
                 halved.clear();
-                front.push(chunk, &mut halved);
-                r.push_after_front(&halved, chunk.len(), &mut out);
+                half_bands.push(chunk, &mut halved);
+                r.push_after_half_bands(&halved, chunk.len(), &mut out);
             }
             halved.clear();
-            front.finish(&mut halved);
-            r.push_after_front(&halved, 0, &mut out);
+            half_bands.finish(&mut halved);
+            r.push_after_half_bands(&halved, 0, &mut out);
             r.finish(&mut out);
             assert_eq!(out, whole, "{rate} Hz");
         }
         assert!(
             ToNarrowband::new(16000)
                 .expect("valid")
-                .split_front()
+                .split_half_bands()
                 .is_none()
         );
     }
