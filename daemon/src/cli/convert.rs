@@ -38,7 +38,7 @@ pub struct Args {
     /// Refuse inputs longer than this many seconds.
     #[arg(long, value_name = "N", default_value_t = 600)]
     pub max_seconds: u64,
-    /// Threads per file: auto (decoding on a second thread for inputs of a second or more;
+    /// Threads per file: auto (decoding on a second thread for inputs of 5 s or more;
     /// one per file with --out-dir, whose files already share the cores), 1 or 2.
     #[arg(long, value_name = "N", default_value = "auto")]
     pub threads: Threads,
