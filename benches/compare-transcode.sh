@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Side-by-side prompt conversion: ringside (release) vs sox (`rate -h`) vs ffmpeg, on the same
-# 60 s inputs (44.1 kHz stereo 16-bit WAV, 128 kbit/s MP3, 48 kHz 24-bit stereo WAV).
+# Side-by-side prompt conversion: ringside (release build, or with RINGSIDE_BENCH_PROFILE=dev
+# the dev profile at opt-level 3) vs sox (`rate -h`) vs ffmpeg, on the same 60 s inputs
+# (44.1 kHz stereo 16-bit WAV, 128 kbit/s MP3, 48 kHz 24-bit stereo WAV).
 # Prints audio-seconds converted per wall-clock second (best of 5), peak RSS, ringside's
 # start-up time, its peak RSS on a 60-minute input, and each tool's quality-gate figures:
 # level error at 3.4 kHz, rejection of a 4.1 kHz tone, SINAD of 1 kHz at -6 dBFS; and a batch
@@ -16,9 +17,11 @@ done
 if [ "${RINGSIDE_BENCH_PROFILE:-release}" = dev ]; then
   CARGO_PROFILE_DEV_OPT_LEVEL=3 cargo build -q -p ringside -p ringside-benches --bins
   bin="$PWD/target/debug"
+  build="dev profile, workspace crates at opt-level 3"
 else
   cargo build --release -q -p ringside -p ringside-benches --bins
   bin="$PWD/target/release"
+  build="release profile"
 fi
 RS="$bin/ringside"
 GATE="$bin/gate"
@@ -54,6 +57,7 @@ convert() { # convert TOOL IN OUT
   esac
 }
 
+echo "ringside build: $build"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 echo "Making 60 s inputs in $work ..."
 sox -n -r 44100 -c 2 -b 16 "$work/cd.wav" synth 60 sine 200-3800 sine 300-3000 gain -8

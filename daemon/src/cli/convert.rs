@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rayon::prelude::*;
-use ringside::media::{OutputFormat, TranscodeOptions, transcode_file};
+use ringside::media::{OutputFormat, Threads, TranscodeOptions, transcode_file};
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -38,6 +38,10 @@ pub struct Args {
     /// Refuse inputs longer than this many seconds.
     #[arg(long, value_name = "N", default_value_t = 600)]
     pub max_seconds: u64,
+    /// Threads per file: auto (decoding on a second thread for inputs of 5 s or more;
+    /// one per file with --out-dir, whose files already share the cores), 1 or 2.
+    #[arg(long, value_name = "N", default_value = "auto")]
+    pub threads: Threads,
 }
 
 impl Args {
@@ -48,6 +52,7 @@ impl Args {
             trim_silence: self.trim_silence,
             max_input_bytes: self.max_bytes,
             max_duration: Duration::from_secs(self.max_seconds),
+            threads: self.threads,
         }
     }
 }
@@ -72,7 +77,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Some(dir) => run_batch(&args.files, dir, &opts),
+        Some(dir) => {
+            // The files are converted in parallel, one per core; once they fill the cores, a
+            // decoding thread per file on top would only compete for the same cores.
+            let files_fill_cores = args.files.len() >= rayon::current_num_threads();
+            let opts = TranscodeOptions {
+                threads: match opts.threads {
+                    Threads::Auto if files_fill_cores => Threads::One,
+                    chosen => chosen,
+                },
+                ..opts
+            };
+            run_batch(&args.files, dir, &opts)
+        }
     }
 }
 

@@ -12,5 +12,5 @@ pub mod transcode;
 pub mod wav_header;
 
 pub use transcode::{
-    OutputFormat, TranscodeError, TranscodeOptions, TranscodeReport, transcode_file,
+    OutputFormat, Threads, TranscodeError, TranscodeOptions, TranscodeReport, transcode_file,
 };

@@ -105,7 +105,33 @@ impl ToNarrowband {
 
     /// Feeds input frames and appends whatever output is ready to `out`.
     pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        self.frames_in += input.len() as u64;
+        self.push_after_half_bands(input, input.len(), out);
+    }
+
+    /// Takes the half-band stages out so that they can run on another thread, ahead of the
+    /// FFT stage; `None` when the rate needs none. Their state goes with them, so a split in
+    /// the middle of a stream changes nothing: from then on, feed what they make (their
+    /// `finish` tail included) to [`ToNarrowband::push_after_half_bands`] and the result is the
+    /// same, sample for sample, as pushing the input here.
+    pub fn split_half_bands(&mut self) -> Option<HalfBandStages> {
+        if self.halvers.is_empty() {
+            return None;
+        }
+        Some(HalfBandStages {
+            stages: std::mem::take(&mut self.halvers),
+            halved: std::mem::take(&mut self.halved),
+        })
+    }
+
+    /// Feeds what the split-off half-band stages made of `input_frames` input frames (of
+    /// their tail: 0), or, before any split, the input itself.
+    pub fn push_after_half_bands(
+        &mut self,
+        input: &[f32],
+        input_frames: usize,
+        out: &mut Vec<f32>,
+    ) {
+        self.frames_in += input_frames as u64;
         let mut input = input;
         for (halver, halved) in self.halvers.iter_mut().zip(self.halved.iter_mut()) {
             halved.clear();
@@ -214,6 +240,49 @@ impl FftStage {
         let take = available.min(limit) as usize;
         out.extend_from_slice(&self.scratch[skip..skip + take]);
         take as u64
+    }
+}
+
+/// The half-band stages of a [`ToNarrowband`], split off by
+/// [`ToNarrowband::split_half_bands`].
+pub struct HalfBandStages {
+    stages: Vec<HalfBand>,
+    /// Output of each stage, reused between calls.
+    halved: Vec<Vec<f32>>,
+}
+
+impl HalfBandStages {
+    /// Feeds input frames and appends what the last stage has ready to `out`.
+    pub fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        let Some((last, first)) = self.stages.split_last_mut() else {
+            out.extend_from_slice(input);
+            return;
+        };
+        let mut input = input;
+        for (halver, halved) in first.iter_mut().zip(self.halved.iter_mut()) {
+            halved.clear();
+            halver.push(input, halved);
+            input = halved;
+        }
+        last.push(input, out);
+    }
+
+    /// Appends the outputs still owed for the input seen, as if it were followed by silence:
+    /// each stage's tail goes through the stages after it, as in [`ToNarrowband::finish`].
+    pub fn finish(&mut self, out: &mut Vec<f32>) {
+        for i in 0..self.stages.len() {
+            let mut tail = Vec::new();
+            self.stages[i].finish(&mut tail);
+            for (halver, halved) in self.stages[i + 1..]
+                .iter_mut()
+                .zip(self.halved[i + 1..].iter_mut())
+            {
+                halved.clear();
+                halver.push(&tail, halved);
+                std::mem::swap(&mut tail, halved);
+            }
+            out.extend_from_slice(&tail);
+        }
     }
 }
 
@@ -442,6 +511,38 @@ mod tests {
             let folded = f64::from(rate) / 2.0 - 4000.0;
             assert!(gain(rate, folded).abs() < 1e-5, "{rate} Hz: {folded} Hz");
         }
+    }
+
+    #[test]
+    fn splitting_off_the_half_band_stages_mid_stream_changes_no_sample() {
+        let input: Vec<f32> = (0..30000)
+            .map(|i| ((i * 7919) % 1000) as f32 / 1000.0 - 0.5)
+            .collect();
+        for rate in [22050, 44100, 48000, 96000] {
+            let whole = convert(rate, &input, 4096);
+            let mut r = ToNarrowband::new(rate).expect("valid rate");
+            let mut out = Vec::new();
+            let (before, after) = input.split_at(5000);
+            r.push(before, &mut out);
+            let mut half_bands = r.split_half_bands().expect("half-band stages");
+            let mut halved = Vec::new();
+            for chunk in after.chunks(4096) {
+                halved.clear();
+                half_bands.push(chunk, &mut halved);
+                r.push_after_half_bands(&halved, chunk.len(), &mut out);
+            }
+            halved.clear();
+            half_bands.finish(&mut halved);
+            r.push_after_half_bands(&halved, 0, &mut out);
+            r.finish(&mut out);
+            assert_eq!(out, whole, "{rate} Hz");
+        }
+        assert!(
+            ToNarrowband::new(16000)
+                .expect("valid")
+                .split_half_bands()
+                .is_none()
+        );
     }
 
     #[test]

@@ -52,6 +52,11 @@ pub trait MonoSource: Send {
     fn info(&self) -> &SourceInfo;
     /// Appends the next block to `out`; returns `false` once the input is exhausted.
     fn next_block(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceFailure>;
+    /// Whether decoding costs little next to resampling (samples read straight from the
+    /// file), so a thread that only decoded would mostly wait.
+    fn decodes_cheaply(&self) -> bool {
+        false
+    }
 }
 
 /// A file that refuses to yield more than `limit` bytes, so a size limit holds while streaming
@@ -389,6 +394,10 @@ fn pcm_frames_to_mono(bytes: &[u8], facts: &WavFacts, out: &mut Vec<f32>) {
 impl MonoSource for PcmWavSource {
     fn info(&self) -> &SourceInfo {
         &self.info
+    }
+
+    fn decodes_cheaply(&self) -> bool {
+        true
     }
 
     fn next_block(&mut self, out: &mut Vec<f32>) -> Result<bool, SourceFailure> {

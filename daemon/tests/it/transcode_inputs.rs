@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use ringside::media::analysis::fit_tone;
-use ringside::media::{OutputFormat, TranscodeError, TranscodeOptions, transcode_file};
+use ringside::media::{OutputFormat, Threads, TranscodeError, TranscodeOptions, transcode_file};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -568,4 +568,88 @@ fn wav_chunks_after_the_audio_are_not_played_as_audio() {
     let report = transcode_file(&input, &out, &TranscodeOptions::default()).expect("transcode");
     assert_eq!(report.output_samples, 8000);
     assert_eq!(read_output(&out).len(), 8000);
+}
+
+// ---- threads -----------------------------------------------------------------------------
+
+/// Converts `input` with each `Threads` choice; returns the output files' bytes.
+fn convert_with_each_thread_choice(input: &Path, opts: &TranscodeOptions) -> Vec<Vec<u8>> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    [Threads::One, Threads::Two, Threads::Auto]
+        .into_iter()
+        .map(|threads| {
+            let out = dir.path().join(format!("out-{threads:?}.wav"));
+            let opts = TranscodeOptions {
+                threads,
+                ..opts.clone()
+            };
+            transcode_file(input, &out, &opts).expect("transcode");
+            std::fs::read(&out).expect("read output")
+        })
+        .collect()
+}
+
+#[test]
+fn mp3_and_wav_convert_to_the_same_bytes_on_one_thread_and_on_two() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Ten seconds of 44.1 kHz stereo: about fifty blocks through the decoding thread.
+    let long_wav = dir.path().join("cd-10s.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&long_wav, spec).expect("create input");
+    for n in 0..441_000 {
+        let t = f64::from(n) / 44_100.0;
+        let left = 0.5 * (2.0 * PI * 1000.0 * t).sin();
+        let right = 0.3 * (2.0 * PI * (300.0 + 300.0 * t) * t).sin();
+        for x in [left, right] {
+            w.write_sample((x * 32767.0).round() as i16)
+                .expect("write sample");
+        }
+    }
+    w.finalize().expect("finish input");
+    let inputs = [
+        fixture("tone-1k-44k-stereo.mp3"),
+        fixture("tone-1k-48k-24bit-stereo.wav"),
+        long_wav,
+    ];
+    for input in &inputs {
+        for opts in [
+            TranscodeOptions::default(),
+            TranscodeOptions {
+                normalize: true,
+                format: OutputFormat::Ulaw,
+                ..TranscodeOptions::default()
+            },
+        ] {
+            let outputs = convert_with_each_thread_choice(input, &opts);
+            assert!(outputs[0].len() > 1000, "{}: empty output", input.display());
+            for (threads, bytes) in ["two", "auto"].iter().zip(&outputs[1..]) {
+                assert!(
+                    *bytes == outputs[0],
+                    "{}: {threads} threads wrote different bytes from one",
+                    input.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn truncated_mp3_is_refused_alike_with_a_decoding_thread_and_leaves_nothing() {
+    let (_d, p) = truncated("tone-1k-44k-stereo.mp3", 0.5);
+    let refused = |threads| {
+        refuse(
+            &p,
+            &TranscodeOptions {
+                threads,
+                ..TranscodeOptions::default()
+            },
+        )
+        .to_string()
+    };
+    assert_eq!(refused(Threads::Two), refused(Threads::One));
 }
