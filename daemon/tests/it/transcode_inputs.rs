@@ -594,23 +594,13 @@ fn mp3_and_wav_convert_to_the_same_bytes_on_one_thread_and_on_two() {
     let dir = tempfile::tempdir().expect("tempdir");
     // Ten seconds of 44.1 kHz stereo: about fifty blocks through the decoding thread.
     let long_wav = dir.path().join("cd-10s.wav");
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 44_100,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(&long_wav, spec).expect("create input");
-    for n in 0..441_000 {
+    crate::common::audio::write_cd_wav(&long_wav, 441_000, |n| {
         let t = f64::from(n) / 44_100.0;
         let left = 0.5 * (2.0 * PI * 1000.0 * t).sin();
         let right = 0.3 * (2.0 * PI * (300.0 + 300.0 * t) * t).sin();
-        for x in [left, right] {
-            w.write_sample((x * 32767.0).round() as i16)
-                .expect("write sample");
-        }
-    }
-    w.finalize().expect("finish input");
+        let sample = |x: f64| (x * 32767.0).round() as i16;
+        (sample(left), sample(right))
+    });
     let inputs = [
         fixture("tone-1k-44k-stereo.mp3"),
         fixture("tone-1k-48k-24bit-stereo.wav"),

@@ -256,19 +256,10 @@ async fn rm_deletes_and_a_second_rm_says_not_found() {
 async fn prompt_file_is_converted_into_the_prompt_directory() {
     let dir = data_dir_with_users(&["1001"]).await;
     let input = dir.path().join("morning-news.wav");
-    let spec = hound::WavSpec {
-        channels: 2,
-        sample_rate: 44_100,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(&input, spec).expect("create wav");
-    for i in 0..44_100u32 {
+    crate::common::audio::write_cd_wav(&input, 44_100, |i| {
         let s = ((i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin() * 8000.0) as i16;
-        w.write_sample(s).expect("sample");
-        w.write_sample(s).expect("sample");
-    }
-    w.finalize().expect("finish wav");
+        (s, s)
+    });
     let out = ringside(
         dir.path(),
         &[

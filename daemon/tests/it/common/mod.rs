@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod ami;
+pub mod audio;
 pub mod backend;
 pub mod cli;
 pub mod fax_fixtures;
