@@ -7,7 +7,11 @@
 //! - `RINGSIDE_BENCH_CDRS`: the number of records (default 1,000,000);
 //! - `RINGSIDE_BENCH_POSTGRES_URL`: run on this PostgreSQL database instead of a temporary
 //!   SQLite file (give it a database of its own);
-//! - `RINGSIDE_BENCH_CALLS_DB`: a SQLite file kept after the run.
+//! - `RINGSIDE_BENCH_CALLS_DB`: a SQLite file kept after the run;
+//! - `RINGSIDE_BENCH_CALLS_ORDER=random`: records start at random times instead of in the
+//!   order they were made. Asterisk writes a CDR when its call ends, so a real `Master.csv` or
+//!   stream of `Cdr` events arrives almost in time order (calls overlap by their length only);
+//!   random order is the worst case for the time indexes and for an export's reads.
 //!
 //! A database that already holds exactly the records asked for is measured as it is, without
 //! ingesting them again (the records are the same every run), so the reading side can be
@@ -38,14 +42,27 @@ impl Lcg {
     }
 }
 
-fn cdr(i: u64, rng: &mut Lcg, start_day: chrono::NaiveDate) -> Cdr {
+/// When the records start.
+#[derive(Clone, Copy)]
+enum Order {
+    /// Record `i` of `total` starts at `i/total` of the year, give or take a few minutes.
+    Time { total: u64 },
+    /// Anywhere in the year.
+    Random,
+}
+
+fn cdr(i: u64, rng: &mut Lcg, start_day: chrono::NaiveDate, order: Order) -> Cdr {
     let ext = 1000 + rng.next() % USERS;
     let other = format!("0{}", 300_000_000 + rng.next() % 699_999_999);
     let incoming = rng.next() % 2 == 0;
-    let day = start_day + chrono::Days::new(rng.next() % DAYS);
+    let day = rng.next() % DAYS;
     let secs = rng.next() % 86_000;
-    let start =
-        day.and_hms_opt(0, 0, 0).expect("midnight") + chrono::Duration::seconds(secs as i64);
+    let offset = match order {
+        Order::Random => day * 86_400 + secs,
+        Order::Time { total } => (i * DAYS * 86_400 / total.max(1)).saturating_sub(secs % 600),
+    };
+    let start = start_day.and_hms_opt(0, 0, 0).expect("midnight")
+        + chrono::Duration::seconds(offset as i64);
     let (disposition, talk) = match rng.next() % 10 {
         0..=5 => ("ANSWERED", 1 + rng.next() % 300),
         6..=7 => ("NO ANSWER", 0),
@@ -178,9 +195,17 @@ async fn main() {
     let store = Store::connect(&url).await.expect("store");
     let first_day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
     let mut rng = Lcg(42);
+    let order = match std::env::var("RINGSIDE_BENCH_CALLS_ORDER").as_deref() {
+        Ok("random") => Order::Random,
+        _ => Order::Time { total },
+    };
 
     println!(
-        "calls: {total} CDRs on {engine} ({USERS} users, {DAYS} days), load average {}",
+        "calls: {total} CDRs on {engine} ({USERS} users, {DAYS} days, {}), load average {}",
+        match order {
+            Order::Random => "random start times",
+            Order::Time { .. } => "in time order",
+        },
         load_average()
     );
     let stored = store.cdr_count().await.expect("count");
@@ -196,7 +221,9 @@ async fn main() {
         let mut i = 0;
         while i < total {
             let n = batch_size.min(total - i);
-            let batch: Vec<Cdr> = (i..i + n).map(|k| cdr(k, &mut rng, first_day)).collect();
+            let batch: Vec<Cdr> = (i..i + n)
+                .map(|k| cdr(k, &mut rng, first_day, order))
+                .collect();
             store.insert_cdrs(&batch, Via::Csv).await.expect("insert");
             i += n;
         }
