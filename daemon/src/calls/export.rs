@@ -119,12 +119,16 @@ const CDR_HEADER: [&str; 12] = [
     "uniqueid",
 ];
 
-/// `t` as `YYYY-MM-DD hh:mm:ss` on the zone's wall clock. Written field by field: a
-/// strftime pattern is parsed again for every cell, which cost more than the rest of the row.
-fn local(t: DateTime<Utc>, zone: &Zone) -> String {
+/// `t` as `YYYY-MM-DD hh:mm:ss` on the zone's wall clock, appended to `out`. Written field by
+/// field: a strftime pattern is parsed again for every cell, which cost more than the rest of
+/// the row.
+fn push_local(out: &mut String, t: DateTime<Utc>, zone: &Zone) {
     use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
     let l = t.with_timezone(zone).naive_local();
-    format!(
+    // Writing into a String cannot fail.
+    let _ = write!(
+        out,
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         l.year(),
         l.month(),
@@ -132,41 +136,54 @@ fn local(t: DateTime<Utc>, zone: &Zone) -> String {
         l.hour(),
         l.minute(),
         l.second()
-    )
+    );
 }
 
-fn call_cells(c: &CallRow, zone: &Zone) -> [String; 12] {
+/// One value of a row, kept typed until the format decides how to write it: a spreadsheet
+/// gets real times and numbers, CSV their text.
+#[derive(Debug, Clone, Copy)]
+enum Cell<'a> {
+    Text(&'a str),
+    Number(i64),
+    Time(DateTime<Utc>),
+}
+
+fn call_cells(c: &CallRow) -> [Cell<'_>; 12] {
     [
-        local(c.started, zone),
-        c.direction.map(|d| d.key()).unwrap_or_default().to_owned(),
-        c.status.key().to_owned(),
-        c.caller.clone(),
-        c.caller_name.clone(),
-        c.callee.clone(),
-        c.answered_by.clone(),
-        c.talk_secs.to_string(),
-        c.duration_secs.to_string(),
-        c.recording.clone().unwrap_or_default(),
-        c.extension.clone(),
-        c.call_id.clone(),
+        Cell::Time(c.started),
+        Cell::Text(c.direction.map(|d| d.key()).unwrap_or_default()),
+        Cell::Text(c.status.key()),
+        Cell::Text(&c.caller),
+        Cell::Text(&c.caller_name),
+        Cell::Text(&c.callee),
+        Cell::Text(&c.answered_by),
+        Cell::Number(c.talk_secs),
+        Cell::Number(c.duration_secs),
+        Cell::Text(c.recording.as_deref().unwrap_or_default()),
+        Cell::Text(&c.extension),
+        Cell::Text(&c.call_id),
     ]
 }
 
-fn cdr_cells(r: &crate::cdr::Cdr, zone: &Zone) -> [String; 12] {
+fn cdr_cells(r: &crate::cdr::Cdr) -> [Cell<'_>; 12] {
     [
-        local(r.start, zone),
-        r.disposition.as_str().to_owned(),
-        r.source.clone(),
-        r.caller_id.clone(),
-        r.destination.clone(),
-        r.channel.clone(),
-        r.destination_channel.clone(),
-        r.last_application.clone(),
-        r.last_data.clone(),
-        r.billable_secs.to_string(),
-        r.duration_secs.to_string(),
-        r.unique_id.clone(),
+        Cell::Time(r.start),
+        Cell::Text(r.disposition.as_str()),
+        Cell::Text(&r.source),
+        Cell::Text(&r.caller_id),
+        Cell::Text(&r.destination),
+        Cell::Text(&r.channel),
+        Cell::Text(&r.destination_channel),
+        Cell::Text(&r.last_application),
+        Cell::Text(&r.last_data),
+        Cell::Number(r.billable_secs),
+        Cell::Number(r.duration_secs),
+        Cell::Text(&r.unique_id),
     ]
+}
+
+fn header_cells(names: &[&'static str; 12]) -> [Cell<'static>; 12] {
+    names.map(Cell::Text)
 }
 
 /// One CSV field: quoted when needed; a leading `=`, `@`, or `+`/`-` not followed by a digit
@@ -205,46 +222,44 @@ fn push_csv_field(out: &mut String, value: &str) {
 }
 
 /// One CSV line into `line` (cleared first), reused from row to row.
-fn csv_line<const N: usize>(line: &mut String, cells: &[String; N], prefix: bool) {
+fn csv_line(line: &mut String, cells: &[Cell<'_>], zone: &Zone, prefix: bool) {
+    use std::fmt::Write as _;
     line.clear();
     if prefix {
         line.push(',');
     }
-    for (i, c) in cells.iter().enumerate() {
+    for (i, cell) in cells.iter().enumerate() {
         if i > 0 {
             line.push(',');
         }
-        push_csv_field(line, c);
+        match *cell {
+            Cell::Text(text) => push_csv_field(line, text),
+            // Writing into a String cannot fail.
+            Cell::Number(n) => {
+                let _ = write!(line, "{n}");
+            }
+            Cell::Time(t) => push_local(line, t, zone),
+        }
     }
     line.push_str("\r\n");
 }
 
 /// Where rows go.
 trait Sink: Send {
-    fn row(
-        &mut self,
-        cells: &[String; 12],
-        numbers: &[usize],
-        time: Option<&DateTime<Utc>>,
-        detail: bool,
-    ) -> Result<(), ExportError>;
+    /// One row; `detail` rows (a call's records) start one column to the right.
+    fn row(&mut self, cells: &[Cell<'_>], detail: bool) -> Result<(), ExportError>;
 }
 
 struct CsvSink<'a, W: Write> {
     out: W,
     path: &'a Path,
     line: String,
+    zone: Zone,
 }
 
 impl<W: Write + Send> Sink for CsvSink<'_, W> {
-    fn row(
-        &mut self,
-        cells: &[String; 12],
-        _: &[usize],
-        _: Option<&DateTime<Utc>>,
-        detail: bool,
-    ) -> Result<(), ExportError> {
-        csv_line(&mut self.line, cells, detail);
+    fn row(&mut self, cells: &[Cell<'_>], detail: bool) -> Result<(), ExportError> {
+        csv_line(&mut self.line, cells, &self.zone, detail);
         self.out
             .write_all(self.line.as_bytes())
             .map_err(|source| ExportError::Io {
@@ -262,38 +277,25 @@ struct XlsxSink<'a> {
 }
 
 impl Sink for XlsxSink<'_> {
-    fn row(
-        &mut self,
-        cells: &[String; 12],
-        numbers: &[usize],
-        time: Option<&DateTime<Utc>>,
-        detail: bool,
-    ) -> Result<(), ExportError> {
+    fn row(&mut self, cells: &[Cell<'_>], detail: bool) -> Result<(), ExportError> {
+        use chrono::{Datelike, Timelike};
         if self.row >= XLSX_MAX_ROWS {
             return Err(ExportError::TooManyRows);
         }
         let shift = u16::from(detail);
         for (i, cell) in cells.iter().enumerate() {
             let col = i as u16 + shift;
-            if i == 0 {
-                if let Some(t) = time {
+            match *cell {
+                Cell::Text(text) => self.sheet.write_string(self.row, col, text)?,
+                Cell::Number(n) => self.sheet.write_number(self.row, col, n as f64)?,
+                Cell::Time(t) => {
                     let l = t.with_timezone(&self.zone).naive_local();
-                    use chrono::{Datelike, Timelike};
                     let dt =
                         ExcelDateTime::from_ymd(l.year() as u16, l.month() as u8, l.day() as u8)?
                             .and_hms(l.hour() as u16, l.minute() as u8, l.second())?;
                     self.sheet
-                        .write_datetime_with_format(self.row, col, &dt, &self.date)?;
-                    continue;
+                        .write_datetime_with_format(self.row, col, &dt, &self.date)?
                 }
-            }
-            match numbers
-                .contains(&i)
-                .then(|| cell.parse::<f64>().ok())
-                .flatten()
-            {
-                Some(n) => self.sheet.write_number(self.row, col, n)?,
-                None => self.sheet.write_string(self.row, col, cell)?,
             };
         }
         self.row += 1;
@@ -353,21 +355,20 @@ fn write_rows(
     sink: &mut dyn Sink,
     pages: &mut tokio::sync::mpsc::Receiver<Vec<Item>>,
 ) -> Result<u64, ExportError> {
-    let header: [String; 12] = CALL_HEADER.map(str::to_owned);
-    sink.row(&header, &[], None, false)?;
+    sink.row(&header_cells(&CALL_HEADER), false)?;
     if view.detail {
-        sink.row(&CDR_HEADER.map(str::to_owned), &[], None, true)?;
+        sink.row(&header_cells(&CDR_HEADER), true)?;
     }
     let mut count = 0;
     while let Some(page) = pages.blocking_recv() {
         for item in &page {
             match item {
                 Item::Call(c) => {
-                    sink.row(&call_cells(c, &view.zone), &[7, 8], Some(&c.started), false)?;
+                    sink.row(&call_cells(c), false)?;
                     count += 1;
                 }
                 Item::Cdr(r) => {
-                    sink.row(&cdr_cells(r, &view.zone), &[9, 10], Some(&r.start), true)?;
+                    sink.row(&cdr_cells(r), true)?;
                 }
             }
         }
@@ -393,6 +394,7 @@ fn write_file(
                 out: std::io::BufWriter::new(file.file_mut()),
                 path: &target,
                 line: String::new(),
+                zone: view.zone.clone(),
             };
             let n = write_rows(view, &mut sink, &mut pages)?;
             sink.out.flush().map_err(io)?;
@@ -476,6 +478,12 @@ mod tests {
     #[test]
     fn an_international_number_stays_as_it_is() {
         assert_eq!(csv_field("+4930123456"), "+4930123456");
+    }
+
+    fn local(t: DateTime<Utc>, zone: &Zone) -> String {
+        let mut out = String::new();
+        push_local(&mut out, t, zone);
+        out
     }
 
     #[test]
