@@ -108,6 +108,24 @@ impl PromptCatalog for UserPrompts<'_> {
     }
 }
 
+/// A prompt operation's failure as the user sees it. A folder that cannot be read or written
+/// is the server's state, not the user's input: it is logged with its path and answered
+/// "unavailable" in plain words (prompts live in Asterisk's sounds folder, so Ringside must run
+/// on Asterisk's host with write access there).
+fn prompt_folder_error(err: UserPromptError) -> BackendError {
+    match err {
+        UserPromptError::Io(_) => {
+            tracing::warn!(error = %err, "users' wakeup prompt folder cannot be used");
+            BackendError::Unavailable(
+                "your prompts cannot be changed on this server right now: Asterisk's sounds \
+                 folder cannot be written; please tell your administrator"
+                    .into(),
+            )
+        }
+        other => BackendError::Rejected(other.to_string()),
+    }
+}
+
 /// A user's upload `name` as the picker offers it.
 fn own_choice(owner: &str, name: String) -> PromptChoice {
     PromptChoice {
@@ -417,10 +435,15 @@ impl PortalBackend {
         let own = match &self.user_prompts {
             Some(files) => {
                 let (files, owner) = (files.clone(), extension.to_owned());
-                tokio::task::spawn_blocking(move || files.list(&owner))
+                let listed = tokio::task::spawn_blocking(move || files.list(&owner))
                     .await
-                    .map_err(|e| BackendError::Internal(format!("prompt listing failed: {e}")))?
-                    .map_err(|e| BackendError::Internal(e.to_string()))?
+                    .map_err(|e| BackendError::Internal(format!("prompt listing failed: {e}")))?;
+                // The wakeup page must keep working when the sounds folder does not (Ringside
+                // away from Asterisk's host, a permission lost): it offers no own prompts.
+                listed.unwrap_or_else(|err| {
+                    tracing::warn!(error = %err, "users' wakeup prompts cannot be listed");
+                    Vec::new()
+                })
             }
             None => Vec::new(),
         };
@@ -445,9 +468,7 @@ impl PortalBackend {
     ) -> BackendResult<PromptChoice> {
         let name = own_prompt_name(typed, file_name).map_err(|m| invalid("name", m))?;
         let files = self.user_prompt_files()?;
-        let have = files
-            .list(extension)
-            .map_err(|e| BackendError::Rejected(e.to_string()))?;
+        let have = files.list(extension).map_err(prompt_folder_error)?;
         if have.len() >= PROMPTS_PER_USER && !have.contains(&name) {
             return Err(BackendError::Rejected(format!(
                 "you already have {PROMPTS_PER_USER} prompts, the most allowed; delete one first"
@@ -467,10 +488,7 @@ impl PortalBackend {
                         "prompt not changed: {}",
                         plain_reason(&reason.to_string(), &staged, &shown_name)
                     )),
-                    UserPromptError::BadOwner(_) | UserPromptError::BadName(_) => {
-                        BackendError::Rejected(err.to_string())
-                    }
-                    UserPromptError::Io(_) => BackendError::Internal(err.to_string()),
+                    err => prompt_folder_error(err),
                 })?;
             tracing::info!(owner = %owner, prompt = %name, "wakeup prompt uploaded from the portal");
             Ok(choice)
@@ -495,7 +513,7 @@ impl PortalBackend {
             Ok(false) | Err(UserPromptError::BadName(_) | UserPromptError::BadOwner(_)) => {
                 Err(BackendError::NotFound)
             }
-            Err(e) => Err(BackendError::Internal(e.to_string())),
+            Err(e) => Err(prompt_folder_error(e)),
         }
     }
 

@@ -125,3 +125,60 @@ async fn wakeup_keeps_its_prompt_after_the_prompt_is_deleted() {
         .expect("a wakeup whose prompt is gone can still be edited");
     assert_eq!(edited.spec.prompt, choice.name);
 }
+
+/// Puts a plain file where Ringside's folder of the sounds directory belongs, so that nothing
+/// can be listed, written or deleted under it (as when Ringside runs away from Asterisk's host).
+fn break_sounds_folder(backend: &RealBackend) {
+    let ringside = backend.data_dir.path().join("sounds/ringside");
+    if ringside.is_dir() {
+        std::fs::remove_dir_all(&ringside).expect("remove folder");
+    }
+    std::fs::create_dir_all(backend.data_dir.path().join("sounds")).expect("sounds folder");
+    std::fs::write(&ringside, b"not a folder").expect("blocking file");
+}
+
+#[tokio::test]
+async fn upload_into_an_unwritable_sounds_folder_is_refused_as_unavailable_leaving_nothing() {
+    let backend = with_user().await;
+    break_sounds_folder(&backend);
+    let err = backend
+        .upload_wakeup_prompt("201", "morning", "a.wav", fixture("speech-8k.wav"))
+        .await
+        .expect_err("nowhere to put it");
+    let BackendError::Unavailable(message) = err else {
+        panic!("expected the server's state to be named, got {err:?}");
+    };
+    assert!(message.contains("administrator"), "{message}");
+    assert!(
+        !message.contains("/sounds/"),
+        "no server path shown: {message}"
+    );
+    let uploads = backend.data_dir.path().join("uploads");
+    let left: Vec<_> = std::fs::read_dir(&uploads)
+        .map(|dir| dir.map(|e| e.expect("entry").file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "staged upload left behind: {left:?}");
+}
+
+#[tokio::test]
+async fn prompt_choices_still_load_without_own_prompts_when_the_sounds_folder_is_unusable() {
+    let backend = with_user().await;
+    break_sounds_folder(&backend);
+    let choices = backend
+        .wakeup_prompts("201")
+        .await
+        .expect("the wakeup page still has its choices");
+    assert_eq!(choices[0].name, "ringside/wakeup-call");
+    assert!(choices.iter().all(|c| c.own_name.is_none()), "{choices:?}");
+}
+
+#[tokio::test]
+async fn deleting_from_an_unusable_sounds_folder_is_refused_as_unavailable() {
+    let backend = with_user().await;
+    break_sounds_folder(&backend);
+    let err = backend
+        .delete_wakeup_prompt("201", "morning")
+        .await
+        .expect_err("nothing can be deleted there");
+    assert!(matches!(err, BackendError::Unavailable(_)), "{err:?}");
+}
