@@ -58,6 +58,8 @@ impl Setup {
         let spool = dir.path().join("spool/voicemail");
         std::fs::create_dir_all(&spool).expect("spool");
         std::fs::create_dir_all(dir.path().join("spool/fax/incoming")).expect("fax dir");
+        let sounds = dir.path().join("sounds");
+        std::fs::create_dir_all(&sounds).expect("sounds");
         let data = dir.path().join("data");
         let prompt = data.join("prompts").join(format!("{DEFAULT_PROMPT}.wav"));
         std::fs::create_dir_all(prompt.parent().expect("folder")).expect("prompts");
@@ -82,6 +84,7 @@ impl Setup {
             ("RINGSIDE_AMI_USERNAME", "ringside".into()),
             ("RINGSIDE_AMI_SECRET", AMI_SECRET.into()),
             ("RINGSIDE_VOICEMAIL_SPOOL_DIR", spool.display().to_string()),
+            ("RINGSIDE_WAKEUP_SOUNDS_DIR", sounds.display().to_string()),
             ("RINGSIDE_AGI_LISTEN", agi_listen.to_string()),
             ("RINGSIDE_PORTAL_LISTEN", portal_listen.to_string()),
         ]
@@ -326,6 +329,46 @@ async fn a_missing_wakeup_prompt_fails_the_prompt_check() {
         line(&run, "wakeup prompt").contains(DEFAULT_PROMPT),
         "{run:?}"
     );
+}
+
+#[tokio::test]
+async fn a_sounds_folder_where_prompts_cannot_be_written_fails_the_upload_check() {
+    let setup = Setup::new().await;
+    std::fs::write(
+        setup.dir.path().join("sounds/ringside"),
+        b"a file in the way",
+    )
+    .expect("file");
+    let run = setup.check().await;
+    assert_only_failure(&run, "prompt uploads");
+    assert!(
+        fix_of(&run, "prompt uploads").contains("install -d"),
+        "{run:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_sounds_folder_elsewhere_skips_the_upload_check() {
+    let mut setup = Setup::new().await;
+    let away = setup.dir.path().join("no-such-sounds");
+    setup.set("RINGSIDE_WAKEUP_SOUNDS_DIR", &away.display().to_string());
+    let run = setup.check().await;
+    assert!(run.ok(), "{run:?}");
+    assert!(
+        line(&run, "prompt uploads").starts_with("[skip]"),
+        "{run:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_user_without_the_call_class_skips_fax_progress_saying_what_it_costs() {
+    let setup = Setup::new().await;
+    setup.ami.deny_actions(&["FAXSessions"]);
+    let run = setup.check().await;
+    assert!(run.ok(), "optional, so no failure: {run:?}");
+    let item = line(&run, "fax progress");
+    assert!(item.starts_with("[skip]"), "{run:?}");
+    assert!(item.contains("`call`"), "{run:?}");
 }
 
 #[tokio::test]

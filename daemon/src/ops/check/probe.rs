@@ -21,6 +21,7 @@ use crate::store::maintenance::{self, MigrationState};
 const LOGIN: &str = "AMI";
 const CONTEXTS: &str = "dialplan contexts";
 const AGI: &str = "FastAGI address";
+const FAX_PROGRESS: &str = "fax progress";
 
 /// How long the manager login may take before the link counts as down.
 const AMI_LOGIN_WAIT: Duration = Duration::from_secs(5);
@@ -46,6 +47,7 @@ pub async fn run_with(config: &Config, sounds: &SoundDirs) -> Report {
         &config.voicemail.spool_dir,
     )));
     report.push(wakeup_prompt(sounds, &config.data_dir));
+    report.push(prompt_uploads(&config.wakeup.sounds_dir));
     report.push(listen_free(
         "portal listen",
         "[portal] listen",
@@ -191,6 +193,7 @@ async fn dialplan(config: &Config) -> Vec<Item> {
             Item::skip(LOGIN, "no [ami] secret configured"),
             Item::skip(CONTEXTS, why),
             Item::skip(AGI, why),
+            Item::skip(FAX_PROGRESS, why),
         ];
     }
     let stop = CancellationToken::new();
@@ -222,12 +225,13 @@ async fn dialplan_over(config: &Config, client: &AmiClient) -> Vec<Item> {
             Item::fail(LOGIN, format!("{at}: {}", state.unavailable_reason()), fix),
             Item::skip(CONTEXTS, why),
             Item::skip(AGI, why),
+            Item::skip(FAX_PROGRESS, why),
         ];
     }
-    let mut items = vec![Item::pass(
-        LOGIN,
-        format!("{at} accepts user {}", config.ami.username),
-    )];
+    let mut items = vec![
+        Item::pass(LOGIN, format!("{at} accepts user {}", config.ami.username)),
+        fax_progress(client).await,
+    ];
     let required = super::required_contexts(config);
     let mut missing = Vec::new();
     let mut agi_calls: Vec<(String, String)> = Vec::new();
@@ -277,6 +281,30 @@ async fn dialplan_over(config: &Config, client: &AmiClient) -> Vec<Item> {
     }
     items.push(agi_address(config.agi.listen, &agi_calls));
     items
+}
+
+/// Whether the manager user may ask for the faxes in transfer (`FAXSessions` needs the `call`
+/// write class). Live progress is optional, so a refusal is a skip that says what it costs.
+async fn fax_progress(client: &AmiClient) -> Item {
+    match client.fax_sessions().await {
+        Ok(_) => Item::pass(
+            FAX_PROGRESS,
+            "the manager user may follow faxes in transfer (FAXSessions)",
+        ),
+        Err(AmiError::Refused(text)) if text.to_ascii_lowercase().contains("permission") => {
+            Item::skip(
+                FAX_PROGRESS,
+                "the manager user lacks the `call` write class, so fax pages show no page in \
+                 transfer; add `call` to its `write =` in manager.conf (see dialplan/manager.conf) \
+                 and `manager reload` to have it",
+            )
+        }
+        Err(AmiError::Refused(text)) => Item::skip(
+            FAX_PROGRESS,
+            format!("Asterisk refuses FAXSessions ({text}): is res_fax loaded?"),
+        ),
+        Err(err) => Item::skip(FAX_PROGRESS, format!("FAXSessions failed: {err}")),
+    }
 }
 
 fn agi_address(listen: SocketAddr, calls: &[(String, String)]) -> Item {
@@ -356,6 +384,41 @@ fn wakeup_prompt(sounds: &SoundDirs, data_dir: &Path) -> Item {
         None => Item::skip(
             NAME,
             "no sound directory on this host (Asterisk runs elsewhere?): cannot tell",
+        ),
+    }
+}
+
+/// Whether users' wakeup prompts can be written: into `<sounds_dir>/ringside/users`, or the
+/// nearest folder above it inside `sounds_dir` that exists (uploads create the rest).
+fn prompt_uploads(sounds_dir: &Path) -> Item {
+    const NAME: &str = "prompt uploads";
+    let users = sounds_dir.join(crate::user_prompts::SOUND_FOLDER);
+    if !sounds_dir.is_dir() {
+        return Item::skip(
+            NAME,
+            format!(
+                "{} is not on this host (Asterisk runs elsewhere?): users cannot upload wakeup prompts",
+                sounds_dir.display()
+            ),
+        );
+    }
+    let nearest = users
+        .ancestors()
+        .take_while(|dir| dir.starts_with(sounds_dir))
+        .find(|dir| dir.exists())
+        .unwrap_or(sounds_dir);
+    match writable(nearest) {
+        Ok(()) => Item::pass(
+            NAME,
+            format!("{} is writable (users' wakeup prompts)", nearest.display()),
+        ),
+        Err(why) => Item::fail(
+            NAME,
+            format!("{}: {why}", nearest.display()),
+            format!(
+                "create it for the user Ringside runs as: `install -d -o ringside -g ringside -m 0755 {}`",
+                users.display()
+            ),
         ),
     }
 }
