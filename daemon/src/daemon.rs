@@ -220,7 +220,7 @@ impl Daemon {
             stop.clone(),
         ));
 
-        warn_if_default_prompt_missing(&self.config.data_dir);
+        warn_if_default_prompt_missing(&self.config.data_dir, &self.config.wakeup.sounds_dir);
 
         // Wakeup scheduler: places due calls through the engine.
         let dialer = crate::flows::wakeup::AriWakeupDialer::new(
@@ -360,9 +360,9 @@ impl Daemon {
 
 /// Says at start when this host's Asterisk sounds lack the default wakeup prompt (Ringside's
 /// own, which the package installs there when Asterisk is present): calls then play a tone.
-fn warn_if_default_prompt_missing(data_dir: &std::path::Path) {
+fn warn_if_default_prompt_missing(data_dir: &std::path::Path, sounds_dir: &std::path::Path) {
     use crate::schedule::prompt::{DEFAULT_PROMPT, SoundDirs};
-    if SoundDirs::standard(data_dir).has_sound_file(DEFAULT_PROMPT) == Some(false) {
+    if SoundDirs::configured(data_dir, sounds_dir).has_sound_file(DEFAULT_PROMPT) == Some(false) {
         tracing::warn!(
             prompt = DEFAULT_PROMPT,
             "the default wakeup prompt is not among this host's Asterisk sounds; wakeups without a prompt of their own will play a tone: install Ringside's /usr/share/ringside/sounds/*.wav into Asterisk's sounds under ringside/ or give wakeups an uploaded prompt"

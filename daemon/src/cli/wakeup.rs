@@ -91,7 +91,7 @@ async fn run_async(config: Config, command: Command) -> anyhow::Result<ExitCode>
     let now = Utc::now();
     match command {
         Command::Add(add) => {
-            let catalog = SoundDirs::standard(&config.data_dir);
+            let catalog = SoundDirs::configured(&config.data_dir, &config.wakeup.sounds_dir);
             let prompt = prompt_name(&config, &add.prompt)?;
             let tz = match &add.tz {
                 Some(name) => rule::parse_tz(name)?,

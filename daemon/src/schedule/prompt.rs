@@ -78,6 +78,21 @@ impl SoundDirs {
         }
     }
 
+    /// [`SoundDirs::standard`] with the configured sounds directory (`[wakeup] sounds_dir`, where
+    /// users' uploaded prompts are written) looked in first, when it is not a standard one.
+    pub fn configured(data_dir: &Path, sounds_dir: &Path) -> Self {
+        let mut found = Self::standard(data_dir);
+        for (at, dir) in [sounds_dir.join("en"), sounds_dir.to_path_buf()]
+            .into_iter()
+            .enumerate()
+        {
+            if !found.dirs.contains(&dir) {
+                found.dirs.insert(1 + at, dir);
+            }
+        }
+        found
+    }
+
     /// Whether `prompt` (a sound name) is a file in one of these directories; names known
     /// without a file do not count. `None` when none of the directories exists (Asterisk runs
     /// on another host, or keeps its sounds elsewhere): nothing can be told from here.

@@ -289,6 +289,41 @@ async fn prompt_file_is_converted_into_the_prompt_directory() {
 }
 
 #[tokio::test]
+async fn a_users_uploaded_prompt_is_found_in_the_configured_sounds_folder() {
+    let dir = data_dir_with_users(&["1001"]).await;
+    let sounds = dir.path().join("asterisk-sounds");
+    let prompt = sounds.join("ringside/users/1001/morning.wav");
+    std::fs::create_dir_all(prompt.parent().expect("folder")).expect("folder");
+    crate::common::audio::write_cd_wav(&prompt, 8_000, |_| (0, 0));
+    let add = |sounds_dir: &Path| {
+        ringside_command(
+            dir.path(),
+            &[
+                "add",
+                "1001",
+                "--days",
+                "mon",
+                "--at",
+                "06:30",
+                "--prompt",
+                "ringside/users/1001/morning",
+            ],
+        )
+        .env("RINGSIDE_WAKEUP_SOUNDS_DIR", sounds_dir)
+        .output()
+        .expect("run ringside")
+    };
+    let other = dir.path().join("other-sounds");
+    std::fs::create_dir_all(&other).expect("another sounds folder");
+    let elsewhere = add(&other);
+    assert!(!elsewhere.status.success(), "not found there");
+    let out = add(&sounds);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let list = text(&ringside(dir.path(), &["list", "1001"])).0;
+    assert!(list.contains("ringside/users/1001/morning"), "{list}");
+}
+
+#[tokio::test]
 async fn member_that_is_not_an_extension_fails_naming_it() {
     let dir = data_dir_with_users(&["1001"]).await;
     let out = ringside(

@@ -28,7 +28,11 @@ const AMI_LOGIN_WAIT: Duration = Duration::from_secs(5);
 
 /// Runs every check against the host's standard sound directories.
 pub async fn run(config: &Config) -> Report {
-    run_with(config, &SoundDirs::standard(&config.data_dir)).await
+    run_with(
+        config,
+        &SoundDirs::configured(&config.data_dir, &config.wakeup.sounds_dir),
+    )
+    .await
 }
 
 /// Runs every check, looking the wakeup prompt up in `sounds`.
