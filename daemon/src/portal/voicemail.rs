@@ -16,37 +16,15 @@ use tokio::sync::mpsc;
 use super::PortalBackend;
 use crate::voicemail::inbox::{self, Inbox, InboxError};
 use crate::voicemail::recording::{Recording, RecordingError};
-use crate::voicemail::spool::{Folder, MailboxNumber, SpoolMessage};
+use crate::voicemail::spool::{MailboxNumber, SpoolMessage};
 
 /// Chunks in flight between the decoding thread and the HTTP body.
 const AUDIO_CHANNEL: usize = 4;
 
-pub fn folder_to_api(f: Folder) -> VoicemailFolder {
-    match f {
-        Folder::Inbox => VoicemailFolder::Inbox,
-        Folder::Old => VoicemailFolder::Old,
-        Folder::Work => VoicemailFolder::Work,
-        Folder::Family => VoicemailFolder::Family,
-        Folder::Friends => VoicemailFolder::Friends,
-        Folder::Urgent => VoicemailFolder::Urgent,
-    }
-}
-
-pub fn folder_from_api(f: VoicemailFolder) -> Folder {
-    match f {
-        VoicemailFolder::Inbox => Folder::Inbox,
-        VoicemailFolder::Old => Folder::Old,
-        VoicemailFolder::Work => Folder::Work,
-        VoicemailFolder::Family => Folder::Family,
-        VoicemailFolder::Friends => Folder::Friends,
-        VoicemailFolder::Urgent => Folder::Urgent,
-    }
-}
-
 pub fn message_to_api(m: &SpoolMessage) -> VoicemailMessage {
     VoicemailMessage {
         id: m.info.msg_id.clone(),
-        folder: folder_to_api(m.folder),
+        folder: m.folder,
         caller_name: m.info.caller_name.clone(),
         caller_number: m.info.caller_number.clone(),
         received_at: m
@@ -123,11 +101,7 @@ impl PortalBackend {
     ) -> BackendResult<VoicemailPage> {
         let inbox = self.inbox()?.clone();
         let mailbox = Self::voicemail_box(extension)?;
-        let (folder, page, per_page) = (
-            folder_from_api(query.folder),
-            query.page as usize,
-            query.per_page as usize,
-        );
+        let (folder, page, per_page) = (query.folder, query.page as usize, query.per_page as usize);
         let listing =
             tokio::task::spawn_blocking(move || inbox.list(&mailbox, folder, page, per_page))
                 .await
@@ -135,12 +109,12 @@ impl PortalBackend {
                 .map_err(inbox_error)?;
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Ok(VoicemailPage {
-            folder: folder_to_api(listing.folder),
+            folder: listing.folder,
             folders: listing
                 .counts
                 .iter()
                 .map(|(f, n)| FolderCount {
-                    folder: folder_to_api(*f),
+                    folder: *f,
                     count: *n,
                 })
                 .collect(),
@@ -191,7 +165,7 @@ impl PortalBackend {
     ) -> BackendResult<()> {
         let mailbox = Self::voicemail_box(extension)?;
         self.inbox()?
-            .move_to(&mailbox, id, folder_from_api(to))
+            .move_to(&mailbox, id, to)
             .await
             .map(|_| ())
             .map_err(inbox_error)
@@ -261,12 +235,5 @@ mod tests {
             err,
             BackendError::Unavailable("manager link not available: connecting to Asterisk".into())
         );
-    }
-
-    #[test]
-    fn every_folder_maps_both_ways() {
-        for f in Folder::ALL {
-            assert_eq!(folder_from_api(folder_to_api(f)), f);
-        }
     }
 }

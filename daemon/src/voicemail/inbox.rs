@@ -200,12 +200,12 @@ impl Inbox {
                 Action::Move(to) if to == from => Outcome::Done,
                 Action::Move(to) => {
                     self.ami
-                        .voicemail_move(context, number, from.dir_name(), msg_id, to.dir_name())
+                        .voicemail_move(context, number, from.key(), msg_id, to.key())
                         .await?
                 }
                 Action::Remove => {
                     self.ami
-                        .voicemail_remove(context, number, from.dir_name(), msg_id)
+                        .voicemail_remove(context, number, from.key(), msg_id)
                         .await?
                 }
             };

@@ -12,60 +12,9 @@ use std::path::{Path, PathBuf};
 use super::message_file::{self, MessageInfo};
 use super::parsed_cache::{FileVersion, FolderFiles, ParsedCache};
 
-/// The folders app_voicemail keeps and Ringside shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Folder {
-    /// New messages.
-    Inbox,
-    /// Listened to.
-    Old,
-    Work,
-    Family,
-    Friends,
-    /// New messages marked urgent by the caller.
-    Urgent,
-}
-
-impl Folder {
-    pub const ALL: [Folder; 6] = [
-        Folder::Inbox,
-        Folder::Old,
-        Folder::Work,
-        Folder::Family,
-        Folder::Friends,
-        Folder::Urgent,
-    ];
-
-    /// The directory name, which is also the name the manager actions take.
-    pub fn dir_name(self) -> &'static str {
-        match self {
-            Folder::Inbox => "INBOX",
-            Folder::Old => "Old",
-            Folder::Work => "Work",
-            Folder::Family => "Family",
-            Folder::Friends => "Friends",
-            Folder::Urgent => "Urgent",
-        }
-    }
-
-    /// Case-insensitive (`inbox`, `INBOX`, `old`).
-    pub fn parse(text: &str) -> Option<Folder> {
-        Folder::ALL
-            .into_iter()
-            .find(|f| f.dir_name().eq_ignore_ascii_case(text.trim()))
-    }
-
-    /// Whether messages here count as not yet listened to.
-    pub fn is_new(self) -> bool {
-        matches!(self, Folder::Inbox | Folder::Urgent)
-    }
-}
-
-impl fmt::Display for Folder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.dir_name())
-    }
-}
+/// The folders app_voicemail keeps and Ringside shows: the portal's type, so that a folder
+/// means one thing from the spool to the JSON API. `key()` is the directory name.
+pub use ringside_portal::model::VoicemailFolder as Folder;
 
 /// A mailbox number: digits only, so it is safe in paths and manager headers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -159,7 +108,7 @@ impl Spool {
     }
 
     pub fn folder_dir(&self, mailbox: &MailboxNumber, folder: Folder) -> PathBuf {
-        self.mailbox_dir(mailbox).join(folder.dir_name())
+        self.mailbox_dir(mailbox).join(folder.key())
     }
 
     /// `…/<Folder>/msgNNNN` without extension: the recording's files share this stem.

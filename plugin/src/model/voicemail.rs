@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 
-/// app_voicemail's folders. Serialized with Asterisk's names (`INBOX`, `Old`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// app_voicemail's folders. Serialized with Asterisk's names (`INBOX`, `Old`, …), which are
+/// also their directory names in the spool and the names the manager actions take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum VoicemailFolder {
     #[serde(rename = "INBOX")]
     Inbox,
@@ -53,16 +54,22 @@ impl VoicemailFolder {
         }
     }
 
-    /// Case-insensitive.
+    /// Case-insensitive (`inbox`, `INBOX`, `old`); surrounding blanks are ignored.
     pub fn parse(text: &str) -> Option<VoicemailFolder> {
         VoicemailFolder::ALL
             .into_iter()
-            .find(|f| f.key().eq_ignore_ascii_case(text))
+            .find(|f| f.key().eq_ignore_ascii_case(text.trim()))
     }
 
     /// New (not yet heard) messages live here.
     pub fn is_new(self) -> bool {
         matches!(self, VoicemailFolder::Inbox | VoicemailFolder::Urgent)
+    }
+}
+
+impl std::fmt::Display for VoicemailFolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
     }
 }
 
