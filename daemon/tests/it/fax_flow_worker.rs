@@ -2,19 +2,17 @@
 //! (sent, retried, failed, cancelled, recovered after a restart), with a real SQLite store.
 
 use std::collections::VecDeque;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ringside::flows::fax::call::CallSignal;
 use ringside::flows::fax::{
-    CallSignals, DocumentConverter, FaxCall, FaxLine, FaxResult, FaxWorker, LineError,
-    WorkerSettings,
+    CallSignals, FaxCall, FaxLine, FaxResult, FaxWorker, LineError, WorkerSettings,
 };
 use ringside::store::Store;
 use ringside::store::fax::{FaxJob, JobState};
 
-use crate::common::fax_rig::at;
+use crate::common::fax_rig::{CopyConverter, at, worker_settings};
 use tokio::sync::broadcast;
 
 /// What the far end does on one call.
@@ -116,32 +114,6 @@ impl FaxLine for ScriptedLine {
     }
 }
 
-/// Copies the document as its "fax TIFF"; a document starting with `BAD` fails to convert.
-struct CopyConverter {
-    pages: u32,
-    delay: Duration,
-}
-
-impl DocumentConverter for CopyConverter {
-    fn count_pages(&self, _document: &Path) -> Result<u32, String> {
-        Ok(self.pages)
-    }
-
-    fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
-        std::thread::sleep(self.delay);
-        let bytes = std::fs::read(document).map_err(|e| e.to_string())?;
-        if bytes.starts_with(b"BAD") {
-            return Err("PDF is damaged: no xref table".into());
-        }
-        std::fs::write(output, bytes).map_err(|e| e.to_string())?;
-        Ok(self.pages)
-    }
-
-    fn fax_tiff_to_pdf(&self, _tiff: &Path, _output: &Path) -> Result<u32, String> {
-        Err("not used".into())
-    }
-}
-
 struct Rig {
     _dir: tempfile::TempDir,
     store: Store,
@@ -168,17 +140,12 @@ async fn rig_with(
     let signals = CallSignals::default();
     let line = Arc::new(ScriptedLine::new(signals.clone(), script));
     let (tx, updates) = broadcast::channel(64);
-    let sent_dir = dir.path().join("fax/sent");
     let settings = WorkerSettings {
-        worker_id: "worker-a".into(),
         retry_delay,
-        lease,
-        poll: Duration::from_millis(20),
-        dial_template: "Local/{number}@ringside-outbound".into(),
         dial_timeout_secs: 30,
-        max_send_per_page: Duration::from_secs(5),
-        sent_dir: sent_dir.clone(),
+        ..worker_settings("worker-a", lease, dir.path())
     };
+    let sent_dir = settings.sent_dir.clone();
     let worker = Arc::new(FaxWorker::new(
         store.clone(),
         line.clone(),

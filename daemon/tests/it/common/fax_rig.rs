@@ -20,19 +20,52 @@ use tokio_util::sync::CancellationToken;
 
 pub const NUMBER: &str = "5551234";
 
-/// Stands in for the document converter: the "fax TIFF" is a copy, with 3 pages.
-pub struct CopyConverter;
+/// Stands in for the document converter: the "fax TIFF" is a copy of the document, with
+/// `pages` pages, made after `delay`; a document starting with `BAD` fails to convert.
+pub struct CopyConverter {
+    pub pages: u32,
+    pub delay: Duration,
+}
+
+impl CopyConverter {
+    pub const THREE_PAGES: CopyConverter = CopyConverter {
+        pages: 3,
+        delay: Duration::ZERO,
+    };
+}
 
 impl DocumentConverter for CopyConverter {
     fn count_pages(&self, _document: &Path) -> Result<u32, String> {
-        Ok(3)
+        Ok(self.pages)
     }
+
     fn to_fax_tiff(&self, document: &Path, output: &Path) -> Result<u32, String> {
-        std::fs::copy(document, output).map_err(|e| e.to_string())?;
-        Ok(3)
+        std::thread::sleep(self.delay);
+        let bytes = std::fs::read(document).map_err(|e| e.to_string())?;
+        if bytes.starts_with(b"BAD") {
+            return Err("PDF is damaged: no xref table".into());
+        }
+        std::fs::write(output, bytes).map_err(|e| e.to_string())?;
+        Ok(self.pages)
     }
+
     fn fax_tiff_to_pdf(&self, _tiff: &Path, _output: &Path) -> Result<u32, String> {
         Err("not used".into())
+    }
+}
+
+/// The worker's settings in these tests: quick polls, no wait before a retry, sent faxes kept
+/// under `dir`.
+pub fn worker_settings(worker_id: &str, lease: Duration, dir: &Path) -> WorkerSettings {
+    WorkerSettings {
+        worker_id: worker_id.into(),
+        retry_delay: Duration::ZERO,
+        lease,
+        poll: Duration::from_millis(20),
+        dial_template: "Local/{number}@ringside-outbound".into(),
+        dial_timeout_secs: 5,
+        max_send_per_page: Duration::from_secs(5),
+        sent_dir: dir.join("fax/sent"),
     }
 }
 
@@ -123,19 +156,10 @@ pub fn new_worker(
     FaxWorker::new(
         store.clone(),
         line.clone(),
-        Arc::new(CopyConverter),
+        Arc::new(CopyConverter::THREE_PAGES),
         signals.clone(),
         published.clone(),
-        WorkerSettings {
-            worker_id: worker_id.into(),
-            retry_delay: Duration::ZERO,
-            lease,
-            poll: Duration::from_millis(20),
-            dial_template: "Local/{number}@ringside-outbound".into(),
-            dial_timeout_secs: 5,
-            max_send_per_page: Duration::from_secs(5),
-            sent_dir: dir.path().join("fax/sent"),
-        },
+        worker_settings(worker_id, lease, dir.path()),
     )
 }
 
