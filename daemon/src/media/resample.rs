@@ -3,14 +3,18 @@
 //! Inputs at 22.05 kHz and above are first halved, as often as the rate stays at or above
 //! 11.025 kHz, by zero-phase half-band filters: only 4 kHz of the signal survives anyway, so
 //! these filters can be short, and the expensive steep stage then runs on a quarter of the
-//! samples or fewer. That stage is rubato's synchronous FFT resampler (windowed-sinc filter,
-//! squared Blackman-Harris window) sized so the passband is flat past 3.4 kHz and everything
-//! from 4 kHz up is far below 16-bit noise. Filter delays are trimmed so output sample 0 lines
-//! up with input sample 0. It is not a general resampler: the output rate is always 8 kHz and
-//! the input is mono.
+//! samples or fewer. That stage is a polyphase FIR ([`super::polyphase`]: a Kaiser-windowed
+//! sinc with one row of coefficients per output phase) where the ratio has few phases, as from
+//! 11.025, 12 and 16 kHz, which every common rate halves to; other rates use rubato's
+//! synchronous FFT resampler (windowed-sinc filter, squared Blackman-Harris window). Both are
+//! sized so the passband is flat past 3.4 kHz and everything from 4 kHz up is far below 16-bit
+//! noise. Filter delays are trimmed so output sample 0 lines up with input sample 0. It is not
+//! a general resampler: the output rate is always 8 kHz and the input is mono.
 
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
+
+use super::polyphase::Polyphase;
 
 /// The rate Asterisk plays prompts at.
 pub const OUTPUT_RATE: u32 = 8000;
@@ -31,10 +35,16 @@ pub struct ToNarrowband {
     halvers: Vec<HalfBand>,
     /// Output of each half-band stage, reused between calls.
     halved: Vec<Vec<f32>>,
-    stage: Option<FftStage>,
+    stage: Option<LastStage>,
     input_rate: u32,
     frames_in: u64,
     frames_out: u64,
+}
+
+/// The steep step to 8 kHz.
+enum LastStage {
+    Polyphase(Polyphase),
+    Fft(Box<FftStage>),
 }
 
 struct FftStage {
@@ -59,6 +69,8 @@ impl ToNarrowband {
         }
         let stage = if fft_rate == OUTPUT_RATE {
             None
+        } else if let Some(polyphase) = Polyphase::new(fft_rate) {
+            Some(LastStage::Polyphase(polyphase))
         } else {
             let g = gcd(u64::from(fft_rate), u64::from(OUTPUT_RATE));
             let min_in = (u64::from(fft_rate) / g) as usize;
@@ -80,12 +92,12 @@ impl ToNarrowband {
             })?;
             let to_skip = fft.output_delay();
             let scratch = vec![0.0; fft.output_frames_max()];
-            Some(FftStage {
+            Some(LastStage::Fft(Box::new(FftStage {
                 fft,
                 pending: Vec::with_capacity(chunk * 2),
                 scratch,
                 to_skip,
-            })
+            })))
         };
         Ok(ToNarrowband {
             halved: vec![Vec::new(); halvers.len()],
@@ -109,7 +121,7 @@ impl ToNarrowband {
     }
 
     /// Takes the half-band stages out so that they can run on another thread, ahead of the
-    /// FFT stage; `None` when the rate needs none. Their state goes with them, so a split in
+    /// last stage; `None` when the rate needs none. Their state goes with them, so a split in
     /// the middle of a stream changes nothing: from then on, feed what they make (their
     /// `finish` tail included) to [`ToNarrowband::push_after_half_bands`] and the result is the
     /// same, sample for sample, as pushing the input here.
@@ -138,13 +150,13 @@ impl ToNarrowband {
             halver.push(input, halved);
             input = halved;
         }
-        self.frames_out += push_fft(self.stage.as_mut(), input, out);
+        self.frames_out += push_last(self.stage.as_mut(), input, out);
     }
 
     /// Flushes the filter and appends the remaining output.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
         let expected = self.expected_out();
-        // Each half-band stage's tail feeds the stages after it, then the FFT stage.
+        // Each half-band stage's tail feeds the stages after it, then the last stage.
         for i in 0..self.halvers.len() {
             let mut tail = Vec::new();
             self.halvers[i].finish(&mut tail);
@@ -156,12 +168,20 @@ impl ToNarrowband {
                 halver.push(&tail, halved);
                 std::mem::swap(&mut tail, halved);
             }
-            self.frames_out += push_fft(self.stage.as_mut(), &tail, out);
+            self.frames_out += push_last(self.stage.as_mut(), &tail, out);
         }
-        let Some(stage) = &mut self.stage else {
-            return;
-        };
         let mut remaining = expected.saturating_sub(self.frames_out);
+        let stage = match &mut self.stage {
+            None => return,
+            Some(LastStage::Polyphase(polyphase)) => {
+                let owed = usize::try_from(remaining).unwrap_or(usize::MAX);
+                let start = out.len();
+                polyphase.finish(out, owed);
+                self.frames_out += (out.len() - start) as u64;
+                return;
+            }
+            Some(LastStage::Fft(stage)) => stage,
+        };
         let mut partial = std::mem::take(&mut stage.pending);
         while remaining > 0 {
             let len = partial.len();
@@ -179,12 +199,24 @@ impl ToNarrowband {
     }
 }
 
-/// Feeds the FFT stage (or passes 8 kHz input through); returns the frames appended to `out`.
-fn push_fft(stage: Option<&mut FftStage>, input: &[f32], out: &mut Vec<f32>) -> u64 {
-    let Some(stage) = stage else {
-        out.extend_from_slice(input);
-        return input.len() as u64;
-    };
+/// Feeds the last stage (or passes 8 kHz input through); returns the frames appended to `out`.
+fn push_last(stage: Option<&mut LastStage>, input: &[f32], out: &mut Vec<f32>) -> u64 {
+    match stage {
+        None => {
+            out.extend_from_slice(input);
+            input.len() as u64
+        }
+        Some(LastStage::Polyphase(polyphase)) => {
+            let start = out.len();
+            polyphase.push(input, out);
+            (out.len() - start) as u64
+        }
+        Some(LastStage::Fft(stage)) => push_fft(stage, input, out),
+    }
+}
+
+/// Feeds the FFT stage; returns the frames appended to `out`.
+fn push_fft(stage: &mut FftStage, input: &[f32], out: &mut Vec<f32>) -> u64 {
     stage.pending.extend_from_slice(input);
     let mut consumed = 0;
     let mut emitted = 0;
@@ -290,7 +322,7 @@ impl HalfBandStages {
 /// still starts 3 kHz above the passband, so the filter stays short.
 const HALVED_RATE_MIN: u32 = 11025;
 
-/// Highest frequency a half-band stage must keep intact; the FFT stage removes 4 kHz and up.
+/// Highest frequency a half-band stage must keep intact; the last stage removes 4 kHz and up.
 const HALF_BAND_PASS_HZ: f64 = 4000.0;
 
 /// Stop-band attenuation of the half-band stages, well below what 16-bit output can show.
@@ -555,5 +587,32 @@ mod tests {
             let b = convert(rate, &input, 7777);
             assert_eq!(a, b, "{rate} Hz");
         }
+    }
+
+    #[test]
+    fn common_rates_take_the_polyphase_stage_and_others_the_fft_stage_equally_aligned() {
+        let polyphase = |rate| {
+            matches!(
+                ToNarrowband::new(rate).expect("valid rate").stage,
+                Some(LastStage::Polyphase(_))
+            )
+        };
+        for rate in [
+            11025, 12000, 16000, 22050, 32000, 44100, 48000, 88200, 96000,
+        ] {
+            assert!(polyphase(rate), "{rate} Hz");
+        }
+        // 44.056 kHz halves to 22.028 kHz: 2000 phases against 8 kHz, too many for a table.
+        assert!(!polyphase(44056));
+        let mut input = vec![0.0; 44056];
+        input[22028] = 1.0;
+        let out = convert(44056, &input, 4096);
+        assert_eq!(out.len(), 8000);
+        let peak = out
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|(i, _)| i);
+        assert_eq!(peak, Some(4000));
     }
 }
