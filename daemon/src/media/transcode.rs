@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::mp3_chunks::ChunkedMp3;
 use super::resample::{HalfBandStages, OUTPUT_RATE, ToNarrowband};
 use super::sink::OutputFile;
 pub use super::sink::OutputFormat;
@@ -231,6 +232,12 @@ pub fn transcode_file(
         Threads::Auto | Threads::Two if source.decodes_cheaply() => resampler.split_half_bands(),
         Threads::Auto | Threads::Two => None,
     };
+    // A source that decodes on two threads itself is read from this one.
+    let inline = if source.decodes_in_parallel() {
+        u64::MAX
+    } else {
+        inline_frames(opts.threads, &info)
+    };
     let mut decoding = Decoding {
         source: source.as_mut(),
         reader: BlockReader {
@@ -244,15 +251,11 @@ pub fn transcode_file(
         half_bands,
         decoded: Vec::with_capacity(BLOCK_FRAMES * 2),
     };
-    let frames_in = pump(
-        &mut decoding,
-        inline_frames(opts.threads, &info),
-        &mut |block| {
-            narrow.clear();
-            resampler.push_after_half_bands(&block.samples, block.frames, &mut narrow);
-            push_out(&narrow, &mut pcm)
-        },
-    )?;
+    let frames_in = pump(&mut decoding, inline, &mut |block| {
+        narrow.clear();
+        resampler.push_after_half_bands(&block.samples, block.frames, &mut narrow);
+        push_out(&narrow, &mut pcm)
+    })?;
     narrow.clear();
     resampler.finish(&mut narrow);
     push_out(&narrow, &mut pcm)?;
@@ -577,7 +580,16 @@ fn open_source(
             let facts = wav.ok_or_else(|| to_err(SourceFailure::Malformed("no header".into())))?;
             Box::new(PcmWavSource::open(limited, tripped, facts).map_err(to_err)?)
         }
-        _ => Box::new(ContainerSource::open(limited, tripped, kind).map_err(to_err)?),
+        _ => {
+            let source = ContainerSource::open(limited, tripped, kind).map_err(to_err)?;
+            // An MP3 decoder is the costliest stage by far, so when a second thread is due it
+            // decodes chunks of the stream alongside this one rather than the whole of it.
+            if source.is_mp3() && inline_frames(opts.threads, source.info()) == 0 {
+                Box::new(ChunkedMp3::start(source.into_parts()))
+            } else {
+                Box::new(source)
+            }
+        }
     })
 }
 
