@@ -7,12 +7,13 @@
 //! A Layer III decoder carries state from frame to frame: the bit reservoir (a frame's main
 //! data may start up to 511 bytes back, in earlier frames), the IMDCT overlap (one granule)
 //! and the polyphase synthesis window (16 of a granule's 18 steps). A fresh decoder therefore
-//! first decodes a few frames before its chunk, whose output is discarded. Those warm-up
-//! frames reproduce the state exactly once one of them had its main data whole both in the
-//! fresh decoder and in a decoder run from the start: from there on the reservoir holds the
-//! same bytes, and the last warm-up frame's granule rebuilds the rest. Whether that holds is
-//! worked out from each frame's side information by replaying the reservoir's bookkeeping
-//! ([`Reservoir`]), so it is proved before the chunk is decoded, not hoped for.
+//! first decodes a few frames before its chunk, whose output is discarded: a made-up frame
+//! ([`primer`]) that puts the main data just before the first of them in its reservoir, then
+//! at least two granules of real frames, the first rebuilding the overlap and the second the
+//! synthesis window. That reproduces the state exactly provided the first real frame had its
+//! main data whole in a decoder run from the start, which is worked out from each frame's
+//! side information by replaying the reservoir's bookkeeping ([`Reservoir`]), so it is
+//! proved before the chunk is decoded, not hoped for.
 //!
 //! Where it cannot be proved (a frame whose side information does not parse, a warm-up frame
 //! the fresh decoder rejects, a change of sample rate, channel count or MPEG version), the
@@ -56,8 +57,9 @@ const IN_FLIGHT: usize = 4;
 /// lowest bit rates.
 const HISTORY: usize = 32;
 
-/// Most real frames decoded before a chunk: the first of them must be one that a decoder run
-/// from the start had whole, which in a well-formed stream is every frame.
+/// Most real frames decoded before a chunk. Two granules' worth are needed (one MPEG-1 frame,
+/// two MPEG-2 ones), more only where the frame they would start at was not whole in a decoder
+/// run from the start, which a well-formed stream never has.
 const MAX_WARM_UP: usize = 4;
 
 /// Instructions to decode one frame of one channel, and to resample and write one frame of
@@ -228,7 +230,13 @@ pub fn warm_up_frames(history: &[(Option<FrameFacts>, Option<bool>)]) -> Option<
         let (Some(frame), Some(true)) = history[first] else {
             return false;
         };
-        main_data_before(history, first, frame.main_data_begin).is_some()
+        // The first granule after the primer rebuilds the IMDCT overlap; only the second
+        // feeds the synthesis filterbank what it had (an MPEG-2 frame holds one granule).
+        let granules: usize = history[first..]
+            .iter()
+            .map(|(facts, _)| facts.map_or(0, |f| f.granules))
+            .sum();
+        granules >= 2 && main_data_before(history, first, frame.main_data_begin).is_some()
     })
 }
 
@@ -817,6 +825,17 @@ mod tests {
     }
 
     #[test]
+    fn side_information_is_read_after_the_crc_when_the_frame_has_one() {
+        let mut with_crc = vec![0xFF, 0xFA, 0x90, 0x44, 0xAB, 0xCD];
+        with_crc.extend_from_slice(&side_info(300, 1000, 100));
+        with_crc.resize(417, 0);
+        let facts = frame_facts(&with_crc).expect("a Layer III frame");
+        assert_eq!(facts.main_data_begin, 300);
+        assert_eq!(facts.part2_3_bits[1][1], 1000);
+        assert_eq!(facts.main_data_len, 417 - 6 - 32);
+    }
+
+    #[test]
     fn frames_that_are_not_well_formed_layer_three_give_no_facts() {
         let good = frame(&side_info(0, 10, 100), 417);
         assert!(frame_facts(&good[..20]).is_none(), "cut inside side info");
@@ -894,6 +913,14 @@ mod tests {
         assert_eq!(
             warm_up_frames(&[frame(0, Some(true)), frame(131, Some(true))]),
             Some(1)
+        );
+        // MPEG-2 frames hold one granule each: two of them at least.
+        let mut mpeg2 = facts(131, 381, 500);
+        mpeg2.granules = 1;
+        let one_granule = (Some(mpeg2), Some(true));
+        assert_eq!(
+            warm_up_frames(&[frame(0, Some(true)), one_granule, one_granule]),
+            Some(2)
         );
         // 500 bytes back need two frames before it.
         assert_eq!(

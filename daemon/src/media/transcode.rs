@@ -5,7 +5,9 @@
 //! at the end. For inputs of five seconds or more, decoding (with the down-mix) runs on a second
 //! thread and hands blocks of mono samples over a bounded channel to the calling thread, which
 //! resamples and writes, so the two halves overlap on a second core; the blocks, and so the
-//! output, are the same as on one thread ([`Threads`]). Size and duration limits are enforced
+//! output, are the same as on one thread ([`Threads`]). An MP3 decoder costs more than the
+//! rest together, so an MP3 is instead decoded in chunks by both threads
+//! ([`super::mp3_chunks`]), the calling thread resampling and writing as well. Size and duration limits are enforced
 //! as the bytes and samples arrive. Peak normalisation and silence trimming need the whole
 //! signal, so with either option the 8 kHz result is staged in an anonymous temporary file
 //! (never in memory) and written in a second pass. This module is the public face; it does no
