@@ -50,7 +50,7 @@ const CHUNK_SECONDS: u32 = 2;
 
 /// Chunks read but not yet handed out. Bounds memory (a chunk of 44.1 kHz audio is about
 /// 350 KB decoded) whatever the input's length.
-const IN_FLIGHT: usize = 4;
+const IN_FLIGHT: usize = 3;
 
 /// Frames remembered before a chunk, for its warm-up and the main data that primes it: 511
 /// bytes of reservoir span at most about eight frames of MPEG-1 and twenty of MPEG-2 at their
