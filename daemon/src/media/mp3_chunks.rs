@@ -377,7 +377,7 @@ impl Planner {
             tail.extend_from_slice(earlier.data.get(earlier.data.len() - len..)?);
         }
         let header = u32::from_be_bytes(packet.data.get(..4)?.try_into().ok()?);
-        let primer = primer(header, tail.get(tail.len() - wanted..)?)?;
+        let primer = primer(header, tail.get(tail.len().checked_sub(wanted)?..)?)?;
         let mut packets = vec![Packet::new(packet.track_id, packet.pts, packet.dur, primer)];
         packets.extend(self.history.range(first..).map(|(p, ..)| p.clone()));
         Some(packets)
