@@ -978,4 +978,100 @@ mod tests {
         assert_eq!(mpeg25.len(), 1440);
         assert!(primer(0xFFFD_9044, &tail).is_none(), "Layer II");
     }
+
+    /// A decoder that panics on its packet number `left`, as a decoder bug reached by crafted
+    /// input would.
+    struct PanicsAt {
+        inner: Box<dyn AudioDecoder>,
+        left: usize,
+    }
+
+    impl AudioDecoder for PanicsAt {
+        fn reset(&mut self) {
+            self.inner.reset()
+        }
+
+        fn codec_info(&self) -> &symphonia::core::codecs::CodecInfo {
+            self.inner.codec_info()
+        }
+
+        fn codec_params(&self) -> &AudioCodecParameters {
+            self.inner.codec_params()
+        }
+
+        fn decode_ref(
+            &mut self,
+            packet: &symphonia::core::packet::PacketRef<'_>,
+        ) -> symphonia::core::errors::Result<symphonia::core::audio::GenericAudioBufferRef<'_>>
+        {
+            if self.left == 0 {
+                panic!("index out of bounds in a decoder");
+            }
+            self.left -= 1;
+            self.inner.decode_ref(packet)
+        }
+
+        fn finalize(&mut self) -> symphonia::core::codecs::audio::FinalizeResult {
+            self.inner.finalize()
+        }
+
+        fn last_decoded(&self) -> symphonia::core::audio::GenericAudioBufferRef<'_> {
+            self.inner.last_decoded()
+        }
+    }
+
+    fn fixture_parts() -> ContainerParts {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../media-fixtures/audio/music-44k-stereo-vbr.mp3"
+        );
+        let file = std::fs::File::open(path).expect("fixture");
+        let (limited, tripped) = super::super::source::LimitedFile::new(file, u64::MAX);
+        super::super::source::ContainerSource::open(
+            limited,
+            tripped,
+            super::super::sniff::InputKind::Mp3,
+        )
+        .expect("an MP3")
+        .into_parts()
+    }
+
+    #[test]
+    fn a_decoder_panic_in_a_chunk_is_raised_again_after_the_packets_before_it() {
+        let mut parts = fixture_parts();
+        let body: Vec<Packet> = (0..10)
+            .map(|_| parts.format.next_packet().ok().flatten().expect("a packet"))
+            .collect();
+        let factory = DecoderFactory {
+            params: parts.params.clone(),
+            tripped: parts.tripped.clone(),
+        };
+        let decoder = PanicsAt {
+            inner: factory.make().expect("a decoder"),
+            left: 4,
+        };
+        let chunk = Chunk {
+            index: 0,
+            warm_up: Vec::new(),
+            body,
+            standalone: true,
+            end: End::More,
+        };
+        let decoded = factory.carry_on(Box::new(decoder), chunk);
+        assert_eq!(decoded.packets.len(), 4);
+        assert!(matches!(decoded.end, End::Panicked(_)));
+
+        let mut source = ChunkedMp3::start(fixture_parts());
+        source.current = Some(decoded);
+        let mut out = Vec::new();
+        for _ in 0..4 {
+            assert!(matches!(source.next_block(&mut out), Ok(true)));
+        }
+        let raised = panic::catch_unwind(AssertUnwindSafe(|| source.next_block(&mut out)))
+            .expect_err("the panic comes through");
+        assert_eq!(
+            raised.downcast_ref::<&str>(),
+            Some(&"index out of bounds in a decoder")
+        );
+    }
 }
