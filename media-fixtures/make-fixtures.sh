@@ -33,5 +33,22 @@ ffmpeg -loglevel error -y -i /tmp/ringside-tone.wav -codec:a libvorbis -q:a 5 to
 ffmpeg -loglevel error -y -i /tmp/ringside-tone.wav -codec:a libmp3lame -b:a 64k \
   -metadata title="Greeting" -id3v2_version 3 tone-1k-44k-stereo-id3.mp3
 
-rm -f /tmp/ringside-speech.wav /tmp/ringside-tone.wav
+# Music-like MP3s (chords, a warble, pink noise) that lean on the bit reservoir, for decoding
+# in chunks: VBR with a Xing/LAME header and an ID3v2 tag; CBR 48 kHz without a Xing header;
+# MPEG-2 (22.05 kHz) and MPEG-2.5 (8 kHz) mono at low bit rates. 3 s each.
+ffmpeg -loglevel error -y \
+  -f lavfi -i "aevalsrc=0.2*sin(2*PI*440*t)+0.15*sin(2*PI*660*t+sin(2*PI*0.5*t))+0.1*sin(2*PI*3000*t)*sin(2*PI*2*t)|0.2*sin(2*PI*550*t)+0.1*sin(2*PI*1760*t):s=48000:d=3" \
+  -f lavfi -i "anoisesrc=d=3:c=pink:r=48000:a=0.05:seed=7" \
+  -filter_complex "[1]aformat=channel_layouts=stereo[n];[0][n]amix=inputs=2:normalize=0" \
+  -c:a pcm_s16le /tmp/ringside-music.wav
+ffmpeg -loglevel error -y -i /tmp/ringside-music.wav -ar 44100 -codec:a libmp3lame -q:a 6 \
+  -metadata title="Hold music" -id3v2_version 3 music-44k-stereo-vbr.mp3
+ffmpeg -loglevel error -y -i /tmp/ringside-music.wav -codec:a libmp3lame -b:a 96k -write_xing 0 \
+  music-48k-stereo-no-xing.mp3
+ffmpeg -loglevel error -y -i /tmp/ringside-music.wav -ac 1 -ar 22050 -codec:a libmp3lame -b:a 32k \
+  music-22k-mono-mpeg2.mp3
+ffmpeg -loglevel error -y -i /tmp/ringside-music.wav -ac 1 -ar 8000 -codec:a libmp3lame -b:a 16k \
+  music-8k-mono-mpeg25.mp3
+
+rm -f /tmp/ringside-speech.wav /tmp/ringside-tone.wav /tmp/ringside-music.wav
 du -ch . | tail -n 1

@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod fax;
 pub mod g711;
 pub mod gsm;
+pub mod mp3_chunks;
 pub mod polyphase;
 pub mod resample;
 pub mod sink;

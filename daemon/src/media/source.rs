@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use symphonia::core::audio::{Audio, GenericAudioBufferRef};
-use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
+use symphonia::core::codecs::audio::well_known::CODEC_ID_MP3;
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
@@ -55,6 +56,11 @@ pub trait MonoSource: Send {
     /// Whether decoding costs little next to resampling (samples read straight from the
     /// file), so a thread that only decoded would mostly wait.
     fn decodes_cheaply(&self) -> bool {
+        false
+    }
+    /// Whether the source already decodes on a second thread of its own, so the caller
+    /// should not start another.
+    fn decodes_in_parallel(&self) -> bool {
         false
     }
 }
@@ -115,9 +121,19 @@ pub struct ContainerSource {
     format: Box<dyn FormatReader>,
     decoder: Box<dyn AudioDecoder>,
     track_id: u32,
+    params: AudioCodecParameters,
     info: SourceInfo,
     interleaved: Vec<f32>,
     tripped: Arc<AtomicBool>,
+}
+
+/// What a [`ContainerSource`] is made of, for a source that decodes its packets differently.
+pub struct ContainerParts {
+    pub format: Box<dyn FormatReader>,
+    pub track_id: u32,
+    pub params: AudioCodecParameters,
+    pub info: SourceInfo,
+    pub tripped: Arc<AtomicBool>,
 }
 
 impl ContainerSource {
@@ -188,6 +204,7 @@ impl ContainerSource {
             format,
             decoder,
             track_id,
+            params,
             info: SourceInfo {
                 description: format!("{label}, {sample_rate} Hz, {channels} channel{plural}"),
                 sample_rate,
@@ -200,7 +217,55 @@ impl ContainerSource {
     }
 }
 
-fn map_error(err: SymphoniaError, tripped: &AtomicBool) -> SourceFailure {
+impl ContainerSource {
+    /// Whether the stream is MPEG Layer III.
+    pub fn is_mp3(&self) -> bool {
+        self.params.codec == CODEC_ID_MP3
+    }
+
+    /// The reader, before any packet was read, and what it takes to make decoders for it.
+    pub fn into_parts(self) -> ContainerParts {
+        ContainerParts {
+            format: self.format,
+            track_id: self.track_id,
+            params: self.params,
+            info: self.info,
+            tripped: self.tripped,
+        }
+    }
+}
+
+/// Appends the mono mix of one decoded packet to `out`.
+pub fn mix_decoded(
+    decoded: &GenericAudioBufferRef<'_>,
+    interleaved: &mut Vec<f32>,
+    out: &mut Vec<f32>,
+) -> Result<(), SourceFailure> {
+    let channels = decoded.spec().channels().count();
+    if channels == 0 {
+        return Err(SourceFailure::Malformed("a packet with 0 channels".into()));
+    }
+    // MP3 and Vorbis decode to planar f32: mix straight from the planes rather than
+    // interleaving first and mixing after (the same sums in the same order).
+    if let GenericAudioBufferRef::F32(buf) = decoded {
+        match (channels, buf.plane(0), buf.plane(1)) {
+            (1, Some(mono), _) => {
+                out.extend_from_slice(mono);
+                return Ok(());
+            }
+            (2, Some(left), Some(right)) => {
+                out.extend(left.iter().zip(right).map(|(l, r)| (l + r) * 0.5));
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+    decoded.copy_to_vec_interleaved(interleaved);
+    downmix_into(interleaved, channels, out);
+    Ok(())
+}
+
+pub(super) fn map_error(err: SymphoniaError, tripped: &AtomicBool) -> SourceFailure {
     if tripped.load(Ordering::Relaxed) {
         return SourceFailure::OverByteLimit;
     }
@@ -235,27 +300,7 @@ impl MonoSource for ContainerSource {
                 .decoder
                 .decode(&packet)
                 .map_err(|e| map_error(e, &self.tripped))?;
-            let channels = decoded.spec().channels().count();
-            if channels == 0 {
-                return Err(SourceFailure::Malformed("a packet with 0 channels".into()));
-            }
-            // MP3 and Vorbis decode to planar f32: mix straight from the planes rather than
-            // interleaving first and mixing after (the same sums in the same order).
-            if let GenericAudioBufferRef::F32(buf) = &decoded {
-                match (channels, buf.plane(0), buf.plane(1)) {
-                    (1, Some(mono), _) => {
-                        out.extend_from_slice(mono);
-                        return Ok(true);
-                    }
-                    (2, Some(left), Some(right)) => {
-                        out.extend(left.iter().zip(right).map(|(l, r)| (l + r) * 0.5));
-                        return Ok(true);
-                    }
-                    _ => {}
-                }
-            }
-            decoded.copy_to_vec_interleaved(&mut self.interleaved);
-            downmix_into(&self.interleaved, channels, out);
+            mix_decoded(&decoded, &mut self.interleaved, out)?;
             return Ok(true);
         }
     }

@@ -5,7 +5,9 @@
 //! at the end. For inputs of five seconds or more, decoding (with the down-mix) runs on a second
 //! thread and hands blocks of mono samples over a bounded channel to the calling thread, which
 //! resamples and writes, so the two halves overlap on a second core; the blocks, and so the
-//! output, are the same as on one thread ([`Threads`]). Size and duration limits are enforced
+//! output, are the same as on one thread ([`Threads`]). An MP3 decoder costs more than the
+//! rest together, so an MP3 is instead decoded in chunks by both threads
+//! ([`super::mp3_chunks`]), the calling thread resampling and writing as well. Size and duration limits are enforced
 //! as the bytes and samples arrive. Peak normalisation and silence trimming need the whole
 //! signal, so with either option the 8 kHz result is staged in an anonymous temporary file
 //! (never in memory) and written in a second pass. This module is the public face; it does no
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::mp3_chunks::ChunkedMp3;
 use super::resample::{HalfBandStages, OUTPUT_RATE, ToNarrowband};
 use super::sink::OutputFile;
 pub use super::sink::OutputFormat;
@@ -224,12 +227,19 @@ pub fn transcode_file(
     // When decoding is cheap (PCM read straight from a WAV) the resampler's half-band stages
     // run on the decoding side, so that the second thread takes a fair share of the work
     // (reading and the half-band stages against the FFT stage and writing: 141 M and 159 M
-    // instructions for a minute of 44.1 kHz stereo); after an MP3 decoder the decoding side
-    // is the busier already (603 M against 265 M). Where the stages run changes no sample.
+    // instructions for a minute of 44.1 kHz stereo). An MP3 decoder is the busier side by far
+    // (603 M against 265 M), so its chunks are shared out between both threads instead
+    // ([`ChunkedMp3`]). Where the stages run changes no sample.
     let half_bands = match opts.threads {
         Threads::One => None,
         Threads::Auto | Threads::Two if source.decodes_cheaply() => resampler.split_half_bands(),
         Threads::Auto | Threads::Two => None,
+    };
+    // A source that decodes on two threads itself is read from this one.
+    let inline = if source.decodes_in_parallel() {
+        u64::MAX
+    } else {
+        inline_frames(opts.threads, &info)
     };
     let mut decoding = Decoding {
         source: source.as_mut(),
@@ -244,15 +254,11 @@ pub fn transcode_file(
         half_bands,
         decoded: Vec::with_capacity(BLOCK_FRAMES * 2),
     };
-    let frames_in = pump(
-        &mut decoding,
-        inline_frames(opts.threads, &info),
-        &mut |block| {
-            narrow.clear();
-            resampler.push_after_half_bands(&block.samples, block.frames, &mut narrow);
-            push_out(&narrow, &mut pcm)
-        },
-    )?;
+    let frames_in = pump(&mut decoding, inline, &mut |block| {
+        narrow.clear();
+        resampler.push_after_half_bands(&block.samples, block.frames, &mut narrow);
+        push_out(&narrow, &mut pcm)
+    })?;
     narrow.clear();
     resampler.finish(&mut narrow);
     push_out(&narrow, &mut pcm)?;
@@ -577,7 +583,16 @@ fn open_source(
             let facts = wav.ok_or_else(|| to_err(SourceFailure::Malformed("no header".into())))?;
             Box::new(PcmWavSource::open(limited, tripped, facts).map_err(to_err)?)
         }
-        _ => Box::new(ContainerSource::open(limited, tripped, kind).map_err(to_err)?),
+        _ => {
+            let source = ContainerSource::open(limited, tripped, kind).map_err(to_err)?;
+            // An MP3 decoder is the costliest stage by far, so when a second thread is due it
+            // decodes chunks of the stream alongside this one rather than the whole of it.
+            if source.is_mp3() && inline_frames(opts.threads, source.info()) == 0 {
+                Box::new(ChunkedMp3::start(source.into_parts()))
+            } else {
+                Box::new(source)
+            }
+        }
     })
 }
 

@@ -62,6 +62,7 @@ mod store_sessions;
 mod store_users;
 mod traces;
 mod transcode_inputs;
+mod transcode_mp3_chunks;
 mod transcode_quality;
 mod voicemail_inbox;
 mod wakeup_cli;

@@ -601,8 +601,11 @@ fn mp3_and_wav_convert_to_the_same_bytes_on_one_thread_and_on_two() {
         let sample = |x: f64| (x * 32767.0).round() as i16;
         (sample(left), sample(right))
     });
+    // MP3s are decoded in chunks on both threads (more inputs in `transcode_mp3_chunks`).
     let inputs = [
         fixture("tone-1k-44k-stereo.mp3"),
+        fixture("music-44k-stereo-vbr.mp3"),
+        fixture("music-22k-mono-mpeg2.mp3"),
         fixture("tone-1k-48k-24bit-stereo.wav"),
         long_wav,
     ];
