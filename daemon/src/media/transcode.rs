@@ -226,10 +226,10 @@ pub fn transcode_file(
     };
     // When decoding is cheap (PCM read straight from a WAV) the resampler's half-band stages
     // run on the decoding side, so that the second thread takes a fair share of the work
-    // (reading and the half-band stages against the FFT stage and writing: 141 M and 159 M
-    // instructions for a minute of 44.1 kHz stereo). An MP3 decoder is the busier side by far
-    // (603 M against 265 M), so its chunks are shared out between both threads instead
-    // ([`ChunkedMp3`]). Where the stages run changes no sample.
+    // (reading and the half-band stages against the last stage and writing; for a minute of
+    // 44.1 kHz stereo the busier side counts 85 M instructions). An MP3 decoder is the busier
+    // side by far (603 M against 110 M), so its chunks are shared out between both threads
+    // instead ([`ChunkedMp3`]). Where the stages run changes no sample.
     let half_bands = match opts.threads {
         Threads::One => None,
         Threads::Auto | Threads::Two if source.decodes_cheaply() => resampler.split_half_bands(),
@@ -422,7 +422,7 @@ impl Decoding<'_> {
         half_bands.push(&self.decoded, &mut block.samples);
         block.frames = self.decoded.len();
         if !more {
-            // The stages' tail goes with the last block: the FFT stage streams, so where the
+            // The stages' tail goes with the last block: the last stage streams, so where the
             // blocks are cut does not change its output.
             half_bands.finish(&mut block.samples);
         }
