@@ -5,6 +5,9 @@
 //! Inputs are recognised by content, never by file name. Every limit (bytes, pages, pixels)
 //! is checked before the expensive work, and output is written to a temporary file in the
 //! destination directory and renamed into place, so a failed conversion leaves nothing.
+//! A document's pages are converted on one or two workers ([`FaxOptions::threads`]), each
+//! holding one page buffer; pages are written in order, and the bytes do not depend on the
+//! number of workers.
 //! This module converts files; queuing, sending and receiving faxes live in the fax flow.
 
 mod binarize;
