@@ -3,7 +3,10 @@
 # the marginal time per page of tiff2pdf and ghostscript: their 50-page time minus their
 # 1-page time, over 49 pages, so their start-up does not count either.
 #   received G3 2-D TIFF -> PDF:  criterion `fax_per_page/received_g3_tiff_to_pdf`  vs  tiff2pdf
-#   PDF -> fax TIFF (G4, fine):   criterion `fax_per_page/pdf_to_fax_tiff`  vs  gs -sDEVICE=tiffg4
+#   PDF -> fax TIFF (G4, fine):   criterion `fax_per_page/pdf_to_fax_tiff` (two page workers on
+#                                 two cores) and `pdf_to_fax_tiff_one_thread`  vs  gs -sDEVICE=tiffg4,
+#                                 which renders on one thread; `gs2` is the same with two rendering
+#                                 threads over bands (GS_BAND_HEIGHT rows, default 200), for reference
 # Inputs: the received 2-page fixture repeated to 50 pages (tiffcp), and the 10-page test PDF
 # repeated to 50 pages (ghostscript's pdfwrite); the 1-page inputs are their first pages.
 # Needs: ghostscript, libtiff-tools, python3. RUNS=n timed runs per tool command (default 15,
@@ -58,6 +61,8 @@ PY
 }
 marginal tiff2pdf fax tiff2pdf -o "{OUT}" "{IN}"
 marginal gs doc gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=tiffg4 -r204x196 -sOutputFile="{OUT}" "{IN}"
+marginal gs2 doc gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=tiffg4 -r204x196 \
+  -dNumRenderingThreads=2 -dMaxBitmap=0 -dBandHeight="${GS_BAND_HEIGHT:-200}" -sOutputFile="{OUT}" "{IN}"
 
 if [ "${RINGSIDE_BENCH_PROFILE:-release}" = dev ]; then
   profile=(--profile dev)
@@ -79,8 +84,10 @@ def theirs(name):
     with open(os.path.join(work, f"{name}.ms")) as f:
         return float(f.read())
 for label, mine, tool, goal in [
-    ("G3 TIFF -> PDF  vs tiff2pdf", "received_g3_tiff_to_pdf", "tiff2pdf", 20),
-    ("PDF -> fax TIFF vs gs      ", "pdf_to_fax_tiff", "gs", 2),
+    ("G3 TIFF -> PDF  vs tiff2pdf         ", "received_g3_tiff_to_pdf", "tiff2pdf", 20),
+    ("PDF -> fax TIFF vs gs               ", "pdf_to_fax_tiff", "gs", 2),
+    ("PDF -> fax TIFF, one thread vs gs   ", "pdf_to_fax_tiff_one_thread", "gs", 2),
+    ("PDF -> fax TIFF vs gs, 2 band threads", "pdf_to_fax_tiff", "gs2", 2),
 ]:
     a, b = ours(mine), theirs(tool)
     print(f"{label}: ringside {a:.4f} ms/page in process, {tool} {b:.4f} ms/page marginal: "

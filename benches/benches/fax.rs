@@ -6,12 +6,15 @@
 //! on the documents named by `RINGSIDE_BENCH_FAX_TIFF` and `RINGSIDE_BENCH_FAX_PDF` (the
 //! committed fixtures when unset), with throughput in pages: `benches/compare-fax-per-page.sh`
 //! sets them to 50-page documents and compares the time per page with tiff2pdf's and
-//! ghostscript's marginal time per page.
+//! ghostscript's marginal time per page. The PDF conversion is timed with the default page
+//! workers (two on a machine with two cores) and on one thread.
 
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ringside::media::fax::{FaxOptions, count_pages, document_to_fax_tiff, fax_tiff_to_pdf};
+use ringside::media::fax::{
+    FaxOptions, Threads, count_pages, document_to_fax_tiff, fax_tiff_to_pdf,
+};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -82,6 +85,15 @@ fn fax_per_page(c: &mut Criterion) {
         b.iter(|| {
             document_to_fax_tiff(&pdf, &tif_out, &FaxOptions::default(), &no_progress)
                 .expect("converts")
+        })
+    });
+    let one_thread = FaxOptions {
+        threads: Threads::One,
+        ..FaxOptions::default()
+    };
+    group.bench_function("pdf_to_fax_tiff_one_thread", |b| {
+        b.iter(|| {
+            document_to_fax_tiff(&pdf, &tif_out, &one_thread, &no_progress).expect("converts")
         })
     });
     group.finish();

@@ -33,6 +33,7 @@ mod fax_flow_receive;
 mod fax_flow_store;
 mod fax_flow_worker;
 mod fax_progress;
+mod fax_threads;
 mod fax_tools;
 mod feature_codes;
 mod followme_flow;

@@ -5,6 +5,9 @@
 //! Inputs are recognised by content, never by file name. Every limit (bytes, pages, pixels)
 //! is checked before the expensive work, and output is written to a temporary file in the
 //! destination directory and renamed into place, so a failed conversion leaves nothing.
+//! A document's pages are converted on one or two workers ([`FaxOptions::threads`]), each
+//! holding one page buffer; pages are written in order, and the bytes do not depend on the
+//! number of workers.
 //! This module converts files; queuing, sending and receiving faxes live in the fax flow.
 
 mod binarize;
@@ -21,11 +24,16 @@ mod tiff_read;
 mod tiff_write;
 
 use std::borrow::Cow;
+use std::cell::{Cell, RefCell};
 use std::io::{Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 
+/// Threads one conversion uses: the audio path's choice, read for documents as one or two
+/// page workers (see [`FaxOptions::threads`]).
+pub use super::transcode::Threads;
 pub use layout::{FAX_WIDTH, FAX_X_DPI, FaxGrid};
 
 use ccitt_decode::Coding;
@@ -79,6 +87,10 @@ pub struct FaxOptions {
     /// Largest page, in pixels, at its own size: for a PDF page its area at the fax
     /// resolution, for a TIFF page its stored width x height. Bounds memory and time.
     pub max_pixels: u64,
+    /// Threads converting pages: `One` converts on the calling thread, `Two` on two workers,
+    /// `Auto` on two when the machine has two cores or more and the document two pages or
+    /// more. Each worker holds one page buffer, and the output is the same whichever is chosen.
+    pub threads: Threads,
 }
 
 impl Default for FaxOptions {
@@ -91,6 +103,7 @@ impl Default for FaxOptions {
             max_input_bytes: 20 * 1024 * 1024,
             // Eight fax pages' worth: an A1 drawing passes, a 200-inch strip does not.
             max_pixels: 32_000_000,
+            threads: Threads::Auto,
         }
     }
 }
@@ -306,9 +319,12 @@ fn pdf_to_pages(
     }
     let placements: Vec<_> = sizes.iter().map(|&(w, h)| place(w, h, grid)).collect();
     let compression = opts.compression;
-    parallel_pages(sizes.len(), progress, &|claim, send| {
-        // hayro's document and caches are single-threaded; each worker parses its own copy
-        // of the (shared) bytes.
+    let workers = worker_count(opts.threads, sizes.len());
+    let panicked =
+        |index: usize| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1));
+    parallel_pages(sizes.len(), workers, progress, &panicked, &|claim, send| {
+        // hayro's document and caches are single-threaded (`Rc` inside, not `Send`); each
+        // worker parses its own copy of the shared bytes.
         let pdf = match raster::open(data.clone()) {
             Ok(pdf) => pdf,
             Err(e) => {
@@ -353,7 +369,10 @@ fn tiff_to_pages(
         check_page_size(i, info, opts)?;
     }
     let compression = opts.compression;
-    parallel_pages(infos.len(), progress, &|claim, send| {
+    let workers = worker_count(opts.threads, infos.len());
+    let panicked =
+        |index: usize| FaxError::CorruptImage(format!("page {} cannot be decoded", index + 1));
+    parallel_pages(infos.len(), workers, progress, &panicked, &|claim, send| {
         while let Some(index) = claim() {
             let info = &infos[index];
             let result = tiff_read::decode_page(data, info, index).map(|image| {
@@ -371,75 +390,159 @@ fn tiff_to_pages(
     })
 }
 
+/// Page workers for a document of `pages` pages. Two at most: each holds a page buffer
+/// (16 MB of RGBA for a PDF page), and a third would only compete with the daemon's other
+/// work on the small machines it runs on.
+fn worker_count(threads: Threads, pages: usize) -> usize {
+    let wanted = match threads {
+        Threads::One => 1,
+        Threads::Two => 2,
+        Threads::Auto => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            if cores >= 2 { 2 } else { 1 }
+        }
+    };
+    wanted.min(pages).max(1)
+}
+
 type Claim<'a> = &'a dyn Fn() -> Option<usize>;
 type Send<'a, T> = &'a dyn Fn(usize, Result<T, FaxError>);
+type Worker<'a, T> = dyn Fn(Claim<'_>, Send<'_, T>) + Sync + 'a;
 
-/// Runs `worker` on every core; workers claim page indices one at a time and send back one
-/// result per claimed page. Results come back in page order; progress is reported from the
-/// calling thread as pages finish. The first error stops further claims and is returned.
+/// Runs `worker` on `workers` threads, or on the calling thread alone when that is one.
+/// Workers claim page indices one at a time, in page order, and send back one result per
+/// claimed page; results are kept in page order whichever worker produced them, and progress
+/// is reported from the calling thread as pages finish. The first error (by page) stops
+/// further claims and is returned. A panic in a worker becomes `panicked(page)` for the page
+/// it was converting and ends that worker; it never reaches the caller.
 fn parallel_pages<T: std::marker::Send>(
     count: usize,
+    workers: usize,
     progress: &dyn Fn(u32, u32),
-    worker: &(dyn Fn(Claim<'_>, Send<'_, T>) + Sync),
+    panicked: &(dyn Fn(usize) -> FaxError + Sync),
+    worker: &Worker<'_, T>,
 ) -> Result<Vec<T>, FaxError> {
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(count)
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<(usize, Result<T, FaxError>)>();
-    let mut slots: Vec<Option<T>> = (0..count).map(|_| None).collect();
-    let mut first_error: Option<(usize, FaxError)> = None;
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let tx = tx.clone();
-            let (next, stop) = (&next, &stop);
-            scope.spawn(move || {
-                let claim = || {
-                    if stop.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    (i < count).then_some(i)
-                };
-                let send = |i: usize, r: Result<T, FaxError>| {
-                    // The receiver lives until every worker has finished.
-                    let _ = tx.send((i, r));
-                };
-                worker(&claim, &send);
-            });
+    let claims = Claims {
+        next: AtomicUsize::new(0),
+        stop: AtomicBool::new(false),
+        count,
+    };
+    let mut collected = Collected::new(count, progress);
+    if workers <= 1 {
+        let collected = RefCell::new(&mut collected);
+        claims.run(worker, panicked, &|index, result| {
+            collected.borrow_mut().accept(index, result, &claims.stop);
+        });
+    } else {
+        let (tx, rx) = mpsc::channel::<(usize, Result<T, FaxError>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let tx = tx.clone();
+                let claims = &claims;
+                scope.spawn(move || {
+                    claims.run(worker, panicked, &|index, result| {
+                        // The receiver lives until every worker has finished.
+                        let _ = tx.send((index, result));
+                    });
+                });
+            }
+            drop(tx);
+            for (index, result) in rx {
+                collected.accept(index, result, &claims.stop);
+            }
+        });
+    }
+    collected.finish()
+}
+
+/// The page indices handed out to workers.
+struct Claims {
+    next: AtomicUsize,
+    stop: AtomicBool,
+    count: usize,
+}
+
+impl Claims {
+    /// Runs one worker, turning a panic into the error for the page it was on (or, when it
+    /// had none, for the next page, so that the document never comes out short).
+    fn run<T>(
+        &self,
+        worker: &Worker<'_, T>,
+        panicked: &(dyn Fn(usize) -> FaxError + Sync),
+        send: Send<'_, T>,
+    ) {
+        let current = Cell::new(None);
+        let claim = || {
+            if self.stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            let index = self.next.fetch_add(1, Ordering::Relaxed);
+            let claimed = (index < self.count).then_some(index);
+            current.set(claimed);
+            claimed
+        };
+        let sent = |index: usize, result: Result<T, FaxError>| {
+            current.set(None);
+            send(index, result);
+        };
+        if catch_unwind(AssertUnwindSafe(|| worker(&claim, &sent))).is_err() {
+            if let Some(index) = current.get().or_else(claim) {
+                tracing::warn!(page = index + 1, "page worker panicked");
+                send(index, Err(panicked(index)));
+            }
         }
-        drop(tx);
-        let mut done = 0u32;
+    }
+}
+
+/// Converted pages by index, and the first failure.
+struct Collected<'p, T> {
+    slots: Vec<Option<T>>,
+    done: u32,
+    first_error: Option<(usize, FaxError)>,
+    progress: &'p dyn Fn(u32, u32),
+}
+
+impl<'p, T> Collected<'p, T> {
+    fn new(count: usize, progress: &'p dyn Fn(u32, u32)) -> Self {
         progress(0, count as u32);
-        for (index, result) in rx {
-            match result {
-                Ok(page) => {
-                    slots[index] = Some(page);
-                    done += 1;
-                    progress(done, count as u32);
+        Collected {
+            slots: (0..count).map(|_| None).collect(),
+            done: 0,
+            first_error: None,
+            progress,
+        }
+    }
+
+    fn accept(&mut self, index: usize, result: Result<T, FaxError>, stop: &AtomicBool) {
+        match result {
+            Ok(page) => {
+                if let Some(slot) = self.slots.get_mut(index) {
+                    *slot = Some(page);
+                    self.done += 1;
+                    (self.progress)(self.done, self.slots.len() as u32);
                 }
-                Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
-                    if first_error.as_ref().is_none_or(|(i, _)| index < *i) {
-                        first_error = Some((index, e));
-                    }
+            }
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                if self.first_error.as_ref().is_none_or(|(i, _)| index < *i) {
+                    self.first_error = Some((index, e));
                 }
             }
         }
-    });
-    if let Some((_, e)) = first_error {
-        return Err(e);
     }
-    slots
-        .into_iter()
-        .enumerate()
-        .map(|(i, slot)| {
-            slot.ok_or_else(|| FaxError::CorruptPdf(format!("page {} was not produced", i + 1)))
-        })
-        .collect()
+
+    fn finish(self) -> Result<Vec<T>, FaxError> {
+        if let Some((_, e)) = self.first_error {
+            return Err(e);
+        }
+        self.slots
+            .into_iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                slot.ok_or_else(|| FaxError::CorruptPdf(format!("page {} was not produced", i + 1)))
+            })
+            .collect()
+    }
 }
 
 /// Converts a fax TIFF (any TIFF, in fact) to a PDF with one page per image at the image's
@@ -594,4 +697,93 @@ fn reencoded(
         data: ImageData::Bytes(Cow::Owned(ccitt_encode::encode(&bitmap, Scheme::Group4))),
         lsb_first: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `count` pages on `workers` workers; page `i` produces `i * i`, except that page
+    /// `fail` fails and page `panic` panics.
+    fn run_pages(
+        workers: usize,
+        count: usize,
+        fail: Option<usize>,
+        panic: Option<usize>,
+    ) -> Result<Vec<usize>, FaxError> {
+        let panicked =
+            |index: usize| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1));
+        parallel_pages(count, workers, &|_, _| {}, &panicked, &|claim, send| {
+            while let Some(index) = claim() {
+                assert_ne!(Some(index), panic, "a renderer bug");
+                let result = if Some(index) == fail {
+                    Err(FaxError::CorruptPdf(format!(
+                        "page {} is broken",
+                        index + 1
+                    )))
+                } else {
+                    Ok(index * index)
+                };
+                send(index, result);
+            }
+        })
+    }
+
+    #[test]
+    fn pages_come_back_in_page_order_on_one_and_on_two_workers() {
+        let expected: Vec<usize> = (0..37).map(|i| i * i).collect();
+        for workers in [1, 2] {
+            let pages = run_pages(workers, 37, None, None).expect("all pages convert");
+            assert_eq!(pages, expected, "{workers} workers");
+        }
+    }
+
+    #[test]
+    fn a_panic_while_converting_a_page_is_that_pages_error_on_one_and_on_two_workers() {
+        for workers in [1, 2] {
+            let err = run_pages(workers, 9, None, Some(4)).expect_err("page 5 panics");
+            assert_eq!(
+                err.to_string(),
+                "PDF is damaged: page 5 cannot be rendered",
+                "{workers} workers"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_failing_page_is_the_error_reported() {
+        for workers in [1, 2] {
+            let err = run_pages(workers, 20, Some(3), Some(12)).expect_err("page 4 fails");
+            assert_eq!(
+                err.to_string(),
+                "PDF is damaged: page 4 is broken",
+                "{workers} workers"
+            );
+        }
+    }
+
+    #[test]
+    fn progress_counts_every_page_up_to_the_total_on_two_workers() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let progress = |done: u32, total: u32| seen.lock().expect("lock").push((done, total));
+        let panicked = |index: usize| FaxError::CorruptPdf(format!("page {index}"));
+        parallel_pages(5, 2, &progress, &panicked, &|claim, send| {
+            while let Some(index) = claim() {
+                send(index, Ok(index));
+            }
+        })
+        .expect("converts");
+        let seen = seen.into_inner().expect("lock");
+        assert_eq!(seen, (0..=5).map(|done| (done, 5)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn two_workers_at_most_and_one_for_a_single_page() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert_eq!(worker_count(Threads::One, 50), 1);
+        assert_eq!(worker_count(Threads::Two, 50), 2);
+        assert_eq!(worker_count(Threads::Two, 1), 1);
+        assert_eq!(worker_count(Threads::Auto, 1), 1);
+        assert_eq!(worker_count(Threads::Auto, 50), cores.clamp(1, 2));
+    }
 }
