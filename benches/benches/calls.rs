@@ -54,7 +54,7 @@ enum Order {
 fn cdr(i: u64, rng: &mut Lcg, start_day: chrono::NaiveDate, order: Order) -> Cdr {
     let ext = 1000 + rng.next() % USERS;
     let other = format!("0{}", 300_000_000 + rng.next() % 699_999_999);
-    let incoming = rng.next() % 2 == 0;
+    let incoming = rng.next().is_multiple_of(2);
     let day = rng.next() % DAYS;
     let secs = rng.next() % 86_000;
     let offset = match order {

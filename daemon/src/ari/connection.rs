@@ -227,7 +227,7 @@ async fn run(
             }
             Err(e) => {
                 let reason = e.to_string();
-                if attempt == 0 || attempt % 10 == 0 {
+                if attempt == 0 || attempt.is_multiple_of(10) {
                     tracing::warn!(url = %shown_url, error = %reason, attempt, "Asterisk ARI not reachable yet; retrying");
                 } else {
                     tracing::debug!(error = %reason, attempt, "ARI connect failed");

@@ -15,7 +15,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::resample::OUTPUT_RATE;
+/// The rate every filter here is designed for: the rate Asterisk plays prompts at.
+pub const OUTPUT_RATE: u32 = 8000;
 
 /// Highest frequency that must come through unchanged (the top of the telephone band).
 const PASS_HZ: f64 = 3400.0;

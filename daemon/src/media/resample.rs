@@ -18,8 +18,8 @@ use rubato::{Fft, FixedSync, Indexing, Resampler, WindowFunction};
 
 use super::polyphase::Polyphase;
 
-/// The rate Asterisk plays prompts at.
-pub const OUTPUT_RATE: u32 = 8000;
+/// The rate Asterisk plays prompts at (defined with the filters designed for it).
+pub use super::polyphase::OUTPUT_RATE;
 
 /// Output block of the FFT filter at 8 kHz; longer blocks give a longer, steeper filter.
 const FFT_OUTPUT_FRAMES: usize = 640;
@@ -65,7 +65,7 @@ impl ToNarrowband {
     pub fn new(input_rate: u32) -> Result<Self, ResampleSetupError> {
         let mut halvers = Vec::new();
         let mut fft_rate = input_rate;
-        while fft_rate % 2 == 0 && fft_rate / 2 >= HALVED_RATE_MIN {
+        while fft_rate.is_multiple_of(2) && fft_rate / 2 >= HALVED_RATE_MIN {
             halvers.push(HalfBand::new(fft_rate));
             fft_rate /= 2;
         }

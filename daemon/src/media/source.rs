@@ -504,7 +504,7 @@ impl RawSource {
     ) -> Result<Self, SourceFailure> {
         let claimed_frames = match kind {
             InputKind::RawGsm => {
-                if file_len % gsm::FRAME_BYTES as u64 != 0 {
+                if !file_len.is_multiple_of(gsm::FRAME_BYTES as u64) {
                     return Err(SourceFailure::Malformed(format!(
                         "raw GSM 06.10 is made of 33-byte frames, but the file is {file_len} \
                          bytes ({} frames and {} bytes left over)",

@@ -127,7 +127,7 @@ fn load_be_word(bytes: &[u8]) -> u64 {
 fn fill_bits(row: &mut [u8], start: u32, end: u32) {
     let mut x = start;
     while x < end {
-        if x % 8 == 0 && end - x >= 8 {
+        if x.is_multiple_of(8) && end - x >= 8 {
             row[(x / 8) as usize] = 0xff;
             x += 8;
         } else {
