@@ -25,6 +25,16 @@ fn ringside_command(data_dir: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// `wakeup add 1001 --days mon --at 06:30 --prompt PROMPT`, ready to run.
+fn monday_wakeup_with_prompt(data_dir: &Path, prompt: &str) -> Command {
+    ringside_command(
+        data_dir,
+        &[
+            "add", "1001", "--days", "mon", "--at", "06:30", "--prompt", prompt,
+        ],
+    )
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -260,19 +270,9 @@ async fn prompt_file_is_converted_into_the_prompt_directory() {
         let s = ((i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin() * 8000.0) as i16;
         (s, s)
     });
-    let out = ringside(
-        dir.path(),
-        &[
-            "add",
-            "1001",
-            "--days",
-            "mon",
-            "--at",
-            "06:30",
-            "--prompt",
-            input.to_str().expect("utf-8"),
-        ],
-    );
+    let out = monday_wakeup_with_prompt(dir.path(), input.to_str().expect("utf-8"))
+        .output()
+        .expect("run ringside");
     assert!(out.status.success(), "{}", text(&out).1);
     let converted = dir.path().join("prompts/morning-news.wav");
     let r = hound::WavReader::open(&converted).expect("converted prompt");
@@ -296,22 +296,10 @@ async fn a_users_uploaded_prompt_is_found_in_the_configured_sounds_folder() {
     std::fs::create_dir_all(prompt.parent().expect("folder")).expect("folder");
     crate::common::audio::write_cd_wav(&prompt, 8_000, |_| (0, 0));
     let add = |sounds_dir: &Path| {
-        ringside_command(
-            dir.path(),
-            &[
-                "add",
-                "1001",
-                "--days",
-                "mon",
-                "--at",
-                "06:30",
-                "--prompt",
-                "ringside/users/1001/morning",
-            ],
-        )
-        .env("RINGSIDE_WAKEUP_SOUNDS_DIR", sounds_dir)
-        .output()
-        .expect("run ringside")
+        monday_wakeup_with_prompt(dir.path(), "ringside/users/1001/morning")
+            .env("RINGSIDE_WAKEUP_SOUNDS_DIR", sounds_dir)
+            .output()
+            .expect("run ringside")
     };
     let other = dir.path().join("other-sounds");
     std::fs::create_dir_all(&other).expect("another sounds folder");
