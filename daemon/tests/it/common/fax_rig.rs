@@ -177,14 +177,16 @@ impl Rig {
         )
     }
 
-    /// Starts one claim on a worker that is then killed as soon as the job is sending: its
-    /// task stops at once, nothing cleaned up, its lease left to run out.
+    /// Starts one claim on a worker that is then killed mid-transfer: once the job is sending
+    /// and its call has gone on into `[ringside-fax-out]` (the worker records `sending` just
+    /// before it continues the call, so the state alone could kill it in between). Its task
+    /// stops at once, nothing cleaned up, its lease left to run out.
     pub async fn kill_worker_while_sending(&self, job: i64) {
         let doomed = self.other_worker("doomed");
         let running = tokio::spawn(async move { doomed.run_once().await });
         assert!(
             wait_for(Duration::from_secs(5), || async {
-                self.job(job).await.state == JobState::Sending
+                self.job(job).await.state == JobState::Sending && self.fax_out_runs() == 1
             })
             .await,
             "the fax started"
