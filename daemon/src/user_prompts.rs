@@ -46,6 +46,11 @@ pub struct UserPromptFiles {
 }
 
 impl UserPromptFiles {
+    /// The sounds directory the users' folder is in.
+    pub fn sounds_dir(&self) -> &Path {
+        &self.sounds_dir
+    }
+
     /// Prompts kept under `sounds_dir`, Asterisk's sounds directory.
     pub fn new(sounds_dir: impl Into<PathBuf>) -> Self {
         Self {

@@ -301,8 +301,13 @@ fn attempts_to_api(attempts: Vec<stored::Attempt>) -> Vec<WakeupAttempt> {
 }
 
 impl PortalBackend {
+    /// Where sounds are looked up: the same folders as the CLI and `check`, the configured
+    /// sounds directory included.
     fn prompts(&self) -> SoundDirs {
-        SoundDirs::standard(&self.data_dir)
+        match &self.user_prompts {
+            Some(files) => SoundDirs::configured(&self.data_dir, files.sounds_dir()),
+            None => SoundDirs::standard(&self.data_dir),
+        }
     }
 
     pub(super) async fn pending_wakeups(&self) -> BackendResult<u64> {

@@ -90,16 +90,11 @@ async fn refused_upload_leaves_the_folder_and_the_old_prompt_as_they_were() {
     assert_eq!(before, after);
 }
 
-#[tokio::test]
-async fn wakeup_keeps_its_prompt_after_the_prompt_is_deleted() {
-    let backend = with_user().await;
-    let choice = backend
-        .upload_wakeup_prompt("201", "morning", "a.wav", fixture("speech-8k.wav"))
-        .await
-        .expect("upload");
-    let spec = WakeupSpec {
+/// Alice's wakeup on Mondays at 06:30 playing `prompt`.
+fn monday_wakeup(prompt: &str) -> WakeupSpec {
+    WakeupSpec {
         name: "Early".into(),
-        prompt: choice.name.clone(),
+        prompt: prompt.into(),
         schedule: WakeupSchedule::Weekly {
             days: vec![chrono::Weekday::Mon],
             time: NaiveTime::from_hms_opt(6, 30, 0).expect("time"),
@@ -108,7 +103,37 @@ async fn wakeup_keeps_its_prompt_after_the_prompt_is_deleted() {
         members: vec!["201".into()],
         enabled: true,
         calls: WakeupCalls::default(),
-    };
+    }
+}
+
+#[tokio::test]
+async fn a_sound_in_the_configured_sounds_folder_may_be_a_wakeups_prompt() {
+    let backend = with_user().await;
+    let data = backend.data_dir.path();
+    std::fs::create_dir_all(data.join("prompts")).expect("Ringside's own prompt folder");
+    let bell = data.join("sounds/custom/morning-bell.wav");
+    std::fs::create_dir_all(bell.parent().expect("folder")).expect("folder");
+    std::fs::write(&bell, fixture("speech-8k.wav")).expect("sound");
+    let wakeup = backend
+        .create_wakeup("201", &monday_wakeup("custom/morning-bell"))
+        .await
+        .expect("found where uploads go");
+    assert_eq!(wakeup.spec.prompt, "custom/morning-bell");
+    let err = backend
+        .create_wakeup("201", &monday_wakeup("custom/no-such-bell"))
+        .await
+        .expect_err("a sound that is nowhere is refused");
+    assert!(matches!(err, BackendError::Validation(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn wakeup_keeps_its_prompt_after_the_prompt_is_deleted() {
+    let backend = with_user().await;
+    let choice = backend
+        .upload_wakeup_prompt("201", "morning", "a.wav", fixture("speech-8k.wav"))
+        .await
+        .expect("upload");
+    let spec = monday_wakeup(&choice.name);
     let wakeup = backend.create_wakeup("201", &spec).await.expect("wakeup");
     backend
         .delete_wakeup_prompt("201", "morning")
