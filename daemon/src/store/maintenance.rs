@@ -47,7 +47,7 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
 /// Compares the applied migrations with this binary's, opening the database without
 /// creating or migrating it.
 pub async fn migration_state(url: &str) -> Result<MigrationState, StoreError> {
-    sqlx::any::install_default_drivers();
+    super::install_drivers();
     let dialect = dialect_of(url)?;
     let url = match dialect {
         Dialect::Sqlite => {

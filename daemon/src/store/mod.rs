@@ -19,6 +19,7 @@ mod params;
 pub mod passwords;
 pub mod sessions;
 pub mod settings;
+mod sqlite_library;
 pub mod user_fields;
 pub mod user_import;
 pub mod users;
@@ -97,7 +98,7 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
+        install_drivers();
         let dialect = if url.starts_with("sqlite:") {
             Dialect::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -165,6 +166,12 @@ impl Store {
     pub fn dialect(&self) -> Dialect {
         self.dialect
     }
+}
+
+/// Readies sqlx's drivers, and the SQLite library before anything in the process uses it.
+fn install_drivers() {
+    sqlite_library::configure();
+    sqlx::any::install_default_drivers();
 }
 
 /// Creates the database file's directory and asks for the file to be created if missing.
