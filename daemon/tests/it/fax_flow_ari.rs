@@ -293,6 +293,30 @@ async fn fax_still_sending_when_its_daemon_died_is_watched_to_its_end_and_sent_o
     );
 }
 
+/// Killed after recording the job as sending but before handing its answered call to
+/// `SendFAX`: the call waits in the app with nothing sent. The daemon taking over hands it to
+/// `SendFAX` at once, rather than watching an idle call to its time limit and sending again.
+#[tokio::test]
+async fn fax_answered_but_never_handed_to_sendfax_is_sent_by_the_daemon_taking_over() {
+    let rig = rig_with_lease(Duration::from_millis(300)).await;
+    rig.sim
+        .fax_machine(NUMBER, 30, Duration::from_millis(100), receives(3));
+    let job = rig.queue(4).await;
+    rig.kill_worker_before_send_fax(job.id).await;
+    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
+
+    let successor = rig.other_worker("daemon-2");
+    assert!(
+        successor.run_once().await.expect("worker"),
+        "job taken over"
+    );
+    let done = rig.job(job.id).await;
+    assert_eq!(done.state, JobState::Sent, "{done:?}");
+    assert_eq!(done.attempts, 1);
+    assert_eq!(done.pages_sent, 3);
+    assert_eq!(rig.fax_out_runs(), 1, "the fax went out once");
+}
+
 /// Killed mid-transfer, and the call gone with no report kept (Asterisk restarted): nobody
 /// knows how far the fax got, so it is sent again.
 #[tokio::test]

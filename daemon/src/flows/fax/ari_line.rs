@@ -22,7 +22,7 @@ use super::call::{
     report_variable,
 };
 use super::machine::FaxResult;
-use super::ports::{CallSignals, FaxCall, FaxLine, LineError};
+use super::ports::{AdoptedCall, CallSignals, FaxCall, FaxLine, LineError};
 use crate::ari::{AriClient, AriError, DialplanTarget, Event, HangupReason, Originate};
 use crate::flows::dispatch::{FlowInput, Inbox};
 
@@ -217,7 +217,7 @@ impl FaxLine for AriFaxLine {
         }
     }
 
-    async fn adopt(&self, channel_id: &str) -> Result<bool, LineError> {
+    async fn adopt(&self, channel_id: &str) -> Result<AdoptedCall, LineError> {
         self.claim(channel_id).await?;
         // The app's subscription may have gone with the daemon that made it; a call already
         // gone cannot be subscribed to, which the look-up below says plainly.
@@ -229,8 +229,11 @@ impl FaxLine for AriFaxLine {
             tracing::debug!(channel = %channel_id, error = %err, "fax call not subscribed on adoption");
         }
         match self.client.channel(channel_id).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
+            // A channel in Stasis reports the app as what it runs; once continued, it runs the
+            // fax-out dialplan's applications instead.
+            Ok(channel) if channel.dialplan.app_name == "Stasis" => Ok(AdoptedCall::Answered),
+            Ok(_) => Ok(AdoptedCall::Sending),
+            Err(e) if e.is_not_found() => Ok(AdoptedCall::Gone),
             Err(e) => Err(line_error("cannot look the fax call up", e)),
         }
     }

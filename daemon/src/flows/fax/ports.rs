@@ -50,16 +50,28 @@ pub trait FaxLine: Send + Sync {
     }
 
     /// Takes over a call placed by a daemon that stopped: its events reach this line from
-    /// now on. `true` while the call is still up. A line that cannot adopt answers `false`,
-    /// and the job is treated as abandoned mid-call.
-    async fn adopt(&self, _channel_id: &str) -> Result<bool, LineError> {
-        Ok(false)
+    /// now on. Says what the call is doing. A line that cannot adopt answers
+    /// [`AdoptedCall::Gone`], and the job is treated as abandoned mid-call.
+    async fn adopt(&self, _channel_id: &str) -> Result<AdoptedCall, LineError> {
+        Ok(AdoptedCall::Gone)
     }
 
     /// Drops the kept report of a call whose outcome is saved.
     async fn forget_report(&self, _channel_id: &str) -> Result<(), LineError> {
         Ok(())
     }
+}
+
+/// What a call taken over from a stopped daemon is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdoptedCall {
+    /// The call is over (or cannot be found).
+    Gone,
+    /// Answered and still waiting in the app: its daemon stopped after recording the job as
+    /// sending but before handing the call to `SendFAX`. Nothing was transmitted yet.
+    Answered,
+    /// In the fax-out dialplan, transmitting.
+    Sending,
 }
 
 /// Converts documents. Blocking; the flow calls it on a blocking thread.

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::call::{CallSignal, event_while_dialing, event_while_sending};
 use super::machine::{self, Action, CallFailure, Event};
-use super::ports::{CallSignals, DocumentConverter, FaxCall, FaxLine};
+use super::ports::{AdoptedCall, CallSignals, DocumentConverter, FaxCall, FaxLine};
 use crate::store::fax::{FaxJob, JobState};
 use crate::store::{Store, StoreError};
 
@@ -191,19 +191,39 @@ impl FaxWorker {
         }
     }
 
-    /// Watches a call still sending when its daemon stopped until it ends.
+    /// Takes over the call of a job recorded as sending when its daemon stopped: a call still
+    /// transmitting is watched to its end; one its daemon never handed to `SendFAX` (it
+    /// stopped in between) is handed over now, so the fax goes out at once rather than after
+    /// the call's time limit.
     async fn adopt(&self, job: &FaxJob, channel: &str) -> Event {
         // Registered before the look-up, so an end that comes right after it is not missed.
         let mut signals = self.signals.register(channel);
-        let up = match self.line.adopt(channel).await {
-            Ok(up) => up,
+        let found = match self.line.adopt(channel).await {
+            Ok(found) => found,
             Err(err) => {
                 tracing::warn!(job = job.id, error = %err, "fax job: cannot take its call over");
-                false
+                AdoptedCall::Gone
             }
         };
-        let event = if up {
-            tracing::info!(job = job.id, channel = %channel, "fax job: its call is still sending; watching it to its end");
+        let started = match found {
+            AdoptedCall::Gone => false,
+            AdoptedCall::Sending => {
+                tracing::info!(job = job.id, channel = %channel, "fax job: its call is still sending; watching it to its end");
+                true
+            }
+            AdoptedCall::Answered => {
+                tracing::info!(job = job.id, channel = %channel, "fax job: its call was answered but never sent; sending now");
+                match self.line.start_send_fax(channel, job.id).await {
+                    Ok(()) => true,
+                    Err(err) => {
+                        tracing::warn!(job = job.id, error = %err, "fax job: cannot start SendFAX");
+                        let _ = self.line.hangup(channel).await;
+                        false
+                    }
+                }
+            }
+        };
+        let event = if started {
             let limit =
                 self.settings.max_send_per_page * job.pages_total.max(1) + Duration::from_secs(60);
             self.wait(job, channel, &mut signals, Phase::Sending, limit)

@@ -12,7 +12,9 @@ use ringside::ari::connection;
 use ringside::ari::simulator::{FarFax, SimConfig, Simulator};
 use ringside::flows::dispatch::Engine;
 use ringside::flows::fax::ari_line::AriFaxLine;
-use ringside::flows::fax::{CallSignals, DocumentConverter, FaxWorker, WorkerSettings};
+use ringside::flows::fax::{
+    CallSignals, DocumentConverter, FaxCall, FaxLine, FaxWorker, LineError, WorkerSettings,
+};
 use ringside::store::Store;
 use ringside::store::fax::{FaxJob, JobState, NewSendJob};
 use tokio::sync::broadcast;
@@ -66,6 +68,25 @@ pub fn worker_settings(worker_id: &str, lease: Duration, dir: &Path) -> WorkerSe
         dial_timeout_secs: 5,
         max_send_per_page: Duration::from_secs(5),
         sent_dir: dir.join("fax/sent"),
+    }
+}
+
+/// The ARI line of a daemon about to die: everything goes through, except that handing an
+/// answered call to `SendFAX` never completes.
+struct StallsBeforeSendFax(Arc<AriFaxLine>);
+
+#[async_trait::async_trait]
+impl FaxLine for StallsBeforeSendFax {
+    async fn originate(&self, call: &FaxCall) -> Result<(), LineError> {
+        self.0.originate(call).await
+    }
+
+    async fn start_send_fax(&self, _channel_id: &str, _job_id: i64) -> Result<(), LineError> {
+        std::future::pending().await
+    }
+
+    async fn hangup(&self, channel_id: &str) -> Result<(), LineError> {
+        self.0.hangup(channel_id).await
     }
 }
 
@@ -193,6 +214,32 @@ impl Rig {
         );
         running.abort();
         let _ = running.await;
+    }
+
+    /// Starts one claim on a worker that is killed in the narrow window between recording
+    /// the job as sending and handing its answered call to `[ringside-fax-out]`: its line
+    /// never finishes that hand-over, and the task stops once the job is `sending`. The call
+    /// is left waiting in the app, answered, with nothing transmitted.
+    pub async fn kill_worker_before_send_fax(&self, job: i64) {
+        let doomed = FaxWorker::new(
+            self.store.clone(),
+            Arc::new(StallsBeforeSendFax(self.line.clone())),
+            Arc::new(CopyConverter::THREE_PAGES),
+            self.signals.clone(),
+            self.published.clone(),
+            worker_settings("doomed", self.lease, self.dir.path()),
+        );
+        let running = tokio::spawn(async move { doomed.run_once().await });
+        assert!(
+            wait_for(Duration::from_secs(5), || async {
+                self.job(job).await.state == JobState::Sending
+            })
+            .await,
+            "the call was answered"
+        );
+        running.abort();
+        let _ = running.await;
+        assert_eq!(self.fax_out_runs(), 0, "never handed to SendFAX");
     }
 
     pub fn fax_out_runs(&self) -> usize {
