@@ -778,6 +778,15 @@ fn error_responses(method: &str, path: &str) -> Map<String, Value> {
             ),
         );
     }
+    // The list of wakeup prompts still answers without the users' own (the system's remain).
+    let uses_sound_folder = path.starts_with("/api/v1/greetings")
+        || (path.starts_with("/api/v1/wakeups/prompts") && method != "get");
+    if uses_sound_folder {
+        m.insert(
+            "503".into(),
+            err("the server's folder for these sound files cannot be used; the message says to tell the administrator"),
+        );
+    }
     let checks_password = (path == "/api/v1/session" && method == "post")
         || (path == "/api/v1/profile/password" && method == "put");
     if checks_password {
@@ -889,6 +898,21 @@ mod tests {
                 op.method,
                 op.path
             );
+        }
+    }
+
+    #[test]
+    fn sound_file_operations_document_the_unusable_folder_answer() {
+        let doc = document();
+        for (path, method) in [
+            ("/api/v1/greetings", "get"),
+            ("/api/v1/greetings/{slot}", "put"),
+            ("/api/v1/greetings/{slot}", "delete"),
+            ("/api/v1/wakeups/prompts", "post"),
+            ("/api/v1/wakeups/prompts/{name}", "delete"),
+        ] {
+            let answer = &doc["paths"][path][method]["responses"]["503"];
+            assert!(answer.is_object(), "{method} {path} has no 503");
         }
     }
 

@@ -94,8 +94,21 @@ pub fn plain_reason(reason: &str, staged: &Path, shown_name: &str) -> String {
     reason.replace(&staged.display().to_string(), shown_name)
 }
 
+/// A greeting that cannot be listed, written or deleted: when the mailbox folder cannot be
+/// used, the user is told in plain words that it is the server's state (the path goes to the
+/// log, not to the browser); anything else is the server's fault.
 fn io_failure(err: GreetingError) -> BackendError {
-    BackendError::Internal(err.to_string())
+    match err {
+        GreetingError::Io(_) => {
+            tracing::warn!(error = %err, "voicemail greeting folder cannot be used");
+            BackendError::Unavailable(
+                "your greetings cannot be changed on this server right now: the voicemail \
+                 folder cannot be used; please tell your administrator"
+                    .into(),
+            )
+        }
+        other => BackendError::Internal(other.to_string()),
+    }
 }
 
 impl PortalBackend {

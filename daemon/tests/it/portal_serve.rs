@@ -309,6 +309,38 @@ async fn uploaded_mp3_greeting_is_stored_as_8k_wav_in_the_voicemail_spool_and_pl
 }
 
 #[tokio::test]
+async fn greeting_upload_into_an_unusable_mailbox_folder_is_503_in_plain_words_leaving_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let daemon = start(dir.path(), async |store: &Store| {
+        add_user(store, "201", "alice-secret").await;
+    })
+    .await;
+    // A plain file where the mailbox's folder belongs: nothing can be written under it.
+    let mailbox = dir.path().join("voicemail/default/201");
+    std::fs::create_dir_all(mailbox.parent().expect("context folder")).expect("spool");
+    std::fs::write(&mailbox, b"not a folder").expect("blocking file");
+    let alice = ApiSession::log_in(&daemon.base, "201", "alice-secret").await;
+    let wav = std::fs::read(fixture("speech-8k.wav")).expect("fixture");
+
+    let (status, body) = alice.upload_greeting("greet", "hello.wav", wav).await;
+    assert_eq!(status, 503, "{body}");
+    let message = body.to_string();
+    assert!(message.contains("administrator"), "{message}");
+    assert!(
+        !message.contains("voicemail/default"),
+        "path leaked: {message}"
+    );
+    assert_eq!(std::fs::read(&mailbox).expect("file kept"), b"not a folder");
+    let staged: Vec<_> = std::fs::read_dir(dir.path().join("uploads"))
+        .map(|d| d.map(|e| e.expect("entry").file_name()).collect())
+        .unwrap_or_default();
+    assert!(staged.is_empty(), "staged upload left behind: {staged:?}");
+    let (status, body) = alice.get_json("/api/v1/greetings").await;
+    assert_eq!(status, 503, "{body}");
+    daemon.stop().await;
+}
+
+#[tokio::test]
 async fn unreadable_upload_is_refused_in_plain_words_and_keeps_the_previous_greeting() {
     let dir = tempfile::tempdir().expect("tempdir");
     let daemon = start(dir.path(), async |store: &Store| {
