@@ -322,8 +322,12 @@ async fn read_pages(
         offset: 0,
         ..query.clone()
     };
-    loop {
-        let (calls, more) = store.calls_page(&q).await?;
+    let mut walk = store.call_walk().await?;
+    let read = 'walk: loop {
+        let (calls, more) = match walk.page(&q).await {
+            Ok(page) => page,
+            Err(err) => break Err(err.into()),
+        };
         let next = match calls.last() {
             Some(last) if more => Some((last.started, last.call_id.clone())),
             _ => None,
@@ -333,19 +337,23 @@ async fn read_pages(
             let id = detail.then(|| c.call_id.clone());
             page.push(Item::Call(c));
             if let Some(id) = id {
-                if let Some((_, cdrs)) = store.call_detail(&id).await? {
-                    page.extend(cdrs.into_iter().map(Item::Cdr));
+                match store.call_detail(&id).await {
+                    Ok(Some((_, cdrs))) => page.extend(cdrs.into_iter().map(Item::Cdr)),
+                    Ok(None) => {}
+                    Err(err) => break 'walk Err(err.into()),
                 }
             }
         }
         if pages.send(page).await.is_err() {
-            return Ok(());
+            break Ok(());
         }
         match next {
             Some(before) => q.before = Some(before),
-            None => return Ok(()),
+            None => break Ok(()),
         }
-    }
+    };
+    walk.finish().await;
+    read
 }
 
 /// Writes the header, then every row handed over until the reader is done; answers the

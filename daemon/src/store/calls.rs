@@ -160,7 +160,15 @@ fn cdr_from_row(row: &AnyRow) -> Result<Cdr, StoreError> {
     })
 }
 
-fn call_from_row(row: &AnyRow, with_party: bool) -> Result<CallRow, StoreError> {
+/// A call from a row of `calls` (and `call_parties` when `with_party`), from either driver:
+/// the `Any` pool's rows or a native SQLite connection's ([`Store::call_walk`]).
+fn call_from_row<R>(row: &R, with_party: bool) -> Result<CallRow, StoreError>
+where
+    R: Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     let status: String = row.try_get("status")?;
     let (direction, extension) = if with_party {
         let d: String = row.try_get("direction")?;
@@ -262,89 +270,12 @@ impl Store {
 
     /// A page of calls, newest first, and whether more follow.
     pub async fn calls_page(&self, q: &CallQuery) -> Result<(Vec<CallRow>, bool), StoreError> {
-        let limit = q.limit.clamp(1, MAX_PAGE);
-        let party = q.extension.is_some();
-        let mut sql = String::new();
-        let mut args: Vec<Arg> = Vec::new();
-        let mut n = 0;
-        let mut next = |args: &mut Vec<Arg>, a: Arg| {
-            args.push(a);
-            n += 1;
-            format!("${n}")
-        };
-        let (time_col, id_col) = if party {
-            sql.push_str(&format!(
-                "SELECT {CALL_COLUMNS}, p.direction, p.extension FROM call_parties p \
-                 JOIN calls c ON c.call_id = p.call_id WHERE p.extension = "
-            ));
-            let ext = next(
-                &mut args,
-                Arg::Text(q.extension.clone().unwrap_or_default()),
-            );
-            sql.push_str(&ext);
-            ("p.started_at", "p.call_id")
-        } else {
-            sql.push_str(&format!("SELECT {CALL_COLUMNS} FROM calls c WHERE 1 = 1"));
-            ("c.started_at", "c.call_id")
-        };
-        if let Some(from) = q.from {
-            let p = next(&mut args, Arg::Int(to_millis(from)));
-            sql.push_str(&format!(" AND {time_col} >= {p}"));
-        }
-        if let Some(to) = q.to {
-            let p = next(&mut args, Arg::Int(to_millis(to)));
-            sql.push_str(&format!(" AND {time_col} < {p}"));
-        }
-        if let Some(status) = q.status {
-            let p = next(&mut args, Arg::Text(status.key().into()));
-            let col = if party { "p.status" } else { "c.status" };
-            sql.push_str(&format!(" AND {col} = {p}"));
-        }
-        if let Some(direction) = q.direction {
-            if party {
-                let p = next(&mut args, Arg::Text(direction.key().into()));
-                sql.push_str(&format!(" AND p.direction = {p}"));
-            } else if direction == Direction::Internal {
-                sql.push_str(" AND c.internal = 1");
-            } else {
-                sql.push_str(" AND c.internal = 0");
-            }
-        }
-        if let Some(number) = &q.number {
-            // The filter's characters exclude LIKE's wildcards (`ringside_portal::model::is_number_filter`).
-            let p = next(&mut args, Arg::Text(format!("%{}%", number.to_lowercase())));
-            sql.push_str(&format!(
-                " AND (c.caller LIKE {p} OR c.callee LIKE {p} OR LOWER(c.caller_name) LIKE {p})"
-            ));
-        }
-        if let Some((at, id)) = &q.before {
-            let t = next(&mut args, Arg::Int(to_millis(*at)));
-            let i = next(&mut args, Arg::Text(id.clone()));
-            // The `<=` bound lets the index start at the cursor rather than filter up to it.
-            sql.push_str(&format!(
-                " AND {time_col} <= {t} AND ({time_col} < {t} OR {id_col} < {i})"
-            ));
-        }
-        sql.push_str(&format!(
-            " ORDER BY {time_col} DESC, {id_col} DESC LIMIT {} OFFSET {}",
-            limit + 1,
-            q.offset
-        ));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for a in args {
-            query = match a {
-                Arg::Int(v) => query.bind(v),
-                Arg::Text(v) => query.bind(v),
-            };
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        let more = rows.len() > limit as usize;
-        let calls = rows
-            .iter()
-            .take(limit as usize)
-            .map(|r| call_from_row(r, party))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((calls, more))
+        let page = PageQuery::new(q);
+        let rows = page
+            .bound(sqlx::query(AssertSqlSafe(page.sql.clone())))
+            .fetch_all(self.pool())
+            .await?;
+        page.rows(&rows)
     }
 
     /// One call and its records in the order they happened; `None` when unknown.
@@ -464,6 +395,130 @@ impl Store {
 enum Arg {
     Int(i64),
     Text(String),
+}
+
+/// The statement of one page of calls, its arguments, and how its rows become calls.
+pub(super) struct PageQuery {
+    pub(super) sql: String,
+    args: Vec<Arg>,
+    limit: u32,
+    party: bool,
+}
+
+impl PageQuery {
+    pub(super) fn new(q: &CallQuery) -> PageQuery {
+        let limit = q.limit.clamp(1, MAX_PAGE);
+        let party = q.extension.is_some();
+        let mut sql = String::new();
+        let mut args: Vec<Arg> = Vec::new();
+        let mut n = 0;
+        let mut next = |args: &mut Vec<Arg>, a: Arg| {
+            args.push(a);
+            n += 1;
+            format!("${n}")
+        };
+        let (time_col, id_col) = if party {
+            sql.push_str(&format!(
+                "SELECT {CALL_COLUMNS}, p.direction, p.extension FROM call_parties p \
+                 JOIN calls c ON c.call_id = p.call_id WHERE p.extension = "
+            ));
+            let ext = next(
+                &mut args,
+                Arg::Text(q.extension.clone().unwrap_or_default()),
+            );
+            sql.push_str(&ext);
+            ("p.started_at", "p.call_id")
+        } else {
+            sql.push_str(&format!("SELECT {CALL_COLUMNS} FROM calls c WHERE 1 = 1"));
+            ("c.started_at", "c.call_id")
+        };
+        if let Some(from) = q.from {
+            let p = next(&mut args, Arg::Int(to_millis(from)));
+            sql.push_str(&format!(" AND {time_col} >= {p}"));
+        }
+        if let Some(to) = q.to {
+            let p = next(&mut args, Arg::Int(to_millis(to)));
+            sql.push_str(&format!(" AND {time_col} < {p}"));
+        }
+        if let Some(status) = q.status {
+            let p = next(&mut args, Arg::Text(status.key().into()));
+            let col = if party { "p.status" } else { "c.status" };
+            sql.push_str(&format!(" AND {col} = {p}"));
+        }
+        if let Some(direction) = q.direction {
+            if party {
+                let p = next(&mut args, Arg::Text(direction.key().into()));
+                sql.push_str(&format!(" AND p.direction = {p}"));
+            } else if direction == Direction::Internal {
+                sql.push_str(" AND c.internal = 1");
+            } else {
+                sql.push_str(" AND c.internal = 0");
+            }
+        }
+        if let Some(number) = &q.number {
+            // The filter's characters exclude LIKE's wildcards (`ringside_portal::model::is_number_filter`).
+            let p = next(&mut args, Arg::Text(format!("%{}%", number.to_lowercase())));
+            sql.push_str(&format!(
+                " AND (c.caller LIKE {p} OR c.callee LIKE {p} OR LOWER(c.caller_name) LIKE {p})"
+            ));
+        }
+        if let Some((at, id)) = &q.before {
+            let t = next(&mut args, Arg::Int(to_millis(*at)));
+            let i = next(&mut args, Arg::Text(id.clone()));
+            // The `<=` bound lets the index start at the cursor rather than filter up to it.
+            sql.push_str(&format!(
+                " AND {time_col} <= {t} AND ({time_col} < {t} OR {id_col} < {i})"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY {time_col} DESC, {id_col} DESC LIMIT {} OFFSET {}",
+            limit + 1,
+            q.offset
+        ));
+        PageQuery {
+            sql,
+            args,
+            limit,
+            party,
+        }
+    }
+
+    /// `query` with this page's arguments bound, for either driver.
+    pub(super) fn bound<'q, DB>(
+        &self,
+        mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+    where
+        DB: sqlx::Database,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        for a in &self.args {
+            query = match a {
+                Arg::Int(v) => query.bind(*v),
+                Arg::Text(v) => query.bind(v.clone()),
+            };
+        }
+        query
+    }
+
+    /// The calls of the fetched rows (one more than the page asks tells that more follow),
+    /// and whether more follow.
+    pub(super) fn rows<R>(&self, rows: &[R]) -> Result<(Vec<CallRow>, bool), StoreError>
+    where
+        R: Row,
+        for<'a> &'a str: sqlx::ColumnIndex<R>,
+        for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
+        let more = rows.len() > self.limit as usize;
+        let calls = rows
+            .iter()
+            .take(self.limit as usize)
+            .map(|r| call_from_row(r, self.party))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((calls, more))
+    }
 }
 
 impl Store {

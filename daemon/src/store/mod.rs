@@ -7,6 +7,7 @@
 
 pub mod call_handling;
 pub mod call_handling_rules;
+pub mod call_walk;
 pub mod calls;
 pub mod csv;
 pub mod fax;
@@ -90,6 +91,9 @@ pub enum StoreError {
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// The URL of a SQLite file (with its pragmas), for readers that open a native connection
+    /// of their own ([`call_walk`]); `None` on PostgreSQL and for an in-memory database.
+    sqlite_file_url: Option<std::sync::Arc<str>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -156,7 +160,14 @@ impl Store {
             Dialect::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Dialect::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool, dialect })
+        let sqlite_file_url = (dialect == Dialect::Sqlite
+            && maintenance::sqlite_file(&url).is_some())
+        .then(|| std::sync::Arc::from(url.as_str()));
+        Ok(Self {
+            pool,
+            dialect,
+            sqlite_file_url,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -165,6 +176,10 @@ impl Store {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    fn sqlite_file_url(&self) -> Option<&str> {
+        self.sqlite_file_url.as_deref()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The call history in the store, on SQLite and (when configured) PostgreSQL: records stored
 //! once, grouped into calls by linkedid, found per user with filters, pruned by age.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use ringside::ami::Event;
 use ringside::ami::simulator::cdr::{recorded_events, recorded_events_with_mappings};
 use ringside::cdr::record::RawCdr;
@@ -349,6 +349,101 @@ async fn pages_run_newest_first_and_say_when_more_follow() {
         assert!(!more);
     })
     .await;
+}
+
+/// Asks `store` for every page of `q` both ways, a walk (an export's reader) and the pool,
+/// and checks they match; answers the calls.
+async fn walked_and_paged(store: &Store, q: CallQuery) -> Vec<ringside::store::calls::CallRow> {
+    let mut walk = store.call_walk().await.expect("walk");
+    let mut walked = Vec::new();
+    let mut q = q;
+    loop {
+        let (page, more) = walk.page(&q).await.expect("walked page");
+        let (pooled, pooled_more) = store.calls_page(&q).await.expect("pooled page");
+        assert_eq!(page, pooled, "a walked page is the pool's page");
+        assert_eq!(more, pooled_more);
+        let last = page.last().map(|c| (c.started, c.call_id.clone()));
+        walked.extend(page);
+        match last {
+            Some(before) if more => q.before = Some(before),
+            _ => break,
+        }
+    }
+    walk.finish().await;
+    walked
+}
+
+fn five_calls_of_1001() -> Vec<Cdr> {
+    (1..=5)
+        .map(|i| {
+            outside_call(
+                i,
+                "1001",
+                &format!("555000{i}"),
+                i % 2 == 0,
+                &format!("2026-12-0{i} 10:00:00"),
+                if i == 3 { "NO ANSWER" } else { "ANSWERED" },
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_walk_reads_the_same_pages_as_the_pool_for_a_user_and_for_everyone() {
+    for_each_db(|store| async move {
+        store
+            .insert_cdrs(&five_calls_of_1001(), Via::Ami)
+            .await
+            .expect("insert");
+        let mine = walked_and_paged(
+            &store,
+            CallQuery {
+                limit: 2,
+                ..of("1001")
+            },
+        )
+        .await;
+        assert_eq!(
+            mine.iter().map(|c| c.started.day()).collect::<Vec<_>>(),
+            vec![5, 4, 3, 2, 1],
+            "every call, newest first, across pages"
+        );
+        assert!(mine.iter().all(|c| c.direction.is_some()));
+        let everyone = walked_and_paged(
+            &store,
+            CallQuery {
+                limit: 3,
+                status: Some(Status::Answered),
+                ..CallQuery::default()
+            },
+        )
+        .await;
+        assert_eq!(everyone.len(), 4);
+        assert!(everyone.iter().all(|c| c.direction.is_none()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_walk_over_an_in_memory_database_reads_through_the_pool() {
+    let store = Store::connect("sqlite::memory:").await.expect("store");
+    store
+        .insert_cdrs(&five_calls_of_1001(), Via::Ami)
+        .await
+        .expect("insert");
+    let mine = walked_and_paged(
+        &store,
+        CallQuery {
+            limit: 2,
+            ..of("1001")
+        },
+    )
+    .await;
+    assert_eq!(
+        mine.len(),
+        5,
+        "a connection of its own would see an empty database"
+    );
 }
 
 #[tokio::test]
