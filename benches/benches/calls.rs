@@ -1,13 +1,15 @@
 //! Call history at scale, on SQLite or PostgreSQL: ingestion rate of CDRs (batches as a
 //! catch-up from Master.csv stores them), a user's filtered page (date range + number) with
-//! 1,000,000 CDRs stored, and exporting 100,000 calls to CSV and to XLSX (time, CPU time and
-//! peak RSS of the export alone: the peak is reset before each through `/proc/self/clear_refs`).
+//! 1,000,000 CDRs stored, and exporting 100,000 calls to CSV and to XLSX, each several times
+//! (the median time, CPU time and peak RSS of the export alone: the peak is reset before each
+//! through `/proc/self/clear_refs`).
 //!
 //! `cargo bench -p ringside-benches --bench calls`. Variables:
 //! - `RINGSIDE_BENCH_CDRS`: the number of records (default 1,000,000);
 //! - `RINGSIDE_BENCH_POSTGRES_URL`: run on this PostgreSQL database instead of a temporary
 //!   SQLite file (give it a database of its own);
 //! - `RINGSIDE_BENCH_CALLS_DB`: a SQLite file kept after the run;
+//! - `RINGSIDE_BENCH_EXPORT_RUNS`: runs of each export (default 3; the median is reported);
 //! - `RINGSIDE_BENCH_CALLS_ORDER=random`: records start at random times instead of in the
 //!   order they were made. Asterisk writes a CDR when its call ends, so a real `Master.csv` or
 //!   stream of `Cdr` events arrives almost in time order (calls overlap by their length only);
@@ -25,6 +27,7 @@ use ringside::cdr::record::RawCdr;
 use ringside::schedule::zone::Zone;
 use ringside::store::Store;
 use ringside::store::calls::{CallQuery, Via};
+use ringside_benches::process_stats::{cpu_time, proc_status_kb};
 
 const USERS: u64 = 1_000;
 const DAYS: u64 = 365;
@@ -118,37 +121,6 @@ fn cdr(i: u64, rng: &mut Lcg, start_day: chrono::NaiveDate, order: Order) -> Cdr
     }
     .check(&Zone::utc())
     .expect("generated record is valid")
-}
-
-fn proc_status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
-}
-
-/// CPU time of the whole process (every thread, SQLite's included), user + system.
-fn cpu_time() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the command's closing parenthesis; utime and stime are 14 and 15.
-            let rest = s.rsplit_once(')')?.1.to_owned();
-            let fields: Vec<u64> = rest
-                .split_whitespace()
-                .skip(11)
-                .take(2)
-                .filter_map(|v| v.parse().ok())
-                .collect();
-            Some(fields.iter().sum::<u64>())
-        })
-        .unwrap_or(0);
-    // The kernel counts in USER_HZ, 100 on every Linux this runs on.
-    Duration::from_millis(ticks * 10)
 }
 
 fn load_average() -> String {
@@ -278,34 +250,53 @@ async fn main() {
         from,
         ..CallQuery::default()
     };
+    let runs: usize = std::env::var("RINGSIDE_BENCH_EXPORT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(3);
     for format in [ExportFormat::Csv, ExportFormat::Xlsx] {
-        reset_peak_rss();
-        let before = proc_status_kb("VmHWM:");
         let out = dir.path().join(format!("export.{}", format.extension()));
-        let t = Instant::now();
-        let cpu = cpu_time();
-        let n = export_to_file(
-            &store,
-            &q,
-            &ExportView {
-                zone: Zone::utc(),
-                detail: false,
-            },
-            format,
-            &out,
-        )
-        .await
-        .expect("export");
-        let took = t.elapsed();
-        let cpu = cpu_time().saturating_sub(cpu);
-        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        let mut times = Vec::with_capacity(runs);
+        // The first run's peak: later runs start from the memory the allocator kept from the
+        // runs before them, which says more about the allocator than about an export.
+        let (mut cpu_max, mut first_peak, mut first_before, mut n, mut size) =
+            (Duration::ZERO, 0, 0, 0, 0);
+        for run in 0..runs {
+            reset_peak_rss();
+            let before = proc_status_kb("VmHWM:");
+            let t = Instant::now();
+            let cpu = cpu_time();
+            n = export_to_file(
+                &store,
+                &q,
+                &ExportView {
+                    zone: Zone::utc(),
+                    detail: false,
+                },
+                format,
+                &out,
+            )
+            .await
+            .expect("export");
+            times.push(t.elapsed());
+            cpu_max = cpu_max.max(cpu_time().saturating_sub(cpu));
+            if run == 0 {
+                first_peak = proc_status_kb("VmHWM:");
+                first_before = before;
+            }
+            size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        }
+        times.sort();
         println!(
-            "  export {:<4} {n} calls       {:>8.2} s (CPU {:.2} s), peak RSS {:.1} MB (before {:.1} MB), file {:.1} MB",
+            "  export {:<4} {n} calls       median {:>5.2} s of {runs} (min {:.2}, max {:.2}; CPU at most {:.2} s), first run's peak RSS {:.1} MB (before {:.1} MB), file {:.1} MB",
             format.extension(),
-            took.as_secs_f64(),
-            cpu.as_secs_f64(),
-            proc_status_kb("VmHWM:") as f64 / 1024.0,
-            before as f64 / 1024.0,
+            percentile(&times, 0.5).as_secs_f64(),
+            times[0].as_secs_f64(),
+            times[times.len() - 1].as_secs_f64(),
+            cpu_max.as_secs_f64(),
+            first_peak as f64 / 1024.0,
+            first_before as f64 / 1024.0,
             size as f64 / 1e6
         );
     }
