@@ -20,6 +20,7 @@ pub enum Scheme {
     Group3TwoD { k: u32 },
 }
 
+#[derive(Default)]
 struct BitWriter {
     out: Vec<u8>,
     acc: u64,
@@ -84,6 +85,7 @@ fn put_code(w: &mut BitWriter, (code, bits): (u32, u32)) {
 }
 
 /// Writes one run: make-up codes (2560 at a time, then a multiple of 64), then a terminating code.
+#[inline(always)]
 fn put_run(w: &mut BitWriter, black_run: bool, mut n: u32) {
     let table = if black_run {
         &black::ENTRIES
@@ -120,7 +122,22 @@ fn encode_1d(w: &mut BitWriter, changes: &[u32], width: u32) {
 
 /// Codes one line against its reference line (T.4 §4.2.1.3 / T.6 two-dimensional coding).
 /// Both lists are colour changes (< width), followed by two `width` sentinels.
-fn encode_2d(w: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) {
+fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) {
+    // A local writer stays in registers through the loop; the caller's would be stored back
+    // after every code word.
+    let mut w = std::mem::take(writer);
+    if current == reference {
+        // Every change sits on the one above it, and so does the end of the line: one V0
+        // code (a single 1 bit) each.
+        let mut ones = current.len() as u32 - 1;
+        while ones > 0 {
+            let n = ones.min(32);
+            w.put(u32::MAX >> (32 - n), n);
+            ones -= n;
+        }
+        *writer = w;
+        return;
+    }
     let width_i = i64::from(width);
     let last_ref = reference.len() - 1;
     let last_cur = current.len() - 1;
@@ -135,32 +152,30 @@ fn encode_2d(w: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) 
     let mut ref_i = 0usize;
     loop {
         let a1 = i64::from(current[cur_i]);
-        while i64::from(reference[ref_i]) <= a0 && reference[ref_i] < width {
+        // a0 is left of the width here, so the sentinels stop this.
+        while i64::from(reference[ref_i]) <= a0 {
             ref_i += 1;
         }
-        // b1 is of the colour opposite a0's; even indices are changes to black.
-        let b1_i = if (ref_i % 2 == 1) != black && reference[ref_i] < width {
-            ref_i + 1
-        } else {
-            ref_i
-        };
+        // b1 is of the colour opposite a0's; even indices are changes to black. Past the
+        // last change both candidates are the `width` sentinels, so no test for the end.
+        let b1_i = ref_i + ((ref_i & 1) ^ usize::from(black));
         let b1 = i64::from(reference[b1_i]);
         let b2 = i64::from(reference[(b1_i + 1).min(last_ref)]);
 
         if b2 < a1 {
-            put_code(w, PASS);
+            put_code(&mut w, PASS);
             a0 = b2;
         } else if (a1 - b1).abs() <= 3 {
-            put_code(w, VERTICAL[(a1 - b1 + 3) as usize]);
+            put_code(&mut w, VERTICAL[(a1 - b1 + 3) as usize]);
             a0 = a1;
             black = !black;
             cur_i = (cur_i + 1).min(last_cur);
         } else {
             let a2 = i64::from(current[(cur_i + 1).min(last_cur)]);
-            put_code(w, HORIZONTAL);
+            put_code(&mut w, HORIZONTAL);
             let start = a0.max(0);
-            put_run(w, black, (a1 - start) as u32);
-            put_run(w, !black, (a2 - a1) as u32);
+            put_run(&mut w, black, (a1 - start) as u32);
+            put_run(&mut w, !black, (a2 - a1) as u32);
             a0 = a2;
             cur_i = (cur_i + 2).min(last_cur);
         }
@@ -168,6 +183,7 @@ fn encode_2d(w: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) 
             break;
         }
     }
+    *writer = w;
 }
 
 /// Encodes a whole page into one strip.
@@ -417,6 +433,19 @@ mod tests {
                 page.fill_row_from_changes(y, &edges);
             }
             assert_encodes_like_the_reference(&page, "drifting edges");
+        }
+    }
+
+    #[test]
+    fn lines_repeating_the_one_above_encode_like_the_reference() {
+        let mut rng = Rng(0x0bad_cafe_f00d_d00d);
+        for width in WIDTHS {
+            let lines = random_runs(&mut rng, width, 3, 4);
+            let mut page = Bitmap::new(width, 12);
+            for y in 0..12 {
+                page.row_mut(y).copy_from_slice(lines.row(y / 5));
+            }
+            assert_encodes_like_the_reference(&page, "repeated lines");
         }
     }
 
