@@ -20,47 +20,59 @@ pub enum Scheme {
     Group3TwoD { k: u32 },
 }
 
-#[derive(Default)]
+/// Bits not yet written out, most significant first.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bits {
+    acc: u64,
+    /// How many low bits of `acc` are pending (fewer than 32).
+    len: u32,
+}
+
+impl Bits {
+    /// Appends `code`, which has `bits` bits (at most 32). Whole 32-bit words go to `out`, so
+    /// most code words cost no store at all. Kept apart from the output vector so that a
+    /// coding loop holds it in registers.
+    #[inline(always)]
+    fn put(&mut self, out: &mut Vec<u8>, code: u32, bits: u32) {
+        debug_assert!(bits <= 32 && self.len < 32 && u64::from(code) >> bits == 0);
+        self.acc = (self.acc << bits) | u64::from(code);
+        self.len += bits;
+        if self.len >= 32 {
+            self.len -= 32;
+            let word = (self.acc >> self.len) as u32;
+            out.extend_from_slice(&word.to_be_bytes());
+        }
+    }
+}
+
 struct BitWriter {
     out: Vec<u8>,
-    acc: u64,
-    len: u32,
+    bits: Bits,
 }
 
 impl BitWriter {
     fn with_capacity(bytes: usize) -> Self {
         BitWriter {
             out: Vec::with_capacity(bytes),
-            acc: 0,
-            len: 0,
+            bits: Bits::default(),
         }
     }
 
-    /// Appends the low `bits` (at most 32) bits of `code`. Whole 32-bit words go to the
-    /// output, so most code words cost no store at all.
-    #[inline]
     fn put(&mut self, code: u32, bits: u32) {
-        debug_assert!(bits <= 32 && self.len < 32);
-        let mask = (1u64 << bits) - 1;
-        self.acc = (self.acc << bits) | (u64::from(code) & mask);
-        self.len += bits;
-        if self.len >= 32 {
-            self.len -= 32;
-            let word = (self.acc >> self.len) as u32;
-            self.out.extend_from_slice(&word.to_be_bytes());
-        }
+        self.bits.put(&mut self.out, code, bits);
     }
 
     fn bits_to_byte_boundary(&self) -> u32 {
-        (8 - self.len % 8) % 8
+        (8 - self.bits.len % 8) % 8
     }
 
     fn finish(mut self) -> Vec<u8> {
         let pad = self.bits_to_byte_boundary();
         self.put(0, pad);
-        while self.len >= 8 {
-            self.len -= 8;
-            self.out.push((self.acc >> self.len) as u8);
+        let Bits { acc, mut len } = self.bits;
+        while len >= 8 {
+            len -= 8;
+            self.out.push((acc >> len) as u8);
         }
         self.out
     }
@@ -86,7 +98,7 @@ fn put_code(w: &mut BitWriter, (code, bits): (u32, u32)) {
 
 /// Writes one run: make-up codes (2560 at a time, then a multiple of 64), then a terminating code.
 #[inline(always)]
-fn put_run(w: &mut BitWriter, black_run: bool, mut n: u32) {
+fn put_run(w: &mut Bits, out: &mut Vec<u8>, black_run: bool, mut n: u32) {
     let table = if black_run {
         &black::ENTRIES
     } else {
@@ -96,7 +108,7 @@ fn put_run(w: &mut BitWriter, black_run: bool, mut n: u32) {
         // Table layout: 0..=63 terminating codes, then make-up codes 64..=2560 in steps of 64.
         let index = if n >= 64 { 63 + n / 64 } else { n } as usize;
         let (_, bits) = table[index];
-        w.put(u32::from(bits.data), u32::from(bits.len));
+        w.put(out, u32::from(bits.data), u32::from(bits.len));
     };
     while n >= 2560 {
         emit(2560);
@@ -111,31 +123,34 @@ fn put_run(w: &mut BitWriter, black_run: bool, mut n: u32) {
 
 /// Codes one line one-dimensionally (Modified Huffman): alternating runs from white.
 fn encode_1d(w: &mut BitWriter, changes: &[u32], width: u32) {
+    let mut bits = w.bits;
     let mut pos = 0;
     let mut black_run = false;
     for &c in changes.iter().chain(std::iter::once(&width)) {
-        put_run(w, black_run, c - pos);
+        put_run(&mut bits, &mut w.out, black_run, c - pos);
         pos = c;
         black_run = !black_run;
     }
+    w.bits = bits;
 }
 
 /// Codes one line against its reference line (T.4 §4.2.1.3 / T.6 two-dimensional coding).
 /// Both lists are colour changes (< width), followed by two `width` sentinels.
 fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) {
-    // A local writer stays in registers through the loop; the caller's would be stored back
-    // after every code word.
-    let mut w = std::mem::take(writer);
+    // A local copy of the pending bits stays in registers through the loop; the writer's
+    // would be stored back after every code word.
+    let mut w = writer.bits;
+    let out = &mut writer.out;
     if current == reference {
         // Every change sits on the one above it, and so does the end of the line: one V0
         // code (a single 1 bit) each.
         let mut ones = current.len() as u32 - 1;
         while ones > 0 {
             let n = ones.min(32);
-            w.put(u32::MAX >> (32 - n), n);
+            w.put(out, u32::MAX >> (32 - n), n);
             ones -= n;
         }
-        *writer = w;
+        writer.bits = w;
         return;
     }
     let width_i = i64::from(width);
@@ -163,19 +178,20 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
         let b2 = i64::from(reference[(b1_i + 1).min(last_ref)]);
 
         if b2 < a1 {
-            put_code(&mut w, PASS);
+            w.put(out, PASS.0, PASS.1);
             a0 = b2;
         } else if (a1 - b1).abs() <= 3 {
-            put_code(&mut w, VERTICAL[(a1 - b1 + 3) as usize]);
+            let (code, bits) = VERTICAL[(a1 - b1 + 3) as usize];
+            w.put(out, code, bits);
             a0 = a1;
             black = !black;
             cur_i = (cur_i + 1).min(last_cur);
         } else {
             let a2 = i64::from(current[(cur_i + 1).min(last_cur)]);
-            put_code(&mut w, HORIZONTAL);
+            w.put(out, HORIZONTAL.0, HORIZONTAL.1);
             let start = a0.max(0);
-            put_run(&mut w, black, (a1 - start) as u32);
-            put_run(&mut w, !black, (a2 - a1) as u32);
+            put_run(&mut w, out, black, (a1 - start) as u32);
+            put_run(&mut w, out, !black, (a2 - a1) as u32);
             a0 = a2;
             cur_i = (cur_i + 2).min(last_cur);
         }
@@ -183,7 +199,7 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
             break;
         }
     }
-    *writer = w;
+    writer.bits = w;
 }
 
 /// Encodes a whole page into one strip.
@@ -221,12 +237,112 @@ pub fn encode(bitmap: &Bitmap, scheme: Scheme) -> Vec<u8> {
     w.finish()
 }
 
-/// The encoder the fast one replaced, on pixel-by-pixel change lists: the specification
-/// its output must match byte for byte.
+/// The encoder the fast one replaced, whole (bit writer, code tables, coding loop) and on
+/// pixel-by-pixel change lists: the specification the output must match byte for byte.
 #[cfg(test)]
 mod reference {
-    use super::{BitWriter, EOL, HORIZONTAL, PASS, Scheme, VERTICAL, encode_1d, put_code, put_run};
+    use fax::maps::{black, white};
+
+    use super::Scheme;
     use crate::media::fax::bitmap::Bitmap;
+
+    struct BitWriter {
+        out: Vec<u8>,
+        acc: u64,
+        len: u32,
+    }
+
+    impl BitWriter {
+        fn with_capacity(bytes: usize) -> Self {
+            BitWriter {
+                out: Vec::with_capacity(bytes),
+                acc: 0,
+                len: 0,
+            }
+        }
+
+        /// Appends the low `bits` (at most 32) bits of `code`. Whole 32-bit words go to the
+        /// output, so most code words cost no store at all.
+        #[inline]
+        fn put(&mut self, code: u32, bits: u32) {
+            debug_assert!(bits <= 32 && self.len < 32);
+            let mask = (1u64 << bits) - 1;
+            self.acc = (self.acc << bits) | (u64::from(code) & mask);
+            self.len += bits;
+            if self.len >= 32 {
+                self.len -= 32;
+                let word = (self.acc >> self.len) as u32;
+                self.out.extend_from_slice(&word.to_be_bytes());
+            }
+        }
+
+        fn bits_to_byte_boundary(&self) -> u32 {
+            (8 - self.len % 8) % 8
+        }
+
+        fn finish(mut self) -> Vec<u8> {
+            let pad = self.bits_to_byte_boundary();
+            self.put(0, pad);
+            while self.len >= 8 {
+                self.len -= 8;
+                self.out.push((self.acc >> self.len) as u8);
+            }
+            self.out
+        }
+    }
+
+    const EOL: (u32, u32) = (1, 12);
+    const PASS: (u32, u32) = (0b0001, 4);
+    const HORIZONTAL: (u32, u32) = (0b001, 3);
+    /// Vertical mode codes for a1 - b1 = -3..=3.
+    const VERTICAL: [(u32, u32); 7] = [
+        (0b0000010, 7),
+        (0b000010, 6),
+        (0b010, 3),
+        (0b1, 1),
+        (0b011, 3),
+        (0b000011, 6),
+        (0b0000011, 7),
+    ];
+
+    fn put_code(w: &mut BitWriter, (code, bits): (u32, u32)) {
+        w.put(code, bits);
+    }
+
+    /// Writes one run: make-up codes (2560 at a time, then a multiple of 64), then a terminating code.
+    fn put_run(w: &mut BitWriter, black_run: bool, mut n: u32) {
+        let table = if black_run {
+            &black::ENTRIES
+        } else {
+            &white::ENTRIES
+        };
+        let mut emit = |n: u32| {
+            // Table layout: 0..=63 terminating codes, then make-up codes 64..=2560 in steps of 64.
+            let index = if n >= 64 { 63 + n / 64 } else { n } as usize;
+            let (_, bits) = table[index];
+            w.put(u32::from(bits.data), u32::from(bits.len));
+        };
+        while n >= 2560 {
+            emit(2560);
+            n -= 2560;
+        }
+        if n >= 64 {
+            emit(n & !63);
+            n &= 63;
+        }
+        emit(n);
+    }
+
+    /// Codes one line one-dimensionally (Modified Huffman): alternating runs from white.
+    fn encode_1d(w: &mut BitWriter, changes: &[u32], width: u32) {
+        let mut pos = 0;
+        let mut black_run = false;
+        for &c in changes.iter().chain(std::iter::once(&width)) {
+            put_run(w, black_run, c - pos);
+            pos = c;
+            black_run = !black_run;
+        }
+    }
 
     /// Codes one line against its reference line (T.4 §4.2.1.3 / T.6 two-dimensional coding).
     /// Both lists are colour changes (< width), followed by two `width` sentinels.
@@ -398,6 +514,14 @@ mod tests {
             }
         }
         page
+    }
+
+    #[test]
+    fn run_length_code_words_fit_their_lengths() {
+        // The bit writer appends code words unmasked.
+        for (_, bits) in white::ENTRIES.iter().chain(black::ENTRIES.iter()) {
+            assert_eq!(u32::from(bits.data) >> bits.len, 0, "{bits:?}");
+        }
     }
 
     #[test]
