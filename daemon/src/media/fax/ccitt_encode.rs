@@ -134,8 +134,12 @@ fn encode_1d(w: &mut BitWriter, changes: &[u32], width: u32) {
     w.bits = bits;
 }
 
+/// Colour changes a line list ends with, at the width: they stand for the end of the line
+/// wherever the coding looks one or two changes past the last real one.
+const SENTINELS: usize = 3;
+
 /// Codes one line against its reference line (T.4 §4.2.1.3 / T.6 two-dimensional coding).
-/// Both lists are colour changes (< width), followed by two `width` sentinels.
+/// Both lists are colour changes (< width), followed by [`SENTINELS`] `width`s.
 fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: u32) {
     // A local copy of the pending bits stays in registers through the loop; the writer's
     // would be stored back after every code word.
@@ -144,7 +148,7 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
     if current == reference {
         // Every change sits on the one above it, and so does the end of the line: one V0
         // code (a single 1 bit) each.
-        let mut ones = current.len() as u32 - 1;
+        let mut ones = (current.len() - SENTINELS + 1) as u32;
         while ones > 0 {
             let n = ones.min(32);
             w.put(out, u32::MAX >> (32 - n), n);
@@ -154,13 +158,11 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
         return;
     }
     let width_i = i64::from(width);
-    let last_ref = reference.len() - 1;
-    let last_cur = current.len() - 1;
     let mut a0: i64 = -1;
-    // Colour of the run starting at a0: false = white.
-    let mut black = false;
     // a1 is always `current[cur_i]`: a vertical code moves a0 onto it, a horizontal code
-    // past it and the next change, a pass code stops short of it.
+    // past it and the next change, a pass code stops short of it. Each change flips the
+    // colour, so a0's colour (white first) is black exactly when `cur_i` is odd. The index
+    // passes the last real change only when a0 reaches the width and the loop ends.
     let mut cur_i = 0usize;
     // First change on the reference line right of a0. a0 only moves right, so this index
     // does too, and b1 is this change or the one after it.
@@ -171,11 +173,11 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
         while i64::from(reference[ref_i]) <= a0 {
             ref_i += 1;
         }
-        // b1 is of the colour opposite a0's; even indices are changes to black. Past the
-        // last change both candidates are the `width` sentinels, so no test for the end.
-        let b1_i = ref_i + ((ref_i & 1) ^ usize::from(black));
+        // b1 is of the colour opposite a0's: even indices are changes to black, so b1's
+        // index has the parity of a1's. Past the last change both candidates are sentinels.
+        let b1_i = ref_i + ((ref_i ^ cur_i) & 1);
         let b1 = i64::from(reference[b1_i]);
-        let b2 = i64::from(reference[(b1_i + 1).min(last_ref)]);
+        let b2 = i64::from(reference[b1_i + 1]);
 
         if b2 < a1 {
             w.put(out, PASS.0, PASS.1);
@@ -184,16 +186,16 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
             let (code, bits) = VERTICAL[(a1 - b1 + 3) as usize];
             w.put(out, code, bits);
             a0 = a1;
-            black = !black;
-            cur_i = (cur_i + 1).min(last_cur);
+            cur_i += 1;
         } else {
-            let a2 = i64::from(current[(cur_i + 1).min(last_cur)]);
+            let black = cur_i & 1 == 1;
+            let a2 = i64::from(current[cur_i + 1]);
             w.put(out, HORIZONTAL.0, HORIZONTAL.1);
             let start = a0.max(0);
             put_run(&mut w, out, black, (a1 - start) as u32);
             put_run(&mut w, out, !black, (a2 - a1) as u32);
             a0 = a2;
-            cur_i = (cur_i + 2).min(last_cur);
+            cur_i += 2;
         }
         if a0 >= width_i {
             break;
@@ -206,12 +208,11 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
 pub fn encode(bitmap: &Bitmap, scheme: Scheme) -> Vec<u8> {
     let width = bitmap.width();
     let mut w = BitWriter::with_capacity(bitmap.height() as usize * 8);
-    let mut reference: Vec<u32> = vec![width, width];
+    let mut reference: Vec<u32> = vec![width; SENTINELS];
     let mut current: Vec<u32> = Vec::with_capacity(64);
     for y in 0..bitmap.height() {
         bitmap.changes(y, &mut current);
-        current.push(width);
-        current.push(width);
+        current.extend_from_slice(&[width; SENTINELS]);
         match scheme {
             Scheme::Group4 => encode_2d(&mut w, &reference, &current, width),
             Scheme::Group3TwoD { k } => {
@@ -222,7 +223,7 @@ pub fn encode(bitmap: &Bitmap, scheme: Scheme) -> Vec<u8> {
                 let one_d = k <= 1 || y % k == 0;
                 w.put(u32::from(one_d), 1);
                 if one_d {
-                    encode_1d(&mut w, &current[..current.len() - 2], width);
+                    encode_1d(&mut w, &current[..current.len() - SENTINELS], width);
                 } else {
                     encode_2d(&mut w, &reference, &current, width);
                 }
