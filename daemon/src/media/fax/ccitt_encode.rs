@@ -179,11 +179,12 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
         let b1 = i64::from(reference[b1_i]);
         let b2 = i64::from(reference[b1_i + 1]);
 
+        // a1 - b1 in -3..=3 is 0..=6 here, and anything else far above it.
+        let vertical = (a1 - b1 + 3) as u64;
         if b2 < a1 {
             w.put(out, PASS.0, PASS.1);
             a0 = b2;
-        } else if (a1 - b1).abs() <= 3 {
-            let (code, bits) = VERTICAL[(a1 - b1 + 3) as usize];
+        } else if let Some(&(code, bits)) = VERTICAL.get(vertical as usize) {
             w.put(out, code, bits);
             a0 = a1;
             cur_i += 1;
