@@ -2,9 +2,10 @@
 //! (T.4 MR with EOLs byte-aligned, as TIFF T4Options = 5 describes).
 //!
 //! Works from colour-change lists rather than pixel iterators, so a white fax line costs a
-//! few byte compares. Run-length code words come from the `fax` crate's T.4 tables; the
-//! mode codes and the coding loop are here. Output bit order is MSB-first (FillOrder 1).
-//! Decoding is not here (see `ccitt_decode`).
+//! few word compares, and a line equal to the one above is a run of V0 bits. Run-length
+//! code words come from the `fax` crate's T.4 tables; the mode codes and the coding loop are
+//! here. Output bit order is MSB-first (FillOrder 1). Decoding is not here (see
+//! `ccitt_decode`).
 
 use fax::maps::{black, white};
 
