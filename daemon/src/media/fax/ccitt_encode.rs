@@ -158,8 +158,8 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
         writer.bits = w;
         return;
     }
-    let width_i = i64::from(width);
-    let mut a0: i64 = -1;
+    // a0 + 1, the first position a1 and b1 may take: a0 starts left of the line, at -1.
+    let mut from = 0u32;
     // a1 is always `current[cur_i]`: a vertical code moves a0 onto it, a horizontal code
     // past it and the next change, a pass code stops short of it. Each change flips the
     // colour, so a0's colour (white first) is black exactly when `cur_i` is odd. The index
@@ -168,38 +168,37 @@ fn encode_2d(writer: &mut BitWriter, reference: &[u32], current: &[u32], width: 
     // First change on the reference line right of a0. a0 only moves right, so this index
     // does too, and b1 is this change or the one after it.
     let mut ref_i = 0usize;
-    loop {
-        let a1 = i64::from(current[cur_i]);
+    // Pairs are read with one range check each; the sentinels guarantee they exist.
+    while let Some(&[a1, a2]) = current.get(cur_i..cur_i + 2) {
         // a0 is left of the width here, so the sentinels stop this.
-        while i64::from(reference[ref_i]) <= a0 {
+        while reference.get(ref_i).is_some_and(|&r| r < from) {
             ref_i += 1;
         }
         // b1 is of the colour opposite a0's: even indices are changes to black, so b1's
         // index has the parity of a1's. Past the last change both candidates are sentinels.
         let b1_i = ref_i + ((ref_i ^ cur_i) & 1);
-        let b1 = i64::from(reference[b1_i]);
-        let b2 = i64::from(reference[b1_i + 1]);
-
+        let Some(&[b1, b2]) = reference.get(b1_i..b1_i + 2) else {
+            break;
+        };
         // a1 - b1 in -3..=3 is 0..=6 here, and anything else far above it.
-        let vertical = (a1 - b1 + 3) as u64;
+        let vertical = a1.wrapping_sub(b1).wrapping_add(3);
         if b2 < a1 {
             w.put(out, PASS.0, PASS.1);
-            a0 = b2;
+            from = b2 + 1;
         } else if let Some(&(code, bits)) = VERTICAL.get(vertical as usize) {
             w.put(out, code, bits);
-            a0 = a1;
+            from = a1 + 1;
             cur_i += 1;
         } else {
             let black = cur_i & 1 == 1;
-            let a2 = i64::from(current[cur_i + 1]);
             w.put(out, HORIZONTAL.0, HORIZONTAL.1);
-            let start = a0.max(0);
-            put_run(&mut w, out, black, (a1 - start) as u32);
-            put_run(&mut w, out, !black, (a2 - a1) as u32);
-            a0 = a2;
+            // The first run starts at a0, or at 0 on the first code of the line.
+            put_run(&mut w, out, black, a1 - from.saturating_sub(1));
+            put_run(&mut w, out, !black, a2 - a1);
+            from = a2 + 1;
             cur_i += 2;
         }
-        if a0 >= width_i {
+        if from > width {
             break;
         }
     }
