@@ -3,6 +3,11 @@
 //! The choice is made per 16x16 block from how many mid-tone pixels it holds: anti-aliased
 //! text has mid-tones only along glyph edges, a photo has them almost everywhere.
 //! Pure pixel logic; no I/O, no resampling.
+//!
+//! One pass over the pixels: each 16-pixel chunk of a row becomes both its thresholded and
+//! its dithered bits at once, plus its mid-tone count, and grey levels are never stored. A
+//! block's class depends on the blocks below it, so the dithered bits of the last two block
+//! rows wait in a small buffer and replace the thresholded ones in continuous-tone blocks.
 
 use super::bitmap::Bitmap;
 
@@ -24,187 +29,10 @@ fn is_mid_tone(v: u8) -> bool {
     (40..=215).contains(&v)
 }
 
-/// Per-block statistics gathered in the first pass.
-struct BlockStats {
-    blocks_x: usize,
-    blocks_y: usize,
-    /// Mid-tone pixels per block, scaled to a full block width.
-    mid: Vec<usize>,
-    /// Whether the block holds anything that is not white.
-    ink: Vec<bool>,
-}
-
-impl BlockStats {
-    fn new(width: usize, height: usize) -> Self {
-        let blocks_x = width.div_ceil(BLOCK);
-        let blocks_y = height.div_ceil(BLOCK);
-        BlockStats {
-            blocks_x,
-            blocks_y,
-            mid: vec![0; blocks_x * blocks_y],
-            ink: vec![false; blocks_x * blocks_y],
-        }
-    }
-
-    fn add(&mut self, y: usize, bx: usize, chunk: &[u8]) {
-        let mut count = 0usize;
-        let mut darkest = 255u8;
-        for &v in chunk {
-            count += usize::from(is_mid_tone(v));
-            darkest = darkest.min(v);
-        }
-        let i = (y / BLOCK) * self.blocks_x + bx;
-        self.mid[i] += count * BLOCK / chunk.len();
-        self.ink[i] |= darkest < 250;
-    }
-
-    /// Classifies the blocks of block row `by` as continuous-tone or not; needs the
-    /// statistics of the rows above and below.
-    fn photo_blocks_in_row(&self, by: usize, photo: &mut [bool]) {
-        let core = |bx: usize, by: usize| self.mid[by * self.blocks_x + bx] > PHOTO_SHARE;
-        for (bx, p) in photo.iter_mut().enumerate() {
-            let mid = self.mid[by * self.blocks_x + bx];
-            *p = mid > PHOTO_SHARE
-                || (mid > PHOTO_EDGE_SHARE
-                    && (by.saturating_sub(1)..=(by + 1).min(self.blocks_y - 1)).any(|ny| {
-                        (bx.saturating_sub(1)..=(bx + 1).min(self.blocks_x - 1))
-                            .any(|nx| core(nx, ny))
-                    }));
-        }
-    }
-
-    /// `add` for a full block row, in a form the compiler vectorises.
-    fn add_block(&mut self, y: usize, bx: usize, chunk: &[u8; BLOCK]) {
-        let mut count = 0u8;
-        let mut darkest = 255u8;
-        for &v in chunk {
-            count += u8::from(is_mid_tone(v));
-            darkest = darkest.min(v);
-        }
-        let i = (y / BLOCK) * self.blocks_x + bx;
-        self.mid[i] += usize::from(count);
-        self.ink[i] |= darkest < 250;
-    }
-}
-
-/// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
-/// into a bitmap, reusing `luma` as scratch space between pages. Pure-white runs, most of a
-/// fax page, are recognised on the RGBA bytes and never converted.
-///
-/// Works one band of block rows at a time: a band's grey levels are thresholded while they
-/// are still in cache, one band behind the statistics (a block's class depends on the
-/// blocks below it), so the scratch holds two bands instead of a page.
-pub fn binarize_rgba(rgba: &[u8], width: u32, height: u32, luma: &mut Vec<u8>) -> Bitmap {
-    let (w, h) = (width as usize, height as usize);
-    let band_len = BLOCK * w;
-    luma.clear();
-    luma.resize(2 * band_len, 255);
-    let mut stats = BlockStats::new(w, h);
-    let mut out = Bitmap::new(width, height);
-    let mut photo_row = vec![false; stats.blocks_x];
-    let slot = |by: usize| (by % 2) * band_len;
-    for by in 0..=stats.blocks_y {
-        if by < stats.blocks_y {
-            let band = &mut luma[slot(by)..slot(by) + band_len];
-            band.fill(255);
-            luma_band(rgba, w, h, by, band, &mut stats);
-        }
-        // Band `by - 1` now has the statistics of its neighbours below.
-        if let Some(done) = by.checked_sub(1) {
-            stats.photo_blocks_in_row(done, &mut photo_row);
-            let band = &luma[slot(done)..slot(done) + band_len];
-            threshold_band(
-                |y| &band[(y % BLOCK) * w..][..w],
-                done,
-                &stats,
-                &photo_row,
-                &mut out,
-            );
-        }
-    }
-    out
-}
-
-/// Converts block row `by` of the RGBA page into `band` (16 rows of luminance, white where
-/// the page is white) and records its block statistics.
-fn luma_band(rgba: &[u8], w: usize, h: usize, by: usize, band: &mut [u8], stats: &mut BlockStats) {
-    for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
-        let src_row = &rgba[y * w * 4..(y + 1) * w * 4];
-        let dst_row = &mut band[(y % BLOCK) * w..][..w];
-        for (bx, (src, dst)) in src_row
-            .chunks(BLOCK * 4)
-            .zip(dst_row.chunks_mut(BLOCK))
-            .enumerate()
-        {
-            if is_white_rgba(src) {
-                continue;
-            }
-            // Full blocks go through fixed-size arrays, which the compiler turns into vector
-            // code; a ragged block at the right edge takes the general loop.
-            match (
-                <&[u8; BLOCK * 4]>::try_from(src),
-                <&mut [u8; BLOCK]>::try_from(&mut *dst),
-            ) {
-                (Ok(src), Ok(dst)) => {
-                    luma_block(src, dst);
-                    stats.add_block(y, bx, dst);
-                }
-                _ => {
-                    for (d, p) in dst.iter_mut().zip(src.chunks_exact(4)) {
-                        *d = luma_of(p[0], p[1], p[2]);
-                    }
-                    stats.add(y, bx, dst);
-                }
-            }
-        }
-    }
-}
-
 #[inline]
 fn luma_of(r: u8, g: u8, b: u8) -> u8 {
-    // The weights sum to 256, so the sum fits 16 bits and vectorises in 16-bit lanes.
+    // The weights sum to 256, so the sum fits 16 bits.
     ((u16::from(r) * 77 + u16::from(g) * 150 + u16::from(b) * 29) >> 8) as u8
-}
-
-fn luma_block(rgba: &[u8; BLOCK * 4], luma: &mut [u8; BLOCK]) {
-    for (k, d) in luma.iter_mut().enumerate() {
-        *d = luma_of(rgba[k * 4], rgba[k * 4 + 1], rgba[k * 4 + 2]);
-    }
-}
-
-/// True when every byte is 255 (opaque white). Eight bytes at a time and without an early
-/// exit, so it compiles to a few vector ANDs: most of a fax page takes this path.
-fn is_white_rgba(rgba: &[u8]) -> bool {
-    let words = rgba.chunks_exact(8);
-    let tail_white = words.remainder().iter().all(|&b| b == 255);
-    let all = words.fold(u64::MAX, |acc, w| {
-        acc & u64::from_ne_bytes(w.try_into().unwrap_or([0; 8]))
-    });
-    tail_white && all == u64::MAX
-}
-
-/// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
-pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
-    let (w, h) = (width as usize, height as usize);
-    let mut stats = BlockStats::new(w, h);
-    for y in 0..h {
-        for (bx, chunk) in gray[y * w..(y + 1) * w].chunks(BLOCK).enumerate() {
-            stats.add(y, bx, chunk);
-        }
-    }
-    let mut out = Bitmap::new(width, height);
-    let mut photo_row = vec![false; stats.blocks_x];
-    for by in 0..stats.blocks_y {
-        stats.photo_blocks_in_row(by, &mut photo_row);
-        threshold_band(
-            |y| &gray[y * w..(y + 1) * w],
-            by,
-            &stats,
-            &photo_row,
-            &mut out,
-        );
-    }
-    out
 }
 
 /// Smallest grey level that stays white against dither screen value `screen` (0..=15).
@@ -212,52 +40,718 @@ fn dither_limit(screen: u8) -> u8 {
     ((u32::from(screen) + 1) * 256).div_ceil(17) as u8
 }
 
-/// Thresholds or dithers each inked block of block row `by`; `row(y)` gives page row `y`.
-fn threshold_band<'g>(
-    row: impl Fn(usize) -> &'g [u8],
-    by: usize,
-    stats: &BlockStats,
-    photo: &[bool],
+/// What one chunk of up to 16 pixels of a row contributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ChunkBits {
+    /// Packed bytes of the row (most significant bit first) as text.
+    text: [u8; 2],
+    /// The same bytes as continuous tone.
+    dither: [u8; 2],
+    /// Mid-tone pixels, scaled to a full chunk.
+    mid: u32,
+}
+
+/// A chunk in which nothing is dark enough to be black either way, nor mid-tone.
+const WHITE_CHUNK: ChunkBits = ChunkBits {
+    text: [0; 2],
+    dither: [0; 2],
+    mid: 0,
+};
+
+/// The dither screen of one row, repeated across a chunk.
+#[derive(Clone, Copy)]
+struct RowScreen {
+    /// Per pixel of a chunk, the grey level below which it is black.
+    limits: [u8; BLOCK],
+    #[cfg(target_arch = "x86_64")]
+    vector: sse2::Screen,
+}
+
+impl RowScreen {
+    fn new(y: usize) -> Self {
+        let cluster_row = &CLUSTER[y % 4];
+        let limits = std::array::from_fn(|k| dither_limit(cluster_row[k % 4]));
+        RowScreen {
+            limits,
+            #[cfg(target_arch = "x86_64")]
+            vector: sse2::Screen::new(&limits),
+        }
+    }
+}
+
+/// Buffers kept from page to page by a worker, so a page allocates nothing.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    /// Dithered bits of two block rows, the one being classified and the one below it.
+    dither: Vec<u8>,
+    /// Mid-tone pixels per block, scaled to a full block width.
+    mid: Vec<u32>,
+    photo: Vec<bool>,
+}
+
+/// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
+/// into `out`, which is resized to the page if it is not already and overwritten whole.
+/// Pure-white chunks, most of a fax page, are recognised on the RGBA bytes and never
+/// converted to grey.
+// Called once a page: out of line, so that profiles show it as a stage of its own.
+#[inline(never)]
+pub fn binarize_rgba(
+    rgba: &[u8],
+    width: u32,
+    height: u32,
+    scratch: &mut Scratch,
     out: &mut Bitmap,
 ) {
-    let w = out.width() as usize;
-    let h = out.height() as usize;
-    // Per row, the grey level below which a pixel is black: flat for text, the dither
-    // screen's row for photos. `level <= screen` with `level = v * 17 / 256` is the same as
-    // `v < ceil((screen + 1) * 256 / 17)`, so both become one byte compare per pixel.
-    let text_limits = [TEXT_THRESHOLD; BLOCK];
-    let ink = &stats.ink[by * stats.blocks_x..(by + 1) * stats.blocks_x];
-    for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
-        let row = row(y);
-        let out_row = out.row_mut(y as u32);
-        let cluster_row = &CLUSTER[y % 4];
-        let photo_limits: [u8; BLOCK] = std::array::from_fn(|k| dither_limit(cluster_row[k % 4]));
-        for (bx, (&inked, &photo)) in ink.iter().zip(photo).enumerate() {
-            if !inked {
-                continue;
+    let w = width as usize;
+    binarize_with(
+        width,
+        height,
+        scratch,
+        out,
+        |y, screen, text, dither, mid| {
+            rgba_row(&rgba[y * w * 4..(y + 1) * w * 4], screen, text, dither, mid);
+        },
+    );
+}
+
+/// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
+pub fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
+    let w = width as usize;
+    let mut out = Bitmap::new(width, height);
+    let mut scratch = Scratch::default();
+    binarize_with(
+        width,
+        height,
+        &mut scratch,
+        &mut out,
+        |y, screen, text, dither, mid| {
+            gray_row(&gray[y * w..(y + 1) * w], screen, text, dither, mid);
+        },
+    );
+    out
+}
+
+/// Runs `row_bits(y, screen, text_row, dither_row, block_mid)` on every row, which writes the
+/// row's thresholded and dithered bytes and adds its chunks' mid-tone counts to the blocks of
+/// its block row; then puts the dithered bytes of continuous-tone blocks in place.
+fn binarize_with(
+    width: u32,
+    height: u32,
+    scratch: &mut Scratch,
+    out: &mut Bitmap,
+    mut row_bits: impl FnMut(usize, &RowScreen, &mut [u8], &mut [u8], &mut [u32]),
+) {
+    if out.width() != width || out.height() != height {
+        *out = Bitmap::new(width, height);
+    }
+    let (w, h) = (width as usize, height as usize);
+    let stride = w.div_ceil(8);
+    let blocks_x = w.div_ceil(BLOCK);
+    let blocks_y = h.div_ceil(BLOCK);
+    let band_len = BLOCK * stride;
+    let Scratch { dither, mid, photo } = scratch;
+    // Every row of a band is written before it is read, so stale bytes need no clearing.
+    dither.resize(2 * band_len, 0);
+    mid.clear();
+    mid.resize(blocks_x * blocks_y, 0);
+    photo.clear();
+    photo.resize(blocks_x, false);
+    let screens: [RowScreen; 4] = std::array::from_fn(RowScreen::new);
+    let slot = |by: usize| (by % 2) * band_len;
+    for by in 0..=blocks_y {
+        if by < blocks_y {
+            let block_mid = &mut mid[by * blocks_x..(by + 1) * blocks_x];
+            for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+                let dither_row = &mut dither[slot(by) + (y % BLOCK) * stride..][..stride];
+                row_bits(
+                    y,
+                    &screens[y % 4],
+                    out.row_mut(y as u32),
+                    dither_row,
+                    block_mid,
+                );
             }
-            let limits = if photo { &photo_limits } else { &text_limits };
-            // Blocks are 16 pixels, so each starts on a byte of the packed row.
-            let x0 = bx * BLOCK;
-            let x1 = (x0 + BLOCK).min(w);
-            if let (Ok(pixels), Some(bytes)) = (
-                <&[u8; BLOCK]>::try_from(&row[x0..x1]),
-                out_row.get_mut(x0 / 8..x0 / 8 + 2),
-            ) {
-                let mut bits = 0u16;
-                for k in 0..BLOCK {
-                    bits |= u16::from(pixels[k] < limits[k]) << (BLOCK - 1 - k);
+        }
+        // Block row `by - 1` now has the counts of its neighbours below.
+        if let Some(done) = by.checked_sub(1) {
+            photo_blocks_in_row(mid, blocks_x, blocks_y, done, photo);
+            for (bx, _) in photo.iter().enumerate().filter(|(_, p)| **p) {
+                let bytes = bx * 2..(bx * 2 + 2).min(stride);
+                for y in done * BLOCK..((done + 1) * BLOCK).min(h) {
+                    let dither_row = &dither[slot(done) + (y % BLOCK) * stride..][..stride];
+                    out.row_mut(y as u32)[bytes.clone()]
+                        .copy_from_slice(&dither_row[bytes.clone()]);
                 }
-                bytes.copy_from_slice(&bits.to_be_bytes());
-                continue;
             }
-            for byte_x in (x0..x1).step_by(8) {
-                let pixels = &row[byte_x..(byte_x + 8).min(x1)];
-                let mut byte = 0u8;
-                for (k, &v) in pixels.iter().enumerate() {
-                    byte |= u8::from(v < limits[byte_x - x0 + k]) << (7 - k);
+        }
+    }
+}
+
+/// Classifies the blocks of block row `by` as continuous-tone or not; needs the counts of
+/// the rows above and below.
+fn photo_blocks_in_row(
+    mid: &[u32],
+    blocks_x: usize,
+    blocks_y: usize,
+    by: usize,
+    photo: &mut [bool],
+) {
+    let count = |bx: usize, by: usize| mid[by * blocks_x + bx] as usize;
+    for (bx, p) in photo.iter_mut().enumerate() {
+        let own = count(bx, by);
+        *p = own > PHOTO_SHARE
+            || (own > PHOTO_EDGE_SHARE
+                && (by.saturating_sub(1)..=(by + 1).min(blocks_y - 1)).any(|ny| {
+                    (bx.saturating_sub(1)..=(bx + 1).min(blocks_x - 1))
+                        .any(|nx| count(nx, ny) > PHOTO_SHARE)
+                }));
+    }
+}
+
+/// One row of RGBA (`4 * width` bytes) into packed text and dither bytes and mid-tone counts.
+fn rgba_row(src: &[u8], screen: &RowScreen, text: &mut [u8], dither: &mut [u8], mid: &mut [u32]) {
+    #[cfg(target_arch = "x86_64")]
+    sse2::rgba_row(src, screen, text, dither, mid);
+    #[cfg(not(target_arch = "x86_64"))]
+    rgba_row_with(src, screen, text, dither, mid, |px| {
+        if is_white(px) {
+            WHITE_CHUNK
+        } else {
+            rgba_chunk_scalar(px, screen)
+        }
+    });
+}
+
+/// Chunks tested for white together before any is looked at alone: on a blank stretch of a
+/// line one test covers 64 pixels.
+const GROUP: usize = 4;
+
+/// [`rgba_row`] with `full_chunk` for the chunks of 16 pixels.
+#[inline(always)]
+fn rgba_row_with(
+    src: &[u8],
+    screen: &RowScreen,
+    text: &mut [u8],
+    dither: &mut [u8],
+    mid: &mut [u32],
+    mut full_chunk: impl FnMut(&[u8; BLOCK * 4]) -> ChunkBits,
+) {
+    let grouped = src.len() / (GROUP * BLOCK * 4) * GROUP;
+    let (group_src, rest_src) = src.split_at(grouped * BLOCK * 4);
+    let (group_text, rest_text) = text.split_at_mut(grouped * 2);
+    let (group_dither, rest_dither) = dither.split_at_mut(grouped * 2);
+    let (group_mid, rest_mid) = mid.split_at_mut(grouped);
+    let groups = group_src
+        .chunks_exact(GROUP * BLOCK * 4)
+        .zip(group_text.chunks_exact_mut(GROUP * 2))
+        .zip(group_dither.chunks_exact_mut(GROUP * 2))
+        .zip(group_mid.chunks_exact_mut(GROUP));
+    for (((px, t), d), m) in groups {
+        if is_white(px) {
+            t.fill(0);
+            d.fill(0);
+        } else {
+            rgba_chunks(px, screen, t, d, m, &mut full_chunk);
+        }
+    }
+    rgba_chunks(
+        rest_src,
+        screen,
+        rest_text,
+        rest_dither,
+        rest_mid,
+        &mut full_chunk,
+    );
+}
+
+/// The chunks of a stretch of row one by one, `full_chunk` for those of 16 pixels; the
+/// stretch ends either on a chunk boundary or at the end of the row.
+#[inline(always)]
+fn rgba_chunks(
+    src: &[u8],
+    screen: &RowScreen,
+    text: &mut [u8],
+    dither: &mut [u8],
+    mid: &mut [u32],
+    mut full_chunk: impl FnMut(&[u8; BLOCK * 4]) -> ChunkBits,
+) {
+    let mut chunks = src.chunks_exact(BLOCK * 4);
+    let full = text
+        .chunks_exact_mut(2)
+        .zip(dither.chunks_exact_mut(2))
+        .zip(mid.iter_mut());
+    for (((t, d), m), px) in full.zip(chunks.by_ref()) {
+        let bits = match <&[u8; BLOCK * 4]>::try_from(px) {
+            Ok(px) => full_chunk(px),
+            Err(_) => rgba_chunk_scalar(px, screen),
+        };
+        t.copy_from_slice(&bits.text);
+        d.copy_from_slice(&bits.dither);
+        *m += bits.mid;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let bits = rgba_chunk_scalar(rest, screen);
+        put_ragged(rest.len() / 4, bits, text, dither, mid);
+    }
+}
+
+/// True when every byte is 255 (opaque white). Eight bytes at a time and without an early
+/// exit, so it compiles to a few vector ANDs.
+#[inline(always)]
+fn is_white(bytes: &[u8]) -> bool {
+    let words = bytes.chunks_exact(8);
+    let tail_white = words.remainder().iter().all(|&b| b == 255);
+    let all = words.fold(u64::MAX, |acc, w| {
+        acc & u64::from_ne_bytes(w.try_into().unwrap_or([0; 8]))
+    });
+    tail_white && all == u64::MAX
+}
+
+/// The ragged chunk at the right edge: only the bytes it covers exist in the row.
+fn put_ragged(pixels: usize, bits: ChunkBits, text: &mut [u8], dither: &mut [u8], mid: &mut [u32]) {
+    let bytes = pixels.div_ceil(8);
+    let first = text.len() - bytes;
+    text[first..].copy_from_slice(&bits.text[..bytes]);
+    dither[first..].copy_from_slice(&bits.dither[..bytes]);
+    if let Some(m) = mid.last_mut() {
+        *m += bits.mid;
+    }
+}
+
+/// Up to 16 RGBA pixels, one at a time.
+fn rgba_chunk_scalar(px: &[u8], screen: &RowScreen) -> ChunkBits {
+    chunk_from_levels(
+        px.chunks_exact(4).map(|p| luma_of(p[0], p[1], p[2])),
+        screen,
+    )
+}
+
+/// Up to 16 grey levels: the bits of each rule and the mid-tone count scaled to a full chunk.
+fn chunk_from_levels(levels: impl Iterator<Item = u8>, screen: &RowScreen) -> ChunkBits {
+    let (mut text, mut dither, mut count, mut len) = (0u16, 0u16, 0u32, 0u32);
+    for (k, v) in levels.enumerate() {
+        let bit = (BLOCK - 1 - k) as u32;
+        text |= u16::from(v < TEXT_THRESHOLD) << bit;
+        dither |= u16::from(v < screen.limits[k]) << bit;
+        count += u32::from(is_mid_tone(v));
+        len += 1;
+    }
+    if len == 0 {
+        return WHITE_CHUNK;
+    }
+    ChunkBits {
+        text: text.to_be_bytes(),
+        dither: dither.to_be_bytes(),
+        mid: count * BLOCK as u32 / len,
+    }
+}
+
+/// One row of grey levels into packed text and dither bytes and mid-tone counts.
+fn gray_row(src: &[u8], screen: &RowScreen, text: &mut [u8], dither: &mut [u8], mid: &mut [u32]) {
+    let mut chunks = src.chunks_exact(BLOCK);
+    let full = text
+        .chunks_exact_mut(2)
+        .zip(dither.chunks_exact_mut(2))
+        .zip(mid.iter_mut());
+    for (((t, d), m), px) in full.zip(chunks.by_ref()) {
+        let bits = chunk_from_levels(px.iter().copied(), screen);
+        t.copy_from_slice(&bits.text);
+        d.copy_from_slice(&bits.dither);
+        *m += bits.mid;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let bits = chunk_from_levels(rest.iter().copied(), screen);
+        put_ragged(rest.len(), bits, text, dither, mid);
+    }
+}
+
+/// The chunk kernel in SSE2, which every x86-64 processor has: four pixels a register,
+/// luminance by multiply-add on 16-bit lanes, and each rule a byte compare and a movemask.
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_add_epi32, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si32,
+        _mm_extract_epi16, _mm_madd_epi16, _mm_min_epu8, _mm_movemask_epi8, _mm_packs_epi32,
+        _mm_packus_epi16, _mm_sad_epu8, _mm_set_epi64x, _mm_set1_epi8, _mm_set1_epi16,
+        _mm_set1_epi32, _mm_setr_epi8, _mm_setzero_si128, _mm_shuffle_epi32, _mm_srli_epi16,
+        _mm_srli_epi32, _mm_sub_epi8,
+    };
+
+    use super::{BLOCK, ChunkBits, RowScreen, TEXT_THRESHOLD, WHITE_CHUNK, rgba_row_with};
+
+    /// A row's dither limits minus one, in the lane order the kernel produces grey levels.
+    #[derive(Clone, Copy)]
+    pub(super) struct Screen(__m128i);
+
+    impl Screen {
+        pub(super) fn new(limits: &[u8; BLOCK]) -> Self {
+            // SAFETY: SSE2 is part of x86-64, so every processor this code runs on has it.
+            unsafe { Self::new_sse2(limits) }
+        }
+
+        #[target_feature(enable = "sse2")]
+        fn new_sse2(limits: &[u8; BLOCK]) -> Self {
+            // `v < limit` is `min(v, limit - 1) == v`: SSE2 compares bytes unsigned only
+            // through min and max. Limits are 16 at least, so nothing wraps.
+            let l = |k: usize| limits[k].wrapping_sub(1) as i8;
+            Screen(_mm_setr_epi8(
+                l(7),
+                l(6),
+                l(5),
+                l(4),
+                l(3),
+                l(2),
+                l(1),
+                l(0),
+                l(15),
+                l(14),
+                l(13),
+                l(12),
+                l(11),
+                l(10),
+                l(9),
+                l(8),
+            ))
+        }
+    }
+
+    /// [`super::rgba_row`] with the SSE2 chunk kernel.
+    pub(super) fn rgba_row(
+        src: &[u8],
+        screen: &RowScreen,
+        text: &mut [u8],
+        dither: &mut [u8],
+        mid: &mut [u32],
+    ) {
+        // SAFETY: SSE2 is part of x86-64, so every processor this code runs on has it.
+        unsafe { rgba_row_sse2(src, screen, text, dither, mid) }
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn rgba_row_sse2(
+        src: &[u8],
+        screen: &RowScreen,
+        text: &mut [u8],
+        dither: &mut [u8],
+        mid: &mut [u32],
+    ) {
+        rgba_row_with(src, screen, text, dither, mid, |px| {
+            rgba_chunk(px, &screen.vector)
+        });
+    }
+
+    /// Sixteen bytes in a register; from two words, which compiles to one unaligned load.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn load(bytes: &[u8; 64], at: usize) -> __m128i {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[i..i + 8]);
+            i64::from_le_bytes(w)
+        };
+        _mm_set_epi64x(word(at + 8), word(at))
+    }
+
+    /// Grey levels of four RGBA pixels as 32-bit lanes, last pixel first.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn luma4(q: __m128i) -> __m128i {
+        // Even bytes are red and blue, odd bytes green and alpha; one multiply-add weighs a
+        // pair. The sum is below 65536, as in the scalar `luma_of`.
+        let even = _mm_and_si128(q, _mm_set1_epi16(0x00ff));
+        let odd = _mm_srli_epi16::<8>(q);
+        let red_blue = _mm_madd_epi16(even, _mm_set1_epi32(77 | (29 << 16)));
+        let green = _mm_madd_epi16(odd, _mm_set1_epi32(150));
+        let luma = _mm_srli_epi32::<8>(_mm_add_epi32(red_blue, green));
+        _mm_shuffle_epi32::<0b00_01_10_11>(luma)
+    }
+
+    /// `v <= max` per byte, as a movemask.
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn at_most(v: __m128i, max: __m128i) -> i32 {
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, max), v))
+    }
+
+    #[inline]
+    #[target_feature(enable = "sse2")]
+    fn rgba_chunk(px: &[u8; 64], screen: &Screen) -> ChunkBits {
+        let q = [load(px, 0), load(px, 16), load(px, 32), load(px, 48)];
+        let all = _mm_and_si128(_mm_and_si128(q[0], q[1]), _mm_and_si128(q[2], q[3]));
+        if _mm_movemask_epi8(_mm_cmpeq_epi8(all, _mm_set1_epi8(-1))) == 0xffff {
+            return WHITE_CHUNK;
+        }
+        // Pixels 7..0 then 15..8, so that each half's movemask is a packed row byte, most
+        // significant bit first.
+        let low = _mm_packs_epi32(luma4(q[1]), luma4(q[0]));
+        let high = _mm_packs_epi32(luma4(q[3]), luma4(q[2]));
+        let v = _mm_packus_epi16(low, high);
+        let text = at_most(v, _mm_set1_epi8((TEXT_THRESHOLD - 1) as i8));
+        let dither = at_most(v, screen.0);
+        // Mid-tone is 40..=215: shifted down by 40 (wrapping), at most 175.
+        let shifted = _mm_sub_epi8(v, _mm_set1_epi8(40));
+        let mid = _mm_cmpeq_epi8(_mm_min_epu8(shifted, _mm_set1_epi8(175u8 as i8)), shifted);
+        let ones = _mm_and_si128(mid, _mm_set1_epi8(1));
+        let sums = _mm_sad_epu8(ones, _mm_setzero_si128());
+        let count = _mm_cvtsi128_si32(sums) + _mm_extract_epi16::<4>(sums);
+        ChunkBits {
+            text: (text as u16).to_le_bytes(),
+            dither: (dither as u16).to_le_bytes(),
+            mid: count as u32,
+        }
+    }
+}
+
+/// The pixel-by-pixel binariser the fast one replaced, kept as the specification it must
+/// match bit for bit.
+#[cfg(test)]
+mod reference {
+    use super::{
+        BLOCK, CLUSTER, PHOTO_EDGE_SHARE, PHOTO_SHARE, TEXT_THRESHOLD, dither_limit, is_mid_tone,
+        luma_of,
+    };
+    use crate::media::fax::bitmap::Bitmap;
+
+    /// Per-block statistics gathered in the first pass.
+    struct BlockStats {
+        blocks_x: usize,
+        blocks_y: usize,
+        /// Mid-tone pixels per block, scaled to a full block width.
+        mid: Vec<usize>,
+        /// Whether the block holds anything that is not white.
+        ink: Vec<bool>,
+    }
+
+    impl BlockStats {
+        fn new(width: usize, height: usize) -> Self {
+            let blocks_x = width.div_ceil(BLOCK);
+            let blocks_y = height.div_ceil(BLOCK);
+            BlockStats {
+                blocks_x,
+                blocks_y,
+                mid: vec![0; blocks_x * blocks_y],
+                ink: vec![false; blocks_x * blocks_y],
+            }
+        }
+
+        fn add(&mut self, y: usize, bx: usize, chunk: &[u8]) {
+            let mut count = 0usize;
+            let mut darkest = 255u8;
+            for &v in chunk {
+                count += usize::from(is_mid_tone(v));
+                darkest = darkest.min(v);
+            }
+            let i = (y / BLOCK) * self.blocks_x + bx;
+            self.mid[i] += count * BLOCK / chunk.len();
+            self.ink[i] |= darkest < 250;
+        }
+
+        /// Classifies the blocks of block row `by` as continuous-tone or not; needs the
+        /// statistics of the rows above and below.
+        fn photo_blocks_in_row(&self, by: usize, photo: &mut [bool]) {
+            let core = |bx: usize, by: usize| self.mid[by * self.blocks_x + bx] > PHOTO_SHARE;
+            for (bx, p) in photo.iter_mut().enumerate() {
+                let mid = self.mid[by * self.blocks_x + bx];
+                *p = mid > PHOTO_SHARE
+                    || (mid > PHOTO_EDGE_SHARE
+                        && (by.saturating_sub(1)..=(by + 1).min(self.blocks_y - 1)).any(|ny| {
+                            (bx.saturating_sub(1)..=(bx + 1).min(self.blocks_x - 1))
+                                .any(|nx| core(nx, ny))
+                        }));
+            }
+        }
+
+        /// `add` for a full block row, in a form the compiler vectorises.
+        fn add_block(&mut self, y: usize, bx: usize, chunk: &[u8; BLOCK]) {
+            let mut count = 0u8;
+            let mut darkest = 255u8;
+            for &v in chunk {
+                count += u8::from(is_mid_tone(v));
+                darkest = darkest.min(v);
+            }
+            let i = (y / BLOCK) * self.blocks_x + bx;
+            self.mid[i] += usize::from(count);
+            self.ink[i] |= darkest < 250;
+        }
+    }
+
+    /// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
+    /// into a bitmap, reusing `luma` as scratch space between pages. Pure-white runs, most of a
+    /// fax page, are recognised on the RGBA bytes and never converted.
+    ///
+    /// Works one band of block rows at a time: a band's grey levels are thresholded while they
+    /// are still in cache, one band behind the statistics (a block's class depends on the
+    /// blocks below it), so the scratch holds two bands instead of a page.
+    pub(super) fn binarize_rgba(
+        rgba: &[u8],
+        width: u32,
+        height: u32,
+        luma: &mut Vec<u8>,
+    ) -> Bitmap {
+        let (w, h) = (width as usize, height as usize);
+        let band_len = BLOCK * w;
+        luma.clear();
+        luma.resize(2 * band_len, 255);
+        let mut stats = BlockStats::new(w, h);
+        let mut out = Bitmap::new(width, height);
+        let mut photo_row = vec![false; stats.blocks_x];
+        let slot = |by: usize| (by % 2) * band_len;
+        for by in 0..=stats.blocks_y {
+            if by < stats.blocks_y {
+                let band = &mut luma[slot(by)..slot(by) + band_len];
+                band.fill(255);
+                luma_band(rgba, w, h, by, band, &mut stats);
+            }
+            // Band `by - 1` now has the statistics of its neighbours below.
+            if let Some(done) = by.checked_sub(1) {
+                stats.photo_blocks_in_row(done, &mut photo_row);
+                let band = &luma[slot(done)..slot(done) + band_len];
+                threshold_band(
+                    |y| &band[(y % BLOCK) * w..][..w],
+                    done,
+                    &stats,
+                    &photo_row,
+                    &mut out,
+                );
+            }
+        }
+        out
+    }
+
+    /// Converts block row `by` of the RGBA page into `band` (16 rows of luminance, white where
+    /// the page is white) and records its block statistics.
+    fn luma_band(
+        rgba: &[u8],
+        w: usize,
+        h: usize,
+        by: usize,
+        band: &mut [u8],
+        stats: &mut BlockStats,
+    ) {
+        for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+            let src_row = &rgba[y * w * 4..(y + 1) * w * 4];
+            let dst_row = &mut band[(y % BLOCK) * w..][..w];
+            for (bx, (src, dst)) in src_row
+                .chunks(BLOCK * 4)
+                .zip(dst_row.chunks_mut(BLOCK))
+                .enumerate()
+            {
+                if is_white_rgba(src) {
+                    continue;
                 }
-                out_row[byte_x / 8] = byte;
+                // Full blocks go through fixed-size arrays, which the compiler turns into vector
+                // code; a ragged block at the right edge takes the general loop.
+                match (
+                    <&[u8; BLOCK * 4]>::try_from(src),
+                    <&mut [u8; BLOCK]>::try_from(&mut *dst),
+                ) {
+                    (Ok(src), Ok(dst)) => {
+                        luma_block(src, dst);
+                        stats.add_block(y, bx, dst);
+                    }
+                    _ => {
+                        for (d, p) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                            *d = luma_of(p[0], p[1], p[2]);
+                        }
+                        stats.add(y, bx, dst);
+                    }
+                }
+            }
+        }
+    }
+
+    fn luma_block(rgba: &[u8; BLOCK * 4], luma: &mut [u8; BLOCK]) {
+        for (k, d) in luma.iter_mut().enumerate() {
+            *d = luma_of(rgba[k * 4], rgba[k * 4 + 1], rgba[k * 4 + 2]);
+        }
+    }
+
+    /// True when every byte is 255 (opaque white). Eight bytes at a time and without an early
+    /// exit, so it compiles to a few vector ANDs: most of a fax page takes this path.
+    fn is_white_rgba(rgba: &[u8]) -> bool {
+        let words = rgba.chunks_exact(8);
+        let tail_white = words.remainder().iter().all(|&b| b == 255);
+        let all = words.fold(u64::MAX, |acc, w| {
+            acc & u64::from_ne_bytes(w.try_into().unwrap_or([0; 8]))
+        });
+        tail_white && all == u64::MAX
+    }
+
+    /// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
+    pub(super) fn binarize(gray: &[u8], width: u32, height: u32) -> Bitmap {
+        let (w, h) = (width as usize, height as usize);
+        let mut stats = BlockStats::new(w, h);
+        for y in 0..h {
+            for (bx, chunk) in gray[y * w..(y + 1) * w].chunks(BLOCK).enumerate() {
+                stats.add(y, bx, chunk);
+            }
+        }
+        let mut out = Bitmap::new(width, height);
+        let mut photo_row = vec![false; stats.blocks_x];
+        for by in 0..stats.blocks_y {
+            stats.photo_blocks_in_row(by, &mut photo_row);
+            threshold_band(
+                |y| &gray[y * w..(y + 1) * w],
+                by,
+                &stats,
+                &photo_row,
+                &mut out,
+            );
+        }
+        out
+    }
+
+    /// Thresholds or dithers each inked block of block row `by`; `row(y)` gives page row `y`.
+    fn threshold_band<'g>(
+        row: impl Fn(usize) -> &'g [u8],
+        by: usize,
+        stats: &BlockStats,
+        photo: &[bool],
+        out: &mut Bitmap,
+    ) {
+        let w = out.width() as usize;
+        let h = out.height() as usize;
+        // Per row, the grey level below which a pixel is black: flat for text, the dither
+        // screen's row for photos. `level <= screen` with `level = v * 17 / 256` is the same as
+        // `v < ceil((screen + 1) * 256 / 17)`, so both become one byte compare per pixel.
+        let text_limits = [TEXT_THRESHOLD; BLOCK];
+        let ink = &stats.ink[by * stats.blocks_x..(by + 1) * stats.blocks_x];
+        for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
+            let row = row(y);
+            let out_row = out.row_mut(y as u32);
+            let cluster_row = &CLUSTER[y % 4];
+            let photo_limits: [u8; BLOCK] =
+                std::array::from_fn(|k| dither_limit(cluster_row[k % 4]));
+            for (bx, (&inked, &photo)) in ink.iter().zip(photo).enumerate() {
+                if !inked {
+                    continue;
+                }
+                let limits = if photo { &photo_limits } else { &text_limits };
+                // Blocks are 16 pixels, so each starts on a byte of the packed row.
+                let x0 = bx * BLOCK;
+                let x1 = (x0 + BLOCK).min(w);
+                if let (Ok(pixels), Some(bytes)) = (
+                    <&[u8; BLOCK]>::try_from(&row[x0..x1]),
+                    out_row.get_mut(x0 / 8..x0 / 8 + 2),
+                ) {
+                    let mut bits = 0u16;
+                    for k in 0..BLOCK {
+                        bits |= u16::from(pixels[k] < limits[k]) << (BLOCK - 1 - k);
+                    }
+                    bytes.copy_from_slice(&bits.to_be_bytes());
+                    continue;
+                }
+                for byte_x in (x0..x1).step_by(8) {
+                    let pixels = &row[byte_x..(byte_x + 8).min(x1)];
+                    let mut byte = 0u8;
+                    for (k, &v) in pixels.iter().enumerate() {
+                        byte |= u8::from(v < limits[byte_x - x0 + k]) << (7 - k);
+                    }
+                    out_row[byte_x / 8] = byte;
+                }
             }
         }
     }
@@ -266,6 +760,236 @@ fn threshold_band<'g>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// xorshift64: deterministic, so a failure names the same page on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+
+        fn byte(&mut self) -> u8 {
+            self.next() as u8
+        }
+    }
+
+    /// Opaque RGBA of grey level `v`.
+    fn grey(v: u8) -> [u8; 4] {
+        [v, v, v, 255]
+    }
+
+    /// A page painted like a rendered document: white, with text-like strokes of
+    /// anti-aliased edges, a few photo-like gradients and noisy patches, and pixels near
+    /// each threshold. Pixels are chosen per 16-pixel chunk so that white chunks, mixed
+    /// chunks and busy chunks all occur, at every alignment of a ragged right edge.
+    fn document_page(rng: &mut Rng, width: usize, height: usize) -> Vec<u8> {
+        let mut rgba = vec![255u8; width * height * 4];
+        let mut put = |x: usize, y: usize, px: [u8; 4]| {
+            rgba[(y * width + x) * 4..][..4].copy_from_slice(&px);
+        };
+        let near_edges = [
+            0u8, 39, 40, 41, 166, 167, 168, 169, 214, 215, 216, 249, 250, 254,
+        ];
+        for y in 0..height {
+            for x in 0..width {
+                let region = ((x / 16) * 7 + (y / 16) * 13 + (x / 40)) % 9;
+                let px = match region {
+                    0..=2 => continue,
+                    3 => grey(((x * 3 + y * 5) % 256) as u8),
+                    4 => [rng.byte(), rng.byte(), rng.byte(), 255],
+                    5 if x % 5 == 0 || y % 7 == 0 => grey(near_edges[rng.below(14) as usize]),
+                    6 => [rng.byte(), rng.byte(), rng.byte(), rng.byte()],
+                    7 if rng.below(4) == 0 => grey(rng.byte() | 0xf0),
+                    8 => grey(((x + y) % 2 * 255) as u8),
+                    _ => continue,
+                };
+                put(x, y, px);
+            }
+        }
+        rgba
+    }
+
+    /// The fast binariser's bitmap for an RGBA page, on fresh buffers.
+    fn fast_rgba(rgba: &[u8], width: usize, height: usize) -> Bitmap {
+        let mut out = Bitmap::new(1, 1);
+        binarize_rgba(
+            rgba,
+            width as u32,
+            height as u32,
+            &mut Scratch::default(),
+            &mut out,
+        );
+        out
+    }
+
+    fn reference_rgba(rgba: &[u8], width: usize, height: usize) -> Bitmap {
+        reference::binarize_rgba(rgba, width as u32, height as u32, &mut Vec::new())
+    }
+
+    const WIDTHS: [usize; 14] = [1, 5, 8, 13, 16, 17, 31, 33, 64, 70, 100, 129, 250, 1728];
+    const HEIGHTS: [usize; 6] = [1, 7, 16, 17, 40, 65];
+
+    #[test]
+    fn rgba_document_pages_match_the_reference_at_every_ragged_width() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for width in WIDTHS {
+            for height in HEIGHTS {
+                let rgba = document_page(&mut rng, width, height);
+                assert_eq!(
+                    fast_rgba(&rgba, width, height),
+                    reference_rgba(&rgba, width, height),
+                    "{width} x {height}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rgba_random_noise_matches_the_reference() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for width in [16, 45, 96, 333] {
+            let height = 50;
+            let rgba: Vec<u8> = (0..width * height * 4).map(|_| rng.byte()).collect();
+            assert_eq!(
+                fast_rgba(&rgba, width, height),
+                reference_rgba(&rgba, width, height),
+                "width {width}"
+            );
+        }
+    }
+
+    #[test]
+    fn rgba_every_grey_level_in_every_lane_matches_the_reference() {
+        // Each row holds all 256 levels, shifted by one lane per row, over a photo-like
+        // background so that both the text and the dither rule see every level.
+        let (width, height) = (256, 64);
+        let rgba: Vec<u8> = (0..height)
+            .flat_map(|y| (0..width).flat_map(move |x| grey(((x + y * 17) % 256) as u8)))
+            .collect();
+        assert_eq!(
+            fast_rgba(&rgba, width, height),
+            reference_rgba(&rgba, width, height)
+        );
+    }
+
+    #[test]
+    fn rgba_uniform_pages_match_the_reference() {
+        for (name, px) in [
+            ("white", [255; 4]),
+            ("black", grey(0)),
+            ("mid grey", grey(128)),
+            ("transparent white", [255, 255, 255, 0]),
+        ] {
+            let (width, height) = (100, 37);
+            let rgba = px.repeat(width * height);
+            assert_eq!(
+                fast_rgba(&rgba, width, height),
+                reference_rgba(&rgba, width, height),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn rgba_alternating_pixels_match_the_reference() {
+        let (width, height) = (77, 33);
+        let rgba: Vec<u8> = (0..width * height)
+            .flat_map(|i| {
+                grey(if (i % width + i / width) % 2 == 0 {
+                    0
+                } else {
+                    255
+                })
+            })
+            .collect();
+        assert_eq!(
+            fast_rgba(&rgba, width, height),
+            reference_rgba(&rgba, width, height)
+        );
+    }
+
+    #[test]
+    fn rgba_one_dark_pixel_on_a_white_line_matches_the_reference_wherever_it_is() {
+        let (width, height) = (203, 203);
+        let mut rgba = [255u8; 4].repeat(width * height);
+        for y in 0..height {
+            rgba[(y * width + y) * 4..][..4].copy_from_slice(&grey((y * 37 % 200) as u8));
+        }
+        assert_eq!(
+            fast_rgba(&rgba, width, height),
+            reference_rgba(&rgba, width, height)
+        );
+    }
+
+    #[test]
+    fn reused_buffers_carry_nothing_from_one_page_to_the_next() {
+        let mut rng = Rng(0x1234_5678_9abc_def1);
+        let (width, height) = (200, 90);
+        let busy: Vec<u8> = (0..width * height * 4).map(|_| rng.byte()).collect();
+        let sparse = document_page(&mut rng, width, height);
+        let mut scratch = Scratch::default();
+        let mut out = Bitmap::new(width as u32, height as u32);
+        for rgba in [&busy, &sparse, &busy] {
+            binarize_rgba(rgba, width as u32, height as u32, &mut scratch, &mut out);
+            assert_eq!(out, reference_rgba(rgba, width, height));
+        }
+    }
+
+    #[test]
+    fn a_bitmap_of_another_size_is_replaced_by_one_of_the_page_size() {
+        let rgba = grey(0).repeat(40 * 20);
+        let mut out = Bitmap::new(1728, 3);
+        binarize_rgba(&rgba, 40, 20, &mut Scratch::default(), &mut out);
+        assert_eq!((out.width(), out.height()), (40, 20));
+        assert_eq!(out.black_count(), 40 * 20);
+    }
+
+    #[test]
+    fn grey_pages_match_the_reference() {
+        let mut rng = Rng(0x0bad_cafe_f00d_d00d);
+        for width in WIDTHS {
+            for height in [1, 16, 33] {
+                let rgba = document_page(&mut rng, width, height);
+                let gray: Vec<u8> = rgba.chunks_exact(4).map(|p| p[1]).collect();
+                assert_eq!(
+                    binarize(&gray, width as u32, height as u32),
+                    reference::binarize(&gray, width as u32, height as u32),
+                    "{width} x {height}"
+                );
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sse2_chunk_kernel_matches_the_scalar_one() {
+        let mut rng = Rng(0xfeed_face_dead_beef);
+        for y in 0..4000 {
+            let screen = RowScreen::new(y);
+            let px: [u8; 64] = std::array::from_fn(|i| match y % 4 {
+                0 => rng.byte(),
+                1 if i % 4 == 3 => 255,
+                1 => 160u8.wrapping_add(rng.byte() % 64),
+                _ => rng.byte() | 0xc0,
+            });
+            let mut fast = ([0u8; 2], [0u8; 2], [0u32]);
+            sse2::rgba_row(&px, &screen, &mut fast.0, &mut fast.1, &mut fast.2);
+            let slow = rgba_chunk_scalar(&px, &screen);
+            assert_eq!(
+                (fast.0, fast.1, fast.2[0]),
+                (slow.text, slow.dither, slow.mid),
+                "{px:?}"
+            );
+        }
+    }
 
     #[test]
     fn dither_limit_is_the_screen_comparison_of_the_quantised_level() {

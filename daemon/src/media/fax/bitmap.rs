@@ -75,40 +75,34 @@ impl Bitmap {
     pub fn changes(&self, y: u32, out: &mut Vec<u32>) {
         out.clear();
         let row = self.row(y);
-        let width = self.width;
-        let mut black = false;
-        let mut x = 0u32;
-        // Sixty-four pixels at a time: flip the word so the current colour reads as zeros,
-        // and the first set bit is the next change. White fax lines cost a few compares.
-        while let Some(next) = next_change(row, x, black) {
-            if next >= width {
-                break;
-            }
-            out.push(next);
-            black = !black;
-            x = next;
+        // Sixty-four pixels at a time: a word XORed with itself shifted by one pixel has a bit
+        // set at each change, so a white stretch costs a shift and a compare per word, and
+        // each change one count of leading zeros.
+        let mut before = 0u64;
+        let mut start = 0u32;
+        let mut words = row.chunks_exact(8);
+        for word in words.by_ref() {
+            let word = load_be_word(word);
+            push_changes(word ^ (word >> 1 | before << 63), start, out);
+            before = word & 1;
+            start += 64;
+        }
+        let word = load_be_word(words.remainder());
+        push_changes(word ^ (word >> 1 | before << 63), start, out);
+        // Padding bits past the width are not pixels.
+        while out.last().is_some_and(|&c| c >= self.width) {
+            out.pop();
         }
     }
 }
 
-/// First pixel at or after `x` whose colour is not `black` (bits past the row read white).
-fn next_change(row: &[u8], x: u32, black: bool) -> Option<u32> {
-    let flip = if black { u64::MAX } else { 0 };
-    let mut word_index = (x / 64) as usize;
-    let mut mask = u64::MAX >> (x % 64);
-    loop {
-        let start = word_index * 8;
-        if start >= row.len() {
-            // Past the stored bits everything is white: a black run ends here.
-            return black.then_some((row.len() * 8).max(x as usize) as u32);
-        }
-        let word = load_be_word(&row[start..]);
-        let differing = (word ^ flip) & mask;
-        if differing != 0 {
-            return Some(word_index as u32 * 64 + differing.leading_zeros());
-        }
-        word_index += 1;
-        mask = u64::MAX;
+/// Appends `start` plus the position of each set bit of `changes`, from the top bit down.
+#[inline]
+fn push_changes(mut changes: u64, start: u32, out: &mut Vec<u32>) {
+    while changes != 0 {
+        let at = changes.leading_zeros();
+        out.push(start + at);
+        changes ^= (1 << 63) >> at;
     }
 }
 
@@ -180,6 +174,43 @@ mod tests {
                 let mut changes = Vec::new();
                 bitmap.changes(0, &mut changes);
                 assert_eq!(changes, expected, "width {width}, density {density}");
+            }
+        }
+    }
+
+    #[test]
+    fn changes_ignore_bits_past_the_width() {
+        let mut bitmap = Bitmap::new(10, 1);
+        bitmap.row_mut(0).copy_from_slice(&[0x00, 0xff]);
+        let mut changes = Vec::new();
+        bitmap.changes(0, &mut changes);
+        assert_eq!(changes, vec![8]);
+    }
+
+    #[test]
+    fn changes_match_a_pixel_by_pixel_scan_at_every_width_up_to_200() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for width in 1u32..=200 {
+            for run in [1u64, 3, 64] {
+                let mut bitmap = Bitmap::new(width, 1);
+                let mut black = width % 2 == 0;
+                for x in 0..width {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    if seed.is_multiple_of(run) {
+                        black = !black;
+                    }
+                    if black {
+                        bitmap.set_black(x, 0);
+                    }
+                }
+                let expected: Vec<u32> = (0..width)
+                    .filter(|&x| (x > 0 && bitmap.is_black(x - 1, 0)) != bitmap.is_black(x, 0))
+                    .collect();
+                let mut changes = vec![7, 7, 7];
+                bitmap.changes(0, &mut changes);
+                assert_eq!(changes, expected, "width {width}, run {run}");
             }
         }
     }

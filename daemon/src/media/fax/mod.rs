@@ -344,12 +344,14 @@ fn pdf_to_pages(
                 return;
             }
         };
-        let mut luma = Vec::new();
+        // Reused from page to page: a fresh bitmap is half a megabyte of page faults.
+        let mut scratch = binarize::Scratch::default();
+        let mut bitmap = bitmap::Bitmap::new(grid.width, grid.rows);
         while let Some(index) = claim() {
             let result = renderer
                 .render(&pdf, &cache, index, &placements[index])
                 .map(|rgba| {
-                    let bitmap = binarize::binarize_rgba(rgba, grid.width, grid.rows, &mut luma);
+                    binarize::binarize_rgba(rgba, grid.width, grid.rows, &mut scratch, &mut bitmap);
                     encode_page(&bitmap, grid, compression)
                 });
             send(index, result);
