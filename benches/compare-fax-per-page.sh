@@ -7,6 +7,8 @@
 #                                 two cores) and `pdf_to_fax_tiff_one_thread`  vs  gs -sDEVICE=tiffg4,
 #                                 which renders on one thread; `gs2` is the same with two rendering
 #                                 threads over bands (GS_BAND_HEIGHT rows, default 200), for reference
+# The rendering comparison is also made in turn with ghostscript (see `interleaved`), which
+# holds up on a machine whose speed drifts while the script runs.
 # Inputs: the received 2-page fixture repeated to 50 pages (tiffcp), and the 10-page test PDF
 # repeated to 50 pages (ghostscript's pdfwrite); the 1-page inputs are their first pages.
 # Needs: ghostscript, libtiff-tools, python3. RUNS=n timed runs per tool command (default 15,
@@ -64,6 +66,48 @@ marginal gs doc gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=tiffg4 -r204x196 -sOutp
 marginal gs2 doc gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=tiffg4 -r204x196 \
   -dNumRenderingThreads=2 -dMaxBitmap=0 -dBandHeight="${GS_BAND_HEIGHT:-200}" -sOutputFile="{OUT}" "{IN}"
 
+# Rendering measured in turn: each round runs ghostscript on the 1-page and the 50-page PDF
+# and has a long-lived Ringside process (`fax_render_loop`, in process as the daemon converts)
+# convert the 50-page PDF once, in a rotating order, so a machine that speeds up or slows down
+# during the measurement moves both tools alike. Medians over INTERLEAVED_RUNS rounds
+# (default 21).
+interleaved() {
+  python3 - "$work" "${INTERLEAVED_RUNS:-21}" "$1" <<'PY'
+import os, statistics, subprocess, sys, time
+work, runs, loop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+doc = lambda pages: os.path.join(work, f"doc-{pages}.pdf")
+ringside = subprocess.Popen([loop, doc("50p"), os.path.join(work, "inter-ringside.tif")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def ringside_per_page():
+    ringside.stdin.write("go\n")
+    ringside.stdin.flush()
+    return float(ringside.stdout.readline())
+def gs(pages):
+    out = os.path.join(work, f"inter-gs-{pages}.tif")
+    if os.path.exists(out):
+        os.remove(out)
+    t = time.perf_counter()
+    subprocess.run(["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=tiffg4",
+                    "-r204x196", f"-sOutputFile={out}", doc(pages)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - t) * 1000
+ringside_per_page()  # warm-up, as a daemon that has converted before
+steps = [("gs1", lambda: gs("1p")), ("gs50", lambda: gs("50p")), ("ringside", ringside_per_page)]
+times = {name: [] for name, _ in steps}
+for r in range(runs):
+    for k in range(len(steps)):
+        name, step = steps[(r + k) % len(steps)]
+        times[name].append(step())
+ringside.stdin.close()
+ringside.wait()
+gs_marginal = (statistics.median(times["gs50"]) - statistics.median(times["gs1"])) / 49
+ours = statistics.median(times["ringside"])
+print(f"PDF -> fax TIFF, in turn ({runs} rounds): ringside {ours:.4f} ms/page in process "
+      f"(min {min(times['ringside']):.4f}), gs {gs_marginal:.4f} ms/page marginal: "
+      f"{gs_marginal / ours:.2f}x (goal 2x)")
+PY
+}
+
 if [ "${RINGSIDE_BENCH_PROFILE:-release}" = dev ]; then
   profile=(--profile dev)
   export CARGO_PROFILE_DEV_OPT_LEVEL=3
@@ -73,6 +117,14 @@ fi
 RINGSIDE_BENCH_FAX_TIFF="$work/fax-50p.tif" RINGSIDE_BENCH_FAX_PDF="$work/doc-50p.pdf" \
   cargo bench -q "${profile[@]}" -p ringside-benches --bench fax -- fax_per_page \
   >"$work/criterion.txt" 2>&1 || { cat "$work/criterion.txt" >&2; exit 1; }
+
+if [ "${RINGSIDE_BENCH_PROFILE:-release}" = dev ]; then
+  cargo build -q --profile dev -p ringside-benches --bin fax_render_loop
+  interleaved target/debug/fax_render_loop
+else
+  cargo build -q --release -p ringside-benches --bin fax_render_loop
+  interleaved target/release/fax_render_loop
+fi
 
 python3 - "$work" target/criterion/fax_per_page <<'PY'
 import json, os, sys
