@@ -761,25 +761,7 @@ mod reference {
 mod tests {
     use super::*;
 
-    /// xorshift64: deterministic, so a failure names the same page on every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-
-        fn byte(&mut self) -> u8 {
-            self.next() as u8
-        }
-    }
+    use crate::media::fax::test_rng::Rng;
 
     /// Opaque RGBA of grey level `v`.
     fn grey(v: u8) -> [u8; 4] {

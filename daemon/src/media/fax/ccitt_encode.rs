@@ -451,21 +451,7 @@ mod tests {
     use crate::media::fax::binarize::binarize;
     use crate::media::fax::ccitt_decode::{Coding, decode};
 
-    /// xorshift64: deterministic, so a failure names the same page on every run.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::media::fax::test_rng::Rng;
 
     const SCHEMES: [Scheme; 4] = [
         Scheme::Group4,

@@ -20,6 +20,8 @@ mod pdf_write;
 mod raster;
 mod read_at;
 mod resample;
+#[cfg(test)]
+mod test_rng;
 mod tiff_read;
 mod tiff_write;
 
