@@ -388,21 +388,28 @@ fn five_calls_of_1001() -> Vec<Cdr> {
         .collect()
 }
 
+/// Stores [`five_calls_of_1001`], then walks 1001's calls two at a time.
+async fn five_calls_of_1001_walked_two_at_a_time(
+    store: &Store,
+) -> Vec<ringside::store::calls::CallRow> {
+    store
+        .insert_cdrs(&five_calls_of_1001(), Via::Ami)
+        .await
+        .expect("insert");
+    walked_and_paged(
+        store,
+        CallQuery {
+            limit: 2,
+            ..of("1001")
+        },
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_walk_reads_the_same_pages_as_the_pool_for_a_user_and_for_everyone() {
     for_each_db(|store| async move {
-        store
-            .insert_cdrs(&five_calls_of_1001(), Via::Ami)
-            .await
-            .expect("insert");
-        let mine = walked_and_paged(
-            &store,
-            CallQuery {
-                limit: 2,
-                ..of("1001")
-            },
-        )
-        .await;
+        let mine = five_calls_of_1001_walked_two_at_a_time(&store).await;
         assert_eq!(
             mine.iter().map(|c| c.started.day()).collect::<Vec<_>>(),
             vec![5, 4, 3, 2, 1],
@@ -427,18 +434,7 @@ async fn a_walk_reads_the_same_pages_as_the_pool_for_a_user_and_for_everyone() {
 #[tokio::test]
 async fn a_walk_over_an_in_memory_database_reads_through_the_pool() {
     let store = Store::connect("sqlite::memory:").await.expect("store");
-    store
-        .insert_cdrs(&five_calls_of_1001(), Via::Ami)
-        .await
-        .expect("insert");
-    let mine = walked_and_paged(
-        &store,
-        CallQuery {
-            limit: 2,
-            ..of("1001")
-        },
-    )
-    .await;
+    let mine = five_calls_of_1001_walked_two_at_a_time(&store).await;
     assert_eq!(
         mine.len(),
         5,

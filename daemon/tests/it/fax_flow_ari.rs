@@ -241,14 +241,7 @@ async fn fax_finished_while_its_daemon_was_down_is_sent_once() {
             .await,
         "the fax call ended with nobody listening"
     );
-    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
-
-    let successor = rig.other_worker("daemon-2");
-    assert!(
-        successor.run_once().await.expect("worker"),
-        "job taken over"
-    );
-    let done = rig.job(job.id).await;
+    let (_, done) = rig.take_over_after_the_lease(job.id).await;
     assert_eq!(done.state, JobState::Sent, "{done:?}");
     assert_eq!(done.pages_sent, 3);
     assert_eq!(done.attempts, 1);
@@ -303,14 +296,8 @@ async fn fax_answered_but_never_handed_to_sendfax_is_sent_by_the_daemon_taking_o
         .fax_machine(NUMBER, 30, Duration::from_millis(100), receives(3));
     let job = rig.queue(4).await;
     rig.kill_worker_before_send_fax(job.id).await;
-    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
 
-    let successor = rig.other_worker("daemon-2");
-    assert!(
-        successor.run_once().await.expect("worker"),
-        "job taken over"
-    );
-    let done = rig.job(job.id).await;
+    let (_, done) = rig.take_over_after_the_lease(job.id).await;
     assert_eq!(done.state, JobState::Sent, "{done:?}");
     assert_eq!(done.attempts, 1);
     assert_eq!(done.pages_sent, 3);
@@ -328,14 +315,8 @@ async fn fax_whose_call_vanished_with_its_daemon_is_sent_again() {
     rig.kill_worker_while_sending(job.id).await;
     let first = format!("ringside-fax-{}-1", job.id);
     assert!(rig.sim.hang_up(&first), "the call was up");
-    tokio::time::sleep(rig.lease + Duration::from_millis(100)).await;
 
-    let successor = rig.other_worker("daemon-2");
-    assert!(
-        successor.run_once().await.expect("worker"),
-        "job taken over"
-    );
-    let requeued = rig.job(job.id).await;
+    let (successor, requeued) = rig.take_over_after_the_lease(job.id).await;
     assert_eq!(requeued.state, JobState::Queued, "{requeued:?}");
     rig.sim
         .fax_machine(NUMBER, 30, Duration::from_millis(100), receives(3));

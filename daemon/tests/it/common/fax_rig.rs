@@ -242,6 +242,19 @@ impl Rig {
         assert_eq!(self.fax_out_runs(), 0, "never handed to SendFAX");
     }
 
+    /// Waits out a killed worker's lease, then has another daemon's worker claim the job
+    /// once; answers that worker and the job as it left it.
+    pub async fn take_over_after_the_lease(&self, job: i64) -> (FaxWorker, FaxJob) {
+        tokio::time::sleep(self.lease + Duration::from_millis(100)).await;
+        let successor = self.other_worker("daemon-2");
+        assert!(
+            successor.run_once().await.expect("worker"),
+            "job taken over"
+        );
+        let left = self.job(job).await;
+        (successor, left)
+    }
+
     pub fn fax_out_runs(&self) -> usize {
         self.sim
             .rest_calls()
