@@ -3,7 +3,7 @@
 //! On a SQLite file the walk reads over a connection of its own that speaks SQLite natively.
 //! The `Any` pool turns every row into driver-neutral values (and their columns' descriptions)
 //! before the store reads it: reading natively, an export of 100,000 calls takes a quarter
-//! (XLSX) to a third (CSV) fewer CPU instructions. Elsewhere (PostgreSQL, whose rows come over the network anyway, and an
+//! (XLSX) to a third (CSV) less CPU time under callgrind. Elsewhere (PostgreSQL, whose rows come over the network anyway, and an
 //! in-memory SQLite database, which only the pool's connection can see) the walk reads through
 //! the pool. The pages are the same either way ([`PageQuery`]).
 //!
