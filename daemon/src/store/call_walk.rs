@@ -3,9 +3,10 @@
 //! On a SQLite file the walk reads over a connection of its own that speaks SQLite natively.
 //! The `Any` pool turns every row into driver-neutral values (and their columns' descriptions)
 //! before the store reads it: reading natively, an export of 100,000 calls takes a quarter
-//! (XLSX) to a third (CSV) less CPU time under callgrind. Elsewhere (PostgreSQL, whose rows come over the network anyway, and an
-//! in-memory SQLite database, which only the pool's connection can see) the walk reads through
-//! the pool. The pages are the same either way ([`PageQuery`]).
+//! (XLSX) to a third (CSV) less CPU time under callgrind. Elsewhere (PostgreSQL, whose rows
+//! come over the network anyway, and an in-memory SQLite database, which only the pool's
+//! connection can see) the walk reads through the pool. The pages are the same either way
+//! ([`PageQuery`]).
 //!
 //! Not here: which calls are walked (the caller's [`CallQuery`]) or how they are written.
 
