@@ -816,6 +816,15 @@ mod tests {
         reference::binarize_rgba(rgba, width as u32, height as u32, &mut Vec::new())
     }
 
+    /// The fast binariser gives `reference_rgba`'s bitmap for this page; `case` names it.
+    fn assert_matches_reference(rgba: &[u8], width: usize, height: usize, case: &str) {
+        assert_eq!(
+            fast_rgba(rgba, width, height),
+            reference_rgba(rgba, width, height),
+            "{case}"
+        );
+    }
+
     const WIDTHS: [usize; 14] = [1, 5, 8, 13, 16, 17, 31, 33, 64, 70, 100, 129, 250, 1728];
     const HEIGHTS: [usize; 6] = [1, 7, 16, 17, 40, 65];
 
@@ -825,11 +834,7 @@ mod tests {
         for width in WIDTHS {
             for height in HEIGHTS {
                 let rgba = document_page(&mut rng, width, height);
-                assert_eq!(
-                    fast_rgba(&rgba, width, height),
-                    reference_rgba(&rgba, width, height),
-                    "{width} x {height}"
-                );
+                assert_matches_reference(&rgba, width, height, &format!("{width} x {height}"));
             }
         }
     }
@@ -840,11 +845,7 @@ mod tests {
         for width in [16, 45, 96, 333] {
             let height = 50;
             let rgba: Vec<u8> = (0..width * height * 4).map(|_| rng.byte()).collect();
-            assert_eq!(
-                fast_rgba(&rgba, width, height),
-                reference_rgba(&rgba, width, height),
-                "width {width}"
-            );
+            assert_matches_reference(&rgba, width, height, &format!("width {width}"));
         }
     }
 
@@ -856,10 +857,7 @@ mod tests {
         let rgba: Vec<u8> = (0..height)
             .flat_map(|y| (0..width).flat_map(move |x| grey(((x + y * 17) % 256) as u8)))
             .collect();
-        assert_eq!(
-            fast_rgba(&rgba, width, height),
-            reference_rgba(&rgba, width, height)
-        );
+        assert_matches_reference(&rgba, width, height, "");
     }
 
     #[test]
@@ -872,11 +870,7 @@ mod tests {
         ] {
             let (width, height) = (100, 37);
             let rgba = px.repeat(width * height);
-            assert_eq!(
-                fast_rgba(&rgba, width, height),
-                reference_rgba(&rgba, width, height),
-                "{name}"
-            );
+            assert_matches_reference(&rgba, width, height, name);
         }
     }
 
@@ -892,10 +886,7 @@ mod tests {
                 })
             })
             .collect();
-        assert_eq!(
-            fast_rgba(&rgba, width, height),
-            reference_rgba(&rgba, width, height)
-        );
+        assert_matches_reference(&rgba, width, height, "");
     }
 
     #[test]
@@ -905,10 +896,7 @@ mod tests {
         for y in 0..height {
             rgba[(y * width + y) * 4..][..4].copy_from_slice(&grey((y * 37 % 200) as u8));
         }
-        assert_eq!(
-            fast_rgba(&rgba, width, height),
-            reference_rgba(&rgba, width, height)
-        );
+        assert_matches_reference(&rgba, width, height, "");
     }
 
     #[test]
