@@ -29,10 +29,16 @@ fn is_mid_tone(v: u8) -> bool {
     (40..=215).contains(&v)
 }
 
+/// Grey level of a premultiplied RGBA pixel laid on white paper. Pages are rendered on a
+/// transparent background (the renderer then skips compositing every row over an opaque
+/// one), and over white each channel gains `255 - alpha`. The luma weights sum to 256, so
+/// the luma of the composite is the pixel's own luma plus `255 - alpha`, exactly as if the
+/// renderer had painted the white itself. Colour above alpha (not premultiplied, which no
+/// renderer makes) is clamped to white.
 #[inline]
-fn luma_of(r: u8, g: u8, b: u8) -> u8 {
-    // The weights sum to 256, so the sum fits 16 bits.
-    ((u16::from(r) * 77 + u16::from(g) * 150 + u16::from(b) * 29) >> 8) as u8
+fn grey_over_white(px: &[u8]) -> u8 {
+    let luma = (u32::from(px[0]) * 77 + u32::from(px[1]) * 150 + u32::from(px[2]) * 29) >> 8;
+    (luma + 255 - u32::from(px[3])).min(255) as u8
 }
 
 /// Smallest grey level that stays white against dither screen value `screen` (0..=15).
@@ -89,10 +95,10 @@ pub struct Scratch {
     photo: Vec<bool>,
 }
 
-/// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
-/// into `out`, which is resized to the page if it is not already and overwritten whole.
-/// Pure-white chunks, most of a fax page, are recognised on the RGBA bytes and never
-/// converted to grey.
+/// Converts premultiplied RGBA on a transparent background (as the PDF renderer produces),
+/// laid on white paper, into `out`, which is resized to the page if it is not already and
+/// overwritten whole. Blank chunks (all bytes zero), most of a fax page, are recognised on
+/// the RGBA bytes and never converted to grey.
 // Called once a page: out of line, so that profiles show it as a stage of its own.
 #[inline(never)]
 pub fn binarize_rgba(
@@ -214,7 +220,7 @@ fn rgba_row(src: &[u8], screen: &RowScreen, text: &mut [u8], dither: &mut [u8], 
     sse2::rgba_row(src, screen, text, dither, mid);
     #[cfg(not(target_arch = "x86_64"))]
     rgba_row_with(src, screen, text, dither, mid, |px| {
-        if is_white(px) {
+        if is_blank(px) {
             WHITE_CHUNK
         } else {
             rgba_chunk_scalar(px, screen)
@@ -247,7 +253,7 @@ fn rgba_row_with(
         .zip(group_dither.chunks_exact_mut(GROUP * 2))
         .zip(group_mid.chunks_exact_mut(GROUP));
     for (((px, t), d), m) in groups {
-        if is_white(px) {
+        if is_blank(px) {
             t.fill(0);
             d.fill(0);
         } else {
@@ -296,16 +302,16 @@ fn rgba_chunks(
     }
 }
 
-/// True when every byte is 255 (opaque white). Eight bytes at a time and without an early
-/// exit, so it compiles to a few vector ANDs.
+/// True when every byte is 0 (nothing painted, so white paper). Eight bytes at a time and
+/// without an early exit, so it compiles to a few vector ORs.
 #[inline(always)]
-fn is_white(bytes: &[u8]) -> bool {
+fn is_blank(bytes: &[u8]) -> bool {
     let words = bytes.chunks_exact(8);
-    let tail_white = words.remainder().iter().all(|&b| b == 255);
-    let all = words.fold(u64::MAX, |acc, w| {
-        acc & u64::from_ne_bytes(w.try_into().unwrap_or([0; 8]))
+    let tail_blank = words.remainder().iter().all(|&b| b == 0);
+    let any = words.fold(0, |acc, w| {
+        acc | u64::from_ne_bytes(w.try_into().unwrap_or([0xff; 8]))
     });
-    tail_white && all == u64::MAX
+    tail_blank && any == 0
 }
 
 /// The ragged chunk at the right edge: only the bytes it covers exist in the row.
@@ -321,10 +327,7 @@ fn put_ragged(pixels: usize, bits: ChunkBits, text: &mut [u8], dither: &mut [u8]
 
 /// Up to 16 RGBA pixels, one at a time.
 fn rgba_chunk_scalar(px: &[u8], screen: &RowScreen) -> ChunkBits {
-    chunk_from_levels(
-        px.chunks_exact(4).map(|p| luma_of(p[0], p[1], p[2])),
-        screen,
-    )
+    chunk_from_levels(px.chunks_exact(4).map(grey_over_white), screen)
 }
 
 /// Up to 16 grey levels: the bits of each rule and the mid-tone count scaled to a full chunk.
@@ -374,10 +377,10 @@ fn gray_row(src: &[u8], screen: &RowScreen, text: &mut [u8], dither: &mut [u8], 
 mod sse2 {
     use std::arch::x86_64::{
         __m128i, _mm_add_epi32, _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si32,
-        _mm_extract_epi16, _mm_madd_epi16, _mm_min_epu8, _mm_movemask_epi8, _mm_packs_epi32,
-        _mm_packus_epi16, _mm_sad_epu8, _mm_set_epi64x, _mm_set1_epi8, _mm_set1_epi16,
-        _mm_set1_epi32, _mm_setr_epi8, _mm_setzero_si128, _mm_shuffle_epi32, _mm_srli_epi16,
-        _mm_srli_epi32, _mm_sub_epi8,
+        _mm_extract_epi16, _mm_madd_epi16, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_packs_epi32, _mm_packus_epi16, _mm_sad_epu8, _mm_set_epi64x, _mm_set1_epi8,
+        _mm_set1_epi16, _mm_set1_epi32, _mm_setr_epi8, _mm_setzero_si128, _mm_shuffle_epi32,
+        _mm_srai_epi32, _mm_srli_epi16, _mm_sub_epi8,
     };
 
     use super::{BLOCK, ChunkBits, RowScreen, TEXT_THRESHOLD, WHITE_CHUNK, rgba_row_with};
@@ -455,18 +458,21 @@ mod sse2 {
         _mm_set_epi64x(word(at + 8), word(at))
     }
 
-    /// Grey levels of four RGBA pixels as 32-bit lanes, last pixel first.
+    /// Grey levels on white paper of four RGBA pixels as 32-bit lanes, last pixel first
+    /// (the scalar `grey_over_white`; above 255 where colour exceeds alpha, which the packs
+    /// that follow saturate to white).
     #[inline]
     #[target_feature(enable = "sse2")]
-    fn luma4(q: __m128i) -> __m128i {
+    fn grey4(q: __m128i) -> __m128i {
         // Even bytes are red and blue, odd bytes green and alpha; one multiply-add weighs a
-        // pair. The sum is below 65536, as in the scalar `luma_of`.
+        // pair. Alpha weighs -256, so the arithmetic shift yields luma minus alpha exactly.
         let even = _mm_and_si128(q, _mm_set1_epi16(0x00ff));
         let odd = _mm_srli_epi16::<8>(q);
         let red_blue = _mm_madd_epi16(even, _mm_set1_epi32(77 | (29 << 16)));
-        let green = _mm_madd_epi16(odd, _mm_set1_epi32(150));
-        let luma = _mm_srli_epi32::<8>(_mm_add_epi32(red_blue, green));
-        _mm_shuffle_epi32::<0b00_01_10_11>(luma)
+        let green_alpha = _mm_madd_epi16(odd, _mm_set1_epi32(150 | (-256 << 16)));
+        let luma_minus_alpha = _mm_srai_epi32::<8>(_mm_add_epi32(red_blue, green_alpha));
+        let grey = _mm_add_epi32(luma_minus_alpha, _mm_set1_epi32(255));
+        _mm_shuffle_epi32::<0b00_01_10_11>(grey)
     }
 
     /// `v <= max` per byte, as a movemask.
@@ -480,14 +486,14 @@ mod sse2 {
     #[target_feature(enable = "sse2")]
     fn rgba_chunk(px: &[u8; 64], screen: &Screen) -> ChunkBits {
         let q = [load(px, 0), load(px, 16), load(px, 32), load(px, 48)];
-        let all = _mm_and_si128(_mm_and_si128(q[0], q[1]), _mm_and_si128(q[2], q[3]));
-        if _mm_movemask_epi8(_mm_cmpeq_epi8(all, _mm_set1_epi8(-1))) == 0xffff {
+        let any = _mm_or_si128(_mm_or_si128(q[0], q[1]), _mm_or_si128(q[2], q[3]));
+        if _mm_movemask_epi8(_mm_cmpeq_epi8(any, _mm_setzero_si128())) == 0xffff {
             return WHITE_CHUNK;
         }
         // Pixels 7..0 then 15..8, so that each half's movemask is a packed row byte, most
         // significant bit first.
-        let low = _mm_packs_epi32(luma4(q[1]), luma4(q[0]));
-        let high = _mm_packs_epi32(luma4(q[3]), luma4(q[2]));
+        let low = _mm_packs_epi32(grey4(q[1]), grey4(q[0]));
+        let high = _mm_packs_epi32(grey4(q[3]), grey4(q[2]));
         let v = _mm_packus_epi16(low, high);
         let text = at_most(v, _mm_set1_epi8((TEXT_THRESHOLD - 1) as i8));
         let dither = at_most(v, screen.0);
@@ -510,8 +516,8 @@ mod sse2 {
 #[cfg(test)]
 mod reference {
     use super::{
-        BLOCK, CLUSTER, PHOTO_EDGE_SHARE, PHOTO_SHARE, TEXT_THRESHOLD, dither_limit, is_mid_tone,
-        luma_of,
+        BLOCK, CLUSTER, PHOTO_EDGE_SHARE, PHOTO_SHARE, TEXT_THRESHOLD, dither_limit,
+        grey_over_white, is_mid_tone,
     };
     use crate::media::fax::bitmap::Bitmap;
 
@@ -563,24 +569,10 @@ mod reference {
                         }));
             }
         }
-
-        /// `add` for a full block row, in a form the compiler vectorises.
-        fn add_block(&mut self, y: usize, bx: usize, chunk: &[u8; BLOCK]) {
-            let mut count = 0u8;
-            let mut darkest = 255u8;
-            for &v in chunk {
-                count += u8::from(is_mid_tone(v));
-                darkest = darkest.min(v);
-            }
-            let i = (y / BLOCK) * self.blocks_x + bx;
-            self.mid[i] += usize::from(count);
-            self.ink[i] |= darkest < 250;
-        }
     }
 
-    /// Converts premultiplied RGBA over an opaque background (as the PDF renderer produces)
-    /// into a bitmap, reusing `luma` as scratch space between pages. Pure-white runs, most of a
-    /// fax page, are recognised on the RGBA bytes and never converted.
+    /// Converts premultiplied RGBA laid on white paper into a bitmap, reusing `luma` as
+    /// scratch space between pages; every pixel is converted, one at a time.
     ///
     /// Works one band of block rows at a time: a band's grey levels are thresholded while they
     /// are still in cache, one band behind the statistics (a block's class depends on the
@@ -621,8 +613,8 @@ mod reference {
         out
     }
 
-    /// Converts block row `by` of the RGBA page into `band` (16 rows of luminance, white where
-    /// the page is white) and records its block statistics.
+    /// Converts block row `by` of the RGBA page into `band` (16 rows of grey levels) and
+    /// records its block statistics.
     fn luma_band(
         rgba: &[u8],
         w: usize,
@@ -639,45 +631,12 @@ mod reference {
                 .zip(dst_row.chunks_mut(BLOCK))
                 .enumerate()
             {
-                if is_white_rgba(src) {
-                    continue;
+                for (d, p) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                    *d = grey_over_white(p);
                 }
-                // Full blocks go through fixed-size arrays, which the compiler turns into vector
-                // code; a ragged block at the right edge takes the general loop.
-                match (
-                    <&[u8; BLOCK * 4]>::try_from(src),
-                    <&mut [u8; BLOCK]>::try_from(&mut *dst),
-                ) {
-                    (Ok(src), Ok(dst)) => {
-                        luma_block(src, dst);
-                        stats.add_block(y, bx, dst);
-                    }
-                    _ => {
-                        for (d, p) in dst.iter_mut().zip(src.chunks_exact(4)) {
-                            *d = luma_of(p[0], p[1], p[2]);
-                        }
-                        stats.add(y, bx, dst);
-                    }
-                }
+                stats.add(y, bx, dst);
             }
         }
-    }
-
-    fn luma_block(rgba: &[u8; BLOCK * 4], luma: &mut [u8; BLOCK]) {
-        for (k, d) in luma.iter_mut().enumerate() {
-            *d = luma_of(rgba[k * 4], rgba[k * 4 + 1], rgba[k * 4 + 2]);
-        }
-    }
-
-    /// True when every byte is 255 (opaque white). Eight bytes at a time and without an early
-    /// exit, so it compiles to a few vector ANDs: most of a fax page takes this path.
-    fn is_white_rgba(rgba: &[u8]) -> bool {
-        let words = rgba.chunks_exact(8);
-        let tail_white = words.remainder().iter().all(|&b| b == 255);
-        let all = words.fold(u64::MAX, |acc, w| {
-            acc & u64::from_ne_bytes(w.try_into().unwrap_or([0; 8]))
-        });
-        tail_white && all == u64::MAX
     }
 
     /// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
@@ -768,12 +727,31 @@ mod tests {
         [v, v, v, 255]
     }
 
-    /// A page painted like a rendered document: white, with text-like strokes of
-    /// anti-aliased edges, a few photo-like gradients and noisy patches, and pixels near
-    /// each threshold. Pixels are chosen per 16-pixel chunk so that white chunks, mixed
+    /// A random colour of random opacity, premultiplied as the renderer stores it.
+    fn translucent(rng: &mut Rng) -> [u8; 4] {
+        let alpha = rng.byte();
+        let channel = |c: u8| (u16::from(c) * u16::from(alpha) / 255) as u8;
+        [
+            channel(rng.byte()),
+            channel(rng.byte()),
+            channel(rng.byte()),
+            alpha,
+        ]
+    }
+
+    /// Premultiplied RGBA composited over opaque white, channel by channel, as a renderer
+    /// painting the paper itself would store it.
+    fn over_white(px: &[u8]) -> [u8; 4] {
+        let paper = 255 - px[3];
+        [px[0] + paper, px[1] + paper, px[2] + paper, 255]
+    }
+
+    /// A page painted like a rendered document: blank (transparent), with text-like strokes
+    /// of anti-aliased edges, a few photo-like gradients and noisy and translucent patches,
+    /// and pixels near each threshold. Pixels are chosen per 16-pixel chunk so that white chunks, mixed
     /// chunks and busy chunks all occur, at every alignment of a ragged right edge.
     fn document_page(rng: &mut Rng, width: usize, height: usize) -> Vec<u8> {
-        let mut rgba = vec![255u8; width * height * 4];
+        let mut rgba = vec![0u8; width * height * 4];
         let mut put = |x: usize, y: usize, px: [u8; 4]| {
             rgba[(y * width + x) * 4..][..4].copy_from_slice(&px);
         };
@@ -788,7 +766,7 @@ mod tests {
                     3 => grey(((x * 3 + y * 5) % 256) as u8),
                     4 => [rng.byte(), rng.byte(), rng.byte(), 255],
                     5 if x % 5 == 0 || y % 7 == 0 => grey(near_edges[rng.below(14) as usize]),
-                    6 => [rng.byte(), rng.byte(), rng.byte(), rng.byte()],
+                    6 => translucent(rng),
                     7 if rng.below(4) == 0 => grey(rng.byte() | 0xf0),
                     8 => grey(((x + y) % 2 * 255) as u8),
                     _ => continue,
@@ -863,14 +841,45 @@ mod tests {
     #[test]
     fn rgba_uniform_pages_match_the_reference() {
         for (name, px) in [
-            ("white", [255; 4]),
+            ("blank", [0; 4]),
+            ("opaque white", [255; 4]),
             ("black", grey(0)),
             ("mid grey", grey(128)),
-            ("transparent white", [255, 255, 255, 0]),
+            ("half-transparent black", [0, 0, 0, 128]),
+            ("colour above alpha", [255, 255, 255, 0]),
         ] {
             let (width, height) = (100, 37);
             let rgba = px.repeat(width * height);
             assert_matches_reference(&rgba, width, height, name);
+        }
+    }
+
+    #[test]
+    fn grey_over_white_is_the_luma_of_the_pixel_composited_over_white() {
+        let mut rng = Rng(0x5851_f42d_4c95_7f2d);
+        for alpha in 0..=255u8 {
+            for _ in 0..64 {
+                let mut px = translucent(&mut rng);
+                px[3] = alpha;
+                px[..3].iter_mut().for_each(|c| *c = (*c).min(alpha));
+                let [r, g, b, _] = over_white(&px);
+                let luma = (u32::from(r) * 77 + u32::from(g) * 150 + u32::from(b) * 29) >> 8;
+                assert_eq!(u32::from(grey_over_white(&px)), luma, "{px:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_on_a_transparent_background_binarises_as_the_same_page_painted_on_white() {
+        let mut rng = Rng(0x3c6e_f372_fe94_f82b);
+        for (width, height) in [(1728, 48), (333, 65), (17, 17)] {
+            let rgba = document_page(&mut rng, width, height);
+            let painted: Vec<u8> = rgba.chunks_exact(4).flat_map(over_white).collect();
+            assert_eq!(
+                fast_rgba(&rgba, width, height),
+                fast_rgba(&painted, width, height),
+                "{width} x {height}"
+            );
         }
     }
 
@@ -890,9 +899,9 @@ mod tests {
     }
 
     #[test]
-    fn rgba_one_dark_pixel_on_a_white_line_matches_the_reference_wherever_it_is() {
+    fn rgba_one_dark_pixel_on_a_blank_line_matches_the_reference_wherever_it_is() {
         let (width, height) = (203, 203);
-        let mut rgba = [255u8; 4].repeat(width * height);
+        let mut rgba = [0u8; 4].repeat(width * height);
         for y in 0..height {
             rgba[(y * width + y) * 4..][..4].copy_from_slice(&grey((y * 37 % 200) as u8));
         }
@@ -928,7 +937,7 @@ mod tests {
         for width in WIDTHS {
             for height in [1, 16, 33] {
                 let rgba = document_page(&mut rng, width, height);
-                let gray: Vec<u8> = rgba.chunks_exact(4).map(|p| p[1]).collect();
+                let gray: Vec<u8> = rgba.chunks_exact(4).map(grey_over_white).collect();
                 assert_eq!(
                     binarize(&gray, width as u32, height as u32),
                     reference::binarize(&gray, width as u32, height as u32),

@@ -1,7 +1,8 @@
-//! PDF pages to grey pixels on the fax grid, rendered with `hayro` (pure Rust).
+//! PDF pages to pixels on the fax grid, rendered with `hayro` (pure Rust).
 //! Opening checks encryption and structure; rendering draws one page straight at its final
 //! placement (rotation and non-square fax pixels are part of the transform, so nothing is
-//! resampled afterwards). It does not binarise or encode.
+//! resampled afterwards), on a transparent background: the binariser lays it on white paper.
+//! It does not binarise or encode.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_interpret::util::TransformExt;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::kurbo::Affine;
-use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::vello_cpu::color::palette::css::TRANSPARENT;
 use hayro::vello_cpu::{
     PixelMetadata, Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit,
 };
@@ -72,13 +73,30 @@ impl PageRenderer {
         })
     }
 
-    /// Renders page `index`; returns premultiplied RGBA, opaque (white background).
+    /// Renders page `index`; returns premultiplied RGBA on a transparent background (all
+    /// bytes zero where nothing is painted).
+    ///
+    /// Not on white: with an opaque background vello_cpu composites every row holding
+    /// anything over a background layer of its own (to keep blend modes right), a fill, a
+    /// clear and a blend of the whole row width per four rows. Laying the transparent
+    /// render on white afterwards gives the same grey levels exactly (a test checks it).
     pub fn render<'a>(
         &mut self,
         pdf: &'a Pdf,
         cache: &RenderCache<'a>,
         index: usize,
         placement: &Placement,
+    ) -> Result<&[u8], FaxError> {
+        self.render_on(pdf, cache, index, placement, TargetInit::Clear(TRANSPARENT))
+    }
+
+    fn render_on<'a>(
+        &mut self,
+        pdf: &'a Pdf,
+        cache: &RenderCache<'a>,
+        index: usize,
+        placement: &Placement,
+        background: TargetInit,
     ) -> Result<&[u8], FaxError> {
         let pages = pdf.pages();
         let page = pages
@@ -120,12 +138,78 @@ impl PageRenderer {
                 &mut *pixmap,
                 resources,
                 RasterizerSettings {
-                    target_init: TargetInit::Clear(WHITE),
+                    target_init: background,
                     ..Default::default()
                 },
             );
         }))
         .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))?;
         Ok(self.pixmap.data_as_u8_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use hayro::vello_cpu::color::palette::css::WHITE;
+
+    use super::*;
+    use crate::media::fax::layout::{FaxGrid, place};
+    use crate::media::fax::{Paper, Resolution};
+
+    /// Grey levels of premultiplied RGBA laid on white, as the binariser reads them.
+    fn on_white(rgba: &[u8]) -> Vec<u8> {
+        rgba.chunks_exact(4)
+            .map(|p| {
+                let paper = 255 - u32::from(p[3]);
+                let [r, g, b] = [p[0], p[1], p[2]].map(|c| u32::from(c) + paper);
+                ((r * 77 + g * 150 + b * 29) >> 8) as u8
+            })
+            .collect()
+    }
+
+    fn opaque_luma(rgba: &[u8]) -> Vec<u8> {
+        rgba.chunks_exact(4)
+            .map(|p| {
+                assert_eq!(p[3], 255, "a page rendered on white is opaque");
+                ((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8) as u8
+            })
+            .collect()
+    }
+
+    /// The premise of rendering on a transparent background: laid on white, every pixel of
+    /// every page of the mixed test document (text, rules, tints, a photo, a rotated page)
+    /// has the grey level vello_cpu gives when it paints the white itself.
+    #[test]
+    fn a_page_rendered_transparent_and_laid_on_white_is_the_page_rendered_on_white() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../media-fixtures/fax/mixed-10p.pdf"
+        );
+        let data = Arc::new(std::fs::read(path).expect("fixture"));
+        let pdf = open(data).expect("parses");
+        let cache = RenderCache::new();
+        let grid = FaxGrid::new(Resolution::Fine, Paper::A4);
+        let mut renderer = PageRenderer::new(&grid).expect("renderer");
+        for (index, (w, h)) in page_sizes_inches(&pdf).into_iter().enumerate() {
+            let placement = place(w, h, &grid);
+            let transparent = on_white(
+                renderer
+                    .render(&pdf, &cache, index, &placement)
+                    .expect("renders"),
+            );
+            let white = renderer
+                .render_on(&pdf, &cache, index, &placement, TargetInit::Clear(WHITE))
+                .map(opaque_luma)
+                .expect("renders");
+            assert!(transparent.iter().any(|&v| v < 128), "page {index} has ink");
+            let differing = transparent
+                .iter()
+                .zip(&white)
+                .filter(|(a, b)| a != b)
+                .count();
+            assert_eq!(differing, 0, "page {index}: pixels that differ");
+        }
     }
 }
