@@ -16,6 +16,7 @@ pub mod followme_rules;
 pub mod health;
 pub(crate) mod lease;
 pub mod maintenance;
+mod migrations;
 mod params;
 pub mod passwords;
 pub mod sessions;
@@ -96,8 +97,7 @@ pub struct Store {
     sqlite_file_url: Option<std::sync::Arc<str>>,
 }
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+use migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and brings its schema up to date.
