@@ -98,9 +98,9 @@ pub struct Scratch {
 /// Converts premultiplied RGBA on a transparent background (as the PDF renderer produces),
 /// laid on white paper, into `out`, which is resized to the page if it is not already and
 /// overwritten whole. Blank chunks (all bytes zero), most of a fax page, are recognised on
-/// the RGBA bytes and never converted to grey.
-// Called once a page: out of line, so that profiles show it as a stage of its own.
-#[inline(never)]
+/// the RGBA bytes and never converted to grey. The whole page at once, which the tests
+/// compare with the reference; the renderer feeds [`RgbaBinarizer`] a band at a time.
+#[cfg(test)]
 pub fn binarize_rgba(
     rgba: &[u8],
     width: u32,
@@ -108,16 +108,47 @@ pub fn binarize_rgba(
     scratch: &mut Scratch,
     out: &mut Bitmap,
 ) {
-    let w = width as usize;
-    binarize_with(
-        width,
-        height,
-        scratch,
-        out,
-        |y, screen, text, dither, mid| {
-            rgba_row(&rgba[y * w * 4..(y + 1) * w * 4], screen, text, dither, mid);
-        },
-    );
+    let mut page = RgbaBinarizer::new(width, height, scratch, out);
+    page.band(0, rgba);
+    page.finish();
+}
+
+/// [`binarize_rgba`] fed a band of rows at a time, top to bottom, as the renderer finishes
+/// them, so each band is read while it is still in cache.
+pub struct RgbaBinarizer<'a> {
+    page: Binarizing<'a>,
+}
+
+impl<'a> RgbaBinarizer<'a> {
+    pub fn new(width: u32, height: u32, scratch: &'a mut Scratch, out: &'a mut Bitmap) -> Self {
+        RgbaBinarizer {
+            page: Binarizing::new(width, height, scratch, out),
+        }
+    }
+
+    /// Rows `first_row..` of the page as RGBA, `4 * width` bytes a row. Bands come in page
+    /// order and each starts on a block row (a multiple of 16) and ends on one or at the
+    /// page's end.
+    // Out of line, so that profiles show binarising as a stage of its own.
+    #[inline(never)]
+    pub fn band(&mut self, first_row: u32, rgba: &[u8]) {
+        let row_len = self.page.width * 4;
+        let first = first_row as usize;
+        let rows = rgba.len() / row_len;
+        debug_assert!(first.is_multiple_of(BLOCK) && first == self.page.next_block_row * BLOCK);
+        debug_assert!(rows.is_multiple_of(BLOCK) || first + rows == self.page.height);
+        for by in first / BLOCK..(first + rows).div_ceil(BLOCK) {
+            self.page.block_row(by, |y, screen, text, dither, mid| {
+                let at = (y - first) * row_len;
+                rgba_row(&rgba[at..at + row_len], screen, text, dither, mid);
+            });
+        }
+    }
+
+    /// Settles the last block row; the bitmap is complete.
+    pub fn finish(self) {
+        self.page.finish();
+    }
 }
 
 /// Converts 8-bit luminance (0 = black) of `width` x `height` into a bitmap.
@@ -147,48 +178,107 @@ fn binarize_with(
     out: &mut Bitmap,
     mut row_bits: impl FnMut(usize, &RowScreen, &mut [u8], &mut [u8], &mut [u32]),
 ) {
-    if out.width() != width || out.height() != height {
-        *out = Bitmap::new(width, height);
+    let mut page = Binarizing::new(width, height, scratch, out);
+    for by in 0..page.height.div_ceil(BLOCK) {
+        page.block_row(by, &mut row_bits);
     }
-    let (w, h) = (width as usize, height as usize);
-    let stride = w.div_ceil(8);
-    let blocks_x = w.div_ceil(BLOCK);
-    let blocks_y = h.div_ceil(BLOCK);
-    let band_len = BLOCK * stride;
-    let Scratch { dither, mid, photo } = scratch;
-    // Every row of a band is written before it is read, so stale bytes need no clearing.
-    dither.resize(2 * band_len, 0);
-    mid.clear();
-    mid.resize(blocks_x * blocks_y, 0);
-    photo.clear();
-    photo.resize(blocks_x, false);
-    let screens: [RowScreen; 4] = std::array::from_fn(RowScreen::new);
-    let slot = |by: usize| (by % 2) * band_len;
-    for by in 0..=blocks_y {
-        if by < blocks_y {
-            let block_mid = &mut mid[by * blocks_x..(by + 1) * blocks_x];
-            for y in by * BLOCK..((by + 1) * BLOCK).min(h) {
-                let dither_row = &mut dither[slot(by) + (y % BLOCK) * stride..][..stride];
-                row_bits(
-                    y,
-                    &screens[y % 4],
-                    out.row_mut(y as u32),
-                    dither_row,
-                    block_mid,
-                );
-            }
+    page.finish();
+}
+
+/// A page being binarised a block row (16 rows) at a time. A block's class depends on the
+/// blocks below it, so each block row is settled once the next one has been read.
+struct Binarizing<'a> {
+    width: usize,
+    height: usize,
+    stride: usize,
+    blocks_x: usize,
+    blocks_y: usize,
+    scratch: &'a mut Scratch,
+    out: &'a mut Bitmap,
+    screens: [RowScreen; 4],
+    next_block_row: usize,
+}
+
+impl<'a> Binarizing<'a> {
+    fn new(width: u32, height: u32, scratch: &'a mut Scratch, out: &'a mut Bitmap) -> Self {
+        if out.width() != width || out.height() != height {
+            *out = Bitmap::new(width, height);
         }
+        let (w, h) = (width as usize, height as usize);
+        let stride = w.div_ceil(8);
+        let blocks_x = w.div_ceil(BLOCK);
+        let blocks_y = h.div_ceil(BLOCK);
+        let Scratch { dither, mid, photo } = &mut *scratch;
+        // Every row of a band is written before it is read, so stale bytes need no clearing.
+        dither.resize(2 * BLOCK * stride, 0);
+        mid.clear();
+        mid.resize(blocks_x * blocks_y, 0);
+        photo.clear();
+        photo.resize(blocks_x, false);
+        Binarizing {
+            width: w,
+            height: h,
+            stride,
+            blocks_x,
+            blocks_y,
+            scratch,
+            out,
+            screens: std::array::from_fn(RowScreen::new),
+            next_block_row: 0,
+        }
+    }
+
+    /// Where block row `by`'s dithered bytes wait: one of two slots.
+    fn slot(&self, by: usize) -> usize {
+        (by % 2) * BLOCK * self.stride
+    }
+
+    /// Reads block row `by` (the next one) through `row_bits`, then settles the one above.
+    fn block_row(
+        &mut self,
+        by: usize,
+        mut row_bits: impl FnMut(usize, &RowScreen, &mut [u8], &mut [u8], &mut [u32]),
+    ) {
+        debug_assert_eq!(by, self.next_block_row);
+        let (stride, blocks_x, slot) = (self.stride, self.blocks_x, self.slot(by));
+        let Scratch { dither, mid, .. } = &mut *self.scratch;
+        let block_mid = &mut mid[by * blocks_x..(by + 1) * blocks_x];
+        for y in by * BLOCK..((by + 1) * BLOCK).min(self.height) {
+            let dither_row = &mut dither[slot + (y % BLOCK) * stride..][..stride];
+            row_bits(
+                y,
+                &self.screens[y % 4],
+                self.out.row_mut(y as u32),
+                dither_row,
+                block_mid,
+            );
+        }
+        self.next_block_row = by + 1;
         // Block row `by - 1` now has the counts of its neighbours below.
         if let Some(done) = by.checked_sub(1) {
-            photo_blocks_in_row(mid, blocks_x, blocks_y, done, photo);
-            for (bx, _) in photo.iter().enumerate().filter(|(_, p)| **p) {
-                let bytes = bx * 2..(bx * 2 + 2).min(stride);
-                for y in done * BLOCK..((done + 1) * BLOCK).min(h) {
-                    let dither_row = &dither[slot(done) + (y % BLOCK) * stride..][..stride];
-                    out.row_mut(y as u32)[bytes.clone()]
-                        .copy_from_slice(&dither_row[bytes.clone()]);
-                }
+            self.settle(done);
+        }
+    }
+
+    /// Puts the dithered bytes of block row `by`'s continuous-tone blocks in place.
+    fn settle(&mut self, by: usize) {
+        let (stride, slot) = (self.stride, self.slot(by));
+        let Scratch { dither, mid, photo } = &mut *self.scratch;
+        photo_blocks_in_row(mid, self.blocks_x, self.blocks_y, by, photo);
+        for (bx, _) in photo.iter().enumerate().filter(|(_, p)| **p) {
+            let bytes = bx * 2..(bx * 2 + 2).min(stride);
+            for y in by * BLOCK..((by + 1) * BLOCK).min(self.height) {
+                let dither_row = &dither[slot + (y % BLOCK) * stride..][..stride];
+                self.out.row_mut(y as u32)[bytes.clone()]
+                    .copy_from_slice(&dither_row[bytes.clone()]);
             }
+        }
+    }
+
+    /// Settles the last block row.
+    fn finish(mut self) {
+        if let Some(last) = self.next_block_row.checked_sub(1) {
+            self.settle(last);
         }
     }
 }
@@ -906,6 +996,25 @@ mod tests {
             rgba[(y * width + y) * 4..][..4].copy_from_slice(&grey((y * 37 % 200) as u8));
         }
         assert_matches_reference(&rgba, width, height, "");
+    }
+
+    #[test]
+    fn a_page_fed_in_bands_binarises_as_the_whole_page() {
+        let mut rng = Rng(0x6a09_e667_f3bc_c908);
+        // 150 rows: nine whole block rows and a short one, so the last band is ragged.
+        let (width, height) = (333, 150);
+        let rgba = document_page(&mut rng, width, height);
+        let whole = reference_rgba(&rgba, width, height);
+        for band_rows in [16, 32, 64, 144, 160] {
+            let mut scratch = Scratch::default();
+            let mut out = Bitmap::new(1, 1);
+            let mut page = RgbaBinarizer::new(width as u32, height as u32, &mut scratch, &mut out);
+            for (i, band) in rgba.chunks(band_rows * width * 4).enumerate() {
+                page.band((i * band_rows) as u32, band);
+            }
+            page.finish();
+            assert_eq!(out, whole, "bands of {band_rows} rows");
+        }
     }
 
     #[test]

@@ -14,7 +14,6 @@ mod binarize;
 mod bitmap;
 mod ccitt_decode;
 mod ccitt_encode;
-mod huge_pages;
 mod layout;
 mod pdf_write;
 mod raster;
@@ -350,13 +349,17 @@ fn pdf_to_pages(
         let mut scratch = binarize::Scratch::default();
         let mut bitmap = bitmap::Bitmap::new(grid.width, grid.rows);
         while let Some(index) = claim() {
-            let result = renderer
-                .render(&pdf, &cache, index, &placements[index])
-                .map(|rgba| {
-                    binarize::binarize_rgba(rgba, grid.width, grid.rows, &mut scratch, &mut bitmap);
-                    encode_page(&bitmap, grid, compression)
+            let mut page =
+                binarize::RgbaBinarizer::new(grid.width, grid.rows, &mut scratch, &mut bitmap);
+            let rendered =
+                renderer.render(&pdf, &cache, index, &placements[index], &mut |row, rgba| {
+                    page.band(row, rgba)
                 });
-            send(index, result);
+            page.finish();
+            send(
+                index,
+                rendered.map(|()| encode_page(&bitmap, grid, compression)),
+            );
         }
     })
 }
@@ -394,8 +397,8 @@ fn tiff_to_pages(
     })
 }
 
-/// Page workers for a document of `pages` pages. Two at most: each holds a page buffer
-/// (16 MB of RGBA for a PDF page), and a third would only compete with the daemon's other
+/// Page workers for a document of `pages` pages. Two at most: each holds its page buffers
+/// (a band of RGBA and the page's bitmap for a PDF page), and a third would only compete with the daemon's other
 /// work on the small machines it runs on.
 fn worker_count(threads: Threads, pages: usize) -> usize {
     let wanted = match threads {

@@ -1,8 +1,8 @@
 //! PDF pages to pixels on the fax grid, rendered with `hayro` (pure Rust).
 //! Opening checks encryption and structure; rendering draws one page straight at its final
 //! placement (rotation and non-square fax pixels are part of the transform, so nothing is
-//! resampled afterwards), on a transparent background: the binariser lays it on white paper.
-//! It does not binarise or encode.
+//! resampled afterwards), on a transparent background (the binariser lays it on white
+//! paper), and hands the page on a band of rows at a time. It does not binarise or encode.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -12,14 +12,16 @@ use hayro::hayro_interpret::util::TransformExt;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::kurbo::Affine;
 use hayro::vello_cpu::color::palette::css::TRANSPARENT;
-use hayro::vello_cpu::{
-    PixelMetadata, Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit,
-};
+use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, TargetInit};
 use hayro::{RenderCache, RenderSettings};
 
 use super::FaxError;
-use super::huge_pages;
 use super::layout::{FaxGrid, Placement};
+
+/// Rows rendered at a time: a band of 1728 RGBA pixels is 442 KB, so it is still in the
+/// core's cache when the binariser reads it, where a whole page (16 MB) was written out to
+/// memory by the renderer and read back. A multiple of the binariser's 16-row blocks.
+pub const BAND_ROWS: u16 = 64;
 
 /// Parses a PDF held in memory, mapping hayro's load errors to ours.
 pub fn open(data: Arc<Vec<u8>>) -> Result<Pdf, FaxError> {
@@ -46,10 +48,10 @@ pub fn page_sizes_inches(pdf: &Pdf) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Renders pages onto a white grid-sized canvas, keeping its buffers from page to page.
+/// Renders pages on the fax grid a band at a time, keeping its buffers from page to page.
 pub struct PageRenderer {
     ctx: RenderContext,
-    pixmap: Pixmap,
+    band: Pixmap,
     resources: Resources,
 }
 
@@ -63,18 +65,14 @@ impl PageRenderer {
         let height = u16::try_from(grid.rows).map_err(|_| too_large())?;
         Ok(PageRenderer {
             ctx: RenderContext::new(width, height),
-            pixmap: Pixmap::from_parts(
-                huge_pages::zeroed(usize::from(width) * usize::from(height) * 4),
-                width,
-                height,
-                PixelMetadata::default(),
-            ),
+            band: Pixmap::new(width, BAND_ROWS),
             resources: Resources::default(),
         })
     }
 
-    /// Renders page `index`; returns premultiplied RGBA on a transparent background (all
-    /// bytes zero where nothing is painted).
+    /// Renders page `index`, calling `band(first_row, rgba)` for each band of rows from the
+    /// top: premultiplied RGBA on a transparent background (all bytes zero where nothing is
+    /// painted), [`BAND_ROWS`] rows a band but the last.
     ///
     /// Not on white: with an opaque background vello_cpu composites every row holding
     /// anything over a background layer of its own (to keep blend modes right), a fill, a
@@ -86,8 +84,16 @@ impl PageRenderer {
         cache: &RenderCache<'a>,
         index: usize,
         placement: &Placement,
-    ) -> Result<&[u8], FaxError> {
-        self.render_on(pdf, cache, index, placement, TargetInit::Clear(TRANSPARENT))
+        band: &mut dyn FnMut(u32, &[u8]),
+    ) -> Result<(), FaxError> {
+        self.render_on(
+            pdf,
+            cache,
+            index,
+            placement,
+            TargetInit::Clear(TRANSPARENT),
+            band,
+        )
     }
 
     fn render_on<'a>(
@@ -97,7 +103,8 @@ impl PageRenderer {
         index: usize,
         placement: &Placement,
         background: TargetInit,
-    ) -> Result<&[u8], FaxError> {
+        band: &mut dyn FnMut(u32, &[u8]),
+    ) -> Result<(), FaxError> {
         let pages = pdf.pages();
         let page = pages
             .get(index)
@@ -125,7 +132,7 @@ impl PageRenderer {
         let render_settings = RenderSettings::default();
         let PageRenderer {
             ctx,
-            pixmap,
+            band: band_buffer,
             resources,
         } = self;
         // The renderer is third-party code walking untrusted content; a bug there must cost
@@ -134,17 +141,17 @@ impl PageRenderer {
             ctx.reset();
             hayro::render_into(page, cache, &interpreter, &render_settings, ctx, transform);
             ctx.flush();
-            ctx.render_with(
-                &mut *pixmap,
+            ctx.render_in_bands(
+                band_buffer,
                 resources,
                 RasterizerSettings {
                     target_init: background,
                     ..Default::default()
                 },
+                &mut |first_row, rgba| band(u32::from(first_row), rgba),
             );
         }))
-        .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))?;
-        Ok(self.pixmap.data_as_u8_slice())
+        .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))
     }
 }
 
@@ -157,6 +164,15 @@ mod tests {
     use super::*;
     use crate::media::fax::layout::{FaxGrid, place};
     use crate::media::fax::{Paper, Resolution};
+
+    /// A band sink that appends the bands of a 1728-pixel-wide page to `page`, checking that
+    /// they come in order.
+    fn collect(page: &mut Vec<u8>) -> impl FnMut(u32, &[u8]) + '_ {
+        move |first_row, rgba| {
+            assert_eq!(first_row as usize * 1728 * 4, page.len(), "bands in order");
+            page.extend_from_slice(rgba);
+        }
+    }
 
     /// Grey levels of premultiplied RGBA laid on white, as the binariser reads them.
     fn on_white(rgba: &[u8]) -> Vec<u8> {
@@ -178,11 +194,12 @@ mod tests {
             .collect()
     }
 
-    /// The premise of rendering on a transparent background: laid on white, every pixel of
-    /// every page of the mixed test document (text, rules, tints, a photo, a rotated page)
-    /// has the grey level vello_cpu gives when it paints the white itself.
+    /// The premises of the renderer, on every page of the mixed test document (text, rules,
+    /// tints, a photo, a rotated page): the bands put together are the page vello_cpu
+    /// rasterises whole, byte for byte; and laid on white, every pixel has the grey level
+    /// vello_cpu gives when it paints the white itself.
     #[test]
-    fn a_page_rendered_transparent_and_laid_on_white_is_the_page_rendered_on_white() {
+    fn a_page_rendered_in_bands_and_laid_on_white_is_the_page_rendered_whole_on_white() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../media-fixtures/fax/mixed-10p.pdf"
@@ -194,15 +211,42 @@ mod tests {
         let mut renderer = PageRenderer::new(&grid).expect("renderer");
         for (index, (w, h)) in page_sizes_inches(&pdf).into_iter().enumerate() {
             let placement = place(w, h, &grid);
-            let transparent = on_white(
-                renderer
-                    .render(&pdf, &cache, index, &placement)
-                    .expect("renders"),
-            );
-            let white = renderer
-                .render_on(&pdf, &cache, index, &placement, TargetInit::Clear(WHITE))
-                .map(opaque_luma)
+            let mut rgba = Vec::new();
+            renderer
+                .render(&pdf, &cache, index, &placement, &mut collect(&mut rgba))
                 .expect("renders");
+            assert_eq!(
+                rgba.len(),
+                1728 * grid.rows as usize * 4,
+                "page {index} whole"
+            );
+            // The same recorded scene rasterised whole, as vello_cpu does unpatched.
+            let mut whole = Pixmap::new(1728, grid.rows as u16);
+            let settings = RasterizerSettings {
+                target_init: TargetInit::Clear(TRANSPARENT),
+                ..Default::default()
+            };
+            renderer
+                .ctx
+                .render_with(&mut whole, &mut renderer.resources, settings);
+            assert!(
+                whole.data_as_u8_slice() == rgba.as_slice(),
+                "page {index}: bands differ from the whole page"
+            );
+            let transparent = on_white(&rgba);
+            let mut rgba = Vec::new();
+            let white = TargetInit::Clear(WHITE);
+            renderer
+                .render_on(
+                    &pdf,
+                    &cache,
+                    index,
+                    &placement,
+                    white,
+                    &mut collect(&mut rgba),
+                )
+                .expect("renders");
+            let white = opaque_luma(&rgba);
             assert!(transparent.iter().any(|&v| v < 128), "page {index} has ink");
             let differing = transparent
                 .iter()
