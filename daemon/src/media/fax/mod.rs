@@ -398,8 +398,8 @@ fn tiff_to_pages(
 }
 
 /// Page workers for a document of `pages` pages. Two at most: each holds its page buffers
-/// (a band of RGBA and the page's bitmap for a PDF page), and a third would only compete with the daemon's other
-/// work on the small machines it runs on.
+/// (for a PDF page, a band of RGBA and the page's bitmap), and a third would only compete
+/// with the daemon's other work on the small machines it runs on.
 fn worker_count(threads: Threads, pages: usize) -> usize {
     let wanted = match threads {
         Threads::One => 1,
