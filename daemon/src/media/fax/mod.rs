@@ -6,8 +6,8 @@
 //! is checked before the expensive work, and output is written to a temporary file in the
 //! destination directory and renamed into place, so a failed conversion leaves nothing.
 //! A document's pages are converted on one or two workers ([`FaxOptions::threads`]), each
-//! holding one page buffer; pages are written in order, and the bytes do not depend on the
-//! number of workers.
+//! holding its own buffers (for a PDF, a band of rendered rows and the page's bitmap); pages
+//! are written in order, and the bytes do not depend on the number of workers.
 //! This module converts files; queuing, sending and receiving faxes live in the fax flow.
 
 mod binarize;
@@ -90,7 +90,8 @@ pub struct FaxOptions {
     pub max_pixels: u64,
     /// Threads converting pages: `One` converts on the calling thread, `Two` on two workers,
     /// `Auto` on two when the machine has two cores or more and the document two pages or
-    /// more. Each worker holds one page buffer, and the output is the same whichever is chosen.
+    /// more. Each worker holds its own page buffers, and the output is the same whichever is
+    /// chosen.
     pub threads: Threads,
 }
 

@@ -23,6 +23,8 @@ use super::layout::{FaxGrid, Placement};
 /// memory by the renderer and read back. A multiple of the binariser's 16-row blocks; 16 and
 /// 64 rows measured the same within noise, 128 slightly slower.
 pub const BAND_ROWS: u16 = 32;
+// The binariser takes whole 16-row blocks from every band but the page's last.
+const _: () = assert!(BAND_ROWS.is_multiple_of(16));
 
 /// Parses a PDF held in memory, mapping hayro's load errors to ours.
 pub fn open(data: Arc<Vec<u8>>) -> Result<Pdf, FaxError> {
