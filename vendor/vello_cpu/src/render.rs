@@ -904,10 +904,16 @@ impl RenderContext {
     }
 
     /// Rasterizes the scene a band of rows at a time into `band`, handing each band's rows to
-    /// `sink(first_row, rows)` as premultiplied RGBA8 as soon as they are complete, top to
-    /// bottom. The commands are bucketed once; the band is reused, so a caller that reads
-    /// each band right away finds it still in cache instead of writing and re-reading a whole
-    /// page. (Patch carried by Ringside.)
+    /// `sink(first_row, rows, painted)` as premultiplied RGBA8 as soon as they are complete,
+    /// top to bottom. The commands are bucketed once; the band is reused, so a caller that
+    /// reads each band right away finds it still in cache instead of writing and re-reading a
+    /// whole page. (Patch carried by Ringside.)
+    ///
+    /// `painted` has a range of pixel columns for each row handed over. Onto a transparent
+    /// `Clear`, the range covers what the scene's commands paint in that row's tile row
+    /// (empty if nothing); the pixels outside it are transparent, and their bytes in `rows`
+    /// are not written: they hold whatever the band held before. Onto an opaque `Clear`,
+    /// every range is the whole width.
     ///
     /// `band` must be as wide as the render context and a whole number of tile rows (4) high;
     /// `settings.offset` must be `(0, 0)` and `settings.target_init` a `Clear`.
@@ -916,7 +922,7 @@ impl RenderContext {
         band: &mut Pixmap,
         resources: &mut Resources,
         settings: RasterizerSettings,
-        sink: &mut dyn FnMut(u16, &[u8]),
+        sink: &mut dyn FnMut(u16, &[u8], &[core::ops::Range<u16>]),
     ) {
         assert!(
             !self.dispatcher.has_layers(),

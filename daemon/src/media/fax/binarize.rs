@@ -9,6 +9,8 @@
 //! block's class depends on the blocks below it, so the dithered bits of the last two block
 //! rows wait in a small buffer and replace the thresholded ones in continuous-tone blocks.
 
+use std::ops::Range;
+
 use super::bitmap::Bitmap;
 
 const BLOCK: usize = 16;
@@ -109,7 +111,8 @@ pub fn binarize_rgba(
     out: &mut Bitmap,
 ) {
     let mut page = RgbaBinarizer::new(width, height, scratch, out);
-    page.band(0, rgba);
+    let whole_rows = vec![0..width as u16; height as usize];
+    page.band(0, rgba, &whole_rows);
     page.finish();
 }
 
@@ -126,21 +129,25 @@ impl<'a> RgbaBinarizer<'a> {
         }
     }
 
-    /// Rows `first_row..` of the page as RGBA, `4 * width` bytes a row. Bands come in page
-    /// order and each starts on a block row (a multiple of 16) and ends on one or at the
-    /// page's end.
+    /// Rows `first_row..` of the page as RGBA, `4 * width` bytes a row, of which only the
+    /// columns `painted[row]` are read: the rest is white paper (the renderer leaves those
+    /// bytes stale). Bands come in page order and each starts on a block row (a multiple of
+    /// 16) and ends on one or at the page's end.
     // Out of line, so that profiles show binarising as a stage of its own.
     #[inline(never)]
-    pub fn band(&mut self, first_row: u32, rgba: &[u8]) {
+    pub fn band(&mut self, first_row: u32, rgba: &[u8], painted: &[Range<u16>]) {
         let row_len = self.page.width * 4;
         let first = first_row as usize;
         let rows = rgba.len() / row_len;
         debug_assert!(first.is_multiple_of(BLOCK) && first == self.page.next_block_row * BLOCK);
         debug_assert!(rows.is_multiple_of(BLOCK) || first + rows == self.page.height);
+        debug_assert_eq!(painted.len(), rows);
         for by in first / BLOCK..(first + rows).div_ceil(BLOCK) {
             self.page.block_row(by, |y, screen, text, dither, mid| {
                 let at = (y - first) * row_len;
-                rgba_row(&rgba[at..at + row_len], screen, text, dither, mid);
+                let columns = painted.get(y - first).cloned().unwrap_or(0..0);
+                let columns = usize::from(columns.start)..usize::from(columns.end);
+                rgba_row_painted(&rgba[at..at + row_len], columns, screen, text, dither, mid);
             });
         }
     }
@@ -316,6 +323,65 @@ fn rgba_row(src: &[u8], screen: &RowScreen, text: &mut [u8], dither: &mut [u8], 
             rgba_chunk_scalar(px, screen)
         }
     });
+}
+
+/// [`rgba_row`] of a row painted only in the pixel columns `painted`: the others are white
+/// paper and are not read. The chunks at the ends of the painted columns are copied with the
+/// unpainted pixels cleared, since their bytes are stale.
+fn rgba_row_painted(
+    src: &[u8],
+    painted: Range<usize>,
+    screen: &RowScreen,
+    text: &mut [u8],
+    dither: &mut [u8],
+    mid: &mut [u32],
+) {
+    let width = src.len() / 4;
+    let end = painted.end.min(width);
+    let start = painted.start.min(end);
+    // Chunk `c` is pixels `c * BLOCK..`, packed into bytes `2 * c..`.
+    let bytes_to = |chunk: usize| (chunk * BLOCK).min(width).div_ceil(8);
+    let (mut first, mut last) = (start / BLOCK, end.div_ceil(BLOCK));
+    text[..2 * first].fill(0);
+    dither[..2 * first].fill(0);
+    text[bytes_to(last)..].fill(0);
+    dither[bytes_to(last)..].fill(0);
+    if start == end {
+        return;
+    }
+    let masked = |chunk: usize, text: &mut [u8], dither: &mut [u8], mid: &mut [u32]| {
+        let (from, to) = (chunk * BLOCK, ((chunk + 1) * BLOCK).min(width));
+        let mut px = [0u8; BLOCK * 4];
+        let (keep_from, keep_to) = (start.max(from), end.min(to));
+        px[(keep_from - from) * 4..(keep_to - from) * 4]
+            .copy_from_slice(&src[keep_from * 4..keep_to * 4]);
+        let bytes = 2 * chunk..bytes_to(chunk + 1);
+        rgba_row(
+            &px[..(to - from) * 4],
+            screen,
+            &mut text[bytes.clone()],
+            &mut dither[bytes],
+            &mut mid[chunk..=chunk],
+        );
+    };
+    if !start.is_multiple_of(BLOCK) || (last - first == 1 && end < (last * BLOCK).min(width)) {
+        masked(first, text, dither, mid);
+        first += 1;
+    }
+    if first < last && end < (last * BLOCK).min(width) {
+        last -= 1;
+        masked(last, text, dither, mid);
+    }
+    if first < last {
+        let bytes = 2 * first..bytes_to(last);
+        rgba_row(
+            &src[first * BLOCK * 4..(last * BLOCK).min(width) * 4],
+            screen,
+            &mut text[bytes.clone()],
+            &mut dither[bytes],
+            &mut mid[first..last],
+        );
+    }
 }
 
 /// Chunks tested for white together before any is looked at alone: on a blank stretch of a
@@ -1010,10 +1076,66 @@ mod tests {
             let mut out = Bitmap::new(1, 1);
             let mut page = RgbaBinarizer::new(width as u32, height as u32, &mut scratch, &mut out);
             for (i, band) in rgba.chunks(band_rows * width * 4).enumerate() {
-                page.band((i * band_rows) as u32, band);
+                let painted = vec![0..width as u16; band.len() / (width * 4)];
+                page.band((i * band_rows) as u32, band, &painted);
             }
             page.finish();
             assert_eq!(out, whole, "bands of {band_rows} rows");
+        }
+    }
+
+    /// Painted columns for each row: none, the whole row, and spans starting and ending at
+    /// every alignment to the 16-pixel chunks, within one chunk, and to the ragged right edge.
+    fn painted_columns(rng: &mut Rng, width: usize, height: usize) -> Vec<Range<u16>> {
+        (0..height)
+            .map(|y| {
+                let (a, b) = match y % 6 {
+                    0 => (0, 0),
+                    1 => (0, width),
+                    2 => (rng.below(width as u64) as usize, width),
+                    3 => {
+                        let start = rng.below(width as u64) as usize;
+                        (start, (start + rng.below(16) as usize + 1).min(width))
+                    }
+                    _ => {
+                        let a = rng.below(width as u64 + 1) as usize;
+                        let b = rng.below(width as u64 + 1) as usize;
+                        (a.min(b), a.max(b))
+                    }
+                };
+                a as u16..b as u16
+            })
+            .collect()
+    }
+
+    #[test]
+    fn only_the_painted_columns_of_a_row_are_read() {
+        let mut rng = Rng(0xbb67_ae85_84ca_a73b);
+        for width in [333, 1728] {
+            let height = 150;
+            let page = document_page(&mut rng, width, height);
+            let painted = painted_columns(&mut rng, width, height);
+            // What the renderer hands over: the page where painted, stale bytes elsewhere;
+            // and the page it stands for, transparent outside the painted columns.
+            let mut stale = page.clone();
+            let mut meant = page;
+            for (y, columns) in painted.iter().enumerate() {
+                for x in (0..width).filter(|x| !columns.contains(&(*x as u16))) {
+                    let at = (y * width + x) * 4;
+                    stale[at..at + 4].copy_from_slice(&[0, 0, 0, 255]);
+                    meant[at..at + 4].fill(0);
+                }
+            }
+            let mut scratch = Scratch::default();
+            let mut out = Bitmap::new(1, 1);
+            let mut binarizer =
+                RgbaBinarizer::new(width as u32, height as u32, &mut scratch, &mut out);
+            for (i, band) in stale.chunks(32 * width * 4).enumerate() {
+                let rows = i * 32..i * 32 + band.len() / (width * 4);
+                binarizer.band(rows.start as u32, band, &painted[rows]);
+            }
+            binarizer.finish();
+            assert_eq!(out, reference_rgba(&meant, width, height), "width {width}");
         }
     }
 

@@ -352,10 +352,9 @@ fn pdf_to_pages(
         while let Some(index) = claim() {
             let mut page =
                 binarize::RgbaBinarizer::new(grid.width, grid.rows, &mut scratch, &mut bitmap);
-            let rendered =
-                renderer.render(&pdf, &cache, index, &placements[index], &mut |row, rgba| {
-                    page.band(row, rgba)
-                });
+            let rendered = renderer.render(&pdf, &cache, index, &placements[index], &mut |band| {
+                page.band(band.first_row, band.rgba, band.painted)
+            });
             page.finish();
             send(
                 index,

@@ -4,6 +4,7 @@
 //! resampled afterwards), on a transparent background (the binariser lays it on white
 //! paper), and hands the page on a band of rows at a time. It does not binarise or encode.
 
+use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -25,6 +26,19 @@ use super::layout::{FaxGrid, Placement};
 pub const BAND_ROWS: u16 = 32;
 // The binariser takes whole 16-row blocks from every band but the page's last.
 const _: () = assert!(BAND_ROWS.is_multiple_of(16));
+
+/// Rows of a page as the renderer hands them on.
+#[derive(Debug, Clone, Copy)]
+pub struct Band<'a> {
+    /// The page row the band starts at.
+    pub first_row: u32,
+    /// Premultiplied RGBA, 4 bytes a pixel, the page's width a row.
+    pub rgba: &'a [u8],
+    /// For each row, the pixel columns anything was painted in. The pixels outside are
+    /// transparent, and their bytes in `rgba` are left over from an earlier band: they must
+    /// not be read.
+    pub painted: &'a [Range<u16>],
+}
 
 /// Parses a PDF held in memory, mapping hayro's load errors to ours.
 pub fn open(data: Arc<Vec<u8>>) -> Result<Pdf, FaxError> {
@@ -73,9 +87,10 @@ impl PageRenderer {
         })
     }
 
-    /// Renders page `index`, calling `band(first_row, rgba)` for each band of rows from the
-    /// top: premultiplied RGBA on a transparent background (all bytes zero where nothing is
-    /// painted), [`BAND_ROWS`] rows a band but the last.
+    /// Renders page `index`, calling `band` for each band of rows from the top: premultiplied
+    /// RGBA on a transparent background, [`BAND_ROWS`] rows a band but the last. Only the
+    /// painted columns of a row are rasterised and written (on a fax page, most rows and most
+    /// of every row are blank paper), so each band says which those are.
     ///
     /// Not on white: with an opaque background vello_cpu composites every row holding
     /// anything over a background layer of its own (to keep blend modes right), a fill, a
@@ -87,7 +102,7 @@ impl PageRenderer {
         cache: &RenderCache<'a>,
         index: usize,
         placement: &Placement,
-        band: &mut dyn FnMut(u32, &[u8]),
+        band: &mut dyn FnMut(Band<'_>),
     ) -> Result<(), FaxError> {
         self.render_on(
             pdf,
@@ -106,7 +121,7 @@ impl PageRenderer {
         index: usize,
         placement: &Placement,
         background: TargetInit,
-        band: &mut dyn FnMut(u32, &[u8]),
+        band: &mut dyn FnMut(Band<'_>),
     ) -> Result<(), FaxError> {
         let pages = pdf.pages();
         let page = pages
@@ -151,7 +166,13 @@ impl PageRenderer {
                     target_init: background,
                     ..Default::default()
                 },
-                &mut |first_row, rgba| band(u32::from(first_row), rgba),
+                &mut |first_row, rgba, painted| {
+                    band(Band {
+                        first_row: u32::from(first_row),
+                        rgba,
+                        painted,
+                    })
+                },
             );
         }))
         .map_err(|_| FaxError::CorruptPdf(format!("page {} cannot be rendered", index + 1)))
@@ -168,12 +189,30 @@ mod tests {
     use crate::media::fax::layout::{FaxGrid, place};
     use crate::media::fax::{Paper, Resolution};
 
+    const ROW_BYTES: usize = 1728 * 4;
+
     /// A band sink that appends the bands of a 1728-pixel-wide page to `page`, checking that
-    /// they come in order.
-    fn collect(page: &mut Vec<u8>) -> impl FnMut(u32, &[u8]) + '_ {
-        move |first_row, rgba| {
-            assert_eq!(first_row as usize * 1728 * 4, page.len(), "bands in order");
-            page.extend_from_slice(rgba);
+    /// they come in order, with the pixels outside the painted columns transparent (their
+    /// bytes in the band are left over from earlier bands), and counts the painted pixels.
+    fn collect<'p>(page: &'p mut Vec<u8>, painted: &'p mut usize) -> impl FnMut(Band<'_>) + 'p {
+        move |band| {
+            assert_eq!(
+                band.first_row as usize * ROW_BYTES,
+                page.len(),
+                "bands in order"
+            );
+            assert_eq!(
+                band.painted.len() * ROW_BYTES,
+                band.rgba.len(),
+                "a range a row"
+            );
+            for (row, columns) in band.rgba.chunks(ROW_BYTES).zip(band.painted) {
+                let (start, end) = (usize::from(columns.start), usize::from(columns.end));
+                let at = page.len();
+                page.resize(at + ROW_BYTES, 0);
+                page[at + start * 4..at + end * 4].copy_from_slice(&row[start * 4..end * 4]);
+                *painted += end.saturating_sub(start);
+            }
         }
     }
 
@@ -198,9 +237,9 @@ mod tests {
     }
 
     /// The premises of the renderer, on every page of the mixed test document (text, rules,
-    /// tints, a photo, a rotated page): the bands put together are the page vello_cpu
-    /// rasterises whole, byte for byte; and laid on white, every pixel has the grey level
-    /// vello_cpu gives when it paints the white itself.
+    /// tints, a photo, a rotated page): the bands' painted columns put together, transparent
+    /// elsewhere, are the page vello_cpu rasterises whole, byte for byte; and laid on white,
+    /// every pixel has the grey level vello_cpu gives when it paints the white itself.
     #[test]
     fn a_page_rendered_in_bands_and_laid_on_white_is_the_page_rendered_whole_on_white() {
         let path = concat!(
@@ -214,10 +253,21 @@ mod tests {
         let mut renderer = PageRenderer::new(&grid).expect("renderer");
         for (index, (w, h)) in page_sizes_inches(&pdf).into_iter().enumerate() {
             let placement = place(w, h, &grid);
-            let mut rgba = Vec::new();
+            let (mut rgba, mut painted) = (Vec::new(), 0);
             renderer
-                .render(&pdf, &cache, index, &placement, &mut collect(&mut rgba))
+                .render(
+                    &pdf,
+                    &cache,
+                    index,
+                    &placement,
+                    &mut collect(&mut rgba, &mut painted),
+                )
                 .expect("renders");
+            // Margins and the gaps between lines are not rasterised.
+            assert!(
+                painted < 1728 * grid.rows as usize * 3 / 4,
+                "page {index}: {painted} pixels painted"
+            );
             assert_eq!(
                 rgba.len(),
                 1728 * grid.rows as usize * 4,
@@ -237,7 +287,7 @@ mod tests {
                 "page {index}: bands differ from the whole page"
             );
             let transparent = on_white(&rgba);
-            let mut rgba = Vec::new();
+            let (mut rgba, mut painted) = (Vec::new(), 0);
             let white = TargetInit::Clear(WHITE);
             renderer
                 .render_on(
@@ -246,9 +296,10 @@ mod tests {
                     index,
                     &placement,
                     white,
-                    &mut collect(&mut rgba),
+                    &mut collect(&mut rgba, &mut painted),
                 )
                 .expect("renders");
+            assert_eq!(painted, 1728 * grid.rows as usize, "on white, every pixel");
             let white = opaque_luma(&rgba);
             assert!(transparent.iter().any(|&v| v < 128), "page {index} has ink");
             let differing = transparent

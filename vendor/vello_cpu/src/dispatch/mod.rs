@@ -91,7 +91,7 @@ pub(crate) trait Dispatcher: Debug + Send {
         settings: RasterizerSettings,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &[u8]),
+        sink: &mut dyn FnMut(u16, &[u8], &[core::ops::Range<u16>]),
     ) {
         let mut whole = vello_common::pixmap::Pixmap::new(scene_width, scene_height);
         self.rasterize(
@@ -105,7 +105,8 @@ pub(crate) trait Dispatcher: Debug + Send {
         let stride = usize::from(scene_width) * 4;
         let band_rows = usize::from(band.height()).max(1);
         for (i, rows) in whole.data_as_u8_slice().chunks(band_rows * stride).enumerate() {
-            sink((i * band_rows) as u16, rows);
+            let painted = alloc::vec![0..scene_width; rows.len() / stride];
+            sink((i * band_rows) as u16, rows, &painted);
         }
     }
 }

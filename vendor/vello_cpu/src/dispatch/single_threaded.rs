@@ -108,7 +108,7 @@ impl SingleThreadedDispatcher {
         settings: RasterizerSettings,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &[u8]),
+        sink: &mut dyn FnMut(u16, &[u8], &[core::ops::Range<u16>]),
     ) {
         use crate::fine::U8Kernel;
         use vello_common::fearless_simd::dispatch;
@@ -127,7 +127,7 @@ impl SingleThreadedDispatcher {
         settings: RasterizerSettings,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &[u8]),
+        sink: &mut dyn FnMut(u16, &[u8], &[core::ops::Range<u16>]),
     ) {
         let filters = self.rasterize_filter_layers::<S, F>(simd, encoded_paints, image_resolver);
         let target_init = settings.target_init.map(PremulColor::from_alpha_color);
@@ -158,10 +158,18 @@ impl SingleThreadedDispatcher {
             .min(usize::from(scene_height).div_ceil(tile_height));
         let mut fine = Fine::<S, F>::new(simd, bucketer.width());
         let mut depth = DepthBuffer::new(bucketer.width());
+        // Onto a transparent target only the painted part of each row is rasterized; an
+        // opaque one is painted whole.
+        let transparent = match target_init {
+            TargetInit::Clear(color) => color.is_transparent(),
+            TargetInit::SrcOver => false,
+        };
+        let mut painted = alloc::vec::Vec::with_capacity(rows_per_band * tile_height);
         let mut first = 0;
         while first < row_count {
             let last = (first + rows_per_band).min(row_count);
             let mut filled = 0;
+            painted.clear();
             {
                 let mut remaining = band.data_mut();
                 for row_idx in first..last {
@@ -176,20 +184,33 @@ impl SingleThreadedDispatcher {
                         0,
                         buffer,
                     );
-                    rasterize_region::<S, F>(
-                        &mut fine,
-                        &mut depth,
-                        &mut region,
-                        &bucketer,
-                        resources,
-                        target_init,
-                        self.recorder.root_is_blend_target,
-                    );
+                    if transparent {
+                        let span = crate::fine::rasterize_painted_span::<S, F>(
+                            &mut fine,
+                            &mut depth,
+                            &mut region,
+                            &bucketer,
+                            resources,
+                        );
+                        let span = span.unwrap_or(0..0);
+                        painted.extend(core::iter::repeat_n(span, row_height));
+                    } else {
+                        rasterize_region::<S, F>(
+                            &mut fine,
+                            &mut depth,
+                            &mut region,
+                            &bucketer,
+                            resources,
+                            target_init,
+                            self.recorder.root_is_blend_target,
+                        );
+                        painted.extend(core::iter::repeat_n(0..width, row_height));
+                    }
                     filled += row_height * stride;
                     remaining = rest;
                 }
             }
-            sink((first * tile_height) as u16, &band.data_mut()[..filled]);
+            sink((first * tile_height) as u16, &band.data_mut()[..filled], &painted);
             first = last;
         }
     }
@@ -632,7 +653,7 @@ impl Dispatcher for SingleThreadedDispatcher {
         settings: RasterizerSettings,
         encoded_paints: &[EncodedPaint],
         image_resolver: &dyn ImageResolver,
-        sink: &mut dyn FnMut(u16, &[u8]),
+        sink: &mut dyn FnMut(u16, &[u8], &[core::ops::Range<u16>]),
     ) {
         self.rasterize_in_bands_u8(
             band,

@@ -524,6 +524,66 @@ pub(crate) fn rasterize_region<S: Simd, T: FineKernel<S>>(
     fine.pack(region);
 }
 
+/// [`rasterize_region`] onto a transparent target, over only the part of the row its commands
+/// paint: returns that span of pixels (tile-aligned, within the region), or `None` when no
+/// command touches the row. Pixels of the region outside the span are transparent in the
+/// rendered scene and are left as they were, neither cleared nor packed: on a fax page most of
+/// the area is blank paper. (Patch carried by Ringside.)
+pub(crate) fn rasterize_painted_span<S: Simd, T: FineKernel<S>>(
+    fine: &mut Fine<S, T>,
+    depth: &mut DepthBuffer,
+    region: &mut Region<'_>,
+    bucketer: &CommandBucketer,
+    resources: FineResources<'_>,
+) -> Option<core::ops::Range<u16>> {
+    let scene_y = region.row_idx as u16 * Tile::HEIGHT;
+    let row = &bucketer.rows()[region.row_idx];
+    let whole = Span::new(0, region.width()).tile_aligned();
+    // Every pixel a command changes lies in the span of a fill of the root buffer: a layer
+    // reaches it only through its `LayerFill`.
+    let mut painted: Option<TileAlignedSpan> = None;
+    let mut include = |span: TileAlignedSpan| match &mut painted {
+        Some(painted) => painted.extend(span),
+        None => painted = Some(span),
+    };
+    for cmd in &row.depth_cmds {
+        include(cmd.span());
+    }
+    for cmd in &row.render_cmds {
+        match cmd {
+            RenderCmd::PaintFill(fill) => include(fill.span),
+            RenderCmd::LayerFill(fill) => include(fill.span),
+            RenderCmd::PushBuf(_) | RenderCmd::PopBuf => {}
+        }
+    }
+    let span = painted?.intersect(whole)?;
+
+    fine.set_row_y(scene_y);
+    depth.clear();
+    for &cmd in row.depth_cmds.iter().rev() {
+        let attrs = &bucketer.paint_fill_attrs[cmd.attrs_idx as usize];
+        depth.for_each_unset_run_and_write(cmd.bucket_range(), attrs.draw_id, |bucket_range| {
+            fine.paint_fill(bucket_range.span(), attrs, resources, None);
+        });
+    }
+    let transparent = TargetInit::Clear(PremulColor::from_alpha_color(AlphaColor::TRANSPARENT));
+    fine.init_uncovered_range(span, region, transparent, depth);
+    for cmd in &row.render_cmds {
+        fine.run_cmd(*cmd, bucketer, row, scene_y, resources, depth);
+    }
+
+    let x = span.pixel_x();
+    let end = span.pixel_end().min(region.width());
+    let scratch = &fine.blend_buffers.last().unwrap()[Fine::<S, T>::scratch_range(span)];
+    T::pack(
+        fine.simd,
+        scratch,
+        usize::from(end - x),
+        &mut region.sub_span(x, end - x),
+    );
+    Some(x..end)
+}
+
 /// Fine rasterizer for processing strip rows at the pixel level.
 #[derive(Debug)]
 #[doc(hidden)]
