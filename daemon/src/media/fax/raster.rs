@@ -183,7 +183,10 @@ impl PageRenderer {
 mod tests {
     use std::sync::Arc;
 
+    use hayro::kurbo::Rect;
     use hayro::vello_cpu::color::palette::css::WHITE;
+    use hayro::vello_cpu::color::{AlphaColor, Srgb};
+    use hayro::vello_cpu::peniko::{BlendMode, Compose, Mix};
 
     use super::*;
     use crate::media::fax::layout::{FaxGrid, place};
@@ -234,6 +237,78 @@ mod tests {
                 ((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8) as u8
             })
             .collect()
+    }
+
+    /// A 64 x 16 scene recorded by `draw`, rasterised whole on a transparent background.
+    fn rasterised(draw: impl FnOnce(&mut RenderContext)) -> Vec<u8> {
+        let mut ctx = RenderContext::new(64, 16);
+        draw(&mut ctx);
+        ctx.flush();
+        let mut pixmap = Pixmap::new(64, 16);
+        let settings = RasterizerSettings {
+            target_init: TargetInit::Clear(TRANSPARENT),
+            ..Default::default()
+        };
+        ctx.render_with(&mut pixmap, &mut Resources::default(), settings);
+        pixmap.data_as_u8_slice().to_vec()
+    }
+
+    fn fill(ctx: &mut RenderContext, colour: AlphaColor<Srgb>, x: (f64, f64)) {
+        ctx.set_paint(colour);
+        ctx.fill_rect(&Rect::new(x.0, 1.5, x.1, 14.5));
+    }
+
+    /// hayro wraps every image in a layer of plain source-over at full opacity, which the
+    /// renderer (as patched) leaves out when everything in it composites source-over too.
+    #[test]
+    fn a_plain_layer_of_source_over_content_renders_as_the_content_drawn_without_it() {
+        let red = AlphaColor::from_rgba8(200, 0, 0, 255);
+        let translucent_blue = AlphaColor::from_rgba8(0, 0, 200, 128);
+        let content = |ctx: &mut RenderContext| {
+            fill(ctx, translucent_blue, (10.3, 40.6));
+            ctx.push_opacity_layer(0.5);
+            fill(ctx, red, (30.0, 50.2));
+            ctx.pop_layer();
+        };
+        let in_layer = rasterised(|ctx| {
+            fill(ctx, red, (0.0, 20.0));
+            ctx.push_layer(None, None, None, None, None);
+            content(ctx);
+            ctx.pop_layer();
+        });
+        let direct = rasterised(|ctx| {
+            fill(ctx, red, (0.0, 20.0));
+            content(ctx);
+        });
+        assert!(in_layer.iter().any(|&b| b != 0), "something was drawn");
+        assert_eq!(in_layer, direct);
+    }
+
+    /// hayro draws an image with a mask of another size as a layer of the image and, inside
+    /// it, a `DestIn` layer of the mask: the mask must cut the image only, not the page
+    /// under it.
+    #[test]
+    fn a_plain_layer_holding_a_dest_in_layer_cuts_only_its_own_content() {
+        let red = AlphaColor::from_rgba8(200, 0, 0, 255);
+        let blue = AlphaColor::from_rgba8(0, 0, 200, 255);
+        let pixels = rasterised(|ctx| {
+            fill(ctx, red, (0.0, 64.0));
+            ctx.push_layer(None, None, None, None, None);
+            fill(ctx, blue, (0.0, 64.0));
+            ctx.push_layer(
+                None,
+                Some(BlendMode::new(Mix::Normal, Compose::DestIn)),
+                None,
+                None,
+                None,
+            );
+            fill(ctx, blue, (0.0, 32.0));
+            ctx.pop_layer();
+            ctx.pop_layer();
+        });
+        let at = |x: usize| &pixels[(8 * 64 + x) * 4..][..4];
+        assert_eq!(at(10), [0, 0, 200, 255], "image kept inside the mask");
+        assert_eq!(at(50), [200, 0, 0, 255], "page kept outside the mask");
     }
 
     /// The premises of the renderer, on every page of the mixed test document (text, rules,

@@ -134,6 +134,42 @@ impl Clear for RowState {
     }
 }
 
+/// Whether drawing `layer`'s content straight onto its parent gives the same pixels as
+/// compositing the layer: the layer is composited source-over at full opacity, unclipped and
+/// unmasked, and everything in it composites source-over too, at any opacity, clip or mask.
+/// Source-over is associative, so the layer buffer (cleared, filled and composited per row)
+/// is work without effect. hayro wraps every image of a PDF in such a layer. Content that
+/// composites otherwise (a `DestIn` mask, a blend mode) needs the isolated layer and keeps
+/// it. (Patch carried by Ringside.)
+fn composites_as_its_content(
+    layer: &RecordedLayer,
+    draws: &[RecordedFill],
+    layers: &[RecordedLayer],
+) -> bool {
+    let props = &layer.props;
+    props.blend_mode == BlendMode::default()
+        && props.opacity == 1.0
+        && props.mask.is_none()
+        && props.clip_path.is_none()
+        && only_source_over(&layer.nodes, draws, layers)
+}
+
+/// Whether every draw and nested layer in `nodes` composites source-over. (Patch carried by
+/// Ringside.)
+fn only_source_over(nodes: &[Node], draws: &[RecordedFill], layers: &[RecordedLayer]) -> bool {
+    nodes.iter().all(|node| {
+        node.draws_in(draws)
+            .iter()
+            .all(|draw| draw.blend_mode == BlendMode::default())
+            && node.layer.is_none_or(|id| {
+                let nested = &layers[id as usize];
+                matches!(nested.kind, RecordedLayerKind::Regular)
+                    && nested.props.blend_mode == BlendMode::default()
+                    && only_source_over(&nested.nodes, draws, layers)
+            })
+    })
+}
+
 fn debug_assert_tile_aligned(point: (u16, u16), description: &str) {
     debug_assert_eq!(
         point.0 % Tile::WIDTH,
@@ -323,6 +359,18 @@ impl CommandBucketer {
                 let props = &layer.props;
 
                 match &layer.kind {
+                    // A layer that adds nothing gets no buffer of its own. (Patch carried by
+                    // Ringside.)
+                    RecordedLayerKind::Regular if composites_as_its_content(layer, draws, layers) => {
+                        self.bucket_commands(
+                            &layer.nodes,
+                            draws,
+                            layers,
+                            strips,
+                            encoded_paints,
+                            filter_ctx,
+                        );
+                    }
                     RecordedLayerKind::Regular => {
                         // Regular layers are inlined and bucketed into the same command stream.
                         self.push_layer(props);
