@@ -339,6 +339,11 @@ fn rgba_row_painted(
     let width = src.len() / 4;
     let end = painted.end.min(width);
     let start = painted.start.min(end);
+    if start == end {
+        text.fill(0);
+        dither.fill(0);
+        return;
+    }
     // Chunk `c` is pixels `c * BLOCK..`, packed into bytes `2 * c..`.
     let bytes_to = |chunk: usize| (chunk * BLOCK).min(width).div_ceil(8);
     let (mut first, mut last) = (start / BLOCK, end.div_ceil(BLOCK));
@@ -346,9 +351,6 @@ fn rgba_row_painted(
     dither[..2 * first].fill(0);
     text[bytes_to(last)..].fill(0);
     dither[bytes_to(last)..].fill(0);
-    if start == end {
-        return;
-    }
     let masked = |chunk: usize, text: &mut [u8], dither: &mut [u8], mid: &mut [u32]| {
         let (from, to) = (chunk * BLOCK, ((chunk + 1) * BLOCK).min(width));
         let mut px = [0u8; BLOCK * 4];
@@ -1084,13 +1086,17 @@ mod tests {
         }
     }
 
-    /// Painted columns for each row: none, the whole row, and spans starting and ending at
-    /// every alignment to the 16-pixel chunks, within one chunk, and to the ragged right edge.
+    /// Painted columns for each row: none (an empty range anywhere), the whole row, and spans
+    /// starting and ending at every alignment to the 16-pixel chunks, within one chunk, and
+    /// to the ragged right edge.
     fn painted_columns(rng: &mut Rng, width: usize, height: usize) -> Vec<Range<u16>> {
         (0..height)
             .map(|y| {
                 let (a, b) = match y % 6 {
-                    0 => (0, 0),
+                    0 => {
+                        let at = rng.below(width as u64 + 1) as usize;
+                        (at, at)
+                    }
                     1 => (0, width),
                     2 => (rng.below(width as u64) as usize, width),
                     3 => {
@@ -1126,8 +1132,11 @@ mod tests {
                     meant[at..at + 4].fill(0);
                 }
             }
+            // Buffers as a worker has them after a black page: every bit left set.
             let mut scratch = Scratch::default();
             let mut out = Bitmap::new(1, 1);
+            let black = [0, 0, 0, 255].repeat(width * height);
+            binarize_rgba(&black, width as u32, height as u32, &mut scratch, &mut out);
             let mut binarizer =
                 RgbaBinarizer::new(width as u32, height as u32, &mut scratch, &mut out);
             for (i, band) in stale.chunks(32 * width * 4).enumerate() {
