@@ -89,8 +89,8 @@ impl PageRenderer {
 
     /// Renders page `index`, calling `band` for each band of rows from the top: premultiplied
     /// RGBA on a transparent background, [`BAND_ROWS`] rows a band but the last. Only the
-    /// painted columns of a row are rasterised and written (on a fax page, most rows and most
-    /// of every row are blank paper), so each band says which those are.
+    /// painted columns of a row are rasterised and written (on a fax page, margins and the gaps
+    /// between lines are blank paper: about half the area), so each band says which those are.
     ///
     /// Not on white: with an opaque background vello_cpu composites every row holding
     /// anything over a background layer of its own (to keep blend modes right), a fill, a
