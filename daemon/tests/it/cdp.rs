@@ -56,6 +56,9 @@ impl Browser {
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
+            // Chromium puts its singleton socket under TMPDIR and, killed, leaves it there; inside
+            // the profile folder it goes when the profile does.
+            .env("TMPDIR", profile.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
