@@ -366,7 +366,8 @@ fn rgba_row_painted(
             &mut mid[chunk..=chunk],
         );
     };
-    if !start.is_multiple_of(BLOCK) || (last - first == 1 && end < (last * BLOCK).min(width)) {
+    // A chunk cut at both ends is the first one here, and is left with nothing for the second.
+    if !start.is_multiple_of(BLOCK) {
         masked(first, text, dither, mid);
         first += 1;
     }
