@@ -527,8 +527,8 @@ pub(crate) fn rasterize_region<S: Simd, T: FineKernel<S>>(
 /// [`rasterize_region`] onto a transparent target, over only the part of the row its commands
 /// paint: returns that span of pixels (tile-aligned, within the region), or `None` when no
 /// command touches the row. Pixels of the region outside the span are transparent in the
-/// rendered scene and are left as they were, neither cleared nor packed: on a fax page most of
-/// the area is blank paper. (Patch carried by Ringside.)
+/// rendered scene and are left as they were, neither cleared nor packed: on a fax page about
+/// half the area is blank paper. (Patch carried by Ringside.)
 pub(crate) fn rasterize_painted_span<S: Simd, T: FineKernel<S>>(
     fine: &mut Fine<S, T>,
     depth: &mut DepthBuffer,
